@@ -1,0 +1,89 @@
+package simnet
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Event is one entry of the trace (shared/TRACE.md): an event emitted by an
+// object, or, with Obj "net", a packet on the simulated network.
+type Event struct {
+	T       time.Duration  // since the world started
+	Obj     string         // req, res, agent, socket, server, sreq, sres, ssocket, net, test
+	ID      int            // 1-based number of the object within its kind
+	Name    string         // the event name exactly as Node names it
+	Code    string         // error events: Node's code
+	Message string         // error events: the message
+	Bytes   int            // data events: the chunk length
+	Status  int            // response, information, upgrade, connect: the status code
+	Detail  map[string]any // anything else small and stable
+
+	// Packet is set on net events: the full segment, for pcap recording. It is
+	// not part of the JSON trace, which carries only the stable Detail.
+	Packet *Packet
+}
+
+// Packet is one simulated TCP segment (or a connection-level verdict such as
+// a refused or dropped attempt) as it crosses the network.
+type Packet struct {
+	Conn    int            // 1-based connection number in order of SYN
+	Src     netip.AddrPort // sender
+	Dst     netip.AddrPort // receiver
+	Seq     uint32         // sequence number of the first byte (or of the SYN/FIN)
+	Ack     uint32         // acknowledgement number, valid when Flags has FlagACK
+	Flags   TCPFlags
+	Window  uint16
+	Payload []byte // owned by the packet; observers must not modify it
+	Dropped bool   // lost on the link or swallowed by a fault: it never arrives
+}
+
+// TCPFlags is the TCP header flag set.
+type TCPFlags uint8
+
+// TCP header flags.
+const (
+	FlagFIN TCPFlags = 1 << iota
+	FlagSYN
+	FlagRST
+	FlagPSH
+	FlagACK
+)
+
+// Observer receives every event of a runtime, in emission order.
+type Observer func(Event)
+
+// Events is the observer fan-out and the per-kind object numbering every
+// runtime shares.
+type Events struct {
+	now       func() time.Duration
+	observers []Observer
+	ids       map[string]int
+}
+
+func newEvents(now func() time.Duration) *Events {
+	return &Events{now: now, ids: map[string]int{}}
+}
+
+// Observe adds an observer; it sees every later event.
+func (e *Events) Observe(o Observer) { e.observers = append(e.observers, o) }
+
+// NewID numbers a new object of the given kind: 1 for the first "req", 2 for
+// the second, and so on.
+func (e *Events) NewID(obj string) int {
+	e.ids[obj]++
+	return e.ids[obj]
+}
+
+// Emit stamps ev with the current time and hands it to every observer.
+func (e *Events) Emit(ev Event) {
+	if len(e.observers) == 0 {
+		return
+	}
+	ev.T = e.now()
+	for _, o := range e.observers {
+		o(ev)
+	}
+}
+
+// Active reports whether anyone observes, so callers can skip building events.
+func (e *Events) Active() bool { return len(e.observers) > 0 }
