@@ -58,6 +58,8 @@ type Events struct {
 	now       func() time.Duration
 	observers []Observer
 	ids       map[string]int
+	tail      [tailSize]Event // ring of the latest events, for uncaught errors
+	tailN     int
 }
 
 func newEvents(now func() time.Duration) *Events {
@@ -76,14 +78,26 @@ func (e *Events) NewID(obj string) int {
 
 // Emit stamps ev with the current time and hands it to every observer.
 func (e *Events) Emit(ev Event) {
-	if len(e.observers) == 0 {
-		return
-	}
 	ev.T = e.now()
+	e.tail[e.tailN%tailSize] = ev
+	e.tailN++
 	for _, o := range e.observers {
 		o(ev)
 	}
 }
 
+// Tail returns the latest events, oldest first.
+func (e *Events) Tail() []Event {
+	n := min(e.tailN, tailSize)
+	out := make([]Event, 0, n)
+	for i := e.tailN - n; i < e.tailN; i++ {
+		out = append(out, e.tail[i%tailSize])
+	}
+	return out
+}
+
 // Active reports whether anyone observes, so callers can skip building events.
 func (e *Events) Active() bool { return len(e.observers) > 0 }
+
+// tailSize is how many recent events an uncaught error reports.
+const tailSize = 20

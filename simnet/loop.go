@@ -1,0 +1,454 @@
+package simnet
+
+import (
+	"container/heap"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+)
+
+// Loop is a one-threaded event loop with Node's task phases: timers, I/O
+// (poll), immediates (check) and close callbacks, with the nextTick and
+// promise-job queues drained after every callback.
+//
+// A Loop made by NewLoop runs on a virtual clock that jumps to the next due
+// event; one made by NewRealLoop follows the wall clock and waits for work
+// posted from other goroutines. Every callback runs on the goroutine that
+// calls Run or Step.
+type Loop struct {
+	now    time.Duration
+	seq    uint64
+	phase  phase
+	budget int // callbacks left to run in the current check or close phase
+
+	timers     timerHeap
+	io         ioHeap
+	ranIO      bool // the current poll phase ran I/O, so it must not wait again
+	ticks      fifo
+	micro      fifo
+	immediates []*Immediate
+	closing    []func()
+
+	refTimers     int
+	refHandles    int
+	refImmediates int
+
+	events   *Events
+	uncaught *UncaughtError
+
+	real *wallClock // nil on a virtual loop
+}
+
+type phase uint8
+
+const (
+	phaseTimers phase = iota
+	phasePoll
+	phaseCheck
+	phaseClose
+)
+
+// NewLoop returns a loop on a virtual clock that starts at zero.
+func NewLoop() *Loop {
+	l := &Loop{}
+	l.events = newEvents(l.Now)
+	return l
+}
+
+// Now is the loop's current time since it started.
+func (l *Loop) Now() time.Duration {
+	if l.real != nil {
+		return l.real.now()
+	}
+	return l.now
+}
+
+// Events is the loop's observer fan-out and object numbering.
+func (l *Loop) Events() *Events { return l.events }
+
+// NextTick is process.nextTick: fn runs after the current callback, before
+// any promise job.
+func (l *Loop) NextTick(fn func()) { l.ticks.push(fn) }
+
+// QueueMicrotask queues a promise job: it runs after the nextTick queue is
+// empty, before the loop moves on.
+func (l *Loop) QueueMicrotask(fn func()) { l.micro.push(fn) }
+
+// OnClose queues fn for the close-callbacks phase, where libuv reports
+// closed handles (and where net.Socket emits 'close').
+func (l *Loop) OnClose(fn func()) { l.closing = append(l.closing, fn) }
+
+// schedule queues an I/O completion for the poll phase at virtual time at;
+// completions due at the same instant run in the order they were scheduled.
+func (l *Loop) schedule(at time.Duration, fn func()) {
+	if at < l.now {
+		at = l.now
+	}
+	l.seq++
+	heap.Push(&l.io, ioEvent{at: at, seq: l.seq, fn: fn})
+}
+
+// alive mirrors uv_loop_alive: something ref'd can still make a callback run.
+func (l *Loop) alive() bool {
+	return l.refTimers > 0 || l.refHandles > 0 || l.refImmediates > 0 ||
+		len(l.closing) > 0 || l.ticks.len() > 0 || l.micro.len() > 0
+}
+
+// Run runs callbacks until the loop is idle: nothing ref'd is left that could
+// still run a callback, as when a Node process exits. On a virtual loop it
+// also stops when nothing is scheduled at all. It returns the first uncaught
+// panic of a callback as an *UncaughtError.
+func (l *Loop) Run() error {
+	for {
+		ran, err := l.Step()
+		if err != nil || !ran {
+			return err
+		}
+	}
+}
+
+// RunUntil runs callbacks due up to virtual time t, then sets the clock to t.
+func (l *Loop) RunUntil(t time.Duration) error {
+	if l.real != nil {
+		return &Error{Code: "ERR_INVALID_STATE", Message: "RunUntil needs a virtual clock"}
+	}
+	for {
+		if next, ok := l.nextDue(); !ok || next > t {
+			if l.now < t {
+				l.now = t
+			}
+			return l.uncaughtErr()
+		}
+		ran, err := l.Step()
+		if err != nil || !ran {
+			return err
+		}
+	}
+}
+
+// nextDue is the earliest instant at which a callback could run.
+func (l *Loop) nextDue() (time.Duration, bool) {
+	if l.ticks.len() > 0 || l.micro.len() > 0 || len(l.immediates) > 0 || len(l.closing) > 0 {
+		return l.now, true
+	}
+	next, ok := time.Duration(0), false
+	if len(l.timers) > 0 {
+		next, ok = l.timers[0].deadline, true
+	}
+	if len(l.io) > 0 && (!ok || l.io[0].at < next) {
+		next, ok = l.io[0].at, true
+	}
+	return next, ok
+}
+
+// Step runs the next callback (and the nextTick and promise jobs it queues)
+// and reports whether there was one to run.
+func (l *Loop) Step() (bool, error) {
+	if l.uncaught != nil {
+		return false, l.uncaught
+	}
+	if l.ticks.len() > 0 || l.micro.len() > 0 {
+		l.drain()
+		return true, l.uncaughtErr()
+	}
+	for {
+		if l.phase == phaseTimers && !l.alive() {
+			return false, nil
+		}
+		if fn := l.next(); fn != nil {
+			l.call(fn)
+			l.drain()
+			return true, l.uncaughtErr()
+		}
+		if l.phase == phaseCheck && l.stalled() {
+			return false, nil
+		}
+	}
+}
+
+// stalled reports that a virtual loop left its poll phase with nothing
+// scheduled at all: nothing could ever run again.
+func (l *Loop) stalled() bool {
+	return l.real == nil && len(l.io) == 0 && len(l.timers) == 0 &&
+		len(l.immediates) == 0 && len(l.closing) == 0
+}
+
+// next picks the callback the current phase runs next, moving through the
+// phases as each runs dry, as one turn of libuv's loop does.
+func (l *Loop) next() func() {
+	switch l.phase {
+	case phaseTimers:
+		if len(l.timers) > 0 && l.timers[0].deadline <= l.Now() {
+			return l.timers[0].fire
+		}
+		l.phase, l.ranIO = phasePoll, false
+		return nil
+	case phasePoll:
+		if fn := l.poll(); fn != nil {
+			l.ranIO = true
+			return fn
+		}
+		l.phase, l.budget = phaseCheck, len(l.immediates)
+		return nil
+	case phaseCheck:
+		for l.budget > 0 && len(l.immediates) > 0 {
+			im := l.immediates[0]
+			l.immediates = l.immediates[1:]
+			l.budget--
+			if im.cleared {
+				continue
+			}
+			im.cleared = true
+			if im.ref {
+				l.refImmediates--
+			}
+			return im.fn
+		}
+		l.phase, l.budget = phaseClose, len(l.closing)
+		return nil
+	default:
+		if l.budget > 0 && len(l.closing) > 0 {
+			fn := l.closing[0]
+			l.closing = l.closing[1:]
+			l.budget--
+			return fn
+		}
+		l.phase = phaseTimers
+		return nil
+	}
+}
+
+// poll returns the next I/O completion, advancing the clock to it when
+// nothing else is ready, as libuv blocks in poll until I/O or a timer.
+func (l *Loop) poll() func() {
+	if l.real != nil {
+		return l.real.poll(l)
+	}
+	if len(l.io) > 0 && l.io[0].at <= l.now {
+		return heap.Pop(&l.io).(ioEvent).fn
+	}
+	if l.ranIO || len(l.immediates) > 0 || len(l.closing) > 0 {
+		return nil
+	}
+	wake := time.Duration(-1)
+	if len(l.timers) > 0 {
+		wake = l.timers[0].deadline
+	}
+	if len(l.io) > 0 && (wake < 0 || l.io[0].at <= wake) {
+		l.now = l.io[0].at
+		return heap.Pop(&l.io).(ioEvent).fn
+	}
+	if wake > l.now {
+		l.now = wake
+	}
+	return nil
+}
+
+// drain runs nextTick callbacks, then promise jobs, until both are empty,
+// as Node does after every callback.
+func (l *Loop) drain() {
+	for l.uncaught == nil && (l.ticks.len() > 0 || l.micro.len() > 0) {
+		for l.uncaught == nil && l.ticks.len() > 0 {
+			l.call(l.ticks.pop())
+		}
+		for l.uncaught == nil && l.micro.len() > 0 {
+			l.call(l.micro.pop())
+		}
+	}
+}
+
+// call runs one callback, turning a panic into the loop's uncaught error, as
+// Node turns a throw into an uncaught exception that ends the process.
+func (l *Loop) call(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.uncaught = &UncaughtError{
+				T:     l.Now(),
+				Value: r,
+				Stack: string(debug.Stack()),
+				Trace: l.events.Tail(),
+			}
+		}
+	}()
+	fn()
+}
+
+func (l *Loop) uncaughtErr() error {
+	if l.uncaught != nil {
+		return l.uncaught
+	}
+	return nil
+}
+
+// UncaughtError reports a panic in a callback the way Node reports an
+// uncaught exception: the loop stops, with the time and the trace leading up to it.
+type UncaughtError struct {
+	T     time.Duration
+	Value any
+	Stack string
+	Trace []Event // the last events emitted before the panic
+}
+
+func (e *UncaughtError) Error() string {
+	return fmt.Sprintf("uncaught exception at t=%v: %v", e.T, e.Value)
+}
+
+// Unwrap exposes a panicked error value to errors.Is and errors.As.
+func (e *UncaughtError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// Handle is a ref-countable libuv handle (a socket, a listener): while it is
+// ref'd and open, the loop stays alive.
+type Handle struct {
+	loop   *Loop
+	ref    bool
+	closed bool
+}
+
+// NewHandle opens a ref'd handle.
+func (l *Loop) NewHandle() *Handle {
+	l.refHandles++
+	return &Handle{loop: l, ref: true}
+}
+
+// Ref makes the handle keep the loop alive again.
+func (h *Handle) Ref() {
+	if !h.ref && !h.closed {
+		h.ref = true
+		h.loop.refHandles++
+	}
+}
+
+// Unref lets the loop finish while the handle is still open.
+func (h *Handle) Unref() {
+	if h.ref && !h.closed {
+		h.ref = false
+		h.loop.refHandles--
+	}
+}
+
+// Close releases the handle for good.
+func (h *Handle) Close() {
+	if !h.closed {
+		h.Unref()
+		h.closed = true
+	}
+}
+
+// fifo is a queue of callbacks that reuses its backing array.
+type fifo struct {
+	q    []func()
+	head int
+}
+
+func (f *fifo) push(fn func()) { f.q = append(f.q, fn) }
+func (f *fifo) len() int       { return len(f.q) - f.head }
+func (f *fifo) pop() func() {
+	fn := f.q[f.head]
+	f.q[f.head] = nil
+	f.head++
+	if f.head == len(f.q) {
+		f.q, f.head = f.q[:0], 0
+	}
+	return fn
+}
+
+type ioEvent struct {
+	at  time.Duration
+	seq uint64
+	fn  func()
+}
+
+type ioHeap []ioEvent
+
+func (h ioHeap) Len() int { return len(h) }
+func (h ioHeap) Less(i, j int) bool {
+	if h[i].at != h[j].at {
+		return h[i].at < h[j].at
+	}
+	return h[i].seq < h[j].seq
+}
+func (h ioHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *ioHeap) Push(x any)   { *h = append(*h, x.(ioEvent)) }
+func (h *ioHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = ioEvent{}
+	*h = old[:len(old)-1]
+	return x
+}
+
+// wallClock drives a real loop: the wall clock and a thread-safe inbox of
+// completions posted by I/O goroutines.
+type wallClock struct {
+	start time.Time
+	mu    sync.Mutex
+	inbox []func()
+	wake  chan struct{}
+	timer *time.Timer
+}
+
+func (c *wallClock) now() time.Duration { return time.Since(c.start) }
+
+func (c *wallClock) take() func() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.inbox) == 0 {
+		return nil
+	}
+	fn := c.inbox[0]
+	c.inbox[0] = nil
+	c.inbox = c.inbox[1:]
+	return fn
+}
+
+// poll hands out posted completions; when there are none and nothing else is
+// ready, it blocks until one is posted or the next timer is due.
+func (c *wallClock) poll(l *Loop) func() {
+	if fn := c.take(); fn != nil {
+		return fn
+	}
+	if l.ranIO || len(l.immediates) > 0 || len(l.closing) > 0 || !l.alive() {
+		return nil
+	}
+	var deadline <-chan time.Time
+	if len(l.timers) > 0 {
+		d := l.timers[0].deadline - c.now()
+		if d <= 0 {
+			return nil
+		}
+		c.timer.Reset(d)
+		defer c.timer.Stop()
+		deadline = c.timer.C
+	}
+	select {
+	case <-c.wake:
+		return c.take()
+	case <-deadline:
+		return nil
+	}
+}
+
+// NewRealLoop returns a loop on the wall clock, for the real-TCP runtime.
+func NewRealLoop() *Loop {
+	l := &Loop{real: &wallClock{start: time.Now(), wake: make(chan struct{}, 1), timer: time.NewTimer(time.Hour)}}
+	l.real.timer.Stop()
+	l.events = newEvents(l.Now)
+	return l
+}
+
+// Post hands fn to a real loop from any goroutine; it runs in the poll phase.
+// It is how the real-TCP runtime reports I/O completions.
+func (l *Loop) Post(fn func()) {
+	c := l.real
+	c.mu.Lock()
+	c.inbox = append(c.inbox, fn)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,174 @@
+package simnet
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestLoopPhasesMatchNode runs fixtures/node/loop/phases.js's program on the
+// virtual loop and compares the order with what real Node v20 recorded.
+func TestLoopPhasesMatchNode(t *testing.T) {
+	want, err := os.ReadFile("../fixtures/node/loop/phases.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := NewLoop()
+	var out []string
+	log := func(s string) { out = append(out, s) }
+	ms := time.Millisecond
+
+	l.QueueMicrotask(func() {
+		log("main:promise1")
+		l.NextTick(func() { log("main:tick-from-promise") })
+	})
+	l.NextTick(func() {
+		log("main:tick1")
+		l.QueueMicrotask(func() { log("main:promise-from-tick") })
+	})
+	l.NextTick(func() { log("main:tick2") })
+	l.QueueMicrotask(func() { log("main:promise2") })
+
+	l.SetTimeout(10*ms, func() { log("timer:10ms-a") })
+	l.SetTimeout(5*ms, func() { log("timer:5ms") })
+	l.SetTimeout(10*ms, func() {
+		log("timer:10ms-b")
+		l.SetImmediate(func() { log("immediate:from-timer") })
+		l.SetTimeout(0, func() { log("timer:from-timer") })
+		l.NextTick(func() { log("tick:from-timer") })
+	})
+	l.SetTimeout(10*ms, func() { log("timer:10ms-c") })
+
+	l.SetTimeout(20*ms, func() {
+		l.SetImmediate(func() {
+			log("immediate:1")
+			l.SetImmediate(func() { log("immediate:nested") })
+			l.NextTick(func() { log("tick:from-immediate1") })
+		})
+		l.SetImmediate(func() { log("immediate:2") })
+	})
+
+	n := 0
+	var iv *Timer
+	iv = l.SetInterval(30*ms, func() {
+		n++
+		log("interval:" + string(rune('0'+n)))
+		if n == 3 {
+			iv.Clear()
+		}
+	})
+	late := l.SetTimeout(100*ms, func() { log("timer:refreshed") })
+	l.SetTimeout(50*ms, func() { late.Refresh() })
+	l.SetTimeout(10000*ms, func() { log("timer:unref-never") }).Unref()
+
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(out, "\n") + "\n"
+	if got != string(want) {
+		t.Errorf("order differs from Node\n got:\n%s\nwant:\n%s", got, want)
+	}
+	if l.Now() != 150*ms {
+		t.Errorf("loop ended at %v, want 150ms (the refreshed timer)", l.Now())
+	}
+}
+
+func TestLoopIOPhaseOrder(t *testing.T) {
+	// From an I/O callback, an immediate always runs before a 0-ms timer, and
+	// close callbacks run after the check phase of the same turn.
+	l := NewLoop()
+	var out []string
+	h := l.NewHandle()
+	l.schedule(5*time.Millisecond, func() {
+		out = append(out, "io")
+		l.SetTimeout(0, func() { out = append(out, "timer") })
+		l.SetImmediate(func() { out = append(out, "immediate") })
+		l.OnClose(func() { out = append(out, "close"); h.Close() })
+		l.NextTick(func() { out = append(out, "tick") })
+	})
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(out, " "), "io tick immediate close timer"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestLoopIdleWhenOnlyUnrefHandles(t *testing.T) {
+	l := NewLoop()
+	h := l.NewHandle()
+	h.Unref()
+	fired := false
+	tm := l.SetTimeout(time.Second, func() { fired = true })
+	tm.Unref()
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if fired || l.Now() != 0 {
+		t.Errorf("unref'd work ran (fired=%v at %v); a Node process would have exited", fired, l.Now())
+	}
+	h.Ref()
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if !fired || l.Now() != time.Second {
+		t.Errorf("an unref'd timer must still fire while a ref'd handle keeps the loop alive (fired=%v at %v)", fired, l.Now())
+	}
+}
+
+func TestLoopRunUntilAndStep(t *testing.T) {
+	l := NewLoop()
+	var out []int
+	for i := 1; i <= 3; i++ {
+		l.SetTimeout(time.Duration(i)*time.Second, func() { out = append(out, i) })
+	}
+	if err := l.RunUntil(2500 * time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || l.Now() != 2500*time.Millisecond {
+		t.Fatalf("RunUntil ran %v and stopped at %v", out, l.Now())
+	}
+	ran, err := l.Step()
+	if !ran || err != nil || len(out) != 3 {
+		t.Fatalf("Step ran=%v err=%v out=%v", ran, err, out)
+	}
+	if ran, _ := l.Step(); ran {
+		t.Fatal("Step ran something on an idle loop")
+	}
+}
+
+func TestLoopPanicIsUncaught(t *testing.T) {
+	l := NewLoop()
+	l.Events().Emit(Event{Obj: "test", ID: 1, Name: "mark:before"})
+	boom := errors.New("boom")
+	after := false
+	l.SetTimeout(7*time.Millisecond, func() { panic(boom) })
+	l.SetTimeout(8*time.Millisecond, func() { after = true })
+	err := l.Run()
+	var ue *UncaughtError
+	if !errors.As(err, &ue) || !errors.Is(err, boom) {
+		t.Fatalf("Run = %v, want an UncaughtError wrapping boom", err)
+	}
+	if ue.T != 7*time.Millisecond || len(ue.Trace) != 1 || ue.Trace[0].Name != "mark:before" {
+		t.Errorf("uncaught at %v with trace %v", ue.T, ue.Trace)
+	}
+	if after {
+		t.Error("the loop went on after an uncaught panic")
+	}
+}
+
+func TestTimerTiesByCreationAndRefresh(t *testing.T) {
+	l := NewLoop()
+	var out []string
+	a := l.SetTimeout(10*time.Millisecond, func() { out = append(out, "a") })
+	l.SetTimeout(10*time.Millisecond, func() { out = append(out, "b") })
+	a.Refresh() // same deadline, but now newer than b
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(out, ""); got != "ba" {
+		t.Errorf("got %q, want ba", got)
+	}
+}
