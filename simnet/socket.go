@@ -1,0 +1,560 @@
+package simnet
+
+import (
+	"net/netip"
+	"time"
+)
+
+// DefaultHighWaterMark is a socket's writable and readable high-water mark in
+// Node v20 (16 KiB).
+const DefaultHighWaterMark = 16 * 1024
+
+// Transport is a runtime's side of one connection: it moves bytes and
+// reports what the peer did through the socket's Feed. It decides nothing
+// about Node semantics, which live in Socket so both runtimes share them.
+type Transport interface {
+	// Send offers p to the kernel and returns how many bytes it took now;
+	// the socket keeps the rest and offers it again on Feed.Writable.
+	Send(p []byte) int
+	// CloseWrite sends FIN after every byte taken so far.
+	CloseWrite()
+	// Close releases the connection; with reset it sends RST instead of FIN.
+	Close(reset bool)
+	// SetReading starts or stops reading, so the receive window fills and
+	// the peer's writes back up while the socket is paused.
+	SetReading(on bool)
+	SetNoDelay(on bool)
+	SetKeepAlive(on bool, initialDelay time.Duration)
+}
+
+// SocketOptions configures a new socket.
+type SocketOptions struct {
+	Obj           string // trace kind: "socket" (client side) or "ssocket" (server side)
+	AllowHalfOpen bool   // keep the writable side open after the peer's FIN
+	HighWaterMark int    // 0 means DefaultHighWaterMark
+}
+
+// LookupResult is the payload of a socket's 'lookup' event.
+type LookupResult struct {
+	Err     error
+	Address netip.Addr
+	Host    string
+}
+
+// Socket is a TCP socket with Node's net.Socket semantics: the events,
+// their order and phases, buffering, half-close and backpressure.
+type Socket struct {
+	Events SocketEvents
+
+	loop   *Loop
+	obj    string
+	id     int
+	handle *Handle
+	t      Transport // nil until connected
+	opts   SocketOptions
+
+	local, remote netip.AddrPort
+
+	connecting    bool
+	destroyed     bool
+	corked        int
+	pending       []writeReq // accepted by Write, not yet taken by the kernel
+	writableLen   int
+	needDrain     bool
+	ending        bool // end() called
+	finSent       bool
+	finished      bool // 'finish' emitted
+	writeAfterFIN bool
+
+	paused    bool
+	reading   bool
+	readBuf   [][]byte // data held while paused
+	readLen   int
+	eof       bool // the peer's FIN arrived
+	ended     bool // 'end' emitted
+	endQueued bool
+
+	bytesRead, bytesWritten int64
+
+	timeout      time.Duration
+	timeoutTimer *Timer
+}
+
+// SocketEvents are the events a net.Socket emits.
+type SocketEvents struct {
+	Lookup  Emitter[LookupResult]
+	Connect Emitter[struct{}]
+	Ready   Emitter[struct{}]
+	Data    Emitter[[]byte]
+	End     Emitter[struct{}]
+	Finish  Emitter[struct{}]
+	Drain   Emitter[struct{}]
+	Timeout Emitter[struct{}]
+	Error   Emitter[error]
+	Close   Emitter[bool] // hadError
+}
+
+type writeReq struct {
+	data []byte
+	cb   func(error)
+	sync bool // taken during the Write call, so the callback is deferred to nextTick
+}
+
+// Feed is the transport's way back into its socket; runtimes call it on the
+// loop's goroutine.
+type Feed struct{ s *Socket }
+
+// NewSocket creates an unconnected socket on loop; the runtime keeps the Feed.
+func NewSocket(loop *Loop, opts SocketOptions) (*Socket, Feed) {
+	if opts.HighWaterMark <= 0 {
+		opts.HighWaterMark = DefaultHighWaterMark
+	}
+	if opts.Obj == "" {
+		opts.Obj = "socket"
+	}
+	s := &Socket{loop: loop, obj: opts.Obj, opts: opts, handle: loop.NewHandle(), connecting: true, reading: true}
+	s.id = loop.events.NewID(opts.Obj)
+	return s, Feed{s}
+}
+
+// Socket returns the socket this feed drives.
+func (f Feed) Socket() *Socket { return f.s }
+
+// Looked reports the end of the host name lookup ('lookup' event).
+func (f Feed) Looked(r LookupResult) {
+	if !f.s.destroyed {
+		f.s.Events.Lookup.Emit(r)
+	}
+}
+
+// Connected attaches the transport once the handshake completed and emits
+// 'connect' then 'ready', flushing writes made while connecting.
+func (f Feed) Connected(t Transport, local, remote netip.AddrPort) {
+	s := f.s
+	if s.destroyed {
+		t.Close(false)
+		return
+	}
+	s.t, s.local, s.remote, s.connecting = t, local, remote, false
+	if !s.reading || s.paused {
+		t.SetReading(false)
+	}
+	s.touch()
+	s.trace("connect", nil)
+	s.Events.Connect.Emit(struct{}{})
+	s.Events.Ready.Emit(struct{}{})
+	s.flush()
+}
+
+// Accepted attaches the transport of a connection a listener accepted.
+func (f Feed) Accepted(t Transport, local, remote netip.AddrPort) {
+	s := f.s
+	s.t, s.local, s.remote, s.connecting = t, local, remote, false
+}
+
+// Data delivers bytes read from the connection.
+func (f Feed) Data(p []byte) {
+	s := f.s
+	if s.destroyed || s.eof {
+		return
+	}
+	s.bytesRead += int64(len(p))
+	s.touch()
+	if s.paused || len(s.readBuf) > 0 {
+		s.readBuf = append(s.readBuf, p)
+		s.readLen += len(p)
+		if s.readLen >= s.opts.HighWaterMark && s.reading {
+			s.reading = false
+			s.t.SetReading(false)
+		}
+		return
+	}
+	s.Events.Data.Emit(p)
+}
+
+// EOF reports the peer's FIN.
+func (f Feed) EOF() {
+	s := f.s
+	if s.destroyed || s.eof {
+		return
+	}
+	s.eof = true
+	if !s.opts.AllowHalfOpen {
+		s.writeAfterFIN = true
+	}
+	s.maybeEnd()
+}
+
+// Writable reports that the kernel can take more of the pending writes.
+func (f Feed) Writable() {
+	if !f.s.destroyed {
+		f.s.flush()
+	}
+}
+
+// Fail destroys the socket with a connection error (ECONNRESET,
+// ECONNREFUSED, ETIMEDOUT, ENOTFOUND...).
+func (f Feed) Fail(err error) { f.s.Destroy(err) }
+
+// Write is socket.write(data[, cb]): it returns false once the buffered
+// length reaches the high-water mark, and 'drain' follows when it empties.
+func (s *Socket) Write(p []byte, cb func(error)) bool {
+	if s.ending || s.writeAfterFIN || s.destroyed {
+		var err *Error
+		switch {
+		case s.destroyed:
+			err = &Error{Code: "ERR_STREAM_DESTROYED", Message: "Cannot call write after a stream was destroyed"}
+		case s.ending:
+			err = &Error{Code: "ERR_STREAM_WRITE_AFTER_END", Message: "write after end"}
+		default:
+			err = &Error{Code: "EPIPE", Message: "This socket has been ended by the other party"}
+		}
+		s.loop.NextTick(func() {
+			if cb != nil {
+				cb(err)
+			}
+			if !s.destroyed {
+				s.Destroy(err)
+			}
+		})
+		return false
+	}
+	data := append([]byte(nil), p...)
+	s.writableLen += len(data)
+	s.bytesWritten += int64(len(data))
+	ok := s.writableLen < s.opts.HighWaterMark
+	if !ok {
+		s.needDrain = true
+	}
+	s.pending = append(s.pending, writeReq{data: data, cb: cb})
+	if s.corked == 0 {
+		s.sendPending(true)
+	}
+	return ok
+}
+
+// End is socket.end([data][, cb]): half-close after everything written.
+func (s *Socket) End(p []byte, cb func()) {
+	if len(p) > 0 {
+		s.Write(p, nil)
+	}
+	if cb != nil {
+		s.Events.Finish.Once(func(struct{}) { cb() })
+	}
+	if s.ending || s.destroyed {
+		return
+	}
+	s.ending = true
+	s.corked = 0
+	s.sendPending(true)
+}
+
+// Cork holds writes until Uncork, so they leave together.
+func (s *Socket) Cork() { s.corked++ }
+
+// Uncork releases writes held by Cork once every Cork is matched.
+func (s *Socket) Uncork() {
+	if s.corked > 0 {
+		s.corked--
+		if s.corked == 0 {
+			s.sendPending(true)
+		}
+	}
+}
+
+func (s *Socket) flush() { s.sendPending(false) }
+
+// sendPending offers pending writes to the kernel in order. Writes taken
+// during the Write call itself complete on nextTick, later ones directly
+// in the I/O callback, as libuv's sync and async completions do.
+func (s *Socket) sendPending(sync bool) {
+	if s.t == nil || s.destroyed || s.corked > 0 {
+		return
+	}
+	if sync && len(s.pending) > 1 {
+		s.coalesce()
+	}
+	var done []writeReq
+	for len(s.pending) > 0 {
+		w := &s.pending[0]
+		n := s.t.Send(w.data)
+		w.data = w.data[n:]
+		s.writableLen -= n
+		if len(w.data) > 0 {
+			break
+		}
+		w.sync = sync
+		done = append(done, *w)
+		s.pending = s.pending[1:]
+	}
+	if len(done) > 0 {
+		s.touch()
+		s.completeWrites(done, sync)
+	}
+	if len(s.pending) == 0 && s.ending && !s.finSent {
+		s.finSent = true
+		s.t.CloseWrite()
+		s.loop.schedule(s.loop.Now(), s.finishWrite)
+	}
+}
+
+// coalesce joins writes queued while corked or connecting into one, as
+// Node's writev does, so they leave in the same segments.
+func (s *Socket) coalesce() {
+	total := 0
+	for _, w := range s.pending {
+		total += len(w.data)
+	}
+	joined := make([]byte, 0, total)
+	var cbs []func(error)
+	for _, w := range s.pending {
+		joined = append(joined, w.data...)
+		if w.cb != nil {
+			cbs = append(cbs, w.cb)
+		}
+	}
+	s.pending = []writeReq{{data: joined, cb: func(err error) {
+		for _, cb := range cbs {
+			cb(err)
+		}
+	}}}
+}
+
+func (s *Socket) completeWrites(done []writeReq, sync bool) {
+	after := func() {
+		for _, w := range done {
+			if w.cb != nil {
+				w.cb(nil)
+			}
+		}
+		if s.needDrain && s.writableLen == 0 && !s.destroyed {
+			s.needDrain = false
+			s.Events.Drain.Emit(struct{}{})
+		}
+	}
+	if sync {
+		s.loop.NextTick(after)
+		return
+	}
+	after()
+}
+
+// finishWrite runs when the kernel completed the shutdown: 'finish', then
+// destroy once the readable side has ended too (autoDestroy).
+func (s *Socket) finishWrite() {
+	if s.destroyed || s.finished {
+		return
+	}
+	s.finished = true
+	s.Events.Finish.Emit(struct{}{})
+	if s.ended {
+		s.Destroy(nil)
+	}
+}
+
+// maybeEnd emits 'end' once the peer's FIN arrived and buffered data is
+// consumed: on nextTick, as endReadableNT does.
+func (s *Socket) maybeEnd() {
+	if !s.eof || s.ended || s.endQueued || s.paused || len(s.readBuf) > 0 {
+		return
+	}
+	s.endQueued = true
+	s.loop.NextTick(func() {
+		if s.destroyed {
+			return
+		}
+		s.ended = true
+		s.trace("end", nil)
+		s.Events.End.Emit(struct{}{})
+		switch {
+		case !s.opts.AllowHalfOpen && !s.ending:
+			s.loop.NextTick(func() { s.End(nil, nil) })
+		case s.finished:
+			s.Destroy(nil)
+		}
+	})
+}
+
+// Pause stops 'data' events; the runtime stops reading once the buffer
+// passes the high-water mark, so the peer sees backpressure.
+func (s *Socket) Pause() { s.paused = true }
+
+// Resume restarts the flow of buffered and new data on the next tick.
+func (s *Socket) Resume() {
+	if !s.paused {
+		return
+	}
+	s.paused = false
+	s.loop.NextTick(func() {
+		for !s.paused && !s.destroyed && len(s.readBuf) > 0 {
+			p := s.readBuf[0]
+			s.readBuf = s.readBuf[1:]
+			s.readLen -= len(p)
+			s.Events.Data.Emit(p)
+		}
+		if !s.paused && !s.reading && s.t != nil && !s.destroyed {
+			s.reading = true
+			s.t.SetReading(true)
+		}
+		s.maybeEnd()
+	})
+}
+
+// IsPaused is readable.isPaused().
+func (s *Socket) IsPaused() bool { return s.paused }
+
+// Destroy is socket.destroy([err]): 'error' (if err) on nextTick, then
+// 'close' in the close-callbacks phase.
+func (s *Socket) Destroy(err error) { s.destroy(err, false) }
+
+// ResetAndDestroy is socket.resetAndDestroy(): the peer sees RST.
+func (s *Socket) ResetAndDestroy() { s.destroy(nil, true) }
+
+func (s *Socket) destroy(err error, reset bool) {
+	if s.destroyed {
+		return
+	}
+	s.destroyed = true
+	s.connecting = false
+	if s.timeoutTimer != nil {
+		s.timeoutTimer.Clear()
+	}
+	if s.t != nil {
+		s.t.Close(reset)
+	}
+	hadError := err != nil
+	if hadError {
+		s.loop.NextTick(func() {
+			s.trace("error", err)
+			if !s.Events.Error.Emit(err) {
+				panic(err)
+			}
+		})
+	}
+	s.loop.OnClose(func() {
+		s.handle.Close()
+		s.trace("close", nil, map[string]any{"hadError": hadError})
+		s.Events.Close.Emit(hadError)
+	})
+}
+
+// SetTimeout is socket.setTimeout(d): 'timeout' after d of inactivity; 0
+// disables it. The timer does not keep the loop alive.
+func (s *Socket) SetTimeout(d time.Duration) {
+	s.timeout = d
+	if s.timeoutTimer != nil {
+		s.timeoutTimer.Clear()
+		s.timeoutTimer = nil
+	}
+	if d <= 0 || s.destroyed {
+		return
+	}
+	s.timeoutTimer = s.loop.SetTimeout(d, func() {
+		s.trace("timeout", nil)
+		s.Events.Timeout.Emit(struct{}{})
+	})
+	s.timeoutTimer.Unref()
+}
+
+// touch restarts the inactivity timer, as reads and writes do in Node.
+func (s *Socket) touch() {
+	if s.timeoutTimer != nil {
+		s.timeoutTimer.Refresh()
+	}
+}
+
+// SetNoDelay is socket.setNoDelay.
+func (s *Socket) SetNoDelay(on bool) {
+	if s.t != nil {
+		s.t.SetNoDelay(on)
+	}
+}
+
+// SetKeepAlive is socket.setKeepAlive.
+func (s *Socket) SetKeepAlive(on bool, initialDelay time.Duration) {
+	if s.t != nil {
+		s.t.SetKeepAlive(on, initialDelay)
+	}
+}
+
+// Ref makes the socket keep the loop alive (the default).
+func (s *Socket) Ref() { s.handle.Ref() }
+
+// Unref lets the loop finish while the socket is open.
+func (s *Socket) Unref() { s.handle.Unref() }
+
+// ID is the socket's 1-based trace number within its kind.
+func (s *Socket) ID() int { return s.id }
+
+// Obj is the socket's trace kind: "socket" or "ssocket".
+func (s *Socket) Obj() string { return s.obj }
+
+// Loop is the loop the socket lives on.
+func (s *Socket) Loop() *Loop { return s.loop }
+
+// LocalAddr is socket.localAddress and localPort.
+func (s *Socket) LocalAddr() netip.AddrPort { return s.local }
+
+// RemoteAddr is socket.remoteAddress and remotePort.
+func (s *Socket) RemoteAddr() netip.AddrPort { return s.remote }
+
+// BytesRead is socket.bytesRead.
+func (s *Socket) BytesRead() int64 { return s.bytesRead }
+
+// BytesWritten is socket.bytesWritten.
+func (s *Socket) BytesWritten() int64 { return s.bytesWritten }
+
+// Connecting is socket.connecting.
+func (s *Socket) Connecting() bool { return s.connecting }
+
+// Pending is socket.pending: not connected yet.
+func (s *Socket) Pending() bool { return s.t == nil && !s.destroyed }
+
+// Destroyed is socket.destroyed.
+func (s *Socket) Destroyed() bool { return s.destroyed }
+
+// WritableLength is socket.writableLength.
+func (s *Socket) WritableLength() int { return s.writableLen }
+
+// WritableNeedDrain is socket.writableNeedDrain.
+func (s *Socket) WritableNeedDrain() bool { return s.needDrain }
+
+// WritableEnded is socket.writableEnded: end() was called.
+func (s *Socket) WritableEnded() bool { return s.ending }
+
+// WritableFinished is socket.writableFinished: 'finish' was emitted.
+func (s *Socket) WritableFinished() bool { return s.finished }
+
+// ReadableEnded is socket.readableEnded: 'end' was emitted.
+func (s *Socket) ReadableEnded() bool { return s.ended }
+
+// TimeoutDuration is socket.timeout: the idle timeout set, 0 when none.
+func (s *Socket) TimeoutDuration() time.Duration { return s.timeout }
+
+// ReadyState is socket.readyState: opening, open, readOnly, writeOnly or closed.
+func (s *Socket) ReadyState() string {
+	switch {
+	case s.connecting:
+		return "opening"
+	case s.destroyed:
+		return "closed"
+	case !s.eof && !s.ending:
+		return "open"
+	case !s.eof:
+		return "readOnly"
+	case !s.ending:
+		return "writeOnly"
+	}
+	return "closed"
+}
+
+func (s *Socket) trace(name string, err error, detail ...map[string]any) {
+	ev := Event{Obj: s.obj, ID: s.id, Name: name}
+	if err != nil {
+		ev.Code, ev.Message = CodeOf(err), err.Error()
+	}
+	if len(detail) > 0 {
+		ev.Detail = detail[0]
+	}
+	s.loop.events.Emit(ev)
+}
