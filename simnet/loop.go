@@ -405,18 +405,30 @@ func (c *wallClock) take() func() {
 	return fn
 }
 
-// poll hands out posted completions; when there are none and nothing else is
-// ready, it blocks until one is posted or the next timer is due.
+// poll hands out completions the loop scheduled for itself (a socket's
+// shutdown) and those posted by I/O goroutines; when there are none and
+// nothing else is ready, it blocks until one is posted or the next timer or
+// scheduled completion is due.
 func (c *wallClock) poll(l *Loop) func() {
+	if len(l.io) > 0 && l.io[0].at <= c.now() {
+		return heap.Pop(&l.io).(ioEvent).fn
+	}
 	if fn := c.take(); fn != nil {
 		return fn
 	}
 	if l.ranIO || len(l.immediates) > 0 || len(l.closing) > 0 || !l.alive() {
 		return nil
 	}
-	var deadline <-chan time.Time
+	wake := time.Duration(-1)
 	if len(l.timers) > 0 {
-		d := l.timers[0].deadline - c.now()
+		wake = l.timers[0].deadline
+	}
+	if len(l.io) > 0 && (wake < 0 || l.io[0].at < wake) {
+		wake = l.io[0].at
+	}
+	var deadline <-chan time.Time
+	if wake >= 0 {
+		d := wake - c.now()
 		if d <= 0 {
 			return nil
 		}
