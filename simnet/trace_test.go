@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -345,5 +348,48 @@ func BenchmarkTraceWriter(b *testing.B) {
 	}
 	if w.Err() != nil {
 		b.Fatal(w.Err())
+	}
+}
+
+// TestReadTraceReadsTheRealNodeReferences parses every trace recorded from
+// real Node and checks that its compact form is the one the recording
+// script computed, so the reader, Compact and the reference agree.
+func TestReadTraceReadsTheRealNodeReferences(t *testing.T) {
+	dir := filepath.Join("..", "fixtures", "node", "traces")
+	index, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("no reference traces in %s", dir)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Case    string `json:"case"`
+		Compact string `json:"compact"`
+	}
+	if err := json.Unmarshal(index, &cases); err != nil {
+		t.Fatalf("index.json: %v", err)
+	}
+	if len(cases) == 0 {
+		t.Fatal("index.json lists no cases")
+	}
+	for _, c := range cases {
+		f, err := os.Open(filepath.Join(dir, c.Case+".jsonl"))
+		if err != nil {
+			t.Errorf("%s: %v", c.Case, err)
+			continue
+		}
+		events, err := ReadTrace(f)
+		f.Close()
+		if err != nil {
+			t.Errorf("%s: %v", c.Case, err)
+			continue
+		}
+		if got := Compact(events, false); got != c.Compact {
+			t.Errorf("%s: compact form\n got %s\nwant %s", c.Case, got, c.Compact)
+		}
+		if _, err := ParseCompact(c.Compact); err != nil {
+			t.Errorf("%s: %v", c.Case, err)
+		}
 	}
 }
