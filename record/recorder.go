@@ -31,8 +31,8 @@ type Recorder struct {
 	stopped        bool  // a write failed, or Close was called
 }
 
-// NewRecorder writes the capture file header to w and returns a Recorder for
-// the packets that follow; Close flushes but does not close w.
+// NewRecorder starts a capture on w with the file header, buffered like the
+// packets that follow; Close flushes but does not close w.
 func NewRecorder(w io.Writer, opts Options) (*Recorder, error) {
 	out, err := newSink(w, opts)
 	if err != nil {
