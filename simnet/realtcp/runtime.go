@@ -1,0 +1,162 @@
+package realtcp
+
+import (
+	"context"
+	"net"
+	"net/netip"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// Runtime is a simnet.Runtime over the operating system's TCP stack: one
+// wall-clock loop, like one Node process.
+type Runtime struct {
+	loop     *simnet.Loop
+	resolver *net.Resolver
+}
+
+var _ simnet.Runtime = (*Runtime)(nil)
+
+// New returns a runtime with a fresh wall-clock loop.
+func New() *Runtime {
+	return &Runtime{loop: simnet.NewRealLoop(), resolver: net.DefaultResolver}
+}
+
+// Loop is the loop every callback of this runtime runs on.
+func (rt *Runtime) Loop() *simnet.Loop { return rt.loop }
+
+// Run runs the loop on the calling goroutine until nothing ref'd is left.
+func (rt *Runtime) Run() error { return rt.loop.Run() }
+
+// Lookup is dns.lookup: it resolves host with the system's resolver and
+// calls cb in the poll phase with the first address of the family asked for
+// (0 for any, 4 or 6). Until then the lookup keeps the loop alive, as
+// getaddrinfo does in Node.
+func (rt *Runtime) Lookup(host string, family int, cb func(netip.Addr, error)) {
+	h := rt.loop.NewHandle()
+	done := func(addr netip.Addr, err error) {
+		rt.loop.Post(func() {
+			h.Close()
+			cb(addr, err)
+		})
+	}
+	if host == "" {
+		host = "localhost"
+	}
+	network, err := lookupNetwork(family)
+	if err != nil {
+		done(netip.Addr{}, err)
+		return
+	}
+	if addr, err := netip.ParseAddr(host); err == nil {
+		done(addr.Unmap(), nil)
+		return
+	}
+	go func() {
+		addrs, err := rt.resolver.LookupNetIP(context.Background(), network, host)
+		switch {
+		case err != nil:
+			done(netip.Addr{}, lookupError(err, host))
+		case len(addrs) == 0:
+			done(netip.Addr{}, notFound(host))
+		default:
+			done(addrs[0].Unmap(), nil)
+		}
+	}()
+}
+
+// Connect is net.connect(options): the socket comes back at once and
+// connects in the background. A host name is looked up first ('lookup'
+// event); an IP address is dialled directly, as Node does.
+func (rt *Runtime) Connect(opts simnet.ConnectOptions) (*simnet.Socket, error) {
+	if opts.Port < 0 || opts.Port > 65535 {
+		return nil, badPort("Port", opts.Port)
+	}
+	if _, err := lookupNetwork(opts.Family); err != nil {
+		return nil, err
+	}
+	var local netip.Addr
+	if opts.LocalAddress != "" {
+		a, err := netip.ParseAddr(opts.LocalAddress)
+		if err != nil {
+			return nil, badIP("options.localAddress", opts.LocalAddress)
+		}
+		local = a
+	}
+	if opts.LocalPort < 0 || opts.LocalPort > 65535 {
+		return nil, badPort("options.localPort", opts.LocalPort)
+	}
+	s, feed := simnet.NewSocket(rt.loop, simnet.SocketOptions{Obj: "socket", AllowHalfOpen: opts.AllowHalfOpen})
+	if opts.Timeout > 0 {
+		s.SetTimeout(opts.Timeout)
+	}
+	d := &net.Dialer{KeepAlive: -1}
+	if local.IsValid() || opts.LocalPort != 0 {
+		d.LocalAddr = &net.TCPAddr{IP: local.AsSlice(), Port: opts.LocalPort}
+	}
+	host := opts.Host
+	if host == "" {
+		host = "localhost"
+	}
+	if addr, err := netip.ParseAddr(host); err == nil {
+		rt.loop.NextTick(func() {
+			if s.Connecting() {
+				rt.dial(s, feed, d, netip.AddrPortFrom(addr.Unmap(), uint16(opts.Port)))
+			}
+		})
+		return s, nil
+	}
+	lookup := opts.Lookup
+	if lookup == nil {
+		lookup = rt.Lookup
+	}
+	lookup(host, opts.Family, func(addr netip.Addr, err error) {
+		feed.Looked(simnet.LookupResult{Err: err, Address: addr, Host: host})
+		switch {
+		case err != nil:
+			feed.Fail(err)
+		case s.Connecting():
+			rt.dial(s, feed, d, netip.AddrPortFrom(addr.Unmap(), uint16(opts.Port)))
+		}
+	})
+	return s, nil
+}
+
+// dial connects in a goroutine and posts the outcome. Destroying the socket
+// while it connects cancels the attempt.
+func (rt *Runtime) dial(s *simnet.Socket, feed simnet.Feed, d *net.Dialer, to netip.AddrPort) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Events.Close.Once(func(bool) { cancel() })
+	go func() {
+		defer cancel()
+		c, err := d.DialContext(ctx, "tcp", to.String())
+		if err != nil {
+			fail := opError("connect", err, hostPort(to.Addr(), int(to.Port())))
+			rt.loop.Post(func() { feed.Fail(fail) })
+			return
+		}
+		tc := c.(*net.TCPConn)
+		rt.loop.Post(func() {
+			feed.Connected(newConn(rt.loop, feed, tc), addrOf(tc.LocalAddr()), addrOf(tc.RemoteAddr()))
+		})
+	}()
+}
+
+// addrOf is a TCP address as a netip.AddrPort, IPv4 unmapped.
+func addrOf(a net.Addr) netip.AddrPort {
+	ap := a.(*net.TCPAddr).AddrPort()
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// lookupNetwork is the resolver's network for Node's address family.
+func lookupNetwork(family int) (string, error) {
+	switch family {
+	case 0:
+		return "ip", nil
+	case 4:
+		return "ip4", nil
+	case 6:
+		return "ip6", nil
+	}
+	return "", badFamily(family)
+}
