@@ -1,0 +1,612 @@
+package httpcore
+
+// IncomingMessage is the half of an HTTP exchange that this side reads: the
+// request on a server ("sreq" in traces), the response on a client ("res").
+//
+// The side that owns it (server or client) creates it with
+// newIncomingMessage when the parser completes a head, fills the head with
+// setHead, hands body spans to pushBody and ends it with finishMessage. The
+// readStart and readStop hooks resume and pause the socket when the body
+// stream wants more or is full (Node's readStart/readStop); the defaults
+// resume and pause the socket directly. register gives it its trace id when
+// Node's tracer would first see it.
+//
+// The body is a readable stream that follows Node's Readable state machine
+// closely (flowing modes, the nextTick steps of resume, end and destroy),
+// because the order of 'data', 'end', 'aborted', 'error' and 'close' against
+// the other objects' events is what traces compare.
+
+import (
+	"strings"
+	"time"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// IncomingEvents are the events an IncomingMessage emits.
+type IncomingEvents struct {
+	Data    DataEvent
+	End     simnet.Emitter[struct{}]
+	Aborted simnet.Emitter[struct{}]
+	Error   simnet.Emitter[error]
+	Close   simnet.Emitter[struct{}]
+	Timeout simnet.Emitter[struct{}]
+}
+
+// DataEvent is the 'data' event of an IncomingMessage. As with
+// readable.on('data'), adding a listener starts the flow of the body unless
+// the message was paused explicitly.
+type DataEvent struct {
+	simnet.Emitter[[]byte]
+	m *IncomingMessage
+}
+
+// On adds fn and starts the flow; the returned function removes fn again.
+func (e *DataEvent) On(fn func([]byte)) (off func()) {
+	return e.listen(e.Emitter.On(fn))
+}
+
+// Once adds fn for the next chunk only and starts the flow.
+func (e *DataEvent) Once(fn func([]byte)) (off func()) {
+	return e.listen(e.Emitter.Once(fn))
+}
+
+func (e *DataEvent) listen(off func()) func() {
+	m := e.m
+	m.r.dataListening = true
+	if m.r.flowing != flowPaused {
+		m.Resume()
+	}
+	return func() {
+		off()
+		if e.ListenerCount() == 0 {
+			m.r.dataListening = false
+		}
+	}
+}
+
+// IncomingMessage is Node's http.IncomingMessage: the head of a request or
+// response and its body as a readable stream.
+type IncomingMessage struct {
+	Events IncomingEvents
+
+	Headers     Headers  // lower-cased names with Node's rules for duplicates
+	RawHeaders  []string // name, value, name, value... as received
+	Trailers    Headers  // set once the message is complete
+	RawTrailers []string
+
+	HTTPVersion      string // "1.1"
+	HTTPVersionMajor int
+	HTTPVersionMinor int
+
+	Method string // requests only
+	URL    string // requests only
+
+	StatusCode    int    // responses only
+	StatusMessage string // responses only
+
+	Complete bool // the whole message was received
+	Aborted  bool // the message was destroyed before it was complete
+	Upgrade  bool // the message upgrades the connection (Upgrade or CONNECT)
+
+	loop   *simnet.Loop
+	socket *simnet.Socket
+	obj    string // trace kind: "sreq" or "res"
+	id     int    // trace id; 0 until register
+
+	joinDuplicateHeaders bool
+	consuming            bool // a read was asked for: the body is being consumed
+	dumped               bool // the body is thrown away unread
+
+	readStart func()
+	readStop  func()
+
+	r readState
+}
+
+// flowing is Node's readableFlowing: null until a consumer shows up.
+type flowing int8
+
+const (
+	flowNull flowing = iota
+	flowPaused
+	flowFlowing
+)
+
+// readState is the part of Node's ReadableState an IncomingMessage uses.
+type readState struct {
+	buf    [][]byte
+	length int
+	hwm    int
+
+	flowing         flowing
+	paused          bool // pause() was called and not undone
+	dataListening   bool
+	ended           bool // the last chunk was pushed
+	endEmitted      bool
+	reading         bool // a read was asked of the source and not answered yet
+	sync            bool // inside a read call, where events must wait a tick
+	needReadable    bool
+	emittedReadable bool
+	resumeScheduled bool
+	readingMore     bool
+
+	destroyed    bool
+	closed       bool
+	closeEmitted bool
+	errorEmitted bool
+	errored      error
+}
+
+// newIncomingMessage makes the message for a head read from socket; obj is
+// its trace kind ("sreq" or "res").
+func newIncomingMessage(loop *simnet.Loop, socket *simnet.Socket, obj string) *IncomingMessage {
+	m := &IncomingMessage{loop: loop, socket: socket, obj: obj}
+	m.Events.Data.m = m
+	m.r.hwm = simnet.DefaultHighWaterMark
+	// Node's IncomingMessage starts with readingMore set, so nothing is
+	// read ahead until a consumer asks.
+	m.r.readingMore = true
+	m.r.sync = true
+	m.readStart = func() {
+		if m.socket != nil && !m.socket.Destroyed() {
+			m.socket.Resume()
+		}
+	}
+	m.readStop = func() {
+		if m.socket != nil {
+			m.socket.Pause()
+		}
+	}
+	return m
+}
+
+// setHead fills in the start line and headers; only the first n entries of
+// raw (name/value pairs) count towards Headers, as maxHeadersCount wants.
+func (m *IncomingMessage) setHead(h *MessageHead, n int) {
+	m.HTTPVersionMajor, m.HTTPVersionMinor = h.VersionMajor, h.VersionMinor
+	m.HTTPVersion = itoa(h.VersionMajor) + "." + itoa(h.VersionMinor)
+	m.Method, m.URL = h.Method, h.URL
+	m.StatusCode, m.StatusMessage = h.StatusCode, h.StatusMessage
+	m.Upgrade = h.Upgrade
+	m.RawHeaders = h.RawHeaders
+	m.Headers = m.buildHeaders(h.RawHeaders[:min(n, len(h.RawHeaders))])
+}
+
+func (m *IncomingMessage) buildHeaders(raw []string) Headers {
+	if m.joinDuplicateHeaders {
+		return BuildHeaders(joinDuplicates(raw))
+	}
+	return BuildHeaders(raw)
+}
+
+// joinDuplicates merges repeated fields into their first line, values
+// joined with ", ", which is what joinDuplicateHeaders makes of the fields
+// Node would otherwise keep only once. Cookie and Set-Cookie keep their own
+// rules ("; " and a list), so they are left alone.
+func joinDuplicates(raw []string) []string {
+	out := make([]string, 0, len(raw))
+	first := make(map[string]int, len(raw)/2)
+	for i := 0; i+1 < len(raw); i += 2 {
+		key := strings.ToLower(raw[i])
+		if key == "cookie" || key == "set-cookie" {
+			out = append(out, raw[i], raw[i+1])
+			continue
+		}
+		if at, ok := first[key]; ok {
+			out[at+1] += ", " + raw[i+1]
+			continue
+		}
+		first[key] = len(out)
+		out = append(out, raw[i], raw[i+1])
+	}
+	return out
+}
+
+func itoa(n int) string {
+	if n >= 0 && n < 10 {
+		return string(rune('0' + n))
+	}
+	return formatJSNumber(float64(n))
+}
+
+// register gives the message its trace id, at the moment Node's tracer
+// first sees it.
+func (m *IncomingMessage) register() {
+	if m.id == 0 {
+		m.id = m.loop.Events().NewID(m.obj)
+	}
+}
+
+func (m *IncomingMessage) trace(ev simnet.Event) {
+	if m.id == 0 {
+		return
+	}
+	ev.Obj, ev.ID = m.obj, m.id
+	m.loop.Events().Emit(ev)
+}
+
+// pushBody hands a span of body bytes to the stream (Node's parserOnBody):
+// kept unless the body is being dumped, and the socket paused when the
+// stream is full.
+func (m *IncomingMessage) pushBody(b []byte) {
+	if m.dumped || len(b) == 0 {
+		return
+	}
+	if !m.push(append([]byte(nil), b...)) {
+		m.readStop()
+	}
+}
+
+// finishMessage marks the message complete, stores its trailers and ends
+// the body stream (Node's parserOnMessageComplete).
+func (m *IncomingMessage) finishMessage(rawTrailers []string) {
+	m.Complete = true
+	if len(rawTrailers) > 0 {
+		m.RawTrailers = rawTrailers
+		m.Trailers = m.buildHeaders(rawTrailers)
+	}
+	m.push(nil)
+}
+
+// dump throws the body away unread (Node's _dump).
+func (m *IncomingMessage) dump() {
+	if m.dumped {
+		return
+	}
+	m.dumped = true
+	m.Events.Data.RemoveAll()
+	m.Resume()
+}
+
+// Socket is message.socket.
+func (m *IncomingMessage) Socket() *simnet.Socket { return m.socket }
+
+// SetTimeout is message.setTimeout(d, cb): the socket's idle timeout, with
+// cb listening for the message's 'timeout'.
+func (m *IncomingMessage) SetTimeout(d time.Duration, cb func()) {
+	if cb != nil {
+		m.Events.Timeout.On(func(struct{}) { cb() })
+	}
+	if m.socket != nil {
+		m.socket.SetTimeout(d)
+	}
+}
+
+// Pause is readable.pause(): no more 'data' until Resume.
+func (m *IncomingMessage) Pause() {
+	if m.r.flowing != flowPaused {
+		m.r.flowing = flowPaused
+	}
+	m.r.paused = true
+}
+
+// Resume is readable.resume(): the body flows, from the next tick on.
+func (m *IncomingMessage) Resume() {
+	r := &m.r
+	if r.flowing != flowFlowing {
+		r.flowing = flowFlowing
+		if !r.resumeScheduled {
+			r.resumeScheduled = true
+			m.loop.NextTick(m.resumeNT)
+		}
+	}
+	r.paused = false
+}
+
+// IsPaused is readable.isPaused().
+func (m *IncomingMessage) IsPaused() bool { return m.r.paused }
+
+// ReadableEnded is readable.readableEnded: 'end' was emitted.
+func (m *IncomingMessage) ReadableEnded() bool { return m.r.endEmitted }
+
+// Destroyed is message.destroyed.
+func (m *IncomingMessage) Destroyed() bool { return m.r.destroyed }
+
+// Destroy is message.destroy(err): 'aborted' at once when the message was not
+// complete (and its socket destroyed), then 'error' (only if someone listens)
+// and 'close' a few ticks later, as Node orders them.
+func (m *IncomingMessage) Destroy(err error) {
+	r := &m.r
+	if r.destroyed {
+		return
+	}
+	if err != nil && r.errored == nil {
+		r.errored = err
+	}
+	r.destroyed = true
+	if !r.endEmitted || !m.Complete {
+		m.Aborted = true
+		m.trace(simnet.Event{Name: "aborted"})
+		m.Events.Aborted.Emit(struct{}{})
+	}
+	if m.socket != nil && !m.socket.Destroyed() && m.Aborted {
+		m.socket.Destroy(err)
+		// Node waits for stream.finished(socket), which reports a socket
+		// already closed on the next tick, then reports on the tick after.
+		m.loop.NextTick(func() { m.loop.NextTick(func() { m.destroyDone(err) }) })
+		return
+	}
+	m.loop.NextTick(func() { m.destroyDone(err) })
+}
+
+// destroyDone ends a destroy: the error is passed on only when someone
+// listens for it, to keep Node's backward-compatible behaviour.
+func (m *IncomingMessage) destroyDone(err error) {
+	if m.Events.Error.ListenerCount() == 0 {
+		err = nil
+	}
+	r := &m.r
+	if err != nil && r.errored == nil {
+		r.errored = err
+	}
+	r.closed = true
+	if err != nil {
+		m.loop.NextTick(func() {
+			m.emitError(err)
+			m.emitClose()
+		})
+		return
+	}
+	m.loop.NextTick(m.emitClose)
+}
+
+func (m *IncomingMessage) emitError(err error) {
+	r := &m.r
+	if r.errorEmitted {
+		return
+	}
+	r.errorEmitted = true
+	m.trace(simnet.Event{Name: "error", Code: simnet.CodeOf(err), Message: err.Error()})
+	if !m.Events.Error.Emit(err) {
+		panic(err)
+	}
+}
+
+func (m *IncomingMessage) emitClose() {
+	m.r.closeEmitted = true
+	m.trace(simnet.Event{Name: "close"})
+	m.Events.Close.Emit(struct{}{})
+}
+
+func (m *IncomingMessage) emitData(p []byte) {
+	m.trace(simnet.Event{Name: "data", Bytes: len(p)})
+	m.Events.Data.Emit(p)
+}
+
+// push is readable.push(chunk); a nil chunk ends the stream. It reports
+// whether more may be pushed before the buffer is full.
+func (m *IncomingMessage) push(chunk []byte) bool {
+	r := &m.r
+	if chunk == nil {
+		r.reading = false
+		m.onEOF()
+		return false
+	}
+	if r.ended || r.destroyed || r.errored != nil {
+		return false
+	}
+	r.reading = false
+	if r.flowing == flowFlowing && !r.sync && r.dataListening && r.length == 0 {
+		m.emitData(chunk)
+	} else {
+		r.length += len(chunk)
+		r.buf = append(r.buf, chunk)
+		if r.needReadable {
+			m.emitReadable()
+		}
+	}
+	m.maybeReadMore()
+	return !r.ended && (r.length < r.hwm || r.length == 0)
+}
+
+func (m *IncomingMessage) onEOF() {
+	r := &m.r
+	if r.ended {
+		return
+	}
+	r.ended = true
+	if r.sync {
+		m.emitReadable()
+		return
+	}
+	r.needReadable = false
+	r.emittedReadable = true
+	m.emitReadableNT()
+}
+
+func (m *IncomingMessage) emitReadable() {
+	r := &m.r
+	r.needReadable = false
+	if !r.emittedReadable {
+		r.emittedReadable = true
+		m.loop.NextTick(m.emitReadableNT)
+	}
+}
+
+// emitReadableNT is where Node emits 'readable' (which nobody here listens
+// for) and lets a flowing stream flow.
+func (m *IncomingMessage) emitReadableNT() {
+	r := &m.r
+	if !r.destroyed && r.errored == nil && (r.length > 0 || r.ended) {
+		r.emittedReadable = false
+	}
+	if r.flowing != flowFlowing && !r.ended && r.length <= r.hwm {
+		r.needReadable = true
+	}
+	m.flow()
+}
+
+func (m *IncomingMessage) flow() {
+	for m.r.flowing == flowFlowing && m.read(-1) != nil {
+	}
+}
+
+func (m *IncomingMessage) maybeReadMore() {
+	if !m.r.readingMore {
+		m.r.readingMore = true
+		m.loop.NextTick(m.maybeReadMoreNT)
+	}
+}
+
+func (m *IncomingMessage) maybeReadMoreNT() {
+	r := &m.r
+	for !r.reading && !r.ended && (r.length < r.hwm || (r.flowing == flowFlowing && r.length == 0)) {
+		n := r.length
+		m.read(0)
+		if n == r.length {
+			break
+		}
+	}
+	r.readingMore = false
+}
+
+func (m *IncomingMessage) resumeNT() {
+	r := &m.r
+	if !r.reading {
+		m.read(0)
+	}
+	r.resumeScheduled = false
+	m.flow()
+	if r.flowing == flowFlowing && !r.reading {
+		m.read(0)
+	}
+}
+
+// read is readable.read(n), with n < 0 standing for read() without a size.
+func (m *IncomingMessage) read(n int) []byte {
+	r := &m.r
+	nOrig := n
+	if n != 0 {
+		r.emittedReadable = false
+	}
+	if n == 0 && r.needReadable && (r.length >= r.hwm || r.ended) {
+		if r.length == 0 && r.ended {
+			m.endReadable()
+		} else {
+			m.emitReadable()
+		}
+		return nil
+	}
+	n = m.howMuchToRead(n)
+	if n == 0 && r.ended {
+		if r.length == 0 {
+			m.endReadable()
+		}
+		return nil
+	}
+	doRead := r.needReadable
+	if r.length == 0 || r.length-n < r.hwm {
+		doRead = true
+	}
+	if r.reading || r.ended || r.destroyed || r.errored != nil {
+		doRead = false
+	} else if doRead {
+		r.reading, r.sync = true, true
+		if r.length == 0 {
+			r.needReadable = true
+		}
+		m.readSource()
+		r.sync = false
+		if !r.reading {
+			n = m.howMuchToRead(nOrig)
+		}
+	}
+	var ret []byte
+	if n > 0 {
+		ret = m.fromList(n)
+		r.length -= n
+	} else {
+		if r.length <= r.hwm {
+			r.needReadable = true
+		}
+		n = 0
+	}
+	if r.length == 0 {
+		if !r.ended {
+			r.needReadable = true
+		}
+		if nOrig != n && r.ended {
+			m.endReadable()
+		}
+	}
+	if ret != nil && !r.errorEmitted && !r.closeEmitted {
+		m.emitData(ret)
+	}
+	return ret
+}
+
+func (m *IncomingMessage) howMuchToRead(n int) int {
+	r := &m.r
+	if n == 0 || (r.length == 0 && r.ended) {
+		return 0
+	}
+	if n < 0 {
+		if r.flowing == flowFlowing && r.length > 0 {
+			return len(r.buf[0])
+		}
+		return r.length
+	}
+	if n <= r.length {
+		return n
+	}
+	if r.ended {
+		return r.length
+	}
+	return 0
+}
+
+// fromList takes n buffered bytes, whole chunks when it can.
+func (m *IncomingMessage) fromList(n int) []byte {
+	r := &m.r
+	if n == len(r.buf[0]) {
+		p := r.buf[0]
+		r.buf[0] = nil
+		r.buf = r.buf[1:]
+		return p
+	}
+	out := make([]byte, 0, n)
+	for len(out) < n {
+		p := r.buf[0]
+		take := min(n-len(out), len(p))
+		out = append(out, p[:take]...)
+		if take == len(p) {
+			r.buf[0] = nil
+			r.buf = r.buf[1:]
+		} else {
+			r.buf[0] = p[take:]
+		}
+	}
+	return out
+}
+
+// readSource is IncomingMessage._read: the body is pushed by the parser, so
+// all a read does is let the socket flow again.
+func (m *IncomingMessage) readSource() {
+	if !m.consuming {
+		m.r.readingMore = false
+		m.consuming = true
+	}
+	if m.socket != nil && !m.socket.Destroyed() && !m.socket.ReadableEnded() {
+		m.readStart()
+	}
+}
+
+func (m *IncomingMessage) endReadable() {
+	r := &m.r
+	if !r.endEmitted {
+		r.ended = true
+		m.loop.NextTick(m.endReadableNT)
+	}
+}
+
+func (m *IncomingMessage) endReadableNT() {
+	r := &m.r
+	if r.errored != nil || r.closeEmitted || r.endEmitted || r.length != 0 {
+		return
+	}
+	r.endEmitted = true
+	m.trace(simnet.Event{Name: "end"})
+	m.Events.End.Emit(struct{}{})
+	m.Destroy(nil)
+}

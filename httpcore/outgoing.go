@@ -1,0 +1,1129 @@
+package httpcore
+
+// OutgoingMessage is the half of an HTTP exchange that this side writes: the
+// ServerResponse on a server, the ClientRequest on a client. Both embed it.
+//
+// Hooks for the types that embed it (all unexported, set after init):
+//
+//   - implicitHeader: Node's _implicitHeader. Called when a body write or
+//     end() needs the head and none was stored yet; it must call
+//     storeHeader(firstLine, source, own, status), with own set to render the
+//     message's own header store (ServerResponse: writeHead with its status;
+//     ClientRequest: "METHOD path HTTP/1.1\r\n" and its headers, status 0).
+//   - onPendingData: told how many bytes were buffered (or released, when
+//     negative) while the message had no socket of its own; the server uses
+//     it for per-connection backpressure.
+//   - hadError: reports socket._hadError (client only): 'finish' is then
+//     suppressed, as Node's onFinish does.
+//   - finishHook: Node's _finish, run once every byte was handed to the
+//     socket; the default emits 'prefinish'.
+//   - agent: set when the message goes through an Agent, so that a keep-alive
+//     "Connection" header is sent even without a known length.
+//
+// State the embedding type drives: shouldKeepAlive, useChunkedEncodingByDefault,
+// hasBody, keepAliveTimeout and maxRequestsPerSocket (the server's
+// "Keep-Alive: timeout=N, max=M" hint), maxRequestsOnConnectionReached,
+// uniqueHeaders. attach(socket) makes the socket the message's own (Node's
+// socket._httpMessage = msg) and flushes what was buffered; detach() undoes
+// it. storeHeader renders the head; send and writeRaw put bytes on the wire
+// or in the buffer. The message traces its 'finish', 'drain', 'close' and
+// 'error' as obj once register() gave it an id.
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// OutgoingEvents are the events an OutgoingMessage emits.
+type OutgoingEvents struct {
+	Socket    simnet.Emitter[*simnet.Socket] // a socket was assigned
+	Drain     simnet.Emitter[struct{}]       // the buffer emptied after Write returned false
+	Prefinish simnet.Emitter[struct{}]       // every byte was handed to the socket
+	Finish    simnet.Emitter[struct{}]       // the last byte was written to the socket
+	Close     simnet.Emitter[struct{}]
+	Timeout   simnet.Emitter[struct{}]
+	Error     simnet.Emitter[error]
+}
+
+// field is one header to render: its name as given and its value (a
+// string, a number or a []string).
+type field struct {
+	name  string
+	value any
+}
+
+// OutgoingMessage is Node's http.OutgoingMessage: outgoing headers, the head
+// rendered on first write, chunked or fixed-length framing, trailers, and the
+// 'drain', 'prefinish', 'finish' and 'close' events.
+type OutgoingMessage struct {
+	Events OutgoingEvents
+
+	// SendDate adds a Date header when none is set (true for responses).
+	SendDate bool
+	// StrictContentLength makes writes that disagree with a set
+	// Content-Length fail with ERR_HTTP_CONTENT_LENGTH_MISMATCH.
+	StrictContentLength bool
+
+	rt   simnet.Runtime
+	loop *simnet.Loop
+	obj  string // trace kind: "sres" or "req"
+	id   int    // trace id; 0 until register, and then events are traced
+
+	fields     []headerEntry // the header store, in the order names were first set
+	header     []byte        // Node's _header: the rendered head, nil until stored
+	headerSent bool          // the head has been handed to send
+	outputData []outChunk    // bytes waiting for the socket to become the message's own
+	outputSize int
+
+	socket    *simnet.Socket
+	attached  bool // Node's socket._httpMessage === this
+	sockCorks int  // corks this message holds on its socket
+	corked    int  // corks taken while there was no socket
+
+	finished  bool // end() was called
+	destroyed bool
+	closed    bool
+	errored   error
+
+	last                           bool
+	chunkedEncoding                bool
+	shouldKeepAlive                bool
+	maxRequestsOnConnectionReached bool
+	defaultKeepAlive               bool
+	useChunkedEncodingByDefault    bool
+	removedConnection              bool
+	removedContLen                 bool
+	removedTE                      bool
+	hasBody                        bool
+	needDrain                      bool
+	rejectNonStandardBodyWrites    bool
+	agent                          bool
+
+	bytesWritten  int64
+	hasContentLen bool    // Node's _contentLength != null
+	contentLength float64 // Number(value) as Node converts it, NaN included
+	trailer       string
+
+	keepAliveTimeout     time.Duration
+	maxRequestsPerSocket int
+	highWaterMark        int
+	uniqueHeaders        map[string]bool
+
+	implicitHeader func() error
+	onPendingData  func(delta int)
+	hadError       func() bool
+	finishHook     func()
+}
+
+type headerEntry struct {
+	key   string // lower-cased name
+	name  string // the name as first given
+	value any
+}
+
+type outChunk struct {
+	data []byte
+	cb   func(error)
+}
+
+// init sets the defaults of Node's OutgoingMessage constructor.
+func (m *OutgoingMessage) init(rt simnet.Runtime, obj string, highWaterMark int) {
+	m.rt, m.loop, m.obj = rt, rt.Loop(), obj
+	m.shouldKeepAlive = true
+	m.defaultKeepAlive = true
+	m.useChunkedEncodingByDefault = true
+	m.hasBody = true
+	if highWaterMark <= 0 {
+		highWaterMark = simnet.DefaultHighWaterMark
+	}
+	m.highWaterMark = highWaterMark
+	m.onPendingData = func(int) {}
+	m.hadError = func() bool { return false }
+	m.finishHook = m.emitPrefinish
+}
+
+// register gives the message its trace id, at the moment Node's tracer
+// first sees it.
+func (m *OutgoingMessage) register() {
+	if m.id == 0 {
+		m.id = m.loop.Events().NewID(m.obj)
+	}
+}
+
+func (m *OutgoingMessage) trace(name string, err error) {
+	if m.id == 0 {
+		return
+	}
+	ev := simnet.Event{Obj: m.obj, ID: m.id, Name: name}
+	if err != nil {
+		ev.Code, ev.Message = simnet.CodeOf(err), err.Error()
+	}
+	m.loop.Events().Emit(ev)
+}
+
+func (m *OutgoingMessage) emitPrefinish() { m.Events.Prefinish.Emit(struct{}{}) }
+
+func (m *OutgoingMessage) emitFinish() {
+	m.trace("finish", nil)
+	m.Events.Finish.Emit(struct{}{})
+}
+
+func (m *OutgoingMessage) emitDrain() {
+	m.trace("drain", nil)
+	m.Events.Drain.Emit(struct{}{})
+}
+
+// emitClose is Node's emitCloseNT: 'close' once, marking the message destroyed.
+func (m *OutgoingMessage) emitClose() {
+	if m.closed {
+		return
+	}
+	m.destroyed, m.closed = true, true
+	m.trace("close", nil)
+	m.Events.Close.Emit(struct{}{})
+}
+
+// emitError emits 'error'; with no listener it panics, which the loop
+// reports as an uncaught exception, as an unhandled 'error' ends a Node process.
+func (m *OutgoingMessage) emitError(err error) {
+	m.trace("error", err)
+	if !m.Events.Error.Emit(err) {
+		panic(err)
+	}
+}
+
+// SetHeader is outgoingMessage.setHeader(name, value): value is a string, a
+// number or a []string, and GetHeader returns it as given.
+func (m *OutgoingMessage) SetHeader(name string, value any) error {
+	if m.header != nil {
+		return errHeadersSent("set")
+	}
+	if err := validateOutgoingHeader(name, value); err != nil {
+		return err
+	}
+	key := strings.ToLower(name)
+	if i := m.find(key); i >= 0 {
+		m.fields[i] = headerEntry{key: key, name: name, value: value}
+		return nil
+	}
+	m.fields = append(m.fields, headerEntry{key: key, name: name, value: value})
+	return nil
+}
+
+// AppendHeader is outgoingMessage.appendHeader(name, value): it adds values
+// to a header already set, turning it into a list.
+func (m *OutgoingMessage) AppendHeader(name string, value any) error {
+	if m.header != nil {
+		return errHeadersSent("append")
+	}
+	if err := validateOutgoingHeader(name, value); err != nil {
+		return err
+	}
+	i := m.find(strings.ToLower(name))
+	if i < 0 {
+		return m.SetHeader(name, value)
+	}
+	e := &m.fields[i]
+	list, ok := e.value.([]string)
+	if !ok {
+		list = []string{headerValueString(e.value)}
+	} else {
+		list = slices.Clone(list)
+	}
+	if more, ok := value.([]string); ok {
+		list = append(list, more...)
+	} else {
+		list = append(list, headerValueString(value))
+	}
+	e.value = list
+	return nil
+}
+
+func (m *OutgoingMessage) find(key string) int {
+	for i := range m.fields {
+		if m.fields[i].key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// GetHeader is outgoingMessage.getHeader(name): the value as set, or nil.
+func (m *OutgoingMessage) GetHeader(name string) any {
+	if i := m.find(strings.ToLower(name)); i >= 0 {
+		return m.fields[i].value
+	}
+	return nil
+}
+
+// GetHeaders is outgoingMessage.getHeaders(): lower-cased names to values.
+func (m *OutgoingMessage) GetHeaders() map[string]any {
+	out := make(map[string]any, len(m.fields))
+	for _, e := range m.fields {
+		out[e.key] = e.value
+	}
+	return out
+}
+
+// GetHeaderList is GetHeaders in the order the names were first set, as
+// Node's object keys iterate, each value in its string form.
+func (m *OutgoingMessage) GetHeaderList() []HeaderField {
+	out := make([]HeaderField, len(m.fields))
+	for i, e := range m.fields {
+		values, ok := e.value.([]string)
+		if !ok {
+			values = []string{headerValueString(e.value)}
+		}
+		out[i] = HeaderField{Name: e.key, Values: values}
+	}
+	return out
+}
+
+// GetHeaderNames is outgoingMessage.getHeaderNames(): lower-cased, in order.
+func (m *OutgoingMessage) GetHeaderNames() []string {
+	out := make([]string, len(m.fields))
+	for i, e := range m.fields {
+		out[i] = e.key
+	}
+	return out
+}
+
+// GetRawHeaderNames is outgoingMessage.getRawHeaderNames(): names as given.
+func (m *OutgoingMessage) GetRawHeaderNames() []string {
+	out := make([]string, len(m.fields))
+	for i, e := range m.fields {
+		out[i] = e.name
+	}
+	return out
+}
+
+// HasHeader is outgoingMessage.hasHeader(name).
+func (m *OutgoingMessage) HasHeader(name string) bool {
+	return m.find(strings.ToLower(name)) >= 0
+}
+
+// RemoveHeader is outgoingMessage.removeHeader(name); removing one of the
+// framing headers also stops Node from adding it by itself.
+func (m *OutgoingMessage) RemoveHeader(name string) error {
+	if m.header != nil {
+		return errHeadersSent("remove")
+	}
+	key := strings.ToLower(name)
+	switch key {
+	case "connection":
+		m.removedConnection = true
+	case "content-length":
+		m.removedContLen = true
+	case "transfer-encoding":
+		m.removedTE = true
+	case "date":
+		m.SendDate = false
+	}
+	if i := m.find(key); i >= 0 {
+		m.fields = slices.Delete(m.fields, i, i+1)
+	}
+	return nil
+}
+
+// HeadersSent is outgoingMessage.headersSent: the head has been rendered and
+// can no longer change.
+func (m *OutgoingMessage) HeadersSent() bool { return m.header != nil }
+
+// Write is outgoingMessage.write(chunk, cb): it returns false once the data
+// buffered reaches the high-water mark ('drain' follows). Writing after End
+// does not fail here: cb and 'error' get ERR_STREAM_WRITE_AFTER_END on the
+// next tick, as in Node. The error is what Node throws.
+func (m *OutgoingMessage) Write(p []byte, cb func(error)) (bool, error) {
+	ok, err := m.write(p, cb, false)
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		m.needDrain = true
+	}
+	return ok, nil
+}
+
+func (m *OutgoingMessage) write(chunk []byte, cb func(error), fromEnd bool) (bool, error) {
+	if cb == nil {
+		cb = func(error) {}
+	}
+	var err error
+	switch {
+	case m.finished:
+		err = errWriteAfterEnd()
+	case m.destroyed:
+		err = errStreamDestroyed("write")
+	}
+	if err != nil {
+		if !m.destroyed {
+			m.onError(err, cb)
+		} else {
+			m.loop.NextTick(func() { cb(err) })
+		}
+		return false, nil
+	}
+	n := int64(len(chunk))
+	if m.StrictContentLength {
+		if m.strictLength() {
+			total := float64(m.bytesWritten + n)
+			if (fromEnd && total != m.contentLength) || (!fromEnd && total > m.contentLength) {
+				return false, errContentLengthMismatch(m.bytesWritten+n, m.contentLength)
+			}
+		}
+		m.bytesWritten += n
+	}
+	if m.header == nil {
+		if fromEnd {
+			m.hasContentLen, m.contentLength = true, float64(n)
+		}
+		if err := m.implicitHeader(); err != nil {
+			return false, err
+		}
+	}
+	if !m.hasBody {
+		if m.rejectNonStandardBodyWrites {
+			return false, &Error{Code: "ERR_HTTP_BODY_NOT_ALLOWED", Message: "Adding content for this request method or response status is not allowed."}
+		}
+		m.loop.NextTick(func() { cb(nil) })
+		return true, nil
+	}
+	if !fromEnd && m.socket != nil && m.sockCorks == 0 {
+		// Writes of one tick leave in one segment, as Node's
+		// connectionCorkNT arranges.
+		s := m.socket
+		m.corkSocket()
+		m.loop.NextTick(func() { m.uncorkSocket(s) })
+	}
+	if m.chunkedEncoding && n != 0 {
+		framed := make([]byte, 0, len(chunk)+20)
+		framed = strconv.AppendInt(framed, n, 16)
+		framed = append(framed, "\r\n"...)
+		framed = append(framed, chunk...)
+		framed = append(framed, "\r\n"...)
+		return m.send(framed, cb), nil
+	}
+	return m.send(chunk, cb), nil
+}
+
+// strictLength is Node's strictContentLength(msg): whether the declared
+// length must match the body.
+func (m *OutgoingMessage) strictLength() bool {
+	return m.StrictContentLength && m.hasContentLen && m.hasBody && !m.removedContLen &&
+		!m.chunkedEncoding && !m.HasHeader("transfer-encoding")
+}
+
+// onError reports a failed write on the next tick: the callback first, then
+// 'error', unless the message was destroyed meanwhile.
+func (m *OutgoingMessage) onError(err error, cb func(error)) {
+	if m.destroyed {
+		return
+	}
+	m.loop.NextTick(func() {
+		cb(err)
+		if !m.destroyed {
+			m.emitError(err)
+		}
+	})
+}
+
+// send is Node's _send: the first body bytes carry the head with them.
+func (m *OutgoingMessage) send(data []byte, cb func(error)) bool {
+	if !m.headerSent && m.header != nil {
+		data = append(slices.Clip(m.header), data...)
+		m.headerSent = true
+	}
+	return m.writeRaw(data, cb)
+}
+
+// writeRaw writes to the socket when it is the message's own and writable,
+// and buffers otherwise.
+func (m *OutgoingMessage) writeRaw(data []byte, cb func(error)) bool {
+	conn := m.socket
+	if conn != nil && conn.Destroyed() {
+		return false
+	}
+	if conn != nil && m.attached && socketWritable(conn) {
+		if len(m.outputData) > 0 {
+			m.flushOutput(conn)
+		}
+		return conn.Write(data, cb)
+	}
+	m.outputData = append(m.outputData, outChunk{data: data, cb: cb})
+	m.outputSize += len(data)
+	m.onPendingData(len(data))
+	return m.outputSize < m.highWaterMark
+}
+
+func socketWritable(s *simnet.Socket) bool { return !s.Destroyed() && !s.WritableEnded() }
+
+// attach makes s the message's own socket, emits 'socket' and flushes what
+// was buffered (Node's assignSocket and _flush).
+func (m *OutgoingMessage) attach(s *simnet.Socket) {
+	m.socket, m.attached = s, true
+	m.Events.Socket.Emit(s)
+	m.flush()
+}
+
+// detach releases the socket (Node's detachSocket), with any cork this
+// message still holds on it.
+func (m *OutgoingMessage) detach() {
+	if m.socket != nil {
+		for m.sockCorks > 0 {
+			m.uncorkSocket(m.socket)
+		}
+	}
+	m.socket, m.attached = nil, false
+}
+
+func (m *OutgoingMessage) corkSocket() {
+	m.sockCorks++
+	m.socket.Cork()
+}
+
+func (m *OutgoingMessage) uncorkSocket(s *simnet.Socket) {
+	if m.sockCorks > 0 && m.socket == s {
+		m.sockCorks--
+		s.Uncork()
+	}
+}
+
+// flush is Node's _flush: push out what was buffered, then report that the
+// message finished, or drained.
+func (m *OutgoingMessage) flush() {
+	s := m.socket
+	if s == nil || !socketWritable(s) {
+		return
+	}
+	ret, wrote := m.flushOutput(s)
+	if m.finished {
+		m.finishHook()
+	} else if wrote && ret && m.needDrain {
+		m.needDrain = false
+		m.emitDrain()
+	}
+}
+
+func (m *OutgoingMessage) flushOutput(s *simnet.Socket) (ret, wrote bool) {
+	for m.corked > 0 {
+		m.corked--
+		m.corkSocket()
+	}
+	if len(m.outputData) == 0 {
+		return false, false
+	}
+	out := m.outputData
+	m.outputData = nil
+	m.corkSocket()
+	for _, c := range out {
+		ret = s.Write(c.data, c.cb)
+	}
+	m.uncorkSocket(s)
+	m.onPendingData(-m.outputSize)
+	m.outputSize = 0
+	return ret, true
+}
+
+// End is outgoingMessage.end(data, cb): it writes data, the last chunk and
+// the trailers, and calls cb on 'finish'. With no data and no head yet, the
+// message gets "Content-Length: 0"; with data and no earlier write, the
+// length of data. The error is what Node throws.
+func (m *OutgoingMessage) End(p []byte, cb func()) error {
+	switch {
+	case len(p) > 0:
+		if m.finished {
+			m.onError(errWriteAfterEnd(), func(error) {
+				if cb != nil {
+					cb()
+				}
+			})
+			return nil
+		}
+		if m.socket != nil {
+			m.corkSocket()
+		}
+		if _, err := m.write(p, nil, true); err != nil {
+			return err
+		}
+	case m.finished:
+		if cb != nil {
+			if !m.WritableFinished() {
+				m.Events.Finish.Once(func(struct{}) { cb() })
+			} else {
+				cb()
+			}
+		}
+		return nil
+	case m.header == nil:
+		if m.socket != nil {
+			m.corkSocket()
+		}
+		m.hasContentLen, m.contentLength = true, 0
+		if err := m.implicitHeader(); err != nil {
+			return err
+		}
+	}
+	if cb != nil {
+		m.Events.Finish.Once(func(struct{}) { cb() })
+	}
+	if m.strictLength() && float64(m.bytesWritten) != m.contentLength {
+		return errContentLengthMismatch(m.bytesWritten, m.contentLength)
+	}
+	finish := func(error) {
+		if !m.hadError() {
+			m.emitFinish()
+		}
+	}
+	switch {
+	case m.hasBody && m.chunkedEncoding:
+		m.send([]byte("0\r\n"+m.trailer+"\r\n"), finish)
+	case !m.headerSent || m.WritableLength() > 0 || len(p) > 0:
+		m.send(nil, finish)
+	default:
+		m.loop.NextTick(func() { finish(nil) })
+	}
+	if s := m.socket; s != nil {
+		for m.sockCorks > 0 {
+			m.uncorkSocket(s)
+		}
+	}
+	m.corked = 0
+	m.finished = true
+	if len(m.outputData) == 0 && m.socket != nil && m.attached {
+		m.finishHook()
+	}
+	return nil
+}
+
+// Cork is outgoingMessage.cork().
+func (m *OutgoingMessage) Cork() {
+	if m.socket != nil {
+		m.corkSocket()
+		return
+	}
+	m.corked++
+}
+
+// Uncork is outgoingMessage.uncork().
+func (m *OutgoingMessage) Uncork() {
+	if m.socket != nil {
+		m.uncorkSocket(m.socket)
+		return
+	}
+	if m.corked > 0 {
+		m.corked--
+	}
+}
+
+// FlushHeaders is outgoingMessage.flushHeaders(): render the head now and
+// send it without waiting for the body.
+func (m *OutgoingMessage) FlushHeaders() error {
+	if m.header == nil {
+		if err := m.implicitHeader(); err != nil {
+			return err
+		}
+	}
+	m.send(nil, nil)
+	return nil
+}
+
+// AddTrailers is outgoingMessage.addTrailers(headers): the trailer block
+// sent after the last chunk, as []HeaderField, flat name/value []string, or
+// a map (sent in sorted key order). Trailers are only sent with chunked
+// framing.
+func (m *OutgoingMessage) AddTrailers(headers any) error {
+	fields, err := headerFieldsOf(headers)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, f := range fields {
+		if !checkIsHTTPToken(f.name) {
+			return &Error{Code: "ERR_INVALID_HTTP_TOKEN", Message: "Trailer name must be a valid HTTP token [\"" + f.name + "\"]"}
+		}
+		list, isList := f.value.([]string)
+		if isList && len(list) > 1 && !m.uniqueHeaders[strings.ToLower(f.name)] {
+			for _, v := range list {
+				if checkInvalidHeaderChar(v) {
+					return errInvalidChar("trailer content", f.name)
+				}
+				b.WriteString(f.name + ": " + v + "\r\n")
+			}
+			continue
+		}
+		v := headerValueString(f.value)
+		if isList {
+			v = strings.Join(list, "; ")
+		}
+		if checkInvalidHeaderChar(v) {
+			return errInvalidChar("trailer content", f.name)
+		}
+		b.WriteString(f.name + ": " + v + "\r\n")
+	}
+	m.trailer = b.String()
+	return nil
+}
+
+// Destroy is outgoingMessage.destroy(err): it destroys the socket, now or
+// once one is assigned.
+func (m *OutgoingMessage) Destroy(err error) {
+	if m.destroyed {
+		return
+	}
+	m.destroyed = true
+	m.errored = err
+	if m.socket != nil {
+		m.socket.Destroy(err)
+		return
+	}
+	m.Events.Socket.Once(func(s *simnet.Socket) { s.Destroy(err) })
+}
+
+// SetTimeout is outgoingMessage.setTimeout(d, cb): the socket's idle
+// timeout, applied once a socket is assigned; cb listens for 'timeout'.
+func (m *OutgoingMessage) SetTimeout(d time.Duration, cb func()) {
+	if cb != nil {
+		m.Events.Timeout.On(func(struct{}) { cb() })
+	}
+	if m.socket == nil {
+		m.Events.Socket.Once(func(s *simnet.Socket) { s.SetTimeout(d) })
+		return
+	}
+	m.socket.SetTimeout(d)
+}
+
+// Socket is outgoingMessage.socket: nil before one is assigned and, for a
+// response, again after it finished.
+func (m *OutgoingMessage) Socket() *simnet.Socket { return m.socket }
+
+// WritableEnded is outgoingMessage.writableEnded: End was called.
+func (m *OutgoingMessage) WritableEnded() bool { return m.finished }
+
+// WritableFinished is outgoingMessage.writableFinished: everything was
+// handed to the operating system.
+func (m *OutgoingMessage) WritableFinished() bool {
+	return m.finished && m.outputSize == 0 && (m.socket == nil || m.socket.WritableLength() == 0)
+}
+
+// WritableLength is outgoingMessage.writableLength: bytes buffered here and
+// in the socket.
+func (m *OutgoingMessage) WritableLength() int {
+	n := m.outputSize
+	if m.socket != nil {
+		n += m.socket.WritableLength()
+	}
+	return n
+}
+
+// WritableHighWaterMark is outgoingMessage.writableHighWaterMark.
+func (m *OutgoingMessage) WritableHighWaterMark() int { return m.highWaterMark }
+
+// WritableCorked is outgoingMessage.writableCorked: how many Cork calls
+// Uncork has yet to match.
+func (m *OutgoingMessage) WritableCorked() int { return m.corked + m.sockCorks }
+
+// WritableNeedDrain is outgoingMessage.writableNeedDrain.
+func (m *OutgoingMessage) WritableNeedDrain() bool {
+	return !m.destroyed && !m.finished && m.needDrain
+}
+
+// Destroyed is outgoingMessage.destroyed.
+func (m *OutgoingMessage) Destroyed() bool { return m.destroyed }
+
+// Closed is outgoingMessage.closed: 'close' was emitted.
+func (m *OutgoingMessage) Closed() bool { return m.closed }
+
+// Errored is outgoingMessage.errored: the error given to Destroy, if any.
+func (m *OutgoingMessage) Errored() error { return m.errored }
+
+// headState is what storeHeader learns about the framing headers present.
+type headState struct {
+	connection, contLen, te, date, expect, trailer bool
+	b                                              []byte
+}
+
+// storeHeader is Node's _storeHeader: it renders the first line and the
+// headers (the message's own when source is nil), adds Date, Connection,
+// Keep-Alive and the framing headers Node adds by itself, and decides
+// whether the connection ends after this message.
+func (m *OutgoingMessage) storeHeader(firstLine string, source []field, own bool, status int) error {
+	st := &headState{b: append(make([]byte, 0, 256), firstLine...)}
+	if own {
+		for _, e := range m.fields {
+			if err := m.processHeader(st, e.name, e.value, false); err != nil {
+				return err
+			}
+		}
+	} else {
+		for _, f := range source {
+			if err := m.processHeader(st, f.name, f.value, true); err != nil {
+				return err
+			}
+		}
+	}
+	if m.SendDate && !st.date {
+		st.b = append(st.b, "Date: "...)
+		st.b = clockOf(m.rt).UTC().AppendFormat(st.b, httpDateLayout)
+		st.b = append(st.b, "\r\n"...)
+	}
+	// A 204 or 304 must not carry the zero chunk; Node drops the chunking
+	// and closes the connection instead.
+	if m.chunkedEncoding && (status == 204 || status == 304) {
+		m.chunkedEncoding = false
+		m.shouldKeepAlive = false
+	}
+	switch {
+	case m.removedConnection:
+		m.last = !m.shouldKeepAlive
+	case !st.connection:
+		sendKeepAlive := m.shouldKeepAlive && (st.contLen || m.useChunkedEncodingByDefault || m.agent)
+		switch {
+		case sendKeepAlive && m.maxRequestsOnConnectionReached:
+			st.b = append(st.b, "Connection: close\r\n"...)
+		case sendKeepAlive:
+			st.b = append(st.b, "Connection: keep-alive\r\n"...)
+			if m.keepAliveTimeout > 0 && m.defaultKeepAlive {
+				st.b = append(st.b, "Keep-Alive: timeout="...)
+				st.b = strconv.AppendInt(st.b, int64(m.keepAliveTimeout/time.Second), 10)
+				if m.maxRequestsPerSocket > 0 {
+					st.b = append(st.b, ", max="...)
+					st.b = strconv.AppendInt(st.b, int64(m.maxRequestsPerSocket), 10)
+				}
+				st.b = append(st.b, "\r\n"...)
+			}
+		default:
+			m.last = true
+			st.b = append(st.b, "Connection: close\r\n"...)
+		}
+	}
+	if !st.contLen && !st.te {
+		switch {
+		case !m.hasBody:
+			m.chunkedEncoding = false
+		case !m.useChunkedEncodingByDefault:
+			m.last = true
+		case !st.trailer && !m.removedContLen && m.hasContentLen:
+			st.b = append(st.b, "Content-Length: "...)
+			st.b = append(st.b, formatJSNumber(m.contentLength)...)
+			st.b = append(st.b, "\r\n"...)
+		case !m.removedTE:
+			st.b = append(st.b, "Transfer-Encoding: chunked\r\n"...)
+			m.chunkedEncoding = true
+		default:
+			// Neither length nor chunking: the body runs until the
+			// connection closes, so it cannot be kept alive.
+			m.last = true
+		}
+	}
+	if !m.chunkedEncoding && st.trailer {
+		return &Error{Code: "ERR_HTTP_TRAILER_INVALID", Message: "Trailers are invalid with this transfer encoding"}
+	}
+	m.header = append(st.b, "\r\n"...)
+	m.headerSent = false
+	if st.expect {
+		m.send(nil, nil)
+	}
+	return nil
+}
+
+func (m *OutgoingMessage) processHeader(st *headState, name string, value any, validate bool) error {
+	if validate {
+		if err := ValidateHeaderName(name); err != nil {
+			return err
+		}
+	}
+	if list, ok := value.([]string); ok {
+		if (len(list) < 2 || !strings.EqualFold(name, "cookie")) && !m.uniqueHeaders[strings.ToLower(name)] {
+			for _, v := range list {
+				if err := m.storeLine(st, name, v, validate); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		return m.storeLine(st, name, strings.Join(list, "; "), validate)
+	}
+	if value == nil {
+		return ValidateHeaderValue(name, nil)
+	}
+	return m.storeLine(st, name, headerValueString(value), validate)
+}
+
+func (m *OutgoingMessage) storeLine(st *headState, name, value string, validate bool) error {
+	if validate {
+		if err := ValidateHeaderValue(name, value); err != nil {
+			return err
+		}
+	}
+	st.b = append(st.b, name...)
+	st.b = append(st.b, ": "...)
+	st.b = append(st.b, value...)
+	st.b = append(st.b, "\r\n"...)
+	m.matchHeader(st, name, value)
+	return nil
+}
+
+// matchHeader notes the headers that change how the message is framed.
+func (m *OutgoingMessage) matchHeader(st *headState, name, value string) {
+	if len(name) < 4 || len(name) > 17 {
+		return
+	}
+	switch strings.ToLower(name) {
+	case "connection":
+		st.connection = true
+		m.removedConnection = false
+		if hasToken(value, "close") {
+			m.last = true
+		} else {
+			m.shouldKeepAlive = true
+		}
+	case "transfer-encoding":
+		st.te = true
+		m.removedTE = false
+		if hasToken(value, "chunked") {
+			m.chunkedEncoding = true
+		}
+	case "content-length":
+		st.contLen = true
+		m.hasContentLen, m.contentLength = true, jsNumber(value)
+		m.removedContLen = false
+	case "date":
+		st.date = true
+	case "expect":
+		st.expect = true
+	case "trailer":
+		st.trailer = true
+	case "keep-alive":
+		m.defaultKeepAlive = false
+	}
+}
+
+// hasToken reports whether word occurs in s, case-insensitively, with no
+// word character ([A-Za-z0-9_]) right before or after it, as Node's
+// /(?:^|\W)word(?:$|\W)/i does.
+func hasToken(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if !strings.EqualFold(s[i:i+len(word)], word) {
+			continue
+		}
+		if (i == 0 || !isWordByte(s[i-1])) && (i+len(word) == len(s) || !isWordByte(s[i+len(word)])) {
+			return true
+		}
+	}
+	return false
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// validateOutgoingHeader checks a name and value given to SetHeader.
+func validateOutgoingHeader(name string, value any) error {
+	if err := ValidateHeaderName(name); err != nil {
+		return err
+	}
+	switch v := value.(type) {
+	case nil:
+		return ValidateHeaderValue(name, nil)
+	case string:
+		return ValidateHeaderValue(name, v)
+	case []string:
+		return ValidateHeaderValue(name, strings.Join(v, ","))
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, bool:
+		return nil
+	}
+	return &Error{Code: "ERR_HTTP_INVALID_HEADER_VALUE", Message: "Invalid value \"" + headerValueString(value) + "\" for header \"" + name + "\""}
+}
+
+// headerValueString is String(value) in JavaScript for the value kinds a
+// header may hold.
+func headerValueString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []string:
+		return strings.Join(x, ",")
+	case int:
+		return strconv.Itoa(x)
+	case int8:
+		return strconv.FormatInt(int64(x), 10)
+	case int16:
+		return strconv.FormatInt(int64(x), 10)
+	case int32:
+		return strconv.FormatInt(int64(x), 10)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case uint:
+		return strconv.FormatUint(uint64(x), 10)
+	case uint8:
+		return strconv.FormatUint(uint64(x), 10)
+	case uint16:
+		return strconv.FormatUint(uint64(x), 10)
+	case uint32:
+		return strconv.FormatUint(uint64(x), 10)
+	case uint64:
+		return strconv.FormatUint(x, 10)
+	case float32:
+		return formatJSNumber(float64(x))
+	case float64:
+		return formatJSNumber(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case nil:
+		return "undefined"
+	}
+	return "[object Object]"
+}
+
+// formatJSNumber formats f as JavaScript's Number.prototype.toString does.
+func formatJSNumber(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0:
+		return "0"
+	}
+	if a := math.Abs(f); a >= 1e-6 && a < 1e21 {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	s := strconv.FormatFloat(f, 'e', -1, 64)
+	mant, exp, _ := strings.Cut(s, "e")
+	sign := exp[0]
+	exp = strings.TrimLeft(exp[1:], "0")
+	return mant + "e" + string(sign) + exp
+}
+
+// jsNumber is Number(s) for a header value: surrounding white space is
+// ignored, the empty string is 0 and anything unparsable NaN.
+func jsNumber(s string) float64 {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0
+	}
+	if strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X") {
+		if n, err := strconv.ParseUint(s[2:], 16, 64); err == nil {
+			return float64(n)
+		}
+		return math.NaN()
+	}
+	if strings.ContainsAny(s, "_pP") || strings.EqualFold(s, "inf") || strings.EqualFold(s, "+inf") || strings.EqualFold(s, "-inf") {
+		return math.NaN()
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return f
+}
+
+// headerFieldsOf turns the header forms the API accepts into fields: flat
+// name/value []string (Node's raw array), []HeaderField (one value is sent
+// as a string, several as a list), or a map, whose keys are taken in sorted
+// order since Go maps have none.
+func headerFieldsOf(headers any) ([]field, error) {
+	switch h := headers.(type) {
+	case nil:
+		return nil, nil
+	case []HeaderField:
+		out := make([]field, len(h))
+		for i, f := range h {
+			out[i] = field{name: f.Name, value: f.Values}
+			if len(f.Values) == 1 {
+				out[i].value = f.Values[0]
+			}
+		}
+		return out, nil
+	case []string:
+		if len(h)%2 != 0 {
+			return nil, errInvalidArgValue("headers", inspectStrings(h))
+		}
+		out := make([]field, 0, len(h)/2)
+		for i := 0; i < len(h); i += 2 {
+			out = append(out, field{name: h[i], value: h[i+1]})
+		}
+		return out, nil
+	case map[string]string:
+		return sortedFields(h), nil
+	case map[string][]string:
+		return sortedFields(h), nil
+	case map[string]any:
+		return sortedFields(h), nil
+	}
+	return nil, &Error{Code: "ERR_INVALID_ARG_TYPE", Message: "The \"headers\" argument must be of type object or array of name, value pairs"}
+}
+
+func sortedFields[V any](h map[string]V) []field {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := make([]field, len(keys))
+	for i, k := range keys {
+		out[i] = field{name: k, value: h[k]}
+	}
+	return out
+}
+
+// inspectStrings renders a string array as util.inspect does, for messages.
+func inspectStrings(list []string) string {
+	if len(list) == 0 {
+		return "[]"
+	}
+	parts := make([]string, len(list))
+	for i, s := range list {
+		parts[i] = "'" + strings.ReplaceAll(s, "'", "\\'") + "'"
+	}
+	return "[ " + strings.Join(parts, ", ") + " ]"
+}
+
+// httpDateLayout is the IMF-fixdate of the Date header.
+const httpDateLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+// simEpoch is the wall-clock time a simulated world starts at, so Date
+// headers are the same on every run.
+var simEpoch = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// clockOf is the runtime's wall clock: its own when it has one (the real
+// network), else the simulated epoch plus the loop's virtual time.
+func clockOf(rt simnet.Runtime) time.Time {
+	if wc, ok := rt.(interface{ WallClock() time.Time }); ok {
+		return wc.WallClock()
+	}
+	return simEpoch.Add(rt.Loop().Now())
+}
+
+func errHeadersSent(action string) error {
+	return &Error{Code: "ERR_HTTP_HEADERS_SENT", Message: "Cannot " + action + " headers after they are sent to the client"}
+}
+
+func errWriteAfterEnd() error {
+	return &Error{Code: "ERR_STREAM_WRITE_AFTER_END", Message: "write after end"}
+}
+
+func errStreamDestroyed(method string) error {
+	return &Error{Code: "ERR_STREAM_DESTROYED", Message: "Cannot call " + method + " after a stream was destroyed"}
+}
+
+func errContentLengthMismatch(actual int64, expected float64) error {
+	return &Error{Code: "ERR_HTTP_CONTENT_LENGTH_MISMATCH", Message: "Response body's content-length of " +
+		strconv.FormatInt(actual, 10) + " byte(s) does not match the content-length of " +
+		formatJSNumber(expected) + " byte(s) set in header"}
+}
+
+func errInvalidChar(what, field string) error {
+	return &Error{Code: "ERR_INVALID_CHAR", Message: "Invalid character in " + what + " [\"" + field + "\"]"}
+}
+
+func errInvalidArgValue(name, inspected string) error {
+	return &Error{Code: "ERR_INVALID_ARG_VALUE", Message: "The argument '" + name + "' is invalid. Received " + inspected}
+}
