@@ -74,6 +74,8 @@ type recordReader interface {
 	// next fills rec with the next packet, returning io.EOF at the clean end
 	// of the file and an *Error once the rest of the file cannot be framed.
 	next(rec *record) error
+	// count is how many packets the file has yielded or skipped so far.
+	count() int
 }
 
 // openCapture reads the file header, choosing the format by its magic number.
@@ -150,6 +152,8 @@ func newPcapReader(br *bufio.Reader, warn func(*Error)) (*pcapReader, error) {
 	_, _ = br.Discard(24)
 	return p, nil
 }
+
+func (p *pcapReader) count() int { return p.n }
 
 func (p *pcapReader) next(rec *record) error {
 	h, err := p.br.Peek(16)
@@ -279,6 +283,8 @@ func (r *ngReader) readFirstSection() error {
 	}
 	return nil
 }
+
+func (r *ngReader) count() int { return r.n }
 
 func (r *ngReader) next(rec *record) error {
 	for {

@@ -1,0 +1,479 @@
+package replay
+
+// Pairing HTTP/1.x requests with their responses on one connection: the
+// client's stream through a request parser, the server's through a response
+// parser, responses matched to requests in order (which is what keep-alive
+// and pipelining guarantee), 1xx responses set aside as informational, and
+// everything after an accepted upgrade or CONNECT counted as opaque.
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/simhttp/simhttp/httpcore"
+)
+
+// Exchange is one HTTP request and the response to it, as far as the
+// capture shows them.
+type Exchange struct {
+	Request       *Message // nil when the capture shows a response without a request
+	Response      *Message // the final response; nil when none arrived
+	Informational []int    // statuses of 1xx responses before the final one
+	Complete      bool     // both messages arrived whole
+	Problems      []*Error
+}
+
+// Message is one request or response.
+type Message struct {
+	Head         httpcore.MessageHead // start line and headers as the parser read them
+	Body         []byte               // the body with chunked framing removed; nil when only counted (Inspect)
+	BodyBytes    int64                // length of the body as captured
+	MissingBytes int64                // body bytes lost in capture gaps
+	Trailers     []string             // trailer fields, name, value, ...
+	Start, End   time.Duration        // packets that carried its first and last bytes, since the capture's first
+	FirstPacket  int
+	LastPacket   int
+	Complete     bool // it ended where its framing says, with nothing missing
+}
+
+// mode is what a direction does with the bytes it is given.
+type mode uint8
+
+const (
+	modeParse  mode = iota // HTTP messages
+	modeFind               // framing lost: looking for the next message start
+	modeHold               // client bytes after an upgrade request, until the response says yes or no
+	modeOpaque             // after an accepted upgrade: counted, not parsed
+)
+
+// maxHeld bounds what a direction holds waiting for an upgrade's answer.
+const maxHeld = 1 << 20
+
+// filler stands in for body bytes lost in a gap, so the parser keeps count.
+var filler [16 << 10]byte
+
+// direction is one side's stream of messages.
+type direction struct {
+	pr      *pairer
+	client  bool
+	name    string // "client" or "server", for messages
+	mode    mode
+	p       *httpcore.Parser
+	pkt     pktInfo   // the packet whose bytes are being parsed
+	msg     *Message  // the message being read, nil between messages
+	ex      *Exchange // msg's exchange
+	info    bool      // msg is a 1xx response, not kept
+	begun   bool      // the next message has begun, in packet begin
+	begin   pktInfo
+	left    int64 // body bytes still to come of a Content-Length body, -1 otherwise
+	filling bool  // the parser is eating filler for a gap
+	find    finder
+	held    []byte
+	eof     bool
+}
+
+// pairer pairs the two directions of one connection.
+type pairer struct {
+	out     *Connection
+	keep    bool
+	req     direction
+	res     direction
+	next    int       // index in out.Exchanges from which to look for a request awaiting its response
+	tunnel  bool      // an upgrade or CONNECT was accepted
+	asked   *Exchange // the upgrade or CONNECT request the request parser stopped after
+	refused bool      // the response to asked declined it
+}
+
+func newPairer(out *Connection, keepBodies bool) *pairer {
+	pr := &pairer{out: out, keep: keepBodies}
+	pr.req = direction{pr: pr, client: true, name: "client", left: -1, find: finder{requests: true}}
+	pr.res = direction{pr: pr, name: "server", left: -1}
+	pr.req.p = httpcore.NewParser(httpcore.ParseRequest, httpcore.ParserOptions{Lenient: true})
+	pr.res.p = httpcore.NewParser(httpcore.ParseResponse, httpcore.ParserOptions{Lenient: true})
+	pr.req.p.SetCallbacks(pr.onRequestHead, pr.req.onBody, pr.req.onComplete)
+	pr.res.p.SetCallbacks(pr.onResponseHead, pr.res.onBody, pr.res.onComplete)
+	return pr
+}
+
+func (d *direction) kind() httpcore.ParserKind {
+	if d.client {
+		return httpcore.ParseRequest
+	}
+	return httpcore.ParseResponse
+}
+
+func (pr *pairer) dir(client bool) *direction {
+	if client {
+		return &pr.req
+	}
+	return &pr.res
+}
+
+// midstream starts a direction whose beginning the capture missed by
+// looking for a message start rather than parsing from the first byte.
+func (pr *pairer) midstream(client bool) {
+	d := pr.dir(client)
+	d.mode = modeFind
+	d.find.atStart = true
+}
+
+// data parses the next bytes of one direction.
+func (pr *pairer) data(client bool, b []byte, pkt pktInfo) {
+	d := pr.dir(client)
+	d.pkt = pkt
+	for len(b) > 0 {
+		switch d.mode {
+		case modeOpaque:
+			pr.out.OpaqueBytes += int64(len(b))
+			return
+		case modeHold:
+			if len(d.held)+len(b) > maxHeld {
+				d.mode = modeOpaque
+				pr.out.OpaqueBytes += int64(len(d.held))
+				d.held = nil
+				continue
+			}
+			d.held = append(d.held, b...)
+			return
+		case modeFind:
+			from, ok := d.find.find(b)
+			if !ok {
+				return
+			}
+			d.found()
+			b = from
+		case modeParse:
+			b = d.parse(b)
+		}
+	}
+}
+
+// found resumes parsing at a message start with a fresh parser, saying how
+// many bytes were passed over to get there.
+func (d *direction) found() {
+	if d.find.skipped > 0 {
+		d.pr.problem(nil, problemf(CodeSkipped, d.pkt.num, "%s stream: skipped %d bytes to reach the next message", d.name, d.find.skipped))
+	}
+	d.find = finder{requests: d.client}
+	d.mode = modeParse
+	d.p.Reset(d.kind())
+	d.begun, d.msg, d.ex, d.info, d.left = false, nil, nil, false, -1
+}
+
+// parse feeds b to the parser and returns what is left for another mode.
+func (d *direction) parse(b []byte) []byte {
+	if !d.begun && !d.p.Pending() {
+		d.begun, d.begin = true, d.pkt
+	}
+	n, err := d.p.Execute(b)
+	if !d.begun && d.p.Pending() {
+		d.begun, d.begin = true, d.pkt
+	}
+	if err != nil {
+		d.parseError(err)
+		if n < len(b) {
+			return b[n:]
+		}
+		return nil
+	}
+	if d.p.Upgraded() {
+		d.pr.upgraded(d)
+		return b[n:]
+	}
+	if d.pr.refused {
+		d.pr.refused = false
+		d.pr.releaseHeld()
+	}
+	return nil
+}
+
+// parseError records a parse failure and goes looking for the next message.
+func (d *direction) parseError(err error) {
+	code := "HPE_UNKNOWN"
+	var pe *httpcore.ParseError
+	if errors.As(err, &pe) {
+		code = pe.Code
+	}
+	e := &Error{Code: code, Packet: d.pkt.num, Reason: fmt.Sprintf("%s stream is not valid HTTP here", d.name), Err: err}
+	d.pr.problem(d.ex, e)
+	d.msg, d.ex = nil, nil
+	d.mode = modeFind
+	d.find = finder{requests: d.client}
+}
+
+// upgraded handles a parser that stopped after an upgrade or CONNECT head.
+func (pr *pairer) upgraded(d *direction) {
+	switch {
+	case !d.client:
+		pr.tunnel = true
+		pr.res.mode = modeOpaque
+		if pr.req.mode != modeOpaque {
+			pr.out.OpaqueBytes += int64(len(pr.req.held))
+			pr.req.held = nil
+			pr.req.mode = modeOpaque
+		}
+	case pr.tunnel:
+		d.mode = modeOpaque
+	default:
+		d.mode = modeHold
+		if n := len(pr.out.Exchanges); n > 0 {
+			pr.asked = pr.out.Exchanges[n-1]
+		}
+	}
+}
+
+// releaseHeld goes back to parsing the client's bytes after the server
+// declined an upgrade: they are requests after all.
+func (pr *pairer) releaseHeld() {
+	d := &pr.req
+	if d.mode != modeHold {
+		return
+	}
+	held := d.held
+	d.held, pr.asked = nil, nil
+	d.mode = modeParse
+	d.p.Reset(httpcore.ParseRequest)
+	d.begun = false
+	pr.data(true, held, d.pkt)
+}
+
+// awaiting returns the oldest exchange whose request has no final response.
+func (pr *pairer) awaiting() *Exchange {
+	for pr.next < len(pr.out.Exchanges) {
+		ex := pr.out.Exchanges[pr.next]
+		if ex.Request != nil && ex.Response == nil {
+			return ex
+		}
+		pr.next++
+	}
+	return nil
+}
+
+func (d *direction) newMessage(h *httpcore.MessageHead) *Message {
+	start := d.pkt
+	if d.begun {
+		start = d.begin
+	}
+	d.begun = true
+	return &Message{
+		Head:        *h,
+		Start:       time.Duration(start.ts),
+		FirstPacket: start.num,
+		End:         time.Duration(d.pkt.ts),
+		LastPacket:  d.pkt.num,
+	}
+}
+
+func (pr *pairer) onRequestHead(h *httpcore.MessageHead) httpcore.BodyMode {
+	d := &pr.req
+	d.msg = d.newMessage(h)
+	d.ex = &Exchange{Request: d.msg}
+	d.left = bodyLength(h)
+	pr.out.Exchanges = append(pr.out.Exchanges, d.ex)
+	return httpcore.BodyNormal
+}
+
+func (pr *pairer) onResponseHead(h *httpcore.MessageHead) httpcore.BodyMode {
+	d := &pr.res
+	ex := pr.awaiting()
+	if ex == nil {
+		ex = &Exchange{}
+		pr.out.Exchanges = append(pr.out.Exchanges, ex)
+		pr.next = len(pr.out.Exchanges)
+		ex.Problems = append(ex.Problems, problemf(CodeUnpaired, d.pkt.num, "a %d response with no request before it", h.StatusCode))
+	}
+	d.ex = ex
+	d.msg = d.newMessage(h)
+	d.left = bodyLength(h)
+	if h.StatusCode >= 100 && h.StatusCode < 200 && h.StatusCode != 101 {
+		ex.Informational = append(ex.Informational, h.StatusCode)
+		d.info = true
+		d.left = 0
+		return httpcore.BodyNormal
+	}
+	ex.Response = d.msg
+	method := ""
+	if ex.Request != nil {
+		method = ex.Request.Head.Method
+	}
+	switch {
+	case h.StatusCode == 101 || method == "CONNECT" && h.StatusCode/100 == 2:
+		return httpcore.BodyUpgrade
+	case method == "HEAD" || h.StatusCode == 204 || h.StatusCode == 304:
+		d.left = 0
+		if method == "HEAD" {
+			return httpcore.BodySkip
+		}
+	case ex == pr.asked:
+		pr.refused = true
+	}
+	return httpcore.BodyNormal
+}
+
+// bodyLength is the size of a Content-Length body, or -1.
+func bodyLength(h *httpcore.MessageHead) int64 {
+	if h.Chunked || h.ContentLength < 0 {
+		return -1
+	}
+	return h.ContentLength
+}
+
+func (d *direction) onBody(b []byte) {
+	m := d.msg
+	if m == nil {
+		return
+	}
+	if d.left >= 0 {
+		d.left -= int64(len(b))
+	}
+	m.End, m.LastPacket = time.Duration(d.pkt.ts), d.pkt.num
+	if d.filling {
+		return
+	}
+	m.BodyBytes += int64(len(b))
+	if d.pr.keep {
+		m.Body = append(m.Body, b...)
+	}
+}
+
+func (d *direction) onComplete(trailers []string) {
+	d.begun = false
+	m := d.msg
+	d.msg = nil
+	if m == nil {
+		return
+	}
+	m.End, m.LastPacket = time.Duration(d.pkt.ts), d.pkt.num
+	m.Trailers = trailers
+	m.Complete = m.MissingBytes == 0
+	d.info = false
+	d.left = -1
+}
+
+// gap handles bytes of a direction that the capture never saw.
+func (pr *pairer) gap(client bool, off, n int64, pkt pktInfo) {
+	d := pr.dir(client)
+	d.pkt = pkt
+	e := problemf(CodeGap, pkt.num, "%s stream offset %d: %d bytes missing from the capture", d.name, off, n)
+	switch {
+	case d.mode == modeOpaque:
+		pr.out.OpaqueBytes += n
+		pr.problem(nil, e)
+	case d.mode != modeParse:
+		pr.problem(nil, e)
+		d.mode = modeFind
+		d.find.carry = nil
+		d.find.atStart = true
+	case d.msg != nil && d.left >= n:
+		// The hole lies inside a body of known length: filler keeps the
+		// framing, so the messages after it are read exactly.
+		pr.problem(d.ex, e)
+		d.msg.MissingBytes += n
+		d.filling = true
+		for rest := n; rest > 0; {
+			k := min(rest, int64(len(filler)))
+			d.parse(filler[:k])
+			rest -= k
+		}
+		d.filling = false
+	default:
+		pr.problem(d.ex, e)
+		if d.msg != nil {
+			d.msg.MissingBytes += n
+		}
+		d.msg, d.ex = nil, nil
+		d.mode = modeFind
+		d.find = finder{requests: d.client, atStart: true}
+	}
+}
+
+// fin handles the end of one direction.
+func (pr *pairer) fin(client bool, pkt pktInfo) {
+	d := pr.dir(client)
+	d.pkt = pkt
+	d.eof = true
+	if d.mode != modeParse {
+		return
+	}
+	if err := d.p.Finish(); err != nil {
+		pr.problem(d.ex, problemf(CodeIncomplete, pkt.num, "the %s closed its side inside %s", d.name, d.describe()))
+		d.msg, d.ex = nil, nil
+	}
+}
+
+// describe names the message being read and how far it got.
+func (d *direction) describe() string {
+	kind := "a response"
+	if d.client {
+		kind = "a request"
+	}
+	m := d.msg
+	switch {
+	case m == nil:
+		return kind + " head"
+	case m.Head.ContentLength >= 0 && !m.Head.Chunked:
+		return fmt.Sprintf("%s body (%d of %d bytes)", kind, m.BodyBytes, m.Head.ContentLength)
+	default:
+		return fmt.Sprintf("%s body (%d bytes so far)", kind, m.BodyBytes)
+	}
+}
+
+// cut reports whether a message was being read when the stream stopped.
+func (d *direction) cut() bool {
+	return d.mode == modeParse && (d.msg != nil || d.p.Pending())
+}
+
+// reset records what a RST cut short.
+func (pr *pairer) reset(byClient bool, pkt pktInfo) {
+	who := "server"
+	if byClient {
+		who = "client"
+	}
+	for _, d := range []*direction{&pr.req, &pr.res} {
+		if d.cut() {
+			pr.problem(d.ex, problemf(CodeReset, pkt.num, "the %s reset the connection inside %s", who, d.describe()))
+			d.msg, d.ex = nil, nil
+			d.mode = modeOpaque
+		}
+	}
+	for ex := pr.awaiting(); ex != nil; ex = pr.awaiting() {
+		ex.Problems = append(ex.Problems, problemf(CodeReset, pkt.num, "the %s reset the connection before a response", who))
+		pr.next++
+	}
+}
+
+// close settles every exchange once the connection can carry no more bytes.
+func (pr *pairer) close(pkt pktInfo, captureEnded bool) {
+	why := "the connection closed"
+	if captureEnded {
+		why = "the capture ended"
+	}
+	for _, d := range []*direction{&pr.req, &pr.res} {
+		if d.cut() {
+			pr.problem(d.ex, problemf(CodeIncomplete, 0, "%s inside %s", why, d.describe()))
+		}
+		if d.mode == modeFind && d.find.skipped+d.find.pendingBytes() > 0 {
+			pr.problem(nil, problemf(CodeSkipped, 0, "%s stream: %d bytes after the last message start found were not HTTP", d.name, d.find.skipped+d.find.pendingBytes()))
+		}
+		if d.mode == modeHold && len(d.held) > 0 {
+			pr.out.OpaqueBytes += int64(len(d.held))
+		}
+	}
+	for ex := pr.awaiting(); ex != nil; ex = pr.awaiting() {
+		ex.Problems = append(ex.Problems, problemf(CodeNoResponse, 0, "no response to %s %s before %s", ex.Request.Head.Method, ex.Request.Head.URL, why))
+		pr.next++
+	}
+	for _, ex := range pr.out.Exchanges {
+		ex.Complete = ex.Request != nil && ex.Request.Complete && ex.Response != nil && ex.Response.Complete
+	}
+}
+
+// problem files e under its exchange, or under the connection.
+func (pr *pairer) problem(ex *Exchange, e *Error) {
+	if ex != nil {
+		ex.Problems = append(ex.Problems, e)
+		return
+	}
+	pr.out.Problems = append(pr.out.Problems, e)
+}

@@ -1,0 +1,290 @@
+package replay
+
+// Reading a whole capture, and the report `simhttp inspect` prints.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Capture is everything read from a capture file: its TCP connections with
+// their HTTP exchanges in full, and the problems met on the way.
+type Capture struct {
+	Format      string   // "pcap" or "pcapng"
+	LinkTypes   []string // link types of the packets, tcpdump's names, in order of first use
+	Packets     int      // packets read, whatever they carried
+	Start       time.Time
+	Connections []*Connection // in order of their first packet
+	Problems    []*Error      // problems of the file and of single packets
+}
+
+// ReadCapture reads a pcap or pcapng capture (told apart by the magic number)
+// and pairs the HTTP/1.x exchanges of every TCP connection, keeping every
+// message's head and body. A connection's client is the side that sent the
+// SYN; when the SYN was not captured, the side whose first bytes read as a
+// request, or failing that the side on the higher port.
+//
+// Problems with single packets, streams or exchanges are recorded where they
+// happen and reading goes on; a file whose header is unreadable is an error,
+// and a file cut short keeps everything before the cut.
+func ReadCapture(r io.Reader) (*Capture, error) { return read(r, true) }
+
+// Inspect reads a capture as ReadCapture does, counting bodies rather than
+// keeping them, and summarises it.
+func Inspect(r io.Reader) (*Report, error) {
+	c, err := read(r, false)
+	if err != nil {
+		return nil, err
+	}
+	return c.Report(), nil
+}
+
+func read(r io.Reader, keepBodies bool) (*Capture, error) {
+	c := &Capture{}
+	warn := func(e *Error) { c.Problems = append(c.Problems, e) }
+	rr, format, err := openCapture(r, warn)
+	if err != nil {
+		return nil, err
+	}
+	c.Format = format
+	t := newTracker(keepBodies)
+	var (
+		rec   record
+		seg   segment
+		first int64
+		last  pktInfo
+		link  = ^uint32(0)
+	)
+	for {
+		err := rr.next(&rec)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				return nil, err
+			}
+			c.Problems = append(c.Problems, e)
+			break
+		}
+		if c.Packets == 0 {
+			first = rec.ts
+			c.Start = time.Unix(0, rec.ts).UTC()
+		}
+		c.Packets = rec.num
+		if rec.link != link {
+			link = rec.link
+			if name := linkName(link); !slices.Contains(c.LinkTypes, name) {
+				c.LinkTypes = append(c.LinkTypes, name)
+			}
+		}
+		last = pktInfo{num: rec.num, ts: rec.ts - first}
+		ok, derr := decode(rec.link, rec.data, &seg)
+		if derr != nil {
+			derr.Packet = rec.num
+			c.Problems = append(c.Problems, derr)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if seg.missing > 0 {
+			c.Problems = append(c.Problems, problemf(CodeSnapped, rec.num, "the capture kept %d of %d bytes; %d bytes of TCP payload are missing", len(rec.data), rec.wireLen, seg.missing))
+		}
+		t.segment(&seg, last)
+	}
+	c.Packets = max(c.Packets, rr.count())
+	t.end(last)
+	c.Connections = make([]*Connection, len(t.conns))
+	for i, cn := range t.conns {
+		c.Connections[i] = cn.out
+	}
+	return c, nil
+}
+
+// Report is the summary of a capture that `simhttp inspect` prints: as JSON
+// through encoding/json, or as text through WriteText.
+type Report struct {
+	Format      string             `json:"format"`
+	LinkTypes   []string           `json:"linkTypes"`
+	Packets     int                `json:"packets"`
+	Connections []ConnectionReport `json:"connections"`
+	Problems    []*Error           `json:"problems"`
+}
+
+// ConnectionReport summarises one connection. Times are in seconds since the
+// first packet of the capture.
+type ConnectionReport struct {
+	Client      string           `json:"client"`
+	Server      string           `json:"server"`
+	FirstPacket int              `json:"firstPacket"`
+	Packets     int              `json:"packets"`
+	Start       float64          `json:"start"`
+	End         float64          `json:"end"`
+	ClientBytes int64            `json:"clientBytes"`
+	ServerBytes int64            `json:"serverBytes"`
+	OpaqueBytes int64            `json:"opaqueBytes"`
+	Closed      string           `json:"closed"`
+	Exchanges   []ExchangeReport `json:"exchanges"`
+	Problems    []*Error         `json:"problems"`
+}
+
+// ExchangeReport summarises one exchange: Status is absent when no response
+// arrived, Method and URL when no request was seen. Start is the first byte
+// of the exchange and End its last, in seconds since the first packet.
+type ExchangeReport struct {
+	Method            string   `json:"method,omitempty"`
+	URL               string   `json:"url,omitempty"`
+	Status            int      `json:"status,omitempty"`
+	Informational     []int    `json:"informational"`
+	RequestBodyBytes  int64    `json:"requestBodyBytes"`
+	ResponseBodyBytes int64    `json:"responseBodyBytes"`
+	RequestPacket     int      `json:"requestPacket,omitempty"`
+	ResponsePacket    int      `json:"responsePacket,omitempty"`
+	Start             float64  `json:"start"`
+	End               float64  `json:"end"`
+	Complete          bool     `json:"complete"`
+	Problems          []*Error `json:"problems"`
+}
+
+// Report summarises the capture.
+func (c *Capture) Report() *Report {
+	r := &Report{
+		Format:      c.Format,
+		LinkTypes:   nonNil(c.LinkTypes),
+		Packets:     c.Packets,
+		Connections: make([]ConnectionReport, len(c.Connections)),
+		Problems:    nonNil(c.Problems),
+	}
+	for i, cn := range c.Connections {
+		cr := ConnectionReport{
+			Client:      cn.Client.String(),
+			Server:      cn.Server.String(),
+			FirstPacket: cn.FirstPacket,
+			Packets:     cn.Packets,
+			Start:       cn.Start.Seconds(),
+			End:         cn.End.Seconds(),
+			ClientBytes: cn.ClientBytes,
+			ServerBytes: cn.ServerBytes,
+			OpaqueBytes: cn.OpaqueBytes,
+			Closed:      cn.Closed,
+			Exchanges:   make([]ExchangeReport, len(cn.Exchanges)),
+			Problems:    nonNil(cn.Problems),
+		}
+		for j, ex := range cn.Exchanges {
+			cr.Exchanges[j] = exchangeReport(ex)
+		}
+		r.Connections[i] = cr
+	}
+	return r
+}
+
+func exchangeReport(ex *Exchange) ExchangeReport {
+	er := ExchangeReport{
+		Informational: nonNil(ex.Informational),
+		Complete:      ex.Complete,
+		Problems:      nonNil(ex.Problems),
+	}
+	if q := ex.Request; q != nil {
+		er.Method, er.URL = q.Head.Method, q.Head.URL
+		er.RequestBodyBytes = q.BodyBytes
+		er.RequestPacket = q.FirstPacket
+	}
+	if s := ex.Response; s != nil {
+		er.Status = s.Head.StatusCode
+		er.ResponseBodyBytes = s.BodyBytes
+		er.ResponsePacket = s.FirstPacket
+	}
+	start, end := time.Duration(-1), time.Duration(0)
+	for _, m := range []*Message{ex.Request, ex.Response} {
+		if m == nil {
+			continue
+		}
+		if start < 0 || m.Start < start {
+			start = m.Start
+		}
+		end = max(end, m.End)
+	}
+	if start >= 0 {
+		er.Start, er.End = start.Seconds(), end.Seconds()
+	}
+	return er
+}
+
+// nonNil makes an absent list an empty one, so JSON shows [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// WriteText writes the report for people: the capture, then every
+// connection with its exchanges and problems, then the capture's problems.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	exchanges := 0
+	for _, c := range r.Connections {
+		exchanges += len(c.Exchanges)
+	}
+	fmt.Fprintf(&b, "%s capture, %s, %s, %s, %s\n", r.Format, strings.Join(r.LinkTypes, "+"),
+		plural(r.Packets, "packet"), plural(len(r.Connections), "connection"), plural(exchanges, "exchange"))
+	for i, c := range r.Connections {
+		closed := c.Closed
+		if closed == "" {
+			closed = "still open"
+		}
+		fmt.Fprintf(&b, "\nconnection %d  %s -> %s  %s from #%d  +%.6fs..+%.6fs  %s\n",
+			i+1, c.Client, c.Server, plural(c.Packets, "packet"), c.FirstPacket, c.Start, c.End, closed)
+		fmt.Fprintf(&b, "  bytes: client %d, server %d", c.ClientBytes, c.ServerBytes)
+		if c.OpaqueBytes > 0 {
+			fmt.Fprintf(&b, ", opaque after upgrade %d", c.OpaqueBytes)
+		}
+		b.WriteString("\n")
+		for j, e := range c.Exchanges {
+			method, url := e.Method, e.URL
+			if method == "" {
+				method, url = "?", "(no request captured)"
+			}
+			status := "no response"
+			if e.Status != 0 {
+				status = fmt.Sprint(e.Status)
+			}
+			if len(e.Informational) > 0 {
+				status = strings.Trim(fmt.Sprint(e.Informational), "[]") + " " + status
+			}
+			state := "complete"
+			if !e.Complete {
+				state = "incomplete"
+			}
+			fmt.Fprintf(&b, "  %d. %s %s -> %s  req %d B, res %d B  +%.6fs %.6fs  %s\n",
+				j+1, method, url, status, e.RequestBodyBytes, e.ResponseBodyBytes, e.Start, e.End-e.Start, state)
+			for _, p := range e.Problems {
+				fmt.Fprintf(&b, "     problem: %s\n", p.Error())
+			}
+		}
+		for _, p := range c.Problems {
+			fmt.Fprintf(&b, "  problem: %s\n", p.Error())
+		}
+	}
+	if len(r.Problems) > 0 {
+		b.WriteString("\nproblems:\n")
+		for _, p := range r.Problems {
+			fmt.Fprintf(&b, "  %s\n", p.Error())
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
