@@ -32,6 +32,9 @@ type SocketOptions struct {
 	Obj           string // trace kind: "socket" (client side) or "ssocket" (server side)
 	AllowHalfOpen bool   // keep the writable side open after the peer's FIN
 	HighWaterMark int    // 0 means DefaultHighWaterMark
+	// PauseOnConnect starts an accepted socket paused and not reading, as
+	// the listen option does, so data waits in the kernel until Resume.
+	PauseOnConnect bool
 }
 
 // LookupResult is the payload of a socket's 'lookup' event.
@@ -150,6 +153,10 @@ func (f Feed) Connected(t Transport, local, remote netip.AddrPort) {
 func (f Feed) Accepted(t Transport, local, remote netip.AddrPort) {
 	s := f.s
 	s.t, s.local, s.remote, s.connecting = t, local, remote, false
+	if s.opts.PauseOnConnect {
+		s.paused, s.reading = true, false
+		t.SetReading(false)
+	}
 }
 
 // Data delivers bytes read from the connection.

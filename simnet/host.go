@@ -1,0 +1,197 @@
+package simnet
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// Host is one machine of a World and the Runtime for code running on it:
+// its connections leave from its addresses and its listeners answer on them.
+type Host struct {
+	world     *World
+	name      string
+	index     int // position in World.hosts, ordering host pairs
+	addrs     []netip.Addr
+	listeners []*tcpListener
+	nextPort  int                // next ephemeral port to try
+	tuples    map[tuple]struct{} // local/remote pairs of this host's outgoing connections
+}
+
+// tuple is what makes an outgoing connection unique on its host.
+type tuple struct{ local, remote netip.AddrPort }
+
+// Ephemeral ports are handed out upward from IANA's dynamic range, per host,
+// wrapping around, as deterministic stand-ins for Linux's random choice.
+const (
+	firstEphemeralPort = 49152
+	lastPort           = 65535
+)
+
+var _ Runtime = (*Host)(nil)
+
+// Name is the host's DNS name.
+func (h *Host) Name() string { return h.name }
+
+// Addrs returns the host's addresses, loopback excluded.
+func (h *Host) Addrs() []netip.Addr { return append([]netip.Addr(nil), h.addrs...) }
+
+// Loop is the world's loop; every host shares it.
+func (h *Host) Loop() *Loop { return h.world.loop }
+
+// Connect is net.connect: the socket returns at once; a host name is looked
+// up first ('lookup'), an IP address is dialled on the next tick, as Node does.
+func (h *Host) Connect(opts ConnectOptions) (*Socket, error) {
+	if err := checkPort("Port", opts.Port); err != nil {
+		return nil, err
+	}
+	if err := checkPort("LocalPort", opts.LocalPort); err != nil {
+		return nil, err
+	}
+	if opts.Family != 0 && opts.Family != 4 && opts.Family != 6 {
+		return nil, invalidField("Family", "must be 0, 4 or 6, got %d", opts.Family)
+	}
+	loop := h.world.loop
+	s, feed := NewSocket(loop, SocketOptions{Obj: "socket", AllowHalfOpen: opts.AllowHalfOpen})
+	if opts.Timeout > 0 {
+		s.SetTimeout(opts.Timeout)
+	}
+	name := opts.Host
+	if name == "" {
+		name = "localhost"
+	}
+	if ip, err := netip.ParseAddr(name); err == nil {
+		loop.NextTick(func() {
+			if s.Connecting() {
+				h.dial(feed, ip.Unmap(), opts)
+			}
+		})
+		return s, nil
+	}
+	lookup := opts.Lookup
+	if lookup == nil {
+		lookup = h.Lookup
+	}
+	lookup(name, opts.Family, func(ip netip.Addr, err error) {
+		feed.Looked(LookupResult{Err: err, Address: ip, Host: name})
+		if !s.Connecting() {
+			return
+		}
+		if err != nil {
+			loop.NextTick(func() { feed.Fail(err) })
+			return
+		}
+		h.dial(feed, ip.Unmap(), opts)
+	})
+	return s, nil
+}
+
+// checkPort rejects a port number the way Node's validatePort does.
+func checkPort(field string, port int) error {
+	if port < 0 || port > lastPort {
+		return &Error{
+			Code:    "ERR_SOCKET_BAD_PORT",
+			Message: fmt.Sprintf("%s should be >= 0 and < 65536. Received type number (%d).", field, port),
+			Field:   field,
+		}
+	}
+	return nil
+}
+
+// dial picks the local address and port and sends the SYN.
+func (h *Host) dial(feed Feed, ip netip.Addr, opts ConnectOptions) {
+	remote := netip.AddrPortFrom(ip, uint16(opts.Port))
+	src, err := h.sourceAddr(ip, opts.LocalAddress)
+	if err != nil {
+		feed.Fail(err)
+		return
+	}
+	local, err := h.bindPort(src, opts.LocalPort, remote)
+	if err != nil {
+		feed.Fail(err)
+		return
+	}
+	h.world.open(h, local, remote, feed)
+}
+
+// sourceAddr chooses the address a connection to dst leaves from: the
+// loopback for loopback, else the requested or first address of dst's family.
+func (h *Host) sourceAddr(dst netip.Addr, want string) (netip.Addr, error) {
+	if want != "" {
+		a, err := netip.ParseAddr(want)
+		if err != nil || !h.owns(a.Unmap()) || a.Is4() != dst.Is4() {
+			return netip.Addr{}, sysError("EADDRNOTAVAIL", "bind", want)
+		}
+		return a.Unmap(), nil
+	}
+	if dst.IsLoopback() {
+		return dst, nil
+	}
+	for _, a := range h.addrs {
+		if a.Is4() == dst.Is4() {
+			return a, nil
+		}
+	}
+	return netip.Addr{}, sysError("ENETUNREACH", "connect", dst.String())
+}
+
+// owns reports whether a is one of h's addresses or a loopback address.
+func (h *Host) owns(a netip.Addr) bool {
+	if a.IsLoopback() {
+		return true
+	}
+	for _, b := range h.addrs {
+		if a == b {
+			return true
+		}
+	}
+	return false
+}
+
+// bindPort reserves a local port for a connection to remote: the requested
+// one, or the next free ephemeral port. Like Linux, one port serves many
+// connections as long as their remote ends differ.
+func (h *Host) bindPort(src netip.Addr, want int, remote netip.AddrPort) (netip.AddrPort, error) {
+	if h.tuples == nil {
+		h.tuples = map[tuple]struct{}{}
+	}
+	if want != 0 {
+		t := tuple{netip.AddrPortFrom(src, uint16(want)), remote}
+		if _, used := h.tuples[t]; used || h.listening(want) {
+			return netip.AddrPort{}, sysError("EADDRINUSE", "bind", t.local.String())
+		}
+		h.tuples[t] = struct{}{}
+		return t.local, nil
+	}
+	for range lastPort - firstEphemeralPort + 1 {
+		port := h.takeEphemeral()
+		t := tuple{netip.AddrPortFrom(src, uint16(port)), remote}
+		if _, used := h.tuples[t]; !used && !h.listening(port) {
+			h.tuples[t] = struct{}{}
+			return t.local, nil
+		}
+	}
+	return netip.AddrPort{}, sysError("EADDRNOTAVAIL", "connect", remote.String())
+}
+
+func (h *Host) takeEphemeral() int {
+	p := h.nextPort
+	h.nextPort++
+	if h.nextPort > lastPort {
+		h.nextPort = firstEphemeralPort
+	}
+	return p
+}
+
+func (h *Host) releasePort(local, remote netip.AddrPort) {
+	delete(h.tuples, tuple{local, remote})
+}
+
+// listening reports whether an open listener of h uses port.
+func (h *Host) listening(port int) bool {
+	for _, l := range h.listeners {
+		if int(l.addr.Port()) == port {
+			return true
+		}
+	}
+	return false
+}

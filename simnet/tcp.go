@@ -1,0 +1,803 @@
+package simnet
+
+import (
+	"net/netip"
+	"time"
+)
+
+// The simulated TCP follows Linux where it shows:
+//
+//   - Every segment is its own read: each delivered segment is one 'data'
+//     event, so chunk boundaries come from the MSS, the sender's writes and
+//     the link. Bytes that waited in the kernel while the socket was not
+//     reading come out together, up to 64 KiB per 'data', as one read(2)
+//     returns them.
+//   - A send buffer of sendBuffer bytes takes what the socket writes; what
+//     the peer's receive window (receiveWindow, no scaling) does not admit
+//     waits there, and once it is full Send takes nothing more, so the
+//     socket's own buffer grows and write returns false until 'drain'.
+//   - A socket that stops reading keeps its window closing as data arrives;
+//     when it reads again the window reopens with a window-update ACK.
+//   - ACKs are coalesced: one per burst of segments arriving at the same
+//     instant, and none when a reply segment already carries it.
+//   - Nagle's algorithm is on unless SetNoDelay(true): a short tail waits
+//     while earlier data is unacknowledged. net.Socket's default in Node v20
+//     is noDelay false; the http module turns it off for its sockets.
+//   - Lost segments (partitions, black holes) are retransmitted after an RTO
+//     of 200 ms plus the round trip, doubling up to 120 s: SYNs 6 times
+//     from 1 s (connect ETIMEDOUT after 127 s), SYN-ACKs 5 times, data 15
+//     times (read ETIMEDOUT). A zero window is probed at the same pace.
+//   - close() with unread data in the kernel sends RST instead of FIN, and
+//     data reaching a closed socket is answered with RST.
+//   - There is no TIME_WAIT: a connection's port is free again as soon as
+//     both ends are done.
+const (
+	sendBuffer    = 64 * 1024
+	receiveWindow = 65535
+	readChunk     = 64 * 1024
+	minRTO        = 200 * time.Millisecond
+	maxRTO        = 120 * time.Second
+	synRTO        = time.Second
+	synRetries    = 6
+	synAckRetries = 5
+	dataRetries   = 15
+)
+
+// Sides of a connection.
+const (
+	client = 0
+	server = 1
+)
+
+type tcpState uint8
+
+const (
+	stateNone    tcpState = iota // no SYN seen (server end) or nothing left
+	stateSynSent                 // client: SYN sent
+	stateSynRcvd                 // server: SYN-ACK sent
+	stateOpen                    // established; half-closes are in the FIN flags
+	stateDead                    // reset, timed out or finished
+)
+
+// segment is one TCP segment in flight.
+type segment struct {
+	seq, ack uint32
+	flags    TCPFlags
+	wnd      uint16
+	data     []byte
+}
+
+// conn is one simulated TCP connection. Both ends live here; segments
+// between them are loop I/O events scheduled at their arrival time.
+type conn struct {
+	w          *World
+	id         int
+	end        [2]end
+	path       *path
+	ln         *tcpListener // the listener answering the SYN, while handshaking
+	rules      []*ruleState // nil unless a fault rule matched
+	lastActive time.Duration
+	prev, next *conn // the world's live list
+}
+
+// end is one side's TCP control block and the Transport its socket uses.
+type end struct {
+	c    *conn
+	side int
+	dir  int // direction index of this end's sends on the path
+	host *Host
+	addr netip.AddrPort
+	feed Feed // zero until a socket is attached
+
+	state  tcpState
+	closed bool // the socket let go; data arriving now is answered with RST
+	abort  bool // the next Close sends RST: a fault aborts this end
+
+	// send side: snd holds the bytes from sndUna on, sent or not
+	iss, sndUna, sndNxt, sndMax, finSeq uint32
+	snd                                 []byte
+	finQueued, finSent, finAcked        bool
+	peerWnd                             int
+	oneSeg                              bool // after a timeout, one segment until the next ACK
+	blocked                             bool // Send refused bytes: report Writable when room frees
+
+	// receive side: rcvQ holds bytes arrived but not yet read by the socket
+	rcvNxt                 uint32
+	rcvQ                   [][]byte
+	rcvLen                 int
+	finRcvd, eofFed        bool
+	reading                bool
+	flushQueued, ackQueued bool
+	ackForce               bool
+	ackSent                uint32
+	wndSent                int
+
+	rto       time.Duration
+	retries   int
+	timer     *Timer // retransmission or persist timer, nil until needed
+	arrivedAt time.Duration
+	noDelay   bool
+	keepAlive bool
+	keepIdle  time.Duration
+}
+
+// open starts a connection from h's local address to remote by sending SYN.
+func (w *World) open(h *Host, local, remote netip.AddrPort, feed Feed) {
+	w.conns++
+	c := &conn{w: w, id: w.conns, lastActive: w.loop.Now()}
+	peer := w.hostOf(h, remote.Addr())
+	c.end[client] = end{c: c, side: client, host: h, addr: local, feed: feed, reading: true}
+	c.end[server] = end{c: c, side: server, host: peer, addr: remote, reading: true}
+	if peer != nil {
+		c.path, c.end[client].dir = w.pathBetween(h, peer)
+		c.end[server].dir = 1 - c.end[client].dir
+	}
+	w.link(c)
+	w.attachRules(c)
+	e := &c.end[client]
+	e.iss = w.rng.Uint32()
+	e.sndUna, e.sndNxt, e.sndMax = e.iss, e.iss+1, e.iss+1
+	e.state, e.rto = stateSynSent, synRTO
+	e.sendSYN()
+}
+
+func (w *World) link(c *conn) {
+	c.prev = w.tail
+	if w.tail != nil {
+		w.tail.next = c
+	} else {
+		w.head = c
+	}
+	w.tail = c
+}
+
+func (w *World) unlink(c *conn) {
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else {
+		w.head = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	} else {
+		w.tail = c.prev
+	}
+	c.prev, c.next = nil, nil
+}
+
+func (c *conn) peer(e *end) *end { return &c.end[1-e.side] }
+
+func (e *end) loop() *Loop { return e.c.w.loop }
+
+func (e *end) mss() int {
+	if e.c.path == nil {
+		return DefaultMSS
+	}
+	return e.c.path.link.mss()
+}
+
+// rtoFor is the data RTO: Linux's 200 ms floor plus the round trip.
+func (e *end) dataRTO() time.Duration {
+	if e.c.path == nil {
+		return minRTO
+	}
+	return minRTO + 2*e.c.path.link.Latency
+}
+
+func (e *end) window() int { return max(0, receiveWindow-e.rcvLen) }
+
+// socket returns the attached socket while it may still be fed.
+func (e *end) socket() *Socket {
+	if e.feed.s == nil || e.closed || e.feed.s.destroyed {
+		return nil
+	}
+	return e.feed.s
+}
+
+// emit hands seg to the network: faults decide whether it is dropped, held
+// or late, the observer sees it, and its arrival is scheduled.
+func (e *end) emit(name string, seg segment) {
+	c := e.c
+	if seg.flags&FlagACK != 0 {
+		e.ackSent, e.wndSent = seg.ack, int(seg.wnd)
+	}
+	to := c.peer(e)
+	v := c.verdict(e, seg)
+	c.w.observe(c, e, seg, name, v.drop)
+	if v.drop != "" {
+		return
+	}
+	if v.hold != nil {
+		v.hold.held = append(v.hold.held, heldSegment{from: e.side, seg: seg})
+		return
+	}
+	c.deliver(e, to, seg, v.delay)
+}
+
+// deliver schedules seg's arrival at to, keeping the direction in order.
+func (c *conn) deliver(from, to *end, seg segment, extra time.Duration) {
+	at := c.w.transit(c.path, from.dir, len(seg.data)) + extra
+	at = max(at, from.arrivedAt)
+	from.arrivedAt = at
+	c.w.loop.schedule(at, func() { c.arrive(to, seg) })
+}
+
+// observe emits a net event for seg (or its drop) when anyone is listening.
+func (w *World) observe(c *conn, from *end, seg segment, name, dropped string) {
+	ev := w.loop.events
+	if !ev.Active() {
+		return
+	}
+	to := c.peer(from)
+	toName := to.addr.Addr().String()
+	if to.host != nil {
+		toName = to.host.name
+	}
+	detail := map[string]any{"from": from.host.name, "to": toName, "seq": int64(seg.seq - from.iss), "len": len(seg.data)}
+	if dropped != "" {
+		name = "drop"
+		detail["reason"] = dropped
+	}
+	ev.Emit(Event{Obj: "net", ID: c.id, Name: name, Detail: detail, Packet: &Packet{
+		Conn: c.id, Src: from.addr, Dst: to.addr, Seq: seg.seq, Ack: seg.ack,
+		Flags: seg.flags, Window: seg.wnd, Payload: seg.data, Dropped: dropped != "",
+	}})
+}
+
+func (e *end) sendSYN() {
+	e.emit("syn", segment{seq: e.iss, flags: FlagSYN, wnd: uint16(e.window())})
+	e.startTimer()
+}
+
+func (e *end) sendSYNACK() {
+	e.emit("synack", segment{seq: e.iss, ack: e.rcvNxt, flags: FlagSYN | FlagACK, wnd: uint16(e.window())})
+	e.startTimer()
+}
+
+func (e *end) sendACK() {
+	e.emit("ack", segment{seq: e.sndNxt, ack: e.rcvNxt, flags: FlagACK, wnd: uint16(e.window())})
+}
+
+// arrive processes a segment reaching e.
+func (c *conn) arrive(e *end, seg segment) {
+	if seg.flags&FlagRST != 0 {
+		e.onReset()
+		return
+	}
+	switch e.state {
+	case stateNone:
+		if e.side == server && seg.flags&FlagSYN != 0 && seg.flags&FlagACK == 0 {
+			c.onSYN(e, seg)
+			return
+		}
+		e.replyReset(seg)
+		return
+	case stateDead:
+		e.replyReset(seg)
+		return
+	case stateSynSent:
+		if seg.flags&(FlagSYN|FlagACK) == FlagSYN|FlagACK && seg.ack == e.iss+1 {
+			e.onSYNACK(seg)
+		}
+		return
+	case stateSynRcvd:
+		if seg.flags&FlagSYN != 0 {
+			e.emit("synack", segment{seq: e.iss, ack: e.rcvNxt, flags: FlagSYN | FlagACK, wnd: uint16(e.window())})
+			return
+		}
+		if seg.flags&FlagACK == 0 || seg.ack != e.iss+1 || !e.established() {
+			return
+		}
+	}
+	if seg.flags&FlagSYN != 0 {
+		e.queueAck(true)
+		return
+	}
+	if seg.flags&FlagACK != 0 {
+		e.onAck(seg.ack, seg.wnd)
+	}
+	if e.state == stateOpen && (len(seg.data) > 0 || seg.flags&FlagFIN != 0) {
+		e.onData(seg)
+	}
+	c.maybeDone()
+}
+
+// onSYN answers a SYN at the server host: SYN-ACK from a listener, RST
+// when nobody listens (or a rule refuses), nothing when the backlog is full.
+func (c *conn) onSYN(e *end, seg segment) {
+	ln := e.host.listenerFor(e.addr)
+	if ln == nil || c.refused() {
+		e.emit("refuse", segment{ack: seg.seq + 1, flags: FlagRST | FlagACK})
+		return
+	}
+	if ln.waiting > ln.backlog {
+		c.w.observe(c, c.peer(e), seg, "syn", "backlog")
+		return
+	}
+	ln.waiting++
+	c.ln = ln
+	e.iss = c.w.rng.Uint32()
+	e.sndUna, e.sndNxt, e.sndMax = e.iss, e.iss+1, e.iss+1
+	e.rcvNxt = seg.seq + 1
+	e.peerWnd = int(seg.wnd)
+	e.state, e.rto = stateSynRcvd, synRTO
+	e.sendSYNACK()
+}
+
+// onSYNACK completes the client's handshake and reports 'connect'.
+func (e *end) onSYNACK(seg segment) {
+	e.rcvNxt = seg.seq + 1
+	e.sndUna = seg.ack
+	e.peerWnd = int(seg.wnd)
+	e.state, e.retries, e.rto = stateOpen, 0, e.dataRTO()
+	e.stopTimer()
+	s := e.feed.s
+	if s.destroyed {
+		e.sendReset()
+		return
+	}
+	e.sendACK()
+	e.c.lastActive = e.loop().Now()
+	peer := e.c.peer(e)
+	e.feed.Connected(e, e.addr, peer.addr)
+	e.c.onEstablished(e)
+}
+
+// established completes the server's handshake and accepts the connection;
+// it reports false when the connection was reset instead.
+func (e *end) established() bool {
+	c := e.c
+	ln := c.ln
+	ln.waiting--
+	c.ln = nil
+	e.state, e.retries, e.rto = stateOpen, 0, e.dataRTO()
+	e.sndUna = e.iss + 1
+	e.stopTimer()
+	if ln.closed {
+		e.sendReset()
+		return false
+	}
+	c.lastActive = e.loop().Now()
+	ln.accept(e)
+	c.onEstablished(e)
+	return e.state == stateOpen
+}
+
+// onAck takes in the peer's acknowledgement and window.
+func (e *end) onAck(ack uint32, wnd uint16) {
+	d := int32(ack - e.sndUna)
+	if d < 0 || int32(ack-e.sndMax) > 0 {
+		return
+	}
+	e.peerWnd = int(wnd)
+	if d > 0 {
+		n := int(d)
+		data := min(n, len(e.snd))
+		e.snd = e.snd[data:]
+		if len(e.snd) == 0 {
+			e.snd = nil
+		}
+		if e.finSent || e.finQueued {
+			e.finAcked = e.finAcked || (n > data)
+		}
+		e.sndUna = ack
+		if int32(e.sndNxt-ack) < 0 {
+			e.sndNxt = ack
+			e.finSent = e.finSent || e.finAcked
+		}
+		e.retries, e.oneSeg, e.rto = 0, false, e.dataRTO()
+		if e.sndNxt == e.sndUna {
+			e.stopTimer()
+		} else {
+			e.startTimer()
+		}
+		if e.blocked && len(e.snd) < sendBuffer {
+			e.blocked = false
+			if s := e.socket(); s != nil {
+				e.feed.Writable()
+			}
+		}
+	}
+	e.transmit()
+}
+
+// onData takes in the payload and FIN of an in-order segment.
+func (e *end) onData(seg segment) {
+	off := int(int32(e.rcvNxt - seg.seq))
+	fin := seg.flags&FlagFIN != 0
+	if off < 0 || off > len(seg.data) || (off == len(seg.data) && (!fin || e.finRcvd)) || e.finRcvd {
+		e.queueAck(true) // a gap, or a duplicate: tell the sender where we are
+		return
+	}
+	data := seg.data[off:]
+	if room := e.window(); len(data) > room {
+		data, fin = data[:room], false
+		e.ackForce = true
+	}
+	if e.closed && len(data) > 0 {
+		e.sendReset()
+		return
+	}
+	e.rcvNxt += uint32(len(data))
+	if fin {
+		e.rcvNxt++
+		e.finRcvd = true
+	}
+	if len(data) > 0 {
+		e.c.lastActive = e.loop().Now()
+		if s := e.socket(); s != nil && e.reading && e.rcvLen == 0 && !e.flushQueued {
+			e.feed.Data(data)
+		} else {
+			e.rcvQ = append(e.rcvQ, data)
+			e.rcvLen += len(data)
+		}
+	}
+	if e.state != stateOpen {
+		return
+	}
+	if fin {
+		e.feedEOF()
+	}
+	e.queueAck(false)
+}
+
+// feedEOF reports the peer's FIN once everything before it was read.
+func (e *end) feedEOF() {
+	if !e.finRcvd || e.eofFed || e.rcvLen > 0 || !e.reading {
+		return
+	}
+	if s := e.socket(); s != nil {
+		e.eofFed = true
+		e.feed.EOF()
+	}
+}
+
+// queueAck sends an ACK at the end of this instant unless a segment leaving
+// before then carries it; force sends one even if nothing changed.
+func (e *end) queueAck(force bool) {
+	e.ackForce = e.ackForce || force
+	if e.ackQueued {
+		return
+	}
+	e.ackQueued = true
+	e.loop().schedule(e.loop().Now(), e.flushAck)
+}
+
+func (e *end) flushAck() {
+	e.ackQueued = false
+	if e.state != stateOpen {
+		return
+	}
+	if e.ackForce || e.ackSent != e.rcvNxt || e.wndSent != e.window() {
+		e.ackForce = false
+		e.sendACK()
+	}
+}
+
+// transmit sends what the window, Nagle and the faults allow, then the FIN.
+func (e *end) transmit() {
+	for e.state == stateOpen {
+		off := int(e.sndNxt - e.sndUna)
+		if e.finSent && !e.finAcked {
+			off--
+		}
+		unsent := len(e.snd) - off
+		if unsent <= 0 {
+			if e.finQueued && !e.finSent {
+				e.finSeq, e.finSent = e.sndNxt, true
+				e.sndNxt++
+				e.sndMax = seqMax(e.sndMax, e.sndNxt)
+				e.emit("fin", segment{seq: e.finSeq, ack: e.rcvNxt, flags: FlagFIN | FlagACK, wnd: uint16(e.window())})
+				e.armTimer()
+			}
+			return
+		}
+		inFlight := int(e.sndNxt - e.sndUna)
+		wnd := e.peerWnd - inFlight
+		if wnd <= 0 {
+			if inFlight == 0 {
+				e.armTimer() // persist: probe the zero window
+			}
+			return
+		}
+		n := min(unsent, wnd, e.mss())
+		if e.sndNxt != e.sndMax {
+			n = min(n, int(e.sndMax-e.sndNxt)) // resend old bytes as they were
+		} else {
+			n = e.c.limit(e, off, n)
+		}
+		if !e.noDelay && n == unsent && n < e.mss() && inFlight > 0 && !e.finQueued {
+			return // Nagle: wait for the ACK before sending a short tail
+		}
+		if !e.sendData(off, n, n == unsent) || e.oneSeg {
+			return
+		}
+	}
+}
+
+// sendData sends n bytes of snd from off; it reports false when a fault
+// aborted the connection meanwhile.
+func (e *end) sendData(off, n int, push bool) bool {
+	c := e.c
+	fresh := e.sndNxt == e.sndMax
+	if fresh {
+		if !c.beforePayload(e) {
+			return false
+		}
+		if off+n > len(e.snd) {
+			return true // a fault closed this end and discarded the rest
+		}
+	}
+	data := make([]byte, n)
+	copy(data, e.snd[off:off+n])
+	flags := FlagACK
+	if push {
+		flags |= FlagPSH
+	}
+	seg := segment{seq: e.sndNxt, ack: e.rcvNxt, flags: flags, wnd: uint16(e.window()), data: data}
+	e.sndNxt += uint32(n)
+	e.sndMax = seqMax(e.sndMax, e.sndNxt)
+	c.lastActive = e.loop().Now()
+	e.emit("seg", seg)
+	e.armTimer()
+	if fresh {
+		c.afterPayload(e, data)
+	}
+	return e.state == stateOpen
+}
+
+func seqMax(a, b uint32) uint32 {
+	if int32(a-b) < 0 {
+		return b
+	}
+	return a
+}
+
+// armTimer starts the retransmission timer unless it is running.
+func (e *end) armTimer() {
+	if e.timer == nil || !e.timer.Active() {
+		e.startTimer()
+	}
+}
+
+// startTimer (re)starts the retransmission timer with the current RTO. It is
+// unref'd: the socket's handle, not TCP, keeps the loop alive.
+func (e *end) startTimer() {
+	if e.timer != nil && e.timer.delay == e.rto {
+		e.timer.Refresh()
+		return
+	}
+	e.stopTimer()
+	e.timer = e.loop().SetTimeout(e.rto, e.onTimer)
+	e.timer.Unref()
+}
+
+func (e *end) stopTimer() {
+	if e.timer != nil {
+		e.timer.Clear()
+	}
+}
+
+func (e *end) backoff() {
+	e.retries++
+	e.rto = min(2*e.rto, maxRTO)
+}
+
+// onTimer retransmits what is unacknowledged, or probes a zero window.
+func (e *end) onTimer() {
+	switch e.state {
+	case stateSynSent:
+		switch {
+		case e.feed.s.destroyed:
+			e.kill()
+		case e.retries >= synRetries:
+			e.kill()
+			e.feed.Fail(sysError("ETIMEDOUT", "connect", e.c.peer(e).addr.String()))
+		default:
+			e.backoff()
+			e.sendSYN()
+		}
+	case stateSynRcvd:
+		if e.retries >= synAckRetries {
+			e.kill()
+			return
+		}
+		e.backoff()
+		e.sendSYNACK()
+	case stateOpen:
+		if e.sndNxt == e.sndUna {
+			e.probe()
+			return
+		}
+		if e.retries >= dataRetries {
+			e.kill()
+			if e.socket() != nil {
+				e.feed.Fail(sysError("ETIMEDOUT", "read", ""))
+			}
+			return
+		}
+		e.backoff()
+		e.sndNxt, e.finSent, e.oneSeg = e.sndUna, false, true
+		e.startTimer()
+		e.transmit()
+	}
+}
+
+// probe sends one byte past a zero window so the answer reopens it.
+func (e *end) probe() {
+	if len(e.snd) == 0 || e.peerWnd > 0 {
+		return
+	}
+	e.rto = min(2*e.rto, maxRTO)
+	e.emit("seg", segment{seq: e.sndNxt, ack: e.rcvNxt, flags: FlagACK, wnd: uint16(e.window()), data: []byte{e.snd[0]}})
+	e.startTimer()
+}
+
+// onReset handles the peer's RST.
+func (e *end) onReset() {
+	switch e.state {
+	case stateSynSent:
+		e.kill()
+		e.feed.Fail(sysError("ECONNREFUSED", "connect", e.c.peer(e).addr.String()))
+	case stateOpen:
+		s := e.socket()
+		e.kill()
+		if s != nil {
+			e.feed.Fail(sysError("ECONNRESET", "read", ""))
+		}
+	case stateSynRcvd:
+		e.kill()
+	}
+}
+
+// replyReset answers a segment that reached no live connection.
+func (e *end) replyReset(seg segment) {
+	if e.host == nil {
+		return
+	}
+	e.emit("rst", segment{seq: seg.ack, flags: FlagRST})
+}
+
+// sendReset aborts the connection with RST.
+func (e *end) sendReset() {
+	if e.state == stateDead || e.state == stateNone {
+		return
+	}
+	e.emit("rst", segment{seq: e.sndNxt, ack: e.rcvNxt, flags: FlagRST | FlagACK})
+	e.kill()
+}
+
+// kill drops the control block: nothing more is sent or received.
+func (e *end) kill() {
+	if e.state == stateSynRcvd && e.c.ln != nil {
+		e.c.ln.waiting--
+		e.c.ln = nil
+	}
+	e.state = stateDead
+	e.stopTimer()
+	e.timer = nil
+	e.snd, e.rcvQ, e.rcvLen = nil, nil, 0
+	e.c.maybeDone()
+}
+
+// done reports whether this end needs nothing more from the network.
+func (e *end) done() bool {
+	return e.state == stateDead || e.state == stateNone ||
+		(e.closed && e.finAcked && e.finRcvd)
+}
+
+// maybeDone retires the connection once both ends are done.
+func (c *conn) maybeDone() {
+	a, b := &c.end[client], &c.end[server]
+	if c.prev == nil && c.next == nil && c.w.head != c {
+		return // already retired
+	}
+	if !a.done() || !b.done() {
+		return
+	}
+	for i := range c.end {
+		c.end[i].stopTimer()
+		c.end[i].timer = nil
+	}
+	c.w.unlink(c)
+	a.host.releasePort(a.addr, b.addr)
+}
+
+// Send implements Transport: the kernel takes what fits in its send buffer.
+func (e *end) Send(p []byte) int {
+	if e.state != stateOpen || e.closed || e.finQueued {
+		return len(p) // the connection is gone; the socket learns it elsewhere
+	}
+	n := min(len(p), sendBuffer-len(e.snd))
+	if n < len(p) {
+		e.blocked = true
+	}
+	if n > 0 {
+		e.snd = append(e.snd, p[:n]...)
+		e.transmit()
+	}
+	return n
+}
+
+// CloseWrite implements Transport: FIN after everything taken.
+func (e *end) CloseWrite() {
+	if e.finQueued || e.state == stateDead {
+		return
+	}
+	e.finQueued = true
+	e.transmit()
+}
+
+// Close implements Transport. Like Linux, it sends RST instead of FIN when
+// unread data is still in the kernel (or a fault aborts the end).
+func (e *end) Close(reset bool) {
+	if e.closed {
+		return
+	}
+	e.closed = true
+	if e.state != stateOpen {
+		return
+	}
+	if reset || e.abort || e.rcvLen > 0 {
+		e.sendReset()
+		return
+	}
+	e.rcvQ = nil
+	e.CloseWrite()
+	e.c.maybeDone()
+}
+
+// SetReading implements Transport.
+func (e *end) SetReading(on bool) {
+	if e.reading == on {
+		return
+	}
+	e.reading = on
+	if on && !e.flushQueued && (e.rcvLen > 0 || (e.finRcvd && !e.eofFed)) {
+		e.flushQueued = true
+		e.loop().schedule(e.loop().Now(), e.flush)
+	}
+}
+
+// flush hands the socket what waited in the kernel, 64 KiB per read, then
+// the FIN, and reopens the window.
+func (e *end) flush() {
+	e.flushQueued = false
+	for e.reading && e.rcvLen > 0 && e.socket() != nil {
+		n := min(e.rcvLen, readChunk)
+		chunk := make([]byte, 0, n)
+		for len(chunk) < n {
+			p := e.rcvQ[0]
+			k := min(len(p), n-len(chunk))
+			chunk = append(chunk, p[:k]...)
+			if k == len(p) {
+				e.rcvQ[0] = nil
+				e.rcvQ = e.rcvQ[1:]
+			} else {
+				e.rcvQ[0] = p[k:]
+			}
+		}
+		e.rcvLen -= n
+		if e.rcvLen == 0 {
+			e.rcvQ = nil
+		}
+		e.feed.Data(chunk)
+	}
+	if e.state == stateOpen {
+		e.feedEOF()
+		e.queueAck(false)
+	}
+}
+
+// SetNoDelay implements Transport: true turns Nagle's algorithm off.
+func (e *end) SetNoDelay(on bool) {
+	e.noDelay = on
+	if on {
+		e.transmit()
+	}
+}
+
+// SetKeepAlive implements Transport; the setting is kept, no probes are sent.
+func (e *end) SetKeepAlive(on bool, initialDelay time.Duration) {
+	e.keepAlive, e.keepIdle = on, initialDelay
+}

@@ -1,0 +1,238 @@
+package simnet
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// World is a simulated network: one loop on a virtual clock, one seeded RNG,
+// hosts joined by links, and fault rules. Everything in it runs on the
+// loop's goroutine, so the same seed replays the same run.
+type World struct {
+	loop *Loop
+	rng  *rand.Rand
+	cfg  config
+
+	hosts  []*Host
+	byName map[string]*Host
+	byAddr map[netip.Addr]*Host
+	paths  map[hostPair]*path
+	cuts   map[hostPair]*cut
+
+	conns      int   // connections opened so far, numbering them
+	head, tail *conn // live connections, oldest first
+	rules      []*rule
+}
+
+// Option configures a World.
+type Option func(*config)
+
+type config struct {
+	link       Link
+	dnsLatency time.Duration
+}
+
+// WithLink sets the link between every two distinct hosts; see
+// [World.SetLink] for one pair. The default is 1 ms each way, unlimited
+// bandwidth, DefaultMSS.
+func WithLink(l Link) Option { return func(c *config) { c.link = l } }
+
+// WithDNSLatency sets how long every name lookup takes (default 0: the
+// answer comes in the next poll phase).
+func WithDNSLatency(d time.Duration) Option { return func(c *config) { c.dnsLatency = d } }
+
+// NewWorld returns an empty world whose every random choice (initial
+// sequence numbers, jitter, fault probabilities) comes from seed.
+func NewWorld(seed uint64, opts ...Option) (*World, error) {
+	cfg := config{link: defaultLink}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if err := cfg.link.validate("Link"); err != nil {
+		return nil, fmt.Errorf("simnet: NewWorld: %w", err)
+	}
+	if cfg.dnsLatency < 0 {
+		return nil, fmt.Errorf("simnet: NewWorld: %w", invalidField("DNSLatency", "must not be negative, got %v", cfg.dnsLatency))
+	}
+	return &World{
+		loop:   NewLoop(),
+		rng:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		cfg:    cfg,
+		byName: map[string]*Host{},
+		byAddr: map[netip.Addr]*Host{},
+		paths:  map[hostPair]*path{},
+		cuts:   map[hostPair]*cut{},
+	}, nil
+}
+
+// Loop is the world's event loop; run it to make time pass.
+func (w *World) Loop() *Loop { return w.loop }
+
+// Rand is the world's seeded random source. Drawing from it changes what
+// the network draws later, deterministically.
+func (w *World) Rand() *rand.Rand { return w.rng }
+
+// AddHost adds a host reachable by name at the given addresses ("10.0.0.2",
+// "fd00::2"); with none it gets the next free address 10.0.0.N. Every host
+// also answers on its own loopback, 127.0.0.1 and ::1.
+func (w *World) AddHost(name string, addrs ...string) (*Host, error) {
+	if err := w.checkHostName(name); err != nil {
+		return nil, fmt.Errorf("simnet: AddHost: %w", err)
+	}
+	h := &Host{world: w, name: name, index: len(w.hosts), nextPort: firstEphemeralPort}
+	for _, s := range addrs {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("simnet: AddHost %q: %w", name, &Error{Code: "ERR_INVALID_ARG_VALUE", Message: "addrs: " + err.Error(), Field: "addrs", Err: err})
+		}
+		a = a.Unmap()
+		if err := w.checkHostAddr(a, h); err != nil {
+			return nil, fmt.Errorf("simnet: AddHost %q: %w", name, err)
+		}
+		h.addrs = append(h.addrs, a)
+	}
+	if len(h.addrs) == 0 {
+		h.addrs = append(h.addrs, w.freeAddr())
+	}
+	for _, a := range h.addrs {
+		w.byAddr[a] = h
+	}
+	w.hosts = append(w.hosts, h)
+	w.byName[strings.ToLower(name)] = h
+	return h, nil
+}
+
+func (w *World) checkHostName(name string) error {
+	switch {
+	case name == "":
+		return invalidField("name", "must not be empty")
+	case name == "localhost":
+		return invalidField("name", "localhost is every host's own loopback name")
+	case w.byName[strings.ToLower(name)] != nil:
+		return invalidField("name", "host %q already exists (names are case-insensitive)", name)
+	}
+	if _, err := netip.ParseAddr(name); err == nil {
+		return invalidField("name", "%q is an address, not a name", name)
+	}
+	for _, r := range name {
+		if r <= ' ' || r == 0x7f {
+			return invalidField("name", "%q contains a space or control character", name)
+		}
+	}
+	return nil
+}
+
+func (w *World) checkHostAddr(a netip.Addr, h *Host) error {
+	switch {
+	case a.IsLoopback() || a.IsUnspecified() || a.IsMulticast():
+		return invalidField("addrs", "%v cannot be a host address: loopback, unspecified and multicast addresses are not routable", a)
+	case w.byAddr[a] != nil:
+		return invalidField("addrs", "%v already belongs to host %q", a, w.byAddr[a].name)
+	}
+	for _, b := range h.addrs {
+		if a == b {
+			return invalidField("addrs", "%v is listed twice", a)
+		}
+	}
+	return nil
+}
+
+// freeAddr is the lowest 10.0.0.N no host has.
+func (w *World) freeAddr() netip.Addr {
+	a := netip.AddrFrom4([4]byte{10, 0, 0, 1})
+	for w.byAddr[a] != nil {
+		a = a.Next()
+	}
+	return a
+}
+
+// Host returns the host with the given name, or nil.
+func (w *World) Host(name string) *Host { return w.byName[strings.ToLower(name)] }
+
+// SetLink sets the link between hosts a and b, both ways; with a == b it
+// sets that host's loopback (by default instant, unlimited, 65483-byte
+// segments). Segments already in flight keep their arrival times.
+func (w *World) SetLink(a, b string, l Link) error {
+	ha, hb, err := w.hostPair("SetLink", a, b)
+	if err != nil {
+		return err
+	}
+	if err := l.validate("Link"); err != nil {
+		return fmt.Errorf("simnet: SetLink: %w", err)
+	}
+	p, _ := w.pathBetween(ha, hb)
+	p.link = l
+	return nil
+}
+
+// Partition cuts hosts a and b off from each other: every segment between
+// them is dropped until Heal. TCP retransmits what was lost once healed, and
+// gives up with ETIMEDOUT if the cut lasts too long.
+func (w *World) Partition(a, b string) error {
+	ha, hb, err := w.hostPair("Partition", a, b)
+	if err != nil {
+		return err
+	}
+	w.cutOf(ha, hb).manual = true
+	return nil
+}
+
+// Heal undoes Partition(a, b); partitions made by rules stay until they end.
+func (w *World) Heal(a, b string) error {
+	ha, hb, err := w.hostPair("Heal", a, b)
+	if err != nil {
+		return err
+	}
+	w.cutOf(ha, hb).manual = false
+	return nil
+}
+
+func (w *World) hostPair(op, a, b string) (*Host, *Host, error) {
+	ha, hb := w.Host(a), w.Host(b)
+	if ha == nil {
+		return nil, nil, fmt.Errorf("simnet: %s: %w", op, invalidField("a", "no host %q", a))
+	}
+	if hb == nil {
+		return nil, nil, fmt.Errorf("simnet: %s: %w", op, invalidField("b", "no host %q", b))
+	}
+	return ha, hb, nil
+}
+
+// cut is the partition state of one host pair: cut by Partition, by rules,
+// or both.
+type cut struct {
+	manual bool
+	rules  int
+}
+
+func (w *World) cutOf(a, b *Host) *cut {
+	key, _ := pairOf(a, b)
+	c := w.cuts[key]
+	if c == nil {
+		c = &cut{}
+		w.cuts[key] = c
+	}
+	return c
+}
+
+// partitioned reports whether segments between a and b are being dropped.
+func (w *World) partitioned(a, b *Host) bool {
+	if a == b || len(w.cuts) == 0 {
+		return false
+	}
+	key, _ := pairOf(a, b)
+	c := w.cuts[key]
+	return c != nil && (c.manual || c.rules > 0)
+}
+
+// hostOf returns the host that owns addr as seen from h: loopback addresses
+// are h itself.
+func (w *World) hostOf(h *Host, addr netip.Addr) *Host {
+	if addr.IsLoopback() {
+		return h
+	}
+	return w.byAddr[addr]
+}
