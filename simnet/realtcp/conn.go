@@ -50,14 +50,15 @@ type conn struct {
 }
 
 // newConn wraps an established connection and starts its goroutines. The
-// socket starts with Node's defaults: Nagle on, no keep-alive probes.
+// connection starts with Nagle's algorithm on, Node's default where Go's is
+// off; the dialer and listener already left keep-alive probes off, as Node
+// does.
 func newConn(loop *simnet.Loop, feed simnet.Feed, tc *net.TCPConn) *conn {
 	c := &conn{loop: loop, feed: feed, tc: tc, reading: true, readerDone: make(chan struct{})}
 	c.wake = sync.NewCond(&c.mu)
 	// Options on a live connection fail only once it is closed, when
 	// they no longer matter; Node does not report them either.
 	_ = tc.SetNoDelay(false)
-	_ = tc.SetKeepAlive(false)
 	go c.readLoop()
 	go c.writeLoop()
 	return c

@@ -122,21 +122,28 @@ func (rt *Runtime) Connect(opts simnet.ConnectOptions) (*simnet.Socket, error) {
 	return s, nil
 }
 
-// dial connects in a goroutine and posts the outcome. Destroying the socket
-// while it connects cancels the attempt.
+// dial connects in a goroutine and posts the outcome. Like libuv's connect
+// request, the attempt keeps the loop alive until its outcome is handled, so
+// a connection that completes as its socket is destroyed still gets closed;
+// destroying the socket cancels the attempt, so that wait is short.
 func (rt *Runtime) dial(s *simnet.Socket, feed simnet.Feed, d *net.Dialer, to netip.AddrPort) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.Events.Close.Once(func(bool) { cancel() })
+	req := rt.loop.NewHandle()
 	go func() {
 		defer cancel()
 		c, err := d.DialContext(ctx, "tcp", to.String())
 		if err != nil {
 			fail := opError("connect", err, hostPort(to.Addr(), int(to.Port())))
-			rt.loop.Post(func() { feed.Fail(fail) })
+			rt.loop.Post(func() {
+				req.Close()
+				feed.Fail(fail)
+			})
 			return
 		}
 		tc := c.(*net.TCPConn)
 		rt.loop.Post(func() {
+			req.Close()
 			feed.Connected(newConn(rt.loop, feed, tc), addrOf(tc.LocalAddr()), addrOf(tc.RemoteAddr()))
 		})
 	}()
