@@ -1,0 +1,628 @@
+// agent.go: http.Agent, the connection pool of the client, and the global
+// agent each runtime has.
+
+package httpcore
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+	"weak"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// maxSocketsInfinity stands for Node's Infinity as a socket limit.
+const maxSocketsInfinity = math.MaxInt
+
+// AgentOptions are new http.Agent's options; a zero field takes Node's default.
+type AgentOptions struct {
+	// KeepAlive keeps sockets in the pool when no request waits for them.
+	KeepAlive bool
+	// KeepAliveMsecs is the TCP keep-alive initial delay of pooled sockets (1 s).
+	KeepAliveMsecs time.Duration
+	// AgentKeepAliveTimeoutBuffer is taken off a server's Keep-Alive:
+	// timeout=N hint to expire a free socket before the server does; nil
+	// means 1 s. (Node v20 has no such option: it always takes 1 s off.)
+	AgentKeepAliveTimeoutBuffer *time.Duration
+	// MaxSockets caps the sockets per origin; zero means no cap.
+	MaxSockets int
+	// MaxTotalSockets caps the sockets across origins; zero means no cap.
+	MaxTotalSockets int
+	// MaxFreeSockets caps the free sockets kept per origin (256).
+	MaxFreeSockets int
+	// Scheduling picks the next free socket: "lifo" (the default) or "fifo".
+	Scheduling string
+	// Timeout is the idle timeout set on every socket the agent creates.
+	Timeout time.Duration
+	// DefaultPort is the port of requests that name none (80).
+	DefaultPort int
+	// Protocol is the only protocol the agent's requests may use ("http:").
+	Protocol string
+
+	// CreateConnection replaces Agent.CreateConnection.
+	CreateConnection func(a *Agent, opts simnet.ConnectOptions, cb func(*simnet.Socket, error)) (*simnet.Socket, error)
+	// KeepSocketAlive replaces Agent.KeepSocketAlive.
+	KeepSocketAlive func(a *Agent, s *simnet.Socket) bool
+	// ReuseSocket replaces Agent.ReuseSocket.
+	ReuseSocket func(a *Agent, s *simnet.Socket, req *ClientRequest)
+}
+
+// AgentEvents are the events an Agent emits.
+type AgentEvents struct {
+	// Free is emitted when a socket is released by its request, after the
+	// agent has queued, pooled or destroyed it.
+	Free simnet.Emitter[*simnet.Socket]
+}
+
+// Agent is http.Agent: it hands requests sockets, creating them up to its
+// limits, queueing requests beyond them, and keeping idle sockets alive for
+// reuse when KeepAlive is set. It lives on its runtime's loop.
+type Agent struct {
+	Events AgentEvents
+
+	rt   simnet.Runtime
+	id   int // trace number; 0 for the untraced one-off agent of NoAgent
+	opts AgentOptions
+
+	keepAlive      bool
+	keepAliveMsecs time.Duration
+	hintBuffer     time.Duration
+	maxSockets     int
+	maxTotal       int
+	maxFree        int
+	fifo           bool
+	timeout        time.Duration
+	defaultPort    int
+	protocol       string
+
+	sockets     namedList[*agentConn]     // in use, by origin name
+	freeSockets namedList[*agentConn]     // idle, by origin name
+	requests    namedList[*ClientRequest] // waiting for a socket
+	totalCount  int                       // totalSocketCount
+	conns       map[*simnet.Socket]*agentConn
+}
+
+// agentConn is the agent's record of one of its sockets.
+type agentConn struct {
+	s       *simnet.Socket
+	name    string
+	opts    simnet.ConnectOptions // made with; reused for queued requests
+	req     *ClientRequest        // socket._httpMessage: the request on it
+	off     []func()              // the agent's socket listeners
+	freeErr func()                // removes the error listener of a free socket
+}
+
+// NewAgent is new http.Agent(options) on runtime rt. Invalid options get
+// Node's ERR_INVALID_ARG_VALUE or ERR_OUT_OF_RANGE.
+func NewAgent(rt simnet.Runtime, opts AgentOptions) (*Agent, error) {
+	a, err := newAgent(rt, opts)
+	if err != nil {
+		return nil, err
+	}
+	a.id = rt.Loop().Events().NewID("agent")
+	return a, nil
+}
+
+func newAgent(rt simnet.Runtime, opts AgentOptions) (*Agent, error) {
+	a := &Agent{
+		rt: rt, opts: opts,
+		keepAlive:      opts.KeepAlive,
+		keepAliveMsecs: cmpOr(opts.KeepAliveMsecs, time.Second),
+		hintBuffer:     time.Second,
+		maxSockets:     cmpOr(opts.MaxSockets, maxSocketsInfinity),
+		maxTotal:       cmpOr(opts.MaxTotalSockets, maxSocketsInfinity),
+		maxFree:        cmpOr(opts.MaxFreeSockets, 256),
+		timeout:        opts.Timeout,
+		defaultPort:    cmpOr(opts.DefaultPort, 80),
+		protocol:       cmpOr(opts.Protocol, "http:"),
+		conns:          map[*simnet.Socket]*agentConn{},
+	}
+	switch opts.Scheduling {
+	case "", "lifo":
+	case "fifo":
+		a.fifo = true
+	default:
+		return nil, &Error{Code: "ERR_INVALID_ARG_VALUE",
+			Message: fmt.Sprintf("The argument 'scheduling' must be one of: 'fifo', 'lifo'. Received '%s'", opts.Scheduling)}
+	}
+	for _, c := range []struct {
+		name string
+		v    int
+	}{{"maxSockets", opts.MaxSockets}, {"maxTotalSockets", opts.MaxTotalSockets}, {"maxFreeSockets", opts.MaxFreeSockets}} {
+		if c.v < 0 {
+			return nil, outOfRange(c.name, ">= 1", strconv.Itoa(c.v))
+		}
+	}
+	if opts.KeepAliveMsecs < 0 {
+		return nil, outOfRange("keepAliveMsecs", "a non-negative finite number", formatMs(opts.KeepAliveMsecs))
+	}
+	if opts.Timeout < 0 {
+		return nil, outOfRange("timeout", "a non-negative finite number", formatMs(opts.Timeout))
+	}
+	if b := opts.AgentKeepAliveTimeoutBuffer; b != nil {
+		if *b < 0 {
+			return nil, outOfRange("agentKeepAliveTimeoutBuffer", "a non-negative finite number", formatMs(*b))
+		}
+		a.hintBuffer = *b
+	}
+	return a, nil
+}
+
+func cmpOr[T comparable](v, dflt T) T {
+	var zero T
+	if v == zero {
+		return dflt
+	}
+	return v
+}
+
+// globalAgents holds each runtime's global agent. Both the map's keys and
+// its values are weak: a loop keeps its table alive through a no-op
+// observer, so a world that is dropped frees its agents and their pooled
+// sockets with it, while a live world always finds the same agent.
+var globalAgents = struct {
+	sync.Mutex
+	m map[weak.Pointer[simnet.Loop]]weak.Pointer[loopAgents]
+}{m: map[weak.Pointer[simnet.Loop]]weak.Pointer[loopAgents]{}}
+
+type loopAgents struct{ byRuntime map[simnet.Runtime]*Agent }
+
+// GlobalAgent is http.globalAgent for runtime rt: one per runtime, made on
+// first use with Node v20's options (keepAlive, lifo, a 5 s timeout).
+func GlobalAgent(rt simnet.Runtime) *Agent {
+	loop := rt.Loop()
+	key := weak.Make(loop)
+	globalAgents.Lock()
+	defer globalAgents.Unlock()
+	t := globalAgents.m[key].Value()
+	if t == nil {
+		t = &loopAgents{byRuntime: map[simnet.Runtime]*Agent{}}
+		globalAgents.m[key] = weak.Make(t)
+		loop.Events().Observe(func(simnet.Event) { runtime.KeepAlive(t) })
+		runtime.AddCleanup(loop, func(k weak.Pointer[simnet.Loop]) {
+			globalAgents.Lock()
+			delete(globalAgents.m, k)
+			globalAgents.Unlock()
+		}, key)
+	}
+	a := t.byRuntime[rt]
+	if a == nil {
+		// These options are valid, so NewAgent cannot fail.
+		a, _ = NewAgent(rt, AgentOptions{KeepAlive: true, Scheduling: "lifo", Timeout: 5 * time.Second})
+		t.byRuntime[rt] = a
+	}
+	return a
+}
+
+// oneOffAgent is the agent of agent: false: default options, and not
+// traced, as Node's reference tracer never sees it.
+func oneOffAgent(rt simnet.Runtime) *Agent {
+	a, _ := newAgent(rt, AgentOptions{})
+	return a
+}
+
+// GetName is agent.getName(options): the origin key host:port:localAddress,
+// with :family appended when it is 4 or 6.
+func (a *Agent) GetName(opts simnet.ConnectOptions) string {
+	name := cmpOr(opts.Host, "localhost") + ":"
+	if opts.Port != 0 {
+		name += strconv.Itoa(opts.Port)
+	}
+	name += ":" + opts.LocalAddress
+	if opts.Family == 4 || opts.Family == 6 {
+		name += ":" + strconv.Itoa(opts.Family)
+	}
+	return name
+}
+
+// KeepAlive is agent.keepAlive.
+func (a *Agent) KeepAlive() bool { return a.keepAlive }
+
+// MaxSockets is agent.maxSockets; math.MaxInt stands for Infinity.
+func (a *Agent) MaxSockets() int { return a.maxSockets }
+
+// TotalSocketCount is agent.totalSocketCount.
+func (a *Agent) TotalSocketCount() int { return a.totalCount }
+
+// Sockets is agent.sockets: the sockets in use, by origin name.
+func (a *Agent) Sockets() map[string][]*simnet.Socket { return connSockets(&a.sockets) }
+
+// FreeSockets is agent.freeSockets: the idle sockets kept for reuse.
+func (a *Agent) FreeSockets() map[string][]*simnet.Socket { return connSockets(&a.freeSockets) }
+
+// Requests is agent.requests: the requests waiting for a socket.
+func (a *Agent) Requests() map[string][]*ClientRequest {
+	out := make(map[string][]*ClientRequest, len(a.requests.keys))
+	for _, k := range a.requests.keys {
+		out[k] = append([]*ClientRequest(nil), a.requests.m[k]...)
+	}
+	return out
+}
+
+// Destroy is agent.destroy(): it destroys every free and in-use socket.
+func (a *Agent) Destroy() {
+	for _, l := range []*namedList[*agentConn]{&a.freeSockets, &a.sockets} {
+		for _, k := range append([]string(nil), l.keys...) {
+			for _, c := range append([]*agentConn(nil), l.m[k]...) {
+				c.s.Destroy(nil)
+			}
+		}
+	}
+}
+
+// RemoveSocket is socket.emit('agentRemove'): the agent forgets s, so a
+// request can keep it (an upgrade, a long poll) without holding a pool slot.
+func (a *Agent) RemoveSocket(s *simnet.Socket) {
+	if c := a.conns[s]; c != nil {
+		a.agentRemove(c)
+	}
+}
+
+// CreateConnection is agent.createConnection: net.connect on the agent's
+// runtime, with Node's noDelay and, for a keep-alive agent, TCP keep-alive
+// once connected. It answers synchronously; cb is not used.
+func (a *Agent) CreateConnection(opts simnet.ConnectOptions, cb func(*simnet.Socket, error)) (*simnet.Socket, error) {
+	s, err := a.rt.Connect(opts)
+	if err != nil {
+		return nil, err
+	}
+	s.Events.Connect.Once(func(struct{}) {
+		s.SetNoDelay(true)
+		if a.keepAlive {
+			s.SetKeepAlive(true, a.keepAliveMsecs)
+		}
+	})
+	return s, nil
+}
+
+// keepAliveHint reads timeout=N from a Keep-Alive response header.
+var keepAliveHint = regexp.MustCompile(`^timeout=(\d+)`)
+
+// KeepSocketAlive is agent.keepSocketAlive(socket), called when a socket
+// could go back to the pool: it enables TCP keep-alive, unrefs the socket
+// and sets the agent's timeout, shortened to the server's Keep-Alive hint
+// less AgentKeepAliveTimeoutBuffer. It refuses (false) when the hint leaves
+// no time at all.
+func (a *Agent) KeepSocketAlive(s *simnet.Socket) bool {
+	s.SetKeepAlive(true, a.keepAliveMsecs)
+	s.Unref()
+	timeout, keep := a.timeout, true
+	if c := a.conns[s]; c != nil && c.req != nil {
+		if m := keepAliveHint.FindStringSubmatch(c.req.keepAliveHeader()); m != nil {
+			secs, err := strconv.ParseInt(m[1], 10, 64)
+			if err != nil || secs > math.MaxInt64/int64(time.Second) {
+				secs = math.MaxInt64 / int64(time.Second)
+			}
+			hint := time.Duration(secs)*time.Second - a.hintBuffer
+			switch {
+			case hint <= 0:
+				keep = false
+			case hint < timeout:
+				timeout = hint
+			}
+		}
+	}
+	if s.TimeoutDuration() != timeout {
+		s.SetTimeout(timeout)
+	}
+	return keep
+}
+
+// ReuseSocket is agent.reuseSocket(socket, request), called when a free
+// socket is handed to req: it marks req.reusedSocket and refs the socket.
+func (a *Agent) ReuseSocket(s *simnet.Socket, req *ClientRequest) {
+	if c := a.conns[s]; c != nil && c.freeErr != nil {
+		c.freeErr()
+		c.freeErr = nil
+	}
+	req.reusedSocket = true
+	s.Ref()
+}
+
+func (a *Agent) keepSocketAlive(s *simnet.Socket) bool {
+	if a.opts.KeepSocketAlive != nil {
+		return a.opts.KeepSocketAlive(a, s)
+	}
+	return a.KeepSocketAlive(s)
+}
+
+func (a *Agent) reuseSocket(s *simnet.Socket, req *ClientRequest) {
+	if a.opts.ReuseSocket != nil {
+		a.opts.ReuseSocket(a, s, req)
+		return
+	}
+	a.ReuseSocket(s, req)
+}
+
+func (a *Agent) createConnection(opts simnet.ConnectOptions, cb func(*simnet.Socket, error)) (*simnet.Socket, error) {
+	if a.opts.CreateConnection != nil {
+		return a.opts.CreateConnection(a, opts, cb)
+	}
+	return a.CreateConnection(opts, cb)
+}
+
+// addRequest is agent.addRequest(req, options): a free socket if there is
+// one, else a new socket within the limits, else the queue. An error is
+// what net.connect would throw, for http.request to return.
+func (a *Agent) addRequest(req *ClientRequest, opts simnet.ConnectOptions) error {
+	opts.Timeout = a.timeout
+	name := a.GetName(opts)
+	a.sockets.ensure(name)
+	var c *agentConn
+	free := a.freeSockets.m[name]
+	if free != nil {
+		for len(free) > 0 && free[0].s.Destroyed() {
+			free = free[1:]
+		}
+		if len(free) > 0 {
+			if a.fifo {
+				c, free = free[0], free[1:]
+			} else {
+				c, free = free[len(free)-1], free[:len(free)-1]
+			}
+		}
+		a.freeSockets.set(name, free)
+	}
+	sockLen := len(free) + len(a.sockets.m[name])
+	switch {
+	case c != nil:
+		a.reuseSocket(c.s, req)
+		a.setRequestSocket(req, c)
+		a.sockets.push(name, c)
+	case sockLen < a.maxSockets && a.totalCount < a.maxTotal:
+		return a.createSocket(opts, func(c *agentConn, err error) {
+			if err != nil {
+				req.onSocket(nil, err)
+				return
+			}
+			a.setRequestSocket(req, c)
+		})
+	default:
+		req.queuedOpts = opts
+		a.requests.push(name, req)
+	}
+	return nil
+}
+
+// createSocket makes a socket for opts and records it; cb gets it once the
+// connection function answers, synchronously or not.
+func (a *Agent) createSocket(opts simnet.ConnectOptions, cb func(*agentConn, error)) error {
+	opts.Timeout = a.timeout
+	name := a.GetName(opts)
+	answered := false
+	done := func(s *simnet.Socket, err error) {
+		if answered {
+			return
+		}
+		answered = true
+		if err != nil {
+			cb(nil, err)
+			return
+		}
+		c := &agentConn{s: s, name: name, opts: opts}
+		a.sockets.push(name, c)
+		a.totalCount++
+		a.install(c)
+		cb(c, nil)
+	}
+	s, err := a.createConnection(opts, done)
+	if err != nil {
+		answered = true
+		return err
+	}
+	if s != nil {
+		done(s, nil)
+	}
+	return nil
+}
+
+// install adds the agent's listeners to a socket it made: a closed socket
+// leaves the pool, and a free one that idles past its timeout is destroyed.
+func (a *Agent) install(c *agentConn) {
+	a.conns[c.s] = c
+	c.off = append(c.off,
+		c.s.Events.Close.On(func(bool) {
+			a.totalCount--
+			a.removeSocket(c)
+			delete(a.conns, c.s)
+		}),
+		c.s.Events.Timeout.On(func(struct{}) {
+			if a.freeSockets.contains(c.name, c) {
+				c.s.Destroy(nil)
+			}
+		}),
+	)
+}
+
+// agentRemove is the 'agentRemove' listener: the socket leaves the agent.
+func (a *Agent) agentRemove(c *agentConn) {
+	if a.conns[c.s] != c {
+		return
+	}
+	a.totalCount--
+	a.removeSocket(c)
+	for _, off := range c.off {
+		off()
+	}
+	c.off = nil
+	delete(a.conns, c.s)
+}
+
+// setRequestSocket gives req the socket of c, applying the request's own
+// timeout when it differs from the agent's.
+func (a *Agent) setRequestSocket(req *ClientRequest, c *agentConn) {
+	req.conn = c
+	req.onSocket(c.s, nil)
+	if !req.hasTimeout || req.timeout == a.timeout {
+		return
+	}
+	c.s.SetTimeout(req.timeout)
+}
+
+// free is the socket's 'free' event, forwarded as the agent's: the socket
+// goes to the next queued request of its origin, into the pool, or away.
+func (a *Agent) free(c *agentConn) {
+	if a.conns[c.s] != c {
+		return
+	}
+	if a.id != 0 {
+		a.rt.Loop().Events().Emit(simnet.Event{Obj: "agent", ID: a.id, Name: "free",
+			Detail: map[string]any{"socket": c.s.ID()}})
+	}
+	a.onFree(c)
+	a.Events.Free.Emit(c.s)
+}
+
+func (a *Agent) onFree(c *agentConn) {
+	s := c.s
+	if !writable(s) {
+		s.Destroy(nil)
+		return
+	}
+	if q := a.requests.m[c.name]; len(q) > 0 {
+		req := q[0]
+		a.requests.set(c.name, q[1:])
+		a.setRequestSocket(req, c)
+		return
+	}
+	req := c.req
+	if req == nil || !req.shouldKeepAlive || !a.keepAlive {
+		s.Destroy(nil)
+		return
+	}
+	freeLen := len(a.freeSockets.m[c.name])
+	count := freeLen + len(a.sockets.m[c.name])
+	if a.totalCount > a.maxTotal || count > a.maxSockets || freeLen >= a.maxFree || !a.keepSocketAlive(s) {
+		s.Destroy(nil)
+		return
+	}
+	a.freeSockets.push(c.name, c)
+	c.req = nil
+	a.removeSocket(c)
+	c.freeErr = s.Events.Error.Once(func(error) {
+		s.Destroy(nil)
+		a.agentRemove(c)
+	})
+}
+
+// removeSocket takes c out of the in-use lists (and the free lists once it
+// cannot write), then, if a request waits for its origin or for an origin
+// with no socket at all, makes it a socket.
+func (a *Agent) removeSocket(c *agentConn) {
+	a.sockets.remove(c.name, c)
+	if !writable(c.s) {
+		a.freeSockets.remove(c.name, c)
+	}
+	var req *ClientRequest
+	opts := c.opts
+	if q := a.requests.m[c.name]; len(q) > 0 {
+		req = q[0]
+	} else {
+		for _, k := range a.requests.keys {
+			if len(a.sockets.m[k]) > 0 {
+				break
+			}
+			req = a.requests.m[k][0]
+			opts = req.queuedOpts
+			break
+		}
+	}
+	if req == nil {
+		return
+	}
+	err := a.createSocket(opts, func(nc *agentConn, err error) {
+		if err != nil {
+			req.onSocket(nil, err)
+			return
+		}
+		a.free(nc)
+	})
+	if err != nil {
+		req.onSocket(nil, err)
+	}
+}
+
+// writable is socket.writable: not destroyed and not ended.
+func writable(s *simnet.Socket) bool { return !s.Destroyed() && !s.WritableEnded() }
+
+// namedList is a map of lists whose keys keep their insertion order, as the
+// keys of a JavaScript object do; an emptied list loses its key.
+type namedList[T comparable] struct {
+	keys []string
+	m    map[string][]T
+}
+
+// ensure creates an empty list for name, as Node's `sockets[name] ||= []`.
+func (l *namedList[T]) ensure(name string) {
+	if l.m == nil {
+		l.m = map[string][]T{}
+	}
+	if _, ok := l.m[name]; !ok {
+		l.m[name] = nil
+		l.keys = append(l.keys, name)
+	}
+}
+
+func (l *namedList[T]) push(name string, v T) {
+	l.ensure(name)
+	l.m[name] = append(l.m[name], v)
+}
+
+// set replaces the list of name, dropping the key when it is empty.
+func (l *namedList[T]) set(name string, vs []T) {
+	if len(vs) > 0 {
+		l.ensure(name)
+		l.m[name] = vs
+		return
+	}
+	if _, ok := l.m[name]; !ok {
+		return
+	}
+	delete(l.m, name)
+	for i, k := range l.keys {
+		if k == name {
+			l.keys = append(l.keys[:i:i], l.keys[i+1:]...)
+			break
+		}
+	}
+}
+
+func (l *namedList[T]) remove(name string, v T) {
+	vs, ok := l.m[name]
+	if !ok {
+		return
+	}
+	for i, x := range vs {
+		if x == v {
+			l.set(name, append(vs[:i:i], vs[i+1:]...))
+			return
+		}
+	}
+}
+
+func (l *namedList[T]) contains(name string, v T) bool {
+	for _, x := range l.m[name] {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// connSockets copies lists of connections into a map of their sockets.
+func connSockets(l *namedList[*agentConn]) map[string][]*simnet.Socket {
+	out := make(map[string][]*simnet.Socket, len(l.keys))
+	for _, k := range l.keys {
+		ss := make([]*simnet.Socket, 0, len(l.m[k]))
+		for _, c := range l.m[k] {
+			ss = append(ss, c.s)
+		}
+		out[k] = ss
+	}
+	return out
+}

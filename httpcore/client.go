@@ -1,0 +1,762 @@
+// client.go: http.request and http.get, and ClientRequest, the client side
+// of an exchange, driving a response parser on the socket its agent gives it.
+
+package httpcore
+
+import (
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// ClientRequestEvents are the events a ClientRequest emits; those it shares
+// with every OutgoingMessage (socket, finish, drain, close, timeout, error)
+// come from the embedded OutgoingEvents.
+type ClientRequestEvents struct {
+	*OutgoingEvents
+	// Abort is emitted once, on the tick after the first Abort.
+	Abort simnet.Emitter[struct{}]
+	// Connect answers a CONNECT request; with no listener the socket is destroyed.
+	Connect simnet.Emitter[UpgradedResponse]
+	// Continue is a 100 Continue interim response.
+	Continue simnet.Emitter[struct{}]
+	// Information is any 1xx interim response but 101.
+	Information simnet.Emitter[Information]
+	// Response is the response head; with no listener the body is discarded.
+	Response simnet.Emitter[*IncomingMessage]
+	// Upgrade is a 101 Switching Protocols; with no listener the socket is destroyed.
+	Upgrade simnet.Emitter[UpgradedResponse]
+}
+
+// UpgradedResponse is the payload of 'upgrade' and 'connect': the response,
+// the socket now detached from HTTP, and the bytes read past the head. The
+// socket is paused, so no byte is lost before the listener resumes it.
+type UpgradedResponse struct {
+	Res    *IncomingMessage
+	Socket *simnet.Socket
+	Head   []byte
+}
+
+// Information is the payload of 'information': a 1xx interim response.
+type Information struct {
+	StatusCode       int
+	StatusMessage    string
+	HTTPVersion      string
+	HTTPVersionMajor int
+	HTTPVersionMinor int
+	Headers          Headers
+	RawHeaders       []string
+}
+
+// ClientRequest is Node's http.ClientRequest: an outgoing request whose
+// head is still mutable until the first write, and the parser of its
+// response. Everything runs on its runtime's loop.
+type ClientRequest struct {
+	OutgoingMessage
+	Events ClientRequestEvents
+
+	// MaxHeadersCount caps the response header lines kept in Headers, as
+	// request.maxHeadersCount; zero means no cap. It is read when a socket
+	// is assigned.
+	MaxHeadersCount int
+
+	spec *requestSpec
+	pool *Agent     // nil when CreateConnection replaces the agent
+	conn *agentConn // the agent's record of the socket, once assigned
+
+	method, path, host, protocol string
+
+	res          *IncomingMessage // the final response, once its head arrived
+	incoming     *IncomingMessage // parser.incoming: the latest head, 1xx included
+	parser       *Parser          // nil once freed
+	aborted      bool
+	reusedSocket bool
+	upgraded     bool // upgradeOrConnect
+	resEnded     bool // Node's _ended: the response emitted 'end'
+	hadErr       bool // socket._hadError
+	err          error
+
+	timeout    time.Duration
+	hasTimeout bool
+	timeoutOff func() // removes the socket 'timeout' listener of listenSocketTimeout
+	timeoutSet bool   // Node's timeoutCb is set
+
+	queuedOpts simnet.ConnectOptions // the options a queued request waits with
+	sockOff    []func()              // the request's listeners on its socket
+}
+
+// Request is http.request(url, options, callback): url may be "" and the
+// set fields of opts win over its parts; cb, if not nil, listens for
+// 'response'. Invalid options return Node's error synchronously, as Node
+// throws; everything after that is reported through the request's events.
+func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*IncomingMessage)) (*ClientRequest, error) {
+	sp, err := resolveRequest(rt, url, opts)
+	if err != nil {
+		return nil, err
+	}
+	req := &ClientRequest{spec: sp, pool: sp.agent}
+	req.init(rt, "req", 0)
+	req.Events.OutgoingEvents = &req.OutgoingMessage.Events
+	req.implicitHeader = req.storeOwnHeader
+	req.hadError = func() bool { return req.hadErr }
+	req.method, req.path, req.host, req.protocol = sp.method, sp.path, sp.host, sp.protocol
+	req.timeout, req.hasTimeout = sp.timeout, sp.hasTimeout
+	req.useChunkedEncodingByDefault = sp.chunkedByDflt
+	if cb != nil {
+		req.Events.Response.Once(cb)
+	}
+	if req.pool != nil {
+		req.agent = true
+		// A keep-alive header only makes sense when the agent can reuse
+		// the socket: it keeps sockets alive or queues requests.
+		keep := req.pool.keepAlive || req.pool.maxSockets != maxSocketsInfinity
+		req.last, req.shouldKeepAlive = !keep, keep
+	}
+	if err := req.setInitialHeaders(); err != nil {
+		return nil, err
+	}
+	if err := checkConnectOptions(sp); err != nil {
+		return nil, err
+	}
+	if s := sp.opts.Signal; s != nil {
+		req.listenSignal(s)
+	}
+	if req.pool != nil {
+		if err := req.pool.addRequest(req, sp.connectOptions()); err != nil {
+			return nil, err
+		}
+	} else {
+		req.last, req.shouldKeepAlive = true, false
+		req.connectWithoutAgent()
+	}
+	req.register()
+	return req, nil
+}
+
+// Get is http.get: Request with the request ended at once.
+func Get(rt simnet.Runtime, url string, opts RequestOptions, cb func(*IncomingMessage)) (*ClientRequest, error) {
+	req, err := Request(rt, url, opts, cb)
+	if err != nil {
+		return nil, err
+	}
+	if err := req.End(nil, nil); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// setInitialHeaders sets the headers of the options, then Host and
+// Authorization as Node adds them; a raw header array, or an Expect header,
+// renders the head at once.
+func (req *ClientRequest) setInitialHeaders() error {
+	sp := req.spec
+	opts := sp.opts
+	if len(opts.UniqueHeaders) > 0 {
+		req.uniqueHeaders = map[string]bool{}
+		for _, h := range opts.UniqueHeaders {
+			req.uniqueHeaders[strings.ToLower(h)] = true
+		}
+	}
+	if opts.RawHeaders != nil {
+		fields, err := headerFieldsOf(opts.RawHeaders)
+		if err != nil {
+			return err
+		}
+		return req.storeHeader(req.firstLine(), fields, false, 0)
+	}
+	for _, h := range opts.Headers {
+		var v any = h.Values
+		switch {
+		case h.Values == nil:
+			v = nil // JavaScript's undefined, which setHeader refuses
+		case len(h.Values) == 1:
+			v = h.Values[0]
+		}
+		if err := req.SetHeader(h.Name, v); err != nil {
+			return err
+		}
+	}
+	if sp.setHost && !req.HasHeader("host") {
+		host := sp.host
+		if i := strings.IndexByte(host, ':'); i >= 0 && strings.IndexByte(host[i+1:], ':') >= 0 && host[0] != '[' {
+			host = "[" + host + "]"
+		}
+		if sp.port != sp.defaultPort {
+			host += ":" + strconv.Itoa(sp.port)
+		}
+		if err := req.SetHeader("Host", host); err != nil {
+			return err
+		}
+	}
+	if opts.Auth != "" && !req.HasHeader("authorization") {
+		if err := req.SetHeader("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(opts.Auth))); err != nil {
+			return err
+		}
+	}
+	if req.HasHeader("expect") {
+		return req.storeOwnHeader()
+	}
+	return nil
+}
+
+func (req *ClientRequest) firstLine() string {
+	return req.method + " " + req.path + " HTTP/1.1\r\n"
+}
+
+// storeOwnHeader is ClientRequest._implicitHeader.
+func (req *ClientRequest) storeOwnHeader() error {
+	if req.header != nil {
+		return errHeadersSent("render")
+	}
+	return req.storeHeader(req.firstLine(), nil, true, 0)
+}
+
+// connectWithoutAgent asks the createConnection option for a socket; an
+// error, thrown or passed back, becomes 'error' on the next tick.
+func (req *ClientRequest) connectWithoutAgent() {
+	answered := false
+	oncreate := func(s *simnet.Socket, err error) {
+		if answered {
+			return
+		}
+		answered = true
+		if err != nil {
+			req.loop.NextTick(func() { req.emitError(err) })
+			return
+		}
+		req.onSocket(s, nil)
+	}
+	s, err := req.spec.opts.CreateConnection(req.spec.connectOptions(), oncreate)
+	switch {
+	case err != nil:
+		oncreate(nil, err)
+	case s != nil:
+		oncreate(s, nil)
+	}
+}
+
+// listenSignal destroys the request with an AbortError when the signal
+// aborts, at once if it already has, until the request closes.
+func (req *ClientRequest) listenSignal(s *AbortSignal) {
+	onAbort := func() { req.Destroy(abortError(s.Reason())) }
+	if s.Aborted() {
+		onAbort()
+		return
+	}
+	off := s.onAbort(onAbort)
+	req.OutgoingMessage.Events.Close.Once(func(struct{}) { off() })
+}
+
+// onSocket is ClientRequest.onSocket: the socket, or the error of getting
+// one, is taken up on the next tick.
+func (req *ClientRequest) onSocket(s *simnet.Socket, err error) {
+	req.loop.NextTick(func() { req.onSocketNT(s, err) })
+}
+
+func (req *ClientRequest) onSocketNT(s *simnet.Socket, err error) {
+	if !req.destroyed && err == nil {
+		req.tickOnSocket(s)
+		req.flush()
+		return
+	}
+	req.destroyed = true
+	finish := func(err error) {
+		if !req.aborted && err == nil {
+			err = connReset("socket hang up")
+		}
+		if err != nil {
+			req.emitError(err)
+		}
+		req.emitClose()
+	}
+	if s != nil {
+		if err == nil && req.pool != nil && req.conn != nil && !s.Destroyed() {
+			req.pool.free(req.conn)
+		} else {
+			// Node waits for the socket to close (stream.finished) and
+			// reports the socket's error, if it had one.
+			cause := err
+			if cause == nil {
+				cause = req.err
+			}
+			var sockErr error
+			s.Events.Error.Once(func(e error) { sockErr = e })
+			s.Events.Close.Once(func(bool) {
+				if sockErr != nil {
+					finish(sockErr)
+					return
+				}
+				finish(cause)
+			})
+			s.Destroy(cause)
+			return
+		}
+	}
+	if err == nil {
+		err = req.err
+	}
+	finish(err)
+}
+
+// tickOnSocket makes s the request's socket: a response parser, the
+// socket listeners, the timeout, then 'socket'.
+func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
+	sp := req.spec
+	p := NewParser(ParseResponse, ParserOptions{
+		MaxHeaderSize: sp.opts.MaxHeaderSize,
+		Lenient:       sp.opts.InsecureHTTPParser != nil && *sp.opts.InsecureHTTPParser,
+	})
+	req.parser = p
+	p.SetCallbacks(
+		func(h *MessageHead) BodyMode { return req.onHead(p, s, h) },
+		func(b []byte) {
+			if req.parser == p && req.incoming != nil {
+				req.incoming.pushBody(b)
+			}
+		},
+		func(trailers []string) {
+			if req.parser != p {
+				return
+			}
+			if req.incoming != nil {
+				req.incoming.finishMessage(trailers)
+			}
+			s.Resume()
+		},
+	)
+	if req.conn != nil {
+		req.conn.req = req
+	}
+	req.sockOff = append(req.sockOff[:0],
+		s.Events.Error.On(req.socketError),
+		s.Events.Data.On(req.socketData),
+		s.Events.End.On(req.socketEnd),
+		s.Events.Close.On(req.socketClose),
+		s.Events.Drain.On(req.socketDrain),
+	)
+	if req.hasTimeout || (req.pool != nil && req.pool.timeout != 0) {
+		req.listenSocketTimeout(s)
+	}
+	req.trace("socket", nil, map[string]any{"reusedSocket": req.reusedSocket})
+	req.socket, req.attached = s, true
+	req.OutgoingMessage.Events.Socket.Emit(s)
+}
+
+// The request's socket listeners, in the order tickOnSocket adds them.
+const (
+	offError = iota
+	offData
+	offEnd
+	offClose
+	offDrain
+)
+
+func (req *ClientRequest) removeSocketListeners(which ...int) {
+	for _, i := range which {
+		if i < len(req.sockOff) && req.sockOff[i] != nil {
+			req.sockOff[i]()
+			req.sockOff[i] = nil
+		}
+	}
+}
+
+// trace records one of the request's own events with its details.
+func (req *ClientRequest) trace(name string, err error, detail map[string]any) {
+	if req.id == 0 {
+		return
+	}
+	ev := simnet.Event{Obj: "req", ID: req.id, Name: name, Detail: detail}
+	if err != nil {
+		ev.Code, ev.Message = simnet.CodeOf(err), err.Error()
+	}
+	req.loop.Events().Emit(ev)
+}
+
+// freeParser is Node's freeParser: the parser no longer feeds the request.
+func (req *ClientRequest) freeParser() {
+	req.parser = nil
+	req.incoming = nil
+}
+
+func (req *ClientRequest) finishParser() {
+	if p := req.parser; p != nil {
+		// Node ignores what finish() reports here: a body cut short is
+		// reported by the socket's close instead.
+		_ = p.Finish()
+		req.freeParser()
+	}
+}
+
+func (req *ClientRequest) socketError(err error) {
+	req.hadErr = true
+	req.emitError(err)
+	req.finishParser()
+	req.removeSocketListeners(offData, offEnd)
+	req.socket.Destroy(nil)
+}
+
+func (req *ClientRequest) socketEnd(struct{}) {
+	if req.res == nil && !req.hadErr {
+		req.hadErr = true
+		req.emitError(connReset("socket hang up"))
+	}
+	req.finishParser()
+	req.socket.Destroy(nil)
+}
+
+func (req *ClientRequest) socketClose(bool) {
+	res := req.res
+	req.destroyed = true
+	if res != nil {
+		if !res.Complete {
+			res.Destroy(connReset("aborted"))
+		}
+		req.emitClose()
+		if !res.Aborted && !res.r.destroyed && !res.r.errorEmitted && !res.r.endEmitted {
+			res.push(nil)
+		}
+	} else {
+		if !req.hadErr {
+			req.hadErr = true
+			req.emitError(connReset("socket hang up"))
+		}
+		req.emitClose()
+	}
+	req.outputData = nil
+	req.finishParser()
+}
+
+func (req *ClientRequest) socketDrain(struct{}) {
+	if req.attached && !req.finished && req.needDrain {
+		req.needDrain = false
+		req.emitDrain()
+	}
+}
+
+// socketData feeds the parser and handles what it found: a parse error, an
+// upgrade or CONNECT answer, or the end of the response.
+func (req *ClientRequest) socketData(d []byte) {
+	s := req.socket
+	p := req.parser
+	if p == nil {
+		return
+	}
+	n, err := p.Execute(d)
+	switch {
+	case err != nil:
+		req.freeParser()
+		req.removeSocketListeners(offData, offEnd)
+		s.Destroy(nil)
+		req.hadErr = true
+		req.emitError(err)
+	case req.incoming != nil && req.incoming.Upgrade:
+		req.onUpgrade(s, req.incoming, d[n:])
+	case req.incoming != nil && req.incoming.Complete && !informational(req.incoming.StatusCode):
+		req.removeSocketListeners(offData, offEnd, offDrain)
+		req.freeParser()
+	}
+}
+
+// onUpgrade hands the socket over on a 101 or a CONNECT answer when someone
+// listens, and destroys it otherwise.
+func (req *ClientRequest) onUpgrade(s *simnet.Socket, res *IncomingMessage, head []byte) {
+	req.res = res
+	req.removeSocketListeners(offData, offEnd, offDrain)
+	req.clearTimeoutListener()
+	_ = req.parser.Finish()
+	req.freeParser()
+	name, ev := "upgrade", &req.Events.Upgrade
+	if req.method == "CONNECT" {
+		name, ev = "connect", &req.Events.Connect
+	}
+	if ev.ListenerCount() == 0 {
+		s.Destroy(nil)
+		return
+	}
+	req.upgraded = true
+	if req.pool != nil && req.conn != nil {
+		req.pool.agentRemove(req.conn)
+		req.conn.req = nil
+	}
+	req.removeSocketListeners(offClose, offError)
+	req.attached = false
+	s.Pause()
+	res.register()
+	req.traceStatus(name, res.StatusCode)
+	ev.Emit(UpgradedResponse{Res: res, Socket: s, Head: append([]byte(nil), head...)})
+	req.destroyed = true
+	req.emitClose()
+}
+
+func informational(status int) bool { return status >= 100 && status < 200 && status != 101 }
+
+// onHead is parserOnHeadersComplete and parserOnIncomingClient: it makes
+// the response and tells the parser what to do with its body.
+func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) BodyMode {
+	if req.parser != p {
+		return BodySkip
+	}
+	res := newIncomingMessage(req.loop, s, "res")
+	res.joinDuplicateHeaders = req.spec.opts.JoinDuplicateHeaders
+	n := len(h.RawHeaders)
+	if req.MaxHeadersCount > 0 {
+		n = min(n, 2*req.MaxHeadersCount)
+	}
+	res.setHead(h, n)
+	req.incoming = res
+	if req.res != nil {
+		// A second response to one request: the server is confused.
+		s.Destroy(nil)
+		return BodyNormal
+	}
+	req.res = res
+	if res.Upgrade {
+		return BodyUpgrade
+	}
+	if req.method == "CONNECT" {
+		res.Upgrade = true
+		return BodyUpgrade
+	}
+	if informational(res.StatusCode) {
+		req.res = nil
+		if res.StatusCode == 100 {
+			req.trace("continue", nil, nil)
+			req.Events.Continue.Emit(struct{}{})
+		}
+		req.traceStatus("information", res.StatusCode)
+		req.Events.Information.Emit(Information{
+			StatusCode: res.StatusCode, StatusMessage: res.StatusMessage,
+			HTTPVersion: res.HTTPVersion, HTTPVersionMajor: res.HTTPVersionMajor, HTTPVersionMinor: res.HTTPVersionMinor,
+			Headers: res.Headers, RawHeaders: res.RawHeaders,
+		})
+		return BodySkip
+	}
+	if req.shouldKeepAlive && !h.KeepAlive && !req.upgraded {
+		req.shouldKeepAlive = false
+	}
+	res.Events.End.On(func(struct{}) { req.responseOnEnd(res) })
+	req.OutgoingMessage.Events.Finish.On(func(struct{}) {
+		if req.shouldKeepAlive && req.resEnded {
+			req.responseKeepAlive()
+		}
+	})
+	req.sockOff = append(req.sockOff, s.Events.Timeout.On(func(struct{}) {
+		if req.res != nil && req.socket == s && req.attached {
+			req.res.Events.Timeout.Emit(struct{}{})
+		}
+	}))
+	res.register()
+	req.traceStatus("response", res.StatusCode)
+	if req.aborted || !req.Events.Response.Emit(res) {
+		res.dump()
+	}
+	switch {
+	case req.method == "HEAD":
+		return BodySkip
+	case res.StatusCode == 304:
+		res.Complete = true
+		return BodySkip
+	}
+	return BodyNormal
+}
+
+func (req *ClientRequest) traceStatus(name string, status int) {
+	if req.id != 0 {
+		req.loop.Events().Emit(simnet.Event{Obj: "req", ID: req.id, Name: name, Status: status})
+	}
+}
+
+// responseOnEnd runs first among the response's 'end' listeners: the socket
+// goes back to the agent, or is ended when it cannot be kept.
+func (req *ClientRequest) responseOnEnd(res *IncomingMessage) {
+	s := req.socket
+	if s != nil {
+		req.clearTimeoutListener()
+	}
+	req.resEnded = true
+	switch {
+	case !req.shouldKeepAlive:
+		if s != nil && writable(s) {
+			destroySoon(s)
+		}
+	case req.WritableFinished() && !res.Aborted:
+		req.responseKeepAlive()
+	}
+}
+
+// destroySoon is socket.destroySoon(): end, then destroy once finished.
+func destroySoon(s *simnet.Socket) {
+	if writable(s) {
+		s.End(nil, nil)
+	}
+	if s.WritableFinished() {
+		s.Destroy(nil)
+		return
+	}
+	s.Events.Finish.Once(func(struct{}) { s.Destroy(nil) })
+}
+
+// responseKeepAlive detaches the request from its socket and, on the next
+// tick, closes the request and frees the socket for the agent.
+func (req *ClientRequest) responseKeepAlive() {
+	s := req.socket
+	if req.timeoutSet {
+		s.SetTimeout(0)
+		req.clearTimeoutListener()
+	}
+	req.removeSocketListeners(offClose, offError, offData, offEnd)
+	req.loop.NextTick(func() {
+		req.emitClose()
+		if req.pool != nil && req.conn != nil {
+			req.pool.free(req.conn)
+		}
+	})
+	req.destroyed = true
+	if req.res != nil {
+		req.res.socket = nil
+	}
+}
+
+// listenSocketTimeout forwards the socket's 'timeout' to the request.
+func (req *ClientRequest) listenSocketTimeout(s *simnet.Socket) {
+	if req.timeoutSet {
+		return
+	}
+	req.timeoutSet = true
+	req.timeoutOff = s.Events.Timeout.Once(func(struct{}) {
+		req.timeoutOff = nil
+		req.trace("timeout", nil, nil)
+		req.OutgoingMessage.Events.Timeout.Emit(struct{}{})
+	})
+}
+
+func (req *ClientRequest) clearTimeoutListener() {
+	if req.timeoutOff != nil {
+		req.timeoutOff()
+		req.timeoutOff = nil
+	}
+	req.timeoutSet = false
+}
+
+func connReset(msg string) error {
+	return &simnet.Error{Code: "ECONNRESET", Message: msg}
+}
+
+// Abort is request.abort() (deprecated in Node): 'abort' on the next tick,
+// then the request is destroyed.
+func (req *ClientRequest) Abort() {
+	if req.aborted {
+		return
+	}
+	req.aborted = true
+	req.loop.NextTick(func() {
+		req.trace("abort", nil, nil)
+		req.Events.Abort.Emit(struct{}{})
+	})
+	req.Destroy(nil)
+}
+
+// Destroy is request.destroy(err): the response, if any, is discarded and
+// the socket destroyed with err, now or when it is assigned.
+func (req *ClientRequest) Destroy(err error) {
+	if req.destroyed {
+		return
+	}
+	req.destroyed = true
+	if req.res != nil {
+		req.res.dump()
+	}
+	req.err = err
+	if req.socket != nil {
+		req.socket.Destroy(err)
+	}
+}
+
+// SetTimeout is request.setTimeout(d, cb): the socket's idle timeout once
+// it is assigned and connected, with cb listening for 'timeout'. A negative
+// d is ERR_OUT_OF_RANGE.
+func (req *ClientRequest) SetTimeout(d time.Duration, cb func()) error {
+	if req.resEnded {
+		return nil
+	}
+	d, err := timerDuration(d, "msecs")
+	if err != nil {
+		return err
+	}
+	if req.socket != nil {
+		req.listenSocketTimeout(req.socket)
+	} else {
+		req.OutgoingMessage.Events.Socket.Once(func(s *simnet.Socket) { req.listenSocketTimeout(s) })
+	}
+	if cb != nil {
+		req.OutgoingMessage.Events.Timeout.Once(func(struct{}) { cb() })
+	}
+	req.deferToConnect(func(s *simnet.Socket) { s.SetTimeout(d) })
+	return nil
+}
+
+// SetNoDelay is request.setNoDelay(on), applied once the socket connects.
+func (req *ClientRequest) SetNoDelay(on bool) {
+	req.deferToConnect(func(s *simnet.Socket) { s.SetNoDelay(on) })
+}
+
+// SetSocketKeepAlive is request.setSocketKeepAlive(on, initialDelay).
+func (req *ClientRequest) SetSocketKeepAlive(on bool, initialDelay time.Duration) {
+	req.deferToConnect(func(s *simnet.Socket) { s.SetKeepAlive(on, initialDelay) })
+}
+
+// deferToConnect runs fn on the socket once it is assigned and connected.
+func (req *ClientRequest) deferToConnect(fn func(*simnet.Socket)) {
+	onSocket := func(s *simnet.Socket) {
+		if s.Connecting() {
+			s.Events.Connect.Once(func(struct{}) { fn(s) })
+			return
+		}
+		fn(s)
+	}
+	if req.socket == nil {
+		req.OutgoingMessage.Events.Socket.Once(onSocket)
+		return
+	}
+	onSocket(req.socket)
+}
+
+// Aborted is request.aborted: Abort was called.
+func (req *ClientRequest) Aborted() bool { return req.aborted }
+
+// Finished is request.finished: End was called.
+func (req *ClientRequest) Finished() bool { return req.finished }
+
+// ReusedSocket is request.reusedSocket: the socket came from the agent's
+// pool, so the server may have closed it meanwhile (retry on ECONNRESET).
+func (req *ClientRequest) ReusedSocket() bool { return req.reusedSocket }
+
+// Path is request.path.
+func (req *ClientRequest) Path() string { return req.path }
+
+// Method is request.method, upper-cased.
+func (req *ClientRequest) Method() string { return req.method }
+
+// Host is request.host.
+func (req *ClientRequest) Host() string { return req.host }
+
+// Protocol is request.protocol.
+func (req *ClientRequest) Protocol() string { return req.protocol }
+
+// Agent is request.agent: nil when CreateConnection replaced it.
+func (req *ClientRequest) Agent() *Agent { return req.pool }
+
+// Res is request.res: the response once its head arrived.
+func (req *ClientRequest) Res() *IncomingMessage { return req.res }
+
+// keepAliveHeader is the response's Keep-Alive header, for the agent.
+func (req *ClientRequest) keepAliveHeader() string {
+	if req.res == nil {
+		return ""
+	}
+	v, _ := req.res.Headers.Get("keep-alive")
+	return v
+}
