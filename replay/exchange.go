@@ -115,7 +115,6 @@ func (pr *pairer) dir(client bool) *direction {
 func (pr *pairer) midstream(client bool) {
 	d := pr.dir(client)
 	d.mode = modeFind
-	d.find.atStart = true
 }
 
 // data parses the next bytes of one direction.
@@ -360,11 +359,15 @@ func (pr *pairer) gap(client bool, off, n int64, pkt pktInfo) {
 	case d.mode == modeOpaque:
 		pr.out.OpaqueBytes += n
 		pr.problem(nil, e)
+	case d.mode == modeParse && d.msg == nil:
+		e.Reason += " between messages; the pairing after it may be off"
+		pr.problem(nil, e)
+		d.mode = modeFind
+		d.find = finder{requests: d.client}
 	case d.mode != modeParse:
 		pr.problem(nil, e)
 		d.mode = modeFind
 		d.find.carry = nil
-		d.find.atStart = true
 	case d.msg != nil && d.left >= n:
 		// The hole lies inside a body of known length: filler keeps the
 		// framing, so the messages after it are read exactly.
@@ -384,7 +387,7 @@ func (pr *pairer) gap(client bool, off, n int64, pkt pktInfo) {
 		}
 		d.msg, d.ex = nil, nil
 		d.mode = modeFind
-		d.find = finder{requests: d.client, atStart: true}
+		d.find = finder{requests: d.client}
 	}
 }
 
@@ -453,8 +456,8 @@ func (pr *pairer) close(pkt pktInfo, captureEnded bool) {
 		if d.cut() {
 			pr.problem(d.ex, problemf(CodeIncomplete, 0, "%s inside %s", why, d.describe()))
 		}
-		if d.mode == modeFind && d.find.skipped+d.find.pendingBytes() > 0 {
-			pr.problem(nil, problemf(CodeSkipped, 0, "%s stream: %d bytes after the last message start found were not HTTP", d.name, d.find.skipped+d.find.pendingBytes()))
+		if n := d.find.unfound(); d.mode == modeFind && n > 0 {
+			pr.problem(nil, problemf(CodeSkipped, 0, "%s stream: skipped its last %d bytes, in which no message starts", d.name, n))
 		}
 		if d.mode == modeHold && len(d.held) > 0 {
 			pr.out.OpaqueBytes += int64(len(d.held))

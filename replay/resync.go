@@ -2,18 +2,33 @@ package replay
 
 // Finding where an HTTP message starts in bytes whose framing was lost: after
 // a gap, after a parse error, or when the capture began mid-conversation.
+// A message may start right after a body, with no line break before it, so
+// the search is for the start line's own shape, not for line starts.
 
-import "bytes"
+import (
+	"bytes"
+	"slices"
 
-// maxCarry bounds the unfinished line kept between chunks while searching;
-// a longer line is no request line worth waiting for.
+	"github.com/simhttp/simhttp/httpcore"
+)
+
+// maxCarry bounds the tail kept between chunks while searching: a start line
+// longer than this is not worth waiting for.
 const maxCarry = 8 << 10
+
+// methodsLongestFirst lets a method glued to the end of a body ("...dataGET")
+// be cut at the longest method name it ends with.
+var methodsLongestFirst = func() []string {
+	ms := slices.Clone(httpcore.METHODS)
+	slices.SortStableFunc(ms, func(a, b string) int { return len(b) - len(a) })
+	return ms
+}()
 
 // looksLikeRequest reports whether b plausibly begins a request: a method
 // token of capitals followed by a space.
 func looksLikeRequest(b []byte) bool {
 	i := 0
-	for i < len(b) && i < 24 && (b[i] >= 'A' && b[i] <= 'Z' || b[i] == '-' || b[i] == '_') {
+	for i < len(b) && i < 24 && isMethodChar(b[i]) {
 		i++
 	}
 	return i > 0 && i < len(b) && b[i] == ' '
@@ -22,89 +37,99 @@ func looksLikeRequest(b []byte) bool {
 // looksLikeResponse reports whether b plausibly begins a response.
 func looksLikeResponse(b []byte) bool { return bytes.HasPrefix(b, []byte("HTTP/")) }
 
-// isRequestLine checks a whole line (without its LF) against
-// method SP target SP HTTP/1.x [CR].
-func isRequestLine(line []byte) bool {
-	line = bytes.TrimSuffix(line, []byte("\r"))
-	if !looksLikeRequest(line) {
-		return false
-	}
-	sp := bytes.IndexByte(line, ' ')
-	last := bytes.LastIndexByte(line, ' ')
-	return last > sp+1 && isVersion(line[last+1:])
-}
+func isMethodChar(c byte) bool { return c >= 'A' && c <= 'Z' || c == '-' || c == '_' }
 
-// isStatusLine checks a whole line against HTTP/1.x SP 3DIGIT.
-func isStatusLine(line []byte) bool {
-	if len(line) < 12 || !isVersion(line[:8]) || line[8] != ' ' {
-		return false
-	}
-	for _, c := range line[9:12] {
-		if c < '0' || c > '9' {
-			return false
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// statusStart returns the offset of the first status line in b
+// (HTTP/1.x SP 3DIGIT), or -1.
+func statusStart(b []byte) int {
+	for from := 0; ; {
+		i := bytes.Index(b[from:], []byte("HTTP/1."))
+		if i < 0 {
+			return -1
 		}
+		c := from + i
+		if len(b)-c < 13 {
+			return -1
+		}
+		l := b[c:]
+		if isDigit(l[7]) && l[8] == ' ' && isDigit(l[9]) && isDigit(l[10]) && isDigit(l[11]) &&
+			(l[12] == ' ' || l[12] == '\r' || l[12] == '\n') {
+			return c
+		}
+		from = c + 1
 	}
-	return len(line) == 12 || line[12] == ' ' || line[12] == '\r'
 }
 
-func isVersion(b []byte) bool {
-	return len(b) == 8 && bytes.HasPrefix(b, []byte("HTTP/1.")) && b[7] >= '0' && b[7] <= '9'
+// requestStart returns the offset of the first request line in b
+// (method SP target SP HTTP/1.x CRLF), found from its version and walked
+// back to its method, or -1.
+func requestStart(b []byte) int {
+	for from := 0; ; {
+		i := bytes.Index(b[from:], []byte(" HTTP/1."))
+		if i < 0 {
+			return -1
+		}
+		v := from + i
+		from = v + 1
+		if len(b)-v < 10 {
+			return -1
+		}
+		if !isDigit(b[v+8]) || b[v+9] != '\r' && b[v+9] != '\n' {
+			continue
+		}
+		sp := bytes.LastIndexByte(b[:v], ' ')
+		if sp < 0 || sp == v-1 || bytes.ContainsAny(b[sp+1:v], "\r\n") {
+			continue
+		}
+		m := sp
+		for m > 0 && sp-m < 24 && isMethodChar(b[m-1]) {
+			m--
+		}
+		if m == sp {
+			continue
+		}
+		for _, known := range methodsLongestFirst {
+			if bytes.HasSuffix(b[m:sp], []byte(known)) {
+				return sp - len(known)
+			}
+		}
+		return m
+	}
 }
 
 // finder searches a stream for the start of the next message.
 type finder struct {
 	requests bool   // look for request lines, else status lines
-	atStart  bool   // the next byte begins a line
-	carry    []byte // an unfinished line from the previous chunk
+	carry    []byte // the tail of earlier bytes that may begin a start line
 	skipped  int64  // bytes passed over so far
 }
 
 // find looks for a message start in b. It returns the bytes to parse from
 // there (which may begin with carried bytes of an earlier chunk) and true,
-// or nil and false when b holds no start; b is then skipped, bar a possibly
-// unfinished last line that is carried over.
+// or nil and false when b holds no start; b is then skipped, bar a tail that
+// may begin a start line and is carried over.
 func (f *finder) find(b []byte) ([]byte, bool) {
 	buf := b
 	if len(f.carry) > 0 {
 		buf = append(f.carry, b...)
 		f.carry = nil
 	}
-	check := isStatusLine
+	start := statusStart(buf)
 	if f.requests {
-		check = isRequestLine
+		start = requestStart(buf)
 	}
-	from := 0
-	if !f.atStart {
-		nl := bytes.IndexByte(buf, '\n')
-		if nl < 0 {
-			f.skipped += int64(len(buf))
-			return nil, false
-		}
-		from = nl + 1
+	if start >= 0 {
+		f.skipped += int64(start)
+		return buf[start:], true
 	}
-	for from < len(buf) {
-		nl := bytes.IndexByte(buf[from:], '\n')
-		if nl < 0 {
-			if len(buf)-from <= maxCarry {
-				f.carry = bytes.Clone(buf[from:])
-				f.skipped += int64(from)
-				f.atStart = true
-			} else {
-				f.skipped += int64(len(buf))
-				f.atStart = false
-			}
-			return nil, false
-		}
-		if check(buf[from : from+nl]) {
-			f.skipped += int64(from)
-			return buf[from:], true
-		}
-		from += nl + 1
-	}
-	f.skipped += int64(len(buf))
-	f.atStart = true
+	keep := len(buf) - (bytes.LastIndexByte(buf, '\n') + 1)
+	keep = min(keep, maxCarry)
+	f.skipped += int64(len(buf) - keep)
+	f.carry = bytes.Clone(buf[len(buf)-keep:])
 	return nil, false
 }
 
-// pendingBytes is how many carried bytes find has not yet counted.
-func (f *finder) pendingBytes() int64 { return int64(len(f.carry)) }
+// unfound is how many bytes find passed over or still holds.
+func (f *finder) unfound() int64 { return f.skipped + int64(len(f.carry)) }
