@@ -98,8 +98,9 @@ type IncomingMessage struct {
 	consuming            bool // a read was asked for: the body is being consumed
 	dumped               bool // the body is thrown away unread
 
-	readStart func()
-	readStop  func()
+	readStart       func()
+	readStop        func()
+	socketDestroyed func() // told when Destroy destroyed the socket
 
 	r readState
 }
@@ -158,6 +159,7 @@ func newIncomingMessage(loop *simnet.Loop, socket *simnet.Socket, obj string) *I
 			m.socket.Pause()
 		}
 	}
+	m.socketDestroyed = func() {}
 	return m
 }
 
@@ -322,6 +324,7 @@ func (m *IncomingMessage) Destroy(err error) {
 	}
 	if m.socket != nil && !m.socket.Destroyed() && m.Aborted {
 		m.socket.Destroy(err)
+		m.socketDestroyed()
 		// Node waits for stream.finished(socket), which reports a socket
 		// already closed on the next tick, then reports on the tick after.
 		m.loop.NextTick(func() { m.loop.NextTick(func() { m.destroyDone(err) }) })

@@ -1,0 +1,157 @@
+package httpcore
+
+// server_response.go: http.ServerResponse — the status line, writeHead and
+// the interim responses (100, 102, 103) on top of OutgoingMessage.
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// ServerResponse is Node's http.ServerResponse: the OutgoingMessage a server
+// answers a request with.
+type ServerResponse struct {
+	OutgoingMessage
+
+	// StatusCode is the status sent when the head is rendered implicitly;
+	// 200 by default.
+	StatusCode int
+	// StatusMessage is the reason phrase; "" means the standard one.
+	StatusMessage string
+	// Req is the request this response answers.
+	Req *IncomingMessage
+
+	conn           *serverConn
+	expectContinue bool // the request asked for 100-continue
+	sent100        bool
+}
+
+func newServerResponse(s *Server, c *serverConn, req *IncomingMessage, keepAlive bool) *ServerResponse {
+	r := &ServerResponse{StatusCode: 200, Req: req, conn: c}
+	r.init(s.rt, "sres", c.hwm)
+	r.implicitHeader = func() error { return r.WriteHead(r.StatusCode, "", nil) }
+	r.SendDate = true
+	if req.Method == "HEAD" {
+		r.hasBody = false
+	}
+	if req.HTTPVersionMajor < 1 || req.HTTPVersionMinor < 1 {
+		te, _ := req.Headers.Get("te")
+		r.useChunkedEncodingByDefault = hasToken(te, "chunked")
+	}
+	r.rejectNonStandardBodyWrites = s.opts.RejectNonStandardBodyWrites
+	r.keepAliveTimeout = s.KeepAliveTimeout
+	r.maxRequestsPerSocket = s.MaxRequestsPerSocket
+	r.onPendingData = c.updateOutgoingData
+	r.shouldKeepAlive = keepAlive
+	r.uniqueHeaders = s.unique
+	return r
+}
+
+// assignSocket gives the connection's socket to this response.
+func (r *ServerResponse) assignSocket() {
+	r.conn.current = r
+	r.attach(r.conn.sock)
+}
+
+// detachSocket takes the socket back once the response finished.
+func (r *ServerResponse) detachSocket() {
+	if r.conn.current == r {
+		r.conn.current = nil
+	}
+	r.detach()
+}
+
+// Destroy is response.destroy(err): it destroys the connection.
+func (r *ServerResponse) Destroy(err error) {
+	r.OutgoingMessage.Destroy(err)
+	r.conn.checkGone()
+}
+
+// WriteHead is response.writeHead(statusCode, statusMessage, headers):
+// statusMessage "" keeps the one set or the standard one; headers (as
+// AddTrailers takes them) are merged over those set with SetHeader, and win.
+func (r *ServerResponse) WriteHead(statusCode int, statusMessage string, headers any) error {
+	if r.header != nil {
+		return errHeadersSent("write")
+	}
+	if statusCode < 100 || statusCode > 999 {
+		return &Error{Code: "ERR_HTTP_INVALID_STATUS_CODE", Message: "Invalid status code: " + strconv.Itoa(statusCode)}
+	}
+	fields, err := headerFieldsOf(headers)
+	if err != nil {
+		return err
+	}
+	switch {
+	case statusMessage != "":
+		r.StatusMessage = statusMessage
+	case r.StatusMessage == "":
+		r.StatusMessage = StatusText(statusCode)
+		if r.StatusMessage == "" {
+			r.StatusMessage = "unknown"
+		}
+	}
+	r.StatusCode = statusCode
+	own := r.fields != nil
+	if own {
+		for _, f := range fields {
+			if f.name == "" {
+				continue
+			}
+			if err := r.SetHeader(f.name, f.value); err != nil {
+				return err
+			}
+		}
+	}
+	if checkInvalidHeaderChar(r.StatusMessage) {
+		return &Error{Code: "ERR_INVALID_CHAR", Message: "Invalid character in statusMessage"}
+	}
+	if statusCode == 204 || statusCode == 304 || statusCode >= 100 && statusCode <= 199 {
+		r.hasBody = false
+	}
+	// A client that expected 100 Continue and got a final status instead
+	// may still send its body; the connection cannot be trusted after it.
+	if r.expectContinue && !r.sent100 {
+		r.shouldKeepAlive = false
+	}
+	return r.storeHeader("HTTP/1.1 "+strconv.Itoa(statusCode)+" "+r.StatusMessage+"\r\n", fields, own, statusCode)
+}
+
+// WriteContinue is response.writeContinue(cb): an interim 100 Continue.
+func (r *ServerResponse) WriteContinue(cb func(error)) {
+	r.writeRaw([]byte("HTTP/1.1 100 Continue\r\n\r\n"), cb)
+	r.sent100 = true
+}
+
+// WriteProcessing is response.writeProcessing(cb): an interim 102 Processing.
+func (r *ServerResponse) WriteProcessing(cb func(error)) {
+	r.writeRaw([]byte("HTTP/1.1 102 Processing\r\n\r\n"), cb)
+}
+
+// linkValue is the shape Node accepts for an early-hints Link value.
+var linkValue = regexp.MustCompile(`^<[^>]*>(?:\s*;\s*[^;"\s]+(?:=(?:"[^;"\s]*"|[^;"\s]*))?)*$`)
+
+// WriteEarlyHints is response.writeEarlyHints(hints, cb): an interim 103
+// Early Hints. The "link" entries (one value or several) become the Link
+// header, the other fields follow in order. Nothing is sent without links.
+func (r *ServerResponse) WriteEarlyHints(hints []HeaderField, cb func(error)) error {
+	var links, extra []string
+	for _, h := range hints {
+		if h.Name != "link" {
+			extra = append(extra, h.Name+": "+strings.Join(h.Values, ",")+"\r\n")
+			continue
+		}
+		for _, l := range h.Values {
+			if !linkValue.MatchString(l) {
+				return errInvalidArgValue("hints", "'"+l+"'")
+			}
+			links = append(links, l)
+		}
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	head := "HTTP/1.1 103 Early Hints\r\nLink: " + strings.Join(links, ", ") + "\r\n" + strings.Join(extra, "") + "\r\n"
+	r.writeRaw([]byte(head), cb)
+	return nil
+}

@@ -1,0 +1,124 @@
+package httpcore
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// serverWorld is one simulated host running a server and its test clients over
+// loopback, as the Node reference cases run both in one process.
+type serverWorld struct {
+	t      testing.TB
+	w      *simnet.World
+	h      *simnet.Host
+	loop   *simnet.Loop
+	events []simnet.Event
+}
+
+func newServerWorld(t testing.TB) *serverWorld {
+	t.Helper()
+	w, err := simnet.NewWorld(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := w.AddHost("server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &serverWorld{t: t, w: w, h: h, loop: w.Loop()}
+	e.loop.Events().Observe(func(ev simnet.Event) { e.events = append(e.events, ev) })
+	return e
+}
+
+// run runs the loop until idle, failing on an uncaught error.
+func (e *serverWorld) run() {
+	e.t.Helper()
+	if err := e.loop.Run(); err != nil {
+		e.t.Fatalf("loop: %v\ntrace: %s", err, e.compact())
+	}
+}
+
+func (e *serverWorld) compact() string { return simnet.Compact(e.events, false) }
+
+func (e *serverWorld) mark(name string, detail map[string]any) {
+	e.loop.Events().Emit(simnet.Event{Obj: "test", ID: 1, Name: "mark:" + name, Detail: detail})
+}
+
+// server creates a server listening on an ephemeral port and returns it
+// with the port.
+func (e *serverWorld) server(opts ServerOptions, handler func(*IncomingMessage, *ServerResponse)) (*Server, int) {
+	e.t.Helper()
+	s, err := CreateServer(e.h, opts, handler)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := s.Listen(0, "127.0.0.1", nil); err != nil {
+		e.t.Fatal(err)
+	}
+	addr, _ := s.Address()
+	return s, int(addr.Port())
+}
+
+// rawPeer is a test client writing raw bytes and keeping what it gets.
+type rawPeer struct {
+	sock *simnet.Socket
+	got  bytes.Buffer
+}
+
+var dateLine = regexp.MustCompile(`(?i)\r\nDate: [^\r]*`)
+
+// rawPeer connects to port, writes data once connected and calls onData
+// with everything received so far; when the socket closes it marks
+// raw-received with what came back, Date headers removed, as the Node
+// reference cases do.
+func (e *serverWorld) rawPeer(port int, data string, onData func(got string, c *rawPeer)) *rawPeer {
+	e.t.Helper()
+	sock, err := e.h.Connect(simnet.ConnectOptions{Host: "127.0.0.1", Port: port})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	c := &rawPeer{sock: sock}
+	if data != "" {
+		sock.Events.Connect.On(func(struct{}) { sock.Write([]byte(data), nil) })
+	}
+	sock.Events.Data.On(func(p []byte) {
+		c.got.Write(p)
+		if onData != nil {
+			onData(c.got.String(), c)
+		}
+	})
+	sock.Events.Error.On(func(error) {})
+	sock.Events.Close.On(func(bool) {
+		text := c.received()
+		first, _, _ := strings.Cut(text, "\r\n")
+		e.mark("raw-received", map[string]any{"response": first, "raw": text})
+	})
+	return c
+}
+
+// received is what came back, Date headers removed.
+func (c *rawPeer) received() string { return dateLine.ReplaceAllString(c.got.String(), "") }
+
+func TestServerAnswersASimpleRequestAndClosesAsAsked(t *testing.T) {
+	e := newServerWorld(t)
+	srv, port := e.server(ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
+		if err := res.End([]byte("hello"), nil); err != nil {
+			t.Error(err)
+		}
+	})
+	c := e.rawPeer(port, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n", nil)
+	c.sock.Events.Close.On(func(bool) { srv.Close(nil) })
+	e.run()
+	want := "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"
+	if got := c.received(); got != want {
+		t.Errorf("client got %q, want %q", got, want)
+	}
+	wantTrace := "server:connection server:request sres:finish sres:close sreq:end sreq:close ssocket:close server:close"
+	if got := simnet.Compact(serverSide(e.events), false); got != wantTrace {
+		t.Errorf("server side of the trace\n got %s\nwant %s", got, wantTrace)
+	}
+}
