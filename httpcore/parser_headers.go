@@ -1,0 +1,428 @@
+package httpcore
+
+// Header and trailer lines, including the special meaning llhttp gives to
+// Connection, Content-Length, Transfer-Encoding and Upgrade.
+
+// specialHeaders are the names whose values llhttp interprets, matched
+// case-insensitively; specialStates gives the header state of each.
+var (
+	specialHeaders = newTrie("connection", "content-length", "proxy-connection", "transfer-encoding", "upgrade")
+	specialStates  = [...]headerState{hsConnection, hsContentLength, hsConnection, hsTransferEncoding, hsUpgrade}
+
+	connectionTokens = newTrie("close", "upgrade", "keep-alive")
+	connectionStates = [...]headerState{hsConnClose, hsConnUpgrade, hsConnKeepAlive}
+
+	chunkedToken = newTrie("chunked")
+)
+
+// parseHeaders runs the header states from position i and returns where it
+// stopped: the end of data, an error, or a state of another part.
+func (p *Parser) parseHeaders(data []byte, i int) int {
+	for i < len(data) {
+		c := data[i]
+		switch p.state {
+		case sHeadersStart:
+			if c == ' ' {
+				i++
+				if !p.lenient {
+					return p.fail(data, "HPE_UNEXPECTED_SPACE", "Unexpected space after start line", i)
+				}
+			}
+			p.state = sFieldStart
+		case sFieldStart:
+			switch c {
+			case '\r':
+				i++
+				p.state = sHeadersAlmostDone
+			case '\n':
+				i++
+				if !p.lenient {
+					return p.fail(data, "HPE_INVALID_HEADER_TOKEN", "Invalid header field char", i)
+				}
+				i = p.headersEnd(data, i)
+			case ':':
+				return p.fail(data, "HPE_INVALID_HEADER_TOKEN", "Invalid header token", i)
+			default:
+				p.startSpan(spanField, i)
+				p.node = 0
+				p.state = sField
+			}
+		case sField:
+			switch st, w := specialHeaders.step(&p.node, toLower(c)); st {
+			case trieMore:
+				i++
+			case trieDone:
+				i++
+				p.hstate = specialStates[w]
+				p.state = sFieldColon
+			default:
+				p.hstate = hsGeneral
+				p.state = sFieldGeneral
+			}
+		case sFieldColon:
+			switch c {
+			case ' ':
+				if p.lenient {
+					p.state = sFieldColonWS
+					continue
+				}
+				if p.endSpan(data, i, i+1) {
+					p.fail(data, "HPE_INVALID_HEADER_TOKEN", "Invalid header field char", i+1)
+				}
+				return i
+			case ':':
+				if !p.endSpan(data, i, i+1) {
+					return i
+				}
+				i++
+				p.fieldComplete(data, i)
+			default:
+				p.hstate = hsGeneral
+				p.state = sFieldGeneral
+			}
+		case sFieldColonWS:
+			if c == ' ' {
+				i++
+				continue
+			}
+			p.state = sFieldColon
+		case sFieldGeneral:
+			for i < len(data) && tokenChars[data[i]] {
+				i++
+			}
+			if i == len(data) {
+				return i
+			}
+			if data[i] != ':' {
+				return p.fail(data, "HPE_INVALID_HEADER_TOKEN", "Invalid header token", i)
+			}
+			if !p.endSpan(data, i, i+1) {
+				return i
+			}
+			i++
+			p.fieldComplete(data, i)
+
+		case sValueDiscardWS:
+			switch c {
+			case ' ', '\t':
+				i++
+			case '\r':
+				i++
+				p.state = sValueDiscardWSAlmostDone
+			case '\n':
+				i++
+				if !p.lenient {
+					return p.fail(data, "HPE_INVALID_HEADER_TOKEN", "Invalid header value char", i)
+				}
+				p.state = sValueDiscardLWS
+			default:
+				p.startSpan(spanValue, i)
+				p.valueStart(data, i)
+			}
+		case sValueDiscardWSAlmostDone:
+			if c == '\n' {
+				i++
+			} else if !p.lenient {
+				return p.fail(data, "HPE_STRICT", "Expected LF after CR", i)
+			}
+			p.state = sValueDiscardLWS
+		case sValueDiscardLWS:
+			if c == ' ' || c == '\t' {
+				i++
+				if !p.lenient {
+					return p.fail(data, "HPE_INVALID_HEADER_TOKEN", "Invalid header value char", i)
+				}
+				p.state = sValueDiscardWS
+				continue
+			}
+			if p.hstate == hsContentLength {
+				return p.fail(data, "HPE_INVALID_CONTENT_LENGTH", "Empty Content-Length", i)
+			}
+			p.setHeaderFlags()
+			p.startSpan(spanValue, i)
+			if p.endSpan(data, i, i) {
+				p.state = sFieldStart
+			}
+
+		case sValueTEChunked:
+			switch st, _ := chunkedToken.step(&p.node, toLower(c)); st {
+			case trieMore:
+				i++
+			case trieDone:
+				i++
+				p.state = sValueTEChunkedLast
+			default:
+				p.state = sValueTEToken
+			}
+		case sValueTEChunkedLast:
+			switch c {
+			case ' ':
+				i++
+			case '\r', '\n':
+				p.hstate = hsTEChunked
+				p.state = sValueOtherwise
+			case ',':
+				if p.kind == ParseRequest && !p.lenient {
+					p.failTEValue(data, i)
+					return i
+				}
+				p.node = 0
+				p.state = sValueTEChunked
+			default:
+				p.state = sValueTEToken
+			}
+		case sValueTEToken:
+			switch {
+			case c == ',':
+				i++
+				p.state = sValueTETokenOWS
+			case connectionTokenChars[c]:
+				i++
+			default:
+				p.hstate = hsGeneral
+				p.state = sValue
+			}
+		case sValueTETokenOWS:
+			if c == ' ' || c == '\t' {
+				i++
+				continue
+			}
+			p.node = 0
+			p.state = sValueTEChunked
+
+		case sValueContentLength:
+			if !isDigit(c) {
+				p.state = sValueContentLengthWS
+				continue
+			}
+			i++
+			d := uint64(c - '0')
+			if p.length > (^uint64(0)-d)/10 {
+				if p.endSpan(data, i, i) {
+					p.fail(data, "HPE_INVALID_CONTENT_LENGTH", "Content-Length overflow", i)
+				}
+				return i
+			}
+			p.length = p.length*10 + d
+		case sValueContentLengthWS:
+			switch c {
+			case ' ':
+				i++
+			case '\r', '\n':
+				p.flags |= fContentLength
+				p.state = sValueOtherwise
+			default:
+				if p.endSpan(data, i, i) {
+					p.fail(data, "HPE_INVALID_CONTENT_LENGTH", "Invalid character in Content-Length", i)
+				}
+				return i
+			}
+
+		case sValueConnection:
+			lc := toLower(c)
+			if p.node == 0 && (lc == ' ' || lc == '\t') {
+				i++
+				continue
+			}
+			switch st, w := connectionTokens.step(&p.node, lc); st {
+			case trieMore:
+				i++
+			case trieDone:
+				i++
+				p.hstate = connectionStates[w]
+				p.state = sValueConnectionWS
+			default:
+				p.state = sValueConnectionToken
+			}
+		case sValueConnectionWS:
+			switch c {
+			case ',':
+				i++
+				p.setHeaderFlags()
+				p.node = 0
+				p.state = sValueConnection
+			case ' ':
+				i++
+			case '\r', '\n':
+				p.state = sValueOtherwise
+			default:
+				p.hstate = hsGeneral
+				p.state = sValueConnectionToken
+			}
+		case sValueConnectionToken:
+			switch {
+			case c == ',':
+				i++
+				p.node = 0
+				p.state = sValueConnection
+			case connectionTokenChars[c]:
+				i++
+			default:
+				p.state = sValueOtherwise
+			}
+
+		case sValue:
+			for i < len(data) && headerChars[data[i]] {
+				i++
+			}
+			if i < len(data) {
+				p.state = sValueOtherwise
+			}
+		case sValueOtherwise:
+			switch c {
+			case '\r':
+				if !p.endSpan(data, i, i+1) {
+					return i
+				}
+				i++
+				p.state = sValueAlmostDone
+			case '\n':
+				if !p.endSpan(data, i, i) {
+					return i
+				}
+				if !p.lenient {
+					return p.fail(data, "HPE_CR_EXPECTED", "Missing expected CR after header value", i)
+				}
+				p.state = sValueAlmostDone
+			default:
+				if p.lenient {
+					p.state = sValueLenient
+					continue
+				}
+				if p.endSpan(data, i, i) {
+					p.fail(data, "HPE_INVALID_HEADER_TOKEN", "Invalid header value char", i)
+				}
+				return i
+			}
+		case sValueLenient:
+			for i < len(data) && data[i] != '\r' && data[i] != '\n' {
+				i++
+			}
+			if i == len(data) {
+				return i
+			}
+			if data[i] == '\r' {
+				if !p.endSpan(data, i, i+1) {
+					return i
+				}
+				i++
+			} else if !p.endSpan(data, i, i) {
+				return i
+			}
+			p.state = sValueAlmostDone
+		case sValueAlmostDone:
+			if c != '\n' {
+				return p.fail(data, "HPE_LF_EXPECTED", "Missing expected LF after header value", i)
+			}
+			i++
+			p.state = sValueLWS
+		case sValueLWS:
+			if c == ' ' || c == '\t' {
+				if !p.lenient {
+					return p.fail(data, "HPE_INVALID_HEADER_TOKEN", "Unexpected whitespace after header value", i)
+				}
+				// An obs-fold continues the same value.
+				if p.hstate == hsTEChunked {
+					p.hstate = hsGeneral
+				}
+				p.startSpan(spanValue, i)
+				p.valueStart(data, i)
+				continue
+			}
+			p.setHeaderFlags()
+			p.state = sFieldStart
+		case sHeadersAlmostDone:
+			if c == '\n' {
+				i++
+			} else if !p.lenient {
+				return p.fail(data, "HPE_STRICT", "Expected LF after headers", i)
+			}
+			i = p.headersEnd(data, i)
+
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// fieldComplete follows a header name's colon at position at: llhttp
+// refuses Transfer-Encoding and Content-Length together as soon as the
+// second name is read.
+func (p *Parser) fieldComplete(data []byte, at int) {
+	switch {
+	case p.hstate == hsTransferEncoding && p.flags&fContentLength != 0 && !p.lenient:
+		p.fail(data, "HPE_INVALID_TRANSFER_ENCODING", "Transfer-Encoding can't be present with Content-Length", at)
+	case p.hstate == hsContentLength && p.flags&fTransferEncoding != 0 && !p.lenient:
+		p.fail(data, "HPE_INVALID_CONTENT_LENGTH", "Content-Length can't be present with Transfer-Encoding", at)
+	default:
+		p.state = sValueDiscardWS
+	}
+}
+
+// valueStart is llhttp's header_value_start: the first byte of a value, at
+// position i, picks the state that interprets it.
+func (p *Parser) valueStart(data []byte, i int) {
+	switch p.hstate {
+	case hsUpgrade:
+		p.flags |= fUpgrade
+		p.hstate = hsGeneral
+		p.state = sValue
+	case hsTransferEncoding:
+		if p.flags&fChunked != 0 && p.kind == ParseRequest && !p.lenient {
+			p.failTEValue(data, i)
+			return
+		}
+		p.flags |= fTransferEncoding
+		p.flags &^= fChunked
+		p.node = 0
+		p.state = sValueTEChunked
+	case hsContentLength:
+		if p.flags&fContentLength != 0 {
+			p.fail(data, "HPE_UNEXPECTED_CONTENT_LENGTH", "Duplicate Content-Length", i)
+			return
+		}
+		p.state = sValueContentLength
+	case hsConnection:
+		p.node = 0
+		p.state = sValueConnection
+	default:
+		p.state = sValue
+	}
+}
+
+// failTEValue refuses a request coding after chunked: chunked must be last.
+func (p *Parser) failTEValue(data []byte, i int) {
+	if p.endSpan(data, i, i+1) {
+		p.fail(data, "HPE_INVALID_TRANSFER_ENCODING", "Invalid `Transfer-Encoding` header value", i+1)
+	}
+}
+
+// setHeaderFlags turns a finished Connection or Transfer-Encoding token
+// into the message flag it stands for.
+func (p *Parser) setHeaderFlags() {
+	switch p.hstate {
+	case hsConnKeepAlive:
+		p.flags |= fKeepAlive
+		p.hstate = hsConnection
+	case hsConnClose:
+		p.flags |= fClose
+		p.hstate = hsConnection
+	case hsConnUpgrade:
+		p.flags |= fConnUpgrade
+		p.hstate = hsConnection
+	case hsTEChunked:
+		p.flags |= fChunked
+	}
+}
+
+// headersEnd follows the empty line that ends a head or the trailers, at
+// position at.
+func (p *Parser) headersEnd(data []byte, at int) int {
+	if p.flags&fTrailing != 0 {
+		p.headerNread = 0
+		p.messageDone()
+		return at
+	}
+	return p.headersComplete(data, at)
+}
