@@ -2,9 +2,12 @@ package httpcore
 
 import (
 	"bytes"
+	"encoding/json"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/simhttp/simhttp/simnet"
 )
@@ -120,5 +123,60 @@ func TestServerAnswersASimpleRequestAndClosesAsAsked(t *testing.T) {
 	wantTrace := "server:connection server:request sres:finish sres:close sreq:end sreq:close ssocket:close server:close"
 	if got := simnet.Compact(serverSide(e.events), false); got != wantTrace {
 		t.Errorf("server side of the trace\n got %s\nwant %s", got, wantTrace)
+	}
+}
+
+// TestBadRequestsGetNodesAnswer replays fixtures/node/server-extra/
+// bad_requests.json: every malformed request must give the 'clientError'
+// code Node gave, run the handler only when Node did, and get Node's very
+// bytes back (400, 413, 431 or a normal answer) before the connection ends.
+func TestBadRequestsGetNodesAnswer(t *testing.T) {
+	raw, err := os.ReadFile("../fixtures/node/server-extra/bad_requests.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Name, Request, Response string
+		Fin, Handled            bool
+		ClientError             *string
+	}
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			e := newServerWorld(t)
+			handled := false
+			srv, port := e.server(ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
+				handled = true
+				req.Resume()
+				req.Events.End.On(func(struct{}) { mustEnd(t, res, "ok") })
+			})
+			srv.KeepAliveTimeout = 50 * time.Millisecond
+			peer := e.raw(srv, port, latin1Bytes(c.Request), nil)
+			if c.Fin {
+				peer.sock.Events.Connect.On(func(struct{}) { peer.sock.End(nil, nil) })
+			}
+			e.run()
+			wantCode := ""
+			if c.ClientError != nil {
+				wantCode = *c.ClientError
+			}
+			var codes []string
+			for _, ev := range e.events {
+				if ev.Obj == "server" && ev.Name == "clientError" {
+					codes = append(codes, ev.Code)
+				}
+			}
+			if gotCode := strings.Join(codes, ","); gotCode != wantCode {
+				t.Errorf("clientError %q, Node %q", gotCode, wantCode)
+			}
+			if handled != c.Handled {
+				t.Errorf("handler ran: %v, in Node: %v", handled, c.Handled)
+			}
+			if got, want := peer.received(), latin1Bytes(c.Response); got != want {
+				t.Errorf("client received\n got %q\nwant %q", got, want)
+			}
+		})
 	}
 }
