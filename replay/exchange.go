@@ -171,10 +171,13 @@ func (d *direction) parse(b []byte) []byte {
 	}
 	if err != nil {
 		d.parseError(err)
-		if n < len(b) {
-			return b[n:]
+		if n == 0 {
+			// The search resumes past the failing byte, or it would find
+			// the same start again.
+			d.find.skipped++
+			n = 1
 		}
-		return nil
+		return b[min(n, len(b)):]
 	}
 	if d.p.Upgraded() {
 		d.pr.upgraded(d)
