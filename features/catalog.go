@@ -1,0 +1,258 @@
+package features
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	gherkin "github.com/cucumber/gherkin/go/v26"
+	messages "github.com/cucumber/messages/go/v21"
+)
+
+// catalog is the set of feature files one run reads: where they come from,
+// each parsed once, and every scenario's location, so a failure can name
+// the line that reproduces it.
+type catalog struct {
+	fsys  fs.FS // the embedded bundle, or the disk
+	files []*featureFile
+	bad   []*FeatureError // files that do not parse; they are left out of the run
+}
+
+// featureFile is one parsed .feature file.
+type featureFile struct {
+	uri     string // path as godog reports it (relative to fsys)
+	line    int    // the scenario line asked for with FILE:LINE, or 0
+	doc     *messages.GherkinDocument
+	pickles []*messages.Pickle
+	steps   map[string]*messages.Step // AST id -> step, for locations
+	scens   map[string]int64          // AST id -> scenario line
+}
+
+// FeatureError reports a feature file that cannot be used: it does not
+// parse, a step in it is unknown or ambiguous, or it cannot be read.
+type FeatureError struct {
+	File string // the feature file
+	Line int    // 1-based line, or 0 when the error is about the whole file
+	Err  error  // the cause
+}
+
+func (e *FeatureError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *FeatureError) Unwrap() error { return e.Err }
+
+var lineSuffix = regexp.MustCompile(`:(\d+)$`)
+
+// splitRef splits "FILE:LINE" into the file and the line (0 when absent).
+func splitRef(ref string) (string, int) {
+	m := lineSuffix.FindStringSubmatch(ref)
+	if m == nil {
+		return ref, 0
+	}
+	n, err := strconv.Atoi(m[1])
+	if err != nil {
+		return ref, 0
+	}
+	return strings.TrimSuffix(ref, m[0]), n
+}
+
+// loadCatalog reads the feature files named by paths (files, FILE:LINE or
+// directories) from disk, or every bundled feature when paths is empty.
+func loadCatalog(paths []string) (*catalog, error) {
+	if len(paths) == 0 {
+		c := &catalog{fsys: bundle}
+		return c, c.addDir(".")
+	}
+	c := &catalog{fsys: diskFS{}}
+	for _, p := range paths {
+		file, line := splitRef(p)
+		info, err := os.Stat(file)
+		if err != nil {
+			return nil, fmt.Errorf("features: %w", err)
+		}
+		if info.IsDir() {
+			if line != 0 {
+				return nil, fmt.Errorf("features: %s: a line number needs a feature file, not a directory", p)
+			}
+			if err := c.addDir(file); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		c.add(file, line)
+	}
+	return c, nil
+}
+
+// bundleOrDisk picks where a FILE:LINE reference lives: on disk when the
+// file exists there, else in the embedded bundle.
+func bundleOrDisk(ref string) (*catalog, error) {
+	file, line := splitRef(ref)
+	if _, err := os.Stat(file); err == nil {
+		return loadCatalog([]string{ref})
+	}
+	name := strings.TrimPrefix(path.Clean(filepath.ToSlash(file)), "features/")
+	if _, err := fs.Stat(bundle, name); err != nil {
+		return nil, fmt.Errorf("features: %s: no such feature file on disk or in the bundle", file)
+	}
+	c := &catalog{fsys: bundle}
+	c.add(name, line)
+	return c, nil
+}
+
+func (c *catalog) addDir(dir string) error {
+	var names []string
+	walk := func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".feature") {
+			names = append(names, p)
+		}
+		return nil
+	}
+	if err := fs.WalkDir(c.fsys, filepath.ToSlash(dir), walk); err != nil {
+		return fmt.Errorf("features: %w", err)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c.add(n, 0)
+	}
+	return nil
+}
+
+// add parses one file; a file that does not parse is kept aside with its
+// error, so the rest can still run.
+func (c *catalog) add(name string, line int) {
+	src, err := fs.ReadFile(c.fsys, name)
+	if err != nil {
+		c.bad = append(c.bad, &FeatureError{File: name, Err: err})
+		return
+	}
+	newID := (&messages.Incrementing{}).NewId
+	doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(src), newID)
+	if err != nil {
+		c.bad = append(c.bad, &FeatureError{File: name, Err: fmt.Errorf("syntax error %w", err)})
+		return
+	}
+	f := &featureFile{uri: name, line: line, doc: doc, steps: map[string]*messages.Step{}, scens: map[string]int64{}}
+	f.pickles = gherkin.Pickles(*doc, name, newID)
+	f.indexAST()
+	if line != 0 && len(f.scenariosAt(line)) == 0 {
+		c.bad = append(c.bad, &FeatureError{File: name, Line: line, Err: errNoScenarioAtLine})
+		return
+	}
+	c.files = append(c.files, f)
+}
+
+var errNoScenarioAtLine = fmt.Errorf("no scenario starts on this line (give the line of a Scenario: or Scenario Outline: keyword)")
+
+// indexAST records the location of every step and scenario by AST id.
+func (f *featureFile) indexAST() {
+	if f.doc.Feature == nil {
+		return
+	}
+	var visit func(children []*messages.FeatureChild)
+	visitSteps := func(steps []*messages.Step) {
+		for _, s := range steps {
+			f.steps[s.Id] = s
+		}
+	}
+	visit = func(children []*messages.FeatureChild) {
+		for _, ch := range children {
+			switch {
+			case ch.Background != nil:
+				visitSteps(ch.Background.Steps)
+			case ch.Scenario != nil:
+				visitSteps(ch.Scenario.Steps)
+				f.scens[ch.Scenario.Id] = ch.Scenario.Location.Line
+			case ch.Rule != nil:
+				rc := make([]*messages.FeatureChild, 0, len(ch.Rule.Children))
+				for _, r := range ch.Rule.Children {
+					rc = append(rc, &messages.FeatureChild{Background: r.Background, Scenario: r.Scenario})
+				}
+				visit(rc)
+			}
+		}
+	}
+	visit(f.doc.Feature.Children)
+}
+
+// scenariosAt returns the pickles of the scenario starting on line, or all
+// of them for line 0.
+func (f *featureFile) scenariosAt(line int) []*messages.Pickle {
+	var out []*messages.Pickle
+	for _, p := range f.pickles {
+		if line == 0 || f.scens[p.AstNodeIds[0]] == int64(line) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// runnable is the godog path of the file: FILE or FILE:LINE.
+func (f *featureFile) runnable() string {
+	if f.line != 0 {
+		return f.uri + ":" + strconv.Itoa(f.line)
+	}
+	return f.uri
+}
+
+// stepLine is the line of a pickle step in its file.
+func (f *featureFile) stepLine(ps *messages.PickleStep) int {
+	if s := f.steps[ps.AstNodeIds[0]]; s != nil {
+		return int(s.Location.Line)
+	}
+	return 0
+}
+
+// locate finds where godog's scenario sc is written: its file and the line
+// of its Scenario keyword. godog numbers AST nodes across every file of a
+// run, so the match is by file, name and step texts, not by id.
+func (c *catalog) locate(sc *messages.Pickle) (*featureFile, int) {
+	uri, _ := splitRef(sc.Uri)
+	for _, f := range c.files {
+		if f.uri != uri {
+			continue
+		}
+		for _, p := range f.pickles {
+			if p.Name == sc.Name && sameSteps(p.Steps, sc.Steps) {
+				return f, int(f.scens[p.AstNodeIds[0]])
+			}
+		}
+		return f, 0
+	}
+	return nil, 0
+}
+
+func sameSteps(a, b []*messages.PickleStep) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Text != b[i].Text {
+			return false
+		}
+	}
+	return true
+}
+
+// diskFS opens paths as they are given, relative or absolute, as godog
+// does when it reads from disk.
+type diskFS struct{}
+
+func (diskFS) Open(name string) (fs.File, error) { return os.Open(filepath.FromSlash(name)) }
+
+// ReadFile lets fs.ReadFile skip the stat-then-read dance.
+func (diskFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(filepath.FromSlash(name)) }

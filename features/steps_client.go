@@ -1,0 +1,669 @@
+package features
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/simhttp/simhttp/httpcore"
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// clientState is the client side of a scenario: the agent, the requests in
+// the order they were made, and how the test client listens.
+type clientState struct {
+	agentOpts *httpcore.AgentOptions // nil: the host's global agent
+	agent     *httpcore.Agent
+
+	specs    []*requestSpec // requests the steps described, in step order
+	requests []*reqState    // requests made, numbered as Node numbers them
+
+	noListen     map[string]bool // 'response', 'upgrade' or 'connect' left without a listener
+	leaveUnread  bool            // the 'response' listener leaves res alone
+	markSockets  bool
+	markKeep     bool
+	markTrailers bool
+	retry        bool
+	stopAfter    time.Duration // the trace stops this long after the first response; 0: never
+
+	controller *httpcore.AbortController
+	frees      int              // agent 'free' events so far
+	onFree     map[int][]func() // actions waiting for the n-th 'free'
+	waiting    int              // deferred requests not made yet
+
+	raws    []*rawClient
+	watched map[*simnet.Socket]bool // client sockets whose close is watched
+}
+
+func newClientState() clientState {
+	return clientState{noListen: map[string]bool{}, onFree: map[int][]func(){}}
+}
+
+// requestSpec is one request as the steps describe it.
+type requestSpec struct {
+	method, path string
+	server       string // server name; "" for the default server
+	headers      []httpcore.HeaderField
+	body         string
+	writes       []string
+	onContinue   string // body written with end() on 'continue'
+	timeout      *time.Duration
+	setTimeout   *time.Duration
+	signal       bool
+	flushHeaders bool
+	noEnd        bool
+	strict       bool
+	immediate    []func(r *reqState)            // run right after the request is made, instead of end()
+	on           map[string][]func(r *reqState) // run in the test client's listener of an event
+}
+
+// reqState is one request made, and what became of it.
+type reqState struct {
+	n      int
+	spec   *requestSpec
+	req    *httpcore.ClientRequest
+	thrown error // what making, writing or ending the request returned
+	err    error // the request's 'error'
+	resErr error // the response's 'error'
+	body   []byte
+	closed bool
+}
+
+func clientSteps() []*stepDef {
+	d := func(pattern, example, doc string, bind func(w *world) any) *stepDef {
+		return &stepDef{domain: "Clients and requests", pattern: pattern, example: example, doc: doc, bind: bind}
+	}
+	return []*stepDef{
+		d(`^the client sends `+methodRe+` (\S+)$`, "the client sends GET /",
+			"makes a request to the server and ends it; the test client listens to every event of req and res",
+			func(w *world) any { return w.theClientSends }),
+		d(`^the client sends `+methodRe+` (\S+) to "([^"]*)"$`, `the client sends GET / to "b"`,
+			"makes a request to the named server",
+			func(w *world) any { return w.theClientSendsTo }),
+		d(`^the client sends `+methodRe+` (\S+) with:$`, "the client sends POST / with:\n        | header | content-length: 5 |\n        | body   | hello             |",
+			"makes a request with options: header (name: value), body, write, body on continue, timeout, setTimeout (ms), signal, flushHeaders, strictContentLength, end (no)",
+			func(w *world) any { return w.theClientSendsWith }),
+		d(`^the client sends `+methodRe+` (\S+) on the agent's (first|second|third) 'free'$`, "the client sends GET /2 on the agent's first 'free'",
+			"makes the request in the agent's n-th 'free' listener",
+			func(w *world) any { return w.theClientSendsOnFree }),
+		d(`^the client sends `+methodRe+` (\S+) on the turn after the agent's (first|second|third) 'free'$`, "the client sends GET /3 on the turn after the agent's second 'free'",
+			"makes the request in a setImmediate scheduled by the agent's n-th 'free'",
+			func(w *world) any { return w.theClientSendsAfterFree }),
+		d(`^the client uses an agent with:$`, "the client uses an agent with:\n        | keepAlive  | true |\n        | maxSockets | 1    |",
+			"requests go through a new Agent with these options (keepAlive, keepAliveMsecs, maxSockets, maxTotalSockets, maxFreeSockets, scheduling, timeout); without it, the global agent",
+			func(w *world) any { return w.theClientUsesAnAgentWith }),
+		d(`^the client (destroys|aborts) the request right away$`, "the client destroys the request right away",
+			"calls req.destroy() or req.abort() on the last request just after making it, which is then never ended",
+			func(w *world) any { return w.theClientActsRightAway }),
+		d(`^the client (destroys|aborts) the request on '(socket|response|timeout|finish)'$`, "the client destroys the request on 'response'",
+			"calls req.destroy() or req.abort() in the last request's listener of that event",
+			func(w *world) any { return w.theClientActsOn }),
+		d(`^the client aborts the signal before sending$`, "the client aborts the signal before sending",
+			"aborts the scenario's AbortController before the next request is made",
+			func(w *world) any { return w.theClientAbortsTheSignalBeforeSending }),
+		d(`^the client aborts the signal right away$`, "the client aborts the signal right away",
+			"aborts the AbortController just after making the last request, which is then never ended",
+			func(w *world) any { return w.theClientAbortsTheSignalRightAway }),
+		d(`^the client aborts the signal on '(socket|response)'$`, "the client aborts the signal on 'response'",
+			"aborts the AbortController in the last request's listener of that event",
+			func(w *world) any { return w.theClientAbortsTheSignalOn }),
+		d(`^the client does not listen for '(response|upgrade|connect)'$`, "the client does not listen for 'upgrade'",
+			"leaves that event without a listener, for Node's behaviour when nobody listens",
+			func(w *world) any { return w.theClientDoesNotListenFor }),
+		d(`^the client leaves the response unread$`, "the client leaves the response unread",
+			"listens for 'response' but never reads the response",
+			func(w *world) any { return w.theClientLeavesTheResponseUnread }),
+		d(`^the client marks which socket each request gets$`, "the client marks which socket each request gets",
+			"puts test:mark:req-socket {req, socket} in the trace on each 'socket'",
+			func(w *world) any { return w.theClientMarksSockets }),
+		d(`^the client marks the Keep-Alive header of each response$`, "the client marks the Keep-Alive header of each response",
+			"puts test:mark:keep-alive {value} in the trace on each 'response'",
+			func(w *world) any { return w.theClientMarksKeepAlive }),
+		d(`^the client marks the trailers of each response$`, "the client marks the trailers of each response",
+			"puts test:mark:trailers {trailers, rawTrailers} in the trace on each response 'end'",
+			func(w *world) any { return w.theClientMarksTrailers }),
+		d(`^the client retries a request that fails with ECONNRESET on a reused socket$`, "the client retries a request that fails with ECONNRESET on a reused socket",
+			"Node's documented retry: on 'error' with reusedSocket and ECONNRESET, make the request again (test:mark:retry)",
+			func(w *world) any { return w.theClientRetries }),
+		d(`^the trace stops (\d+) ms after the response$`, "the trace stops 50 ms after the response",
+			"records test:mark:stop that long after the first response, then stops recording and tears down",
+			func(w *world) any { return w.theTraceStopsAfterTheResponse }),
+		d(`^the client destroys the request when the server receives the first body data$`, "the client destroys the request when the server receives the first body data",
+			"calls req.destroy() on the last request in the server request's first 'data' listener",
+			func(w *world) any { return w.theClientDestroysOnServerData }),
+	}
+}
+
+// methodRe is the request methods a step accepts.
+const methodRe = `(GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS|CONNECT|TRACE)`
+
+func (w *world) theClientSends(method, path string) error {
+	return w.send(&requestSpec{method: method, path: path})
+}
+
+func (w *world) theClientSendsTo(method, path, server string) error {
+	return w.send(&requestSpec{method: method, path: path, server: server})
+}
+
+func (w *world) theClientSendsWith(method, path string, table *godog.Table) error {
+	sp := &requestSpec{method: method, path: path}
+	rows, err := pairs(table)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := sp.set(r[0], r[1]); err != nil {
+			return err
+		}
+	}
+	return w.send(sp)
+}
+
+// set applies one option row of "the client sends ... with:".
+func (sp *requestSpec) set(option, value string) error {
+	switch option {
+	case "header":
+		name, v, ok := strings.Cut(value, ":")
+		if !ok {
+			return fmt.Errorf("header %q: want \"name: value\"", value)
+		}
+		name, v = strings.TrimSpace(name), strings.TrimSpace(v)
+		for i := range sp.headers {
+			if sp.headers[i].Name == name {
+				sp.headers[i].Values = append(sp.headers[i].Values, v)
+				return nil
+			}
+		}
+		sp.headers = append(sp.headers, httpcore.HeaderField{Name: name, Values: []string{v}})
+	case "body":
+		sp.body = unescape(value)
+	case "write":
+		sp.writes = append(sp.writes, unescape(value))
+	case "body on continue":
+		sp.onContinue = unescape(value)
+	case "timeout", "setTimeout":
+		// Negative values go through, for Node to refuse them.
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a number of milliseconds", option, value)
+		}
+		d := time.Duration(n) * time.Millisecond
+		if option == "timeout" {
+			sp.timeout = &d
+		} else {
+			sp.setTimeout = &d
+		}
+	case "signal", "flushHeaders", "strictContentLength", "end":
+		on, err := yesNo(option, value)
+		if err != nil {
+			return err
+		}
+		switch option {
+		case "signal":
+			sp.signal = on
+		case "flushHeaders":
+			sp.flushHeaders = on
+		case "strictContentLength":
+			sp.strict = on
+		default:
+			sp.noEnd = !on
+		}
+	default:
+		return fmt.Errorf("unknown request option %q (want header, body, write, body on continue, timeout, setTimeout, signal, flushHeaders, strictContentLength or end)", option)
+	}
+	return nil
+}
+
+// send describes a request made by the main script.
+func (w *world) send(sp *requestSpec) error {
+	w.client.specs = append(w.client.specs, sp)
+	w.do(func() { w.makeRequest(sp) })
+	return nil
+}
+
+var ordinals = map[string]int{"first": 1, "second": 2, "third": 3}
+
+func (w *world) theClientSendsOnFree(method, path, nth string) error {
+	return w.sendOnFree(&requestSpec{method: method, path: path}, ordinals[nth], false)
+}
+
+func (w *world) theClientSendsAfterFree(method, path, nth string) error {
+	return w.sendOnFree(&requestSpec{method: method, path: path}, ordinals[nth], true)
+}
+
+func (w *world) sendOnFree(sp *requestSpec, n int, nextTurn bool) error {
+	c := &w.client
+	c.specs = append(c.specs, sp)
+	c.waiting++
+	c.onFree[n] = append(c.onFree[n], func() {
+		send := func() {
+			c.waiting--
+			w.makeRequest(sp)
+		}
+		if nextTurn {
+			w.sim.Loop().SetImmediate(send)
+			return
+		}
+		send()
+	})
+	return nil
+}
+
+// lastSpec is the request the acting steps apply to.
+func (w *world) lastSpec() (*requestSpec, error) {
+	if len(w.client.specs) == 0 {
+		return nil, errors.New("no request yet: a step that acts on the request must follow the step that sends it")
+	}
+	return w.client.specs[len(w.client.specs)-1], nil
+}
+
+func (w *world) theClientActsRightAway(verb string) error {
+	sp, err := w.lastSpec()
+	if err != nil {
+		return err
+	}
+	sp.immediate = append(sp.immediate, func(r *reqState) { w.act(verb, r) })
+	return nil
+}
+
+func (w *world) theClientActsOn(verb, event string) error {
+	sp, err := w.lastSpec()
+	if err != nil {
+		return err
+	}
+	sp.addOn(event, func(r *reqState) { w.act(verb, r) })
+	return nil
+}
+
+func (sp *requestSpec) addOn(event string, fn func(r *reqState)) {
+	if sp.on == nil {
+		sp.on = map[string][]func(*reqState){}
+	}
+	sp.on[event] = append(sp.on[event], fn)
+}
+
+// act destroys or aborts a request, marking the call as the reference
+// scripts do.
+func (w *world) act(verb string, r *reqState) {
+	if verb == "destroys" {
+		w.mark("destroy-called", nil)
+		r.req.Destroy(nil)
+		return
+	}
+	w.mark("abort-called", nil)
+	r.req.Abort()
+}
+
+func (w *world) theClientAbortsTheSignalBeforeSending() error {
+	w.do(func() { w.abortSignal() })
+	return nil
+}
+
+func (w *world) theClientAbortsTheSignalRightAway() error {
+	sp, err := w.lastSpec()
+	if err != nil {
+		return err
+	}
+	sp.immediate = append(sp.immediate, func(*reqState) { w.abortSignal() })
+	return nil
+}
+
+func (w *world) theClientAbortsTheSignalOn(event string) error {
+	sp, err := w.lastSpec()
+	if err != nil {
+		return err
+	}
+	sp.addOn(event, func(*reqState) { w.abortSignal() })
+	return nil
+}
+
+func (w *world) abortSignal() {
+	w.mark("signal-aborted", nil)
+	w.controller().Abort(nil)
+}
+
+// controller is the scenario's one AbortController, made on first use.
+func (w *world) controller() *httpcore.AbortController {
+	if w.client.controller == nil {
+		w.client.controller = httpcore.NewAbortController()
+	}
+	return w.client.controller
+}
+
+func (w *world) theClientDoesNotListenFor(event string) error {
+	w.client.noListen[event] = true
+	return nil
+}
+
+func (w *world) theClientLeavesTheResponseUnread() error {
+	w.client.leaveUnread = true
+	return nil
+}
+
+func (w *world) theClientMarksSockets() error {
+	w.client.markSockets = true
+	return nil
+}
+
+func (w *world) theClientMarksKeepAlive() error {
+	w.client.markKeep = true
+	return nil
+}
+
+func (w *world) theClientMarksTrailers() error {
+	w.client.markTrailers = true
+	return nil
+}
+
+func (w *world) theClientRetries() error {
+	w.client.retry = true
+	return nil
+}
+
+func (w *world) theTraceStopsAfterTheResponse(ms int) error {
+	w.client.stopAfter = time.Duration(ms) * time.Millisecond
+	return nil
+}
+
+func (w *world) theClientDestroysOnServerData() error {
+	sp, err := w.lastSpec()
+	if err != nil {
+		return err
+	}
+	w.onServerData = func() {
+		for _, r := range w.client.requests {
+			if r.spec == sp {
+				w.act("destroys", r)
+			}
+		}
+	}
+	return nil
+}
+
+func (w *world) theClientUsesAnAgentWith(table *godog.Table) error {
+	rows, err := pairs(table)
+	if err != nil {
+		return err
+	}
+	o := httpcore.AgentOptions{}
+	for _, r := range rows {
+		name, v := r[0], r[1]
+		switch name {
+		case "keepAlive":
+			o.KeepAlive, err = yesNo(name, v)
+		case "keepAliveMsecs":
+			o.KeepAliveMsecs, err = millis(name, v)
+		case "timeout":
+			o.Timeout, err = millis(name, v)
+		case "maxSockets", "maxTotalSockets", "maxFreeSockets":
+			var n int
+			n, err = count(name, v)
+			switch name {
+			case "maxSockets":
+				o.MaxSockets = n
+			case "maxTotalSockets":
+				o.MaxTotalSockets = n
+			default:
+				o.MaxFreeSockets = n
+			}
+		case "scheduling":
+			o.Scheduling = v
+		default:
+			return fmt.Errorf("unknown agent option %q (want keepAlive, keepAliveMsecs, maxSockets, maxTotalSockets, maxFreeSockets, scheduling or timeout)", name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	w.client.agentOpts = &o
+	return nil
+}
+
+// startClient makes the agent once the world exists.
+func (w *world) startClient() error {
+	c := &w.client
+	h := w.sim.Host(clientHost)
+	if c.agentOpts != nil {
+		a, err := httpcore.NewAgent(h, *c.agentOpts)
+		if err != nil {
+			return fmt.Errorf("the agent's options: %w", err)
+		}
+		c.agent = a
+	} else {
+		c.agent = httpcore.GlobalAgent(h)
+	}
+	c.agent.Events.Free.On(func(*simnet.Socket) {
+		c.frees++
+		for _, fn := range c.onFree[c.frees] {
+			fn()
+		}
+	})
+	return nil
+}
+
+// makeRequest is http.request plus the test client's listeners, then
+// whatever the scenario does right away, else req.end().
+func (w *world) makeRequest(sp *requestSpec) {
+	c := &w.client
+	r := &reqState{n: len(c.requests) + 1, spec: sp}
+	c.requests = append(c.requests, r)
+	addr, port, err := w.serverAddr(sp.server)
+	if err != nil {
+		r.thrown = err
+		w.fail(err)
+		return
+	}
+	opts := httpcore.RequestOptions{
+		Agent: c.agent, Host: addr, Port: port, Method: sp.method, Path: sp.path,
+		Headers: sp.headers, Timeout: sp.timeout,
+	}
+	if sp.signal {
+		opts.Signal = w.controller().Signal()
+	}
+	req, err := httpcore.Request(w.sim.Host(clientHost), "", opts, nil)
+	if err != nil {
+		r.thrown = err
+		w.requestGone()
+		return
+	}
+	r.req = req
+	req.StrictContentLength = sp.strict
+	w.listenAll(r)
+	if sp.setTimeout != nil {
+		if err := req.SetTimeout(*sp.setTimeout, nil); err != nil {
+			r.thrown = err
+		}
+	}
+	if len(sp.immediate) > 0 {
+		for _, fn := range sp.immediate {
+			fn(r)
+		}
+		return
+	}
+	if sp.flushHeaders {
+		if err := req.FlushHeaders(); err != nil {
+			r.thrown = err
+		}
+	}
+	for _, p := range sp.writes {
+		if _, err := req.Write([]byte(p), nil); err != nil {
+			r.thrown = err
+		}
+	}
+	if sp.noEnd || sp.onContinue != "" {
+		return
+	}
+	var body []byte
+	if sp.body != "" {
+		body = []byte(sp.body)
+	}
+	if err := req.End(body, nil); err != nil {
+		r.thrown = err
+	}
+}
+
+// listenAll makes the test client listen to every event of req and res, as
+// the reference scripts' T.listenAll does: what Node does can depend on
+// whether anyone listens.
+func (w *world) listenAll(r *reqState) {
+	c := &w.client
+	req := r.req
+	ev := &req.Events
+	run := func(event string) {
+		for _, fn := range r.spec.on[event] {
+			fn(r)
+		}
+	}
+	ev.Socket.On(func(s *simnet.Socket) {
+		w.watchClientSocket(s)
+		if c.markSockets {
+			w.mark("req-socket", map[string]any{"req": r.n, "socket": s.ID()})
+		}
+		run("socket")
+	})
+	ev.Continue.On(func(struct{}) {
+		if r.spec.onContinue != "" {
+			if err := req.End([]byte(r.spec.onContinue), nil); err != nil {
+				r.thrown = err
+			}
+		}
+	})
+	ev.Information.On(func(httpcore.Information) {})
+	ev.Timeout.On(func(struct{}) {
+		run("timeout")
+		w.onClientTimeout()
+	})
+	ev.Finish.On(func(struct{}) { run("finish") })
+	ev.Abort.On(func(struct{}) {})
+	ev.Drain.On(func(struct{}) {})
+	ev.Error.On(func(err error) {
+		r.err = err
+		if c.retry && req.ReusedSocket() && simnet.CodeOf(err) == "ECONNRESET" {
+			w.mark("retry", nil)
+			w.makeRequest(&requestSpec{method: r.spec.method, path: r.spec.path, server: r.spec.server, headers: r.spec.headers, body: r.spec.body})
+		}
+	})
+	ev.Close.On(func(struct{}) {
+		r.closed = true
+		if w.teardown == teardownRequestN && r.n == w.teardownN {
+			w.closeServers()
+		}
+		w.requestGone()
+	})
+	if !c.noListen["upgrade"] {
+		ev.Upgrade.On(func(u httpcore.UpgradedResponse) { u.Socket.Destroy(nil) })
+	}
+	if !c.noListen["connect"] {
+		ev.Connect.On(func(u httpcore.UpgradedResponse) { u.Socket.Destroy(nil) })
+	}
+	if c.noListen["response"] {
+		return
+	}
+	ev.Response.On(func(res *httpcore.IncomingMessage) {
+		if c.markKeep {
+			v, _ := res.Headers.Get("keep-alive")
+			w.mark("keep-alive", map[string]any{"value": v})
+		}
+		if c.stopAfter > 0 {
+			w.stopRecordingAfter(c.stopAfter)
+		}
+		run("response")
+		if c.leaveUnread {
+			return
+		}
+		res.Events.Data.On(func(p []byte) {
+			r.body = append(r.body, p...)
+			if len(r.body) == len(p) && w.onFirstData != nil {
+				w.onFirstData()
+			}
+		})
+		res.Events.End.On(func(struct{}) {
+			if c.markTrailers {
+				w.mark("trailers", map[string]any{"trailers": headerMap(res.Trailers), "rawTrailers": res.RawTrailers})
+			}
+		})
+		res.Events.Error.On(func(err error) { r.resErr = err })
+		res.Events.Aborted.On(func(struct{}) {})
+		res.Events.Close.On(func(struct{}) {})
+	})
+}
+
+// watchClientSocket makes the close of a client socket the teardown when
+// the scenario says so.
+func (w *world) watchClientSocket(s *simnet.Socket) {
+	if w.client.watched == nil {
+		w.client.watched = map[*simnet.Socket]bool{}
+	}
+	if w.client.watched[s] {
+		return
+	}
+	w.client.watched[s] = true
+	s.Events.Close.On(func(bool) {
+		if w.teardown == teardownClientSocket {
+			w.closeServers()
+		}
+	})
+}
+
+// stopRecordingAfter ends the trace d after now (test:mark:stop), then
+// tears the scenario down unrecorded, as the reference scripts do.
+func (w *world) stopRecordingAfter(d time.Duration) {
+	w.client.stopAfter = 0
+	w.sim.Loop().SetTimeout(d, func() {
+		w.mark("stop", nil)
+		w.recording = false
+		for _, r := range w.client.requests {
+			if r.req != nil {
+				r.req.Destroy(nil)
+			}
+		}
+		w.closeServers()
+	})
+}
+
+// requestGone runs when a request closed or could not be made: once none
+// is open or still to be made, the teardown closes the servers.
+func (w *world) requestGone() {
+	c := &w.client
+	if c.waiting > 0 {
+		return
+	}
+	for _, r := range c.requests {
+		if r.req != nil && !r.closed {
+			return
+		}
+	}
+	if w.teardown == teardownAllRequests {
+		w.closeServers()
+	}
+}
+
+// request returns request n (1-based) as made, or an error naming what
+// there is.
+func (w *world) request(n int) (*reqState, error) {
+	if n < 1 || n > len(w.client.requests) {
+		return nil, fmt.Errorf("there is no request #%d: the scenario made %d", n, len(w.client.requests))
+	}
+	return w.client.requests[n-1], nil
+}
+
+// nth reads an optional "#N" capture; absent means 1.
+func nth(s string) (int, error) {
+	if s == "" {
+		return 1, nil
+	}
+	return strconv.Atoi(s)
+}
+
+// headerMap is a Headers value as a trace detail.
+func headerMap(h httpcore.Headers) map[string]any {
+	m := map[string]any{}
+	for _, k := range h.Keys() {
+		m[k], _ = h.Get(k)
+	}
+	return m
+}

@@ -1,0 +1,421 @@
+package features
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// rawClient is a plain TCP client socket that writes bytes and collects
+// what it receives, as the reference scripts' T.rawClient does.
+type rawClient struct {
+	first   string
+	replies []rawReply // writes (or an end) once the received text contains a string
+	sock    *simnet.Socket
+	got     []byte
+}
+
+// rawReply is what a raw client does once it has received when.
+type rawReply struct {
+	when string
+	data string
+	end  bool
+	done bool
+}
+
+func networkSteps() []*stepDef {
+	d := func(pattern, example, doc string, bind func(w *world) any) *stepDef {
+		return &stepDef{domain: "Network and faults", pattern: pattern, example: example, doc: doc, bind: bind}
+	}
+	return []*stepDef{
+		d(`^the link between the client and the server has a latency of (\d+) ms$`, "the link between the client and the server has a latency of 20 ms",
+			"one-way latency of every segment (default 1 ms)",
+			func(w *world) any { return w.theLinkHasALatencyOf }),
+		d(`^the link between the client and the server has a jitter of (\d+) ms$`, "the link between the client and the server has a jitter of 5 ms",
+			"up to this much extra one-way delay per segment, drawn from the seed",
+			func(w *world) any { return w.theLinkHasAJitterOf }),
+		d(`^the link between the client and the server carries (\d+) bytes per second$`, "the link between the client and the server carries 10000 bytes per second",
+			"bandwidth each way (default unlimited)",
+			func(w *world) any { return w.theLinkCarries }),
+		d(`^the link between the client and the server has segments of at most (\d+) bytes$`, "the link between the client and the server has segments of at most 100 bytes",
+			"the MSS: the largest payload of one segment (default 1460)",
+			func(w *world) any { return w.theLinkHasAnMSSOf }),
+		d(`^name lookups take (\d+) ms$`, "name lookups take 5 ms",
+			"DNS latency of every lookup",
+			func(w *world) any { return w.nameLookupsTake }),
+		d(`^the fault rule:$`, "the fault rule:\n        | what    | reset          |\n        | dir     | server->client |\n        | pattern | \\r\\n\\r\\n       |",
+			"any simnet fault rule: what (refuse, black-hole-connect, black-hole-data, reset, close, stall, delay, slice, partition, close-on-reuse, dns-fail, dns-delay), client, server, port, dir, conn, name, after bytes, pattern, at, idle, probability, delay, size, duration (times in ms)",
+			func(w *world) any { return w.theFaultRule }),
+		d(`^the server (resets|closes) the connection after the response headers$`, "the server resets the connection after the response headers",
+			"the server's side aborts (RST) or closes (FIN) the connection once the end of a response head (\\r\\n\\r\\n) has left",
+			func(w *world) any { return w.theServerFaultsAfterTheHeaders }),
+		d(`^the server (resets|closes) the connection after sending (\d+) bytes$`, "the server closes the connection after sending 100 bytes",
+			"the server's side aborts or closes the connection once it has sent this many bytes",
+			func(w *world) any { return w.theServerFaultsAfterBytes }),
+		d(`^the server closes the idle connection as the client reuses it$`, "the server closes the idle connection as the client reuses it",
+			"the keep-alive race: when the client writes on a connection idle for 1 ms or more, the server has just closed it",
+			func(w *world) any { return w.theServerClosesOnReuse }),
+		d(`^the server refuses connections$`, "the server refuses connections",
+			"every SYN to the server is answered with RST: ECONNREFUSED",
+			func(w *world) any { return w.theServerRefusesConnections }),
+		d(`^the network swallows the connection attempts$`, "the network swallows the connection attempts",
+			"SYNs to the server are dropped: connect is never answered",
+			func(w *world) any { return w.theNetworkSwallowsConnects }),
+		d(`^the client and the server are cut off from each other from (\d+) ms to (\d+) ms$`, "the client and the server are cut off from each other from 10 ms to 500 ms",
+			"a partition between the two hosts for that span of virtual time",
+			func(w *world) any { return w.theHostsArePartitioned }),
+		d(`^a raw client connects and writes "([^"]*)"$`, `a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"`,
+			"a plain TCP client writes these bytes (\\r \\n \\t escapes) once connected; when its socket closes it marks test:mark:raw-received and the servers close",
+			func(w *world) any { return w.aRawClientWrites }),
+		d(`^a raw client connects and writes a request with a (\d+)-byte header$`, "a raw client connects and writes a request with a 20000-byte header",
+			"a raw client writes a GET whose X-Big header value is this long",
+			func(w *world) any { return w.aRawClientWritesABigHeader }),
+		d(`^the raw client writes "([^"]*)" once it has received "([^"]*)"$`, `the raw client writes "hello" once it has received "100 Continue"`,
+			"the raw client writes more once the text it received contains the second string",
+			func(w *world) any { return w.theRawClientWritesOnce }),
+		d(`^the raw client ends once it has received "([^"]*)"$`, `the raw client ends once it has received "plain"`,
+			"the raw client half-closes once the text it received contains this",
+			func(w *world) any { return w.theRawClientEndsOnce }),
+		d(`^the run stops at (\d+) ms$`, "the run stops at 500 ms",
+			"the simulation is cut at this virtual time instead of running until nothing is left to do",
+			func(w *world) any { return w.theRunStopsAt }),
+	}
+}
+
+func (w *world) link(edit func(l *simnet.Link)) {
+	for i := range w.links {
+		if w.links[i].a == clientHost && w.links[i].b == serverHost {
+			edit(&w.links[i].link)
+			return
+		}
+	}
+	l := simnet.Link{Latency: time.Millisecond}
+	edit(&l)
+	w.links = append(w.links, linkSetting{a: clientHost, b: serverHost, link: l})
+}
+
+func (w *world) theLinkHasALatencyOf(ms int) error {
+	w.link(func(l *simnet.Link) { l.Latency = time.Duration(ms) * time.Millisecond })
+	return nil
+}
+
+func (w *world) theLinkHasAJitterOf(ms int) error {
+	w.link(func(l *simnet.Link) { l.Jitter = time.Duration(ms) * time.Millisecond })
+	return nil
+}
+
+func (w *world) theLinkCarries(bps int64) error {
+	w.link(func(l *simnet.Link) { l.Bandwidth = bps })
+	return nil
+}
+
+func (w *world) theLinkHasAnMSSOf(n int) error {
+	if n < 1 {
+		return fmt.Errorf("segments of at most %d bytes: want 1 or more", n)
+	}
+	w.link(func(l *simnet.Link) { l.MSS = n })
+	return nil
+}
+
+func (w *world) nameLookupsTake(ms int) error {
+	w.dnsDelay = time.Duration(ms) * time.Millisecond
+	return nil
+}
+
+// faultKinds names every simnet fault as rules written in a table do.
+var faultKinds = func() map[string]simnet.Fault {
+	m := map[string]simnet.Fault{}
+	for f := simnet.FaultRefuse; f <= simnet.FaultDNSDelay; f++ {
+		m[f.String()] = f
+	}
+	return m
+}()
+
+var directions = map[string]simnet.Dir{
+	"any": simnet.AnyDir, "client->server": simnet.ClientToServer, "server->client": simnet.ServerToClient,
+}
+
+func (w *world) theFaultRule(table *godog.Table) error {
+	rows, err := pairs(table)
+	if err != nil {
+		return err
+	}
+	var r simnet.Rule
+	for _, row := range rows {
+		if err := setRuleField(&r, row[0], row[1]); err != nil {
+			return err
+		}
+	}
+	if r.What == 0 {
+		return fmt.Errorf("the fault rule needs a \"what\" row (one of %s)", strings.Join(faultNames(), ", "))
+	}
+	w.rules = append(w.rules, r)
+	return nil
+}
+
+func faultNames() []string {
+	var names []string
+	for f := simnet.FaultRefuse; f <= simnet.FaultDNSDelay; f++ {
+		names = append(names, f.String())
+	}
+	return names
+}
+
+// setRuleField sets one field of a rule written as a table row.
+func setRuleField(r *simnet.Rule, field, value string) error {
+	var err error
+	ms := func() time.Duration {
+		var d time.Duration
+		d, err = millis(field, value)
+		return d
+	}
+	switch field {
+	case "what":
+		f, ok := faultKinds[value]
+		if !ok {
+			return fmt.Errorf("unknown fault %q (want one of %s)", value, strings.Join(faultNames(), ", "))
+		}
+		r.What = f
+	case "client":
+		r.Client = value
+	case "server":
+		r.Server = value
+	case "name":
+		r.Name = value
+	case "dir":
+		d, ok := directions[value]
+		if !ok {
+			return fmt.Errorf("unknown direction %q (want any, client->server or server->client)", value)
+		}
+		r.Dir = d
+	case "port":
+		r.Port, err = strconv.Atoi(value)
+	case "conn":
+		r.Conn, err = strconv.Atoi(value)
+	case "size":
+		r.Size, err = strconv.Atoi(value)
+	case "after bytes":
+		r.AfterBytes, err = strconv.ParseInt(value, 10, 64)
+	case "pattern":
+		r.Pattern = []byte(unescape(value))
+	case "at":
+		r.At = ms()
+	case "idle":
+		r.Idle = ms()
+	case "delay":
+		r.Delay = ms()
+	case "duration":
+		r.Duration = ms()
+	case "probability":
+		r.Probability, err = strconv.ParseFloat(value, 64)
+	default:
+		return fmt.Errorf("unknown fault rule field %q (want what, client, server, port, dir, conn, name, after bytes, pattern, at, idle, probability, delay, size or duration)", field)
+	}
+	if err != nil {
+		return fmt.Errorf("fault rule field %q: %w", field, err)
+	}
+	return nil
+}
+
+// describeRule writes a rule as the table rows that make it, for reports.
+func describeRule(r simnet.Rule) string {
+	parts := []string{r.What.String()}
+	add := func(k, v string) { parts = append(parts, k+"="+v) }
+	if r.Client != "" {
+		add("client", r.Client)
+	}
+	if r.Server != "" {
+		add("server", r.Server)
+	}
+	if r.Port != 0 {
+		add("port", strconv.Itoa(r.Port))
+	}
+	if r.Dir != simnet.AnyDir {
+		add("dir", r.Dir.String())
+	}
+	if r.Conn != 0 {
+		add("conn", strconv.Itoa(r.Conn))
+	}
+	if r.Name != "" {
+		add("name", r.Name)
+	}
+	if r.AfterBytes != 0 {
+		add("after-bytes", strconv.FormatInt(r.AfterBytes, 10))
+	}
+	if r.Pattern != nil {
+		add("pattern", strconv.Quote(string(r.Pattern)))
+	}
+	for _, d := range []struct {
+		k string
+		v time.Duration
+	}{{"at", r.At}, {"idle", r.Idle}, {"delay", r.Delay}, {"duration", r.Duration}} {
+		if d.v != 0 {
+			add(d.k, d.v.String())
+		}
+	}
+	if r.Size != 0 {
+		add("size", strconv.Itoa(r.Size))
+	}
+	if r.Probability != 0 {
+		add("probability", strconv.FormatFloat(r.Probability, 'g', -1, 64))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (w *world) theServerFaultsAfterTheHeaders(verb string) error {
+	w.rules = append(w.rules, simnet.Rule{What: faultOf(verb), Server: serverHost, Dir: simnet.ServerToClient, Pattern: []byte("\r\n\r\n")})
+	return nil
+}
+
+func (w *world) theServerFaultsAfterBytes(verb string, n int64) error {
+	w.rules = append(w.rules, simnet.Rule{What: faultOf(verb), Server: serverHost, Dir: simnet.ServerToClient, AfterBytes: n})
+	return nil
+}
+
+func faultOf(verb string) simnet.Fault {
+	if verb == "resets" {
+		return simnet.FaultReset
+	}
+	return simnet.FaultClose
+}
+
+func (w *world) theServerClosesOnReuse() error {
+	w.rules = append(w.rules, simnet.Rule{What: simnet.FaultCloseOnReuse, Server: serverHost, Idle: time.Millisecond})
+	return nil
+}
+
+func (w *world) theServerRefusesConnections() error {
+	w.rules = append(w.rules, simnet.Rule{What: simnet.FaultRefuse, Server: serverHost})
+	return nil
+}
+
+func (w *world) theNetworkSwallowsConnects() error {
+	w.rules = append(w.rules, simnet.Rule{What: simnet.FaultBlackHoleConnect, Server: serverHost})
+	return nil
+}
+
+func (w *world) theHostsArePartitioned(from, to int) error {
+	if to <= from {
+		return fmt.Errorf("cut off from %d ms to %d ms: the end must come after the start", from, to)
+	}
+	w.rules = append(w.rules, simnet.Rule{
+		What: simnet.FaultPartition, Client: clientHost, Server: serverHost,
+		At: time.Duration(from) * time.Millisecond, Duration: time.Duration(to-from) * time.Millisecond,
+	})
+	return nil
+}
+
+func (w *world) aRawClientWrites(data string) error {
+	w.addRawClient(unescape(data))
+	return nil
+}
+
+func (w *world) aRawClientWritesABigHeader(n int) error {
+	w.addRawClient("GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: " + strings.Repeat("a", n) + "\r\n\r\n")
+	return nil
+}
+
+func (w *world) addRawClient(first string) {
+	rc := &rawClient{first: first}
+	w.client.raws = append(w.client.raws, rc)
+	if w.teardown == teardownAllRequests {
+		w.teardown = teardownRawClient
+	}
+	w.do(func() { w.connectRaw(rc) })
+}
+
+func (w *world) lastRaw() (*rawClient, error) {
+	if len(w.client.raws) == 0 {
+		return nil, fmt.Errorf("no raw client yet: start with \"a raw client connects and writes ...\"")
+	}
+	return w.client.raws[len(w.client.raws)-1], nil
+}
+
+func (w *world) theRawClientWritesOnce(data, when string) error {
+	rc, err := w.lastRaw()
+	if err != nil {
+		return err
+	}
+	rc.replies = append(rc.replies, rawReply{when: unescape(when), data: unescape(data)})
+	return nil
+}
+
+func (w *world) theRawClientEndsOnce(when string) error {
+	rc, err := w.lastRaw()
+	if err != nil {
+		return err
+	}
+	rc.replies = append(rc.replies, rawReply{when: unescape(when), end: true})
+	return nil
+}
+
+func (w *world) theRunStopsAt(ms int) error {
+	if ms < 1 {
+		return fmt.Errorf("the run stops at %d ms: want 1 ms or more", ms)
+	}
+	w.stopAt = time.Duration(ms) * time.Millisecond
+	return nil
+}
+
+// connectRaw connects a raw client to the default server.
+func (w *world) connectRaw(rc *rawClient) {
+	addr, port, err := w.serverAddr("")
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	sock, err := w.sim.Host(clientHost).Connect(simnet.ConnectOptions{Host: addr, Port: port})
+	if err != nil {
+		w.fail(fmt.Errorf("the raw client: %w", err))
+		return
+	}
+	rc.sock = sock
+	sock.Events.Connect.On(func(struct{}) {
+		if rc.first != "" {
+			sock.Write([]byte(rc.first), nil)
+		}
+	})
+	sock.Events.Data.On(func(p []byte) {
+		rc.got = append(rc.got, p...)
+		w.onRawData(rc)
+	})
+	sock.Events.Error.On(func(error) {})
+	sock.Events.Close.On(func(bool) {
+		text := dateHeader.ReplaceAllString(string(rc.got), "")
+		first, _, _ := strings.Cut(text, "\r\n")
+		w.mark("raw-received", map[string]any{"response": first, "raw": text})
+		if w.teardown == teardownRawClient {
+			w.closeServers()
+		}
+	})
+}
+
+// onRawData runs the raw client's replies whose text has arrived, and a
+// server close waiting for it.
+func (w *world) onRawData(rc *rawClient) {
+	got := string(rc.got)
+	for i := range rc.replies {
+		rp := &rc.replies[i]
+		if rp.done || !strings.Contains(got, rp.when) {
+			continue
+		}
+		rp.done = true
+		if rp.end {
+			rc.sock.End(nil, nil)
+		} else {
+			rc.sock.Write([]byte(rp.data), nil)
+		}
+	}
+	for _, s := range w.servers {
+		if s.closeOnRaw != "" && strings.HasSuffix(got, s.closeOnRaw) {
+			s.closeOnRaw = ""
+			w.mark("close-called", nil)
+			w.closeServer(s)
+		}
+	}
+}

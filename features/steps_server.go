@@ -1,0 +1,911 @@
+package features
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/simhttp/simhttp/httpcore"
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// serverState is one server of a scenario: its options and listeners, and
+// the script its handler runs for each request.
+type serverState struct {
+	name string // as the steps name it; "" for the default server
+	host string
+	port int
+
+	opts     httpcore.ServerOptions
+	settings []func(*httpcore.Server) error // server.x = y after creation
+
+	script          []serverAction // what the handler does, in order
+	resetOnSecond   bool           // reset a connection's second request
+	checkContinue   bool           // the script answers 'checkContinue'
+	checkExpect     bool           // the script answers 'checkExpectation'
+	acceptUpgrade   bool
+	acceptConnect   bool
+	endTunnelAtOnce bool
+	hold            int    // hold responses until this many requests arrived
+	holdBody        string // then end them with this body, one per agent 'free'
+	rawReply        string // a raw net server: answers the first bytes with this
+	closeOnRaw      string // close the server once the raw client received this
+
+	srv      *httpcore.Server
+	raw      simnet.Listener
+	rawID        int  // trace id of a raw server
+	rawLive      int  // its connections not yet gone
+	rawCloseSent bool // its 'close' was emitted
+	closed   bool
+	received []*httpcore.IncomingMessage // requests, in order of arrival
+	bodies   [][]byte                    // their bodies as read
+	sent     [][]byte                    // the bodies the handler wrote, per request
+	thrown   []error                     // errors the handler's calls returned
+	held     []*exchange
+	released bool // the held responses were let go; later ones end at once
+	perConn  map[*simnet.Socket]int // requests seen per connection
+}
+
+// serverAction is one step of a handler script; it calls next when done,
+// at once or later (a wait).
+type serverAction func(x *exchange, next func())
+
+// exchange is one request the server handles.
+type exchange struct {
+	w   *world
+	s   *serverState
+	n   int // 1-based, in order of arrival on this server
+	req *httpcore.IncomingMessage
+	res *httpcore.ServerResponse
+}
+
+// teardown says when the servers close, as the reference scripts'
+// teardown does, so server.close() is part of the trace.
+type teardown int
+
+const (
+	teardownAllRequests teardown = iota // once every request has closed
+	teardownRequestN                    // once request #teardownN closes
+	teardownClientSocket                // once the client's socket closes
+	teardownServerRequest               // once the server's request closes
+	teardownRawClient                   // once the raw client's socket closes
+	teardownNever
+)
+
+func serverSteps() []*stepDef {
+	d := func(pattern, example, doc string, bind func(w *world) any) *stepDef {
+		return &stepDef{domain: "Servers and handlers", pattern: pattern, example: example, doc: doc, bind: bind}
+	}
+	return []*stepDef{
+		d(`^a server$`, "a server",
+			"an http.Server on the host \"server\", port 80; the handler does what the \"the server ...\" steps say, in order, for each request",
+			func(w *world) any { return w.aServer }),
+		d(`^a server "([a-z][a-z0-9-]*)"$`, `a server "b"`,
+			"another server, on its own host of that name",
+			func(w *world) any { return w.aNamedServer }),
+		d(`^a server that responds with status (\d+) and no body$`, "a server that responds with status 200 and no body",
+			"a server whose handler sets the status and calls res.end()",
+			func(w *world) any { return w.aServerThatRespondsEmpty }),
+		d(`^a server that responds with status (\d+) and body "([^"]*)"$`, `a server that responds with status 200 and body "hello"`,
+			"a server whose handler sets the status and calls res.end(body)",
+			func(w *world) any { return w.aServerThatResponds }),
+		d(`^a server "([a-z][a-z0-9-]*)" that responds with status (\d+) and body "([^"]*)"$`, `a server "b" that responds with status 200 and body "hello"`,
+			"a named server on its own host that responds with res.end(body)",
+			func(w *world) any { return w.aNamedServerThatResponds }),
+		d(`^a server that never responds$`, "a server that never responds",
+			"a server whose handler does nothing",
+			func(w *world) any { return w.aServer }),
+		d(`^a server that listens for (checkContinue|checkExpectation)$`, "a server that listens for checkContinue",
+			"a server whose script runs in that listener instead of 'request'",
+			func(w *world) any { return w.aServerThatListensFor }),
+		d(`^a server that accepts upgrades$`, "a server that accepts upgrades",
+			"an 'upgrade' listener that writes 101 Switching Protocols and ends its socket when the client ends",
+			func(w *world) any { return w.aServerThatAcceptsUpgrades }),
+		d(`^a server that accepts CONNECT$`, "a server that accepts CONNECT",
+			"a 'connect' listener that writes 200 Connection Established and ends its socket when the client ends",
+			func(w *world) any { return w.aServerThatAcceptsConnect }),
+		d(`^a server that ends CONNECT tunnels at once$`, "a server that ends CONNECT tunnels at once",
+			"a 'connect' listener that ends its socket with 200 Connection Established at once",
+			func(w *world) any { return w.aServerThatEndsTunnels }),
+		d(`^a raw server that answers the first request bytes with "([^"]*)"$`, `a raw server that answers the first request bytes with "HTTP/1.1 abc OK\r\n\r\n"`,
+			"a plain TCP server that writes these bytes (\\r \\n \\t escapes) when the first data arrives",
+			func(w *world) any { return w.aRawServer }),
+		d(`^nothing listens on the server's port$`, "nothing listens on the server's port",
+			"no server: connecting is refused",
+			func(w *world) any { return w.nothingListens }),
+		d(`^the server's (keepAliveTimeout|headersTimeout|requestTimeout|timeout|connectionsCheckingInterval) is (-?\d+)$`, "the server's keepAliveTimeout is 1000",
+			"sets a server timeout, in milliseconds",
+			func(w *world) any { return w.theServersTimeoutIs }),
+		d(`^the server's (maxHeaderSize|maxHeadersCount|maxRequestsPerSocket) is (-?\d+)$`, "the server's maxHeadersCount is 10",
+			"sets a server limit",
+			func(w *world) any { return w.theServersLimitIs }),
+		d(`^the server responds with status (\d+) and no body$`, "the server responds with status 404 and no body",
+			"res.statusCode = status; res.end()",
+			func(w *world) any { return w.theServerRespondsEmpty }),
+		d(`^the server responds with status (\d+) and body "([^"]*)"$`, `the server responds with status 200 and body "hello"`,
+			"res.statusCode = status; res.end(body)",
+			func(w *world) any { return w.theServerResponds }),
+		d(`^the server sets the response header "([^"]*)" to "([^"]*)"$`, `the server sets the response header "X-A" to "1"`,
+			"res.setHeader(name, value)",
+			func(w *world) any { return w.theServerSetsTheHeader }),
+		d(`^the server writes the head (\d+) with the headers:$`, "the server writes the head 200 with the headers:\n        | content-length | 100 |",
+			"res.writeHead(status, headers)",
+			func(w *world) any { return w.theServerWritesTheHeadWith }),
+		d(`^the server writes the head (\d+)$`, "the server writes the head 200",
+			"res.writeHead(status)",
+			func(w *world) any { return w.theServerWritesTheHead }),
+		d(`^the server writes "([^"]*)"$`, `the server writes "partial"`,
+			"res.write(text)",
+			func(w *world) any { return w.theServerWrites }),
+		d(`^the server writes the body in parts:$`, "the server writes the body in parts:\n        | 0  | hel |\n        | 10 | lo  |",
+			"res.write(part) for each row, each after waiting its milliseconds of virtual time",
+			func(w *world) any { return w.theServerWritesInParts }),
+		d(`^the server ends the response$`, "the server ends the response",
+			"res.end()",
+			func(w *world) any { return w.theServerEnds }),
+		d(`^the server ends the response with "([^"]*)"$`, `the server ends the response with "done"`,
+			"res.end(text)",
+			func(w *world) any { return w.theServerEndsWith }),
+		d(`^the server ends the response with "([^"]*)" when the request times out$`, `the server ends the response with "late" when the request times out`,
+			"waits for the client's 'timeout', then marks test:mark:respond and calls res.end(text)",
+			func(w *world) any { return w.theServerEndsOnTimeout }),
+		d(`^the server waits (\d+) ms$`, "the server waits 100 ms",
+			"the rest of the script runs after this much virtual time",
+			func(w *world) any { return w.theServerWaits }),
+		d(`^the server waits for the next turn of the loop$`, "the server waits for the next turn of the loop",
+			"the rest of the script runs in a setImmediate",
+			func(w *world) any { return w.theServerWaitsATurn }),
+		d(`^the server reads the request body$`, "the server reads the request body",
+			"the rest of the script runs once the request's 'end' was emitted",
+			func(w *world) any { return w.theServerReadsTheBody }),
+		d(`^the server adds the trailer "([^"]*)" with "([^"]*)"$`, `the server adds the trailer "X-Checksum" with "abc"`,
+			"res.addTrailers({name: value})",
+			func(w *world) any { return w.theServerAddsTheTrailer }),
+		d(`^the server sends 100 Continue$`, "the server sends 100 Continue",
+			"res.writeContinue()",
+			func(w *world) any { return w.theServerSendsContinue }),
+		d(`^the server sends 102 Processing$`, "the server sends 102 Processing",
+			"res.writeProcessing()",
+			func(w *world) any { return w.theServerSendsProcessing }),
+		d(`^the server sends 103 Early Hints with the link "([^"]*)"$`, `the server sends 103 Early Hints with the link "</style.css>; rel=preload; as=style"`,
+			"res.writeEarlyHints({link})",
+			func(w *world) any { return w.theServerSendsEarlyHints }),
+		d(`^the server enforces strictContentLength$`, "the server enforces strictContentLength",
+			"res.strictContentLength = true",
+			func(w *world) any { return w.theServerEnforcesStrictContentLength }),
+		d(`^the server destroys the connection$`, "the server destroys the connection",
+			"marks test:mark:connection-closed and calls req.socket.destroy()",
+			func(w *world) any { return w.theServerDestroysTheConnection }),
+		d(`^the server destroys the connection when the client receives the first body data$`, "the server destroys the connection when the client receives the first body data",
+			"marks test:mark:connection-closed and destroys the server's socket in the client's first response 'data'",
+			func(w *world) any { return w.theServerDestroysOnClientData }),
+		d(`^the server resets the connection when a second request arrives on it$`, "the server resets the connection when a second request arrives on it",
+			"the second request on a connection gets test:mark:connection-reset and req.socket.resetAndDestroy()",
+			func(w *world) any { return w.theServerResetsTheSecondRequest }),
+		d(`^the server holds the responses until (\d+) requests have arrived, then ends them with "([^"]*)" one per agent 'free'$`, `the server holds the responses until 2 requests have arrived, then ends them with "hello" one per agent 'free'`,
+			"ends the first held response once that many requests arrived, and each next one in the client agent's next 'free'",
+			func(w *world) any { return w.theServerHoldsTheResponses }),
+		d(`^the server closes once the raw client has received "([^"]*)"$`, `the server closes once the raw client has received "hello"`,
+			"marks test:mark:close-called and calls server.close() when the raw client's received text ends with this",
+			func(w *world) any { return w.theServerClosesOnRaw }),
+		d(`^the servers close when (every request has closed|the client socket closes|the server request closes)$`, "the servers close when the client socket closes",
+			"when the teardown calls server.close() (by default once every request has closed)",
+			func(w *world) any { return w.theServersCloseWhen }),
+		d(`^the servers close when request #(\d+) closes$`, "the servers close when request #2 closes",
+			"the teardown calls server.close() once that request closed",
+			func(w *world) any { return w.theServersCloseWhenRequestCloses }),
+		d(`^the servers stay open$`, "the servers stay open",
+			"no teardown: the servers keep listening",
+			func(w *world) any { return w.theServersStayOpen }),
+	}
+}
+
+func (w *world) aServer() error {
+	_, err := w.addServer("")
+	return err
+}
+
+func (w *world) aNamedServer(name string) error {
+	_, err := w.addServer(name)
+	return err
+}
+
+func (w *world) addServer(name string) (*serverState, error) {
+	for _, s := range w.servers {
+		if s.name == name {
+			if name == "" {
+				return nil, errors.New("the scenario already has a server; name the others: a server \"b\"")
+			}
+			return nil, fmt.Errorf("the scenario already has a server %q", name)
+		}
+	}
+	host := serverHost
+	if name != "" {
+		host = name
+	}
+	if host == clientHost {
+		return nil, fmt.Errorf("a server cannot be named %q: that is the client's host", name)
+	}
+	s := &serverState{name: name, host: host, port: 80, perConn: map[*simnet.Socket]int{}}
+	w.servers = append(w.servers, s)
+	return s, nil
+}
+
+// server is the default server, or the only one, that "the server" steps
+// configure.
+func (w *world) server() (*serverState, error) {
+	if len(w.servers) == 0 {
+		return nil, errors.New("no server yet: start with \"Given a server\"")
+	}
+	for _, s := range w.servers {
+		if s.name == "" {
+			return s, nil
+		}
+	}
+	return w.servers[len(w.servers)-1], nil
+}
+
+func (w *world) aServerThatRespondsEmpty(status int) error {
+	if err := w.aServer(); err != nil {
+		return err
+	}
+	return w.theServerRespondsEmpty(status)
+}
+
+func (w *world) aServerThatResponds(status int, body string) error {
+	if err := w.aServer(); err != nil {
+		return err
+	}
+	return w.theServerResponds(status, body)
+}
+
+func (w *world) aNamedServerThatResponds(name string, status int, body string) error {
+	s, err := w.addServer(name)
+	if err != nil {
+		return err
+	}
+	s.script = append(s.script, respond(status, body, true))
+	return nil
+}
+
+func (w *world) aServerThatListensFor(event string) error {
+	s, err := w.addServer("")
+	if err != nil {
+		return err
+	}
+	if event == "checkContinue" {
+		s.checkContinue = true
+	} else {
+		s.checkExpect = true
+	}
+	return nil
+}
+
+func (w *world) aServerThatAcceptsUpgrades() error {
+	s, err := w.addServer("")
+	if err != nil {
+		return err
+	}
+	s.script = append(s.script, respond(200, "", false))
+	s.acceptUpgrade = true
+	return nil
+}
+
+func (w *world) aServerThatAcceptsConnect() error {
+	s, err := w.addServer("")
+	if err != nil {
+		return err
+	}
+	s.script = append(s.script, respond(200, "", false))
+	s.acceptConnect = true
+	return nil
+}
+
+func (w *world) aServerThatEndsTunnels() error {
+	if err := w.aServerThatAcceptsConnect(); err != nil {
+		return err
+	}
+	w.servers[len(w.servers)-1].endTunnelAtOnce = true
+	return nil
+}
+
+func (w *world) aRawServer(reply string) error {
+	s, err := w.addServer("")
+	if err != nil {
+		return err
+	}
+	s.rawReply = unescape(reply)
+	return nil
+}
+
+func (w *world) nothingListens() error {
+	if len(w.servers) > 0 {
+		return errors.New("the scenario has a server; \"nothing listens\" needs none")
+	}
+	return nil
+}
+
+func (w *world) theServersTimeoutIs(name string, ms int) error {
+	s, err := w.server()
+	if err != nil {
+		return err
+	}
+	d := time.Duration(ms) * time.Millisecond
+	switch name {
+	case "keepAliveTimeout":
+		s.settings = append(s.settings, func(srv *httpcore.Server) error {
+			if d < 0 {
+				return outOfRange("server.keepAliveTimeout", ms)
+			}
+			srv.KeepAliveTimeout = d
+			return nil
+		})
+	case "timeout":
+		s.settings = append(s.settings, func(srv *httpcore.Server) error {
+			if d < 0 {
+				return outOfRange("server.timeout", ms)
+			}
+			srv.SetTimeout(d, nil)
+			return nil
+		})
+	case "headersTimeout":
+		s.opts.HeadersTimeout = d
+	case "requestTimeout":
+		s.opts.RequestTimeout = d
+	default:
+		s.opts.ConnectionsCheckingInterval = d
+	}
+	return nil
+}
+
+// outOfRange is the error Node throws for a negative timer value.
+func outOfRange(name string, v int) error {
+	return &simnet.Error{Code: "ERR_OUT_OF_RANGE", Message: fmt.Sprintf("The value of %q is out of range. It must be >= 0. Received %d", name, v), Field: name}
+}
+
+func (w *world) theServersLimitIs(name string, n int) error {
+	s, err := w.server()
+	if err != nil {
+		return err
+	}
+	switch name {
+	case "maxHeaderSize":
+		s.opts.MaxHeaderSize = n
+	case "maxHeadersCount":
+		s.settings = append(s.settings, func(srv *httpcore.Server) error { srv.MaxHeadersCount = n; return nil })
+	default:
+		s.settings = append(s.settings, func(srv *httpcore.Server) error { srv.MaxRequestsPerSocket = n; return nil })
+	}
+	return nil
+}
+
+// script appends an action to the default server's handler script.
+func (w *world) script(a serverAction) error {
+	s, err := w.server()
+	if err != nil {
+		return err
+	}
+	s.script = append(s.script, a)
+	return nil
+}
+
+// respond sets the status and ends the response, with body when withBody.
+func respond(status int, body string, withBody bool) serverAction {
+	return func(x *exchange, next func()) {
+		x.res.StatusCode = status
+		var p []byte
+		if withBody {
+			p = []byte(body)
+		}
+		x.end(p)
+		next()
+	}
+}
+
+// write is res.write(p), remembering what was sent.
+func (x *exchange) write(p []byte) {
+	_, err := x.res.Write(p, nil)
+	x.check(err)
+	x.s.sent[x.n-1] = append(x.s.sent[x.n-1], p...)
+}
+
+// end is res.end(p), remembering what was sent.
+func (x *exchange) end(p []byte) {
+	x.check(x.res.End(p, nil))
+	x.s.sent[x.n-1] = append(x.s.sent[x.n-1], p...)
+}
+
+// sentBodies are the bodies the handler wrote, one per request.
+func (s *serverState) sentBodies() []string {
+	out := make([]string, len(s.sent))
+	for i, b := range s.sent {
+		out[i] = string(b)
+	}
+	return out
+}
+
+// check records an error a handler call returned, as the reference
+// scripts' try/catch does (test:mark:thrown).
+func (x *exchange) check(err error) {
+	if err == nil {
+		return
+	}
+	x.s.thrown = append(x.s.thrown, err)
+	x.w.mark("thrown", map[string]any{"code": simnet.CodeOf(err), "message": err.Error()})
+}
+
+func (w *world) theServerRespondsEmpty(status int) error {
+	return w.script(respond(status, "", false))
+}
+
+func (w *world) theServerResponds(status int, body string) error {
+	return w.script(respond(status, body, true))
+}
+
+func (w *world) theServerSetsTheHeader(name, value string) error {
+	return w.script(func(x *exchange, next func()) {
+		x.check(x.res.SetHeader(name, value))
+		next()
+	})
+}
+
+func (w *world) theServerWritesTheHeadWith(status int, table *godog.Table) error {
+	rows, err := pairs(table)
+	if err != nil {
+		return err
+	}
+	fields := make([]httpcore.HeaderField, 0, len(rows))
+	for _, r := range rows {
+		fields = append(fields, httpcore.HeaderField{Name: r[0], Values: []string{r[1]}})
+	}
+	return w.script(func(x *exchange, next func()) {
+		x.check(x.res.WriteHead(status, "", fields))
+		next()
+	})
+}
+
+func (w *world) theServerWritesTheHead(status int) error {
+	return w.script(func(x *exchange, next func()) {
+		x.check(x.res.WriteHead(status, "", nil))
+		next()
+	})
+}
+
+func (w *world) theServerWrites(text string) error {
+	p := []byte(unescape(text))
+	return w.script(func(x *exchange, next func()) {
+		x.write(p)
+		next()
+	})
+}
+
+func (w *world) theServerWritesInParts(table *godog.Table) error {
+	rows, err := pairs(table)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		d, err := millis("part delay", r[0])
+		if err != nil {
+			return err
+		}
+		if err := w.theServerWaitsFor(d); err != nil {
+			return err
+		}
+		if err := w.theServerWrites(r[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *world) theServerEnds() error {
+	return w.script(func(x *exchange, next func()) {
+		x.check(x.res.End(nil, nil))
+		next()
+	})
+}
+
+func (w *world) theServerEndsWith(text string) error {
+	p := []byte(unescape(text))
+	return w.script(func(x *exchange, next func()) {
+		x.end(p)
+		next()
+	})
+}
+
+func (w *world) theServerEndsOnTimeout(text string) error {
+	if _, err := w.server(); err != nil {
+		if err := w.aServer(); err != nil {
+			return err
+		}
+	}
+	p := []byte(unescape(text))
+	return w.script(func(x *exchange, next func()) {
+		w.timeoutWaiters = append(w.timeoutWaiters, func() {
+			w.mark("respond", nil)
+			x.end(p)
+			next()
+		})
+	})
+}
+
+// onClientTimeout runs the server actions waiting for a client 'timeout'.
+func (w *world) onClientTimeout() {
+	waiting := w.timeoutWaiters
+	w.timeoutWaiters = nil
+	for _, fn := range waiting {
+		fn()
+	}
+}
+
+func (w *world) theServerWaits(ms int) error {
+	return w.theServerWaitsFor(time.Duration(ms) * time.Millisecond)
+}
+
+func (w *world) theServerWaitsFor(d time.Duration) error {
+	return w.script(func(x *exchange, next func()) {
+		if d == 0 {
+			next()
+			return
+		}
+		w.sim.Loop().SetTimeout(d, next)
+	})
+}
+
+func (w *world) theServerWaitsATurn() error {
+	return w.script(func(x *exchange, next func()) { w.sim.Loop().SetImmediate(next) })
+}
+
+func (w *world) theServerReadsTheBody() error {
+	return w.script(func(x *exchange, next func()) {
+		if x.req.ReadableEnded() {
+			next()
+			return
+		}
+		x.req.Events.End.Once(func(struct{}) { next() })
+	})
+}
+
+func (w *world) theServerAddsTheTrailer(name, value string) error {
+	return w.script(func(x *exchange, next func()) {
+		x.check(x.res.AddTrailers([]httpcore.HeaderField{{Name: name, Values: []string{value}}}))
+		next()
+	})
+}
+
+func (w *world) theServerSendsContinue() error {
+	return w.script(func(x *exchange, next func()) {
+		x.res.WriteContinue(nil)
+		next()
+	})
+}
+
+func (w *world) theServerSendsProcessing() error {
+	return w.script(func(x *exchange, next func()) {
+		x.res.WriteProcessing(nil)
+		next()
+	})
+}
+
+func (w *world) theServerSendsEarlyHints(link string) error {
+	return w.script(func(x *exchange, next func()) {
+		x.check(x.res.WriteEarlyHints([]httpcore.HeaderField{{Name: "link", Values: []string{link}}}, nil))
+		next()
+	})
+}
+
+func (w *world) theServerEnforcesStrictContentLength() error {
+	return w.script(func(x *exchange, next func()) {
+		x.res.StrictContentLength = true
+		next()
+	})
+}
+
+func (w *world) theServerDestroysTheConnection() error {
+	return w.script(func(x *exchange, next func()) {
+		w.mark("connection-closed", nil)
+		x.req.Socket().Destroy(nil)
+		next()
+	})
+}
+
+func (w *world) theServerDestroysOnClientData() error {
+	s, err := w.server()
+	if err != nil {
+		return err
+	}
+	w.onFirstData = func() {
+		w.onFirstData = nil
+		if len(s.received) == 0 {
+			return
+		}
+		w.mark("connection-closed", nil)
+		s.received[len(s.received)-1].Socket().Destroy(nil)
+	}
+	return nil
+}
+
+func (w *world) theServerResetsTheSecondRequest() error {
+	s, err := w.server()
+	if err != nil {
+		return err
+	}
+	s.resetOnSecond = true
+	return nil
+}
+
+func (w *world) theServerHoldsTheResponses(n int, body string) error {
+	s, err := w.server()
+	if err != nil {
+		return err
+	}
+	if n < 1 {
+		return fmt.Errorf("hold until %d requests: want at least 1", n)
+	}
+	s.hold, s.holdBody = n, unescape(body)
+	return nil
+}
+
+func (w *world) theServerClosesOnRaw(text string) error {
+	s, err := w.server()
+	if err != nil {
+		return err
+	}
+	s.closeOnRaw = unescape(text)
+	w.teardown = teardownNever
+	return nil
+}
+
+func (w *world) theServersCloseWhen(when string) error {
+	switch when {
+	case "every request has closed":
+		w.teardown = teardownAllRequests
+	case "the client socket closes":
+		w.teardown = teardownClientSocket
+	default:
+		w.teardown = teardownServerRequest
+	}
+	return nil
+}
+
+func (w *world) theServersCloseWhenRequestCloses(n int) error {
+	if n < 1 {
+		return fmt.Errorf("request #%d: requests are numbered from 1", n)
+	}
+	w.teardown, w.teardownN = teardownRequestN, n
+	return nil
+}
+
+func (w *world) theServersStayOpen() error {
+	w.teardown = teardownNever
+	return nil
+}
+
+// serverAddr is the address and port requests to the named server go to:
+// the address, not the name, as the reference scripts connect to 127.0.0.1
+// with no lookup.
+func (w *world) serverAddr(name string) (string, int, error) {
+	host := serverHost
+	if name != "" {
+		host = name
+	}
+	for _, s := range w.servers {
+		if s.name == name || (name == "" && s.host == serverHost) {
+			host = s.host
+		}
+	}
+	h := w.sim.Host(host)
+	if h == nil {
+		return "", 0, fmt.Errorf("there is no server %q", name)
+	}
+	return h.Addrs()[0].String(), 80, nil
+}
+
+// startServer creates and starts listening one server.
+func (w *world) startServer(s *serverState) error {
+	h := w.sim.Host(s.host)
+	if s.rawReply != "" {
+		return w.startRawServer(s, h)
+	}
+	srv, err := httpcore.CreateServer(h, s.opts, nil)
+	if err != nil {
+		return fmt.Errorf("the server's options: %w", err)
+	}
+	s.srv = srv
+	for _, set := range s.settings {
+		if err := set(srv); err != nil {
+			return err
+		}
+	}
+	handle := func(e httpcore.Exchange) { w.handle(s, e.Req, e.Res) }
+	switch {
+	case s.checkContinue:
+		srv.Events.CheckContinue.On(handle)
+	case s.checkExpect:
+		srv.Events.CheckExpectation.On(handle)
+	}
+	srv.Events.Request.On(handle)
+	if s.acceptUpgrade {
+		srv.Events.Upgrade.On(func(u httpcore.UpgradeRequest) {
+			endOnEnd(u.Socket)
+			u.Socket.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n"), nil)
+		})
+	}
+	if s.acceptConnect {
+		srv.Events.Connect.On(func(u httpcore.UpgradeRequest) {
+			const established = "HTTP/1.1 200 Connection Established\r\n\r\n"
+			if s.endTunnelAtOnce {
+				u.Socket.End([]byte(established), nil)
+				return
+			}
+			endOnEnd(u.Socket)
+			u.Socket.Write([]byte(established), nil)
+		})
+	}
+	return srv.Listen(s.port, "", nil)
+}
+
+func endOnEnd(s *simnet.Socket) {
+	s.Events.End.On(func(struct{}) { s.End(nil, nil) })
+}
+
+// handle runs the handler script for one request.
+func (w *world) handle(s *serverState, req *httpcore.IncomingMessage, res *httpcore.ServerResponse) {
+	s.received = append(s.received, req)
+	x := &exchange{w: w, s: s, n: len(s.received), req: req, res: res}
+	body := len(s.bodies)
+	s.bodies = append(s.bodies, nil)
+	s.sent = append(s.sent, nil)
+	first := true
+	req.Events.Data.On(func(p []byte) {
+		s.bodies[body] = append(s.bodies[body], p...)
+		if first && w.onServerData != nil {
+			first = false
+			w.onServerData()
+		}
+	})
+	req.Events.End.On(func(struct{}) {})
+	req.Events.Error.On(func(error) {})
+	req.Events.Aborted.On(func(struct{}) {})
+	req.Events.Close.On(func(struct{}) {
+		if w.teardown == teardownServerRequest {
+			w.closeServers()
+		}
+	})
+	sock := req.Socket()
+	s.perConn[sock]++
+	if s.resetOnSecond && s.perConn[sock] == 2 {
+		w.mark("connection-reset", nil)
+		sock.ResetAndDestroy()
+		return
+	}
+	switch {
+	case s.hold > 0 && s.released:
+		x.end([]byte(s.holdBody))
+		return
+	case s.hold > 0:
+		s.held = append(s.held, x)
+		if len(s.held) == s.hold {
+			s.released = true
+			w.releaseHeld(s)
+		}
+		return
+	}
+	runScript(x, s.script)
+}
+
+// releaseHeld ends the first held response now and each next one in the
+// client agent's next 'free'.
+func (w *world) releaseHeld(s *serverState) {
+	held := s.held
+	s.held = nil
+	body := []byte(s.holdBody)
+	end := func(x *exchange) { x.end(body) }
+	end(held[0])
+	next := 1
+	if next < len(held) {
+		var off func()
+		off = w.client.agent.Events.Free.On(func(*simnet.Socket) {
+			end(held[next])
+			next++
+			if next == len(held) {
+				off()
+			}
+		})
+	}
+}
+
+func runScript(x *exchange, script []serverAction) {
+	if len(script) == 0 {
+		return
+	}
+	script[0](x, func() { runScript(x, script[1:]) })
+}
+
+// startRawServer listens with a plain TCP server that answers the first
+// bytes it reads with the scenario's reply, traced as the reference
+// scripts' net server is: 'connection', and 'close' once it was closed and
+// its last connection is gone.
+func (w *world) startRawServer(s *serverState, h *simnet.Host) error {
+	events := w.sim.Loop().Events()
+	s.rawID = events.NewID("server")
+	l, err := h.Listen(simnet.ListenOptions{Port: s.port}, func(sock *simnet.Socket) {
+		s.rawLive++
+		events.Emit(simnet.Event{Obj: "server", ID: s.rawID, Name: "connection"})
+		answered, gone := false, false
+		sock.Events.Data.On(func([]byte) {
+			if !answered {
+				answered = true
+				sock.Write([]byte(s.rawReply), nil)
+			}
+		})
+		sock.Events.Error.On(func(error) {})
+		// A net.Server counts a connection gone when its socket is
+		// destroyed, before the socket's 'close': after both sides have
+		// ended, 'finish' is that moment.
+		leave := func() {
+			if !gone {
+				gone = true
+				s.rawLive--
+				w.rawServerDrained(s)
+			}
+		}
+		sock.Events.Finish.On(func(struct{}) {
+			if sock.ReadableEnded() {
+				leave()
+			}
+		})
+		sock.Events.Close.On(func(bool) { leave() })
+	})
+	if err != nil {
+		return fmt.Errorf("the raw server: %w", err)
+	}
+	s.raw = l
+	return nil
+}
+
+// rawServerDrained emits the raw server's 'close' on the next tick once it
+// is closed and has no connection left.
+func (w *world) rawServerDrained(s *serverState) {
+	if !s.closed || s.rawLive > 0 || s.rawCloseSent {
+		return
+	}
+	s.rawCloseSent = true
+	id := s.rawID
+	w.sim.Loop().NextTick(func() {
+		w.sim.Loop().Events().Emit(simnet.Event{Obj: "server", ID: id, Name: "close"})
+	})
+}
+
+// closeServers is the teardown: server.close() on every server, once.
+func (w *world) closeServers() {
+	for _, s := range w.servers {
+		w.closeServer(s)
+	}
+}
+
+func (w *world) closeServer(s *serverState) {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	switch {
+	case s.srv != nil:
+		s.srv.Close(nil)
+	case s.raw != nil:
+		s.raw.Close()
+		w.rawServerDrained(s)
+	}
+}
+
+// unescape turns \r, \n, \t and \\ in a step's text into the characters.
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	return strings.NewReplacer(`\r`, "\r", `\n`, "\n", `\t`, "\t", `\\`, `\`, `\"`, `"`).Replace(s)
+}

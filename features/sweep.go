@@ -1,0 +1,220 @@
+package features
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// SweepOptions configure Sweep.
+type SweepOptions struct {
+	// Paths are feature files, FILE:LINE references or directories; none
+	// means the bundled features. Only scenarios tagged @sweep run.
+	Paths []string
+	// Seeds is the inclusive range of seeds to run, [first, last].
+	Seeds [2]uint64
+	// Shard, as {I, N}, runs only the seeds with seed % N == I-1, so N
+	// machines given 1/N ... N/N split any range between them evenly; the
+	// zero value runs every seed.
+	Shard [2]int
+	// Output receives the report; nil means os.Stdout.
+	Output io.Writer
+	// Progress shows a progress bar, when Output is a terminal.
+	Progress bool
+}
+
+// Sweep runs every @sweep scenario once per seed, each time under fault
+// rules drawn from the seed, and reports whether every run kept the
+// scenario's invariants. Each failing seed is reported with the command
+// that reproduces it and the smallest subset of its drawn rules that
+// still fails. Scenarios that cannot run are returned in err, as by Run.
+func Sweep(opts SweepOptions) (ok bool, err error) {
+	first, last := opts.Seeds[0], opts.Seeds[1]
+	if last < first {
+		return false, fmt.Errorf("features: sweep seeds %d-%d: the last seed comes before the first", first, last)
+	}
+	shardI, shardN := opts.Shard[0], opts.Shard[1]
+	if shardN != 0 || shardI != 0 {
+		if shardN < 1 || shardI < 1 || shardI > shardN {
+			return false, fmt.Errorf("features: sweep shard %d/%d: want I/N with 1 <= I <= N", shardI, shardN)
+		}
+	}
+	out := outputOf(opts.Output)
+	c, err := loadCatalog(opts.Paths)
+	if err != nil {
+		return false, err
+	}
+	var seeds []uint64
+	for seed := first; ; seed++ {
+		if shardN == 0 || seed%uint64(shardN) == uint64(shardI-1) {
+			seeds = append(seeds, seed)
+		}
+		if seed == last {
+			break
+		}
+	}
+	probe := &suite{catalog: c}
+	paths := probe.runnable()
+	var bar *progressbar.ProgressBar
+	if opts.Progress && isTerminal(out) {
+		bar = progressbar.NewOptions(len(seeds), progressbar.OptionSetWriter(out),
+			progressbar.OptionSetDescription("sweep"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	}
+	var report strings.Builder
+	failedSeeds := 0
+	for _, seed := range seeds {
+		s := &suite{catalog: c, seed: seed, faults: &faultPlan{}}
+		s.run(godog.Options{Format: "progress", Output: io.Discard, Tags: "@sweep"}, paths)
+		if len(s.failures) > 0 {
+			failedSeeds++
+		}
+		for _, f := range s.failures {
+			reportFailure(&report, c, f, seed)
+		}
+		if bar != nil {
+			if err := bar.Add(1); err != nil {
+				return false, fmt.Errorf("features: progress bar: %w", err)
+			}
+		}
+	}
+	if bar != nil {
+		if err := bar.Finish(); err != nil {
+			return false, fmt.Errorf("features: progress bar: %w", err)
+		}
+	}
+	fmt.Fprintf(&report, "sweep: %d seeds (%d-%d", len(seeds), first, last)
+	if shardN != 0 {
+		fmt.Fprintf(&report, ", shard %d/%d", shardI, shardN)
+	}
+	fmt.Fprintf(&report, "): %d passed, %d failed\n", len(seeds)-failedSeeds, failedSeeds)
+	if _, err := io.WriteString(out, report.String()); err != nil {
+		return false, fmt.Errorf("features: writing the sweep report: %w", err)
+	}
+	return failedSeeds == 0 && len(probe.problems) == 0, probe.problemsErr()
+}
+
+// reportFailure shrinks one failure's drawn rules and writes it.
+func reportFailure(b *strings.Builder, c *catalog, f failure, seed uint64) {
+	drawn := drawRules(seed)
+	smallest := shrink(drawn, func(rules []simnet.Rule) bool { return failsWith(c, f.ref, seed, rules) })
+	fmt.Fprintf(b, "FAIL %s seed %d\n  %s\n", f.ref, seed, indent(firstLine(f.err.Error())))
+	fmt.Fprintf(b, "  reproduce: simhttp sweep %s --seeds %d-%d\n", f.ref, seed, seed)
+	fmt.Fprintf(b, "  smallest fault schedule (%d of %d drawn rules):\n", len(smallest), len(drawn))
+	if len(smallest) == 0 {
+		b.WriteString("    none: the scenario fails without faults\n")
+	}
+	for _, r := range smallest {
+		fmt.Fprintf(b, "    %s\n", describeRule(r))
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
+
+// failsWith runs the scenario at ref with seed under exactly rules and
+// reports whether it fails.
+func failsWith(c *catalog, ref string, seed uint64, rules []simnet.Rule) bool {
+	file, line := splitRef(ref)
+	one := &catalog{fsys: c.fsys}
+	one.add(file, line)
+	s := &suite{catalog: one, seed: seed, faults: &faultPlan{fixed: rules, isFixed: true}}
+	s.run(godog.Options{Format: "progress", Output: io.Discard}, s.runnable())
+	return len(s.failures) > 0
+}
+
+// shrink is delta debugging over a failing list of rules: it drops
+// chunks, then single rules, while fails still holds, and returns a list
+// from which no single rule can be dropped.
+func shrink(rules []simnet.Rule, fails func([]simnet.Rule) bool) []simnet.Rule {
+	if fails(nil) {
+		return nil
+	}
+	cur := append([]simnet.Rule(nil), rules...)
+	for n := 2; len(cur) >= 2; {
+		chunk := (len(cur) + n - 1) / n
+		reduced := false
+		for start := 0; start < len(cur); start += chunk {
+			end := min(start+chunk, len(cur))
+			rest := append(append([]simnet.Rule(nil), cur[:start]...), cur[end:]...)
+			if fails(rest) {
+				cur, n, reduced = rest, max(n-1, 2), true
+				break
+			}
+		}
+		if !reduced {
+			if n >= len(cur) {
+				break
+			}
+			n = min(2*n, len(cur))
+		}
+	}
+	return cur
+}
+
+// faultPlan gives a sweep scenario its fault rules: drawn from the seed,
+// or a fixed list while a failure is being shrunk.
+type faultPlan struct {
+	fixed   []simnet.Rule
+	isFixed bool
+}
+
+func (p *faultPlan) rules(seed uint64) []simnet.Rule {
+	if p.isFixed {
+		return p.fixed
+	}
+	return drawRules(seed)
+}
+
+// drawRules draws one to three fault rules from seed, among those after
+// which every request must still end: resets, closes, refusals, the
+// keep-alive race, delays, slicing and bounded stalls. Rules black-holing
+// data forever are left out: a request without a timeout would rightly
+// never end.
+func drawRules(seed uint64) []simnet.Rule {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed5eed5eed5eed))
+	n := 1 + rng.IntN(3)
+	rules := make([]simnet.Rule, 0, n)
+	for range n {
+		r := simnet.Rule{Server: serverHost}
+		if rng.IntN(2) == 0 {
+			r.Probability = 0.5
+		}
+		dir := []simnet.Dir{simnet.ClientToServer, simnet.ServerToClient}[rng.IntN(2)]
+		switch rng.IntN(7) {
+		case 0:
+			r.What, r.Dir = simnet.FaultReset, dir
+			r.AfterBytes = 1 + rng.Int64N(400)
+		case 1:
+			r.What, r.Dir = simnet.FaultClose, dir
+			r.AfterBytes = 1 + rng.Int64N(400)
+		case 2:
+			r.What, r.Dir = simnet.FaultReset, simnet.ServerToClient
+			r.Pattern = []byte("\r\n\r\n")
+		case 3:
+			r.What, r.Dir = simnet.FaultDelay, dir
+			r.Delay = time.Duration(1+rng.IntN(200)) * time.Millisecond
+		case 4:
+			r.What, r.Dir = simnet.FaultSlice, dir
+			r.Size = 1 + rng.IntN(16)
+		case 5:
+			r.What, r.Dir = simnet.FaultStall, dir
+			r.Duration = time.Duration(1+rng.IntN(500)) * time.Millisecond
+		default:
+			r.What = simnet.FaultCloseOnReuse
+			r.Idle = time.Millisecond
+		}
+		rules = append(rules, r)
+	}
+	return rules
+}

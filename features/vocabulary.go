@@ -1,0 +1,193 @@
+package features
+
+import (
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// stepDef is one sentence of the step vocabulary: its pattern, an example
+// a user can copy, and the world method it runs.
+type stepDef struct {
+	domain  string // the section of `simhttp steps` it is listed under
+	pattern string // godog regular expression, anchored
+	example string // a sentence the pattern matches, without the keyword
+	doc     string // what it does, in one line
+	bind    func(w *world) any
+	re      *regexp.Regexp
+}
+
+// vocabulary is every step, in the order `simhttp steps` lists them.
+var vocabulary = compileVocabulary()
+
+func compileVocabulary() []*stepDef {
+	var all []*stepDef
+	for _, group := range [][]*stepDef{serverSteps(), clientSteps(), networkSteps(), assertSteps()} {
+		all = append(all, group...)
+	}
+	for _, d := range all {
+		d.re = regexp.MustCompile(d.pattern)
+	}
+	return all
+}
+
+// Vocabulary writes every step sentence, grouped by domain, each with what
+// it does and an example, for `simhttp steps`.
+func Vocabulary(w io.Writer) error {
+	var b strings.Builder
+	domain := ""
+	for _, d := range vocabulary {
+		if d.domain != domain {
+			if domain != "" {
+				b.WriteByte('\n')
+			}
+			domain = d.domain
+			fmt.Fprintf(&b, "## %s\n\n", domain)
+		}
+		fmt.Fprintf(&b, "  %s\n      %s\n      e.g. %s\n", readable(d.pattern), d.doc, d.example)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// readable turns a step pattern into the sentence a user writes, with
+// placeholders for its arguments.
+func readable(pattern string) string {
+	s := strings.TrimSuffix(strings.TrimPrefix(pattern, "^"), "$")
+	for _, r := range placeholders {
+		s = strings.ReplaceAll(s, r[0], r[1])
+	}
+	return s
+}
+
+// placeholders are the argument shapes steps use and how they read.
+var placeholders = [][2]string{
+	{`"([^"]*)"`, `"<text>"`},
+	{`(-?\d+)`, `<n>`},
+	{`(\d+)`, `<n>`},
+	{`(-?\d+(?:\.\d+)?)`, `<n>`},
+	{`(\d+(?:\.\d+)?)`, `<n>`},
+	{`(GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS|CONNECT|TRACE)`, `<METHOD>`},
+	{`(\S+)`, `<word>`},
+	{`(lifo|fifo)`, `lifo|fifo`},
+	{`(ms|s)`, `ms|s`},
+	{`(?:s)?`, `(s)`},
+	{`(?:es)?`, `(es)`},
+	{`(?: ([a-z-]+))?`, ` [<word>]`},
+	{`(destroys|aborts)`, `destroys|aborts`},
+	{`(?:an?|the)`, `a|an|the`},
+	{`\(`, `(`},
+	{`\)`, `)`},
+	{`\.`, `.`},
+}
+
+// StepError is an unknown or ambiguous step: the text as written, and the
+// known sentences nearest to it or the patterns it matches.
+type StepError struct {
+	Text        string   // the step text, without its keyword
+	Suggestions []string // for an unknown step: the closest examples
+	Matches     []string // for an ambiguous step: every pattern it matches
+}
+
+func (e *StepError) Error() string {
+	if len(e.Matches) > 0 {
+		return fmt.Sprintf("ambiguous step %q matches %d steps:\n\t%s", e.Text, len(e.Matches), strings.Join(e.Matches, "\n\t"))
+	}
+	msg := fmt.Sprintf("unknown step %q", e.Text)
+	if len(e.Suggestions) > 0 {
+		msg += "; did you mean:\n\t" + strings.Join(e.Suggestions, "\n\t")
+	}
+	return msg + "\n(`simhttp steps` lists every step)"
+}
+
+// matchStep returns the definitions whose pattern matches text.
+func matchStep(text string) []*stepDef {
+	var out []*stepDef
+	for _, d := range vocabulary {
+		if d.re.MatchString(text) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// checkSteps names every step of the catalog that matches no definition
+// or more than one, with its file and line.
+func checkSteps(c *catalog) []*FeatureError {
+	var errs []*FeatureError
+	seen := map[string]bool{}
+	for _, f := range c.files {
+		for _, p := range f.scenariosAt(f.line) {
+			for _, st := range p.Steps {
+				line := f.stepLine(st)
+				key := fmt.Sprintf("%s:%d:%s", f.uri, line, st.Text)
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				if err := stepProblem(st.Text); err != nil {
+					errs = append(errs, &FeatureError{File: f.uri, Line: line, Err: err})
+				}
+			}
+		}
+	}
+	return errs
+}
+
+// stepProblem returns a *StepError when text does not name exactly one step.
+func stepProblem(text string) error {
+	m := matchStep(text)
+	switch len(m) {
+	case 1:
+		return nil
+	case 0:
+		return &StepError{Text: text, Suggestions: nearest(text, 3)}
+	}
+	e := &StepError{Text: text}
+	for _, d := range m {
+		e.Matches = append(e.Matches, readable(d.pattern))
+	}
+	return e
+}
+
+// nearest returns the n examples closest to text by edit distance.
+func nearest(text string, n int) []string {
+	type scored struct {
+		example string
+		d       int
+	}
+	all := make([]scored, 0, len(vocabulary))
+	for _, d := range vocabulary {
+		all = append(all, scored{d.example, editDistance(strings.ToLower(text), strings.ToLower(d.example))})
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].d < all[j].d })
+	out := make([]string, 0, n)
+	for _, s := range all[:min(n, len(all))] {
+		out = append(out, s.example)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}

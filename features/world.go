@@ -1,0 +1,241 @@
+package features
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// world is one scenario's state: what the Given and When steps asked for,
+// the simulated world built from it, and everything the run emitted. godog
+// makes a fresh one per scenario, so nothing leaks between scenarios.
+//
+// Steps before the first assertion only describe the scenario; the first
+// assertion builds the simulation, runs the described actions as a Node
+// main script would, and runs the loop until it settles. A When step after
+// that acts on the settled world and the next assertion settles it again.
+type world struct {
+	suite *suite
+	uri   string // feature file
+	line  int    // line of the Scenario keyword
+	sweep bool   // the scenario is tagged @sweep
+	seed  uint64
+
+	sim       *simnet.World
+	links     []linkSetting
+	dnsDelay  time.Duration
+	rules     []simnet.Rule // fault rules the scenario states
+	drawn     []simnet.Rule // fault rules drawn from the seed by Sweep
+	events    []simnet.Event
+	recording bool
+	stopAt    time.Duration // virtual time the run is cut at; 0 for the default
+
+	servers []*serverState
+	client  clientState
+
+	teardown  teardown // when the servers close
+	teardownN int      // the request whose close is the teardown, for teardownRequestN
+
+	// Hooks the steps set for points in the sequence that span objects.
+	onServerData   func()   // the server request's first body 'data'
+	onFirstData    func()   // the client response's first body 'data'
+	timeoutWaiters []func() // server actions waiting for the client's 'timeout'
+
+	plan    []func() // actions of the main script, in step order
+	started bool
+	// failed collects errors raised inside loop callbacks (an action that
+	// could not be done); the next assertion reports them.
+	failed []error
+}
+
+// linkSetting is one link between two hosts.
+type linkSetting struct {
+	a, b string
+	link simnet.Link
+}
+
+// Host names every scenario uses; feature files name them too.
+const (
+	clientHost = "client"
+	serverHost = "server"
+)
+
+// maxVirtualTime is how long a scenario may run in virtual time before it
+// is cut, so a world that never settles (a server left listening with its
+// periodic checks) still ends; the assertions then judge what happened.
+const maxVirtualTime = time.Hour
+
+// maxCallbacks bounds the callbacks one settle may run: a livelock in the
+// simulation fails the scenario instead of hanging the run.
+const maxCallbacks = 5_000_000
+
+func newWorld(s *suite) *world {
+	return &world{suite: s, seed: s.seed, recording: true, client: newClientState()}
+}
+
+// begin names the scenario before its first step.
+func (w *world) begin(uri string, line int, sweep bool) {
+	w.uri, w.line, w.sweep = uri, line, sweep
+}
+
+// ref is the FILE:LINE that runs this scenario alone.
+func (w *world) ref() string { return w.uri + ":" + strconv.Itoa(w.line) }
+
+// reproduce is the command that repeats this scenario exactly.
+func (w *world) reproduce() string {
+	if w.suite.faults != nil {
+		return fmt.Sprintf("simhttp sweep %s --seeds %d-%d", w.ref(), w.seed, w.seed)
+	}
+	return fmt.Sprintf("simhttp trace %s --seed %d", w.ref(), w.seed)
+}
+
+// do runs fn as part of the main script: queued until the world starts,
+// at once on a world that has already run.
+func (w *world) do(fn func()) {
+	if !w.started {
+		w.plan = append(w.plan, fn)
+		return
+	}
+	fn()
+}
+
+// fail records an error met inside the simulation; the scenario fails at
+// its next assertion with it.
+func (w *world) fail(err error) {
+	w.failed = append(w.failed, err)
+}
+
+// start builds the simulated world from what the steps described.
+func (w *world) start() error {
+	if w.started {
+		return nil
+	}
+	w.started = true
+	sim, err := simnet.NewWorld(w.seed, simnet.WithDNSLatency(w.dnsDelay))
+	if err != nil {
+		return err
+	}
+	w.sim = sim
+	sim.Loop().Events().Observe(w.observe)
+	if _, err := sim.AddHost(clientHost); err != nil {
+		return err
+	}
+	if _, err := sim.AddHost(serverHost); err != nil {
+		return err
+	}
+	for _, s := range w.servers {
+		if s.host != serverHost && sim.Host(s.host) == nil {
+			if _, err := sim.AddHost(s.host); err != nil {
+				return err
+			}
+		}
+	}
+	for _, l := range w.links {
+		if err := sim.SetLink(l.a, l.b, l.link); err != nil {
+			return err
+		}
+	}
+	if w.suite.faults != nil && w.sweep {
+		w.drawn = w.suite.faults.rules(w.seed)
+	}
+	for _, r := range append(append([]simnet.Rule(nil), w.rules...), w.drawn...) {
+		if _, err := sim.AddRule(r); err != nil {
+			return fmt.Errorf("fault rule %s: %w", describeRule(r), err)
+		}
+	}
+	for _, s := range w.servers {
+		if err := w.startServer(s); err != nil {
+			return err
+		}
+	}
+	if err := w.startClient(); err != nil {
+		return err
+	}
+	plan := w.plan
+	w.plan = nil
+	for _, fn := range plan {
+		fn()
+	}
+	return nil
+}
+
+// observe records an event. As in the reference scripts, only agents the
+// scenario creates are traced: the global agent's events are left out.
+func (w *world) observe(ev simnet.Event) {
+	if !w.recording || (ev.Obj == "agent" && w.client.agentOpts == nil) {
+		return
+	}
+	w.events = append(w.events, ev)
+}
+
+// mark puts a test:mark:NAME event in the trace, as the reference scripts'
+// T.mark does.
+func (w *world) mark(name string, detail map[string]any) {
+	w.sim.Loop().Events().Emit(simnet.Event{Obj: "test", ID: 1, Name: "mark:" + name, Detail: detail})
+}
+
+// settle starts the world if needed and runs the loop until nothing is
+// left to run, the stop time, or the bounds.
+func (w *world) settle() error {
+	if err := w.start(); err != nil {
+		return w.scenarioErr(err)
+	}
+	loop := w.sim.Loop()
+	limit := w.stopAt
+	if limit == 0 {
+		limit = maxVirtualTime
+	}
+	for n := 0; ; n++ {
+		if n == maxCallbacks {
+			return w.scenarioErr(fmt.Errorf("the simulation ran %d callbacks without settling (at virtual time %v)", maxCallbacks, loop.Now()))
+		}
+		if loop.Now() >= limit {
+			break
+		}
+		ran, err := loop.Step()
+		if err != nil {
+			return w.scenarioErr(fmt.Errorf("the simulation stopped: %w", err))
+		}
+		if !ran {
+			break
+		}
+	}
+	if len(w.failed) > 0 {
+		return w.scenarioErr(errors.Join(w.failed...))
+	}
+	return nil
+}
+
+// scenarioErr adds what a reader needs to repeat the failure.
+func (w *world) scenarioErr(err error) error {
+	return fmt.Errorf("%w\n  seed %d; reproduce with: %s", err, w.seed, w.reproduce())
+}
+
+// finish writes the scenario's trace when the run asked for them.
+func (w *world) finish() error {
+	if w.suite.traceDir == "" || !w.started {
+		return nil
+	}
+	name := strings.NewReplacer("/", "_", "\\", "_", ":", "-").Replace(w.uri) + "-" + strconv.Itoa(w.line) + ".jsonl"
+	f, err := os.Create(filepath.Join(w.suite.traceDir, name))
+	if err != nil {
+		return fmt.Errorf("features: writing trace: %w", err)
+	}
+	bw := bufio.NewWriter(f)
+	tw := simnet.NewTraceWriter(bw, true)
+	for _, ev := range w.events {
+		tw.Observe(ev)
+	}
+	err = errors.Join(tw.Err(), bw.Flush(), f.Close())
+	if err != nil {
+		return fmt.Errorf("features: writing trace %s: %w", name, err)
+	}
+	return nil
+}
