@@ -1,0 +1,206 @@
+package httpcore
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+type incomingCase struct {
+	opts    ServerOptions
+	server  func(*Server)
+	handler func(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse)
+}
+
+func readThenEnd(t *testing.T, req *IncomingMessage, res *ServerResponse) {
+	req.Events.Data.On(func([]byte) {})
+	req.Events.End.On(func(struct{}) { mustEnd(t, res, "ok") })
+}
+
+// incomingCases mirror fixtures/node/server-extra/incoming.js.
+var incomingCases = map[string]incomingCase{
+	"read-body": {handler: func(t *testing.T, _ *serverWorld, req *IncomingMessage, res *ServerResponse) {
+		readThenEnd(t, req, res)
+	}},
+	"ignore-body-answer-at-once": {handler: func(t *testing.T, _ *serverWorld, _ *IncomingMessage, res *ServerResponse) {
+		mustEnd(t, res, "ok")
+	}},
+	"pause-then-resume": {handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse) {
+		req.Pause()
+		readThenEnd(t, req, res)
+		e.loop.SetImmediate(func() {
+			e.mark("resume", nil)
+			req.Resume()
+		})
+	}},
+	"read-late": {handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse) {
+		e.loop.SetImmediate(func() {
+			e.mark("listen", nil)
+			readThenEnd(t, req, res)
+		})
+	}},
+	"destroy-in-handler": {handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, _ *ServerResponse) {
+		req.Events.Error.On(func(error) {})
+		e.mark("destroy", nil)
+		req.Destroy(nil)
+	}},
+	"destroy-with-error-no-listener": {handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, _ *ServerResponse) {
+		e.mark("destroy", nil)
+		req.Destroy(errors.New("boom"))
+	}},
+	"chunked-body-with-trailers": {handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse) {
+		req.Events.Data.On(func([]byte) {})
+		req.Events.End.On(func(struct{}) {
+			e.mark("fields", map[string]any{"trailers": req.Trailers, "rawTrailers": req.RawTrailers, "complete": req.Complete})
+			mustEnd(t, res, "ok")
+		})
+	}},
+	"head-fields": {handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse) {
+		e.mark("fields", map[string]any{
+			"method": req.Method, "url": req.URL, "httpVersion": req.HTTPVersion, "major": req.HTTPVersionMajor,
+			"minor": req.HTTPVersionMinor, "headers": req.Headers, "rawHeaders": req.RawHeaders,
+			"complete": req.Complete, "aborted": req.Aborted,
+		})
+		mustEnd(t, res, "")
+	}},
+	"max-headers-count-small": {server: func(s *Server) { s.MaxHeadersCount = 2 }, handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse) {
+		e.mark("fields", map[string]any{"headers": req.Headers, "raw": len(req.RawHeaders)})
+		mustEnd(t, res, "")
+	}},
+	"max-headers-count-batches": {server: func(s *Server) { s.MaxHeadersCount = 2 }, handler: headerCounts},
+	"max-headers-count-default": {handler: headerCounts},
+	"join-duplicate-headers": {opts: ServerOptions{JoinDuplicateHeaders: true}, handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse) {
+		e.mark("fields", map[string]any{"headers": req.Headers})
+		mustEnd(t, res, "")
+	}},
+	"request-set-timeout": {handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, _ *ServerResponse) {
+		req.Events.Data.On(func([]byte) {})
+		req.SetTimeout(50*time.Millisecond, func() {
+			e.mark("timeout", nil)
+			req.Socket().Destroy(nil)
+		})
+	}},
+}
+
+func headerCounts(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse) {
+	e.mark("fields", map[string]any{"keys": req.Headers.Len(), "raw": len(req.RawHeaders)})
+	mustEnd(t, res, "")
+}
+
+// TestRequestBodiesFlowAsInNode runs fixtures/node/server-extra/
+// incoming.json: the request's events must fall where Node's do among the
+// response's and the server's, and its fields hold what Node's hold.
+func TestRequestBodiesFlowAsInNode(t *testing.T) {
+	raw, err := os.ReadFile("../fixtures/node/server-extra/incoming.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref map[string]struct {
+		Request string
+		Compact string
+		Marks   []struct {
+			Event  string
+			Detail json.RawMessage
+		}
+	}
+	if err := json.Unmarshal(raw, &ref); err != nil {
+		t.Fatal(err)
+	}
+	for name, ic := range incomingCases {
+		t.Run(name, func(t *testing.T) {
+			c, ok := ref[name]
+			if !ok {
+				t.Fatalf("case missing from incoming.json")
+			}
+			e := newServerWorld(t)
+			srv, port := e.server(ic.opts, func(req *IncomingMessage, res *ServerResponse) { ic.handler(t, e, req, res) })
+			if ic.server != nil {
+				ic.server(srv)
+			}
+			e.raw(srv, port, c.Request, nil)
+			e.run()
+			want, err := simnet.ParseCompact(c.Compact)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := simnet.Compact(serverSide(e.events), false), serverSideCompact(want); !compareServerSide(t, name, got, want) {
+				t.Errorf("server side of the trace\n got %s\nwant %s", got, want)
+			}
+			var marks []simnet.Event
+			for _, ev := range e.events {
+				if ev.Obj == "test" && ev.Name != "mark:raw-received" {
+					marks = append(marks, ev)
+				}
+			}
+			var wantMarks []simnet.Event
+			for _, m := range c.Marks {
+				if m.Event == "mark:raw-received" {
+					continue
+				}
+				var d map[string]any
+				if err := json.Unmarshal(m.Detail, &d); err != nil {
+					t.Fatal(err)
+				}
+				wantMarks = append(wantMarks, simnet.Event{Name: m.Event, Detail: d})
+			}
+			if len(marks) != len(wantMarks) {
+				t.Fatalf("%d marks, Node has %d", len(marks), len(wantMarks))
+			}
+			for i := range marks {
+				if got, want := canonical(t, marks[i].Detail), canonical(t, wantMarks[i].Detail); marks[i].Name != wantMarks[i].Name || got != want {
+					t.Errorf("%s %s, Node: %s %s", marks[i].Name, got, wantMarks[i].Name, want)
+				}
+			}
+		})
+	}
+}
+
+// serverSideCompact keeps the compact tokens of the server's objects and of
+// the step marks.
+func serverSideCompact(tokens []string) string {
+	var out []string
+	for _, tok := range tokens {
+		obj, _, _ := strings.Cut(tok, ":")
+		obj, _, _ = strings.Cut(obj, "#")
+		switch {
+		case tok == "test:mark:raw-received":
+		case obj == "server" || obj == "sreq" || obj == "sres" || obj == "ssocket" || obj == "test":
+			out = append(out, tok)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func TestKeptHeaderEntriesFollowNodesBatches(t *testing.T) {
+	raw := func(pairs int) []string {
+		out := make([]string, 0, 2*pairs)
+		for i := range pairs {
+			out = append(out, "h", string(rune('a'+i%26)))
+		}
+		return out
+	}
+	for _, c := range []struct{ pairs, limit, want int }{
+		{5, 4, 10},         // one batch: all kept, the limit applies to headers only
+		{41, 4, 62},        // the first batch of 31 pairs is kept, the rest dropped
+		{1101, 2000, 2046}, // Node's default: 33 batches
+		{1101, 0, 2202},    // no limit
+		{31, 2, 62},
+	} {
+		if got := len(keptHeaderEntries(raw(c.pairs), c.limit)); got != c.want {
+			t.Errorf("%d pairs, limit %d: kept %d entries, want %d", c.pairs, c.limit, got, c.want)
+		}
+	}
+}
+
+func TestJoinDuplicatesKeepsCookieRules(t *testing.T) {
+	got := joinDuplicates([]string{"A", "1", "Cookie", "c", "a", "2", "Set-Cookie", "s", "cookie", "d", "Set-Cookie", "t"})
+	want := []string{"A", "1, 2", "Cookie", "c", "Set-Cookie", "s", "cookie", "d", "Set-Cookie", "t"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("joinDuplicates = %q, want %q", got, want)
+	}
+}
