@@ -9,8 +9,8 @@ import (
 	"github.com/simhttp/simhttp/simnet"
 )
 
-// world is a client host and an "api" host serving hello on port 80.
-type world struct {
+// apiWorld is a client host and an "api" host serving hello on port 80.
+type apiWorld struct {
 	t      *testing.T
 	w      *simnet.World
 	client *simnet.Host
@@ -18,7 +18,7 @@ type world struct {
 	srv    *Server
 }
 
-func newWorld(t *testing.T, seed uint64) *world {
+func newAPIWorld(t *testing.T, seed uint64) *apiWorld {
 	t.Helper()
 	w, err := simnet.NewWorld(seed)
 	if err != nil {
@@ -41,11 +41,11 @@ func newWorld(t *testing.T, seed uint64) *world {
 	if err := srv.Listen(80, "", nil); err != nil {
 		t.Fatal(err)
 	}
-	return &world{t: t, w: w, client: c, api: api, srv: srv}
+	return &apiWorld{t: t, w: w, client: c, api: api, srv: srv}
 }
 
 // get sends GET path to the api host and reports the body or the error.
-func (w *world) get(a *Agent, path string, done func(req *ClientRequest, body string, err error)) *ClientRequest {
+func (w *apiWorld) get(a *Agent, path string, done func(req *ClientRequest, body string, err error)) *ClientRequest {
 	w.t.Helper()
 	var body []byte
 	req, err := Get(w.client, "http://api"+path, RequestOptions{Agent: a}, func(res *IncomingMessage) {
@@ -64,7 +64,7 @@ func (w *world) get(a *Agent, path string, done func(req *ClientRequest, body st
 	return req
 }
 
-func (w *world) run() {
+func (w *apiWorld) run() {
 	w.t.Helper()
 	if err := w.w.Loop().Run(); err != nil {
 		w.t.Fatal(err)
@@ -78,7 +78,7 @@ func (w *world) run() {
 func TestReusedSocketResetIsRetried(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			w := newWorld(t, seed)
+			w := newAPIWorld(t, seed)
 			if _, err := w.w.AddRule(simnet.Rule{What: simnet.FaultCloseOnReuse, Server: "api", Idle: time.Second}); err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +125,7 @@ func TestReusedSocketResetIsRetried(t *testing.T) {
 // seed always makes the same choices, and some seeds make each.
 func TestReuseRaceFollowsTheSeed(t *testing.T) {
 	outcome := func(seed uint64) string {
-		w := newWorld(t, seed)
+		w := newAPIWorld(t, seed)
 		if _, err := w.w.AddRule(simnet.Rule{What: simnet.FaultCloseOnReuse, Server: "api", Idle: time.Second, Probability: 0.5}); err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +236,7 @@ func TestAgentBuffersTheServerHint(t *testing.T) {
 		{new(500 * time.Millisecond), 4500 * time.Millisecond, true},
 		{new(5 * time.Second), 0, false}, // nothing left: not kept
 	} {
-		w := newWorld(t, 1)
+		w := newAPIWorld(t, 1)
 		a, err := NewAgent(w.client, AgentOptions{KeepAlive: true, Timeout: 10 * time.Second, AgentKeepAliveTimeoutBuffer: c.buffer})
 		if err != nil {
 			t.Fatal(err)
@@ -257,7 +257,7 @@ func TestAgentBuffersTheServerHint(t *testing.T) {
 }
 
 func TestAgentQueuesBeyondMaxSocketsAndDestroys(t *testing.T) {
-	w := newWorld(t, 1)
+	w := newAPIWorld(t, 1)
 	a, err := NewAgent(w.client, AgentOptions{KeepAlive: true, MaxSockets: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -292,7 +292,7 @@ func TestAgentQueuesBeyondMaxSocketsAndDestroys(t *testing.T) {
 // TestAgentOverrides replaces createConnection (answering asynchronously),
 // keepSocketAlive and reuseSocket, as subclasses do in Node.
 func TestAgentOverrides(t *testing.T) {
-	w := newWorld(t, 1)
+	w := newAPIWorld(t, 1)
 	var calls []string
 	a, err := NewAgent(w.client, AgentOptions{
 		KeepAlive: true,
@@ -342,7 +342,7 @@ func TestAgentOverrides(t *testing.T) {
 // TestCreateConnectionFailureReachesTheRequest: an error passed back by an
 // asynchronous createConnection is the request's 'error', then 'close'.
 func TestCreateConnectionFailureReachesTheRequest(t *testing.T) {
-	w := newWorld(t, 1)
+	w := newAPIWorld(t, 1)
 	boom := &simnet.Error{Code: "EMFILE", Message: "too many open files"}
 	a, err := NewAgent(w.client, AgentOptions{
 		CreateConnection: func(_ *Agent, _ simnet.ConnectOptions, cb func(*simnet.Socket, error)) (*simnet.Socket, error) {
@@ -366,7 +366,7 @@ func TestCreateConnectionFailureReachesTheRequest(t *testing.T) {
 }
 
 func TestRemoveSocketFreesThePoolSlot(t *testing.T) {
-	w := newWorld(t, 1)
+	w := newAPIWorld(t, 1)
 	a, err := NewAgent(w.client, AgentOptions{KeepAlive: true, MaxSockets: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -33,8 +33,8 @@ func (r *idleRuntime) Listen(simnet.ListenOptions, func(*simnet.Socket)) (simnet
 
 func (r *idleRuntime) Lookup(host string, family int, cb func(netip.Addr, error)) {}
 
-// readFixture returns the tab-separated lines of a recorded Node output.
-func readFixture(t *testing.T, name string) [][2]string {
+// readClientFixture returns the tab-separated lines of a recorded Node output.
+func readClientFixture(t *testing.T, name string) [][2]string {
 	t.Helper()
 	f, err := os.Open(filepath.Join("..", "fixtures", "node", "client-extra", name))
 	if err != nil {
@@ -59,7 +59,7 @@ func readFixture(t *testing.T, name string) [][2]string {
 // TestURLsReadAsNodeReadsThem compares parseRequestURL with what Node v20's
 // new URL() and urlToHttpOptions make of the same strings (url.js).
 func TestURLsReadAsNodeReadsThem(t *testing.T) {
-	for _, line := range readFixture(t, "url.txt") {
+	for _, line := range readClientFixture(t, "url.txt") {
 		var input string
 		if err := json.Unmarshal([]byte(line[0]), &input); err != nil {
 			t.Fatalf("bad fixture input %s: %v", line[0], err)
@@ -165,7 +165,7 @@ func TestInvalidOptionsFailAsNodeThrows(t *testing.T) {
 		"agent-max-total-zero":     "zero is the unset value of a Go field",
 		"agent-not-agent":          "RequestOptions.Agent is typed *Agent",
 	}
-	for _, line := range readFixture(t, "options.txt") {
+	for _, line := range readClientFixture(t, "options.txt") {
 		name, want := line[0], line[1]
 		run, ok := cases[name]
 		if !ok {
