@@ -123,18 +123,16 @@ func assertSteps() []*stepDef {
 	}
 }
 
-// sequenceError shows an expected and an actual compact trace, their
-// go-cmp diff, and how to repeat the run.
+// sequenceError shows an expected and an actual compact trace and their
+// go-cmp diff.
 type sequenceError struct {
-	what           string
-	want, got      []string
-	seed           uint64
-	ref, reproduce string
+	what      string
+	want, got []string
 }
 
 func (e *sequenceError) Error() string {
-	return fmt.Sprintf("%s differs (-want +got):\n%s\n  want: %s\n  got:  %s\n  seed %d; reproduce with: %s",
-		e.what, cmp.Diff(e.want, e.got), strings.Join(e.want, " "), strings.Join(e.got, " "), e.seed, e.reproduce)
+	return fmt.Sprintf("%s differs (-want +got):\n%s\n  want: %s\n  got:  %s",
+		e.what, cmp.Diff(e.want, e.got), strings.Join(e.want, " "), strings.Join(e.got, " "))
 }
 
 // compare checks an actual compact trace against the expected text.
@@ -154,7 +152,7 @@ func (w *world) compare(what, want string, keep func(simnet.Event) bool, withNet
 	if slices.Equal(wantTokens, got) {
 		return nil
 	}
-	return &sequenceError{what: what, want: wantTokens, got: got, seed: w.seed, ref: w.ref(), reproduce: w.reproduce()}
+	return &sequenceError{what: what, want: wantTokens, got: got}
 }
 
 func (w *world) theWholeRunIs(doc *godog.DocString) error {
@@ -220,7 +218,7 @@ func (w *world) theRunIncludes(run string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("the run does not include %q\n  run: %s\n  seed %d; reproduce with: %s", run, strings.Join(got, " "), w.seed, w.reproduce())
+	return fmt.Errorf("the run does not include %q\n  run: %s", run, strings.Join(got, " "))
 }
 
 func (w *world) theRunDoesNotInclude(tok string) error {
@@ -230,7 +228,7 @@ func (w *world) theRunDoesNotInclude(tok string) error {
 	}
 	for _, t := range got {
 		if strings.HasPrefix(t, tok) {
-			return fmt.Errorf("the run includes %q\n  run: %s\n  seed %d; reproduce with: %s", t, strings.Join(got, " "), w.seed, w.reproduce())
+			return fmt.Errorf("the run includes %q\n  run: %s", t, strings.Join(got, " "))
 		}
 	}
 	return nil
@@ -251,10 +249,10 @@ func (w *world) settledRequest(n string) (*reqState, error) {
 // checkError compares an error with the expected code and, when given, message.
 func (w *world) checkError(what string, err error, code, message string, withMessage bool) error {
 	if err == nil {
-		return fmt.Errorf("%s did not fail (expected %s)\n  seed %d; reproduce with: %s", what, code, w.seed, w.reproduce())
+		return fmt.Errorf("%s did not fail (expected %s)", what, code)
 	}
 	if got := simnet.CodeOf(err); got != code {
-		return fmt.Errorf("%s failed with %s %q, expected %s\n  seed %d; reproduce with: %s", what, got, err.Error(), code, w.seed, w.reproduce())
+		return fmt.Errorf("%s failed with %s %q, expected %s", what, got, err.Error(), code)
 	}
 	if withMessage && err.Error() != message {
 		return fmt.Errorf("%s failed with the message %q, expected %q", what, err.Error(), message)
@@ -325,7 +323,7 @@ func (w *world) response(n string) (*reqState, *httpcore.IncomingMessage, error)
 		return nil, nil, err
 	}
 	if r.req == nil || r.req.Res() == nil {
-		return nil, nil, fmt.Errorf("request #%d got no response\n  seed %d; reproduce with: %s", r.n, w.seed, w.reproduce())
+		return nil, nil, fmt.Errorf("request #%d got no response", r.n)
 	}
 	return r, r.req.Res(), nil
 }
@@ -473,7 +471,7 @@ func (w *world) happensBetween(tok string, from, to int) error {
 	}
 	lo, hi := time.Duration(from)*time.Millisecond, time.Duration(to)*time.Millisecond
 	if ev.T < lo || ev.T > hi {
-		return fmt.Errorf("%q happens at %v, expected between %v and %v\n  seed %d; reproduce with: %s", tok, ev.T, lo, hi, w.seed, w.reproduce())
+		return fmt.Errorf("%q happens at %v, expected between %v and %v", tok, ev.T, lo, hi)
 	}
 	return nil
 }
@@ -646,7 +644,7 @@ func (w *world) everyRequestEndsOnce() error {
 		}
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("%s\n  run: %s\n  seed %d; reproduce with: %s", strings.Join(problems, "; "), simnet.Compact(w.events, false), w.seed, w.reproduce())
+		return fmt.Errorf("%s\n  run: %s", strings.Join(problems, "; "), simnet.Compact(w.events, false))
 	}
 	return nil
 }
@@ -670,7 +668,7 @@ func (w *world) noBodyByteTwice() error {
 			}
 		}
 		if !ok {
-			return fmt.Errorf("response #%d delivered %q, which no server sent\n  seed %d; reproduce with: %s", r.n, r.body, w.seed, w.reproduce())
+			return fmt.Errorf("response #%d delivered %q, which no server sent", r.n, r.body)
 		}
 	}
 	return nil

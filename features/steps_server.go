@@ -34,19 +34,19 @@ type serverState struct {
 	rawReply        string // a raw net server: answers the first bytes with this
 	closeOnRaw      string // close the server once the raw client received this
 
-	srv      *httpcore.Server
-	raw      simnet.Listener
+	srv          *httpcore.Server
+	raw          simnet.Listener
 	rawID        int  // trace id of a raw server
 	rawLive      int  // its connections not yet gone
 	rawCloseSent bool // its 'close' was emitted
-	closed   bool
-	received []*httpcore.IncomingMessage // requests, in order of arrival
-	bodies   [][]byte                    // their bodies as read
-	sent     [][]byte                    // the bodies the handler wrote, per request
-	thrown   []error                     // errors the handler's calls returned
-	held     []*exchange
-	released bool // the held responses were let go; later ones end at once
-	perConn  map[*simnet.Socket]int // requests seen per connection
+	closed       bool
+	received     []*httpcore.IncomingMessage // requests, in order of arrival
+	bodies       [][]byte                    // their bodies as read
+	sent         [][]byte                    // the bodies the handler wrote, per request
+	thrown       []error                     // errors the handler's calls returned
+	held         []*exchange
+	released     bool                   // the held responses were let go; later ones end at once
+	perConn      map[*simnet.Socket]int // requests seen per connection
 }
 
 // serverAction is one step of a handler script; it calls next when done,
@@ -67,11 +67,11 @@ type exchange struct {
 type teardown int
 
 const (
-	teardownAllRequests teardown = iota // once every request has closed
-	teardownRequestN                    // once request #teardownN closes
-	teardownClientSocket                // once the client's socket closes
-	teardownServerRequest               // once the server's request closes
-	teardownRawClient                   // once the raw client's socket closes
+	teardownAllRequests   teardown = iota // once every request has closed
+	teardownRequestN                      // once request #teardownN closes
+	teardownClientSocket                  // once the client's socket closes
+	teardownServerRequest                 // once the server's request closes
+	teardownRawClient                     // once the raw client's socket closes
 	teardownNever
 )
 

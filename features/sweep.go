@@ -36,29 +36,14 @@ type SweepOptions struct {
 // that reproduces it and the smallest subset of its drawn rules that
 // still fails. Scenarios that cannot run are returned in err, as by Run.
 func Sweep(opts SweepOptions) (ok bool, err error) {
-	first, last := opts.Seeds[0], opts.Seeds[1]
-	if last < first {
-		return false, fmt.Errorf("features: sweep seeds %d-%d: the last seed comes before the first", first, last)
-	}
-	shardI, shardN := opts.Shard[0], opts.Shard[1]
-	if shardN != 0 || shardI != 0 {
-		if shardN < 1 || shardI < 1 || shardI > shardN {
-			return false, fmt.Errorf("features: sweep shard %d/%d: want I/N with 1 <= I <= N", shardI, shardN)
-		}
+	seeds, err := sweepSeeds(opts.Seeds[0], opts.Seeds[1], opts.Shard[0], opts.Shard[1])
+	if err != nil {
+		return false, err
 	}
 	out := outputOf(opts.Output)
 	c, err := loadCatalog(opts.Paths)
 	if err != nil {
 		return false, err
-	}
-	var seeds []uint64
-	for seed := first; ; seed++ {
-		if shardN == 0 || seed%uint64(shardN) == uint64(shardI-1) {
-			seeds = append(seeds, seed)
-		}
-		if seed == last {
-			break
-		}
 	}
 	probe := &suite{catalog: c}
 	paths := probe.runnable()
@@ -89,15 +74,35 @@ func Sweep(opts SweepOptions) (ok bool, err error) {
 			return false, fmt.Errorf("features: progress bar: %w", err)
 		}
 	}
-	fmt.Fprintf(&report, "sweep: %d seeds (%d-%d", len(seeds), first, last)
-	if shardN != 0 {
-		fmt.Fprintf(&report, ", shard %d/%d", shardI, shardN)
+	fmt.Fprintf(&report, "sweep: %d seeds (%d-%d", len(seeds), opts.Seeds[0], opts.Seeds[1])
+	if opts.Shard[1] != 0 {
+		fmt.Fprintf(&report, ", shard %d/%d", opts.Shard[0], opts.Shard[1])
 	}
 	fmt.Fprintf(&report, "): %d passed, %d failed\n", len(seeds)-failedSeeds, failedSeeds)
 	if _, err := io.WriteString(out, report.String()); err != nil {
 		return false, fmt.Errorf("features: writing the sweep report: %w", err)
 	}
 	return failedSeeds == 0 && len(probe.problems) == 0, probe.problemsErr()
+}
+
+// sweepSeeds lists the seeds of [first, last] that shard I of N runs:
+// those with seed % N == I-1, or all of them when N is 0.
+func sweepSeeds(first, last uint64, shardI, shardN int) ([]uint64, error) {
+	if last < first {
+		return nil, fmt.Errorf("features: sweep seeds %d-%d: the last seed comes before the first", first, last)
+	}
+	if (shardN != 0 || shardI != 0) && (shardN < 1 || shardI < 1 || shardI > shardN) {
+		return nil, fmt.Errorf("features: sweep shard %d/%d: want I/N with 1 <= I <= N", shardI, shardN)
+	}
+	var seeds []uint64
+	for seed := first; ; seed++ {
+		if shardN == 0 || seed%uint64(shardN) == uint64(shardI-1) {
+			seeds = append(seeds, seed)
+		}
+		if seed == last {
+			return seeds, nil
+		}
+	}
 }
 
 // reportFailure shrinks one failure's drawn rules and writes it.

@@ -64,7 +64,12 @@ func readable(pattern string) string {
 
 // placeholders are the argument shapes steps use and how they read.
 var placeholders = [][2]string{
+	{`(?:the request|request #(\d+))`, `the request|request #<n>`},
+	{`(?:the response|response #(\d+))`, `the response|response #<n>`},
+	{`([a-z]+(?:#[0-9]+)?)`, `<obj[#id]>`},
+	{`([A-Z][A-Z0-9_]*)`, `<CODE>`},
 	{`"([^"]*)"`, `"<text>"`},
+	{`"([^"]+)"`, `"<text>"`},
 	{`(-?\d+)`, `<n>`},
 	{`(\d+)`, `<n>`},
 	{`(-?\d+(?:\.\d+)?)`, `<n>`},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -213,10 +214,38 @@ func (w *world) settle() error {
 	return nil
 }
 
-// scenarioErr adds what a reader needs to repeat the failure.
+// scenarioErr marks an error of the simulation itself.
 func (w *world) scenarioErr(err error) error {
-	return fmt.Errorf("%w\n  seed %d; reproduce with: %s", err, w.seed, w.reproduce())
+	return fmt.Errorf("the scenario's world: %w", err)
 }
+
+// reproducible wraps a step function so that the error it returns tells
+// the seed and the command that repeats the scenario: step functions have
+// many signatures, so the wrapper is built by reflection.
+func (w *world) reproducible(fn any) any {
+	v := reflect.ValueOf(fn)
+	return reflect.MakeFunc(v.Type(), func(args []reflect.Value) []reflect.Value {
+		out := v.Call(args)
+		last := out[len(out)-1]
+		if err, ok := last.Interface().(error); ok && err != nil {
+			out[len(out)-1] = reflect.ValueOf(&stepFailure{err: err, seed: w.seed, reproduce: w.reproduce()})
+		}
+		return out
+	}).Interface()
+}
+
+// stepFailure is a failed step's error with what repeats it.
+type stepFailure struct {
+	err       error
+	seed      uint64
+	reproduce string
+}
+
+func (e *stepFailure) Error() string {
+	return fmt.Sprintf("%v\n  seed %d; reproduce with: %s", e.err, e.seed, e.reproduce)
+}
+
+func (e *stepFailure) Unwrap() error { return e.err }
 
 // finish writes the scenario's trace when the run asked for them.
 func (w *world) finish() error {

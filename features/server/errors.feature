@@ -102,12 +102,12 @@ Feature: Client errors, timeouts and closing
   @node:server-request-aborted
   Scenario: the client goes away in the middle of the request body
     Given a server that never responds
-    And the client destroys the request when the server receives the first body data
     And the servers close when the server request closes
     When the client sends POST / with:
       | header | content-length: 100 |
       | write  | 0123456789          |
       | end    | no                  |
+    And the client destroys the request when the server receives the first body data
     Then the whole run is:
       """
       req:socket server:connection socket:connect server:request sreq:data*

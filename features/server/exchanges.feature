@@ -156,5 +156,5 @@ Feature: The server's side of an exchange
       | x-tag      | one        |
       | x-tag      | two        |
       | cookie     | a=1; b=2   |
-      | Host       | server     |
+      | Host       | 10.0.0.2   |
       | Connection | keep-alive |

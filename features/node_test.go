@@ -1,0 +1,77 @@
+package features
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	messages "github.com/cucumber/messages/go/v21"
+)
+
+// referenceCase is one entry of fixtures/node/traces/index.json.
+type referenceCase struct {
+	Case    string `json:"case"`
+	Compact string `json:"compact"`
+}
+
+// TestNodeTagsExpectTheReference checks that each scenario tagged
+// @node:<case> expects, in its "the whole run is" step, exactly the compact
+// form real Node v20 recorded for <case>.
+func TestNodeTagsExpectTheReference(t *testing.T) {
+	raw, err := os.ReadFile("../fixtures/node/traces/index.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []referenceCase
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, c := range cases {
+		want[c.Case] = c.Compact
+	}
+	c, err := loadCatalog(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagged := 0
+	for _, f := range c.files {
+		for _, p := range f.pickles {
+			for _, tag := range p.Tags {
+				name, ok := strings.CutPrefix(tag.Name, "@node:")
+				if !ok {
+					continue
+				}
+				tagged++
+				ref, known := want[name]
+				if !known {
+					t.Errorf("%s: %q: no reference case %q in index.json", f.uri, p.Name, name)
+					continue
+				}
+				got, found := wholeRunExpected(p.Steps)
+				if !found {
+					t.Errorf("%s: %q is tagged %s but has no \"the whole run is:\" step", f.uri, p.Name, tag.Name)
+					continue
+				}
+				if !slices.Equal(strings.Fields(got), strings.Fields(ref)) {
+					t.Errorf("%s: %q expects\n\t%s\nbut Node v20 recorded for %s\n\t%s", f.uri, p.Name, strings.Join(strings.Fields(got), " "), name, ref)
+				}
+			}
+		}
+	}
+	if tagged == 0 {
+		t.Fatal("no scenario is tagged @node:<case>")
+	}
+}
+
+// wholeRunExpected returns the docstring of a scenario's "the whole run is:" step.
+func wholeRunExpected(steps []*messages.PickleStep) (string, bool) {
+	for _, st := range steps {
+		if st.Text == "the whole run is:" && st.Argument != nil && st.Argument.DocString != nil {
+			return st.Argument.DocString.Content, true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,114 @@
+package features
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+func TestShrinkKeepsOnlyTheRulesTheFailureNeeds(t *testing.T) {
+	var rules []simnet.Rule
+	for i := 1; i <= 7; i++ {
+		rules = append(rules, simnet.Rule{What: simnet.FaultSlice, Size: i})
+	}
+	needs := func(rs []simnet.Rule) bool {
+		has := func(n int) bool {
+			return slices.ContainsFunc(rs, func(r simnet.Rule) bool { return r.Size == n })
+		}
+		return has(2) && has(6)
+	}
+	calls := 0
+	got := shrink(rules, func(rs []simnet.Rule) bool { calls++; return needs(rs) })
+	var sizes []int
+	for _, r := range got {
+		sizes = append(sizes, r.Size)
+	}
+	if !slices.Equal(sizes, []int{2, 6}) {
+		t.Errorf("shrink kept sizes %v, want [2 6]", sizes)
+	}
+	if calls > 40 {
+		t.Errorf("shrink ran the scenario %d times for 7 rules", calls)
+	}
+}
+
+func TestShrinkToNothingWhenTheFailureNeedsNoFault(t *testing.T) {
+	got := shrink(drawRules(3), func([]simnet.Rule) bool { return true })
+	if len(got) != 0 {
+		t.Errorf("shrink kept %d rules", len(got))
+	}
+}
+
+func TestDrawnRulesAreValidAndRepeatable(t *testing.T) {
+	w, err := simnet.NewWorld(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{clientHost, serverHost} {
+		if _, err := w.AddHost(h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for seed := uint64(0); seed < 200; seed++ {
+		rules := drawRules(seed)
+		if len(rules) < 1 || len(rules) > 3 {
+			t.Fatalf("seed %d drew %d rules", seed, len(rules))
+		}
+		for _, r := range rules {
+			if _, err := w.AddRule(r); err != nil {
+				t.Fatalf("seed %d drew an impossible rule %s: %v", seed, describeRule(r), err)
+			}
+		}
+		if again := drawRules(seed); len(again) != len(rules) || describeRule(again[0]) != describeRule(rules[0]) {
+			t.Fatalf("seed %d drew different rules twice", seed)
+		}
+	}
+}
+
+func TestSweepSplitsSeedsIntoShards(t *testing.T) {
+	var all []uint64
+	for i := 1; i <= 3; i++ {
+		got, err := sweepSeeds(10, 20, i, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range got {
+			if s%3 != uint64(i-1) {
+				t.Errorf("shard %d/3 got seed %d", i, s)
+			}
+		}
+		all = append(all, got...)
+	}
+	slices.Sort(all)
+	want, _ := sweepSeeds(10, 20, 0, 0)
+	if !slices.Equal(all, want) || len(want) != 11 {
+		t.Errorf("the shards cover %v, want %v", all, want)
+	}
+	for _, bad := range [][4]uint64{{5, 4, 0, 0}, {1, 2, 0, 3}, {1, 2, 4, 3}} {
+		if _, err := sweepSeeds(bad[0], bad[1], int(bad[2]), int(bad[3])); err == nil {
+			t.Errorf("sweepSeeds%v did not fail", bad)
+		}
+	}
+}
+
+func TestSweepReportsEachFailingSeedWithItsSmallestSchedule(t *testing.T) {
+	var out bytes.Buffer
+	ok, err := Sweep(SweepOptions{Paths: []string{"testdata/sweep.feature"}, Seeds: [2]uint64{12, 16}, Output: &out, Progress: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := out.String()
+	if ok || !strings.Contains(report, "FAIL testdata/sweep.feature:4 seed ") {
+		t.Fatalf("no seed failed the body check under faults:\n%s", report)
+	}
+	for _, want := range []string{"reproduce: simhttp sweep testdata/sweep.feature:4 --seeds ", "smallest fault schedule (", "sweep: 5 seeds (12-16): "} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report does not say %q:\n%s", want, report)
+		}
+	}
+	if strings.Contains(report, "\r") {
+		t.Error("a progress bar was drawn into a buffer")
+	}
+}

@@ -1,0 +1,17 @@
+Feature: sweep scenarios for the library's own tests
+
+  @sweep
+  Scenario: a GET that must answer with its body whatever the faults
+    Given a server that responds with status 200 and body "hello"
+    When the client sends GET / with:
+      | timeout | 1000 |
+    And the client destroys the request on 'timeout'
+    Then the response has the body "hello"
+
+  @sweep
+  Scenario: a GET that keeps its invariants whatever the faults
+    Given a server that responds with status 200 and body "hello"
+    When the client sends GET / with:
+      | timeout | 1000 |
+    And the client destroys the request on 'timeout'
+    Then every request ends in exactly one of 'end' on its response or 'error', and 'close' comes last

@@ -1,0 +1,68 @@
+package features
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+func TestTraceIsTheSameForTheSameSeed(t *testing.T) {
+	var a, b bytes.Buffer
+	if err := Trace("testdata/refused.feature:3", 7, true, true, &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := Trace("testdata/refused.feature:3", 7, true, true, &b); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() || a.Len() == 0 {
+		t.Fatalf("two runs with seed 7 differ or are empty:\n%s\n---\n%s", a.String(), b.String())
+	}
+	evs, err := simnet.ReadTrace(&a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(simnet.Compact(evs, true), "net:") {
+		t.Error("withNet left the network out")
+	}
+}
+
+func TestTraceCompactForm(t *testing.T) {
+	var b bytes.Buffer
+	if err := Trace("testdata/refused.feature:3", 1, false, false, &b); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(b.String()); !strings.Contains(got, "req:error(ECONNREFUSED)") || strings.Contains(got, "net:") {
+		t.Errorf("compact trace %q", got)
+	}
+}
+
+func TestTraceOfAFailingScenarioStillWritesItAndSaysWhy(t *testing.T) {
+	var b bytes.Buffer
+	err := Trace("testdata/refused.feature:8", 1, false, false, &b)
+	if err == nil || !strings.Contains(err.Error(), "testdata/refused.feature:8 failed") {
+		t.Errorf("err = %v, want the failure", err)
+	}
+	if !strings.Contains(b.String(), "req:response") {
+		t.Errorf("trace %q not written", b.String())
+	}
+}
+
+func TestTraceNeedsAScenarioLine(t *testing.T) {
+	for _, ref := range []string{"testdata/refused.feature", "testdata/refused.feature:4", "testdata/nothing.feature:3"} {
+		if err := Trace(ref, 1, false, false, &bytes.Buffer{}); err == nil {
+			t.Errorf("Trace(%q) did not fail", ref)
+		}
+	}
+}
+
+func TestTraceFindsBundledFeatures(t *testing.T) {
+	var b bytes.Buffer
+	if err := Trace("features/client/orders.feature:39", 1, false, false, &b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "req:error(ECONNREFUSED)") {
+		t.Errorf("trace %q", b.String())
+	}
+}

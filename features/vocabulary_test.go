@@ -1,0 +1,114 @@
+package features
+
+import (
+	"bytes"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// firstLine of an example is the step text; the rest is its table or docstring.
+func exampleText(d *stepDef) string {
+	line, _, _ := strings.Cut(d.example, "\n")
+	return line
+}
+
+func TestEveryExampleMatchesOnlyItsOwnStep(t *testing.T) {
+	for _, d := range vocabulary {
+		text := exampleText(d)
+		m := matchStep(text)
+		if len(m) != 1 || m[0] != d {
+			var pats []string
+			for _, x := range m {
+				pats = append(pats, x.pattern)
+			}
+			t.Errorf("example %q of %s matches %d steps: %v", text, d.pattern, len(m), pats)
+		}
+	}
+}
+
+func TestEveryStepHasADomainADocAndAnExample(t *testing.T) {
+	for _, d := range vocabulary {
+		if d.domain == "" || d.doc == "" || d.example == "" {
+			t.Errorf("%s lacks a domain, doc or example", d.pattern)
+		}
+	}
+}
+
+func TestReadableFormsHaveNoRegexLeft(t *testing.T) {
+	leftover := regexp.MustCompile(`\\|\?:|\[\^|\(\?|\^|\$`)
+	for _, d := range vocabulary {
+		if r := readable(d.pattern); leftover.MatchString(r) {
+			t.Errorf("readable(%s) = %q still has regular expression syntax", d.pattern, r)
+		}
+	}
+}
+
+func TestVocabularyListsEveryStepWithItsExample(t *testing.T) {
+	var b bytes.Buffer
+	if err := Vocabulary(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, d := range vocabulary {
+		if !strings.Contains(out, exampleText(d)) {
+			t.Errorf("Vocabulary does not show the example %q", exampleText(d))
+		}
+	}
+	for _, domain := range []string{"## Servers and handlers", "## Clients and requests", "## Network and faults", "## Assertions"} {
+		if !strings.Contains(out, domain) {
+			t.Errorf("Vocabulary has no section %q", domain)
+		}
+	}
+}
+
+func TestAnUnknownStepNamesItsLineAndTheClosestSteps(t *testing.T) {
+	c, err := loadCatalog([]string{"testdata/unknown_step.feature"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := checkSteps(c)
+	if len(errs) != 1 {
+		t.Fatalf("got %d problems, want 1: %v", len(errs), errs)
+	}
+	fe := errs[0]
+	if fe.File != "testdata/unknown_step.feature" || fe.Line != 4 {
+		t.Errorf("the problem is at %s:%d, want testdata/unknown_step.feature:4", fe.File, fe.Line)
+	}
+	var se *StepError
+	if !errors.As(fe, &se) {
+		t.Fatalf("%v is not a *StepError", fe)
+	}
+	if len(se.Suggestions) == 0 || se.Suggestions[0] != "a server that responds with status 200 and no body" {
+		t.Errorf("suggestions %q, want the misspelt step's sentence first", se.Suggestions)
+	}
+	if !strings.Contains(fe.Error(), "testdata/unknown_step.feature:4: unknown step") {
+		t.Errorf("message %q does not start with the place", fe.Error())
+	}
+}
+
+func TestAnAmbiguousStepListsTheStepsItMatches(t *testing.T) {
+	saved := vocabulary
+	defer func() { vocabulary = saved }()
+	vocabulary = append([]*stepDef{{pattern: `^a server(?: .*)?$`, re: regexp.MustCompile(`^a server(?: .*)?$`)}}, saved...)
+	err := stepProblem("a server that never responds")
+	var se *StepError
+	if !errors.As(err, &se) || len(se.Matches) != 2 {
+		t.Fatalf("got %v, want an ambiguous *StepError matching 2 steps", err)
+	}
+	if !strings.Contains(err.Error(), "ambiguous step") {
+		t.Errorf("message %q does not say ambiguous", err.Error())
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{{"", "", 0}, {"abc", "", 3}, {"kitten", "sitting", 3}, {"respond", "responds", 1}, {"été", "ete", 2}} {
+		if got := editDistance(c.a, c.b); got != c.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}
