@@ -1093,13 +1093,18 @@ const httpDateLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
 // headers are the same on every run.
 var simEpoch = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
 
-// clockOf is the runtime's wall clock: its own when it has one (the real
-// network), else the simulated epoch plus the loop's virtual time.
+// clockOf is the runtime's wall clock: its own when it offers one; for a
+// simulated host the simulated epoch plus the loop's virtual time, so runs
+// repeat byte for byte; for any other runtime (the real network) the
+// machine's clock.
 func clockOf(rt simnet.Runtime) time.Time {
 	if wc, ok := rt.(interface{ WallClock() time.Time }); ok {
 		return wc.WallClock()
 	}
-	return simEpoch.Add(rt.Loop().Now())
+	if _, ok := rt.(*simnet.Host); ok {
+		return simEpoch.Add(rt.Loop().Now())
+	}
+	return time.Now()
 }
 
 func errHeadersSent(action string) error {

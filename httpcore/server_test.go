@@ -2,14 +2,25 @@ package httpcore
 
 import (
 	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
 	"os"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/simhttp/simhttp/simnet"
+	"github.com/simhttp/simhttp/simnet/realtcp"
 )
 
 // serverWorld is one simulated host running a server and its test clients over
@@ -178,5 +189,142 @@ func TestBadRequestsGetNodesAnswer(t *testing.T) {
 				t.Errorf("client received\n got %q\nwant %q", got, want)
 			}
 		})
+	}
+}
+
+// TestServerOnRealTCPAnswersNetHTTP runs the server on the real-TCP runtime
+// and talks to it over loopback with Go's net/http client and raw sockets:
+// plain, echoed, chunked and kept-alive exchanges, and Node's canned answers
+// to malformed heads.
+func TestServerOnRealTCPAnswersNetHTTP(t *testing.T) {
+	rt := realtcp.New()
+	srv, err := CreateServer(rt, ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
+		switch req.URL {
+		case "/echo":
+			EchoHandler(req, res)
+		case "/chunked":
+			for _, part := range []string{"one ", "two ", "three"} {
+				if _, err := res.Write([]byte(part), nil); err != nil {
+					t.Error(err)
+				}
+			}
+			mustEnd(t, res, "")
+		default:
+			mustEnd(t, res, "hello")
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(0, "127.0.0.1", nil); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := srv.Address()
+	base := "http://" + addr.String()
+
+	type outcome struct {
+		name string
+		err  error
+	}
+	results := make(chan outcome, 16)
+	report := func(name string, err error) { results <- outcome{name, err} }
+	go func() {
+		defer close(results)
+		defer rt.Loop().Post(func() { srv.Close(nil) })
+		tr := &http.Transport{}
+		defer tr.CloseIdleConnections()
+		client := &http.Client{Transport: tr}
+
+		var reused []bool
+		trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { reused = append(reused, i.Reused) }}
+		get := func(path string) (*http.Response, string, error) {
+			req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET", base+path, nil)
+			if err != nil {
+				return nil, "", err
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				return nil, "", err
+			}
+			defer resp.Body.Close()
+			body, err := io.ReadAll(resp.Body)
+			return resp, string(body), err
+		}
+
+		resp, body, err := get("/hello")
+		switch {
+		case err != nil:
+			report("GET /hello", err)
+		case resp.StatusCode != 200 || body != "hello" || resp.ContentLength != 5:
+			report("GET /hello", fmt.Errorf("got %d %q (length %d)", resp.StatusCode, body, resp.ContentLength))
+		default:
+			date, err := http.ParseTime(resp.Header.Get("Date"))
+			if err == nil && (date.Before(time.Now().Add(-time.Hour)) || date.After(time.Now().Add(time.Hour))) {
+				err = fmt.Errorf("Date %v is not the machine's clock", date)
+			}
+			report("GET /hello", err)
+		}
+
+		resp, body, err = get("/chunked")
+		if err == nil && (body != "one two three" || len(resp.TransferEncoding) != 1 || resp.TransferEncoding[0] != "chunked") {
+			err = fmt.Errorf("got %q with transfer encoding %v", body, resp.TransferEncoding)
+		}
+		report("GET /chunked", err)
+		if len(reused) != 2 || !reused[1] {
+			report("keep-alive", fmt.Errorf("connection reuse per request: %v", reused))
+		}
+
+		post, err := client.Post(base+"/echo", "text/plain", strings.NewReader("some body"))
+		if err == nil {
+			var got struct {
+				Method     string
+				BodyLength int
+				BodySha256 string
+			}
+			err = json.NewDecoder(post.Body).Decode(&got)
+			post.Body.Close()
+			if sum := sha256.Sum256([]byte("some body")); err == nil && (got.Method != "POST" || got.BodyLength != 9 || got.BodySha256 != hex.EncodeToString(sum[:])) {
+				err = fmt.Errorf("echo said %+v", got)
+			}
+		}
+		report("POST /echo", err)
+
+		for _, c := range []struct{ name, send, want string }{
+			{"malformed", "GARBAGE\r\n\r\n", "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"},
+			{"header overflow", "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 20000) + "\r\n\r\n", "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n"},
+		} {
+			conn, err := net.Dial("tcp", addr.String())
+			if err != nil {
+				report(c.name, err)
+				continue
+			}
+			if _, err := conn.Write([]byte(c.send)); err != nil {
+				report(c.name, err)
+				conn.Close()
+				continue
+			}
+			got, err := io.ReadAll(conn)
+			conn.Close()
+			if err == nil && string(got) != c.want {
+				err = fmt.Errorf("got %q, want %q", got, c.want)
+			}
+			if errors.Is(err, syscall.ECONNRESET) && string(got) == c.want {
+				err = nil
+			}
+			report(c.name, err)
+		}
+	}()
+	if err := rt.Run(); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for r := range results {
+		n++
+		if r.err != nil {
+			t.Errorf("%s: %v", r.name, r.err)
+		}
+	}
+	if n != 5 {
+		t.Errorf("%d checks reported, want 5", n)
 	}
 }
