@@ -9,6 +9,7 @@ package replay
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/simhttp/simhttp/httpcore"
@@ -258,8 +259,17 @@ func (d *direction) newMessage(h *httpcore.MessageHead) *Message {
 		start = d.begin
 	}
 	d.begun = true
+	head := *h
+	if !d.pr.keep {
+		// Inspect reports only the start line. The parser's strings share
+		// one allocation per head, so copying out the few kept lets the
+		// headers, the bulk of a large capture, be freed.
+		head.RawHeaders = nil
+		head.URL = strings.Clone(head.URL)
+		head.StatusMessage = strings.Clone(head.StatusMessage)
+	}
 	return &Message{
-		Head:        *h,
+		Head:        head,
 		Start:       time.Duration(start.ts),
 		FirstPacket: start.num,
 		End:         time.Duration(d.pkt.ts),
