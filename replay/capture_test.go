@@ -221,3 +221,44 @@ func TestNgTimestampResolutions(t *testing.T) {
 		}
 	}
 }
+
+// Simple and obsolete packet blocks, the timestamp offset option, and blocks
+// the reader has no use for.
+func TestPcapngOtherBlocks(t *testing.T) {
+	o := binary.LittleEndian
+	var b bytes.Buffer
+	shb := o.AppendUint32(nil, ngByteOrder)
+	shb = o.AppendUint16(shb, 1)
+	shb = o.AppendUint16(shb, 0)
+	shb = o.AppendUint64(shb, ^uint64(0))
+	ngBlock(&b, o, ngBlockSHB, shb)
+	idb := o.AppendUint16(nil, linkRaw)
+	idb = o.AppendUint16(idb, 0)
+	idb = o.AppendUint32(idb, 0)
+	idb = o.AppendUint16(idb, ngOptTSOffset)
+	idb = o.AppendUint16(idb, 8)
+	idb = o.AppendUint64(idb, 10)
+	idb = o.AppendUint32(idb, 0)
+	ngBlock(&b, o, ngBlockIDB, idb)
+	ngBlock(&b, o, 5, make([]byte, 16)) // interface statistics: skipped
+	pb := o.AppendUint16(nil, 0)
+	pb = o.AppendUint16(pb, 0)
+	pb = o.AppendUint32(pb, 0)
+	pb = o.AppendUint32(pb, 2_000_000) // 2 s in microseconds
+	pb = o.AppendUint32(pb, 30)
+	pb = o.AppendUint32(pb, 40)
+	pb = append(pb, make([]byte, 30)...)
+	ngBlock(&b, o, ngBlockPB, pb)
+	spb := o.AppendUint32(nil, 20)
+	spb = append(spb, make([]byte, 20)...)
+	ngBlock(&b, o, ngBlockSPB, spb)
+	_, got, problems, err := readAll(t, b.Bytes())
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("problems %q err %v", problems, err)
+	}
+	at := time.Duration(time.Unix(12, 0).UnixNano() - baseTime.UnixNano())
+	want := []gotRecord{{1, 30, 40, at, linkRaw}, {2, 20, 20, at, linkRaw}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
+	}
+}
