@@ -113,6 +113,9 @@ func serverSteps() []*stepDef {
 		d(`^a raw server that answers the first request bytes with "([^"]*)"$`, `a raw server that answers the first request bytes with "HTTP/1.1 abc OK\r\n\r\n"`,
 			"a plain TCP server that writes these bytes (\\r \\n \\t escapes) when the first data arrives",
 			func(w *world) any { return w.aRawServer }),
+		d(`^a server that replays the capture "([^"]+)"$`, `a server that replays the capture "fixtures/captures/keepalive.pcap"`,
+			"a mock server answering each request with the recorded response of the next captured exchange with the same method and URL (404 when there is none); the path is relative to the project root or the working directory",
+			func(w *world) any { return w.aServerThatReplaysTheCapture }),
 		d(`^nothing listens on the server's port$`, "nothing listens on the server's port",
 			"no server: connecting is refused",
 			func(w *world) any { return w.nothingListens }),
@@ -318,6 +321,19 @@ func (w *world) aRawServer(reply string) error {
 		return err
 	}
 	s.rawReply = unescape(reply)
+	return nil
+}
+
+func (w *world) aServerThatReplaysTheCapture(path string) error {
+	exchanges, err := loadCapture(path)
+	if err != nil {
+		return err
+	}
+	s, err := w.addServer("")
+	if err != nil {
+		return err
+	}
+	s.script = append(s.script, replayResponse(exchanges))
 	return nil
 }
 
