@@ -5,10 +5,10 @@ package httpcore
 //
 // The side that owns it (server or client) creates it with
 // newIncomingMessage when the parser completes a head, fills the head with
-// setHead, hands body spans to pushBody and ends it with finishMessage. The
-// readStart and readStop hooks resume and pause the socket when the body
-// stream wants more or is full (Node's readStart/readStop); the defaults
-// resume and pause the socket directly. register gives it its trace id when
+// setHead, hands body spans to pushBody and ends it with finishMessage. An
+// owner, if set, decides how the socket resumes and pauses when the body
+// stream wants more or is full (Node's readStart/readStop); without one the
+// socket is resumed and paused directly. register gives it its trace id when
 // Node's tracer would first see it.
 //
 // The body is a readable stream that follows Node's Readable state machine
@@ -98,9 +98,7 @@ type IncomingMessage struct {
 	consuming            bool // a read was asked for: the body is being consumed
 	dumped               bool // the body is thrown away unread
 
-	readStart       func()
-	readStop        func()
-	socketDestroyed func() // told when Destroy destroyed the socket
+	owner readOwner // nil: the socket is resumed and paused directly
 
 	r readState
 }
@@ -139,6 +137,34 @@ type readState struct {
 	errored      error
 }
 
+// readOwner is the side that reads a message off its socket, when it wants
+// a say in the flow of the socket.
+type readOwner interface {
+	readStart()       // the body stream wants more
+	readStop()        // the body stream is full
+	socketDestroyed() // Destroy destroyed the socket
+}
+
+func (m *IncomingMessage) readStart() {
+	if m.owner != nil {
+		m.owner.readStart()
+		return
+	}
+	if m.socket != nil && !m.socket.Destroyed() {
+		m.socket.Resume()
+	}
+}
+
+func (m *IncomingMessage) readStop() {
+	if m.owner != nil {
+		m.owner.readStop()
+		return
+	}
+	if m.socket != nil {
+		m.socket.Pause()
+	}
+}
+
 // newIncomingMessage makes the message for a head read from socket; obj is
 // its trace kind ("sreq" or "res").
 func newIncomingMessage(loop *simnet.Loop, socket *simnet.Socket, obj string) *IncomingMessage {
@@ -149,17 +175,6 @@ func newIncomingMessage(loop *simnet.Loop, socket *simnet.Socket, obj string) *I
 	// read ahead until a consumer asks.
 	m.r.readingMore = true
 	m.r.sync = true
-	m.readStart = func() {
-		if m.socket != nil && !m.socket.Destroyed() {
-			m.socket.Resume()
-		}
-	}
-	m.readStop = func() {
-		if m.socket != nil {
-			m.socket.Pause()
-		}
-	}
-	m.socketDestroyed = func() {}
 	return m
 }
 
@@ -324,7 +339,9 @@ func (m *IncomingMessage) Destroy(err error) {
 	}
 	if m.socket != nil && !m.socket.Destroyed() && m.Aborted {
 		m.socket.Destroy(err)
-		m.socketDestroyed()
+		if m.owner != nil {
+			m.owner.socketDestroyed()
+		}
 		// Node waits for stream.finished(socket), which reports a socket
 		// already closed on the next tick, then reports on the tick after.
 		m.loop.NextTick(func() { m.loop.NextTick(func() { m.destroyDone(err) }) })

@@ -435,6 +435,10 @@ func (c *serverConn) destroy(err error) {
 	c.markGone()
 }
 
+func (c *serverConn) readStop() { c.sock.Pause() }
+
+func (c *serverConn) socketDestroyed() { c.checkGone() }
+
 // checkGone counts the connection as gone if its socket was destroyed.
 func (c *serverConn) checkGone() {
 	if c.sock.Destroyed() {
@@ -532,9 +536,7 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 	hc := *h
 	hc.RawHeaders = raw
 	req.setHead(&hc, n)
-	req.readStart = func() { c.readStart() }
-	req.readStop = func() { c.sock.Pause() }
-	req.socketDestroyed = c.checkGone
+	req.owner = c
 	c.reading = req
 
 	if c.keepAliveTimeoutSet {
