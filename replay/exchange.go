@@ -64,14 +64,12 @@ type direction struct {
 	pkt     pktInfo   // the packet whose bytes are being parsed
 	msg     *Message  // the message being read, nil between messages
 	ex      *Exchange // msg's exchange
-	info    bool      // msg is a 1xx response, not kept
 	begun   bool      // the next message has begun, in packet begin
 	begin   pktInfo
 	left    int64 // body bytes still to come of a Content-Length body, -1 otherwise
 	filling bool  // the parser is eating filler for a gap
 	find    finder
-	held    []byte
-	eof     bool
+	held    []byte // modeHold's bytes
 }
 
 // pairer pairs the two directions of one connection.
@@ -158,7 +156,7 @@ func (d *direction) found() {
 	d.find = finder{requests: d.client}
 	d.mode = modeParse
 	d.p.Reset(d.kind())
-	d.begun, d.msg, d.ex, d.info, d.left = false, nil, nil, false, -1
+	d.begun, d.msg, d.ex, d.left = false, nil, nil, -1
 }
 
 // parse feeds b to the parser and returns what is left for another mode.
@@ -300,7 +298,6 @@ func (pr *pairer) onResponseHead(h *httpcore.MessageHead) httpcore.BodyMode {
 	d.left = bodyLength(h)
 	if h.StatusCode >= 100 && h.StatusCode < 200 && h.StatusCode != 101 {
 		ex.Informational = append(ex.Informational, h.StatusCode)
-		d.info = true
 		d.left = 0
 		return httpcore.BodyNormal
 	}
@@ -359,7 +356,6 @@ func (d *direction) onComplete(trailers []string) {
 	m.End, m.LastPacket = time.Duration(d.pkt.ts), d.pkt.num
 	m.Trailers = trailers
 	m.Complete = m.MissingBytes == 0
-	d.info = false
 	d.left = -1
 }
 
@@ -373,7 +369,11 @@ func (pr *pairer) gap(client bool, off, n int64, pkt pktInfo) {
 		pr.out.OpaqueBytes += n
 		pr.problem(nil, e)
 	case d.mode == modeParse && d.msg == nil:
-		e.Reason += " between messages; the pairing after it may be off"
+		where := "between messages"
+		if d.p.Pending() {
+			where = "inside " + d.describe()
+		}
+		e.Reason += " " + where + "; the pairing after it may be off"
 		pr.problem(nil, e)
 		d.mode = modeFind
 		d.find = finder{requests: d.client}
@@ -408,7 +408,6 @@ func (pr *pairer) gap(client bool, off, n int64, pkt pktInfo) {
 func (pr *pairer) fin(client bool, pkt pktInfo) {
 	d := pr.dir(client)
 	d.pkt = pkt
-	d.eof = true
 	if d.mode != modeParse {
 		return
 	}

@@ -325,3 +325,15 @@ func TestReadCaptureKeepsBodies(t *testing.T) {
 		t.Errorf("packets %d, %d..%d", ex.Request.FirstPacket, ex.Response.FirstPacket, ex.Response.LastPacket)
 	}
 }
+
+func TestGapInsideAHead(t *testing.T) {
+	pkts := newConv("10.0.0.1:40000", "10.0.0.2:80").handshake().send("GET /a HTTP/1.1\r\n").send("Host: x\r\n").send("\r\n").
+		ackS().send(getB).reply(okHello).close().pkts
+	got := summary(inspectBytes(t, pcapOf(t, without(pkts, "Host: x\r\n"))))
+	want := []string{"conn 10.0.0.1:40000 > 10.0.0.2:80 fin", "  GET /b 200 [] 0/11 complete",
+		"  ! ERR_TCP_GAP packet 6: client stream offset 17: 9 bytes missing from the capture inside a request head; the pairing after it may be off",
+		"  ! ERR_SKIPPED_BYTES packet 7: client stream: skipped 2 bytes to reach the next message"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("report (-want +got):\n%s", diff)
+	}
+}
