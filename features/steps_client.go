@@ -27,6 +27,8 @@ type clientState struct {
 	markSockets  bool
 	markKeep     bool
 	markTrailers bool
+	markAgentOf  int  // the request whose 'socket' marks the agent's state; 0: none
+	traceGlobal  bool // the global agent's events are traced too
 	retry        bool
 	stopAfter    time.Duration // the trace stops this long after the first response; 0: never
 
@@ -126,6 +128,12 @@ func clientSteps() []*stepDef {
 		d(`^the client marks the trailers of each response$`, "the client marks the trailers of each response",
 			"puts test:mark:trailers {trailers, rawTrailers} in the trace on each response 'end'",
 			func(w *world) any { return w.theClientMarksTrailers }),
+		d(`^the client traces the global agent$`, "the client traces the global agent",
+			"puts the global agent's events ('free') in the trace; an agent the scenario creates is always traced",
+			func(w *world) any { return w.theClientTracesTheGlobalAgent }),
+		d(`^the client marks the agent's state when request #(\d+) gets its socket$`, "the client marks the agent's state when request #2 gets its socket",
+			"puts test:mark:agent-state {totalSocketCount, freeSockets} in the trace in that request's 'socket' listener",
+			func(w *world) any { return w.theClientMarksTheAgentState }),
 		d(`^the client retries a request that fails with ECONNRESET on a reused socket$`, "the client retries a request that fails with ECONNRESET on a reused socket",
 			"Node's documented retry: on 'error' with reusedSocket and ECONNRESET, make the request again (test:mark:retry)",
 			func(w *world) any { return w.theClientRetries }),
@@ -359,6 +367,29 @@ func (w *world) theClientMarksTrailers() error {
 	return nil
 }
 
+func (w *world) theClientTracesTheGlobalAgent() error {
+	w.client.traceGlobal = true
+	return nil
+}
+
+func (w *world) theClientMarksTheAgentState(n int) error {
+	if n < 1 {
+		return fmt.Errorf("request #%d: requests are numbered from 1", n)
+	}
+	w.client.markAgentOf = n
+	return nil
+}
+
+// markAgentState records the agent's socket counts, as the reference
+// scripts' agent-state mark does.
+func (w *world) markAgentState() {
+	free := 0
+	for _, l := range w.client.agent.FreeSockets() {
+		free += len(l)
+	}
+	w.mark("agent-state", map[string]any{"totalSocketCount": w.client.agent.TotalSocketCount(), "freeSockets": free})
+}
+
 func (w *world) theClientRetries() error {
 	w.client.retry = true
 	return nil
@@ -522,6 +553,9 @@ func (w *world) listenAll(r *reqState) {
 		w.watchClientSocket(s)
 		if c.markSockets {
 			w.mark("req-socket", map[string]any{"req": r.n, "socket": s.ID()})
+		}
+		if c.markAgentOf == r.n {
+			w.markAgentState()
 		}
 		run("socket")
 	})

@@ -167,10 +167,10 @@ func (w *world) start() error {
 	return nil
 }
 
-// observe records an event. As in the reference scripts, only agents the
-// scenario creates are traced: the global agent's events are left out.
+// observe records an event. As in the reference scripts, the global
+// agent's events are left out unless the scenario asks for them.
 func (w *world) observe(ev simnet.Event) {
-	if !w.recording || (ev.Obj == "agent" && w.client.agentOpts == nil) {
+	if !w.recording || (ev.Obj == "agent" && w.client.agentOpts == nil && !w.client.traceGlobal) {
 		return
 	}
 	w.events = append(w.events, ev)

@@ -116,6 +116,7 @@ Feature: Agent pooling, queueing and keep-alive
       | keepAlive       | true |
       | maxTotalSockets | 1    |
     And the client marks which socket each request gets
+    And the client marks the agent's state when request #2 gets its socket
     When the client sends GET / to "a"
     And the client sends GET / to "b"
     Then the whole run is:
@@ -149,6 +150,7 @@ Feature: Agent pooling, queueing and keep-alive
   Scenario: a Keep-Alive hint no longer than the agent's buffer keeps nothing
     Given a server that responds with status 200 and body "hello"
     And the server's keepAliveTimeout is 1000
+    And the client traces the global agent
     And the client marks the Keep-Alive header of each response
     And the servers close when the client socket closes
     When the client sends GET /
@@ -164,6 +166,7 @@ Feature: Agent pooling, queueing and keep-alive
   Scenario: the Keep-Alive hint shortens the free socket's timeout
     Given a server that responds with status 200 and body "hello"
     And the server's keepAliveTimeout is 2000
+    And the client traces the global agent
     And the client marks the Keep-Alive header of each response
     And the servers close when the client socket closes
     When the client sends GET /
