@@ -494,6 +494,12 @@ func (c *serverConn) afterExecute(n int, err error, d []byte) {
 	}
 	req := c.upgradeTo
 	if req == nil {
+		if c.parser.Upgraded() {
+			// The head asked to upgrade but nobody listens, so it was
+			// answered as a plain request. Like Node, drop the rest of
+			// this chunk and parse what comes next afresh.
+			c.parser.Reset(ParseRequest)
+		}
 		return
 	}
 	s := c.srv

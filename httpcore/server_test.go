@@ -328,3 +328,134 @@ func TestServerOnRealTCPAnswersNetHTTP(t *testing.T) {
 		t.Errorf("%d checks reported, want 5", n)
 	}
 }
+
+type conversation struct {
+	opts  ServerOptions
+	setup func(t *testing.T, e *serverWorld, s *Server)
+}
+
+// conversations mirror fixtures/node/server-extra/conversations.js.
+var conversations = map[string]conversation{
+	"upgrade-without-listener-then-request": {setup: func(t *testing.T, _ *serverWorld, s *Server) {
+		s.Events.Request.On(func(x Exchange) { mustEnd(t, x.Res, "r"+x.Req.URL) })
+	}},
+	"upgrade-with-listener": {setup: func(t *testing.T, _ *serverWorld, s *Server) {
+		s.Events.Request.On(func(x Exchange) { mustEnd(t, x.Res, "not upgraded") })
+		s.Events.Upgrade.On(func(u UpgradeRequest) {
+			sock := u.Socket
+			sock.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n"), nil)
+			sock.Write([]byte("head="+string(u.Head)+";"), nil)
+			sock.Events.Data.On(func(p []byte) { sock.Write(p, nil) })
+			sock.Events.End.On(func(struct{}) { sock.End(nil, nil) })
+		})
+	}},
+	"connect-without-listener": {setup: func(t *testing.T, _ *serverWorld, s *Server) {
+		s.Events.Request.On(func(x Exchange) { mustEnd(t, x.Res, "plain") })
+	}},
+	"pipelined-slow-first": {setup: func(t *testing.T, e *serverWorld, s *Server) {
+		s.Events.Request.On(func(x Exchange) {
+			if x.Req.URL == "/slow" {
+				e.loop.SetImmediate(func() { mustEnd(t, x.Res, "slow") })
+				return
+			}
+			mustEnd(t, x.Res, "fast")
+		})
+	}},
+	"http10-keep-alive": {setup: func(t *testing.T, _ *serverWorld, s *Server) {
+		s.Events.Request.On(func(x Exchange) {
+			set(t, x.Res, "Content-Length", 2)
+			mustEnd(t, x.Res, "ok")
+		})
+	}},
+	"unread-body-then-next-request": {setup: func(t *testing.T, _ *serverWorld, s *Server) {
+		s.Events.Request.On(func(x Exchange) { mustEnd(t, x.Res, "got "+x.Req.URL) })
+	}},
+	"final-status-instead-of-continue": {setup: func(t *testing.T, _ *serverWorld, s *Server) {
+		s.Events.CheckContinue.On(func(x Exchange) { mustEnd(t, x.Res, "no thanks") })
+	}},
+	"large-response-with-backpressure": {setup: func(t *testing.T, _ *serverWorld, s *Server) {
+		s.Events.Request.On(func(x Exchange) {
+			chunk := bytes.Repeat([]byte("x"), 64*1024)
+			left := 16
+			var more func()
+			more = func() {
+				for left > 0 {
+					left--
+					if !write(t, x.Res, string(chunk)) {
+						x.Res.Events.Drain.Once(func(struct{}) { more() })
+						return
+					}
+				}
+				mustEnd(t, x.Res, "")
+			}
+			more()
+		})
+	}},
+	"require-host-off": {opts: ServerOptions{RequireHostHeader: new(false)}, setup: func(t *testing.T, _ *serverWorld, s *Server) {
+		s.Events.Request.On(func(x Exchange) { mustEnd(t, x.Res, "fine") })
+	}},
+	"small-max-header-size": {opts: ServerOptions{MaxHeaderSize: 64}, setup: func(t *testing.T, _ *serverWorld, s *Server) {
+		s.Events.Request.On(func(x Exchange) { mustEnd(t, x.Res, "fine") })
+	}},
+}
+
+// TestConversationsAsWithNode replays fixtures/node/server-extra/
+// conversations.json: upgrades with and without a listener, CONNECT nobody
+// takes, pipelining behind a slow response, HTTP/1.0 keep-alive, unread
+// bodies, a final status instead of 100, backpressure on a large body and
+// two options; the client must receive what Node's did.
+func TestConversationsAsWithNode(t *testing.T) {
+	raw, err := os.ReadFile("../fixtures/node/server-extra/conversations.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		Name     string
+		First    string
+		Steps    [][2]*string
+		Response string
+		Length   int
+		Sha256   string
+	}
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) != len(conversations) {
+		t.Errorf("%d recorded conversations, %d in Go", len(cases), len(conversations))
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			conv, ok := conversations[c.Name]
+			if !ok {
+				t.Fatal("no Go version of the conversation")
+			}
+			e := newServerWorld(t)
+			srv, port := e.server(conv.opts, nil)
+			conv.setup(t, e, srv)
+			step := 0
+			peer := e.raw(srv, port, c.First, func(got string, p *rawPeer) {
+				for step < len(c.Steps) && strings.Contains(got, *c.Steps[step][0]) {
+					send := c.Steps[step][1]
+					step++
+					if send == nil {
+						p.sock.End(nil, nil)
+					} else {
+						p.sock.Write([]byte(*send), nil)
+					}
+				}
+			})
+			e.run()
+			got := peer.received()
+			if c.Sha256 != "" {
+				sum := sha256.Sum256([]byte(got))
+				if len(got) != c.Length || hex.EncodeToString(sum[:]) != c.Sha256 {
+					t.Errorf("received %d bytes (sha256 %x), Node %d (%s)", len(got), sum, c.Length, c.Sha256)
+				}
+				return
+			}
+			if got != c.Response {
+				t.Errorf("received\n got %q\nwant %q", got, c.Response)
+			}
+		})
+	}
+}
