@@ -42,6 +42,8 @@ type conn struct {
 	isn     uint32 // the client's initial sequence number, when its SYN was seen
 	sawSYN  bool
 	done    bool    // reset, or closed in both directions
+	late    int64   // new payload bytes seen after done
+	lateN   int     // and the packets that carried them
 	begun   [2]bool // the side has delivered something
 	http    *pairer
 	t       *tracker
@@ -86,6 +88,7 @@ func (t *tracker) segment(seg *segment, pkt pktInfo) {
 	c.out.Packets++
 	c.out.End = time.Duration(pkt.ts)
 	if c.done {
+		c.after(side, seg)
 		return
 	}
 	if seg.flags&tcpRST != 0 {
@@ -110,6 +113,18 @@ func (t *tracker) segment(seg *segment, pkt pktInfo) {
 		c.streams[side].segment(seq, seg.payload, seg.missing, seg.flags&tcpFIN != 0, pkt, &c.sinks[side])
 	}
 	c.closeIfFinned(pkt)
+}
+
+// after takes a segment that arrived once the connection was over: a
+// repeat of delivered bytes is harmless, anything new is counted, since no
+// stream will read it.
+func (c *conn) after(side int, seg *segment) {
+	st := &c.streams[side]
+	if len(seg.payload) == 0 || st.known && st.offset(seg.seq)+int64(len(seg.payload)) <= st.next {
+		return
+	}
+	c.late += int64(len(seg.payload))
+	c.lateN++
 }
 
 // closeIfFinned ends the connection once both sides' FINs are delivered.
@@ -236,6 +251,9 @@ func (c *conn) finish(pkt pktInfo) {
 func (t *tracker) end(pkt pktInfo) {
 	for _, c := range t.conns {
 		if c.done {
+			if c.late > 0 {
+				c.out.Problems = append(c.out.Problems, problemf(CodeSkipped, 0, "%d bytes in %s came after the connection was %s and were not read", c.late, plural(c.lateN, "packet"), c.out.Closed))
+			}
 			continue
 		}
 		c.streams[0].flush(&c.sinks[0])

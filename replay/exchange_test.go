@@ -337,3 +337,16 @@ func TestGapInsideAHead(t *testing.T) {
 		t.Errorf("report (-want +got):\n%s", diff)
 	}
 }
+
+func TestBytesAfterAResetAreCounted(t *testing.T) {
+	// After the reset come a repeat of the response, which is harmless,
+	// and a new request, which nothing reads.
+	pkts := newConv("10.0.0.1:40000", "10.0.0.2:80").handshake().send(getA).reply(okHello).resetS().send(getB).pkts
+	pkts = order(pkts, 0, 1, 2, 3, 4, 5, 4, 6)
+	got := summary(inspectBytes(t, pcapOf(t, pkts)))
+	want := []string{"conn 10.0.0.1:40000 > 10.0.0.2:80 reset by server", "  GET /a 200 [] 0/11 complete",
+		"  ! ERR_SKIPPED_BYTES 28 bytes in 1 packet came after the connection was reset by server and were not read"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("report (-want +got):\n%s", diff)
+	}
+}
