@@ -129,9 +129,6 @@ func CreateServer(rt simnet.Runtime, opts ServerOptions, handler func(*IncomingM
 	s := &Server{rt: rt, loop: rt.Loop(), opts: opts}
 	s.RequestTimeout = pickDuration(opts.RequestTimeout, defaultRequestTimeout)
 	s.HeadersTimeout = pickDuration(opts.HeadersTimeout, min(defaultHeadersTimeout, s.RequestTimeout))
-	if opts.HeadersTimeout == 0 && s.RequestTimeout == 0 {
-		s.HeadersTimeout = 0
-	}
 	if s.RequestTimeout > 0 && s.HeadersTimeout > 0 && s.HeadersTimeout > s.RequestTimeout {
 		return nil, &Error{Code: "ERR_OUT_OF_RANGE", Message: "The value of \"headersTimeout\" is out of range. It must be <= requestTimeout. Received " +
 			strconv.FormatInt(s.HeadersTimeout.Milliseconds(), 10)}
@@ -139,7 +136,7 @@ func CreateServer(rt simnet.Runtime, opts ServerOptions, handler func(*IncomingM
 	s.KeepAliveTimeout = pickDuration(opts.KeepAliveTimeout, defaultKeepAliveTimeout)
 	s.checking = pickDuration(opts.ConnectionsCheckingInterval, defaultConnectionsCheck)
 	if opts.MaxHeaderSize < 0 {
-		return nil, &Error{Code: "ERR_OUT_OF_RANGE", Message: "The value of \"maxHeaderSize\" is out of range. It must be >= 0. Received " + strconv.Itoa(opts.MaxHeaderSize)}
+		return nil, &Error{Code: "ERR_OUT_OF_RANGE", Message: "The value of \"maxHeaderSize\" is out of range. It must be >= 0 && <= 9007199254740991. Received " + strconv.Itoa(opts.MaxHeaderSize)}
 	}
 	if len(opts.UniqueHeaders) > 0 {
 		s.unique = make(map[string]bool, len(opts.UniqueHeaders))

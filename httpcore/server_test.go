@@ -459,3 +459,177 @@ func TestConversationsAsWithNode(t *testing.T) {
 		})
 	}
 }
+
+func TestCreateServerAppliesNodeDefaultsAndRefusesBadOptions(t *testing.T) {
+	e := newServerWorld(t)
+	s, err := CreateServer(e.h, ServerOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.RequestTimeout != 300*time.Second || s.HeadersTimeout != 60*time.Second || s.KeepAliveTimeout != 5*time.Second || s.Timeout != 0 {
+		t.Errorf("defaults: request %v headers %v keep-alive %v timeout %v", s.RequestTimeout, s.HeadersTimeout, s.KeepAliveTimeout, s.Timeout)
+	}
+	s, err = CreateServer(e.h, ServerOptions{RequestTimeout: 30 * time.Second}, nil)
+	if err != nil || s.HeadersTimeout != 30*time.Second {
+		t.Errorf("headersTimeout follows a shorter requestTimeout: %v, %v", s.HeadersTimeout, err)
+	}
+	s, err = CreateServer(e.h, ServerOptions{RequestTimeout: -1}, nil)
+	if err != nil || s.RequestTimeout != 0 || s.HeadersTimeout != 0 {
+		t.Errorf("a disabled requestTimeout disables headersTimeout too, as Node's 0 does: %v %v, %v", s.RequestTimeout, s.HeadersTimeout, err)
+	}
+	for _, c := range []struct {
+		opts ServerOptions
+		msg  string
+	}{
+		{ServerOptions{HeadersTimeout: 2 * time.Second, RequestTimeout: time.Second}, `The value of "headersTimeout" is out of range. It must be <= requestTimeout. Received 2000`},
+		{ServerOptions{MaxHeaderSize: -1}, `The value of "maxHeaderSize" is out of range. It must be >= 0 && <= 9007199254740991. Received -1`},
+	} {
+		_, err := CreateServer(e.h, c.opts, nil)
+		var he *Error
+		if !errors.As(err, &he) || he.Code != "ERR_OUT_OF_RANGE" || he.Message != c.msg {
+			t.Errorf("CreateServer(%+v) = %v, want ERR_OUT_OF_RANGE %q", c.opts, err, c.msg)
+		}
+	}
+}
+
+func TestListenTwiceInUseAndCloseWhenNotRunning(t *testing.T) {
+	e := newServerWorld(t)
+	s, port := e.server(ServerOptions{}, nil)
+	err := s.Listen(0, "", nil)
+	if !errors.Is(err, &Error{Code: "ERR_SERVER_ALREADY_LISTEN"}) {
+		t.Errorf("second Listen: %v", err)
+	}
+	other, err := CreateServer(e.h, ServerOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listenErr error
+	other.Events.Error.On(func(err error) {
+		listenErr = err
+		s.Close(nil)
+	})
+	if err := other.Listen(port, "127.0.0.1", nil); err != nil {
+		t.Fatalf("Listen reports binding errors through 'error', got %v", err)
+	}
+	var closeErr error
+	closed := 0
+	other.Events.Close.On(func(struct{}) { closed++ })
+	other.Close(func(err error) { closeErr = err })
+	e.run()
+	if !errors.Is(listenErr, simnet.ErrAddrInUse) {
+		t.Errorf("'error' = %v, want EADDRINUSE", listenErr)
+	}
+	if !errors.Is(closeErr, &Error{Code: "ERR_SERVER_NOT_RUNNING"}) || closeErr.Error() != "Server is not running." || closed != 1 {
+		t.Errorf("Close of a server not listening: cb %v, 'close' %d times", closeErr, closed)
+	}
+	if s.Listening() || other.Listening() {
+		t.Error("servers still listening")
+	}
+}
+
+func TestHeadersTimeoutFiresOnTheCheckingTick(t *testing.T) {
+	e := newServerWorld(t)
+	srv, port := e.server(ServerOptions{HeadersTimeout: 100 * time.Millisecond, ConnectionsCheckingInterval: 30 * time.Millisecond}, nil)
+	var at time.Duration
+	srv.Events.ClientError.On(func(ce ClientError) {
+		at = e.loop.Now()
+		ce.Socket.Destroy(nil)
+		srv.Close(nil)
+	})
+	e.rawPeer(port, "GET / HTTP/1.1\r\n", nil)
+	e.run()
+	// Checks run every 30 ms from listening; the first one past 100 ms
+	// after the head began is at 120 ms.
+	if at != 120*time.Millisecond {
+		t.Errorf("408 at %v, want 120ms", at)
+	}
+}
+
+func TestCloseAllConnectionsDestroysBusyOnes(t *testing.T) {
+	e := newServerWorld(t)
+	var srv *Server
+	srv, port := e.server(ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
+		srv.CloseIdleConnections()
+		if req.Socket().Destroyed() {
+			t.Error("CloseIdleConnections closed a connection whose response is under way")
+		}
+		srv.CloseAllConnections()
+		srv.Close(nil)
+	})
+	peer := e.rawPeer(port, head("GET", "/"), nil)
+	e.run()
+	if peer.got.Len() != 0 {
+		t.Errorf("client got %q", peer.got.String())
+	}
+	// As in Node, the server counts the connection gone when its socket is
+	// destroyed, so 'close' comes before the socket's own.
+	want := "server:connection server:request server:close ssocket:close sreq:aborted sres:close sreq:close"
+	if got := simnet.Compact(serverSide(e.events), false); got != want {
+		t.Errorf("trace\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestResponseDrainIsTracedAndWritesAfterDestroyFailQuietly(t *testing.T) {
+	e := newServerWorld(t)
+	var cbErr error
+	srv, port := e.server(ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
+		big := bytes.Repeat([]byte("y"), 40*1024)
+		if write(t, res, string(big)) {
+			t.Error("a write past the high-water mark returned true")
+		}
+		res.Events.Drain.Once(func(struct{}) {
+			res.Destroy(nil)
+			if _, err := res.Write([]byte("late"), func(err error) { cbErr = err }); err != nil {
+				t.Errorf("Write after Destroy: %v", err)
+			}
+		})
+	})
+	peer := e.raw(srv, port, getClose, nil)
+	e.run()
+	if !errors.Is(cbErr, &Error{Code: "ERR_STREAM_DESTROYED"}) {
+		t.Errorf("write callback after destroy got %v", cbErr)
+	}
+	if !strings.Contains(simnet.Compact(e.events, false), "sres:drain") {
+		t.Errorf("no sres:drain in %s", simnet.Compact(e.events, false))
+	}
+	if !strings.HasPrefix(peer.received(), "HTTP/1.1 200 OK\r\n") {
+		t.Errorf("client got %.40q", peer.received())
+	}
+}
+
+// TestRandomBytesNeverPanicOrHang throws seeded garbage, and garbage after a
+// valid head, at the server: every connection must end with Node's canned
+// answer or a normal one, and the loop must go idle.
+func TestRandomBytesNeverPanicOrHang(t *testing.T) {
+	e := newServerWorld(t)
+	rng := e.w.Rand()
+	srv, port := e.server(ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
+		req.Resume()
+		mustEnd(t, res, "ok")
+	})
+	srv.KeepAliveTimeout = 10 * time.Millisecond
+	const conns = 200
+	closed := 0
+	for i := range conns {
+		junk := make([]byte, 1+rng.IntN(200))
+		for j := range junk {
+			junk[j] = byte(rng.IntN(256))
+		}
+		if i%2 == 1 {
+			junk = append([]byte("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"), junk...)
+		}
+		p := e.rawPeer(port, string(junk), nil)
+		p.sock.Events.Close.On(func(bool) {
+			if got := p.received(); got != "" && !strings.HasPrefix(got, "HTTP/1.1 ") {
+				t.Errorf("connection %d got %.60q", i, got)
+			}
+			if closed++; closed == conns {
+				srv.Close(nil)
+			}
+		})
+	}
+	e.run()
+	if closed != conns {
+		t.Errorf("%d of %d connections closed", closed, conns)
+	}
+}
