@@ -443,15 +443,7 @@ func (p *Parser) headersComplete(data []byte, at int) int {
 func (p *Parser) fillHead() {
 	s := string(p.buf)
 	h := &p.head
-	*h = MessageHead{
-		VersionMajor:  p.major,
-		VersionMinor:  p.minor,
-		RawHeaders:    p.rawFields(s),
-		Upgrade:       p.upgrade,
-		KeepAlive:     p.shouldKeepAlive(),
-		ContentLength: -1,
-		Chunked:       p.flags&fChunked != 0,
-	}
+	h.Method, h.URL, h.StatusCode, h.StatusMessage = "", "", 0, ""
 	if p.kind == ParseRequest {
 		h.Method = llhttpMethods[p.method]
 		h.URL = s[:p.lineEnd]
@@ -459,6 +451,12 @@ func (p *Parser) fillHead() {
 		h.StatusCode = p.status
 		h.StatusMessage = s[:p.lineEnd]
 	}
+	h.VersionMajor, h.VersionMinor = p.major, p.minor
+	h.RawHeaders = p.rawFields(s)
+	h.Upgrade = p.upgrade
+	h.KeepAlive = p.shouldKeepAlive()
+	h.Chunked = p.flags&fChunked != 0
+	h.ContentLength = -1
 	if p.flags&fContentLength != 0 {
 		h.ContentLength = math.MaxInt64
 		if p.length <= math.MaxInt64 {

@@ -6,7 +6,7 @@ package httpcore
 // specialHeaders are the names whose values llhttp interprets, matched
 // case-insensitively; specialStates gives the header state of each.
 var (
-	specialHeaders = newTrie("connection", "content-length", "proxy-connection", "transfer-encoding", "upgrade")
+	specialHeaders = newTrie(specialHeaderNames[:]...)
 	specialStates  = [...]headerState{hsConnection, hsContentLength, hsConnection, hsTransferEncoding, hsUpgrade}
 
 	connectionTokens = newTrie("close", "upgrade", "keep-alive")
@@ -30,6 +30,10 @@ func (p *Parser) parseHeaders(data []byte, i int) int {
 			}
 			p.state = sFieldStart
 		case sFieldStart:
+			if j, ok := p.plainHeaderLine(data, i); ok {
+				i = j
+				continue
+			}
 			switch c {
 			case '\r':
 				i++
@@ -344,6 +348,70 @@ func (p *Parser) parseHeaders(data []byte, i int) int {
 		}
 	}
 	return i
+}
+
+// plainHeaderLine is a fast path for the common header line: a name other
+// than the special ones, a colon, optional blanks, a non-empty value of
+// visible bytes, CRLF, and a next line that is not a fold. It has the same
+// effects the states would have, or none and false when the line at i is
+// not of that shape or not complete in data.
+func (p *Parser) plainHeaderLine(data []byte, i int) (int, bool) {
+	colon := i
+	for colon < len(data) && tokenChars[data[colon]] {
+		colon++
+	}
+	if colon == i || colon == len(data) || data[colon] != ':' || isSpecialName(data[i:colon]) {
+		return i, false
+	}
+	from := colon + 1
+	for from < len(data) && (data[from] == ' ' || data[from] == '\t') {
+		from++
+	}
+	if from == len(data) || !headerChars[data[from]] {
+		return i, false
+	}
+	cr := from + 1
+	for cr < len(data) && headerChars[data[cr]] {
+		cr++
+	}
+	if cr+2 >= len(data) || data[cr] != '\r' || data[cr+1] != '\n' || data[cr+2] == ' ' || data[cr+2] == '\t' {
+		return i, false
+	}
+	p.startSpan(spanField, i)
+	if !p.endSpan(data, colon, colon+1) {
+		return colon, true
+	}
+	p.hstate = hsGeneral
+	p.startSpan(spanValue, from)
+	if !p.endSpan(data, cr, cr+1) {
+		return cr, true
+	}
+	return cr + 2, true
+}
+
+// isSpecialName reports whether name is one of specialHeaders, in any case.
+func isSpecialName(name []byte) bool {
+	switch len(name) {
+	case 7, 10, 14, 16, 17:
+		for _, s := range specialHeaderNames {
+			if len(s) == len(name) && asciiEqualFold(name, s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var specialHeaderNames = [...]string{"connection", "content-length", "proxy-connection", "transfer-encoding", "upgrade"}
+
+// asciiEqualFold compares b with the lower-case s, folding A-Z only.
+func asciiEqualFold(b []byte, s string) bool {
+	for i := range b {
+		if toLower(b[i]) != s[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // fieldComplete follows a header name's colon at position at: llhttp

@@ -33,6 +33,10 @@ func (p *Parser) parseLine(data []byte, i int) int {
 			}
 
 		case sReqMethod:
+			if j, ok := p.knownMethod(data, i); ok {
+				i = j
+				continue
+			}
 			switch st, m := methodTrie.step(&p.node, c); st {
 			case trieMore:
 				i++
@@ -201,6 +205,10 @@ func (p *Parser) parseLine(data []byte, i int) int {
 				i++
 				continue
 			}
+			if j, ok := p.commonVersion(data, i); ok {
+				i = j
+				continue
+			}
 			p.node = 0
 			p.state = sReqProtocol
 		case sReqProtocol:
@@ -357,6 +365,54 @@ func (p *Parser) parseLine(data []byte, i int) int {
 		}
 	}
 	return i
+}
+
+// methodIndex finds llhttp's number for a method name.
+var methodIndex = func() map[string]int {
+	m := make(map[string]int, len(llhttpMethods))
+	for i, name := range llhttpMethods {
+		m[name] = i
+	}
+	return m
+}()
+
+// methodChars are the bytes of llhttp's method names.
+var methodChars = classOf(func(c byte) bool { return c >= 'A' && c <= 'Z' || c == '-' || c == '_' })
+
+// knownMethod is a fast path for a whole method name followed by a space at
+// the start of a request line: the trie would consume the name and stop at
+// the space, with the same result.
+func (p *Parser) knownMethod(data []byte, i int) (int, bool) {
+	if p.node != 0 {
+		return i, false
+	}
+	end := i
+	for end < len(data) && end-i < 16 && methodChars[data[end]] {
+		end++
+	}
+	if end == len(data) || data[end] != ' ' {
+		return i, false
+	}
+	m, ok := methodIndex[string(data[i:end])]
+	if !ok {
+		return i, false
+	}
+	p.method = m
+	p.state = sReqFirstSpace
+	return end, true
+}
+
+// commonVersion is a fast path for "HTTP/1.1" or "HTTP/1.0" and CRLF after
+// the URL of a method HTTP allows (PRI has its own continuation).
+func (p *Parser) commonVersion(data []byte, i int) (int, bool) {
+	v := data[i:]
+	if len(v) < 10 || string(v[:7]) != "HTTP/1." || (v[7] != '1' && v[7] != '0') || v[8] != '\r' || v[9] != '\n' ||
+		p.method == methodPRI || !methodAllowed("HTTP", p.method) {
+		return i, false
+	}
+	p.major, p.minor = 1, int(v[7]-'0')
+	p.toHeaders()
+	return i + 10, true
 }
 
 // isURLBreak reports bytes that end every URL state with "Invalid
