@@ -14,11 +14,13 @@ import (
 type referenceCase struct {
 	Case    string `json:"case"`
 	Compact string `json:"compact"`
+	Client  string `json:"client"`
 }
 
 // TestNodeTagsExpectTheReference checks that each scenario tagged
 // @node:<case> expects, in its "the whole run is" step, exactly the compact
-// form real Node v20 recorded for <case>.
+// form real Node v20 recorded for <case>, and in its "the client sees" step,
+// if any, exactly the client's part of it.
 func TestNodeTagsExpectTheReference(t *testing.T) {
 	raw, err := os.ReadFile("../fixtures/node/traces/index.json")
 	if err != nil {
@@ -28,9 +30,9 @@ func TestNodeTagsExpectTheReference(t *testing.T) {
 	if err := json.Unmarshal(raw, &cases); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{}
+	want := map[string]referenceCase{}
 	for _, c := range cases {
-		want[c.Case] = c.Compact
+		want[c.Case] = c
 	}
 	c, err := loadCatalog(nil)
 	if err != nil {
@@ -50,13 +52,16 @@ func TestNodeTagsExpectTheReference(t *testing.T) {
 					t.Errorf("%s: %q: no reference case %q in index.json", f.uri, p.Name, name)
 					continue
 				}
-				got, found := wholeRunExpected(p.Steps)
+				got, found := expected(p.Steps, "the whole run is:")
 				if !found {
 					t.Errorf("%s: %q is tagged %s but has no \"the whole run is:\" step", f.uri, p.Name, tag.Name)
 					continue
 				}
-				if !slices.Equal(strings.Fields(got), strings.Fields(ref)) {
-					t.Errorf("%s: %q expects\n\t%s\nbut Node v20 recorded for %s\n\t%s", f.uri, p.Name, strings.Join(strings.Fields(got), " "), name, ref)
+				if !slices.Equal(strings.Fields(got), strings.Fields(ref.Compact)) {
+					t.Errorf("%s: %q expects\n\t%s\nbut Node v20 recorded for %s\n\t%s", f.uri, p.Name, strings.Join(strings.Fields(got), " "), name, ref.Compact)
+				}
+				if got, found := expected(p.Steps, "the client sees:"); found && !slices.Equal(strings.Fields(got), strings.Fields(ref.Client)) {
+					t.Errorf("%s: %q expects the client to see\n\t%s\nbut Node v20's client saw for %s\n\t%s", f.uri, p.Name, strings.Join(strings.Fields(got), " "), name, ref.Client)
 				}
 			}
 		}
@@ -66,10 +71,10 @@ func TestNodeTagsExpectTheReference(t *testing.T) {
 	}
 }
 
-// wholeRunExpected returns the docstring of a scenario's "the whole run is:" step.
-func wholeRunExpected(steps []*messages.PickleStep) (string, bool) {
+// expected returns the docstring of a scenario's step with this text.
+func expected(steps []*messages.PickleStep, text string) (string, bool) {
 	for _, st := range steps {
-		if st.Text == "the whole run is:" && st.Argument != nil && st.Argument.DocString != nil {
+		if st.Text == text && st.Argument != nil && st.Argument.DocString != nil {
 			return st.Argument.DocString.Content, true
 		}
 	}

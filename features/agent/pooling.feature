@@ -5,7 +5,7 @@ Feature: Agent pooling, queueing and keep-alive
   caps the sockets across origins, and a free socket expires after the
   agent's timeout or the server's Keep-Alive hint.
 
-  @node:agent-keepalive-reuse
+  @node:agent-keepalive-reuse @diverges
   Scenario: a keep-alive agent reuses the socket for the next request
     Given a server that responds with status 200 and body "hello"
     And the client uses an agent with:
@@ -21,10 +21,15 @@ Feature: Agent pooling, queueing and keep-alive
       sreq#2:close req#2:response res#2:data* res#2:end req#2:close agent:free server:close
       res#2:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:response res:data* res:end req:close req#2:socket res:close
+      req#2:finish req#2:response res#2:data* res#2:end req#2:close res#2:close
+      """
     And request #2 was sent on a reused socket
     And request #1 was not sent on a reused socket
 
-  @node:agent-max-sockets-queue
+  @node:agent-max-sockets-queue @diverges
   Scenario: maxSockets 1 queues the second request until the socket is free
     Given a server that responds with status 200 and body "hello"
     And the client uses an agent with:
@@ -40,8 +45,14 @@ Feature: Agent pooling, queueing and keep-alive
       sres#2:finish sres#2:close sreq#2:end sreq#2:close req#2:response res#2:data* res#2:end
       req#2:close agent:free server:close res#2:close socket:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket test:mark:req-socket req:finish req:response res:data* res:end req:close
+      req#2:socket test:mark:req-socket res:close req#2:finish req#2:response res#2:data*
+      res#2:end req#2:close res#2:close
+      """
 
-  @node:agent-max-free-sockets
+  @node:agent-max-free-sockets @diverges
   Scenario: maxFreeSockets 1 destroys the second socket freed
     Given a server
     And the server holds the responses until 2 requests have arrived, then ends them with "hello" one per agent 'free'
@@ -59,8 +70,13 @@ Feature: Agent pooling, queueing and keep-alive
       req#2:close agent:free server:close res#2:close socket#2:close ssocket#2:close
       ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req#2:socket req:finish req#2:finish req:response res:data* res:end req:close
+      res:close req#2:response res#2:data* res#2:end req#2:close res#2:close
+      """
 
-  @node:agent-scheduling-lifo
+  @node:agent-scheduling-lifo @diverges
   Scenario: lifo scheduling hands out the socket freed last
     Given a server
     And the server holds the responses until 2 requests have arrived, then ends them with "hello" one per agent 'free'
@@ -83,8 +99,15 @@ Feature: Agent pooling, queueing and keep-alive
       sreq#3:close req#3:response res#3:data* res#3:end req#3:close agent:free server:close
       res#3:close ssocket#2:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket test:mark:req-socket req#2:socket test:mark:req-socket req:finish req#2:finish
+      req:response res:data* res:end req:close res:close req#2:response res#2:data* res#2:end
+      req#2:close res#2:close req#3:socket test:mark:req-socket req#3:finish req#3:response
+      res#3:data* res#3:end req#3:close res#3:close
+      """
 
-  @node:agent-scheduling-fifo
+  @node:agent-scheduling-fifo @diverges
   Scenario: fifo scheduling hands out the socket freed first
     Given a server
     And the server holds the responses until 2 requests have arrived, then ends them with "hello" one per agent 'free'
@@ -107,8 +130,15 @@ Feature: Agent pooling, queueing and keep-alive
       sreq#3:close req#3:response res#3:data* res#3:end req#3:close agent:free server:close
       res#3:close ssocket#2:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket test:mark:req-socket req#2:socket test:mark:req-socket req:finish req#2:finish
+      req:response res:data* res:end req:close res:close req#2:response res#2:data* res#2:end
+      req#2:close res#2:close req#3:socket test:mark:req-socket req#3:finish req#3:response
+      res#3:data* res#3:end req#3:close res#3:close
+      """
 
-  @node:agent-max-total-sockets
+  @node:agent-max-total-sockets @diverges
   Scenario: maxTotalSockets 1 makes a request to another origin wait
     Given a server "a" that responds with status 200 and body "hello"
     And a server "b" that responds with status 200 and body "hello"
@@ -129,8 +159,14 @@ Feature: Agent pooling, queueing and keep-alive
       agent:free server:close server#2:close res#2:close socket#2:close ssocket#2:close
       ssocket:close
       """
+    And the client sees:
+      """
+      req:socket test:mark:req-socket req:finish req:response res:data* res:end req:close
+      req#2:socket test:mark:req-socket test:mark:agent-state res:close req#2:finish
+      req#2:response res#2:data* res#2:end req#2:close res#2:close
+      """
 
-  @node:agent-free-socket-timeout
+  @node:agent-free-socket-timeout @diverges
   Scenario: a free socket times out after the agent's timeout
     Given a server that responds with status 200 and body "hello"
     And the client uses an agent with:
@@ -144,9 +180,13 @@ Feature: Agent pooling, queueing and keep-alive
       sres:close sreq:end sreq:close req:response res:data* res:end req:close agent:free
       res:close socket:timeout ssocket:end ssocket:close socket:close server:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:response res:data* res:end req:close res:close
+      """
     And "socket:timeout" happens between 100 and 110 ms
 
-  @node:agent-keepalive-hint-too-short
+  @node:agent-keepalive-hint-too-short @diverges
   Scenario: a Keep-Alive hint no longer than the agent's buffer keeps nothing
     Given a server that responds with status 200 and body "hello"
     And the server's keepAliveTimeout is 1000
@@ -160,9 +200,14 @@ Feature: Agent pooling, queueing and keep-alive
       sres:close sreq:end sreq:close req:response test:mark:keep-alive res:data* res:end
       req:close agent:free res:close socket:close server:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:response test:mark:keep-alive res:data* res:end req:close
+      res:close
+      """
     And the response has the header "keep-alive" with "timeout=1"
 
-  @node:agent-keepalive-hint
+  @node:agent-keepalive-hint @diverges
   Scenario: the Keep-Alive hint shortens the free socket's timeout
     Given a server that responds with status 200 and body "hello"
     And the server's keepAliveTimeout is 2000
@@ -176,6 +221,11 @@ Feature: Agent pooling, queueing and keep-alive
       sres:close sreq:end sreq:close req:response test:mark:keep-alive res:data* res:end
       req:close agent:free res:close socket:timeout ssocket:end ssocket:close socket:close
       server:close
+      """
+    And the client sees:
+      """
+      req:socket req:finish req:response test:mark:keep-alive res:data* res:end req:close
+      res:close
       """
     And "socket:timeout" happens between 1000 and 1010 ms
 

@@ -3,7 +3,7 @@ Feature: A reused keep-alive socket reset by the server
   next request on it, the request fails with ECONNRESET and reusedSocket is
   true. Node documents the retry: send the request again when both hold.
 
-  @node:agent-reused-socket-econnreset
+  @node:agent-reused-socket-econnreset @diverges
   Scenario: the server resets the reused connection and the retry succeeds
     Given a server that responds with status 200 and body "hello"
     And the server resets the connection when a second request arrives on it
@@ -25,6 +25,13 @@ Feature: A reused keep-alive socket reset by the server
       req#3:finish server:request sres#3:finish sres#3:close sreq#3:end sreq#3:close
       req#3:response res#2:data* res#2:end req#3:close agent:free server:close res#2:close
       ssocket#2:close
+      """
+    And the client sees:
+      """
+      req:socket test:mark:req-socket req:finish req:response res:data* res:end req:close
+      req#2:socket test:mark:req-socket res:close req#2:finish test:mark:connection-reset
+      req#2:error(ECONNRESET) test:mark:retry req#3:socket test:mark:req-socket req#2:close
+      req#3:finish req#3:response res#2:data* res#2:end req#3:close res#2:close
       """
     And request #2 was sent on a reused socket
     And request #2 fails with ECONNRESET

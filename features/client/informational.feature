@@ -4,7 +4,7 @@ Feature: Interim responses, upgrades and CONNECT
   body; a 101 or an answered CONNECT hands the socket to the 'upgrade' or
   'connect' listener, or destroys it when nobody listens.
 
-  @node:client-expect-continue
+  @node:client-expect-continue @diverges
   Scenario: the server's automatic 100 Continue lets the client send its body
     Given a server
     And the server reads the request body
@@ -20,9 +20,14 @@ Feature: Interim responses, upgrades and CONNECT
       req:finish sreq:data* sreq:end sres:finish sres:close sreq:close req:response res:data*
       res:end req:close server:close res:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:continue req:information req:finish req:response res:data* res:end
+      req:close res:close
+      """
     And the server receives the body "hello"
 
-  @node:client-information-102
+  @node:client-information-102 @diverges
   Scenario: 102 Processing comes before the response
     Given a server
     And the server sends 102 Processing
@@ -34,8 +39,12 @@ Feature: Interim responses, upgrades and CONNECT
       sres:close sreq:end sreq:close req:information req:response res:data* res:end req:close
       server:close res:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:information req:response res:data* res:end req:close res:close
+      """
 
-  @node:client-information-103
+  @node:client-information-103 @diverges
   Scenario: 103 Early Hints come before the response
     Given a server
     And the server sends 103 Early Hints with the link "</style.css>; rel=preload; as=style"
@@ -47,8 +56,12 @@ Feature: Interim responses, upgrades and CONNECT
       sres:close sreq:end sreq:close req:information req:response res:data* res:end req:close
       server:close res:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:information req:response res:data* res:end req:close res:close
+      """
 
-  @node:client-upgrade
+  @node:client-upgrade @diverges
   Scenario: a 101 hands the socket to the 'upgrade' listener
     Given a server that accepts upgrades
     When the client sends GET / with:
@@ -59,8 +72,12 @@ Feature: Interim responses, upgrades and CONNECT
       req:socket server:connection socket:connect req:finish server:upgrade req:upgrade
       req:close socket:close ssocket:end server:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:upgrade req:close
+      """
 
-  @node:client-upgrade-no-listener
+  @node:client-upgrade-no-listener @diverges
   Scenario: a 101 nobody listens for destroys the socket
     Given a server that accepts upgrades
     And the client does not listen for 'upgrade'
@@ -72,8 +89,12 @@ Feature: Interim responses, upgrades and CONNECT
       req:socket server:connection socket:connect req:finish server:upgrade socket:close
       req:close ssocket:end server:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:close
+      """
 
-  @node:client-connect
+  @node:client-connect @diverges
   Scenario: an answered CONNECT hands the socket to the 'connect' listener
     Given a server that accepts CONNECT
     When the client sends CONNECT example.com:443
@@ -82,8 +103,12 @@ Feature: Interim responses, upgrades and CONNECT
       req:socket server:connection socket:connect req:finish server:connect req:connect
       req:close socket:close ssocket:end server:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:connect req:close
+      """
 
-  @node:client-connect-no-listener
+  @node:client-connect-no-listener @diverges
   Scenario: an answered CONNECT nobody listens for destroys the socket
     Given a server that accepts CONNECT
     And the client does not listen for 'connect'
@@ -92,4 +117,8 @@ Feature: Interim responses, upgrades and CONNECT
       """
       req:socket server:connection socket:connect req:finish server:connect socket:close
       req:close ssocket:end server:close ssocket:close
+      """
+    And the client sees:
+      """
+      req:socket req:finish req:close
       """

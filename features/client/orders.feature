@@ -6,7 +6,7 @@ Feature: The order of events of http.request
   event of req and res, as the reference scripts do, and the server closes
   once the request has closed.
 
-  @node:client-success
+  @node:client-success @diverges
   Scenario: a successful request with an empty body
     Given a server that responds with status 200 and no body
     When the client sends GET /
@@ -16,9 +16,13 @@ Feature: The order of events of http.request
       sres:close sreq:end sreq:close req:response res:end req:close server:close res:close
       ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:response res:end req:close res:close
+      """
     And the response has status 200
 
-  @node:client-success-body
+  @node:client-success-body @diverges
   Scenario: a successful request with a body
     Given a server that responds with status 200 and body "hello world"
     When the client sends GET /
@@ -43,9 +47,13 @@ Feature: The order of events of http.request
       """
       req:socket socket:error(ECONNREFUSED) req:error(ECONNREFUSED) socket:close req:close
       """
+    And the client sees:
+      """
+      req:socket req:error(ECONNREFUSED) req:close
+      """
     And the request fails with ECONNREFUSED
 
-  @node:client-close-before-response
+  @node:client-close-before-response @diverges
   Scenario: the server closes the connection before the response
     Given a server
     And the server destroys the connection
@@ -56,9 +64,13 @@ Feature: The order of events of http.request
       test:mark:connection-closed ssocket:close sreq:aborted sres:close sreq:close socket:end
       req:error(ECONNRESET) socket:close req:close server:close
       """
+    And the client sees:
+      """
+      req:socket req:finish test:mark:connection-closed req:error(ECONNRESET) req:close
+      """
     And the request fails with ECONNRESET "socket hang up"
 
-  @node:client-close-after-response-headers
+  @node:client-close-after-response-headers @diverges
   Scenario: the server closes the connection after the response headers
     Given a server
     And the server writes the head 200 with the headers:
@@ -72,6 +84,11 @@ Feature: The order of events of http.request
       res:data* test:mark:connection-closed ssocket:close sreq:aborted sres:close sreq:close
       socket:end socket:close res:aborted req:close server:close res:error(ECONNRESET) res:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:response res:data* test:mark:connection-closed res:aborted
+      req:close res:error(ECONNRESET) res:close
+      """
     And the response fails with ECONNRESET "aborted"
 
   @node:client-destroy-before-socket
@@ -82,6 +99,10 @@ Feature: The order of events of http.request
     Then the whole run is:
       """
       test:mark:destroy-called req:error(ECONNRESET) req:close server:close socket:close
+      """
+    And the client sees:
+      """
+      test:mark:destroy-called req:error(ECONNRESET) req:close
       """
     And the request fails with ECONNRESET "socket hang up"
 
@@ -95,8 +116,12 @@ Feature: The order of events of http.request
       req:socket test:mark:destroy-called socket:close req:error(ECONNRESET) req:close
       server:close
       """
+    And the client sees:
+      """
+      req:socket test:mark:destroy-called req:error(ECONNRESET) req:close
+      """
 
-  @node:client-destroy-after-response
+  @node:client-destroy-after-response @diverges
   Scenario: req.destroy() after the response arrives
     Given a server
     And the server writes the head 200 with the headers:
@@ -110,6 +135,11 @@ Feature: The order of events of http.request
       test:mark:destroy-called socket:close res:aborted req:close res:error(ECONNRESET)
       res:close ssocket:end server:close ssocket:close sreq:aborted sres:close sreq:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:response test:mark:destroy-called res:aborted req:close
+      res:error(ECONNRESET) res:close
+      """
     And the response fails with ECONNRESET "aborted"
 
   @node:client-abort-before-socket
@@ -120,6 +150,10 @@ Feature: The order of events of http.request
     Then the whole run is:
       """
       test:mark:abort-called req:close req:abort server:close socket:close
+      """
+    And the client sees:
+      """
+      test:mark:abort-called req:close req:abort
       """
 
   @node:client-abort-in-socket
@@ -132,8 +166,12 @@ Feature: The order of events of http.request
       req:socket test:mark:abort-called req:abort socket:close req:error(ECONNRESET) req:close
       server:close
       """
+    And the client sees:
+      """
+      req:socket test:mark:abort-called req:abort req:error(ECONNRESET) req:close
+      """
 
-  @node:client-abort-after-response
+  @node:client-abort-after-response @diverges
   Scenario: req.abort() after the response arrives
     Given a server
     And the server writes the head 200 with the headers:
@@ -147,8 +185,13 @@ Feature: The order of events of http.request
       test:mark:abort-called req:abort socket:close res:aborted req:close res:error(ECONNRESET)
       res:close ssocket:end server:close ssocket:close sreq:aborted sres:close sreq:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:response test:mark:abort-called req:abort res:aborted req:close
+      res:error(ECONNRESET) res:close
+      """
 
-  @node:client-response-not-listened
+  @node:client-response-not-listened @diverges
   Scenario: nobody listens for 'response': the response is read and discarded
     Given a server that responds with status 200 and body "hello world"
     And the client does not listen for 'response'
@@ -159,8 +202,12 @@ Feature: The order of events of http.request
       sres:close sreq:end sreq:close req:response res:end req:close server:close res:close
       ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:response res:end req:close res:close
+      """
 
-  @node:client-response-not-consumed
+  @node:client-response-not-consumed @diverges
   Scenario: a response listened for but never read emits no 'end'
     Given a server that responds with status 200 and body "hello world"
     And the client leaves the response unread
@@ -171,8 +218,12 @@ Feature: The order of events of http.request
       req:socket server:connection socket:connect req:finish server:request sres:finish
       sres:close sreq:end sreq:close req:response test:mark:stop
       """
+    And the client sees:
+      """
+      req:socket req:finish req:response test:mark:stop
+      """
 
-  @node:client-malformed-response
+  @node:client-malformed-response @diverges
   Scenario: a malformed status line fails the request with the parser's code
     Given a raw server that answers the first request bytes with "HTTP/1.1 abc OK\r\n\r\n"
     When the client sends GET /
@@ -181,9 +232,13 @@ Feature: The order of events of http.request
       req:socket server:connection socket:connect req:finish req:error(HPE_INVALID_STATUS)
       socket:close req:close ssocket:end server:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:error(HPE_INVALID_STATUS) req:close
+      """
     And the request fails with HPE_INVALID_STATUS
 
-  @node:client-malformed-header
+  @node:client-malformed-header @diverges
   Scenario: a space inside a response header name fails the request
     Given a raw server that answers the first request bytes with "HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n"
     When the client sends GET /
@@ -191,5 +246,9 @@ Feature: The order of events of http.request
       """
       req:socket server:connection socket:connect req:finish req:error(HPE_INVALID_HEADER_TOKEN)
       socket:close req:close ssocket:end server:close ssocket:close
+      """
+    And the client sees:
+      """
+      req:socket req:finish req:error(HPE_INVALID_HEADER_TOKEN) req:close
       """
     And the request fails with HPE_INVALID_HEADER_TOKEN

@@ -13,6 +13,10 @@ Feature: Aborting a request with an AbortSignal
       """
       test:mark:signal-aborted req:error(ABORT_ERR) req:close server:close socket:close
       """
+    And the client sees:
+      """
+      test:mark:signal-aborted req:error(ABORT_ERR) req:close
+      """
     And the request fails with ABORT_ERR
 
   @node:client-signal-abort-before-socket
@@ -25,8 +29,12 @@ Feature: Aborting a request with an AbortSignal
       """
       test:mark:signal-aborted req:error(ABORT_ERR) req:close server:close socket:close
       """
+    And the client sees:
+      """
+      test:mark:signal-aborted req:error(ABORT_ERR) req:close
+      """
 
-  @node:client-signal-abort-after-response
+  @node:client-signal-abort-after-response @diverges
   Scenario: the signal aborts once the response arrived
     Given a server
     And the server writes the head 200 with the headers:
@@ -41,5 +49,10 @@ Feature: Aborting a request with an AbortSignal
       test:mark:signal-aborted socket:error(ABORT_ERR) req:error(ABORT_ERR) socket:close
       res:aborted req:close res:error(ECONNRESET) res:close ssocket:end server:close
       ssocket:close sreq:aborted sres:close sreq:close
+      """
+    And the client sees:
+      """
+      req:socket req:finish req:response test:mark:signal-aborted req:error(ABORT_ERR)
+      res:aborted req:close res:error(ECONNRESET) res:close
       """
     And the response fails with ECONNRESET "aborted"

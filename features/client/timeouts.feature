@@ -3,7 +3,7 @@ Feature: Request and socket timeouts
   happens unless a listener acts. Node documents that the listener must
   destroy the request itself.
 
-  @node:client-timeout-destroy
+  @node:client-timeout-destroy @diverges
   Scenario: req.setTimeout fires and the listener destroys the request
     Given a server that never responds
     When the client sends GET / with:
@@ -15,9 +15,13 @@ Feature: Request and socket timeouts
       req:timeout test:mark:destroy-called ssocket:end ssocket:close sreq:aborted sres:close
       sreq:close socket:close req:error(ECONNRESET) req:close server:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:timeout test:mark:destroy-called req:error(ECONNRESET) req:close
+      """
     And "req:timeout" happens between 100 and 105 ms
 
-  @node:client-timeout-then-response
+  @node:client-timeout-then-response @diverges
   Scenario: a timeout alone does not abort the request
     Given a server
     And the server ends the response with "late" when the request times out
@@ -29,9 +33,14 @@ Feature: Request and socket timeouts
       req:timeout test:mark:respond sres:finish sres:close sreq:end sreq:close req:response
       res:data* res:end req:close server:close res:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:timeout test:mark:respond req:response res:data* res:end
+      req:close res:close
+      """
     And the response has the body "late"
 
-  @node:client-option-timeout-destroy
+  @node:client-option-timeout-destroy @diverges
   Scenario: the timeout option fires once connected
     Given a server that never responds
     When the client sends GET / with:
@@ -42,6 +51,10 @@ Feature: Request and socket timeouts
       req:socket server:connection socket:connect req:finish server:request socket:timeout
       req:timeout test:mark:destroy-called ssocket:end ssocket:close sreq:aborted sres:close
       sreq:close socket:close req:error(ECONNRESET) req:close server:close
+      """
+    And the client sees:
+      """
+      req:socket req:finish req:timeout test:mark:destroy-called req:error(ECONNRESET) req:close
       """
 
   Scenario: a negative timeout is refused when the request is made

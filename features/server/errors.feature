@@ -3,7 +3,7 @@ Feature: Client errors, timeouts and closing
   400 Bad Request, 431 for an oversized head, 408 when the request or its
   head takes too long, and closes the connection.
 
-  @node:server-client-error-malformed
+  @node:server-client-error-malformed @diverges
   Scenario: a malformed request line gets 400 Bad Request
     Given a server that responds with status 200 and no body
     And a raw client connects and writes "GARBAGE\r\n\r\n"
@@ -13,9 +13,13 @@ Feature: Client errors, timeouts and closing
       ssocket:error(HPE_INVALID_METHOD) ssocket:close socket:end socket:close
       test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
     And the raw client receives "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"
 
-  @node:server-header-overflow
+  @node:server-header-overflow @diverges
   Scenario: a request head over maxHeaderSize gets 431
     Given a server that responds with status 200 and no body
     And a raw client connects and writes a request with a 20000-byte header
@@ -25,9 +29,13 @@ Feature: Client errors, timeouts and closing
       ssocket:error(HPE_HEADER_OVERFLOW) ssocket:close socket:end socket:close
       test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
     And the raw client receives "HTTP/1.1 431 Request Header Fields Too Large"
 
-  @node:server-request-timeout
+  @node:server-request-timeout @diverges
   Scenario: a request body that never completes gets 408
     Given a server
     And the server's requestTimeout is 100
@@ -43,10 +51,14 @@ Feature: Client errors, timeouts and closing
       ssocket:close sreq:aborted sres:close sreq:close socket:end socket:close
       test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
     And the raw client receives "HTTP/1.1 408 Request Timeout"
     And "server:clientError" happens between 100 and 125 ms
 
-  @node:server-headers-timeout
+  @node:server-headers-timeout @diverges
   Scenario: a request head that never completes gets 408
     Given a server that responds with status 200 and no body
     And the server's headersTimeout is 100
@@ -59,9 +71,13 @@ Feature: Client errors, timeouts and closing
       ssocket:error(ERR_HTTP_REQUEST_TIMEOUT) ssocket:close socket:end socket:close
       test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
     And "server:clientError" happens between 100 and 125 ms
 
-  @node:server-keepalive-timeout
+  @node:server-keepalive-timeout @diverges
   Scenario: an idle keep-alive connection is closed after keepAliveTimeout
     Given a server that responds with status 200 and body "hello"
     And the server's keepAliveTimeout is 100
@@ -72,9 +88,13 @@ Feature: Client errors, timeouts and closing
       ssocket:timeout server:timeout socket:end socket:close test:mark:raw-received server:close
       ssocket:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
     And "ssocket:timeout" happens between 100 and 105 ms
 
-  @node:server-timeout
+  @node:server-timeout @diverges
   Scenario: server.timeout with no listener destroys the idle socket
     Given a server that never responds
     And the server's timeout is 100
@@ -85,9 +105,13 @@ Feature: Client errors, timeouts and closing
       server:timeout socket:end req:error(ECONNRESET) socket:close req:close server:close
       ssocket:close sreq:aborted sres:close sreq:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:error(ECONNRESET) req:close
+      """
     And the request fails with ECONNRESET
 
-  @node:server-close-idle-keepalive
+  @node:server-close-idle-keepalive @diverges
   Scenario: server.close() closes an idle keep-alive connection
     Given a server that responds with status 200 and body "hello"
     And a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -98,8 +122,12 @@ Feature: Client errors, timeouts and closing
       test:mark:close-called server:close ssocket:close socket:end socket:close
       test:mark:raw-received
       """
+    And the client sees:
+      """
+      test:mark:close-called test:mark:raw-received
+      """
 
-  @node:server-request-aborted
+  @node:server-request-aborted @diverges
   Scenario: the client goes away in the middle of the request body
     Given a server that never responds
     And the servers close when the server request closes
@@ -114,6 +142,10 @@ Feature: Client errors, timeouts and closing
       test:mark:destroy-called socket:close req:error(ECONNRESET) req:close ssocket:end
       server:clientError(HPE_INVALID_EOF_STATE) ssocket:error(HPE_INVALID_EOF_STATE)
       ssocket:close sreq:aborted sres:close sreq:error(ECONNRESET) sreq:close server:close
+      """
+    And the client sees:
+      """
+      req:socket test:mark:destroy-called req:error(ECONNRESET) req:close
       """
 
   Scenario: a negative server timeout is refused

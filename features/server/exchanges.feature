@@ -4,7 +4,7 @@ Feature: The server's side of an exchange
   client writes bytes and records everything it received when its socket
   closes (test:mark:raw-received); the server closes once that socket has.
 
-  @node:server-simple
+  @node:server-simple @diverges
   Scenario: a simple GET answered with a body on a closing connection
     Given a server that responds with status 200 and body "hello"
     And a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -13,9 +13,13 @@ Feature: The server's side of an exchange
       server:connection socket:connect server:request sres:finish sres:close sreq:end sreq:close
       ssocket:close socket:end socket:close test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
     And the raw client receives "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"
 
-  @node:server-keepalive-two-requests
+  @node:server-keepalive-two-requests @diverges
   Scenario: two requests one after the other on one keep-alive connection
     Given a server that responds with status 200 and body "hello"
     And a raw client connects and writes "GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -26,9 +30,13 @@ Feature: The server's side of an exchange
       server:request sres#2:finish sres#2:close sreq#2:end sreq#2:close ssocket:close socket:end
       socket:close test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
     And the server receives 2 requests
 
-  @node:server-pipelined
+  @node:server-pipelined @diverges
   Scenario: two pipelined requests are answered in order
     Given a server that responds with status 200 and body "hello"
     And a raw client connects and writes "GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /2 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -38,8 +46,12 @@ Feature: The server's side of an exchange
       sres#2:finish sreq:end sres#2:close sreq#2:end sreq:close sreq#2:close ssocket:close
       socket:end socket:close test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
 
-  @node:server-head-no-body
+  @node:server-head-no-body @diverges
   Scenario: a HEAD response carries no body
     Given a server that responds with status 200 and body "hello"
     And a raw client connects and writes "HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -48,9 +60,13 @@ Feature: The server's side of an exchange
       server:connection socket:connect server:request sres:finish sres:close sreq:end sreq:close
       ssocket:close socket:end socket:close test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
     And the raw client does not receive "hello"
 
-  @node:server-204-no-body
+  @node:server-204-no-body @diverges
   Scenario: a 204 response carries no body
     Given a server that responds with status 204 and body "ignored"
     And a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -59,9 +75,13 @@ Feature: The server's side of an exchange
       server:connection socket:connect server:request sres:finish sres:close sreq:end sreq:close
       ssocket:close socket:end socket:close test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
     And the raw client does not receive "ignored"
 
-  @node:server-304-no-body
+  @node:server-304-no-body @diverges
   Scenario: a 304 response carries no body
     Given a server that responds with status 304 and body "ignored"
     And a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -70,9 +90,13 @@ Feature: The server's side of an exchange
       server:connection socket:connect server:request sres:finish sres:close sreq:end sreq:close
       ssocket:close socket:end socket:close test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
     And the raw client does not receive "ignored"
 
-  @node:server-writehead-merge
+  @node:server-writehead-merge @diverges
   Scenario: writeHead merges with setHeader and wins a conflict
     Given a server
     And the server sets the response header "X-A" to "1"
@@ -87,11 +111,15 @@ Feature: The server's side of an exchange
       server:connection socket:connect server:request sres:finish sres:close sreq:end sreq:close
       ssocket:close socket:end socket:close test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
     And the raw client receives "Content-Type: text/html"
     And the raw client receives "X-A: 1"
     And the raw client does not receive "text/plain"
 
-  @node:server-trailers
+  @node:server-trailers @diverges
   Scenario: trailers follow a chunked body
     Given a server
     And the server writes the head 200 with the headers:
@@ -105,9 +133,13 @@ Feature: The server's side of an exchange
       server:connection socket:connect server:request sres:finish sres:close sreq:end sreq:close
       ssocket:close socket:end socket:close test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
     And the raw client receives "0\r\nX-Checksum: abc\r\n\r\n"
 
-  @node:client-trailers
+  @node:client-trailers @diverges
   Scenario: the client sees the trailers after 'end'
     Given a server
     And the server writes the head 200 with the headers:
@@ -123,9 +155,14 @@ Feature: The server's side of an exchange
       sres:close sreq:end sreq:close req:response res:data* res:end test:mark:trailers req:close
       server:close res:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:finish req:response res:data* res:end test:mark:trailers req:close
+      res:close
+      """
     And the response has the trailer "x-checksum" with "abc"
 
-  @node:server-strict-content-length
+  @node:server-strict-content-length @diverges
   Scenario: strictContentLength refuses to end short of Content-Length
     Given a server
     And the server enforces strictContentLength
@@ -140,6 +177,10 @@ Feature: The server's side of an exchange
       server:connection socket:connect server:request test:mark:thrown
       test:mark:connection-closed ssocket:close sreq:aborted sres:close sreq:close socket:end
       socket:close test:mark:raw-received server:close
+      """
+    And the client sees:
+      """
+      test:mark:thrown test:mark:connection-closed test:mark:raw-received
       """
     And the server threw ERR_HTTP_CONTENT_LENGTH_MISMATCH
 

@@ -4,7 +4,7 @@ Feature: Expect: 100-continue and other expectations
   'request'. Any other expectation goes to 'checkExpectation', or is
   answered 417 Expectation Failed.
 
-  @node:server-check-continue-listener
+  @node:server-check-continue-listener @diverges
   Scenario: a 'checkContinue' listener answers 100 itself
     Given a server that listens for checkContinue
     And the server sends 100 Continue
@@ -21,8 +21,13 @@ Feature: Expect: 100-continue and other expectations
       req:information req:finish sreq:data* sreq:end sres:finish sres:close sreq:close
       req:response res:data* res:end req:close server:close res:close ssocket:close
       """
+    And the client sees:
+      """
+      req:socket req:continue req:information req:finish req:response res:data* res:end
+      req:close res:close
+      """
 
-  @node:server-check-continue-auto
+  @node:server-check-continue-auto @diverges
   Scenario: without a listener the server sends 100 Continue itself
     Given a server
     And the server reads the request body
@@ -34,8 +39,12 @@ Feature: Expect: 100-continue and other expectations
       server:connection socket:connect server:request sreq:data* sreq:end sres:finish sres:close
       sreq:close ssocket:close socket:end socket:close test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
 
-  @node:server-check-expectation-listener
+  @node:server-check-expectation-listener @diverges
   Scenario: a 'checkExpectation' listener handles an unknown expectation
     Given a server that listens for checkExpectation
     And the server responds with status 200 and body "expected"
@@ -45,8 +54,12 @@ Feature: Expect: 100-continue and other expectations
       server:connection socket:connect server:checkExpectation sres:finish sres:close sreq:end
       sreq:close ssocket:close socket:end socket:close test:mark:raw-received server:close
       """
+    And the client sees:
+      """
+      test:mark:raw-received
+      """
 
-  @node:server-check-expectation-auto
+  @node:server-check-expectation-auto @diverges
   Scenario: without a listener an unknown expectation gets 417
     Given a server that responds with status 200 and body "never"
     And a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\nExpect: foo\r\nConnection: close\r\n\r\n"
@@ -54,5 +67,9 @@ Feature: Expect: 100-continue and other expectations
       """
       server:connection socket:connect ssocket:close socket:end socket:close
       test:mark:raw-received server:close
+      """
+    And the client sees:
+      """
+      test:mark:raw-received
       """
     And the raw client receives "HTTP/1.1 417 Expectation Failed"
