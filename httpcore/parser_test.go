@@ -229,3 +229,155 @@ func TestParseErrorMatching(t *testing.T) {
 		t.Fatal("Finish after an error reports nothing, as llhttp")
 	}
 }
+
+// headsOf parses input whole and returns copies of every head.
+func headsOf(t *testing.T, kind ParserKind, input string) []MessageHead {
+	t.Helper()
+	var heads []MessageHead
+	p := NewParser(kind, ParserOptions{})
+	p.SetCallbacks(func(h *MessageHead) BodyMode {
+		heads = append(heads, *h)
+		return BodyNormal
+	}, nil, nil)
+	if _, err := p.Execute([]byte(input)); err != nil {
+		t.Fatal(err)
+	}
+	return heads
+}
+
+func TestMessageHeadFraming(t *testing.T) {
+	for _, tc := range []struct {
+		input   string
+		length  int64
+		chunked bool
+	}{
+		{"GET / HTTP/1.1\r\n\r\n", -1, false},
+		{"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 0, false},
+		{"POST / HTTP/1.1\r\nContent-Length: 12\r\n\r\n", 12, false},
+		{"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", -1, true},
+		{"PUT / HTTP/1.1\r\nContent-Length: 9223372036854775807\r\n\r\n", 1<<63 - 1, false},
+		{"PUT / HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n", 1<<63 - 1, false},
+	} {
+		h := headsOf(t, ParseRequest, tc.input)
+		if len(h) != 1 || h[0].ContentLength != tc.length || h[0].Chunked != tc.chunked {
+			t.Errorf("%q: %+v", tc.input, h)
+		}
+	}
+	res := headsOf(t, ParseResponse, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+	if res[0].StatusCode != 404 || res[0].StatusMessage != "Not Found" || res[0].Method != "" || res[0].URL != "" {
+		t.Errorf("response head %+v", res[0])
+	}
+}
+
+// TestMessageHeadCopiesSurvive checks the promise made to OnHead: a
+// shallow copy of the head stays valid after later messages.
+func TestMessageHeadCopiesSurvive(t *testing.T) {
+	heads := headsOf(t, ParseRequest, "GET /one HTTP/1.1\r\nA: 1\r\n\r\nGET /two HTTP/1.1\r\nB: 2\r\n\r\n")
+	if heads[0].URL != "/one" || !slices.Equal(heads[0].RawHeaders, []string{"A", "1"}) ||
+		heads[1].URL != "/two" || !slices.Equal(heads[1].RawHeaders, []string{"B", "2"}) {
+		t.Fatalf("heads %+v", heads)
+	}
+}
+
+func TestParserStateQueries(t *testing.T) {
+	p := NewParser(ParseRequest, ParserOptions{})
+	if p.Pending() || p.HeaderBytes() != 0 || p.Upgraded() {
+		t.Fatal("a new parser is idle")
+	}
+	step := func(s string) {
+		t.Helper()
+		if _, err := p.Execute([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step("\r\n")
+	if p.Pending() || p.HeaderBytes() != 0 {
+		t.Fatal("line breaks between messages start nothing")
+	}
+	step("POST / HTTP/1.1\r\nContent-")
+	if !p.Pending() || p.HeaderBytes() != len("POST / HTTP/1.1\r\nContent-") {
+		t.Fatalf("inside a head: pending %t, %d head bytes", p.Pending(), p.HeaderBytes())
+	}
+	step("Length: 2\r\n\r\na")
+	if !p.Pending() || p.HeaderBytes() != 0 {
+		t.Fatalf("inside a body: pending %t, %d head bytes", p.Pending(), p.HeaderBytes())
+	}
+	step("b")
+	if p.Pending() {
+		t.Fatal("the message is complete")
+	}
+	if err := p.Finish(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestParserUpgradeStopsAndStaysStopped(t *testing.T) {
+	p := NewParser(ParseResponse, ParserOptions{})
+	completed := 0
+	p.SetCallbacks(nil, nil, func([]string) { completed++ })
+	in := []byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: ws\r\nConnection: upgrade\r\n\r\nframes")
+	n, err := p.Execute(in)
+	if err != nil || !p.Upgraded() || string(in[n:]) != "frames" || completed != 1 || p.Pending() {
+		t.Fatalf("n=%d err=%v upgraded=%t completed=%d", n, err, p.Upgraded(), completed)
+	}
+	if n, err := p.Execute([]byte("more")); n != 0 || err != nil {
+		t.Fatalf("after an upgrade Execute consumes nothing, got %d %v", n, err)
+	}
+	if p.Finish() != nil {
+		t.Fatal("Finish after an upgrade reports nothing")
+	}
+	p.Reset(ParseRequest)
+	if p.Upgraded() {
+		t.Fatal("Reset starts a new connection")
+	}
+	if got := headsOf(t, ParseRequest, "GET / HTTP/1.1\r\n\r\n"); len(got) != 1 {
+		t.Fatal("a reset parser parses again")
+	}
+}
+
+func TestParserFinishReadsUntilClose(t *testing.T) {
+	p := NewParser(ParseResponse, ParserOptions{})
+	var body []byte
+	completed := 0
+	p.SetCallbacks(nil, func(b []byte) { body = append(body, b...) }, func([]string) { completed++ })
+	if _, err := p.Execute([]byte("HTTP/1.0 200 OK\r\n\r\nall of it")); err != nil {
+		t.Fatal(err)
+	}
+	if completed != 0 || !p.Pending() {
+		t.Fatal("a body read until close is not complete before the close")
+	}
+	if p.Finish() != nil || p.Finish() != nil || completed != 1 || string(body) != "all of it" {
+		t.Fatalf("Finish: completed %d times, body %q", completed, body)
+	}
+}
+
+func TestParserRejectsUnknownBodyMode(t *testing.T) {
+	p := NewParser(ParseRequest, ParserOptions{})
+	p.SetCallbacks(func(*MessageHead) BodyMode { return BodyMode(7) }, nil, nil)
+	_, err := p.Execute([]byte("GET / HTTP/1.1\r\n\r\n"))
+	if !errors.Is(err, &ParseError{Code: "HPE_CB_HEADERS_COMPLETE"}) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestParserEndOfStreamError(t *testing.T) {
+	p := NewParser(ParseRequest, ParserOptions{})
+	if _, err := p.Execute([]byte("GET / HT")); err != nil {
+		t.Fatal(err)
+	}
+	err := p.Finish()
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Code != "HPE_INVALID_EOF_STATE" || pe.Error() != "Parse Error" || pe.RawPacket != nil {
+		t.Fatalf("got %#v", err)
+	}
+}
+
+func TestParserDefaultHeaderLimit(t *testing.T) {
+	for _, size := range []int{0, -1} {
+		p := NewParser(ParseRequest, ParserOptions{MaxHeaderSize: size})
+		_, err := p.Execute([]byte("GET /" + strings.Repeat("a", defaultMaxHeaderSize-1) + " HTTP/1.1\r\n\r\n"))
+		if !errors.Is(err, &ParseError{Code: "HPE_HEADER_OVERFLOW"}) {
+			t.Errorf("MaxHeaderSize %d: %v", size, err)
+		}
+	}
+}
