@@ -3,10 +3,10 @@ package httpcore
 // Every client case recorded from real Node v20 (fixtures/node/cases,
 // traces/index.json) rebuilt on simnet: the same server, the same client
 // listening to every event (the tracer's listenAll), the same steps. The
-// client side of our trace (req, res, the steps' marks and, where the case
-// records it, the agent) is compared with the client side of Node's. How the
-// client's events interleave with the server's and the sockets' depends on
-// the simulated network's scheduling, which the network's tests check.
+// client side of our trace (req, res, the client's sockets, the steps' marks
+// and, where the case records it, the agent) is compared with the client
+// side of Node's. How the client's events interleave with the server's
+// depends on the simulated network's scheduling, which its own tests check.
 
 import (
 	"encoding/json"
@@ -214,7 +214,7 @@ func clientSide(events []simnet.Event, withAgent bool) []simnet.Event {
 	var out []simnet.Event
 	for _, ev := range events {
 		switch ev.Obj {
-		case "req", "res", "test":
+		case "req", "res", "socket", "test":
 			out = append(out, ev)
 		case "agent":
 			if withAgent {
