@@ -161,12 +161,8 @@ func pickDuration(d, dflt time.Duration) time.Duration {
 	return d
 }
 
-func (s *Server) trace(name string, err error) {
-	ev := simnet.Event{Obj: "server", ID: s.id, Name: name}
-	if err != nil {
-		ev.Code, ev.Message = simnet.CodeOf(err), err.Error()
-	}
-	s.loop.Events().Emit(ev)
+func (s *Server) trace(name string) {
+	s.loop.Events().Emit(simnet.Event{Obj: "server", ID: s.id, Name: name})
 }
 
 // Listen is server.listen(port, host, cb): cb runs on 'listening'. Failing
@@ -186,7 +182,6 @@ func (s *Server) ListenOptions(opts simnet.ListenOptions, cb func()) error {
 	l, err := s.rt.Listen(opts, s.onConnection)
 	if err != nil {
 		s.loop.NextTick(func() {
-			s.trace("error", err)
 			if !s.Events.Error.Emit(err) {
 				panic(err)
 			}
@@ -284,7 +279,7 @@ func (s *Server) emitCloseIfDrained() {
 		return
 	}
 	s.loop.NextTick(func() {
-		s.trace("close", nil)
+		s.trace("close")
 		s.Events.Close.Emit(struct{}{})
 	})
 }
@@ -358,7 +353,7 @@ func (s *Server) onConnection(sock *simnet.Socket) {
 	sock.Events.Finish.On(func(struct{}) { check() })
 	sock.Events.Error.On(func(error) { c.checkGone() })
 	sock.Events.Close.On(func(bool) { c.markGone() })
-	s.trace("connection", nil)
+	s.trace("connection")
 	c.start()
 	s.Events.Connection.Emit(sock)
 }
@@ -512,12 +507,12 @@ func (c *serverConn) afterExecute(n int, err error, d []byte) {
 			return
 		}
 		req.register()
-		s.trace("connect", nil)
+		s.trace("connect")
 		s.Events.Connect.Emit(UpgradeRequest{Req: req, Socket: c.sock, Head: head})
 		return
 	}
 	req.register()
-	s.trace("upgrade", nil)
+	s.trace("upgrade")
 	s.Events.Upgrade.Emit(UpgradeRequest{Req: req, Socket: c.sock, Head: head})
 }
 
@@ -578,7 +573,7 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 			res.maxRequestsOnConnectionReached = s.MaxRequestsPerSocket <= c.requestsCount
 			if s.MaxRequestsPerSocket < c.requestsCount {
 				req.register()
-				s.trace("dropRequest", nil)
+				s.trace("dropRequest")
 				s.Events.DropRequest.Emit(UpgradeRequest{Req: req, Socket: c.sock})
 				if err := res.WriteHead(503, "", nil); err == nil {
 					_ = res.End(nil, nil)
@@ -622,7 +617,7 @@ func (c *serverConn) expect(req *IncomingMessage, res *ServerResponse, expect st
 func (s *Server) emitExchange(name string, e *simnet.Emitter[Exchange], req *IncomingMessage, res *ServerResponse) {
 	req.register()
 	res.register()
-	s.trace(name, nil)
+	s.trace(name)
 	e.Emit(Exchange{Req: req, Res: res})
 }
 
@@ -804,7 +799,7 @@ func (c *serverConn) onTimeout() {
 	if res := c.current; res != nil {
 		heard = res.Events.Timeout.Emit(struct{}{}) || heard
 	}
-	s.trace("timeout", nil)
+	s.trace("timeout")
 	if s.Events.Timeout.Emit(c.sock) || heard {
 		return
 	}
