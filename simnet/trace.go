@@ -299,30 +299,29 @@ func Compact(events []Event, withNet bool) string {
 		}
 		b.WriteByte(':')
 		b.WriteString(ev.Name)
-		switch ev.Name {
-		case "data":
+		// Any event carrying an error shows its code: 'error' itself, and
+		// events such as the server's 'clientError' whose payload is one.
+		switch {
+		case ev.Name == "data":
 			b.WriteByte('*')
 			run = ev
-		case "error":
-			if ev.Code != "" {
-				b.WriteByte('(')
-				b.WriteString(ev.Code)
-				b.WriteByte(')')
-			}
+		case ev.Code != "":
+			b.WriteByte('(')
+			b.WriteString(ev.Code)
+			b.WriteByte(')')
 		}
 	}
 	return b.String()
 }
 
 var (
-	errTokenNoColon   = errors.New(`want obj:event`)
-	errTokenObj       = errors.New("object name must be lowercase letters")
-	errTokenID        = errors.New("id after # must be a number of 2 or more (id 1 is written without #)")
-	errTokenEvent     = errors.New("event name must be letters, digits, ':', '-' or '_'")
-	errTokenCode      = errors.New("error code must be (CODE) of capitals, digits and '_'")
-	errTokenCodeEvent = errors.New("only error events carry a (CODE)")
-	errTokenData      = errors.New("data events are written data* in the compact form")
-	errTokenStar      = errors.New("only data events take *")
+	errTokenNoColon = errors.New(`want obj:event`)
+	errTokenObj     = errors.New("object name must be lowercase letters")
+	errTokenID      = errors.New("id after # must be a number of 2 or more (id 1 is written without #)")
+	errTokenEvent   = errors.New("event name must be letters, digits, ':', '-' or '_'")
+	errTokenCode    = errors.New("error code must be (CODE) of capitals, digits and '_'")
+	errTokenData    = errors.New("data events are written data* in the compact form")
+	errTokenStar    = errors.New("only data events take *")
 )
 
 // ParseCompact splits a compact-form trace, as written in a Gherkin table,
@@ -371,8 +370,6 @@ func checkCompactToken(tok string) error {
 		return errTokenEvent
 	}
 	switch {
-	case code != "" && name != "error":
-		return errTokenCodeEvent
 	case star && name != "data":
 		return errTokenStar
 	case !star && name == "data":

@@ -230,8 +230,8 @@ func TestCompact(t *testing.T) {
 			{Obj: "req", ID: 1, Name: "error", Code: "ECONNRESET", Message: "socket hang up"},
 			{Obj: "sreq", ID: 3, Name: "error", Code: "HPE_INVALID_METHOD"},
 			{Obj: "res", ID: 1, Name: "error"},
-			{Obj: "res", ID: 1, Name: "close", Code: "IGNORED"},
-		}, false, "req:error(ECONNRESET) sreq#3:error(HPE_INVALID_METHOD) res:error res:close"},
+			{Obj: "server", ID: 1, Name: "clientError", Code: "HPE_HEADER_OVERFLOW"},
+		}, false, "req:error(ECONNRESET) sreq#3:error(HPE_INVALID_METHOD) res:error server:clientError(HPE_HEADER_OVERFLOW)"},
 		{"run interrupted by another object", []Event{
 			data("res", 1), {Obj: "test", Name: "mark:destroy-called"}, data("res", 1), data("res", 1),
 		}, false, "res:data* test:mark:destroy-called res:data*"},
@@ -263,11 +263,11 @@ func TestCompact(t *testing.T) {
 }
 
 func TestParseCompactSplitsOnAnyWhitespace(t *testing.T) {
-	got, err := ParseCompact("  req:socket\treq#10:response\n res:data*  test:mark:connection-closed res:error(ECONNRESET) server:checkContinue ")
+	got, err := ParseCompact("  req:socket\treq#10:response\n res:data*  test:mark:connection-closed res:error(ECONNRESET) server:clientError(HPE_INVALID_METHOD) server:checkContinue ")
 	if err != nil {
 		t.Fatalf("ParseCompact: %v", err)
 	}
-	want := []string{"req:socket", "req#10:response", "res:data*", "test:mark:connection-closed", "res:error(ECONNRESET)", "server:checkContinue"}
+	want := []string{"req:socket", "req#10:response", "res:data*", "test:mark:connection-closed", "res:error(ECONNRESET)", "server:clientError(HPE_INVALID_METHOD)", "server:checkContinue"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -293,7 +293,6 @@ func TestParseCompactNamesTheBadToken(t *testing.T) {
 		{"req:error(ECONNRESET", errTokenCode},
 		{"req:error()", errTokenCode},
 		{"req:error(econnreset)", errTokenCode},
-		{"req:close(ECONNRESET)", errTokenCodeEvent},
 		{"res:data", errTokenData},
 		{"res:end*", errTokenStar},
 	}
