@@ -101,8 +101,8 @@ func clientSteps() []*stepDef {
 		d(`^the client (destroys|aborts) the request right away$`, "the client destroys the request right away",
 			"calls req.destroy() or req.abort() on the last request just after making it, which is then never ended",
 			func(w *world) any { return w.theClientActsRightAway }),
-		d(`^the client (destroys|aborts) the request on '(socket|response|timeout|finish)'$`, "the client destroys the request on 'response'",
-			"calls req.destroy() or req.abort() in the last request's listener of that event",
+		d(`^the client (destroys|aborts) the request on '(socket|response|data|timeout|finish)'$`, "the client destroys the request on 'response'",
+			"calls req.destroy() or req.abort() in the last request's listener of that event ('data': the response's first body chunk)",
 			func(w *world) any { return w.theClientActsOn }),
 		d(`^the client aborts the signal before sending$`, "the client aborts the signal before sending",
 			"aborts the scenario's AbortController before the next request is made",
@@ -611,8 +611,11 @@ func (w *world) listenAll(r *reqState) {
 		}
 		res.Events.Data.On(func(p []byte) {
 			r.body = append(r.body, p...)
-			if len(r.body) == len(p) && w.onFirstData != nil {
-				w.onFirstData()
+			if len(r.body) == len(p) {
+				if w.onFirstData != nil {
+					w.onFirstData()
+				}
+				run("data")
 			}
 		})
 		res.Events.End.On(func(struct{}) {

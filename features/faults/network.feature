@@ -96,3 +96,16 @@ Feature: Network faults
     And the client sends GET /3 on the agent's first 'free'
     Then every request ends in exactly one of 'end' on its response or 'error', and 'close' comes last
     And no response body byte is delivered twice
+
+  Scenario: destroying the request on the first body data aborts the response
+    Given a server
+    And the server writes the head 200 with the headers:
+      | content-length | 100 |
+    And the server writes "partial"
+    When the client sends GET /
+    And the client destroys the request on 'data'
+    Then the client sees:
+      """
+      req:socket req:finish req:response res:data* test:mark:destroy-called res:aborted req:close
+      res:error(ECONNRESET) res:close
+      """
