@@ -19,7 +19,7 @@ const (
 )
 
 // llhttpMethods is llhttp's whole method table, indexed by llhttp's method
-// number. The gap at 46 is QUERY, added after the RTSP block.
+// number; QUERY, the newest, comes after the RTSP block.
 var llhttpMethods = [...]string{
 	"DELETE", "GET", "HEAD", "POST", "PUT", "CONNECT", "OPTIONS", "TRACE",
 	"COPY", "LOCK", "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH",

@@ -220,7 +220,9 @@ func (p *Parser) HeaderBytes() int {
 // fires the callbacks synchronously. It returns how many bytes it consumed:
 // all of them, except after an upgrade (see Upgraded; data[n:] is then the
 // upgraded protocol's first bytes) or on error. Errors are *ParseError and
-// stick: every later call returns the same error.
+// stick: every later call returns the same error. As in Node, an error in
+// the body of an upgrade request is not reported: the parser stops there as
+// if upgraded.
 func (p *Parser) Execute(data []byte) (n int, err error) {
 	if p.err != nil {
 		return 0, p.err
