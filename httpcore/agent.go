@@ -6,9 +6,9 @@ package httpcore
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"weak"
@@ -280,8 +280,27 @@ func (a *Agent) CreateConnection(opts simnet.ConnectOptions, cb func(*simnet.Soc
 	return s, nil
 }
 
-// keepAliveHint reads timeout=N from a Keep-Alive response header.
-var keepAliveHint = regexp.MustCompile(`^timeout=(\d+)`)
+// keepAliveHint reads the N of a Keep-Alive header starting "timeout=N",
+// as Node's /^timeout=(\d+)/ does; ok is false when there is none.
+func keepAliveHint(v string) (secs int64, ok bool) {
+	digits, found := strings.CutPrefix(v, "timeout=")
+	if !found {
+		return 0, false
+	}
+	n := 0
+	for n < len(digits) && digits[n] >= '0' && digits[n] <= '9' {
+		n++
+	}
+	if n == 0 {
+		return 0, false
+	}
+	secs, err := strconv.ParseInt(digits[:n], 10, 64)
+	if err != nil || secs > math.MaxInt64/int64(time.Second) {
+		// More seconds than a Duration holds: longer than any timeout.
+		secs = math.MaxInt64 / int64(time.Second)
+	}
+	return secs, true
+}
 
 // KeepSocketAlive is agent.keepSocketAlive(socket), called when a socket
 // could go back to the pool: it enables TCP keep-alive, unrefs the socket
@@ -293,11 +312,7 @@ func (a *Agent) KeepSocketAlive(s *simnet.Socket) bool {
 	s.Unref()
 	timeout, keep := a.timeout, true
 	if c := a.conns[s]; c != nil && c.req != nil {
-		if m := keepAliveHint.FindStringSubmatch(c.req.keepAliveHeader()); m != nil {
-			secs, err := strconv.ParseInt(m[1], 10, 64)
-			if err != nil || secs > math.MaxInt64/int64(time.Second) {
-				secs = math.MaxInt64 / int64(time.Second)
-			}
+		if secs, ok := keepAliveHint(c.req.keepAliveHeader()); ok {
 			hint := time.Duration(secs)*time.Second - a.hintBuffer
 			switch {
 			case hint <= 0:

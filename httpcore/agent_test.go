@@ -396,3 +396,42 @@ func TestRemoveSocketFreesThePoolSlot(t *testing.T) {
 		t.Errorf("the second request did not get its own socket: %q", second)
 	}
 }
+
+// TestKeptSocketDoesNotCollectListeners sends many requests over one
+// kept-alive socket: each request leaves the socket as it found it.
+func TestKeptSocketDoesNotCollectListeners(t *testing.T) {
+	w := newAPIWorld(t, 1)
+	a, err := NewAgent(w.client, AgentOptions{KeepAlive: true, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sock *simnet.Socket
+	left := 20
+	var next func()
+	next = func() {
+		req := w.get(a, "/", func(req *ClientRequest, _ string, err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+		req.Events.Socket.On(func(s *simnet.Socket) { sock = s })
+		if err := req.SetTimeout(time.Minute, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.Events.Free.On(func(*simnet.Socket) {
+		if left--; left > 0 {
+			next()
+			return
+		}
+		w.srv.Close(nil)
+	})
+	next()
+	w.run()
+	counts := fmt.Sprint(sock.Events.Timeout.ListenerCount(), sock.Events.Data.ListenerCount(),
+		sock.Events.Error.ListenerCount(), sock.Events.Close.ListenerCount(), sock.Events.End.ListenerCount())
+	// Left: the agent's timeout, free-socket error and close listeners.
+	if counts != "1 0 1 1 0" {
+		t.Errorf("listeners (timeout data error close end) after 20 requests: %s", counts)
+	}
+}

@@ -79,10 +79,11 @@ type ClientRequest struct {
 	hadErr       bool // socket._hadError
 	err          error
 
-	timeout    time.Duration
-	hasTimeout bool
-	timeoutOff func() // removes the socket 'timeout' listener of listenSocketTimeout
-	timeoutSet bool   // Node's timeoutCb is set
+	timeout       time.Duration
+	hasTimeout    bool
+	timeoutOff    func() // removes the socket 'timeout' listener of listenSocketTimeout
+	timeoutSet    bool   // Node's timeoutCb is set
+	resTimeoutOff func() // removes the listener forwarding 'timeout' to the response
 
 	queuedOpts simnet.ConnectOptions // the options a queued request waits with
 	sockOff    []func()              // the request's listeners on its socket
@@ -465,7 +466,7 @@ func (req *ClientRequest) socketData(d []byte) {
 func (req *ClientRequest) onUpgrade(s *simnet.Socket, res *IncomingMessage, head []byte) {
 	req.res = res
 	req.removeSocketListeners(offData, offEnd, offDrain)
-	req.clearTimeoutListener()
+	req.removeTimeoutListeners()
 	_ = req.parser.Finish()
 	req.freeParser()
 	name, ev := "upgrade", &req.Events.Upgrade
@@ -543,11 +544,7 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 			req.responseKeepAlive()
 		}
 	})
-	req.sockOff = append(req.sockOff, s.Events.Timeout.On(func(struct{}) {
-		if req.res != nil && req.socket == s && req.attached {
-			req.res.Events.Timeout.Emit(struct{}{})
-		}
-	}))
+	req.resTimeoutOff = s.Events.Timeout.On(func(struct{}) { res.Events.Timeout.Emit(struct{}{}) })
 	res.register()
 	req.traceStatus("response", res.StatusCode)
 	if req.aborted || !req.Events.Response.Emit(res) {
@@ -574,7 +571,7 @@ func (req *ClientRequest) traceStatus(name string, status int) {
 func (req *ClientRequest) responseOnEnd(res *IncomingMessage) {
 	s := req.socket
 	if s != nil {
-		req.clearTimeoutListener()
+		req.removeTimeoutListeners()
 	}
 	req.resEnded = true
 	switch {
@@ -605,7 +602,8 @@ func (req *ClientRequest) responseKeepAlive() {
 	s := req.socket
 	if req.timeoutSet {
 		s.SetTimeout(0)
-		req.clearTimeoutListener()
+		req.removeTimeoutListeners()
+		req.timeoutSet = false
 	}
 	req.removeSocketListeners(offClose, offError, offData, offEnd)
 	req.loop.NextTick(func() {
@@ -633,12 +631,17 @@ func (req *ClientRequest) listenSocketTimeout(s *simnet.Socket) {
 	})
 }
 
-func (req *ClientRequest) clearTimeoutListener() {
+// removeTimeoutListeners removes the request's and the response's socket
+// 'timeout' listeners, as the socket outlives them when it is kept alive.
+func (req *ClientRequest) removeTimeoutListeners() {
 	if req.timeoutOff != nil {
 		req.timeoutOff()
 		req.timeoutOff = nil
 	}
-	req.timeoutSet = false
+	if req.resTimeoutOff != nil {
+		req.resTimeoutOff()
+		req.resTimeoutOff = nil
+	}
 }
 
 func connReset(msg string) error {
