@@ -48,8 +48,13 @@ const (
 	modeOpaque             // after an accepted upgrade: counted, not parsed
 )
 
-// maxHeld bounds what a direction holds waiting for an upgrade's answer.
-const maxHeld = 1 << 20
+const (
+	// maxHeld bounds what a direction holds waiting for an upgrade's answer.
+	maxHeld = 1 << 20
+	// maxFill bounds the filler fed for one gap; past it, finding the next
+	// message is cheaper than counting through the hole.
+	maxFill = 1 << 20
+)
 
 // filler stands in for body bytes lost in a gap, so the parser keeps count.
 var filler [16 << 10]byte
@@ -381,7 +386,7 @@ func (pr *pairer) gap(client bool, off, n int64, pkt pktInfo) {
 		pr.problem(nil, e)
 		d.mode = modeFind
 		d.find.carry = nil
-	case d.msg != nil && d.left >= n:
+	case d.msg != nil && d.left >= n && n <= maxFill:
 		// The hole lies inside a body of known length: filler keeps the
 		// framing, so the messages after it are read exactly.
 		pr.problem(d.ex, e)

@@ -350,3 +350,19 @@ func TestBytesAfterAResetAreCounted(t *testing.T) {
 		t.Errorf("report (-want +got):\n%s", diff)
 	}
 }
+
+// A hole of 100 MB inside a body that claims a terabyte is reported, not
+// counted through byte by byte.
+func TestHugeGapInAHugeBody(t *testing.T) {
+	c := newConv("10.0.0.1:40000", "10.0.0.2:80").handshake().send(getA).
+		reply("HTTP/1.1 200 OK\r\nContent-Length: 1000000000000\r\n\r\nabc")
+	c.sseq += 100 << 20
+	pkts := c.reply("xyz").ackC().pkts
+	got := summary(inspectBytes(t, pcapOf(t, pkts)))
+	want := []string{"conn 10.0.0.1:40000 > 10.0.0.2:80 ", "  GET /a 200 [] 0/3 incomplete",
+		"    ! ERR_TCP_GAP packet 7: server stream offset 53: 104857600 bytes missing from the capture",
+		"  ! ERR_SKIPPED_BYTES server stream: skipped its last 3 bytes, in which no message starts"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("report (-want +got):\n%s", diff)
+	}
+}
