@@ -486,8 +486,14 @@ func (a *Agent) free(c *agentConn) {
 		return
 	}
 	if a.id != 0 {
-		a.rt.Loop().Events().Emit(simnet.Event{Obj: "agent", ID: a.id, Name: "free",
-			Detail: map[string]any{"socket": c.s.ID()}})
+		ev := simnet.Event{Obj: "agent", ID: a.id, Name: "free"}
+		events := a.rt.Loop().Events()
+		if events.Active() {
+			// Only observers read the detail; the event alone is kept for
+			// the tail an uncaught error reports.
+			ev.Detail = map[string]any{"socket": c.s.ID()}
+		}
+		events.Emit(ev)
 	}
 	a.onFree(c)
 	a.Events.Free.Emit(c.s)

@@ -341,7 +341,12 @@ func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
 	if req.hasTimeout || (req.pool != nil && req.pool.timeout != 0) {
 		req.listenSocketTimeout(s)
 	}
-	req.trace("socket", nil, map[string]any{"reusedSocket": req.reusedSocket})
+	var detail map[string]any
+	if req.loop.Events().Active() {
+		// Only observers read the detail; see Agent.free.
+		detail = map[string]any{"reusedSocket": req.reusedSocket}
+	}
+	req.trace("socket", nil, detail)
 	req.socket, req.attached = s, true
 	req.OutgoingMessage.Events.Socket.Emit(s)
 }
