@@ -151,16 +151,24 @@ func Get(rt simnet.Runtime, url string, opts RequestOptions, cb func(*IncomingMe
 
 // setInitialHeaders sets the headers of the options, then Host and
 // Authorization as Node adds them; a raw header array, or an Expect header,
-// renders the head at once.
+// renders the head at once. As in Node, uniqueHeaders applies only to a head
+// rendered later.
 func (req *ClientRequest) setInitialHeaders() error {
-	sp := req.spec
-	opts := sp.opts
-	if len(opts.UniqueHeaders) > 0 {
-		req.uniqueHeaders = map[string]bool{}
-		for _, h := range opts.UniqueHeaders {
+	if err := req.setOptionHeaders(); err != nil {
+		return err
+	}
+	if u := req.spec.opts.UniqueHeaders; len(u) > 0 {
+		req.uniqueHeaders = make(map[string]bool, len(u))
+		for _, h := range u {
 			req.uniqueHeaders[strings.ToLower(h)] = true
 		}
 	}
+	return nil
+}
+
+func (req *ClientRequest) setOptionHeaders() error {
+	sp := req.spec
+	opts := sp.opts
 	if opts.RawHeaders != nil {
 		fields, err := headerFieldsOf(opts.RawHeaders)
 		if err != nil {
