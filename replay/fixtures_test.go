@@ -158,8 +158,8 @@ func TestWriteText(t *testing.T) {
 
 connection 1  10.0.0.1:40000 -> 10.0.0.2:80  11 packets from #1  +0.000000s..+0.010000s  fin
   bytes: client 91, server 75
-  1. POST /u -> 100 200  req 2 B, res 11 B  +0.003000s 0.003000s  complete
-  2. GET /b -> no response  req 0 B, res 0 B  +0.007000s 0.000000s  incomplete
+  1. POST /u -> 100 200  bodies 2/11 B  at +0.003000s, took 0.003000s  complete
+  2. GET /b -> no response  bodies 0/0 B  at +0.007000s, took 0.000000s  incomplete
      problem: no response to GET /b before the connection closed
 
 problems:

@@ -14,10 +14,10 @@ import (
 // Capture is everything read from a capture file: its TCP connections with
 // their HTTP exchanges in full, and the problems met on the way.
 type Capture struct {
-	Format      string   // "pcap" or "pcapng"
-	LinkTypes   []string // link types of the packets, tcpdump's names, in order of first use
-	Packets     int      // packets read, whatever they carried
-	Start       time.Time
+	Format      string        // "pcap" or "pcapng"
+	LinkTypes   []string      // link types of the packets, tcpdump's names, in order of first use
+	Packets     int           // packets read, whatever they carried
+	Start       time.Time     // timestamp of the first packet
 	Connections []*Connection // in order of their first packet
 	Problems    []*Error      // problems of the file and of single packets
 }
@@ -262,7 +262,7 @@ func (r *Report) WriteText(w io.Writer) error {
 			if !e.Complete {
 				state = "incomplete"
 			}
-			fmt.Fprintf(&b, "  %d. %s %s -> %s  req %d B, res %d B  +%.6fs %.6fs  %s\n",
+			fmt.Fprintf(&b, "  %d. %s %s -> %s  bodies %d/%d B  at +%.6fs, took %.6fs  %s\n",
 				j+1, method, url, status, e.RequestBodyBytes, e.ResponseBodyBytes, e.Start, e.End-e.Start, state)
 			for _, p := range e.Problems {
 				fmt.Fprintf(&b, "     problem: %s\n", p.Error())
