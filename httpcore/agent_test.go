@@ -3,6 +3,7 @@ package httpcore
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -434,4 +435,47 @@ func TestKeptSocketDoesNotCollectListeners(t *testing.T) {
 	if counts != "1 0 1 1 0" {
 		t.Errorf("listeners (timeout data error close end) after 20 requests: %s", counts)
 	}
+}
+
+// TestDroppedWorldsFreeTheirGlobalAgents: the registry of global agents
+// keeps nothing alive, so sweeps of many worlds do not accumulate them.
+func TestDroppedWorldsFreeTheirGlobalAgents(t *testing.T) {
+	size := func() int {
+		globalAgents.Lock()
+		defer globalAgents.Unlock()
+		return len(globalAgents.m)
+	}
+	before := size()
+	for i := range 10 {
+		w := newAPIWorld(t, uint64(i))
+		w.get(nil, "/", func(*ClientRequest, string, error) { w.srv.Close(nil) })
+		w.run()
+	}
+	if size() < before+10 {
+		t.Fatalf("registry grew by %d for 10 worlds", size()-before)
+	}
+	// Cleanups run on their own goroutine after a collection; give them a
+	// bounded number of collections to do so.
+	for range 50 {
+		runtime.GC()
+		if size() <= before {
+			return
+		}
+		runtime.Gosched()
+	}
+	t.Errorf("%d global agents of dropped worlds are still registered", size()-before)
+}
+
+// TestLiveWorldKeepsItsGlobalAgent: while a world lives, its runtime's
+// global agent survives collections, so its trace number never changes.
+func TestLiveWorldKeepsItsGlobalAgent(t *testing.T) {
+	w := newAPIWorld(t, 1)
+	id := GlobalAgent(w.client).id
+	for range 5 {
+		runtime.GC()
+	}
+	if again := GlobalAgent(w.client).id; again != id {
+		t.Errorf("the global agent was made again (agent#%d, then agent#%d)", id, again)
+	}
+	runtime.KeepAlive(w)
 }
