@@ -4,10 +4,10 @@
 // [ReadCapture] takes a pcap or pcapng file (Ethernet with VLAN tags, Linux
 // cooked v1 and v2, BSD loopback, raw IPv4 and IPv6), puts every TCP
 // connection back in order despite retransmitted, overlapping, reordered or
-// missing segments, and parses each direction with httpcore's parser: keep-
-// alive, pipelining, chunked and read-until-close bodies, 1xx responses,
-// HEAD, and upgrades or CONNECT tunnels, whose bytes are counted but not
-// parsed. [Inspect] summarises the same as a [Report] for `simhttp inspect`.
+// missing segments, and parses each direction with httpcore's parser:
+// keep-alive, pipelining, chunked and read-until-close bodies, 1xx
+// responses, HEAD, and upgrades or CONNECT tunnels, whose bytes are counted
+// but not parsed. [Inspect] summarises the same as a [Report] for `simhttp inspect`.
 //
 // Nothing is dropped silently. A file that is not a capture is an error; a
 // corrupt packet, a hole in a stream, a message cut short or a request left
