@@ -203,8 +203,9 @@ func (f Feed) Writable() {
 // ECONNREFUSED, ETIMEDOUT, ENOTFOUND...).
 func (f Feed) Fail(err error) { f.s.Destroy(err) }
 
-// Write is socket.write(data[, cb]): it returns false once the buffered
-// length reaches the high-water mark, and 'drain' follows when it empties.
+// Write is socket.write(data[, cb]): it returns false once the length still
+// buffered after offering the data to the kernel reaches the high-water
+// mark, and 'drain' follows when it empties.
 func (s *Socket) Write(p []byte, cb func(error)) bool {
 	if s.ending || s.writeAfterFIN || s.destroyed {
 		var err *Error
@@ -229,13 +230,15 @@ func (s *Socket) Write(p []byte, cb func(error)) bool {
 	data := append([]byte(nil), p...)
 	s.writableLen += len(data)
 	s.bytesWritten += int64(len(data))
-	ok := s.writableLen < s.opts.HighWaterMark
-	if !ok {
-		s.needDrain = true
-	}
 	s.pending = append(s.pending, writeReq{data: data, cb: cb})
 	if s.corked == 0 {
 		s.sendPending(true)
+	}
+	// Node v20 judges after the synchronous write attempt: what the kernel
+	// took at once no longer counts against the high-water mark.
+	ok := s.writableLen < s.opts.HighWaterMark || s.writableLen == 0
+	if !ok {
+		s.needDrain = true
 	}
 	return ok
 }
