@@ -26,7 +26,9 @@ const (
 	FaultBlackHoleConnect
 
 	// FaultBlackHoleData drops every segment in Dir once triggered, ACKs
-	// and retransmissions included: the data is never delivered.
+	// and retransmissions included: the data is never delivered. Like the
+	// other faults on a direction's segments (stall, delay, slice), it
+	// spares SYNs, so with no trigger it acts from the handshake's last ACK.
 	//
 	//	Rule{What: FaultBlackHoleData, Dir: ServerToClient, AfterBytes: 100}
 	FaultBlackHoleData
@@ -46,7 +48,8 @@ const (
 	FaultClose
 
 	// FaultStall holds every segment in Dir once triggered, for Duration
-	// or, when Duration is 0, until the rule is removed; then they arrive.
+	// (from At when At triggers it) or, when Duration is 0, until the rule
+	// is removed; then they arrive.
 	//
 	//	Rule{What: FaultStall, Dir: ClientToServer, At: time.Second, Duration: 5 * time.Second}
 	FaultStall
@@ -472,9 +475,21 @@ func (c *conn) fire(rs *ruleState) {
 	case FaultCloseOnReuse:
 		c.abortSide(server, true)
 	case FaultStall:
-		if r.Duration > 0 {
-			c.w.loop.schedule(c.w.loop.Now()+r.Duration, func() { c.release(rs) })
+		if r.Duration == 0 {
+			return
 		}
+		// A stall set for a time lasts from that time, not from the first
+		// segment it catches.
+		now := c.w.loop.Now()
+		from := now
+		if rs.due(now) && r.At > 0 {
+			from = r.At
+		}
+		if from+r.Duration <= now {
+			rs.stallOver = true
+			return
+		}
+		c.w.loop.schedule(from+r.Duration, func() { c.release(rs) })
 	}
 }
 
