@@ -76,11 +76,13 @@ func sameLines(t *testing.T, what string, got []string, want ...string) {
 	}
 }
 
-// echoServer listens on srv:port and writes back every chunk it reads.
+// echoServer listens on srv:port and writes back every chunk it reads; its
+// sockets' errors are expected, so they are handled.
 func echoServer(t testing.TB, srv *simnet.Host, port int) simnet.Listener {
 	t.Helper()
 	ln, err := srv.Listen(simnet.ListenOptions{Port: port}, func(s *simnet.Socket) {
 		s.Events.Data.On(func(p []byte) { s.Write(p, nil) })
+		s.Events.Error.On(func(error) {})
 	})
 	if err != nil {
 		t.Fatalf("Listen: %v", err)
