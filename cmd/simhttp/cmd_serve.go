@@ -1,0 +1,87 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/simhttp/simhttp/httpcore"
+	"github.com/simhttp/simhttp/simnet/realtcp"
+)
+
+func init() {
+	commands["serve"] = command{
+		summary: "serve real TCP with httpcore: --echo answers every request with what it received",
+		usage:   "serve --listen ADDR --echo",
+		run:     runServe,
+	}
+}
+
+func runServe(args []string, _, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	listen := fs.String("listen", "", "address to listen on, HOST:PORT (port 0 picks one)")
+	echo := fs.Bool("echo", false, "answer every request with JSON describing it")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0])}
+	}
+	if *listen == "" {
+		return &usageError{msg: "--listen ADDR is required"}
+	}
+	if !*echo {
+		return &usageError{msg: "say what to serve: --echo"}
+	}
+	host, portText, err := net.SplitHostPort(*listen)
+	port, perr := strconv.Atoi(portText)
+	if err != nil || perr != nil || port < 0 || port > 65535 {
+		return &usageError{msg: fmt.Sprintf("--listen %q: want HOST:PORT", *listen)}
+	}
+	return serve(host, port, httpcore.EchoHandler, stderr)
+}
+
+// serve runs an httpcore server on the real-TCP runtime until SIGINT or
+// SIGTERM, then closes it the way a Node process would: stop listening and
+// close every connection.
+func serve(host string, port int, handler func(*httpcore.IncomingMessage, *httpcore.ServerResponse), stderr io.Writer) error {
+	rt := realtcp.New()
+	srv, err := httpcore.CreateServer(rt, httpcore.ServerOptions{}, handler)
+	if err != nil {
+		return err
+	}
+	var failed error
+	srv.Events.Error.On(func(err error) {
+		failed = err
+		srv.Close(nil)
+	})
+	err = srv.Listen(port, host, func() {
+		if addr, ok := srv.Address(); ok {
+			fmt.Fprintf(stderr, "simhttp: listening on http://%s\n", addr)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(stop)
+	go func() {
+		if _, ok := <-stop; ok {
+			rt.Loop().Post(func() {
+				srv.Close(nil)
+				srv.CloseAllConnections()
+			})
+		}
+	}()
+	if err := rt.Run(); err != nil {
+		return err
+	}
+	return failed
+}
