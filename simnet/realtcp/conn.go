@@ -49,19 +49,24 @@ type conn struct {
 	readerDone chan struct{}
 }
 
-// newConn wraps an established connection and starts its goroutines. The
-// connection starts with Nagle's algorithm on, Node's default where Go's is
-// off; the dialer and listener already left keep-alive probes off, as Node
-// does.
+// newConn wraps an established connection. The connection starts with
+// Nagle's algorithm on, Node's default where Go's is off; the dialer and
+// listener already left keep-alive probes off, as Node does.
 func newConn(loop *simnet.Loop, feed simnet.Feed, tc *net.TCPConn) *conn {
 	c := &conn{loop: loop, feed: feed, tc: tc, reading: true, readerDone: make(chan struct{})}
 	c.wake = sync.NewCond(&c.mu)
 	// Options on a live connection fail only once it is closed, when
 	// they no longer matter; Node does not report them either.
 	_ = tc.SetNoDelay(false)
+	return c
+}
+
+// start runs the reader and the writer. The socket attaches the conn first,
+// so a socket that must not read yet (pauseOnConnect) has said so before
+// the first read, and the kernel keeps the data.
+func (c *conn) start() {
 	go c.readLoop()
 	go c.writeLoop()
-	return c
 }
 
 // Send copies as much of p as the budget allows into the write queue.

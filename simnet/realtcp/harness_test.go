@@ -84,13 +84,16 @@ func noLeak(t *testing.T) {
 	t.Errorf("%d goroutines still running:\n%s", len(left), strings.Join(left, "\n\n"))
 }
 
-// runningOurCode is the stack of every other goroutine with a simnet frame;
-// one that has returned shows simnet only on its "created by" line.
+// runningOurCode is the stack of every goroutine the runtime started that is
+// still inside simnet's code: test goroutines run under testing's tRunner,
+// and one that has returned shows simnet only on its "created by" line.
 func runningOurCode() []string {
 	buf := make([]byte, 1<<20)
-	stacks := strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n")
 	var ours []string
-	for _, g := range stacks[1:] { // the first is the caller's own
+	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+		if strings.Contains(g, "testing.tRunner") {
+			continue
+		}
 		for _, line := range strings.Split(g, "\n") {
 			if strings.Contains(line, "simhttp/simnet") && !strings.HasPrefix(line, "created by ") {
 				ours = append(ours, g)

@@ -128,11 +128,14 @@ func (l *listener) accepted(tc *net.TCPConn) {
 		_ = tc.Close()
 		return
 	}
-	s, feed := simnet.NewSocket(l.loop, simnet.SocketOptions{Obj: "ssocket", AllowHalfOpen: l.opts.AllowHalfOpen})
-	feed.Accepted(newConn(l.loop, feed, tc), addrOf(tc.LocalAddr()), addrOf(tc.RemoteAddr()))
-	if l.opts.PauseOnConnect {
-		s.Pause()
-	}
+	s, feed := simnet.NewSocket(l.loop, simnet.SocketOptions{
+		Obj:            "ssocket",
+		AllowHalfOpen:  l.opts.AllowHalfOpen,
+		PauseOnConnect: l.opts.PauseOnConnect,
+	})
+	c := newConn(l.loop, feed, tc)
+	feed.Accepted(c, addrOf(tc.LocalAddr()), addrOf(tc.RemoteAddr()))
+	c.start()
 	if l.onConn != nil {
 		l.onConn(s)
 	}

@@ -57,32 +57,44 @@ func TestUnrefListenerLetsRunReturn(t *testing.T) {
 	run(t, rt)
 }
 
-func TestPauseOnConnectHoldsDataUntilResume(t *testing.T) {
+func TestPauseOnConnectLeavesDataInTheKernelUntilResume(t *testing.T) {
 	rt := newRuntime(t)
 	var server eventLog
 	var ln simnet.Listener
+	var ss *simnet.Socket
 	var got []byte
+	sent := false
+	// Once the server socket exists and the client has handed its bytes and
+	// FIN to the kernel, give them time to arrive, then check that none was
+	// read before resuming.
+	resumeLater := func() {
+		if ss == nil || !sent {
+			return
+		}
+		rt.Loop().SetTimeout(20*time.Millisecond, func() {
+			if n := ss.BytesRead(); n != 0 {
+				t.Errorf("a socket paused on connect read %d bytes", n)
+			}
+			server.add("resume")
+			ss.Resume()
+		})
+	}
 	ln = listen(t, rt, simnet.ListenOptions{PauseOnConnect: true}, func(s *simnet.Socket) {
 		ln.Close()
+		ss = s
 		record(s, &server)
 		if !s.IsPaused() {
 			t.Error("socket not paused on connect")
 		}
 		s.Events.Data.On(func(p []byte) { got = append(got, p...) })
 		s.Events.End.On(func(struct{}) { server.add("bytes:" + string(got)) })
-		// Resume only once the bytes have been read, so 'data' can have
-		// waited for nothing but the resume.
-		var poll *simnet.Timer
-		poll = rt.Loop().SetInterval(time.Millisecond, func() {
-			if s.BytesRead() == int64(len("early")) {
-				poll.Clear()
-				server.add("resume")
-				s.Resume()
-			}
-		})
+		resumeLater()
 	})
 	c := connect(t, rt, ln.Addr())
-	c.End([]byte("early"), nil)
+	c.End([]byte("early"), func() {
+		sent = true
+		resumeLater()
+	})
 	run(t, rt)
 
 	checkLog(t, "server", server, "resume data end bytes:early finish close")

@@ -144,7 +144,9 @@ func (rt *Runtime) dial(s *simnet.Socket, feed simnet.Feed, d *net.Dialer, to ne
 		tc := c.(*net.TCPConn)
 		rt.loop.Post(func() {
 			req.Close()
-			feed.Connected(newConn(rt.loop, feed, tc), addrOf(tc.LocalAddr()), addrOf(tc.RemoteAddr()))
+			c := newConn(rt.loop, feed, tc)
+			feed.Connected(c, addrOf(tc.LocalAddr()), addrOf(tc.RemoteAddr()))
+			c.start()
 		})
 	}()
 }

@@ -30,7 +30,9 @@ func TestSocketOptionsReachTheKernel(t *testing.T) {
 	defer peer.Close()
 	tc := nc.(*net.TCPConn)
 	s, feed := simnet.NewSocket(rt.Loop(), simnet.SocketOptions{})
-	feed.Accepted(newConn(rt.Loop(), feed, tc), addrOf(tc.LocalAddr()), addrOf(tc.RemoteAddr()))
+	c := newConn(rt.Loop(), feed, tc)
+	feed.Accepted(c, addrOf(tc.LocalAddr()), addrOf(tc.RemoteAddr()))
+	c.start()
 
 	opt := func(level, name int) int {
 		t.Helper()
