@@ -1,0 +1,65 @@
+package simnet_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// Two hosts on a 5 ms link: an echo server, and a client whose second
+// message meets a fault rule that resets the connection once the server
+// has sent back the first newline. The loop stops when nothing ref'd is
+// left, as a Node process exits: the listener is unref'd.
+func ExampleWorld() {
+	w, err := simnet.NewWorld(42, simnet.WithLink(simnet.Link{Latency: 5 * time.Millisecond}))
+	if err != nil {
+		panic(err)
+	}
+	web, _ := w.AddHost("web", "10.0.0.1")
+	api, _ := w.AddHost("api", "10.0.0.2")
+	w.Loop().Events().Observe(func(ev simnet.Event) {
+		switch {
+		case ev.Obj == "net" && ev.Name != "ack":
+			fmt.Printf("%-5v %-6s %s>%s len=%d\n", ev.T, ev.Name, ev.Detail["from"], ev.Detail["to"], ev.Detail["len"])
+		case ev.Code != "":
+			fmt.Printf("%-5v %s %s(%s)\n", ev.T, ev.Obj, ev.Name, ev.Code)
+		case ev.Obj != "net":
+			fmt.Printf("%-5v %s %s\n", ev.T, ev.Obj, ev.Name)
+		}
+	})
+
+	ln, _ := api.Listen(simnet.ListenOptions{Port: 7}, func(s *simnet.Socket) {
+		s.Events.Data.On(func(p []byte) { s.Write(p, nil) })
+	})
+	ln.Unref()
+	_, err = w.AddRule(simnet.Rule{What: simnet.FaultReset, Server: "api", Dir: simnet.ServerToClient, Pattern: []byte("\n")})
+	if err != nil {
+		panic(err)
+	}
+
+	s, _ := web.Connect(simnet.ConnectOptions{Host: "api", Port: 7})
+	s.Events.Connect.On(func(struct{}) { s.Write([]byte("hi\n"), nil) })
+	s.Events.Data.On(func(p []byte) {
+		fmt.Printf("%-5v web read %q\n", w.Loop().Now(), p)
+		s.Write([]byte("again\n"), nil)
+	})
+	s.Events.Error.On(func(err error) { fmt.Printf("%-5v web error: %v\n", w.Loop().Now(), err) })
+
+	if err := w.Loop().Run(); err != nil {
+		panic(err)
+	}
+	// Output:
+	// 0s    syn    web>api len=0
+	// 5ms   synack api>web len=0
+	// 10ms  socket connect
+	// 10ms  seg    web>api len=3
+	// 15ms  seg    api>web len=3
+	// 15ms  rst    api>web len=0
+	// 15ms  ssocket close
+	// 20ms  web read "hi\n"
+	// 20ms  seg    web>api len=6
+	// 20ms  socket error(ECONNRESET)
+	// 20ms  web error: read ECONNRESET
+	// 20ms  socket close
+}
