@@ -125,11 +125,12 @@ type Dir uint8
 
 // Directions.
 const (
-	AnyDir Dir = iota
-	ClientToServer
-	ServerToClient
+	AnyDir         Dir = iota // both directions
+	ClientToServer            // bytes the connecting side sends
+	ServerToClient            // bytes the accepting side sends
 )
 
+// String names the direction as rules written as text do ("client->server").
 func (d Dir) String() string {
 	switch d {
 	case AnyDir:

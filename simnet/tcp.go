@@ -5,32 +5,7 @@ import (
 	"time"
 )
 
-// The simulated TCP follows Linux where it shows:
-//
-//   - Every segment is its own read: each delivered segment is one 'data'
-//     event, so chunk boundaries come from the MSS, the sender's writes and
-//     the link. Bytes that waited in the kernel while the socket was not
-//     reading come out together, up to 64 KiB per 'data', as one read(2)
-//     returns them.
-//   - A send buffer of sendBuffer bytes takes what the socket writes; what
-//     the peer's receive window (receiveWindow, no scaling) does not admit
-//     waits there, and once it is full Send takes nothing more, so the
-//     socket's own buffer grows and write returns false until 'drain'.
-//   - A socket that stops reading keeps its window closing as data arrives;
-//     when it reads again the window reopens with a window-update ACK.
-//   - ACKs are coalesced: one per burst of segments arriving at the same
-//     instant, and none when a reply segment already carries it.
-//   - Nagle's algorithm is on unless SetNoDelay(true): a short tail waits
-//     while earlier data is unacknowledged. net.Socket's default in Node v20
-//     is noDelay false; the http module turns it off for its sockets.
-//   - Lost segments (partitions, black holes) are retransmitted after an RTO
-//     of 200 ms plus the round trip, doubling up to 120 s: SYNs 6 times
-//     from 1 s (connect ETIMEDOUT after 127 s), SYN-ACKs 5 times, data 15
-//     times (read ETIMEDOUT). A zero window is probed at the same pace.
-//   - close() with unread data in the kernel sends RST instead of FIN, and
-//     data reaching a closed socket is answered with RST.
-//   - There is no TIME_WAIT: a connection's port is free again as soon as
-//     both ends are done.
+// TCP constants of the model World's documentation describes.
 const (
 	sendBuffer    = 64 * 1024
 	receiveWindow = 65535
@@ -176,7 +151,7 @@ func (e *end) mss() int {
 	return e.c.path.link.mss()
 }
 
-// rtoFor is the data RTO: Linux's 200 ms floor plus the round trip.
+// dataRTO is the data RTO: Linux's 200 ms floor plus the round trip.
 func (e *end) dataRTO() time.Duration {
 	if e.c.path == nil {
 		return minRTO

@@ -11,6 +11,39 @@ import (
 // World is a simulated network: one loop on a virtual clock, one seeded RNG,
 // hosts joined by links, and fault rules. Everything in it runs on the
 // loop's goroutine, so the same seed replays the same run.
+//
+// Its TCP follows Linux where a program can tell:
+//
+//   - Each delivered segment is one 'data' event, so chunk boundaries come
+//     from the MSS, the writes and the link. Bytes that waited in the
+//     kernel while the socket was not reading come out together, up to
+//     64 KiB per 'data', as one read(2) returns them.
+//   - The kernel takes writes into a 64 KiB send buffer and sends what the
+//     peer's 65535-byte receive window admits. A socket that stops reading
+//     (paused past its high-water mark, or pauseOnConnect) lets its window
+//     close; the writer's buffer fills, its writes return false, and
+//     'drain' follows once the reader resumes and a window update arrives.
+//   - ACKs are coalesced: one per burst of segments arriving at the same
+//     instant, none when a reply already carries it.
+//   - Nagle's algorithm is on until SetNoDelay(true), as net.Socket's
+//     noDelay defaults to false in Node v20 (the http module turns it off).
+//   - Lost segments are retransmitted after an RTO of 200 ms plus the round
+//     trip, doubling up to 120 s: SYNs 6 times from 1 s ("connect
+//     ETIMEDOUT" after 127 s), SYN-ACKs 5 times, data 15 times ("read
+//     ETIMEDOUT"). A zero window is probed at the same pace.
+//   - close() with unread data in the kernel sends RST instead of FIN;
+//     data reaching a closed socket is answered with RST; an RST makes the
+//     peer's socket fail with "read ECONNRESET" (or "connect ECONNREFUSED"
+//     while connecting).
+//   - Ephemeral ports count up from 49152 per host; a port is free again as
+//     soon as both ends are done (there is no TIME_WAIT).
+//   - Every segment is an Event with Obj "net" and ID the connection
+//     number, emitted when it leaves: "syn", "synack", "ack", "seg", "fin",
+//     "rst", "refuse" (the RST answering a SYN nobody listens for), or
+//     "drop" with a "reason" (partition, black-hole, backlog, unreachable).
+//     Its Detail has the host names "from" and "to", "seq" relative to the
+//     sender's initial sequence number, and "len"; its Packet has the real
+//     numbers for capture files.
 type World struct {
 	loop *Loop
 	rng  *rand.Rand

@@ -549,3 +549,18 @@ func TestBadWorldsHostsAndOptionsAreRefusedWithTheField(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+func TestAnAddressNoHostOwnsSwallowsTheSYNsUntilETIMEDOUT(t *testing.T) {
+	w, cli, _ := twoHosts(t)
+	j := watchJournal(w)
+	s, _ := cli.Connect(simnet.ConnectOptions{Host: "10.0.0.99", Port: 80})
+	var failure error
+	s.Events.Error.On(func(err error) { failure = err })
+	run(t, w)
+	if failure == nil || failure.Error() != "connect ETIMEDOUT 10.0.0.99:80" || w.Loop().Now() != 127*time.Second {
+		t.Errorf("error %v at %v, want connect ETIMEDOUT 10.0.0.99:80 at 2m7s", failure, w.Loop().Now())
+	}
+	if drops := j.only("drop"); len(drops) != 7 || drops[0] != "0s net#1 drop client>10.0.0.99 seq=0 len=0 unreachable" {
+		t.Errorf("drops:\n%s", strings.Join(drops, "\n"))
+	}
+}
