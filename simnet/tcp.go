@@ -89,7 +89,7 @@ type end struct {
 
 	rto       time.Duration
 	retries   int
-	timer     *Timer // retransmission or persist timer, nil until needed
+	timer     *Timer // retransmission timer, nil until needed
 	arrivedAt time.Duration
 	noDelay   bool
 	keepAlive bool
@@ -470,10 +470,7 @@ func (e *end) transmit() {
 		inFlight := int(e.sndNxt - e.sndUna)
 		wnd := e.peerWnd - inFlight
 		if wnd <= 0 {
-			if inFlight == 0 {
-				e.armTimer() // persist: probe the zero window
-			}
-			return
+			return // the peer's window update will call transmit again
 		}
 		n := min(unsent, wnd, e.mss())
 		if e.sndNxt != e.sndMax {
@@ -558,7 +555,7 @@ func (e *end) backoff() {
 	e.rto = min(2*e.rto, maxRTO)
 }
 
-// onTimer retransmits what is unacknowledged, or probes a zero window.
+// onTimer retransmits what is unacknowledged.
 func (e *end) onTimer() {
 	switch e.state {
 	case stateSynSent:
@@ -581,7 +578,6 @@ func (e *end) onTimer() {
 		e.sendSYNACK()
 	case stateOpen:
 		if e.sndNxt == e.sndUna {
-			e.probe()
 			return
 		}
 		if e.retries >= dataRetries {
@@ -596,16 +592,6 @@ func (e *end) onTimer() {
 		e.startTimer()
 		e.transmit()
 	}
-}
-
-// probe sends one byte past a zero window so the answer reopens it.
-func (e *end) probe() {
-	if len(e.snd) == 0 || e.peerWnd > 0 {
-		return
-	}
-	e.rto = min(2*e.rto, maxRTO)
-	e.emit("seg", segment{seq: e.sndNxt, ack: e.rcvNxt, flags: FlagACK, wnd: uint16(e.window()), data: []byte{e.snd[0]}})
-	e.startTimer()
 }
 
 // onReset handles the peer's RST.

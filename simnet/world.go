@@ -30,7 +30,11 @@ import (
 //   - Lost segments are retransmitted after an RTO of 200 ms plus the round
 //     trip, doubling up to 120 s: SYNs 6 times from 1 s ("connect
 //     ETIMEDOUT" after 127 s), SYN-ACKs 5 times, data 15 times ("read
-//     ETIMEDOUT"). A zero window is probed at the same pace.
+//     ETIMEDOUT"). A closed window is not probed: the writer learns it
+//     reopened from the window update the reader sends when it reads again,
+//     so a world whose reader stays paused goes idle instead of probing
+//     forever (and an update lost to a fault waits for the peer's next
+//     segment).
 //   - close() with unread data in the kernel sends RST instead of FIN;
 //     data reaching a closed socket is answered with RST; an RST makes the
 //     peer's socket fail with "read ECONNRESET" (or "connect ECONNREFUSED"

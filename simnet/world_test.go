@@ -564,3 +564,17 @@ func TestAnAddressNoHostOwnsSwallowsTheSYNsUntilETIMEDOUT(t *testing.T) {
 		t.Errorf("drops:\n%s", strings.Join(drops, "\n"))
 	}
 }
+
+func TestAWorldWhoseReaderNeverResumesGoesIdle(t *testing.T) {
+	w, cli, srv := twoHosts(t)
+	_, err := srv.Listen(simnet.ListenOptions{Port: 80, PauseOnConnect: true}, func(*simnet.Socket) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
+	s.Events.Connect.On(func(struct{}) { s.Write(make([]byte, 1<<20), nil) })
+	run(t, w)
+	if w.Loop().Now() > time.Second || s.WritableLength() == 0 {
+		t.Errorf("went idle at %v with %d bytes unsent; want soon, with the writer stuck", w.Loop().Now(), s.WritableLength())
+	}
+}
