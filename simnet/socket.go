@@ -140,6 +140,8 @@ func (f Feed) Connected(t Transport, local, remote netip.AddrPort) {
 	}
 	s.t, s.local, s.remote, s.connecting = t, local, remote, false
 	if !s.reading || s.paused {
+		// Resume turns reading back on only when it knows it is off.
+		s.reading = false
 		t.SetReading(false)
 	}
 	s.touch()
