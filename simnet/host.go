@@ -13,6 +13,7 @@ type Host struct {
 	index     int // position in World.hosts, ordering host pairs
 	addrs     []netip.Addr
 	listeners []*tcpListener
+	bound     map[uint16]int     // listeners per port
 	nextPort  int                // next ephemeral port to try
 	tuples    map[tuple]struct{} // local/remote pairs of this host's outgoing connections
 }
@@ -187,11 +188,4 @@ func (h *Host) releasePort(local, remote netip.AddrPort) {
 }
 
 // listening reports whether an open listener of h uses port.
-func (h *Host) listening(port int) bool {
-	for _, l := range h.listeners {
-		if int(l.addr.Port()) == port {
-			return true
-		}
-	}
-	return false
-}
+func (h *Host) listening(port int) bool { return h.bound[uint16(port)] > 0 }

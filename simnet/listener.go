@@ -49,16 +49,25 @@ func (h *Host) Listen(opts ListenOptions, onConnection func(*Socket)) (Listener,
 	}
 	port := opts.Port
 	if port == 0 {
-		port = h.freeListenPort()
-	}
-	ap := netip.AddrPortFrom(addr, uint16(port))
-	for _, l := range h.listeners {
-		if int(l.addr.Port()) == port && (l.wildcard || wildcard || l.addr.Addr() == addr) {
+		if port = h.freeListenPort(); port == 0 {
 			return nil, &Error{
 				Code:    "EADDRINUSE",
-				Message: "listen EADDRINUSE: address already in use " + ap.String(),
+				Message: "listen EADDRINUSE: address already in use " + netip.AddrPortFrom(addr, 0).String() + " (no free ephemeral port)",
 				Syscall: "listen",
 				Field:   "Port",
+			}
+		}
+	}
+	ap := netip.AddrPortFrom(addr, uint16(port))
+	if h.listening(port) {
+		for _, l := range h.listeners {
+			if int(l.addr.Port()) == port && (l.wildcard || wildcard || l.addr.Addr() == addr) {
+				return nil, &Error{
+					Code:    "EADDRINUSE",
+					Message: "listen EADDRINUSE: address already in use " + ap.String(),
+					Syscall: "listen",
+					Field:   "Port",
+				}
 			}
 		}
 	}
@@ -71,6 +80,10 @@ func (h *Host) Listen(opts ListenOptions, onConnection func(*Socket)) (Listener,
 		onConn: onConnection, handle: h.world.loop.NewHandle(),
 	}
 	h.listeners = append(h.listeners, l)
+	if h.bound == nil {
+		h.bound = map[uint16]int{}
+	}
+	h.bound[ap.Port()]++
 	return l, nil
 }
 
@@ -100,13 +113,15 @@ func (h *Host) bindAddr(host string, port int) (netip.Addr, bool, error) {
 	return a.Unmap(), false, nil
 }
 
-// freeListenPort is the next ephemeral port no listener of h holds.
+// freeListenPort is the next ephemeral port no listener of h holds, or 0
+// when they all are.
 func (h *Host) freeListenPort() int {
-	for {
+	for range lastPort - firstEphemeralPort + 1 {
 		if p := h.takeEphemeral(); !h.listening(p) {
 			return p
 		}
 	}
+	return 0
 }
 
 // listenerFor finds the open listener for a SYN to dst: one bound to dst
@@ -136,6 +151,7 @@ func (l *tcpListener) Close() {
 	}
 	l.closed = true
 	l.handle.Close()
+	l.host.bound[l.addr.Port()]--
 	ls := l.host.listeners
 	for i, x := range ls {
 		if x == l {

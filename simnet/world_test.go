@@ -578,3 +578,15 @@ func TestAWorldWhoseReaderNeverResumesGoesIdle(t *testing.T) {
 		t.Errorf("went idle at %v with %d bytes unsent; want soon, with the writer stuck", w.Loop().Now(), s.WritableLength())
 	}
 }
+
+func TestListeningOnPortZeroWhenEveryEphemeralPortIsTakenIsEADDRINUSE(t *testing.T) {
+	_, _, srv := twoHosts(t)
+	for range 65535 - 49152 + 1 {
+		if _, err := srv.Listen(simnet.ListenOptions{}, func(*simnet.Socket) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := srv.Listen(simnet.ListenOptions{}, func(*simnet.Socket) {}); !errors.Is(err, simnet.ErrAddrInUse) {
+		t.Errorf("listen on port 0 with no port left: %v, want EADDRINUSE", err)
+	}
+}
