@@ -1,7 +1,6 @@
 package simnet
 
 import (
-	"container/heap"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -86,7 +85,7 @@ func (l *Loop) schedule(at time.Duration, fn func()) {
 		at = l.now
 	}
 	l.seq++
-	heap.Push(&l.io, ioEvent{at: at, seq: l.seq, fn: fn})
+	l.io.push(ioEvent{at: at, seq: l.seq, fn: fn})
 }
 
 // alive mirrors uv_loop_alive: something ref'd can still make a callback run.
@@ -226,7 +225,7 @@ func (l *Loop) poll() func() {
 		return l.real.poll(l)
 	}
 	if len(l.io) > 0 && l.io[0].at <= l.now {
-		return heap.Pop(&l.io).(ioEvent).fn
+		return l.io.pop().fn
 	}
 	if l.ranIO || len(l.immediates) > 0 || len(l.closing) > 0 {
 		return nil
@@ -237,7 +236,7 @@ func (l *Loop) poll() func() {
 	}
 	if len(l.io) > 0 && (wake < 0 || l.io[0].at <= wake) {
 		l.now = l.io[0].at
-		return heap.Pop(&l.io).(ioEvent).fn
+		return l.io.pop().fn
 	}
 	if wake > l.now {
 		l.now = wake
@@ -362,23 +361,53 @@ type ioEvent struct {
 	fn  func()
 }
 
+// ioHeap orders completions by (at, seq). It is typed rather than built on
+// container/heap, whose interface boxing cost an allocation per event.
 type ioHeap []ioEvent
 
-func (h ioHeap) Len() int { return len(h) }
-func (h ioHeap) Less(i, j int) bool {
+func (h ioHeap) less(i, j int) bool {
 	if h[i].at != h[j].at {
 		return h[i].at < h[j].at
 	}
 	return h[i].seq < h[j].seq
 }
-func (h ioHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *ioHeap) Push(x any)   { *h = append(*h, x.(ioEvent)) }
-func (h *ioHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = ioEvent{}
-	*h = old[:len(old)-1]
-	return x
+
+func (h *ioHeap) push(e ioEvent) {
+	*h = append(*h, e)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !q.less(i, parent) {
+			break
+		}
+		q[i], q[parent] = q[parent], q[i]
+		i = parent
+	}
+}
+
+func (h *ioHeap) pop() ioEvent {
+	q := *h
+	top := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q[last] = ioEvent{}
+	q = q[:last]
+	for i := 0; ; {
+		small, l, r := i, 2*i+1, 2*i+2
+		if l < len(q) && q.less(l, small) {
+			small = l
+		}
+		if r < len(q) && q.less(r, small) {
+			small = r
+		}
+		if small == i {
+			break
+		}
+		q[i], q[small] = q[small], q[i]
+		i = small
+	}
+	*h = q
+	return top
 }
 
 // wallClock drives a real loop: the wall clock and a thread-safe inbox of
@@ -411,7 +440,7 @@ func (c *wallClock) take() func() {
 // scheduled completion is due.
 func (c *wallClock) poll(l *Loop) func() {
 	if len(l.io) > 0 && l.io[0].at <= c.now() {
-		return heap.Pop(&l.io).(ioEvent).fn
+		return l.io.pop().fn
 	}
 	if fn := c.take(); fn != nil {
 		return fn

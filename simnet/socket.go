@@ -229,12 +229,24 @@ func (s *Socket) Write(p []byte, cb func(error)) bool {
 		})
 		return false
 	}
-	data := append([]byte(nil), p...)
-	s.writableLen += len(data)
-	s.bytesWritten += int64(len(data))
-	s.pending = append(s.pending, writeReq{data: data, cb: cb})
-	if s.corked == 0 {
-		s.sendPending(true)
+	s.bytesWritten += int64(len(p))
+	if s.t != nil && s.corked == 0 && len(s.pending) == 0 {
+		// The common case: nothing queued ahead, so offer the bytes to the
+		// kernel directly and copy only what it does not take now.
+		n := s.t.Send(p)
+		s.touch()
+		if n < len(p) {
+			s.writableLen += len(p) - n
+			s.pending = append(s.pending, writeReq{data: append([]byte(nil), p[n:]...), cb: cb})
+		} else if cb != nil {
+			s.loop.NextTick(func() { cb(nil) })
+		}
+	} else {
+		s.writableLen += len(p)
+		s.pending = append(s.pending, writeReq{data: append([]byte(nil), p...), cb: cb})
+		if s.corked == 0 {
+			s.sendPending(true)
+		}
 	}
 	// Node v20 judges after the synchronous write attempt: what the kernel
 	// took at once no longer counts against the high-water mark.
