@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -44,13 +45,17 @@ func runServe(args []string, _, stderr io.Writer) error {
 	if err != nil || perr != nil || port < 0 || port > 65535 {
 		return &usageError{msg: fmt.Sprintf("--listen %q: want HOST:PORT", *listen)}
 	}
-	return serve(host, port, httpcore.EchoHandler, stderr)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(stop)
+	return serve(host, port, httpcore.EchoHandler, stderr, stop, nil)
 }
 
-// serve runs an httpcore server on the real-TCP runtime until SIGINT or
-// SIGTERM, then closes it the way a Node process would: stop listening and
-// close every connection.
-func serve(host string, port int, handler func(*httpcore.IncomingMessage, *httpcore.ServerResponse), stderr io.Writer) error {
+// serve runs an httpcore server on the real-TCP runtime until stop delivers
+// (SIGINT or SIGTERM), then closes it the way a Node process would: stop
+// listening and close every connection. listening, if set, learns the
+// address once the server listens.
+func serve(host string, port int, handler func(*httpcore.IncomingMessage, *httpcore.ServerResponse), stderr io.Writer, stop <-chan os.Signal, listening func(netip.AddrPort)) error {
 	rt := realtcp.New()
 	srv, err := httpcore.CreateServer(rt, httpcore.ServerOptions{}, handler)
 	if err != nil {
@@ -64,20 +69,24 @@ func serve(host string, port int, handler func(*httpcore.IncomingMessage, *httpc
 	err = srv.Listen(port, host, func() {
 		if addr, ok := srv.Address(); ok {
 			fmt.Fprintf(stderr, "simhttp: listening on http://%s\n", addr)
+			if listening != nil {
+				listening(addr)
+			}
 		}
 	})
 	if err != nil {
 		return err
 	}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(stop)
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
-		if _, ok := <-stop; ok {
+		select {
+		case <-stop:
 			rt.Loop().Post(func() {
 				srv.Close(nil)
 				srv.CloseAllConnections()
 			})
+		case <-done:
 		}
 	}()
 	if err := rt.Run(); err != nil {
