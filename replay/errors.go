@@ -21,6 +21,7 @@ const (
 	CodeIncomplete = "ERR_INCOMPLETE_MESSAGE" // a message cut off by a close or by the end of the capture
 	CodeSkipped    = "ERR_SKIPPED_BYTES"      // bytes passed over to find the next message
 	CodeReset      = "ECONNRESET"             // the connection was reset
+	CodeInvalidArg = "ERR_INVALID_ARG_VALUE"  // an option of Run, NewMock or ServeMock is unusable
 )
 
 // Error is a typed failure or problem found in a capture: a stable Code, the
@@ -35,12 +36,13 @@ type Error struct {
 
 // Sentinels for errors.Is: each matches every *Error with the same Code.
 var (
-	ErrFormat    = &Error{Code: CodeFormat, Reason: "not a capture file"}
-	ErrTruncated = &Error{Code: CodeTruncated, Reason: "truncated"}
-	ErrRecord    = &Error{Code: CodeRecord, Reason: "impossible record length"}
-	ErrLinkType  = &Error{Code: CodeLinkType, Reason: "unsupported link type"}
-	ErrHeader    = &Error{Code: CodeHeader, Reason: "corrupt header"}
-	ErrGap       = &Error{Code: CodeGap, Reason: "missing bytes"}
+	ErrFormat     = &Error{Code: CodeFormat, Reason: "not a capture file"}
+	ErrTruncated  = &Error{Code: CodeTruncated, Reason: "truncated"}
+	ErrRecord     = &Error{Code: CodeRecord, Reason: "impossible record length"}
+	ErrLinkType   = &Error{Code: CodeLinkType, Reason: "unsupported link type"}
+	ErrHeader     = &Error{Code: CodeHeader, Reason: "corrupt header"}
+	ErrGap        = &Error{Code: CodeGap, Reason: "missing bytes"}
+	ErrInvalidArg = &Error{Code: CodeInvalidArg, Reason: "invalid option"}
 )
 
 func (e *Error) Error() string {
@@ -77,4 +79,9 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 
 func problemf(code string, packet int, format string, args ...any) *Error {
 	return &Error{Code: code, Packet: packet, Reason: fmt.Sprintf(format, args...)}
+}
+
+// invalidArg is the error for an unusable option, naming it and the cause.
+func invalidArg(format string, args ...any) *Error {
+	return &Error{Code: CodeInvalidArg, Reason: "replay: " + fmt.Sprintf(format, args...)}
 }
