@@ -6,14 +6,13 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/simhttp/simhttp/httpcore"
 	"github.com/simhttp/simhttp/replay"
 )
 
-// loadCapture reads the HTTP exchanges of a packet capture, in capture
-// order. A relative path is tried from the working directory, then from
-// each parent, so "fixtures/captures/x.pcap" works from any package.
-func loadCapture(path string) ([]*replay.Exchange, error) {
+// loadCapture reads a packet capture. A relative path is tried from the
+// working directory, then from each parent, so
+// "fixtures/captures/x.pcap" works from any package.
+func loadCapture(path string) (*replay.Capture, error) {
 	f, err := openUpward(path)
 	if err != nil {
 		return nil, fmt.Errorf("capture %q: %w", path, err)
@@ -23,18 +22,10 @@ func loadCapture(path string) ([]*replay.Exchange, error) {
 	if err != nil {
 		return nil, fmt.Errorf("capture %q: %w", path, err)
 	}
-	var out []*replay.Exchange
-	for _, conn := range c.Connections {
-		for _, ex := range conn.Exchanges {
-			if ex.Request != nil && ex.Response != nil {
-				out = append(out, ex)
-			}
-		}
-	}
-	if len(out) == 0 {
+	if replay.NewMock(c, replay.MockOptions{}).Len() == 0 {
 		return nil, fmt.Errorf("capture %q holds no complete HTTP exchange", path)
 	}
-	return out, nil
+	return c, nil
 }
 
 func openUpward(path string) (*os.File, error) {
@@ -58,39 +49,15 @@ func openUpward(path string) (*os.File, error) {
 	}
 }
 
-// replayResponse answers a request with the recorded response of the next
-// unused exchange with the same method and URL: its status, its headers as
-// captured (Date included, so the bytes match the capture) and its body.
-func replayResponse(exchanges []*replay.Exchange) serverAction {
-	used := make([]bool, len(exchanges))
+// replayResponse answers each request as replay's mock of the capture
+// does: the captured response of the captured request with the same
+// method, URL and body (in captured order when several match, then the
+// last again), with its headers as captured, Date included, so the bytes
+// match the capture; a 404 naming the closest captured request otherwise.
+func replayResponse(c *replay.Capture) serverAction {
+	handle := replay.NewMock(c, replay.MockOptions{}).Handler()
 	return func(x *exchange, next func()) {
-		for i, ex := range exchanges {
-			req := ex.Request.Head
-			if used[i] || req.Method != x.req.Method || req.URL != x.req.URL {
-				continue
-			}
-			used[i] = true
-			res := ex.Response
-			x.res.SendDate = false
-			x.check(x.res.WriteHead(res.Head.StatusCode, res.Head.StatusMessage, rawFields(res.Head.RawHeaders)))
-			if len(res.Trailers) > 0 {
-				x.check(x.res.AddTrailers(rawFields(res.Trailers)))
-			}
-			x.end(res.Body)
-			next()
-			return
-		}
-		x.res.StatusCode = 404
-		x.end([]byte(fmt.Sprintf("no recorded exchange for %s %s", x.req.Method, x.req.URL)))
+		handle(x.req, x.res)
 		next()
 	}
-}
-
-// rawFields turns [name, value, ...] into header fields, repeated names kept.
-func rawFields(raw []string) []httpcore.HeaderField {
-	out := make([]httpcore.HeaderField, 0, len(raw)/2)
-	for i := 0; i+1 < len(raw); i += 2 {
-		out = append(out, httpcore.HeaderField{Name: raw[i], Values: []string{raw[i+1]}})
-	}
-	return out
 }
