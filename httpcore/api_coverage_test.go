@@ -57,8 +57,8 @@ func writableState(m *OutgoingMessage) map[string]any {
 // TestClientRequestAPIAsNode: the request's header store (setHeader,
 // removeHeader, getHeader, getHeaders, getHeaderNames, getRawHeaderNames,
 // hasHeader), cork and uncork, the writable state before a socket, after end
-// and on 'finish', the socket and connection aliases, the response's
-// statusMessage, and the bytes on the wire.
+// and on 'finish', end()'s callback, the socket and connection aliases, the
+// response's statusMessage, and the bytes on the wire.
 func TestClientRequestAPIAsNode(t *testing.T) {
 	node := loadAPICases(t)["client-request-api"]
 	w, h := loopbackHost(t)
@@ -93,7 +93,7 @@ func TestClientRequestAPIAsNode(t *testing.T) {
 	n = append(n, []any{"corked", writableState(&req.OutgoingMessage)})
 	req.Uncork()
 	n = append(n, []any{"uncorked", writableState(&req.OutgoingMessage)})
-	must(req.End([]byte("d"), nil))
+	must(req.End([]byte("d"), func() { n = append(n, []any{"end callback"}) }))
 	n = append(n, []any{"ended", writableState(&req.OutgoingMessage), req.Finished()})
 	req.Events.Socket.On(func(s *simnet.Socket) { n = append(n, []any{"socket", req.Socket() == s, req.Connection() == s}) })
 	req.Events.Finish.On(func(struct{}) { n = append(n, []any{"finish", req.WritableFinished()}) })
@@ -117,8 +117,8 @@ func TestClientRequestAPIAsNode(t *testing.T) {
 // TestServerResponseAPIAsNode: response.req, the connection aliases of the
 // response and the request, finished, writableObjectMode,
 // writableHighWaterMark, getHeaders, pipe() failing through 'error', and
-// the order of 'prefinish', the return of end(), 'finish' (the socket let
-// go) and 'close'.
+// the order of 'prefinish', the return of end(), write()'s callback,
+// 'finish' (the socket let go), end()'s callback and 'close'.
 func TestServerResponseAPIAsNode(t *testing.T) {
 	node := loadAPICases(t)["server-response-api"]
 	e := newServerWorld(t)
@@ -137,7 +137,12 @@ func TestServerResponseAPIAsNode(t *testing.T) {
 			n = append(n, []any{"finish", res.WritableFinished(), res.Finished(), res.Socket() == nil, res.Connection() == nil})
 		})
 		res.Events.Close.On(func(struct{}) { n = append(n, []any{"close"}) })
-		mustEnd(t, res, "x")
+		if _, err := res.Write([]byte("w"), func(err error) { n = append(n, []any{"write callback", err == nil}) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := res.End([]byte("x"), func() { n = append(n, []any{"end callback"}) }); err != nil {
+			t.Fatal(err)
+		}
 		n = append(n, []any{"ended", res.Finished(), res.WritableEnded()})
 	})
 	peer := e.raw(srv, port, getClose, nil)
