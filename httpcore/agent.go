@@ -85,6 +85,13 @@ type Agent struct {
 	requests    namedList[*ClientRequest] // waiting for a socket
 	totalCount  int                       // totalSocketCount
 	conns       map[*simnet.Socket]*agentConn
+	names       map[nameKey]string // GetName's answers, built once per origin
+}
+
+// nameKey is what an origin's name is made of.
+type nameKey struct {
+	host, localAddress string
+	port, family       int
 }
 
 // agentConn is the agent's record of one of its sockets.
@@ -95,6 +102,11 @@ type agentConn struct {
 	req     *ClientRequest        // socket._httpMessage: the request on it
 	off     []func()              // the agent's socket listeners
 	freeErr func()                // removes the error listener of a free socket
+
+	// parser is the response parser the last request on the socket freed,
+	// kept for the next one as Node keeps freed parsers in a free list.
+	parser     *Parser
+	parserOpts ParserOptions
 }
 
 // NewAgent is new http.Agent(options) on runtime rt. Invalid options get
@@ -121,6 +133,7 @@ func newAgent(rt simnet.Runtime, opts AgentOptions) (*Agent, error) {
 		defaultPort:    cmpOr(opts.DefaultPort, 80),
 		protocol:       cmpOr(opts.Protocol, "http:"),
 		conns:          map[*simnet.Socket]*agentConn{},
+		names:          map[nameKey]string{},
 	}
 	switch opts.Scheduling {
 	case "", "lifo":
@@ -209,6 +222,10 @@ func oneOffAgent(rt simnet.Runtime) *Agent {
 // GetName is agent.getName(options): the origin key host:port:localAddress,
 // with :family appended when it is 4 or 6.
 func (a *Agent) GetName(opts simnet.ConnectOptions) string {
+	key := nameKey{host: opts.Host, localAddress: opts.LocalAddress, port: opts.Port, family: opts.Family}
+	if name, ok := a.names[key]; ok {
+		return name
+	}
 	name := cmpOr(opts.Host, "localhost") + ":"
 	if opts.Port != 0 {
 		name += strconv.Itoa(opts.Port)
@@ -217,6 +234,7 @@ func (a *Agent) GetName(opts simnet.ConnectOptions) string {
 	if opts.Family == 4 || opts.Family == 6 {
 		name += ":" + strconv.Itoa(opts.Family)
 	}
+	a.names[key] = name
 	return name
 }
 

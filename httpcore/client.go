@@ -72,6 +72,7 @@ type ClientRequest struct {
 	res          *IncomingMessage // the final response, once its head arrived
 	incoming     *IncomingMessage // parser.incoming: the latest head, 1xx included
 	parser       *Parser          // nil once freed
+	parserOpts   ParserOptions
 	aborted      bool
 	reusedSocket bool
 	upgraded     bool // upgradeOrConnect
@@ -314,10 +315,18 @@ func (req *ClientRequest) onSocketNT(s *simnet.Socket, err error) {
 // socket listeners, the timeout, then 'socket'.
 func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
 	sp := req.spec
-	p := NewParser(ParseResponse, ParserOptions{
+	po := ParserOptions{
 		MaxHeaderSize: sp.opts.MaxHeaderSize,
 		Lenient:       sp.opts.InsecureHTTPParser != nil && *sp.opts.InsecureHTTPParser,
-	})
+	}
+	req.parserOpts = po
+	var p *Parser
+	if c := req.conn; c != nil && c.parser != nil && c.parserOpts == po {
+		p, c.parser = c.parser, nil
+		p.Reset(ParseResponse)
+	} else {
+		p = NewParser(ParseResponse, po)
+	}
 	req.parser = p
 	p.SetCallbacks(
 		func(h *MessageHead) BodyMode { return req.onHead(p, s, h) },
@@ -471,6 +480,10 @@ func (req *ClientRequest) socketData(d []byte) {
 	case req.incoming != nil && req.incoming.Complete && !informational(req.incoming.StatusCode):
 		req.removeSocketListeners(offData, offEnd, offDrain)
 		req.freeParser()
+		if req.conn != nil {
+			// A parser that finished cleanly serves the socket's next request.
+			req.conn.parser, req.conn.parserOpts = p, req.parserOpts
+		}
 	}
 }
 
