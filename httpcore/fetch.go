@@ -67,7 +67,7 @@ func Fetch(rt simnet.Runtime, spec FetchSpec, out io.Writer) error {
 	}
 	runErr := rt.Loop().Run()
 	if err := w.Flush(); err != nil {
-		return fmt.Errorf("simhttp request: writing output: %w", err)
+		return fmt.Errorf("writing output: %w", err)
 	}
 	if runErr != nil {
 		return runErr
@@ -170,7 +170,7 @@ func (f *fetcher) start(i int) error {
 func (f *fetcher) finish(i int, err error) {
 	f.done = i
 	if err != nil && f.failed == nil {
-		f.failed = fmt.Errorf("simhttp request: request %d of %d: %w", i, f.total, err)
+		f.failed = fmt.Errorf("request %d of %d: %w", i, f.total, err)
 	}
 	f.rt.Loop().SetImmediate(func() {
 		if err != nil {

@@ -111,3 +111,32 @@ func TestServeReportsAPortInUse(t *testing.T) {
 		t.Fatalf("serve on a port in use returned %v, want EADDRINUSE", err)
 	}
 }
+
+func TestRequestPrintsTheResponseAndItsTrace(t *testing.T) {
+	addr, stop := startEcho(t)
+	defer stop()
+	var out, errOut strings.Builder
+	code := run([]string{"request", "-X", "PUT", "-H", "X-A: 1", "-d", "hi", "--keepalive", "--repeat", "2", "--trace", "http://" + addr.String() + "/r"}, &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	got := out.String()
+	for _, want := range []string{"HTTP/1.1 200 OK", `"method":"PUT"`, `"x-a":"1"`, `"bodyLength":2`,
+		"trace: req:socket req:finish req:response res:data* res:end req:close res:close"} {
+		if strings.Count(got, want) != 2 {
+			t.Errorf("output has %q %d times, want twice:\n%s", want, strings.Count(got, want), got)
+		}
+	}
+}
+
+func TestRequestFailsWithTheErrorCode(t *testing.T) {
+	addr, stop := startEcho(t)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut strings.Builder
+	code := run([]string{"request", "--trace", "http://" + addr.String() + "/"}, &out, &errOut)
+	if code != 1 || !strings.Contains(out.String(), "trace: req:socket req:error(ECONNREFUSED) req:close") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+}

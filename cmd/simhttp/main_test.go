@@ -33,6 +33,10 @@ func TestBadCommandLinesExitTwoWithTheCause(t *testing.T) {
 		{[]string{"trace"}, "want exactly one FEATURE:LINE"},
 		{[]string{"inspect"}, "want exactly one CAPTURE file"},
 		{[]string{"serve", "--echo"}, "--listen ADDR is required"},
+		{[]string{"request"}, "want exactly one URL"},
+		{[]string{"request", "--repeat", "0", "http://x/"}, "--repeat 0: want 1 or more"},
+		{[]string{"request", "--timeout", "-5", "http://x/"}, "--timeout -5: want 0 or more"},
+		{[]string{"request", "--timeout", "soon", "http://x/"}, `invalid value "soon" for flag -timeout`},
 		{[]string{"serve", "--listen", "nohost", "--echo"}, `--listen "nohost": want HOST:PORT`},
 	}
 	for _, c := range cases {
