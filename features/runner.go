@@ -77,6 +77,9 @@ type suite struct {
 	failures []failure // scenarios that failed, in order
 	// onWorld, when set, sees each scenario's world once it finished.
 	onWorld func(*world)
+	// onStart, when set, sees each scenario's simulated world as soon as
+	// it exists, before anything runs on it (Record observes it there).
+	onStart func(*world)
 }
 
 // failure is one failed scenario: where it is written and why it failed.

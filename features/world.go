@@ -125,6 +125,9 @@ func (w *world) start() error {
 	}
 	w.sim = sim
 	sim.Loop().Events().Observe(w.observe)
+	if w.suite.onStart != nil {
+		w.suite.onStart(w)
+	}
 	if _, err := sim.AddHost(clientHost); err != nil {
 		return err
 	}
