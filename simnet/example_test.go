@@ -7,10 +7,12 @@ import (
 	"github.com/simhttp/simhttp/simnet"
 )
 
-// Two hosts on a 5 ms link: an echo server, and a client whose second
-// message meets a fault rule that resets the connection once the server
-// has sent back the first newline. The loop stops when nothing ref'd is
-// left, as a Node process exits: the listener is unref'd.
+// Two hosts on a 5 ms link: an echo server, and a client whose connection a
+// fault rule resets once the server has sent back the first newline. The
+// echo and the RST reach the client's kernel together, so the client reads
+// the echo but its second message is not sent: the connection is already
+// gone. The loop stops when nothing ref'd is left, as a Node process exits:
+// the listener is unref'd.
 func ExampleWorld() {
 	w, err := simnet.NewWorld(42, simnet.WithLink(simnet.Link{Latency: 5 * time.Millisecond}))
 	if err != nil {
@@ -58,7 +60,6 @@ func ExampleWorld() {
 	// 15ms  rst    api>web len=0
 	// 15ms  ssocket close
 	// 20ms  web read "hi\n"
-	// 20ms  seg    web>api len=6
 	// 20ms  socket error(ECONNRESET)
 	// 20ms  web error: read ECONNRESET
 	// 20ms  socket close

@@ -293,8 +293,8 @@ func TestCloseOnReuseResetsTheClientsWriteOnAnIdleConnection(t *testing.T) {
 	sameLines(t, "the race", j.only("rst", "len=6", "socket#1 error"),
 		"10.002s net#1 rst server>client seq=6 len=0 win=0",
 		"10.002s net#1 seg client>server seq=6 len=6 win=65535",
-		"10.003s socket#1 error(ECONNRESET)",
-		"10.003s net#1 rst server>client seq=6 len=0")
+		"10.003s net#1 rst server>client seq=6 len=0",
+		"10.003s socket#1 error(ECONNRESET)")
 }
 
 func TestCloseOnReuseSparesABusyConnection(t *testing.T) {

@@ -167,14 +167,29 @@ func (l *tcpListener) Ref() { l.handle.Ref() }
 // Unref lets the loop finish while the listener is open.
 func (l *tcpListener) Unref() { l.handle.Unref() }
 
-// accept hands an established connection's server end to a new socket.
-func (l *tcpListener) accept(e *end) {
-	s, feed := NewSocket(l.host.world.loop, SocketOptions{
+// enqueue puts a connection whose handshake just completed in the accept
+// queue: its socket exists for the kernel to feed, and the program accepts
+// it in its next poll.
+func (l *tcpListener) enqueue(e *end) {
+	loop := l.host.world.loop
+	s, feed := newSocket(loop, SocketOptions{
 		Obj:            "ssocket",
 		AllowHalfOpen:  l.opts.AllowHalfOpen,
 		PauseOnConnect: l.opts.PauseOnConnect,
 	})
 	e.feed = feed
 	feed.Accepted(e, e.addr, e.c.end[client].addr)
+	loop.ready(func() { l.accept(s) })
+}
+
+// accept hands a queued connection to the program. A listener closed
+// meanwhile resets it instead, as closing a listening socket resets what
+// waits in its accept queue.
+func (l *tcpListener) accept(s *Socket) {
+	if l.closed {
+		s.discard()
+		return
+	}
+	s.id = s.loop.events.NewID(s.obj)
 	l.onConn(s)
 }

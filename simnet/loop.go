@@ -17,17 +17,17 @@ import (
 // calls Run or Step.
 type Loop struct {
 	now    time.Duration
-	seq    uint64
+	seq    uint64 // orders timers, kernel work and readiness by creation
 	phase  phase
-	budget int // callbacks left to run in the current check or close phase
+	budget int // callbacks left to run in the current check phase
 
 	timers     timerHeap
-	io         ioHeap
-	ranIO      bool // the current poll phase ran I/O, so it must not wait again
+	io         ioState
 	ticks      fifo
 	micro      fifo
 	immediates []*Immediate
-	closing    []func()
+	closing    []func() // handles closed since the last close phase, oldest first
+	closeBatch []func() // the running close phase's handles; the newest runs first
 
 	refTimers     int
 	refHandles    int
@@ -75,23 +75,19 @@ func (l *Loop) NextTick(fn func()) { l.ticks.push(fn) }
 func (l *Loop) QueueMicrotask(fn func()) { l.micro.push(fn) }
 
 // OnClose queues fn for the close-callbacks phase, where libuv reports
-// closed handles (and where net.Socket emits 'close').
+// closed handles (and where net.Socket emits 'close'). Like uv_close, which
+// pushes onto the head of a list the phase then walks, one phase runs the
+// handles closed since the last one newest first; a handle closed during the
+// phase waits for the next turn's.
 func (l *Loop) OnClose(fn func()) { l.closing = append(l.closing, fn) }
 
-// schedule queues an I/O completion for the poll phase at virtual time at;
-// completions due at the same instant run in the order they were scheduled.
-func (l *Loop) schedule(at time.Duration, fn func()) {
-	if at < l.now {
-		at = l.now
-	}
-	l.seq++
-	l.io.push(ioEvent{at: at, seq: l.seq, fn: fn})
-}
+// closingLen counts the close callbacks not run yet.
+func (l *Loop) closingLen() int { return len(l.closing) + len(l.closeBatch) }
 
 // alive mirrors uv_loop_alive: something ref'd can still make a callback run.
 func (l *Loop) alive() bool {
 	return l.refTimers > 0 || l.refHandles > 0 || l.refImmediates > 0 ||
-		len(l.closing) > 0 || l.ticks.len() > 0 || l.micro.len() > 0
+		l.closingLen() > 0 || l.ticks.len() > 0 || l.micro.len() > 0
 }
 
 // Run runs callbacks until the loop is idle: nothing ref'd is left that could
@@ -128,15 +124,15 @@ func (l *Loop) RunUntil(t time.Duration) error {
 
 // nextDue is the earliest instant at which a callback could run.
 func (l *Loop) nextDue() (time.Duration, bool) {
-	if l.ticks.len() > 0 || l.micro.len() > 0 || len(l.immediates) > 0 || len(l.closing) > 0 {
+	if l.ticks.len() > 0 || l.micro.len() > 0 || len(l.immediates) > 0 || l.closingLen() > 0 || l.io.waiting() {
 		return l.now, true
 	}
 	next, ok := time.Duration(0), false
 	if len(l.timers) > 0 {
 		next, ok = l.timers[0].deadline, true
 	}
-	if len(l.io) > 0 && (!ok || l.io[0].at < next) {
-		next, ok = l.io[0].at, true
+	if at, due := l.io.nextKernel(); due && (!ok || at < next) {
+		next, ok = at, true
 	}
 	return next, ok
 }
@@ -147,6 +143,7 @@ func (l *Loop) Step() (bool, error) {
 	if l.uncaught != nil {
 		return false, l.uncaught
 	}
+	l.runKernel()
 	if l.ticks.len() > 0 || l.micro.len() > 0 {
 		l.drain()
 		return true, l.uncaughtErr()
@@ -156,7 +153,7 @@ func (l *Loop) Step() (bool, error) {
 			return false, nil
 		}
 		if fn := l.next(); fn != nil {
-			l.call(fn)
+			l.run(fn)
 			l.drain()
 			return true, l.uncaughtErr()
 		}
@@ -169,8 +166,8 @@ func (l *Loop) Step() (bool, error) {
 // stalled reports that a virtual loop left its poll phase with nothing
 // scheduled at all: nothing could ever run again.
 func (l *Loop) stalled() bool {
-	return l.real == nil && len(l.io) == 0 && len(l.timers) == 0 &&
-		len(l.immediates) == 0 && len(l.closing) == 0
+	return l.real == nil && l.io.idle() && len(l.timers) == 0 &&
+		len(l.immediates) == 0 && l.closingLen() == 0
 }
 
 // next picks the callback the current phase runs next, moving through the
@@ -181,11 +178,12 @@ func (l *Loop) next() func() {
 		if len(l.timers) > 0 && l.timers[0].deadline <= l.Now() {
 			return l.timers[0].fire
 		}
-		l.phase, l.ranIO = phasePoll, false
+		l.phase = phasePoll
+		l.enterPoll()
 		return nil
 	case phasePoll:
 		if fn := l.poll(); fn != nil {
-			l.ranIO = true
+			l.io.ranIO = true
 			return fn
 		}
 		l.phase, l.budget = phaseCheck, len(l.immediates)
@@ -204,13 +202,14 @@ func (l *Loop) next() func() {
 			}
 			return im.fn
 		}
-		l.phase, l.budget = phaseClose, len(l.closing)
+		l.phase = phaseClose
+		l.closeBatch, l.closing = l.closing, l.closeBatch[:0]
 		return nil
 	default:
-		if l.budget > 0 && len(l.closing) > 0 {
-			fn := l.closing[0]
-			l.closing = l.closing[1:]
-			l.budget--
+		if n := len(l.closeBatch); n > 0 {
+			fn := l.closeBatch[n-1]
+			l.closeBatch[n-1] = nil
+			l.closeBatch = l.closeBatch[:n-1]
 			return fn
 		}
 		l.phase = phaseTimers
@@ -218,43 +217,25 @@ func (l *Loop) next() func() {
 	}
 }
 
-// poll returns the next I/O completion, advancing the clock to it when
-// nothing else is ready, as libuv blocks in poll until I/O or a timer.
-func (l *Loop) poll() func() {
-	if l.real != nil {
-		return l.real.poll(l)
-	}
-	if len(l.io) > 0 && l.io[0].at <= l.now {
-		return l.io.pop().fn
-	}
-	if l.ranIO || len(l.immediates) > 0 || len(l.closing) > 0 {
-		return nil
-	}
-	wake := time.Duration(-1)
-	if len(l.timers) > 0 {
-		wake = l.timers[0].deadline
-	}
-	if len(l.io) > 0 && (wake < 0 || l.io[0].at <= wake) {
-		l.now = l.io[0].at
-		return l.io.pop().fn
-	}
-	if wake > l.now {
-		l.now = wake
-	}
-	return nil
-}
-
 // drain runs nextTick callbacks, then promise jobs, until both are empty,
 // as Node does after every callback.
 func (l *Loop) drain() {
 	for l.uncaught == nil && (l.ticks.len() > 0 || l.micro.len() > 0) {
 		for l.uncaught == nil && l.ticks.len() > 0 {
-			l.call(l.ticks.pop())
+			l.run(l.ticks.pop())
 		}
 		for l.uncaught == nil && l.micro.len() > 0 {
-			l.call(l.micro.pop())
+			l.run(l.micro.pop())
 		}
 	}
+}
+
+// run runs one callback of user code, then the kernel work it made due: a
+// kernel does not wait for the program's next turn (on loopback, connect()
+// completes the handshake before it returns).
+func (l *Loop) run(fn func()) {
+	l.call(fn)
+	l.runKernel()
 }
 
 // call runs one callback, turning a panic into the loop's uncaught error, as
@@ -432,45 +413,6 @@ func (c *wallClock) take() func() {
 	c.inbox[0] = nil
 	c.inbox = c.inbox[1:]
 	return fn
-}
-
-// poll hands out completions the loop scheduled for itself (a socket's
-// shutdown) and those posted by I/O goroutines; when there are none and
-// nothing else is ready, it blocks until one is posted or the next timer or
-// scheduled completion is due.
-func (c *wallClock) poll(l *Loop) func() {
-	if len(l.io) > 0 && l.io[0].at <= c.now() {
-		return l.io.pop().fn
-	}
-	if fn := c.take(); fn != nil {
-		return fn
-	}
-	if l.ranIO || len(l.immediates) > 0 || len(l.closing) > 0 || !l.alive() {
-		return nil
-	}
-	wake := time.Duration(-1)
-	if len(l.timers) > 0 {
-		wake = l.timers[0].deadline
-	}
-	if len(l.io) > 0 && (wake < 0 || l.io[0].at < wake) {
-		wake = l.io[0].at
-	}
-	var deadline <-chan time.Time
-	if wake >= 0 {
-		d := wake - c.now()
-		if d <= 0 {
-			return nil
-		}
-		c.timer.Reset(d)
-		defer c.timer.Stop()
-		deadline = c.timer.C
-	}
-	select {
-	case <-c.wake:
-		return c.take()
-	case <-deadline:
-		return nil
-	}
 }
 
 // NewRealLoop returns a loop on the wall clock, for the real-TCP runtime.

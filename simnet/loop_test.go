@@ -172,3 +172,74 @@ func TestTimerTiesByCreationAndRefresh(t *testing.T) {
 		t.Errorf("got %q, want ba", got)
 	}
 }
+
+// TestLoopCloseCallbacksRunNewestFirst mirrors uv_close pushing onto the
+// head of the list one close phase walks: real Node v20 reports two sockets
+// destroyed in one callback as "b:close a:close". A handle closed during
+// the close phase waits for the next turn, after that turn's immediates.
+func TestLoopCloseCallbacksRunNewestFirst(t *testing.T) {
+	l := NewLoop()
+	var out []string
+	l.SetImmediate(func() {
+		l.OnClose(func() {
+			out = append(out, "a")
+			l.OnClose(func() { out = append(out, "c") })
+			l.SetImmediate(func() { out = append(out, "immediate") })
+		})
+		l.OnClose(func() { out = append(out, "b") })
+	})
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(out, " "), "b a immediate c"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestLoopPollRunsOnlyWhatWasReady checks the batch boundary: a completion
+// that becomes ready while a poll phase runs its callbacks waits for the
+// next turn, after the check phase, at the same virtual instant.
+func TestLoopPollRunsOnlyWhatWasReady(t *testing.T) {
+	l := NewLoop()
+	var out []string
+	h := l.NewHandle()
+	l.schedule(5*time.Millisecond, func() {
+		out = append(out, "io1")
+		l.SetImmediate(func() { out = append(out, "immediate") })
+		l.ready(func() {
+			out = append(out, "io3@"+l.Now().String())
+			h.Close()
+		})
+	})
+	l.schedule(5*time.Millisecond, func() { out = append(out, "io2") })
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(out, " "), "io1 io2 immediate io3@5ms"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestLoopKernelWorkRunsBetweenCallbacks checks that kernel work made due
+// by a callback is done as soon as the callback returns (on loopback the
+// kernel does it inside the syscall), before even its nextTicks, and that
+// what it makes ready waits for the next poll.
+func TestLoopKernelWorkRunsBetweenCallbacks(t *testing.T) {
+	l := NewLoop()
+	var out []string
+	h := l.NewHandle()
+	l.SetImmediate(func() {
+		l.kernelAt(l.Now(), func() {
+			out = append(out, "kernel")
+			l.ready(func() { out = append(out, "io"); h.Close() })
+		})
+		l.NextTick(func() { out = append(out, "tick") })
+	})
+	l.SetImmediate(func() { out = append(out, "immediate2") })
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(out, " "), "kernel tick immediate2 io"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

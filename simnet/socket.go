@@ -54,6 +54,7 @@ type Socket struct {
 	id     int
 	handle *Handle
 	t      Transport // nil until connected
+	shaken Transport // the connection the kernel completed before 'connect' is reported
 	opts   SocketOptions
 
 	local, remote netip.AddrPort
@@ -109,6 +110,14 @@ type Feed struct{ s *Socket }
 
 // NewSocket creates an unconnected socket on loop; the runtime keeps the Feed.
 func NewSocket(loop *Loop, opts SocketOptions) (*Socket, Feed) {
+	s, f := newSocket(loop, opts)
+	s.id = loop.events.NewID(s.obj)
+	return s, f
+}
+
+// newSocket creates a socket without a trace number yet: an accepted
+// socket is numbered when the program accepts it.
+func newSocket(loop *Loop, opts SocketOptions) (*Socket, Feed) {
 	if opts.HighWaterMark <= 0 {
 		opts.HighWaterMark = DefaultHighWaterMark
 	}
@@ -116,8 +125,16 @@ func NewSocket(loop *Loop, opts SocketOptions) (*Socket, Feed) {
 		opts.Obj = "socket"
 	}
 	s := &Socket{loop: loop, obj: opts.Obj, opts: opts, handle: loop.NewHandle(), connecting: true, reading: true}
-	s.id = loop.events.NewID(opts.Obj)
 	return s, Feed{s}
+}
+
+// discard drops a socket the program never saw, resetting its connection.
+func (s *Socket) discard() {
+	s.destroyed = true
+	s.handle.Close()
+	if s.t != nil {
+		s.t.Close(true)
+	}
 }
 
 // Socket returns the socket this feed drives.
@@ -150,6 +167,11 @@ func (f Feed) Connected(t Transport, local, remote netip.AddrPort) {
 	s.Events.Ready.Emit(struct{}{})
 	s.flush()
 }
+
+// handshook tells a connecting socket the kernel completed its handshake:
+// destroying it from now on closes the connection, though 'connect' is
+// still to be reported.
+func (f Feed) handshook(t Transport) { f.s.shaken = t }
 
 // Accepted attaches the transport of a connection a listener accepted.
 func (f Feed) Accepted(t Transport, local, remote netip.AddrPort) {
@@ -443,8 +465,11 @@ func (s *Socket) destroy(err error, reset bool) {
 	if s.timeoutTimer != nil {
 		s.timeoutTimer.Clear()
 	}
-	if s.t != nil {
+	switch {
+	case s.t != nil:
 		s.t.Close(reset)
+	case s.shaken != nil:
+		s.shaken.Close(reset)
 	}
 	hadError := err != nil
 	if hadError {

@@ -94,6 +94,7 @@ type end struct {
 	noDelay   bool
 	keepAlive bool
 	keepIdle  time.Duration
+	dialPoll  uint64 // the loop's poll count when connect() was called
 }
 
 // open starts a connection from h's local address to remote by sending SYN.
@@ -113,6 +114,7 @@ func (w *World) open(h *Host, local, remote netip.AddrPort, feed Feed) {
 	e.iss = w.rng.Uint32()
 	e.sndUna, e.sndNxt, e.sndMax = e.iss, e.iss+1, e.iss+1
 	e.state, e.rto = stateSynSent, synRTO
+	e.dialPoll = w.loop.polls()
 	e.sendSYN()
 }
 
@@ -194,7 +196,7 @@ func (c *conn) deliver(from, to *end, seg segment, extra time.Duration) {
 	at := c.w.transit(c.path, from.dir, len(seg.data)) + extra
 	at = max(at, from.arrivedAt)
 	from.arrivedAt = at
-	c.w.loop.schedule(at, func() { c.arrive(to, seg) })
+	c.w.loop.kernelAt(at, func() { c.arrive(to, seg) })
 }
 
 // observe emits a net event for seg (or its drop) when anyone is listening.
@@ -313,8 +315,14 @@ func (e *end) onSYNACK(seg segment) {
 	}
 	e.sendACK()
 	e.c.lastActive = e.loop().Now()
-	peer := e.c.peer(e)
-	e.feed.Connected(e, e.addr, peer.addr)
+	e.feed.handshook(e)
+	local, remote := e.addr, e.c.peer(e).addr
+	connected := func() { e.feed.Connected(e, local, remote) }
+	if e.loop().polls() == e.dialPoll {
+		e.loop().readyNextPoll(connected)
+	} else {
+		e.loop().ready(connected)
+	}
 	e.c.onEstablished(e)
 }
 
@@ -333,7 +341,7 @@ func (e *end) established() bool {
 		return false
 	}
 	c.lastActive = e.loop().Now()
-	ln.accept(e)
+	ln.enqueue(e)
 	c.onEstablished(e)
 	return e.state == stateOpen
 }
@@ -369,7 +377,7 @@ func (e *end) onAck(ack uint32, wnd uint16) {
 		if e.blocked && len(e.snd) < sendBuffer {
 			e.blocked = false
 			if s := e.socket(); s != nil {
-				e.feed.Writable()
+				e.loop().ready(e.feed.Writable)
 			}
 		}
 	}
@@ -401,7 +409,7 @@ func (e *end) onData(seg segment) {
 	if len(data) > 0 {
 		e.c.lastActive = e.loop().Now()
 		if s := e.socket(); s != nil && e.reading && e.rcvLen == 0 && !e.flushQueued {
-			e.feed.Data(data)
+			e.loop().ready(func() { e.feed.Data(data) })
 		} else {
 			e.rcvQ = append(e.rcvQ, data)
 			e.rcvLen += len(data)
@@ -416,15 +424,18 @@ func (e *end) onData(seg segment) {
 	e.queueAck(false)
 }
 
-// feedEOF reports the peer's FIN once everything before it was read.
+// feedEOF reports the peer's FIN, once everything before it was read, in
+// the next poll.
 func (e *end) feedEOF() {
-	if !e.finRcvd || e.eofFed || e.rcvLen > 0 || !e.reading {
-		return
-	}
-	if s := e.socket(); s != nil {
+	if e.eofDue() {
 		e.eofFed = true
-		e.feed.EOF()
+		e.loop().ready(e.feed.EOF)
 	}
+}
+
+// eofDue reports that the socket may learn of the peer's FIN now.
+func (e *end) eofDue() bool {
+	return e.finRcvd && !e.eofFed && e.rcvLen == 0 && e.reading && e.socket() != nil
 }
 
 // queueAck sends an ACK at the end of this instant unless a segment leaving
@@ -435,7 +446,7 @@ func (e *end) queueAck(force bool) {
 		return
 	}
 	e.ackQueued = true
-	e.loop().schedule(e.loop().Now(), e.flushAck)
+	e.loop().ready(e.flushAck)
 }
 
 func (e *end) flushAck() {
@@ -564,7 +575,7 @@ func (e *end) onTimer() {
 			e.kill()
 		case e.retries >= synRetries:
 			e.kill()
-			e.feed.Fail(sysError("ETIMEDOUT", "connect", e.c.peer(e).addr.String()))
+			e.fail(sysError("ETIMEDOUT", "connect", e.c.peer(e).addr.String()))
 		default:
 			e.backoff()
 			e.sendSYN()
@@ -583,7 +594,7 @@ func (e *end) onTimer() {
 		if e.retries >= dataRetries {
 			e.kill()
 			if e.socket() != nil {
-				e.feed.Fail(sysError("ETIMEDOUT", "read", ""))
+				e.fail(sysError("ETIMEDOUT", "read", ""))
 			}
 			return
 		}
@@ -599,16 +610,23 @@ func (e *end) onReset() {
 	switch e.state {
 	case stateSynSent:
 		e.kill()
-		e.feed.Fail(sysError("ECONNREFUSED", "connect", e.c.peer(e).addr.String()))
+		e.fail(sysError("ECONNREFUSED", "connect", e.c.peer(e).addr.String()))
 	case stateOpen:
 		s := e.socket()
 		e.kill()
 		if s != nil {
-			e.feed.Fail(sysError("ECONNRESET", "read", ""))
+			e.fail(sysError("ECONNRESET", "read", ""))
 		}
 	case stateSynRcvd:
 		e.kill()
 	}
+}
+
+// fail reports a connection error to the socket in the next poll, as
+// epoll reports a socket's error.
+func (e *end) fail(err error) {
+	feed := e.feed
+	e.loop().ready(func() { feed.Fail(err) })
 }
 
 // replyReset answers a segment that reached no live connection.
@@ -716,7 +734,7 @@ func (e *end) SetReading(on bool) {
 	e.reading = on
 	if on && !e.flushQueued && (e.rcvLen > 0 || (e.finRcvd && !e.eofFed)) {
 		e.flushQueued = true
-		e.loop().schedule(e.loop().Now(), e.flush)
+		e.loop().ready(e.flush)
 	}
 }
 
@@ -745,7 +763,10 @@ func (e *end) flush() {
 		e.feed.Data(chunk)
 	}
 	if e.state == stateOpen {
-		e.feedEOF()
+		if e.eofDue() {
+			e.eofFed = true
+			e.feed.EOF()
+		}
 		e.queueAck(false)
 	}
 }

@@ -14,6 +14,18 @@ import (
 //
 // Its TCP follows Linux where a program can tell:
 //
+//   - The kernel and the program are apart. Segments are processed at their
+//     virtual instant whatever the loop is doing (right after the callback
+//     that sent them when the link has no latency, as loopback does inside
+//     the syscall); the program hears of what they did ('connection',
+//     'connect', 'data', 'end', errors, writes completing) in its next poll
+//     phase, in the order it became ready, and what becomes ready while a
+//     poll phase runs waits for the next turn. On a link without latency
+//     the handshake is complete before connect() returns, and the client's
+//     connect watcher reaches epoll only when the loop next polls, so the
+//     server's 'connection' comes before the client's 'connect', as real
+//     Node reports on loopback; with latency the client hears first, a
+//     round trip before the server's ACK arrives.
 //   - Each delivered segment is one 'data' event, so chunk boundaries come
 //     from the MSS, the writes and the link. Bytes that waited in the
 //     kernel while the socket was not reading come out together, up to

@@ -590,3 +590,65 @@ func TestListeningOnPortZeroWhenEveryEphemeralPortIsTakenIsEADDRINUSE(t *testing
 		t.Errorf("listen on port 0 with no port left: %v, want EADDRINUSE", err)
 	}
 }
+
+// TestLoopbackAcceptComesBeforeConnect checks the handshake's readiness
+// order. On loopback the kernel completes the handshake inside connect(),
+// so when the loop next polls the listener is already ready and the
+// client's connect watcher joins behind it: 'connection' comes first, as
+// real Node reports. With latency the client's SYN-ACK arrives a round trip
+// before the server's ACK, so 'connect' comes first.
+func TestLoopbackAcceptComesBeforeConnect(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		link simnet.Link
+		want string
+	}{
+		{"loopback", simnet.Link{}, "connection@0s connect@0s data@0s"},
+		{"1ms", simnet.Link{Latency: ms}, "connect@2ms connection@3ms data@3ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w, cli, srv := twoHosts(t, simnet.WithLink(tc.link))
+			var got []string
+			log := func(s string) { got = append(got, fmt.Sprintf("%s@%v", s, w.Loop().Now())) }
+			_, err := srv.Listen(simnet.ListenOptions{Port: 80}, func(s *simnet.Socket) {
+				log("connection")
+				s.Events.Data.On(func([]byte) { log("data") })
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, _ := cli.Connect(simnet.ConnectOptions{Host: "10.0.0.2", Port: 80})
+			s.Events.Connect.On(func(struct{}) {
+				log("connect")
+				s.End([]byte("hi"), nil)
+			})
+			run(t, w)
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("got %s, want %s", strings.Join(got, " "), tc.want)
+			}
+		})
+	}
+}
+
+// TestLoopbackDestroyBeforeConnectReachesTheServer: on loopback the
+// handshake is complete before the program can destroy its socket, so the
+// server still accepts the connection and reads its end; the client never
+// reports 'connect'.
+func TestLoopbackDestroyBeforeConnectReachesTheServer(t *testing.T) {
+	w, cli, srv := twoHosts(t, simnet.WithLink(simnet.Link{}))
+	j := watchJournal(w)
+	var ln simnet.Listener
+	ln, err := srv.Listen(simnet.ListenOptions{Port: 80}, func(s *simnet.Socket) {
+		s.Events.End.On(func(struct{}) { ln.Close() })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := cli.Connect(simnet.ConnectOptions{Host: "10.0.0.2", Port: 80})
+	w.Loop().NextTick(func() { s.Destroy(nil) })
+	run(t, w)
+	sameLines(t, "sockets", j.only("socket#1", "ssocket#1"),
+		"0s ssocket#1 end",
+		"0s socket#1 close",
+		"0s ssocket#1 close")
+}

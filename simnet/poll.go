@@ -1,0 +1,197 @@
+package simnet
+
+import "time"
+
+// The poll phase keeps two things apart, as a real machine does.
+//
+// The kernel's work (segments arriving, handshakes completing, data landing
+// in receive buffers) happens at its virtual instant whatever the program is
+// doing: it runs right after the callback that made it due, or when the
+// clock reaches it. It calls no user code; it makes things ready.
+//
+// Readiness is what epoll reports: I/O completions for user code, kept in
+// the order they became ready. A poll phase runs only the completions that
+// were ready when it polled (libuv handles the events one epoll_wait
+// returned); those that become ready while its callbacks run wait for the
+// next turn, after the check and close phases. When nothing is ready and
+// nothing else is pending, the poll blocks: the clock jumps to the next
+// kernel instant or timer, whichever comes first.
+type ioState struct {
+	kernel   ioHeap  // kernel work by instant, then by creation
+	ready    []ioRdy // completions in the order they became ready
+	head     int     // first completion of ready not run yet
+	deferred []func()
+	boundary uint64 // completions ready up to this seq belong to the running poll phase
+	polls    uint64 // epoll_wait calls so far
+	ranIO    bool   // the running poll phase ran a completion, so it must not block
+	inKernel bool
+}
+
+type ioRdy struct {
+	seq uint64
+	fn  func()
+}
+
+func (s *ioState) readyLen() int { return len(s.ready) - s.head }
+
+// waiting reports completions that will run in the next poll phase at the
+// latest.
+func (s *ioState) waiting() bool { return s.readyLen() > 0 || len(s.deferred) > 0 }
+
+func (s *ioState) idle() bool { return len(s.kernel) == 0 && !s.waiting() }
+
+func (s *ioState) nextKernel() (time.Duration, bool) {
+	if len(s.kernel) == 0 {
+		return 0, false
+	}
+	return s.kernel[0].at, true
+}
+
+// kernelAt queues kernel work for virtual time at.
+func (l *Loop) kernelAt(at time.Duration, fn func()) {
+	l.seq++
+	l.io.kernel.push(ioEvent{at: max(at, l.now), seq: l.seq, fn: fn})
+}
+
+// ready reports an I/O completion to user code: it runs in the first poll
+// phase that polls from now on.
+func (l *Loop) ready(fn func()) {
+	l.seq++
+	l.io.ready = append(l.io.ready, ioRdy{seq: l.seq, fn: fn})
+}
+
+// readyNextPoll reports a completion of a watcher started since the last
+// poll. libuv hands new watchers to epoll only when it next polls, so a
+// socket that is already ready by then joins epoll's ready list behind
+// everything that became ready before: on loopback the server's accept of
+// a connection comes before the client learns its connect completed.
+func (l *Loop) readyNextPoll(fn func()) {
+	l.io.deferred = append(l.io.deferred, fn)
+}
+
+// schedule reports an I/O completion at virtual time at.
+func (l *Loop) schedule(at time.Duration, fn func()) {
+	if at <= l.now {
+		l.ready(fn)
+		return
+	}
+	l.kernelAt(at, func() { l.ready(fn) })
+}
+
+// polls counts the loop's polls, so the network can tell whether a watcher
+// it started has been polled yet.
+func (l *Loop) polls() uint64 { return l.io.polls }
+
+// runKernel runs the kernel work due now, including what it makes due now.
+func (l *Loop) runKernel() {
+	s := &l.io
+	if s.inKernel {
+		return
+	}
+	s.inKernel = true
+	for l.uncaught == nil && len(s.kernel) > 0 && s.kernel[0].at <= l.Now() {
+		l.call(s.kernel.pop().fn)
+	}
+	s.inKernel = false
+}
+
+// enterPoll is one epoll_wait: watchers started since the last one join,
+// and what is ready now is the batch this poll phase runs.
+func (l *Loop) enterPoll() {
+	s := &l.io
+	s.polls++
+	for i, fn := range s.deferred {
+		s.deferred[i] = nil
+		l.ready(fn)
+	}
+	s.deferred = s.deferred[:0]
+	s.boundary = l.seq
+	s.ranIO = false
+}
+
+// takeReady returns the next completion of the running poll's batch.
+func (l *Loop) takeReady() func() {
+	s := &l.io
+	if s.head == len(s.ready) || s.ready[s.head].seq > s.boundary {
+		return nil
+	}
+	fn := s.ready[s.head].fn
+	s.ready[s.head] = ioRdy{}
+	s.head++
+	if s.head == len(s.ready) {
+		s.ready, s.head = s.ready[:0], 0
+	}
+	return fn
+}
+
+// poll returns the next completion of this poll phase, blocking on a
+// virtual loop (advancing the clock) when nothing was ready and nothing
+// else waits, as libuv blocks in epoll_wait until I/O or a timer.
+func (l *Loop) poll() func() {
+	if l.real != nil {
+		return l.real.poll(l)
+	}
+	for {
+		if fn := l.takeReady(); fn != nil {
+			return fn
+		}
+		if l.io.ranIO || len(l.immediates) > 0 || l.closingLen() > 0 || l.io.waiting() {
+			return nil
+		}
+		wake := time.Duration(-1)
+		if len(l.timers) > 0 {
+			wake = l.timers[0].deadline
+		}
+		at, ok := l.io.nextKernel()
+		if !ok || (wake >= 0 && at > wake) {
+			if wake > l.now {
+				l.now = wake
+			}
+			return nil
+		}
+		l.now = max(l.now, at)
+		l.runKernel()
+		if l.uncaught != nil {
+			return nil
+		}
+		l.enterPoll()
+	}
+}
+
+// poll hands out the completions of this poll's batch and those posted by
+// I/O goroutines; when there are none and nothing else is ready, it blocks
+// until one is posted or the next timer or kernel work is due.
+func (c *wallClock) poll(l *Loop) func() {
+	if fn := l.takeReady(); fn != nil {
+		return fn
+	}
+	if fn := c.take(); fn != nil {
+		return fn
+	}
+	if l.io.ranIO || len(l.immediates) > 0 || l.closingLen() > 0 || l.io.waiting() || !l.alive() {
+		return nil
+	}
+	wake := time.Duration(-1)
+	if len(l.timers) > 0 {
+		wake = l.timers[0].deadline
+	}
+	if at, ok := l.io.nextKernel(); ok && (wake < 0 || at < wake) {
+		wake = at
+	}
+	var deadline <-chan time.Time
+	if wake >= 0 {
+		d := wake - c.now()
+		if d <= 0 {
+			return nil
+		}
+		c.timer.Reset(d)
+		defer c.timer.Stop()
+		deadline = c.timer.C
+	}
+	select {
+	case <-c.wake:
+		return c.take()
+	case <-deadline:
+		return nil
+	}
+}
