@@ -1,0 +1,189 @@
+package replay
+
+// Inspect against tshark on the same capture of simulated traffic: how many
+// packets per second each gets through, reading the HTTP exchanges.
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/simhttp/simhttp/httpcore"
+	simrecord "github.com/simhttp/simhttp/record"
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// simTraffic records keep-alive traffic of a simulated service into w until
+// at least minPackets packets are written: conns clients each send GETs one
+// after another on their own connection, the server answers with JSON of a
+// few sizes, and every client ends its connection once the count is
+// reached. It returns the packets and exchanges recorded.
+func simTraffic(tb testing.TB, w io.Writer, conns, minPackets int) (packets, exchanges int) {
+	tb.Helper()
+	world, err := simnet.NewWorld(42)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	client, err := world.AddHost("client")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	server, err := world.AddHost("server")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rec, err := simrecord.NewRecorder(w, simrecord.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	world.Loop().Events().Observe(rec.Observe)
+	bodies := [][]byte{
+		[]byte(`{"ok":true}`),
+		bytes.Repeat([]byte(`{"id":12345,"name":"widget","tags":["a","b"]},`), 20),
+		bytes.Repeat([]byte("x"), 3000), // more than one segment
+	}
+	srv, err := httpcore.CreateServer(server, httpcore.ServerOptions{}, func(req *httpcore.IncomingMessage, res *httpcore.ServerResponse) {
+		body := bodies[len(req.URL)%len(bodies)]
+		if err := res.SetHeader("Content-Type", "application/json"); err != nil {
+			res.Destroy(err)
+			return
+		}
+		if err := res.End(body, nil); err != nil {
+			res.Destroy(err)
+		}
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := srv.Listen(80, "", nil); err != nil {
+		tb.Fatal(err)
+	}
+	srv.Unref()
+	for i := range conns {
+		agent, err := httpcore.NewAgent(client, httpcore.AgentOptions{KeepAlive: true, MaxSockets: 1})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var next func(k int)
+		next = func(k int) {
+			if rec.Packets() >= minPackets {
+				agent.Destroy()
+				return
+			}
+			req, err := httpcore.Request(client, fmt.Sprintf("http://server/api/v1/items/%d?page=%d", i, k), httpcore.RequestOptions{Agent: agent}, func(res *httpcore.IncomingMessage) {
+				res.Events.Data.On(func([]byte) {})
+				res.Events.End.On(func(struct{}) {
+					exchanges++
+					world.Loop().SetImmediate(func() { next(k + 1) })
+				})
+			})
+			if err != nil {
+				tb.Fatal(err)
+			}
+			req.Events.Error.On(func(err error) { tb.Errorf("request %d on connection %d: %v", k, i, err) })
+			if err := req.End(nil, nil); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		next(0)
+	}
+	if err := world.Loop().Run(); err != nil {
+		tb.Fatal(err)
+	}
+	if err := rec.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return rec.Packets(), exchanges
+}
+
+// TestMakeBigCapture writes a capture of simulated traffic for
+// scripts/bench-inspect.sh: SIMHTTP_BIG_CAPTURE names the file and
+// SIMHTTP_BIG_PACKETS the least number of packets (1,000,000 by default).
+func TestMakeBigCapture(t *testing.T) {
+	path := os.Getenv("SIMHTTP_BIG_CAPTURE")
+	if path == "" {
+		t.Skip("set SIMHTTP_BIG_CAPTURE=FILE (and SIMHTTP_BIG_PACKETS=N) to write a large capture")
+	}
+	want := 1_000_000
+	if s := os.Getenv("SIMHTTP_BIG_PACKETS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("SIMHTTP_BIG_PACKETS=%q: want a positive number", s)
+		}
+		want = n
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	packets, exchanges := simTraffic(t, bw, 200, want)
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s: %d packets, %d exchanges", path, packets, exchanges)
+}
+
+// tsharkExchanges runs tshark as the benchmark script does, listing the
+// URI of every HTTP request, and returns how many lines it printed.
+func tsharkExchanges(b *testing.B, tshark, file string) int {
+	cmd := exec.Command(tshark, "-n", "-r", file, "-Y", "http", "-T", "fields", "-e", "http.request.uri")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("tshark: %v\n%s", err, stderr.String())
+	}
+	return bytes.Count(out, []byte("\n"))
+}
+
+// BenchmarkInspectVsTshark reads one capture of about 200,000 packets of
+// simulated keep-alive traffic with Inspect (once per iteration) and with
+// tshark (once), reporting both rates and their ratio.
+func BenchmarkInspectVsTshark(b *testing.B) {
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		b.Skip("!!! tshark not installed: Inspect is NOT being compared with it. " +
+			"Install it with: DEBIAN_FRONTEND=noninteractive apt-get install -y tshark")
+	}
+	var buf bytes.Buffer
+	packets, exchanges := simTraffic(b, &buf, 100, 200_000)
+	file := filepath.Join(b.TempDir(), "traffic.pcap")
+	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+		b.Fatal(err)
+	}
+
+	start := time.Now()
+	lines := tsharkExchanges(b, tshark, file)
+	tsharkSec := time.Since(start).Seconds()
+	if lines < exchanges {
+		b.Fatalf("tshark printed %d lines for %d exchanges", lines, exchanges)
+	}
+
+	b.SetBytes(int64(buf.Len()))
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := Inspect(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r.Packets != packets {
+			b.Fatalf("Inspect read %d of %d packets", r.Packets, packets)
+		}
+	}
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(packets)/sec, "packets/s")
+	b.ReportMetric(float64(exchanges)/sec, "exchanges/s")
+	b.ReportMetric(float64(packets)/tsharkSec, "tshark-packets/s")
+	b.ReportMetric(tsharkSec/sec, "x-tshark")
+}
