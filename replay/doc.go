@@ -9,6 +9,14 @@
 // responses, HEAD, and upgrades or CONNECT tunnels, whose bytes are counted
 // but not parsed. [Inspect] summarises the same as a [Report] for `simhttp inspect`.
 //
+// [Run] replays a capture's complete exchanges against a live server, one
+// keep-alive connection per captured connection at the captured pace scaled
+// by a speed, and compares every response with the captured one using
+// go-cmp, under ignore rules for headers and JSON paths; its [ReplayReport]
+// prints as text or JUnit XML. [NewMock] turns a capture into a request
+// handler that answers with the captured responses, for a server on the
+// simulated network (with faults) or, through [ServeMock], on a real port.
+//
 // Nothing is dropped silently. A file that is not a capture is an error; a
 // corrupt packet, a hole in a stream, a message cut short or a request left
 // unanswered is an [Error] recorded on the capture, connection or exchange it

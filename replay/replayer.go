@@ -131,6 +131,21 @@ func parseTarget(target string) (string, int, error) {
 	return u.Hostname(), port, nil
 }
 
+// ParseSpeed reads a speed as `simhttp replay --speed` takes it: "max" (or
+// 0) for as fast as possible, else a positive factor such as "1", "2.5" or
+// "2x".
+func ParseSpeed(s string) (float64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	if t == "max" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(strings.TrimSuffix(t, "x"), 64)
+	if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, invalidArg("speed %q: want max or a factor such as 1, 2.5 or 2x", s)
+	}
+	return f, nil
+}
+
 // paceOffsets returns when to send each request, measured from the start
 // of the replay: its captured start less the earliest of starts, divided
 // by speed. At speed 0 or +Inf every offset is zero.

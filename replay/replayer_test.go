@@ -49,6 +49,20 @@ func TestPaceOffsets(t *testing.T) {
 	}
 }
 
+func TestParseSpeed(t *testing.T) {
+	for in, want := range map[string]float64{"max": 0, "MAX": 0, "0": 0, "1": 1, "2.5": 2.5, "2x": 2, " 0.5X ": 0.5} {
+		got, err := ParseSpeed(in)
+		if err != nil || got != want {
+			t.Errorf("ParseSpeed(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "fast", "-1", "NaN", "inf", "1xx"} {
+		if _, err := ParseSpeed(in); !errors.Is(err, ErrInvalidArg) {
+			t.Errorf("ParseSpeed(%q): %v, want ErrInvalidArg", in, err)
+		}
+	}
+}
+
 func TestRunRefusesUnusableOptions(t *testing.T) {
 	c := &Capture{}
 	for _, opts := range []ReplayOptions{
