@@ -201,18 +201,24 @@ func TestReplaySkipsWhatTheCaptureShowsIncomplete(t *testing.T) {
 	upgrade := newConv("10.0.0.6:40006", "10.0.0.2:80").handshake().
 		send("GET /chat HTTP/1.1\r\nHost: api\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n").
 		reply("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n").close()
-	fine := newConv("10.0.0.3:40001", "10.0.0.2:80").handshake().
+	// A hole in the first response's body: that exchange is skipped, the
+	// next one on the connection still replays.
+	gap := newConv("10.0.0.3:40001", "10.0.0.2:80").handshake().
+		send("GET /gap HTTP/1.1\r\nHost: api\r\n\r\n").
+		reply("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n").reply("0123456789").
 		send("POST /echo HTTP/1.1\r\nHost: api\r\nContent-Length: 1\r\n\r\nx").
 		reply("HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nxpong").close()
-	rep, err := Run(context.Background(), captureOf(t, cut, lost, upgrade, fine), ReplayOptions{Target: srv.URL, IgnoreHeaders: []string{"date"}})
+	gap.pkts = without(gap.pkts, "0123456789")
+	rep, err := Run(context.Background(), captureOf(t, cut, lost, upgrade, gap), ReplayOptions{Target: srv.URL, IgnoreHeaders: []string{"date"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"conn 1 #1 GET /reset skipped", "conn 2 #1 GET /user skipped", "conn 3 #1 GET /chat skipped", "conn 4 #1 POST /echo ok"}
+	want := []string{"conn 1 #1 GET /reset skipped", "conn 2 #1 GET /user skipped", "conn 3 #1 GET /chat skipped",
+		"conn 4 #1 GET /gap skipped", "conn 4 #2 POST /echo ok"}
 	if diff := cmp.Diff(want, outcomes(rep)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
-	for i, why := range []string{"ECONNRESET", "no response was captured", "switched protocols"} {
+	for i, why := range []string{"ECONNRESET", "no response was captured", "switched protocols", "ERR_TCP_GAP"} {
 		if !strings.Contains(rep.Results[i].Reason, why) {
 			t.Errorf("result %d: reason %q lacks %q", i, rep.Results[i].Reason, why)
 		}
