@@ -24,8 +24,8 @@ type Link struct {
 // the IPv4 and TCP headers).
 const DefaultMSS = 1460
 
-// loopbackMSS is the segment size of Linux's loopback device (MTU 65536).
-const loopbackMSS = 65483
+// LoopbackMSS is the segment size of Linux's loopback device (MTU 65536).
+const LoopbackMSS = 65483
 
 // maxMSS keeps a segment and its headers inside one IP datagram.
 const maxMSS = 65495
@@ -35,7 +35,7 @@ const maxMSS = 65495
 var defaultLink = Link{Latency: time.Millisecond, MSS: DefaultMSS}
 
 // loopbackLink is a host's path to itself: instant, unlimited, large segments.
-var loopbackLink = Link{MSS: loopbackMSS}
+var loopbackLink = Link{MSS: LoopbackMSS}
 
 func (l Link) validate(field string) error {
 	switch {

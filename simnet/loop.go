@@ -43,7 +43,9 @@ type phase uint8
 
 const (
 	phaseTimers phase = iota
+	phasePrePoll
 	phasePoll
+	phasePostPoll
 	phaseCheck
 	phaseClose
 )
@@ -124,7 +126,7 @@ func (l *Loop) RunUntil(t time.Duration) error {
 
 // nextDue is the earliest instant at which a callback could run.
 func (l *Loop) nextDue() (time.Duration, bool) {
-	if l.ticks.len() > 0 || l.micro.len() > 0 || len(l.immediates) > 0 || l.closingLen() > 0 || l.io.waiting() {
+	if l.ticks.len() > 0 || l.micro.len() > 0 || len(l.immediates) > 0 || l.closingLen() > 0 || l.io.waiting() || len(l.io.lingers) > 0 {
 		return l.now, true
 	}
 	next, ok := time.Duration(0), false
@@ -178,6 +180,13 @@ func (l *Loop) next() func() {
 		if len(l.timers) > 0 && l.timers[0].deadline <= l.Now() {
 			return l.timers[0].fire
 		}
+		l.phase = phasePrePoll
+		l.io.takePending(0)
+		return nil
+	case phasePrePoll:
+		if fn := l.io.nextPending(); fn != nil {
+			return fn
+		}
 		l.phase = phasePoll
 		l.enterPoll()
 		return nil
@@ -185,6 +194,16 @@ func (l *Loop) next() func() {
 		if fn := l.poll(); fn != nil {
 			l.io.ranIO = true
 			return fn
+		}
+		l.phase = phasePostPoll
+		l.io.takePending(0)
+		return nil
+	case phasePostPoll:
+		if fn := l.io.nextPending(); fn != nil {
+			return fn
+		}
+		if l.io.takePending(l.io.pendRound + 1) {
+			return nil
 		}
 		l.phase, l.budget = phaseCheck, len(l.immediates)
 		return nil

@@ -25,7 +25,19 @@ type ioState struct {
 	polls    uint64 // epoll_wait calls so far
 	ranIO    bool   // the running poll phase ran a completion, so it must not block
 	inKernel bool
+	lingers  []func() // kernel work left for when the loop has nothing else to do at this instant
+
+	// libuv's pending queue: callbacks it owes without asking epoll (a
+	// shutdown with nothing left to write). One round runs before each
+	// poll, and up to maxPendingRounds after it.
+	pendQ     []func()
+	pendRun   []func() // the round being run
+	pendNext  int
+	pendRound int
 }
+
+// maxPendingRounds is how often libuv runs its pending queue after a poll.
+const maxPendingRounds = 8
 
 type ioRdy struct {
 	seq uint64
@@ -36,9 +48,61 @@ func (s *ioState) readyLen() int { return len(s.ready) - s.head }
 
 // waiting reports completions that will run in the next poll phase at the
 // latest.
-func (s *ioState) waiting() bool { return s.readyLen() > 0 || len(s.deferred) > 0 }
+func (s *ioState) waiting() bool {
+	return s.readyLen() > 0 || len(s.deferred) > 0 || len(s.pendQ) > 0 || s.pendNext < len(s.pendRun)
+}
 
-func (s *ioState) idle() bool { return len(s.kernel) == 0 && !s.waiting() }
+// linger queues kernel work for the moment the loop would block: a delayed
+// ACK waits for whatever reply the program sends at this instant to carry
+// it.
+func (l *Loop) linger(fn func()) { l.io.lingers = append(l.io.lingers, fn) }
+
+// runLingers runs the lingering kernel work and what it makes due; it
+// reports whether there was any.
+func (l *Loop) runLingers() bool {
+	s := &l.io
+	if len(s.lingers) == 0 {
+		return false
+	}
+	work := s.lingers
+	s.lingers = nil
+	for _, fn := range work {
+		l.call(fn)
+	}
+	l.runKernel()
+	return true
+}
+
+// pending queues fn on libuv's pending queue.
+func (l *Loop) pending(fn func()) { l.io.pendQ = append(l.io.pendQ, fn) }
+
+// takePending starts pending round n with what is queued now; it reports
+// false when there is nothing to run or the rounds are used up.
+func (s *ioState) takePending(n int) bool {
+	if n >= maxPendingRounds || len(s.pendQ) == 0 {
+		return false
+	}
+	s.pendRound = n
+	s.pendRun, s.pendQ = s.pendQ, s.pendRun[:0]
+	s.pendNext = 0
+	return true
+}
+
+// nextPending returns the next callback of the running pending round.
+func (s *ioState) nextPending() func() {
+	if s.pendNext == len(s.pendRun) {
+		return nil
+	}
+	fn := s.pendRun[s.pendNext]
+	s.pendRun[s.pendNext] = nil
+	s.pendNext++
+	if s.pendNext == len(s.pendRun) {
+		s.pendRun, s.pendNext = s.pendRun[:0], 0
+	}
+	return fn
+}
+
+func (s *ioState) idle() bool { return len(s.kernel) == 0 && len(s.lingers) == 0 && !s.waiting() }
 
 func (s *ioState) nextKernel() (time.Duration, bool) {
 	if len(s.kernel) == 0 {
@@ -138,6 +202,10 @@ func (l *Loop) poll() func() {
 		if l.io.ranIO || len(l.immediates) > 0 || l.closingLen() > 0 || l.io.waiting() {
 			return nil
 		}
+		if l.runLingers() {
+			l.enterPoll()
+			continue
+		}
 		wake := time.Duration(-1)
 		if len(l.timers) > 0 {
 			wake = l.timers[0].deadline
@@ -167,6 +235,12 @@ func (c *wallClock) poll(l *Loop) func() {
 	}
 	if fn := c.take(); fn != nil {
 		return fn
+	}
+	if !l.io.ranIO && l.runLingers() {
+		l.enterPoll()
+		if fn := l.takeReady(); fn != nil {
+			return fn
+		}
 	}
 	if l.io.ranIO || len(l.immediates) > 0 || l.closingLen() > 0 || l.io.waiting() || !l.alive() {
 		return nil

@@ -339,8 +339,7 @@ func (s *Socket) sendPending(sync bool) {
 	}
 	if len(s.pending) == 0 && s.ending && !s.finSent {
 		s.finSent = true
-		s.t.CloseWrite()
-		s.loop.schedule(s.loop.Now(), s.finishWrite)
+		s.loop.pending(s.shutdown)
 	}
 }
 
@@ -383,6 +382,18 @@ func (s *Socket) completeWrites(done []writeReq, sync bool) {
 		return
 	}
 	after()
+}
+
+// shutdown is uv_shutdown with nothing left to write: libuv does it from
+// its pending queue, right after the poll phase (or before the next one),
+// so the peer sees the FIN then. 'finish' follows, then destroy once the
+// readable side has ended too (autoDestroy).
+func (s *Socket) shutdown() {
+	if s.destroyed || s.finished {
+		return
+	}
+	s.t.CloseWrite()
+	s.finishWrite()
 }
 
 // finishWrite runs when the kernel completed the shutdown: 'finish', then

@@ -95,6 +95,9 @@ type end struct {
 	keepAlive bool
 	keepIdle  time.Duration
 	dialPoll  uint64 // the loop's poll count when connect() was called
+
+	reads      int    // data handed to the poll phase, not read by the socket yet
+	afterReads func() // the EOF or error a read finds after them
 }
 
 // open starts a connection from h's local address to remote by sending SYN.
@@ -409,7 +412,15 @@ func (e *end) onData(seg segment) {
 	if len(data) > 0 {
 		e.c.lastActive = e.loop().Now()
 		if s := e.socket(); s != nil && e.reading && e.rcvLen == 0 && !e.flushQueued {
-			e.loop().ready(func() { e.feed.Data(data) })
+			e.reads++
+			e.loop().ready(func() {
+				e.reads--
+				e.feed.Data(data)
+				if e.reads == 0 && e.afterReads != nil {
+					e.loop().ready(e.afterReads)
+					e.afterReads = nil
+				}
+			})
 		} else {
 			e.rcvQ = append(e.rcvQ, data)
 			e.rcvLen += len(data)
@@ -429,8 +440,23 @@ func (e *end) onData(seg segment) {
 func (e *end) feedEOF() {
 	if e.eofDue() {
 		e.eofFed = true
-		e.loop().ready(e.feed.EOF)
+		e.tell(e.feed.EOF)
 	}
+}
+
+// tell reports the end of the stream or an error, which a read finds only
+// once the data before it was read: libuv stops reading a socket at a short
+// read, so the EOF or error behind data comes out in a later poll.
+func (e *end) tell(fn func()) {
+	if e.reads == 0 {
+		e.loop().ready(fn)
+		return
+	}
+	if prev := e.afterReads; prev != nil {
+		next := fn
+		fn = func() { prev(); next() }
+	}
+	e.afterReads = fn
 }
 
 // eofDue reports that the socket may learn of the peer's FIN now.
@@ -446,7 +472,7 @@ func (e *end) queueAck(force bool) {
 		return
 	}
 	e.ackQueued = true
-	e.loop().ready(e.flushAck)
+	e.loop().linger(e.flushAck)
 }
 
 func (e *end) flushAck() {
@@ -622,11 +648,11 @@ func (e *end) onReset() {
 	}
 }
 
-// fail reports a connection error to the socket in the next poll, as
-// epoll reports a socket's error.
+// fail reports a connection error to the socket in a later poll, as epoll
+// reports a socket's error.
 func (e *end) fail(err error) {
 	feed := e.feed
-	e.loop().ready(func() { feed.Fail(err) })
+	e.tell(func() { feed.Fail(err) })
 }
 
 // replyReset answers a segment that reached no live connection.
@@ -739,9 +765,10 @@ func (e *end) SetReading(on bool) {
 }
 
 // flush hands the socket what waited in the kernel, 64 KiB per read, then
-// the FIN, and reopens the window.
+// the FIN (in the next poll when data came first), and reopens the window.
 func (e *end) flush() {
 	e.flushQueued = false
+	read := false
 	for e.reading && e.rcvLen > 0 && e.socket() != nil {
 		n := min(e.rcvLen, readChunk)
 		chunk := make([]byte, 0, n)
@@ -761,11 +788,16 @@ func (e *end) flush() {
 			e.rcvQ = nil
 		}
 		e.feed.Data(chunk)
+		read = true
 	}
 	if e.state == stateOpen {
 		if e.eofDue() {
 			e.eofFed = true
-			e.feed.EOF()
+			if read {
+				e.loop().ready(e.feed.EOF)
+			} else {
+				e.feed.EOF()
+			}
 		}
 		e.queueAck(false)
 	}
