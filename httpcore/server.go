@@ -251,6 +251,13 @@ func (s *Server) SetTimeout(d time.Duration, cb func(*simnet.Socket)) {
 // Node v20 does) and emit 'close' once every connection is gone. cb gets
 // ERR_SERVER_NOT_RUNNING when the server was not listening.
 func (s *Server) Close(cb func(error)) {
+	if s.listener != nil {
+		// Node's server._connections already left out every socket
+		// destroyed so far, however it was destroyed.
+		for _, c := range append([]*serverConn(nil), s.conns...) {
+			c.checkGone()
+		}
+	}
 	s.CloseIdleConnections()
 	if s.checker != nil {
 		s.checker.Clear()

@@ -406,33 +406,6 @@ func trailersHandler(t *testing.T) func(*IncomingMessage, *ServerResponse) {
 	}
 }
 
-// loopDeviations are server-side orders that differ from Node's only in
-// where a socket's 'close' falls, which the simulated loop decides: libuv
-// runs the close callbacks of one turn newest first and sees I/O queued
-// during a poll phase only in the next turn, and Node counts a connection
-// gone the moment its socket is destroyed, which a simnet socket does not
-// signal. In each case the server side is Node's up to that point.
-var loopDeviations = map[string]string{
-	"server-keepalive-timeout":       "server:connection server:request sres:finish sres:close sreq:end sreq:close ssocket:timeout server:timeout ssocket:close server:close",
-	"server-max-requests-per-socket": "server:connection server:request server:dropRequest sres:finish sres:close sreq:end sreq#2:end sreq:close sreq#2:close ssocket:timeout server:timeout ssocket:close server:close",
-	"server-timeout":                 "server:connection server:request ssocket:timeout server:timeout ssocket:close sreq:aborted sres:close sreq:close server:close",
-	"server-upgrade-no-listener":     "server:connection server:request sres:finish sres:close sreq:end sreq:close ssocket:end server:close ssocket:close",
-	"server-connect-listener":        "server:connection server:connect ssocket:end ssocket:close server:close",
-	// From server-extra/incoming.json: the handler destroys the socket itself.
-	"request-set-timeout": "server:connection server:request sreq:data* ssocket:timeout test:mark:timeout server:timeout ssocket:close sreq:aborted sres:close sreq:close server:close",
-}
-
-// compareServerSide checks the server side of a trace against Node's,
-// accepting a known loop deviation (and logging it).
-func compareServerSide(t *testing.T, name, got, want string) bool {
-	t.Helper()
-	if dev, ok := loopDeviations[name]; ok && got == dev && got != want {
-		t.Logf("known difference from Node, from the simulated loop's close scheduling:\n got %s\nnode %s", got, want)
-		return true
-	}
-	return got == want
-}
-
 func TestServerMatchesNodeReferenceTraces(t *testing.T) {
 	cases := loadServerRefCases(t)
 	for name, c := range cases {
@@ -454,7 +427,7 @@ func TestServerMatchesNodeReferenceTraces(t *testing.T) {
 			build(t, e)
 			e.run()
 			want := simnet.Compact(serverSide(node), false)
-			if got := simnet.Compact(serverSide(e.events), false); !compareServerSide(t, name, got, want) {
+			if got := simnet.Compact(serverSide(e.events), false); got != want {
 				t.Errorf("setup: %s\nserver side of the trace\n got %s\nwant %s\nwhole trace\n got %s\nwant %s", ref.Setup, got, want, e.compact(), ref.Compact)
 			}
 			wantRaw, hasRaw := rawReceived(node)
