@@ -544,7 +544,7 @@ func (w *world) theServerReceivesTheBody(body string) error {
 		return err
 	}
 	if want := unescape(body); string(s.bodies[0]) != want {
-		return fmt.Errorf("the server received the body %q, expected %q", s.bodies[0], want)
+		return fmt.Errorf("the server read the body %q, expected %q (a handler reads it only after the step 'the server reads the request body')", s.bodies[0], want)
 	}
 	return nil
 }

@@ -60,6 +60,8 @@ type exchange struct {
 	n   int // 1-based, in order of arrival on this server
 	req *httpcore.IncomingMessage
 	res *httpcore.ServerResponse
+
+	reading bool // the handler listens for the request's 'data'
 }
 
 // teardown says when the servers close, as the reference scripts'
@@ -162,7 +164,7 @@ func serverSteps() []*stepDef {
 			"the rest of the script runs in a setImmediate",
 			func(w *world) any { return w.theServerWaitsATurn }),
 		d(`^the server reads the request body$`, "the server reads the request body",
-			"the rest of the script runs once the request's 'end' was emitted",
+			"req.on('data') (and 'end', 'error', 'aborted'); the rest of the script runs once the request's 'end' was emitted",
 			func(w *world) any { return w.theServerReadsTheBody }),
 		d(`^the server adds the trailer "([^"]*)" with "([^"]*)"$`, `the server adds the trailer "X-Checksum" with "abc"`,
 			"res.addTrailers({name: value})",
@@ -578,6 +580,7 @@ func (w *world) theServerWaitsATurn() error {
 
 func (w *world) theServerReadsTheBody() error {
 	return w.script(func(x *exchange, next func()) {
+		x.read()
 		if x.req.ReadableEnded() {
 			next()
 			return
@@ -773,20 +776,11 @@ func endOnEnd(s *simnet.Socket) {
 func (w *world) handle(s *serverState, req *httpcore.IncomingMessage, res *httpcore.ServerResponse) {
 	s.received = append(s.received, req)
 	x := &exchange{w: w, s: s, n: len(s.received), req: req, res: res}
-	body := len(s.bodies)
 	s.bodies = append(s.bodies, nil)
 	s.sent = append(s.sent, nil)
-	first := true
-	req.Events.Data.On(func(p []byte) {
-		s.bodies[body] = append(s.bodies[body], p...)
-		if first && w.onServerData != nil {
-			first = false
-			w.onServerData()
-		}
-	})
-	req.Events.End.On(func(struct{}) {})
-	req.Events.Error.On(func(error) {})
-	req.Events.Aborted.On(func(struct{}) {})
+	if w.onServerData != nil {
+		x.read()
+	}
 	req.Events.Close.On(func(struct{}) {
 		if w.teardown == teardownServerRequest {
 			w.closeServers()
@@ -833,6 +827,29 @@ func (w *world) releaseHeld(s *serverState) {
 			}
 		})
 	}
+}
+
+// read makes the handler read the request as the reference scripts' readers
+// do: listeners for 'data', 'end', 'error' and 'aborted'. A request nobody
+// reads is left alone, as in Node: its 'end' waits for the response to
+// finish and dump it, and an 'error' nobody listens for is not emitted.
+func (x *exchange) read() {
+	if x.reading {
+		return
+	}
+	x.reading = true
+	w, s, body, req := x.w, x.s, x.n-1, x.req
+	first := true
+	req.Events.Data.On(func(p []byte) {
+		s.bodies[body] = append(s.bodies[body], p...)
+		if first && w.onServerData != nil {
+			first = false
+			w.onServerData()
+		}
+	})
+	req.Events.End.On(func(struct{}) {})
+	req.Events.Error.On(func(error) {})
+	req.Events.Aborted.On(func(struct{}) {})
 }
 
 func runScript(x *exchange, script []serverAction) {

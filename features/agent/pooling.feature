@@ -5,7 +5,7 @@ Feature: Agent pooling, queueing and keep-alive
   caps the sockets across origins, and a free socket expires after the
   agent's timeout or the server's Keep-Alive hint.
 
-  @node:agent-keepalive-reuse @diverges
+  @node:agent-keepalive-reuse
   Scenario: a keep-alive agent reuses the socket for the next request
     Given a server that responds with status 200 and body "hello"
     And the client uses an agent with:
@@ -29,7 +29,7 @@ Feature: Agent pooling, queueing and keep-alive
     And request #2 was sent on a reused socket
     And request #1 was not sent on a reused socket
 
-  @node:agent-max-sockets-queue @diverges
+  @node:agent-max-sockets-queue
   Scenario: maxSockets 1 queues the second request until the socket is free
     Given a server that responds with status 200 and body "hello"
     And the client uses an agent with:
@@ -138,7 +138,7 @@ Feature: Agent pooling, queueing and keep-alive
       res#3:data* res#3:end req#3:close res#3:close
       """
 
-  @node:agent-max-total-sockets @diverges
+  @node:agent-max-total-sockets
   Scenario: maxTotalSockets 1 makes a request to another origin wait
     Given a server "a" that responds with status 200 and body "hello"
     And a server "b" that responds with status 200 and body "hello"
@@ -166,7 +166,7 @@ Feature: Agent pooling, queueing and keep-alive
       req#2:response res#2:data* res#2:end req#2:close res#2:close
       """
 
-  @node:agent-free-socket-timeout @diverges
+  @node:agent-free-socket-timeout
   Scenario: a free socket times out after the agent's timeout
     Given a server that responds with status 200 and body "hello"
     And the client uses an agent with:
@@ -186,7 +186,7 @@ Feature: Agent pooling, queueing and keep-alive
       """
     And "socket:timeout" happens between 100 and 110 ms
 
-  @node:agent-keepalive-hint-too-short @diverges
+  @node:agent-keepalive-hint-too-short
   Scenario: a Keep-Alive hint no longer than the agent's buffer keeps nothing
     Given a server that responds with status 200 and body "hello"
     And the server's keepAliveTimeout is 1000
@@ -207,7 +207,7 @@ Feature: Agent pooling, queueing and keep-alive
       """
     And the response has the header "keep-alive" with "timeout=1"
 
-  @node:agent-keepalive-hint @diverges
+  @node:agent-keepalive-hint
   Scenario: the Keep-Alive hint shortens the free socket's timeout
     Given a server that responds with status 200 and body "hello"
     And the server's keepAliveTimeout is 2000

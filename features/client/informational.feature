@@ -4,7 +4,7 @@ Feature: Interim responses, upgrades and CONNECT
   body; a 101 or an answered CONNECT hands the socket to the 'upgrade' or
   'connect' listener, or destroys it when nobody listens.
 
-  @node:client-expect-continue @diverges
+  @node:client-expect-continue
   Scenario: the server's automatic 100 Continue lets the client send its body
     Given a server
     And the server reads the request body
@@ -27,7 +27,7 @@ Feature: Interim responses, upgrades and CONNECT
       """
     And the server receives the body "hello"
 
-  @node:client-information-102 @diverges
+  @node:client-information-102
   Scenario: 102 Processing comes before the response
     Given a server
     And the server sends 102 Processing
@@ -44,7 +44,7 @@ Feature: Interim responses, upgrades and CONNECT
       req:socket req:finish req:information req:response res:data* res:end req:close res:close
       """
 
-  @node:client-information-103 @diverges
+  @node:client-information-103
   Scenario: 103 Early Hints come before the response
     Given a server
     And the server sends 103 Early Hints with the link "</style.css>; rel=preload; as=style"
@@ -61,7 +61,7 @@ Feature: Interim responses, upgrades and CONNECT
       req:socket req:finish req:information req:response res:data* res:end req:close res:close
       """
 
-  @node:client-upgrade @diverges
+  @node:client-upgrade
   Scenario: a 101 hands the socket to the 'upgrade' listener
     Given a server that accepts upgrades
     When the client sends GET / with:
@@ -77,7 +77,7 @@ Feature: Interim responses, upgrades and CONNECT
       req:socket req:finish req:upgrade req:close
       """
 
-  @node:client-upgrade-no-listener @diverges
+  @node:client-upgrade-no-listener
   Scenario: a 101 nobody listens for destroys the socket
     Given a server that accepts upgrades
     And the client does not listen for 'upgrade'
@@ -94,7 +94,7 @@ Feature: Interim responses, upgrades and CONNECT
       req:socket req:finish req:close
       """
 
-  @node:client-connect @diverges
+  @node:client-connect
   Scenario: an answered CONNECT hands the socket to the 'connect' listener
     Given a server that accepts CONNECT
     When the client sends CONNECT example.com:443
@@ -108,7 +108,7 @@ Feature: Interim responses, upgrades and CONNECT
       req:socket req:finish req:connect req:close
       """
 
-  @node:client-connect-no-listener @diverges
+  @node:client-connect-no-listener
   Scenario: an answered CONNECT nobody listens for destroys the socket
     Given a server that accepts CONNECT
     And the client does not listen for 'connect'

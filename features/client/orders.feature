@@ -6,7 +6,7 @@ Feature: The order of events of http.request
   event of req and res, as the reference scripts do, and the server closes
   once the request has closed.
 
-  @node:client-success @diverges
+  @node:client-success
   Scenario: a successful request with an empty body
     Given a server that responds with status 200 and no body
     When the client sends GET /
@@ -22,7 +22,7 @@ Feature: The order of events of http.request
       """
     And the response has status 200
 
-  @node:client-success-body @diverges
+  @node:client-success-body
   Scenario: a successful request with a body
     Given a server that responds with status 200 and body "hello world"
     When the client sends GET /
@@ -53,7 +53,7 @@ Feature: The order of events of http.request
       """
     And the request fails with ECONNREFUSED
 
-  @node:client-close-before-response @diverges
+  @node:client-close-before-response
   Scenario: the server closes the connection before the response
     Given a server
     And the server destroys the connection
@@ -70,7 +70,7 @@ Feature: The order of events of http.request
       """
     And the request fails with ECONNRESET "socket hang up"
 
-  @node:client-close-after-response-headers @diverges
+  @node:client-close-after-response-headers
   Scenario: the server closes the connection after the response headers
     Given a server
     And the server writes the head 200 with the headers:
@@ -121,7 +121,7 @@ Feature: The order of events of http.request
       req:socket test:mark:destroy-called req:error(ECONNRESET) req:close
       """
 
-  @node:client-destroy-after-response @diverges
+  @node:client-destroy-after-response
   Scenario: req.destroy() after the response arrives
     Given a server
     And the server writes the head 200 with the headers:
@@ -171,7 +171,7 @@ Feature: The order of events of http.request
       req:socket test:mark:abort-called req:abort req:error(ECONNRESET) req:close
       """
 
-  @node:client-abort-after-response @diverges
+  @node:client-abort-after-response
   Scenario: req.abort() after the response arrives
     Given a server
     And the server writes the head 200 with the headers:
@@ -191,7 +191,7 @@ Feature: The order of events of http.request
       res:error(ECONNRESET) res:close
       """
 
-  @node:client-response-not-listened @diverges
+  @node:client-response-not-listened
   Scenario: nobody listens for 'response': the response is read and discarded
     Given a server that responds with status 200 and body "hello world"
     And the client does not listen for 'response'
@@ -207,7 +207,7 @@ Feature: The order of events of http.request
       req:socket req:finish req:response res:end req:close res:close
       """
 
-  @node:client-response-not-consumed @diverges
+  @node:client-response-not-consumed
   Scenario: a response listened for but never read emits no 'end'
     Given a server that responds with status 200 and body "hello world"
     And the client leaves the response unread
@@ -223,7 +223,7 @@ Feature: The order of events of http.request
       req:socket req:finish req:response test:mark:stop
       """
 
-  @node:client-malformed-response @diverges
+  @node:client-malformed-response
   Scenario: a malformed status line fails the request with the parser's code
     Given a raw server that answers the first request bytes with "HTTP/1.1 abc OK\r\n\r\n"
     When the client sends GET /
@@ -238,7 +238,7 @@ Feature: The order of events of http.request
       """
     And the request fails with HPE_INVALID_STATUS
 
-  @node:client-malformed-header @diverges
+  @node:client-malformed-header
   Scenario: a space inside a response header name fails the request
     Given a raw server that answers the first request bytes with "HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n"
     When the client sends GET /

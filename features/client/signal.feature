@@ -34,7 +34,7 @@ Feature: Aborting a request with an AbortSignal
       test:mark:signal-aborted req:error(ABORT_ERR) req:close
       """
 
-  @node:client-signal-abort-after-response @diverges
+  @node:client-signal-abort-after-response
   Scenario: the signal aborts once the response arrived
     Given a server
     And the server writes the head 200 with the headers:

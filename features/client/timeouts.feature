@@ -3,7 +3,7 @@ Feature: Request and socket timeouts
   happens unless a listener acts. Node documents that the listener must
   destroy the request itself.
 
-  @node:client-timeout-destroy @diverges
+  @node:client-timeout-destroy
   Scenario: req.setTimeout fires and the listener destroys the request
     Given a server that never responds
     When the client sends GET / with:
@@ -21,7 +21,7 @@ Feature: Request and socket timeouts
       """
     And "req:timeout" happens between 100 and 105 ms
 
-  @node:client-timeout-then-response @diverges
+  @node:client-timeout-then-response
   Scenario: a timeout alone does not abort the request
     Given a server
     And the server ends the response with "late" when the request times out
@@ -40,7 +40,7 @@ Feature: Request and socket timeouts
       """
     And the response has the body "late"
 
-  @node:client-option-timeout-destroy @diverges
+  @node:client-option-timeout-destroy
   Scenario: the timeout option fires once connected
     Given a server that never responds
     When the client sends GET / with:

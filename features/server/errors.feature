@@ -3,7 +3,7 @@ Feature: Client errors, timeouts and closing
   400 Bad Request, 431 for an oversized head, 408 when the request or its
   head takes too long, and closes the connection.
 
-  @node:server-client-error-malformed @diverges
+  @node:server-client-error-malformed
   Scenario: a malformed request line gets 400 Bad Request
     Given a server that responds with status 200 and no body
     And a raw client connects and writes "GARBAGE\r\n\r\n"
@@ -19,7 +19,7 @@ Feature: Client errors, timeouts and closing
       """
     And the raw client receives "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"
 
-  @node:server-header-overflow @diverges
+  @node:server-header-overflow
   Scenario: a request head over maxHeaderSize gets 431
     Given a server that responds with status 200 and no body
     And a raw client connects and writes a request with a 20000-byte header
@@ -94,7 +94,7 @@ Feature: Client errors, timeouts and closing
       """
     And "ssocket:timeout" happens between 100 and 105 ms
 
-  @node:server-timeout @diverges
+  @node:server-timeout
   Scenario: server.timeout with no listener destroys the idle socket
     Given a server that never responds
     And the server's timeout is 100
@@ -111,7 +111,7 @@ Feature: Client errors, timeouts and closing
       """
     And the request fails with ECONNRESET
 
-  @node:server-close-idle-keepalive @diverges
+  @node:server-close-idle-keepalive
   Scenario: server.close() closes an idle keep-alive connection
     Given a server that responds with status 200 and body "hello"
     And a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -127,7 +127,7 @@ Feature: Client errors, timeouts and closing
       test:mark:close-called test:mark:raw-received
       """
 
-  @node:server-request-aborted @diverges
+  @node:server-request-aborted
   Scenario: the client goes away in the middle of the request body
     Given a server that never responds
     And the servers close when the server request closes

@@ -4,7 +4,7 @@ Feature: The server's side of an exchange
   client writes bytes and records everything it received when its socket
   closes (test:mark:raw-received); the server closes once that socket has.
 
-  @node:server-simple @diverges
+  @node:server-simple
   Scenario: a simple GET answered with a body on a closing connection
     Given a server that responds with status 200 and body "hello"
     And a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -19,7 +19,7 @@ Feature: The server's side of an exchange
       """
     And the raw client receives "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\nhello"
 
-  @node:server-keepalive-two-requests @diverges
+  @node:server-keepalive-two-requests
   Scenario: two requests one after the other on one keep-alive connection
     Given a server that responds with status 200 and body "hello"
     And a raw client connects and writes "GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\n"
@@ -36,7 +36,7 @@ Feature: The server's side of an exchange
       """
     And the server receives 2 requests
 
-  @node:server-pipelined @diverges
+  @node:server-pipelined
   Scenario: two pipelined requests are answered in order
     Given a server that responds with status 200 and body "hello"
     And a raw client connects and writes "GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /2 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -51,7 +51,7 @@ Feature: The server's side of an exchange
       test:mark:raw-received
       """
 
-  @node:server-head-no-body @diverges
+  @node:server-head-no-body
   Scenario: a HEAD response carries no body
     Given a server that responds with status 200 and body "hello"
     And a raw client connects and writes "HEAD / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -66,7 +66,7 @@ Feature: The server's side of an exchange
       """
     And the raw client does not receive "hello"
 
-  @node:server-204-no-body @diverges
+  @node:server-204-no-body
   Scenario: a 204 response carries no body
     Given a server that responds with status 204 and body "ignored"
     And a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -81,7 +81,7 @@ Feature: The server's side of an exchange
       """
     And the raw client does not receive "ignored"
 
-  @node:server-304-no-body @diverges
+  @node:server-304-no-body
   Scenario: a 304 response carries no body
     Given a server that responds with status 304 and body "ignored"
     And a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
@@ -96,7 +96,7 @@ Feature: The server's side of an exchange
       """
     And the raw client does not receive "ignored"
 
-  @node:server-writehead-merge @diverges
+  @node:server-writehead-merge
   Scenario: writeHead merges with setHeader and wins a conflict
     Given a server
     And the server sets the response header "X-A" to "1"
@@ -119,7 +119,7 @@ Feature: The server's side of an exchange
     And the raw client receives "X-A: 1"
     And the raw client does not receive "text/plain"
 
-  @node:server-trailers @diverges
+  @node:server-trailers
   Scenario: trailers follow a chunked body
     Given a server
     And the server writes the head 200 with the headers:
@@ -139,7 +139,7 @@ Feature: The server's side of an exchange
       """
     And the raw client receives "0\r\nX-Checksum: abc\r\n\r\n"
 
-  @node:client-trailers @diverges
+  @node:client-trailers
   Scenario: the client sees the trailers after 'end'
     Given a server
     And the server writes the head 200 with the headers:
@@ -162,7 +162,7 @@ Feature: The server's side of an exchange
       """
     And the response has the trailer "x-checksum" with "abc"
 
-  @node:server-strict-content-length @diverges
+  @node:server-strict-content-length
   Scenario: strictContentLength refuses to end short of Content-Length
     Given a server
     And the server enforces strictContentLength

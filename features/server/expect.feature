@@ -4,7 +4,7 @@ Feature: Expect: 100-continue and other expectations
   'request'. Any other expectation goes to 'checkExpectation', or is
   answered 417 Expectation Failed.
 
-  @node:server-check-continue-listener @diverges
+  @node:server-check-continue-listener
   Scenario: a 'checkContinue' listener answers 100 itself
     Given a server that listens for checkContinue
     And the server sends 100 Continue
@@ -27,7 +27,7 @@ Feature: Expect: 100-continue and other expectations
       req:close res:close
       """
 
-  @node:server-check-continue-auto @diverges
+  @node:server-check-continue-auto
   Scenario: without a listener the server sends 100 Continue itself
     Given a server
     And the server reads the request body
@@ -44,7 +44,7 @@ Feature: Expect: 100-continue and other expectations
       test:mark:raw-received
       """
 
-  @node:server-check-expectation-listener @diverges
+  @node:server-check-expectation-listener
   Scenario: a 'checkExpectation' listener handles an unknown expectation
     Given a server that listens for checkExpectation
     And the server responds with status 200 and body "expected"
@@ -59,7 +59,7 @@ Feature: Expect: 100-continue and other expectations
       test:mark:raw-received
       """
 
-  @node:server-check-expectation-auto @diverges
+  @node:server-check-expectation-auto
   Scenario: without a listener an unknown expectation gets 417
     Given a server that responds with status 200 and body "never"
     And a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\nExpect: foo\r\nConnection: close\r\n\r\n"

@@ -3,7 +3,7 @@ Feature: Upgrade and CONNECT on the server
   'connect' listener; the listener then owns the socket. With no
   'upgrade' listener the request is an ordinary request.
 
-  @node:server-upgrade-no-listener @diverges
+  @node:server-upgrade-no-listener
   Scenario: an Upgrade request with no 'upgrade' listener is answered normally
     Given a server that responds with status 200 and body "plain"
     And a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n"
@@ -18,7 +18,7 @@ Feature: Upgrade and CONNECT on the server
       test:mark:raw-received
       """
 
-  @node:server-connect-listener @diverges
+  @node:server-connect-listener
   Scenario: a 'connect' listener owns the socket of a CONNECT
     Given a server that ends CONNECT tunnels at once
     And a raw client connects and writes "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"
