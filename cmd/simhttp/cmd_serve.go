@@ -12,13 +12,14 @@ import (
 	"syscall"
 
 	"github.com/simhttp/simhttp/httpcore"
+	"github.com/simhttp/simhttp/replay"
 	"github.com/simhttp/simhttp/simnet/realtcp"
 )
 
 func init() {
 	commands["serve"] = command{
-		summary: "serve real TCP with httpcore: --echo answers every request with what it received",
-		usage:   "serve --listen ADDR --echo",
+		summary: "serve real TCP with httpcore: --echo answers every request with what it received, --mock with a capture's responses",
+		usage:   "serve --listen ADDR (--echo | --mock CAPTURE [--ignore-query] [--ignore-body])",
 		run:     runServe,
 	}
 }
@@ -27,6 +28,9 @@ func runServe(args []string, _, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	listen := fs.String("listen", "", "address to listen on, HOST:PORT (port 0 picks one)")
 	echo := fs.Bool("echo", false, "answer every request with JSON describing it")
+	mock := fs.String("mock", "", "answer with the responses of this capture, matched by method, path and body")
+	ignoreQuery := fs.Bool("ignore-query", false, "with --mock: match requests without their query string")
+	ignoreBody := fs.Bool("ignore-body", false, "with --mock: match requests without their body")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -37,18 +41,28 @@ func runServe(args []string, _, stderr io.Writer) error {
 	if *listen == "" {
 		return &usageError{msg: "--listen ADDR is required"}
 	}
-	if !*echo {
-		return &usageError{msg: "say what to serve: --echo"}
+	if *echo == (*mock != "") {
+		return &usageError{msg: "say what to serve: --echo or --mock CAPTURE"}
 	}
 	host, portText, err := net.SplitHostPort(*listen)
 	port, perr := strconv.Atoi(portText)
 	if err != nil || perr != nil || port < 0 || port > 65535 {
 		return &usageError{msg: fmt.Sprintf("--listen %q: want HOST:PORT", *listen)}
 	}
+	handler := httpcore.EchoHandler
+	if *mock != "" {
+		c, err := readCapture(*mock)
+		if err != nil {
+			return err
+		}
+		m := replay.NewMock(c, replay.MockOptions{IgnoreQuery: *ignoreQuery, IgnoreBody: *ignoreBody})
+		fmt.Fprintf(stderr, "simhttp: mocking %d captured responses from %s\n", m.Len(), *mock)
+		handler = m.Handler()
+	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(stop)
-	return serve(host, port, httpcore.EchoHandler, stderr, stop, nil)
+	return serve(host, port, handler, stderr, stop, nil)
 }
 
 // serve runs an httpcore server on the real-TCP runtime until stop delivers
