@@ -1,13 +1,13 @@
 package simnet_test
 
 import (
-	"bytes"
 	"fmt"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/simhttp/simhttp/simnet"
+	"github.com/simhttp/simhttp/simnet/internal/sockettest"
 )
 
 // BenchmarkLoopEvents runs timer callbacks and nextTick callbacks: 1,000
@@ -35,51 +35,12 @@ func BenchmarkLoopEvents(b *testing.B) {
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 }
 
-// BenchmarkEchoSim is realtcp's BenchmarkEchoLoopback on the simulated
-// network: one kept-open connection between two hosts, a 64-byte message
-// echoed back, the next sent when the whole echo has arrived.
+// BenchmarkEchoSim runs sockettest.BenchEcho, the workload of realtcp's
+// BenchmarkEchoLoopback, between two simulated hosts.
 func BenchmarkEchoSim(b *testing.B) {
 	w := newWorld(b, 1)
 	cli, srv := addHost(b, w, "client"), addHost(b, w, "server")
-	var ln simnet.Listener
-	ln, err := srv.Listen(simnet.ListenOptions{Port: 80}, func(s *simnet.Socket) {
-		ln.Close()
-		s.Events.Data.On(func(p []byte) { s.Write(p, nil) })
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
-	if err != nil {
-		b.Fatal(err)
-	}
-	msg := bytes.Repeat([]byte{'e'}, 64)
-	sent, got := 0, 0
-	c.Events.Connect.On(func(struct{}) {
-		b.ResetTimer()
-		sent++
-		c.Write(msg, nil)
-	})
-	c.Events.Data.On(func(p []byte) {
-		got += len(p)
-		if got < sent*len(msg) {
-			return
-		}
-		if sent == b.N {
-			b.StopTimer()
-			c.End(nil, nil)
-			return
-		}
-		sent++
-		c.Write(msg, nil)
-	})
-	if err := w.Loop().Run(); err != nil {
-		b.Fatal(err)
-	}
-	if got != b.N*len(msg) {
-		b.Fatalf("echoed %d bytes, want %d", got, b.N*len(msg))
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "roundtrips/s")
+	sockettest.BenchEcho(b, cli, srv, "", "server", w.Loop().Run)
 }
 
 // BenchmarkIdleConns opens 100,000 connections and leaves them idle; the
