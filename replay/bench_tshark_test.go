@@ -4,14 +4,12 @@ package replay
 // packets per second each gets through, reading the HTTP exchanges.
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -101,37 +99,6 @@ func simTraffic(tb testing.TB, w io.Writer, conns, minPackets int) (packets, exc
 		tb.Fatal(err)
 	}
 	return rec.Packets(), exchanges
-}
-
-// TestMakeBigCapture writes a capture of simulated traffic for
-// scripts/bench-inspect.sh: SIMHTTP_BIG_CAPTURE names the file and
-// SIMHTTP_BIG_PACKETS the least number of packets (1,000,000 by default).
-func TestMakeBigCapture(t *testing.T) {
-	path := os.Getenv("SIMHTTP_BIG_CAPTURE")
-	if path == "" {
-		t.Skip("set SIMHTTP_BIG_CAPTURE=FILE (and SIMHTTP_BIG_PACKETS=N) to write a large capture")
-	}
-	want := 1_000_000
-	if s := os.Getenv("SIMHTTP_BIG_PACKETS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			t.Fatalf("SIMHTTP_BIG_PACKETS=%q: want a positive number", s)
-		}
-		want = n
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bw := bufio.NewWriterSize(f, 1<<20)
-	packets, exchanges := simTraffic(t, bw, 200, want)
-	if err := bw.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("wrote %s: %d packets, %d exchanges", path, packets, exchanges)
 }
 
 // tsharkExchanges runs tshark as the benchmark script does, listing the

@@ -6,10 +6,8 @@
 #   scripts/bench-inspect.sh [CAPTURE]     (default /tmp/simhttp-bench.pcap)
 #
 # PACKETS=N sets the least packet count (1000000); REMAKE=1 rewrites an
-# existing capture. The capture is simulated keep-alive traffic recorded by
-# record.Recorder (replay's TestMakeBigCapture): the bundled scenarios give
-# only about 630 packets a run, so `simhttp record` of them would take
-# minutes to reach a million.
+# existing capture. The capture is made by `simhttp record`: the bundled
+# scenarios, repeated with successive seeds until there are enough packets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,15 +20,18 @@ command -v tshark >/dev/null || {
 }
 command -v jq >/dev/null || { echo "bench-inspect: jq is needed to count the exchanges" >&2; exit 1; }
 
-if [[ ! -s $file || -n ${REMAKE:-} ]]; then
-	echo "making $file (at least $packets_min packets)..."
-	SIMHTTP_BIG_CAPTURE=$file SIMHTTP_BIG_PACKETS=$packets_min \
-		go test ./replay -run '^TestMakeBigCapture$' -count=1 -v | grep 'wrote'
-fi
-
 bin=$(mktemp -d)/simhttp
-trap 'rm -rf "$(dirname "$bin")" "$bin.json"' EXIT
+trap 'rm -rf "$(dirname "$bin")"' EXIT
 go build -o "$bin" ./cmd/simhttp
+
+if [[ ! -s $file || -n ${REMAKE:-} ]]; then
+	# One run first, to learn how many packets the bundled scenarios make.
+	"$bin" record --out "$file" 2>"$bin.log"
+	per_run=$(grep -o 'wrote [0-9]*' "$bin.log" | grep -o '[0-9]*')
+	repeat=$(( (packets_min + per_run - 1) / per_run ))
+	echo "making $file: the bundled scenarios $repeat times ($per_run packets a run)..."
+	"$bin" record --out "$file" --repeat "$repeat"
+fi
 
 now() { date +%s.%N; }
 
