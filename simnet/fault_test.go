@@ -241,7 +241,8 @@ func TestSliceCutsWritesIntoKByteChunks(t *testing.T) {
 	c := dial(t, w, cli, simnet.ConnectOptions{})
 	c.s.Events.Connect.On(func(struct{}) {
 		c.s.SetNoDelay(true)
-		c.s.End([]byte("GET / HTTP/1.1\r\n"), nil)
+		// Once the server reads, so each slice is a read of its own.
+		w.Loop().SetTimeout(10*ms, func() { c.s.End([]byte("GET / HTTP/1.1\r\n"), nil) })
 	})
 	run(t, w)
 	if fmt.Sprint(sizes) != "[3 3 3 3 3 1]" {

@@ -26,6 +26,7 @@ type tcpListener struct {
 	onConn   func(*Socket)
 	handle   *Handle
 	closed   bool
+	queue    []*Socket // the accept queue: handshakes complete, not accepted yet
 }
 
 // Listen is server.listen: it binds at once (errors are returned, not
@@ -151,6 +152,11 @@ func (l *tcpListener) Close() {
 	}
 	l.closed = true
 	l.handle.Close()
+	// Closing a listening socket resets what waits in its accept queue.
+	for _, s := range l.queue {
+		s.discard()
+	}
+	l.queue = nil
 	l.host.bound[l.addr.Port()]--
 	ls := l.host.listeners
 	for i, x := range ls {
@@ -168,10 +174,11 @@ func (l *tcpListener) Ref() { l.handle.Ref() }
 func (l *tcpListener) Unref() { l.handle.Unref() }
 
 // enqueue puts a connection whose handshake just completed in the accept
-// queue: its socket exists for the kernel to feed, and the program accepts
-// it in its next poll.
+// queue: the kernel keeps what arrives for it until the program accepts it
+// in a later poll and starts reading.
 func (l *tcpListener) enqueue(e *end) {
 	loop := l.host.world.loop
+	e.reading = false
 	s, feed := newSocket(loop, SocketOptions{
 		Obj:            "ssocket",
 		AllowHalfOpen:  l.opts.AllowHalfOpen,
@@ -179,17 +186,29 @@ func (l *tcpListener) enqueue(e *end) {
 	})
 	e.feed = feed
 	feed.Accepted(e, e.addr, e.c.end[client].addr)
-	loop.ready(func() { l.accept(s) })
+	l.queue = append(l.queue, s)
+	if len(l.queue) == 1 {
+		loop.ready(l.acceptNext)
+	}
 }
 
-// accept hands a queued connection to the program. A listener closed
-// meanwhile resets it instead, as closing a listening socket resets what
-// waits in its accept queue.
-func (l *tcpListener) accept(s *Socket) {
-	if l.closed {
-		s.discard()
+// acceptNext hands the oldest queued connection to the program. libuv
+// accepts one connection each time epoll reports the listener (real Node
+// v20 accepts three connects made together in three turns), and the
+// listener stays ready while more wait.
+func (l *tcpListener) acceptNext() {
+	if len(l.queue) == 0 {
 		return
 	}
+	s := l.queue[0]
+	l.queue[0] = nil
+	l.queue = l.queue[1:]
+	if len(l.queue) > 0 {
+		s.loop.readyAgain(l.acceptNext)
+	}
 	s.id = s.loop.events.NewID(s.obj)
+	if !s.opts.PauseOnConnect {
+		s.t.SetReading(true)
+	}
 	l.onConn(s)
 }

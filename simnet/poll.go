@@ -17,13 +17,14 @@ import "time"
 // nothing else is pending, the poll blocks: the clock jumps to the next
 // kernel instant or timer, whichever comes first.
 type ioState struct {
-	kernel   ioHeap  // kernel work by instant, then by creation
-	ready    []ioRdy // completions in the order they became ready
-	head     int     // first completion of ready not run yet
-	deferred []func()
-	boundary uint64 // completions ready up to this seq belong to the running poll phase
-	polls    uint64 // epoll_wait calls so far
-	ranIO    bool   // the running poll phase ran a completion, so it must not block
+	kernel   ioHeap   // kernel work by instant, then by creation
+	ready    []ioRdy  // completions in the order they became ready
+	head     int      // first completion of ready not run yet
+	deferred []func() // completions of watchers started since the last poll
+	again    []func() // level-triggered readiness left after the last poll
+	boundary uint64   // completions ready up to this seq belong to the running poll phase
+	polls    uint64   // epoll_wait calls so far
+	ranIO    bool     // the running poll phase ran a completion, so it must not block
 	inKernel bool
 	lingers  []func() // kernel work left for when the loop has nothing else to do at this instant
 
@@ -49,7 +50,7 @@ func (s *ioState) readyLen() int { return len(s.ready) - s.head }
 // waiting reports completions that will run in the next poll phase at the
 // latest.
 func (s *ioState) waiting() bool {
-	return s.readyLen() > 0 || len(s.deferred) > 0 || len(s.pendQ) > 0 || s.pendNext < len(s.pendRun)
+	return s.readyLen() > 0 || len(s.deferred) > 0 || len(s.again) > 0 || len(s.pendQ) > 0 || s.pendNext < len(s.pendRun)
 }
 
 // linger queues kernel work for the moment the loop would block: a delayed
@@ -133,6 +134,12 @@ func (l *Loop) readyNextPoll(fn func()) {
 	l.io.deferred = append(l.io.deferred, fn)
 }
 
+// readyAgain reports that a watcher is still ready after its callback ran
+// (a listener with more connections waiting). epoll re-queues such a
+// level-triggered fd as it returns it, so the next poll reports it before
+// anything that became ready while this poll's callbacks ran.
+func (l *Loop) readyAgain(fn func()) { l.io.again = append(l.io.again, fn) }
+
 // schedule reports an I/O completion at virtual time at.
 func (l *Loop) schedule(at time.Duration, fn func()) {
 	if at <= l.now {
@@ -164,6 +171,14 @@ func (l *Loop) runKernel() {
 func (l *Loop) enterPoll() {
 	s := &l.io
 	s.polls++
+	if len(s.again) > 0 {
+		rest := s.ready[s.head:]
+		q := make([]ioRdy, 0, len(s.again)+len(rest))
+		for _, fn := range s.again {
+			q = append(q, ioRdy{seq: s.boundary, fn: fn})
+		}
+		s.ready, s.head, s.again = append(q, rest...), 0, s.again[:0]
+	}
 	for i, fn := range s.deferred {
 		s.deferred[i] = nil
 		l.ready(fn)

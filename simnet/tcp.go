@@ -759,8 +759,9 @@ func (e *end) SetReading(on bool) {
 	}
 	e.reading = on
 	if on && !e.flushQueued && (e.rcvLen > 0 || (e.finRcvd && !e.eofFed)) {
+		// uv_read_start reaches epoll at the next poll.
 		e.flushQueued = true
-		e.loop().ready(e.flush)
+		e.loop().readyNextPoll(e.flush)
 	}
 }
 

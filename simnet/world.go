@@ -25,11 +25,15 @@ import (
 //     connect watcher reaches epoll only when the loop next polls, so the
 //     server's 'connection' comes before the client's 'connect', as real
 //     Node reports on loopback; with latency the client hears first, a
-//     round trip before the server's ACK arrives.
+//     round trip before the server's ACK arrives. A listener accepts one
+//     connection each time it is polled, as libuv does, and a connection
+//     keeps what arrives in the kernel until it is accepted and read.
 //   - Each delivered segment is one 'data' event, so chunk boundaries come
 //     from the MSS, the writes and the link. Bytes that waited in the
-//     kernel while the socket was not reading come out together, up to
-//     64 KiB per 'data', as one read(2) returns them.
+//     kernel while the socket was not reading (paused, or not accepted
+//     yet) come out together, up to 64 KiB per 'data', as one read(2)
+//     returns them. An end or an error that came with data is read in the
+//     next poll, as libuv stops reading at a short read.
 //   - The kernel takes writes into a 64 KiB send buffer and sends what the
 //     peer's 65535-byte receive window admits. A socket that stops reading
 //     (paused past its high-water mark, or pauseOnConnect) lets its window

@@ -52,7 +52,7 @@ Feature: Agent pooling, queueing and keep-alive
       res#2:end req#2:close res#2:close
       """
 
-  @node:agent-max-free-sockets @diverges
+  @node:agent-max-free-sockets
   Scenario: maxFreeSockets 1 destroys the second socket freed
     Given a server
     And the server holds the responses until 2 requests have arrived, then ends them with "hello" one per agent 'free'
@@ -76,7 +76,7 @@ Feature: Agent pooling, queueing and keep-alive
       res:close req#2:response res#2:data* res#2:end req#2:close res#2:close
       """
 
-  @node:agent-scheduling-lifo @diverges
+  @node:agent-scheduling-lifo
   Scenario: lifo scheduling hands out the socket freed last
     Given a server
     And the server holds the responses until 2 requests have arrived, then ends them with "hello" one per agent 'free'
@@ -107,7 +107,7 @@ Feature: Agent pooling, queueing and keep-alive
       res#3:data* res#3:end req#3:close res#3:close
       """
 
-  @node:agent-scheduling-fifo @diverges
+  @node:agent-scheduling-fifo
   Scenario: fifo scheduling hands out the socket freed first
     Given a server
     And the server holds the responses until 2 requests have arrived, then ends them with "hello" one per agent 'free'
