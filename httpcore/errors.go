@@ -1,27 +1,15 @@
 package httpcore
 
-import "fmt"
+import (
+	"fmt"
 
-// Error is a Node-style error of the http module: Code is Node's err.code.
-type Error struct {
-	Code    string // Node's err.code, e.g. ERR_INVALID_HTTP_TOKEN
-	Message string // Node's err.message
-	Err     error  // the underlying cause, if any
-}
+	"github.com/simhttp/simhttp/simnet"
+)
 
-func (e *Error) Error() string { return e.Message }
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// Is matches any *Error with the same Code, so a sentinel built from a code
-// alone finds every error of that kind whatever its message.
-func (e *Error) Is(target error) bool {
-	t, ok := target.(*Error)
-	return ok && t.Code == e.Code && e.Code != ""
-}
-
-// NodeCode returns the Node error code.
-func (e *Error) NodeCode() string { return e.Code }
+// Error is a Node-style error of the http module, the same type the network
+// layer uses: Code is Node's err.code, and errors.Is matches by code, so
+// errors.Is(err, simnet.ErrConnReset) holds for "socket hang up" too.
+type Error = simnet.Error
 
 // newError builds an *Error with Node's code and a formatted message.
 func newError(code, format string, args ...any) *Error {

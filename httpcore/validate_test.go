@@ -3,6 +3,8 @@ package httpcore
 import (
 	"errors"
 	"testing"
+
+	"github.com/simhttp/simhttp/simnet"
 )
 
 // httpModule is fixtures/node/parser/http-module.json.
@@ -101,5 +103,17 @@ func TestTokenAndHeaderCharChecks(t *testing.T) {
 		if !checkInvalidHeaderChar(s) {
 			t.Errorf("%q is not a valid header value", s)
 		}
+	}
+}
+
+// TestHTTPErrorsShareTheNetworkErrorModel checks that an http-level error
+// matches the network layer's sentinel for its code, since both are one type.
+func TestHTTPErrorsShareTheNetworkErrorModel(t *testing.T) {
+	hangUp := newError("ECONNRESET", "socket hang up")
+	if !errors.Is(hangUp, simnet.ErrConnReset) || simnet.CodeOf(hangUp) != "ECONNRESET" {
+		t.Errorf("%v does not match simnet.ErrConnReset", hangUp)
+	}
+	if errors.Is(ValidateHeaderName("bad name"), simnet.ErrConnReset) {
+		t.Error("ERR_INVALID_HTTP_TOKEN matched ECONNRESET")
 	}
 }
