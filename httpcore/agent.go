@@ -6,12 +6,9 @@ package httpcore
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-	"weak"
 
 	"github.com/simhttp/simhttp/simnet"
 )
@@ -174,40 +171,18 @@ func cmpOr[T comparable](v, dflt T) T {
 	return v
 }
 
-// globalAgents holds each runtime's global agent. Both the map's keys and
-// its values are weak: a loop keeps its table alive through a no-op
-// observer, so a world that is dropped frees its agents and their pooled
-// sockets with it, while a live world always finds the same agent.
-var globalAgents = struct {
-	sync.Mutex
-	m map[weak.Pointer[simnet.Loop]]weak.Pointer[loopAgents]
-}{m: map[weak.Pointer[simnet.Loop]]weak.Pointer[loopAgents]{}}
-
-type loopAgents struct{ byRuntime map[simnet.Runtime]*Agent }
+// globalAgentsKey keys the loop's table of global agents, one per runtime.
+type globalAgentsKey struct{}
 
 // GlobalAgent is http.globalAgent for runtime rt: one per runtime, made on
 // first use with Node v20's options (keepAlive, lifo, a 5 s timeout).
 func GlobalAgent(rt simnet.Runtime) *Agent {
-	loop := rt.Loop()
-	key := weak.Make(loop)
-	globalAgents.Lock()
-	defer globalAgents.Unlock()
-	t := globalAgents.m[key].Value()
-	if t == nil {
-		t = &loopAgents{byRuntime: map[simnet.Runtime]*Agent{}}
-		globalAgents.m[key] = weak.Make(t)
-		loop.Events().Observe(func(simnet.Event) { runtime.KeepAlive(t) })
-		runtime.AddCleanup(loop, func(k weak.Pointer[simnet.Loop]) {
-			globalAgents.Lock()
-			delete(globalAgents.m, k)
-			globalAgents.Unlock()
-		}, key)
-	}
-	a := t.byRuntime[rt]
+	agents := rt.Loop().Global(globalAgentsKey{}, func() any { return map[simnet.Runtime]*Agent{} }).(map[simnet.Runtime]*Agent)
+	a := agents[rt]
 	if a == nil {
 		// These options are valid, so NewAgent cannot fail.
 		a, _ = NewAgent(rt, AgentOptions{KeepAlive: true, Scheduling: "lifo", Timeout: 5 * time.Second})
-		t.byRuntime[rt] = a
+		agents[rt] = a
 	}
 	return a
 }

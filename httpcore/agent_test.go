@@ -437,33 +437,13 @@ func TestKeptSocketDoesNotCollectListeners(t *testing.T) {
 	}
 }
 
-// TestDroppedWorldsFreeTheirGlobalAgents: the registry of global agents
-// keeps nothing alive, so sweeps of many worlds do not accumulate them.
-func TestDroppedWorldsFreeTheirGlobalAgents(t *testing.T) {
-	size := func() int {
-		globalAgents.Lock()
-		defer globalAgents.Unlock()
-		return len(globalAgents.m)
+// TestEachWorldHasItsOwnGlobalAgent: like Node's one http.globalAgent per
+// process, the global agents live with their loop, so worlds never share one.
+func TestEachWorldHasItsOwnGlobalAgent(t *testing.T) {
+	w1, w2 := newAPIWorld(t, 1), newAPIWorld(t, 2)
+	if GlobalAgent(w1.client) == GlobalAgent(w2.client) {
+		t.Error("two worlds share a global agent")
 	}
-	before := size()
-	for i := range 10 {
-		w := newAPIWorld(t, uint64(i))
-		w.get(nil, "/", func(*ClientRequest, string, error) { w.srv.Close(nil) })
-		w.run()
-	}
-	if size() < before+10 {
-		t.Fatalf("registry grew by %d for 10 worlds", size()-before)
-	}
-	// Cleanups run on their own goroutine after a collection; give them a
-	// bounded number of collections to do so.
-	for range 50 {
-		runtime.GC()
-		if size() <= before {
-			return
-		}
-		runtime.Gosched()
-	}
-	t.Errorf("%d global agents of dropped worlds are still registered", size()-before)
 }
 
 // TestLiveWorldKeepsItsGlobalAgent: while a world lives, its runtime's

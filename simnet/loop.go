@@ -35,6 +35,7 @@ type Loop struct {
 
 	events   *Events
 	uncaught *UncaughtError
+	globals  map[any]any // per-loop state, as Node keeps per-process state
 
 	real *wallClock // nil on a virtual loop
 }
@@ -63,6 +64,21 @@ func (l *Loop) Now() time.Duration {
 		return l.real.now()
 	}
 	return l.now
+}
+
+// Global returns the loop's value for key, made by init on first use. State
+// that Node keeps once per process, such as http.globalAgent, is kept once
+// per loop this way, and goes when the loop goes.
+func (l *Loop) Global(key any, init func() any) any {
+	v, ok := l.globals[key]
+	if !ok {
+		if l.globals == nil {
+			l.globals = map[any]any{}
+		}
+		v = init()
+		l.globals[key] = v
+	}
+	return v
 }
 
 // Events is the loop's observer fan-out and object numbering.
