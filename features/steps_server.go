@@ -164,8 +164,11 @@ func serverSteps() []*stepDef {
 			"the rest of the script runs in a setImmediate",
 			func(w *world) any { return w.theServerWaitsATurn }),
 		d(`^the server reads the request body$`, "the server reads the request body",
-			"req.on('data') (and 'end', 'error', 'aborted'); the rest of the script runs once the request's 'end' was emitted",
+			"req.on('data') and req.on('end'); the rest of the script runs once the request's 'end' was emitted",
 			func(w *world) any { return w.theServerReadsTheBody }),
+		d(`^the server listens for the request's errors$`, "the server listens for the request's errors",
+			"req.on('error') and req.on('aborted'): a request cut short then emits 'error' (ECONNRESET \"aborted\"), which Node emits only to listeners",
+			func(w *world) any { return w.theServerListensForRequestErrors }),
 		d(`^the server adds the trailer "([^"]*)" with "([^"]*)"$`, `the server adds the trailer "X-Checksum" with "abc"`,
 			"res.addTrailers({name: value})",
 			func(w *world) any { return w.theServerAddsTheTrailer }),
@@ -589,6 +592,14 @@ func (w *world) theServerReadsTheBody() error {
 	})
 }
 
+func (w *world) theServerListensForRequestErrors() error {
+	return w.script(func(x *exchange, next func()) {
+		x.req.Events.Error.On(func(error) {})
+		x.req.Events.Aborted.On(func(struct{}) {})
+		next()
+	})
+}
+
 func (w *world) theServerAddsTheTrailer(name, value string) error {
 	return w.script(func(x *exchange, next func()) {
 		x.check(x.res.AddTrailers([]httpcore.HeaderField{{Name: name, Values: []string{value}}}))
@@ -830,9 +841,8 @@ func (w *world) releaseHeld(s *serverState) {
 }
 
 // read makes the handler read the request as the reference scripts' readers
-// do: listeners for 'data', 'end', 'error' and 'aborted'. A request nobody
-// reads is left alone, as in Node: its 'end' waits for the response to
-// finish and dump it, and an 'error' nobody listens for is not emitted.
+// do: listeners for 'data' and 'end'. A request nobody reads is left alone,
+// as in Node: its 'end' waits for the response to finish and dump it.
 func (x *exchange) read() {
 	if x.reading {
 		return
@@ -848,8 +858,6 @@ func (x *exchange) read() {
 		}
 	})
 	req.Events.End.On(func(struct{}) {})
-	req.Events.Error.On(func(error) {})
-	req.Events.Aborted.On(func(struct{}) {})
 }
 
 func runScript(x *exchange, script []serverAction) {

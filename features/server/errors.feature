@@ -35,7 +35,7 @@ Feature: Client errors, timeouts and closing
       """
     And the raw client receives "HTTP/1.1 431 Request Header Fields Too Large"
 
-  @node:server-request-timeout @diverges
+  @node:server-request-timeout
   Scenario: a request body that never completes gets 408
     Given a server
     And the server's requestTimeout is 100
@@ -58,7 +58,7 @@ Feature: Client errors, timeouts and closing
     And the raw client receives "HTTP/1.1 408 Request Timeout"
     And "server:clientError" happens between 100 and 125 ms
 
-  @node:server-headers-timeout @diverges
+  @node:server-headers-timeout
   Scenario: a request head that never completes gets 408
     Given a server that responds with status 200 and no body
     And the server's headersTimeout is 100
@@ -77,7 +77,7 @@ Feature: Client errors, timeouts and closing
       """
     And "server:clientError" happens between 100 and 125 ms
 
-  @node:server-keepalive-timeout @diverges
+  @node:server-keepalive-timeout
   Scenario: an idle keep-alive connection is closed after keepAliveTimeout
     Given a server that responds with status 200 and body "hello"
     And the server's keepAliveTimeout is 100
@@ -92,7 +92,9 @@ Feature: Client errors, timeouts and closing
       """
       test:mark:raw-received
       """
-    And "ssocket:timeout" happens between 100 and 105 ms
+    # Node v20 gives the socket keepAliveTimeout plus a second (its trace:
+    # 1.1 s after the response).
+    And "ssocket:timeout" happens between 1100 and 1105 ms
 
   @node:server-timeout
   Scenario: server.timeout with no listener destroys the idle socket
@@ -130,6 +132,7 @@ Feature: Client errors, timeouts and closing
   @node:server-request-aborted
   Scenario: the client goes away in the middle of the request body
     Given a server that never responds
+    And the server listens for the request's errors
     And the servers close when the server request closes
     When the client sends POST / with:
       | header | content-length: 100 |
