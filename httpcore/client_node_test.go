@@ -2,11 +2,11 @@ package httpcore
 
 // Every client case recorded from real Node v20 (fixtures/node/cases,
 // traces/index.json) rebuilt on simnet: the same server, the same client
-// listening to every event (the tracer's listenAll), the same steps. The
-// client side of our trace (req, res, the client's sockets, the steps' marks
-// and, where the case records it, the agent) is compared with the client
-// side of Node's. How the client's events interleave with the server's
-// depends on the simulated network's scheduling, which its own tests check.
+// listening to every event (the tracer's listenAll), the same steps, started
+// in a setImmediate over a link like the loopback Node ran on. The whole
+// run's order is compared with Node's, then the client side (req, res, the
+// client's sockets, the steps' marks and, where the case records it, the
+// agent) event by event.
 
 import (
 	"encoding/json"
@@ -46,9 +46,8 @@ func loadRefCases(t *testing.T) map[string]refCase {
 }
 
 // scene is the world of one reference case: a client host and a server
-// host a LAN apart. (Node ran both in one process over loopback; simnet's
-// loopback is instant, and with no time between a write and its arrival
-// the order across sockets is not the one a kernel produces.)
+// host joined like loopback (no latency, loopback's segment size), as Node
+// ran both in one process over 127.0.0.1.
 type scene struct {
 	t         *testing.T
 	w         *simnet.World
@@ -60,7 +59,7 @@ type scene struct {
 
 func newScene(t *testing.T) *scene {
 	t.Helper()
-	w, err := simnet.NewWorld(1)
+	w, err := simnet.NewWorld(1, simnet.WithLink(simnet.Link{MSS: simnet.LoopbackMSS}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,16 +105,37 @@ func (s *scene) server(opts ServerOptions, handler func(*IncomingMessage, *Serve
 // rawServer is a net.Server playing a misbehaving HTTP server, traced as a
 // 'server' the way the reference tracer registers one.
 type rawServer struct {
-	s  *scene
-	id int
-	l  simnet.Listener
+	s      *scene
+	id     int
+	l      simnet.Listener
+	live   int // net.Server's _connections: accepted sockets not destroyed
+	closed bool
 }
 
 func (s *scene) rawServer(onConn func(*simnet.Socket), then func(rs *rawServer, port int)) {
 	s.t.Helper()
 	rs := &rawServer{s: s, id: s.w.Loop().Events().NewID("server")}
 	l, err := s.srv.Listen(simnet.ListenOptions{}, func(sock *simnet.Socket) {
+		rs.live++
 		s.w.Loop().Events().Emit(simnet.Event{Obj: "server", ID: rs.id, Name: "connection"})
+		// A net.Server counts a connection gone when its socket is
+		// destroyed: on 'finish' once the readable side ended (autoDestroy),
+		// on 'error', or at the latest on 'close'.
+		gone := false
+		leave := func() {
+			if !gone {
+				gone = true
+				rs.live--
+				rs.emitCloseIfDrained()
+			}
+		}
+		sock.Events.Finish.On(func(struct{}) {
+			if sock.ReadableEnded() {
+				leave()
+			}
+		})
+		sock.Events.Error.On(func(error) { leave() })
+		sock.Events.Close.On(func(bool) { leave() })
 		onConn(sock)
 	})
 	if err != nil {
@@ -125,10 +145,18 @@ func (s *scene) rawServer(onConn func(*simnet.Socket), then func(rs *rawServer, 
 	s.w.Loop().NextTick(func() { then(rs, int(l.Addr().Port())) })
 }
 
-// close is net.Server.close(): 'close' once the accepted sockets are gone;
-// the cases' raw peers are closed only after their socket closed.
+// close is net.Server.close(): 'close' on the next tick once the accepted
+// sockets are gone.
 func (rs *rawServer) close() {
 	rs.l.Close()
+	rs.closed = true
+	rs.emitCloseIfDrained()
+}
+
+func (rs *rawServer) emitCloseIfDrained() {
+	if !rs.closed || rs.live > 0 {
+		return
+	}
 	rs.s.w.Loop().NextTick(func() {
 		rs.s.w.Loop().Events().Emit(simnet.Event{Obj: "server", ID: rs.id, Name: "close"})
 	})
@@ -237,6 +265,16 @@ func (s *scene) check(c refCase, withAgent bool) {
 	ref, err := simnet.ReadTrace(f)
 	if err != nil {
 		s.t.Fatal(err)
+	}
+	var whole []simnet.Event
+	for _, ev := range s.events {
+		if ev.Obj != "agent" || withAgent {
+			whole = append(whole, ev)
+		}
+	}
+	if g, w := simnet.Compact(whole, false), simnet.Compact(ref, false); g != w {
+		s.t.Errorf("the whole run differs from Node v20's\n got: %s\nnode: %s\nsetup: %s", g, w, c.Setup)
+		return
 	}
 	want := clientSide(ref, withAgent)
 	got := clientSide(s.events, withAgent)
@@ -501,7 +539,7 @@ func runScenarios(t *testing.T, cases map[string]refCase, area string, scenarios
 		}
 		t.Run(name, func(t *testing.T) {
 			s := newScene(t)
-			build(s)
+			s.w.Loop().SetImmediate(func() { build(s) })
 			s.run()
 			s.check(c, keepAgent[name])
 		})
