@@ -27,6 +27,7 @@ type ioState struct {
 	ranIO    bool     // the running poll phase ran a completion, so it must not block
 	inKernel bool
 	lingers  []func() // kernel work left for when the loop has nothing else to do at this instant
+	lingered []func() // the lingers being run, kept for their backing array
 
 	// libuv's pending queue: callbacks it owes without asking epoll (a
 	// shutdown with nothing left to write). One round runs before each
@@ -66,10 +67,12 @@ func (l *Loop) runLingers() bool {
 		return false
 	}
 	work := s.lingers
-	s.lingers = nil
-	for _, fn := range work {
+	s.lingers = s.lingered[:0]
+	for i, fn := range work {
+		work[i] = nil
 		l.call(fn)
 	}
+	s.lingered = work
 	l.runKernel()
 	return true
 }

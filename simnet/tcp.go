@@ -96,8 +96,10 @@ type end struct {
 	keepIdle  time.Duration
 	dialPoll  uint64 // the loop's poll count when connect() was called
 
-	reads      int    // data handed to the poll phase, not read by the socket yet
-	afterReads func() // the EOF or error a read finds after them
+	reads      [][]byte // data handed to the poll phase, not read by the socket yet
+	afterReads func()   // the EOF or error a read finds after them
+	readFn     func()   // readOne, made once
+	ackFn      func()   // flushAck, made once
 }
 
 // open starts a connection from h's local address to remote by sending SYN.
@@ -412,15 +414,11 @@ func (e *end) onData(seg segment) {
 	if len(data) > 0 {
 		e.c.lastActive = e.loop().Now()
 		if s := e.socket(); s != nil && e.reading && e.rcvLen == 0 && !e.flushQueued {
-			e.reads++
-			e.loop().ready(func() {
-				e.reads--
-				e.feed.Data(data)
-				if e.reads == 0 && e.afterReads != nil {
-					e.loop().ready(e.afterReads)
-					e.afterReads = nil
-				}
-			})
+			e.reads = append(e.reads, data)
+			if e.readFn == nil {
+				e.readFn = e.readOne
+			}
+			e.loop().ready(e.readFn)
 		} else {
 			e.rcvQ = append(e.rcvQ, data)
 			e.rcvLen += len(data)
@@ -444,11 +442,26 @@ func (e *end) feedEOF() {
 	}
 }
 
+// readOne is the read of one segment's data in the poll phase.
+func (e *end) readOne() {
+	data := e.reads[0]
+	e.reads[0] = nil
+	e.reads = e.reads[1:]
+	if len(e.reads) == 0 {
+		e.reads = nil
+	}
+	e.feed.Data(data)
+	if len(e.reads) == 0 && e.afterReads != nil {
+		e.loop().ready(e.afterReads)
+		e.afterReads = nil
+	}
+}
+
 // tell reports the end of the stream or an error, which a read finds only
 // once the data before it was read: libuv stops reading a socket at a short
 // read, so the EOF or error behind data comes out in a later poll.
 func (e *end) tell(fn func()) {
-	if e.reads == 0 {
+	if len(e.reads) == 0 {
 		e.loop().ready(fn)
 		return
 	}
@@ -472,7 +485,10 @@ func (e *end) queueAck(force bool) {
 		return
 	}
 	e.ackQueued = true
-	e.loop().linger(e.flushAck)
+	if e.ackFn == nil {
+		e.ackFn = e.flushAck
+	}
+	e.loop().linger(e.ackFn)
 }
 
 func (e *end) flushAck() {
