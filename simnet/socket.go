@@ -393,15 +393,6 @@ func (s *Socket) shutdown() {
 		return
 	}
 	s.t.CloseWrite()
-	s.finishWrite()
-}
-
-// finishWrite runs when the kernel completed the shutdown: 'finish', then
-// destroy once the readable side has ended too (autoDestroy).
-func (s *Socket) finishWrite() {
-	if s.destroyed || s.finished {
-		return
-	}
 	s.finished = true
 	s.Events.Finish.Emit(struct{}{})
 	if s.ended {

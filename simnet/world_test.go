@@ -659,3 +659,123 @@ func TestLoopbackDestroyBeforeConnectReachesTheServer(t *testing.T) {
 		"0s ssocket#1 end",
 		"0s ssocket#1 close")
 }
+
+// loopbackPair is two hosts joined like loopback, where real Node's orders
+// were checked (each test below names the order Node v20 printed for the
+// same program).
+func loopbackPair(t *testing.T) (*simnet.World, *simnet.Host, *simnet.Host) {
+	t.Helper()
+	return twoHosts(t, simnet.WithLink(simnet.Link{MSS: simnet.LoopbackMSS}))
+}
+
+// TestListenerAcceptsOneConnectionPerPoll: three connects made together are
+// accepted in three turns; Node v20 printed "connection1 connect1 connect2
+// connect3 imm-after-conn1 imm-after-c1 connection2 imm-after-conn2
+// connection3 imm-after-conn3".
+func TestListenerAcceptsOneConnectionPerPoll(t *testing.T) {
+	w, cli, srv := loopbackPair(t)
+	var out []string
+	log := func(s string) { out = append(out, s) }
+	n := 0
+	ln, err := srv.Listen(simnet.ListenOptions{Port: 80}, func(s *simnet.Socket) {
+		n++
+		k := n
+		log(fmt.Sprintf("connection%d", k))
+		w.Loop().SetImmediate(func() { log(fmt.Sprintf("imm-after-conn%d", k)) })
+		if k == 3 {
+			s.Destroy(nil)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Unref()
+	w.Loop().SetImmediate(func() {
+		for i := 1; i <= 3; i++ {
+			c, _ := cli.Connect(simnet.ConnectOptions{Host: "10.0.0.2", Port: 80})
+			c.Events.Connect.On(func(struct{}) {
+				log(fmt.Sprintf("connect%d", i))
+				if i == 1 {
+					w.Loop().SetImmediate(func() { log("imm-after-c1") })
+				}
+				c.Unref()
+			})
+		}
+	})
+	run(t, w)
+	want := "connection1 connect1 connect2 connect3 imm-after-conn1 imm-after-c1 connection2 imm-after-conn2 connection3 imm-after-conn3"
+	if got := strings.Join(out, " "); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// TestEndBehindDataIsReadInTheNextPoll: a server socket writes and is
+// destroyed in a timer; the client reads the data in the next poll and the
+// end only in the poll after, as libuv stops at a short read. Node v20
+// printed "connection connect timer ssocket:error data immediate
+// ssocket:close end close".
+func TestEndBehindDataIsReadInTheNextPoll(t *testing.T) {
+	w, cli, srv := loopbackPair(t)
+	var out []string
+	log := func(s string) { out = append(out, s) }
+	ln, err := srv.Listen(simnet.ListenOptions{Port: 80}, func(s *simnet.Socket) {
+		log("connection")
+		s.Events.Close.On(func(bool) { log("ssocket:close") })
+		s.Events.Error.On(func(error) { log("ssocket:error") })
+		w.Loop().SetTimeout(20*ms, func() {
+			log("timer")
+			s.Write([]byte("bye"), nil)
+			s.Destroy(errors.New("x"))
+			w.Loop().SetImmediate(func() { log("immediate") })
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Unref()
+	w.Loop().SetImmediate(func() {
+		c, _ := cli.Connect(simnet.ConnectOptions{Host: "10.0.0.2", Port: 80})
+		c.Events.Connect.On(func(struct{}) { log("connect") })
+		c.Events.Data.On(func([]byte) { log("data") })
+		c.Events.End.On(func(struct{}) { log("end") })
+		c.Events.Close.On(func(bool) { log("close") })
+	})
+	run(t, w)
+	want := "connection connect timer ssocket:error data immediate ssocket:close end close"
+	if got := strings.Join(out, " "); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// TestShutdownRunsRightAfterThePoll: end() with nothing left to write is
+// done from libuv's pending queue after the poll phase, so 'finish' comes
+// before the check phase and the peer reads the FIN in the next poll. Node
+// v20 printed "sdata sfinish imm cdata cend cclose".
+func TestShutdownRunsRightAfterThePoll(t *testing.T) {
+	w, cli, srv := loopbackPair(t)
+	var out []string
+	log := func(s string) { out = append(out, s) }
+	ln, err := srv.Listen(simnet.ListenOptions{Port: 80}, func(s *simnet.Socket) {
+		s.Events.Data.On(func([]byte) {
+			log("sdata")
+			s.End([]byte("bye"), nil)
+			w.Loop().SetImmediate(func() { log("imm") })
+		})
+		s.Events.Finish.On(func(struct{}) { log("sfinish") })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Unref()
+	w.Loop().SetImmediate(func() {
+		c, _ := cli.Connect(simnet.ConnectOptions{Host: "10.0.0.2", Port: 80})
+		c.Events.Connect.On(func(struct{}) { c.Write([]byte("hi"), nil) })
+		c.Events.Data.On(func([]byte) { log("cdata") })
+		c.Events.End.On(func(struct{}) { log("cend") })
+		c.Events.Close.On(func(bool) { log("cclose") })
+	})
+	run(t, w)
+	if got, want := strings.Join(out, " "), "sdata sfinish imm cdata cend cclose"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
