@@ -15,7 +15,12 @@ import "time"
 // returned); those that become ready while its callbacks run wait for the
 // next turn, after the check and close phases. When nothing is ready and
 // nothing else is pending, the poll blocks: the clock jumps to the next
-// kernel instant or timer, whichever comes first.
+// kernel instant or timer, whichever comes first. Before it blocks, the
+// kernel work left to linger (delayed ACKs) is done.
+//
+// Around the poll runs libuv's pending queue, for what libuv owes a
+// handle without asking epoll (a socket shutdown with nothing left to
+// write): one round before each poll, up to eight right after it.
 type ioState struct {
 	kernel   ioHeap   // kernel work by instant, then by creation
 	ready    []ioRdy  // completions in the order they became ready
