@@ -162,45 +162,6 @@ func (rs *rawServer) emitCloseIfDrained() {
 	})
 }
 
-// listenOpts turns parts of listenAll off, as the cases' options do.
-type listenOpts struct {
-	noResponse, noConsume, noUpgrade, noConnect bool
-}
-
-// listenAll puts no-op listeners on every event of req, and of its response
-// once it arrives; upgraded and CONNECT sockets are destroyed at once.
-func listenAll(req *ClientRequest, o listenOpts) *ClientRequest {
-	ev := &req.Events
-	ev.Socket.On(func(*simnet.Socket) {})
-	ev.Continue.On(func(struct{}) {})
-	ev.Information.On(func(Information) {})
-	ev.Timeout.On(func(struct{}) {})
-	ev.Finish.On(func(struct{}) {})
-	ev.Abort.On(func(struct{}) {})
-	ev.Error.On(func(error) {})
-	ev.Close.On(func(struct{}) {})
-	ev.Drain.On(func(struct{}) {})
-	if !o.noUpgrade {
-		ev.Upgrade.On(func(u UpgradedResponse) { u.Socket.Destroy(nil) })
-	}
-	if !o.noConnect {
-		ev.Connect.On(func(u UpgradedResponse) { u.Socket.Destroy(nil) })
-	}
-	if !o.noResponse {
-		ev.Response.On(func(res *IncomingMessage) {
-			if o.noConsume {
-				return
-			}
-			res.Events.Data.On(func([]byte) {})
-			res.Events.End.On(func(struct{}) {})
-			res.Events.Error.On(func(error) {})
-			res.Events.Aborted.On(func(struct{}) {})
-			res.Events.Close.On(func(struct{}) {})
-		})
-	}
-	return req
-}
-
 func (s *scene) request(opts RequestOptions) *ClientRequest {
 	s.t.Helper()
 	if opts.Host == "" {

@@ -141,7 +141,7 @@ func (f *fetcher) start(i int) error {
 	}
 	f.req = req
 	if f.spec.Trace {
-		f.listenToEverything(req)
+		listenAll(req, listenOpts{})
 	}
 	if f.spec.Timeout > 0 {
 		d := f.spec.Timeout
@@ -203,25 +203,5 @@ func (f *fetcher) onResponse(res *IncomingMessage) {
 		if last != '\n' {
 			f.out.WriteByte('\n')
 		}
-	})
-}
-
-// listenToEverything puts a listener on every event of req and of its
-// response, as the reference tracer's client does, so what Node emits only
-// to listeners is emitted; upgraded and CONNECT sockets are destroyed.
-func (f *fetcher) listenToEverything(req *ClientRequest) {
-	ev := &req.Events
-	ev.Socket.On(func(*simnet.Socket) {})
-	ev.Continue.On(func(struct{}) {})
-	ev.Information.On(func(Information) {})
-	ev.Timeout.On(func(struct{}) {})
-	ev.Finish.On(func(struct{}) {})
-	ev.Abort.On(func(struct{}) {})
-	ev.Drain.On(func(struct{}) {})
-	ev.Upgrade.On(func(u UpgradedResponse) { u.Socket.Destroy(nil) })
-	ev.Connect.On(func(u UpgradedResponse) { u.Socket.Destroy(nil) })
-	ev.Response.On(func(res *IncomingMessage) {
-		res.Events.Error.On(func(error) {})
-		res.Events.Aborted.On(func(struct{}) {})
 	})
 }

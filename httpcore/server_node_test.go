@@ -120,30 +120,6 @@ func mustEnd(t testing.TB, res *ServerResponse, body string) {
 	}
 }
 
-// listenAllClient makes req behave like the reference cases' client: it
-// listens to every event of the request and of its response.
-func listenAllClient(req *ClientRequest) {
-	ev := &req.Events
-	ev.Socket.On(func(*simnet.Socket) {})
-	ev.Continue.On(func(struct{}) {})
-	ev.Information.On(func(Information) {})
-	ev.Timeout.On(func(struct{}) {})
-	ev.Finish.On(func(struct{}) {})
-	ev.Abort.On(func(struct{}) {})
-	ev.Error.On(func(error) {})
-	ev.Close.On(func(struct{}) {})
-	ev.Drain.On(func(struct{}) {})
-	ev.Upgrade.On(func(u UpgradedResponse) { u.Socket.Destroy(nil) })
-	ev.Connect.On(func(u UpgradedResponse) { u.Socket.Destroy(nil) })
-	ev.Response.On(func(res *IncomingMessage) {
-		res.Events.Data.On(func([]byte) {})
-		res.Events.End.On(func(struct{}) {})
-		res.Events.Error.On(func(error) {})
-		res.Events.Aborted.On(func(struct{}) {})
-		res.Events.Close.On(func(struct{}) {})
-	})
-}
-
 func (e *serverWorld) request(port int, opts RequestOptions) *ClientRequest {
 	e.t.Helper()
 	opts.Host, opts.Port = "127.0.0.1", port
@@ -151,7 +127,7 @@ func (e *serverWorld) request(port int, opts RequestOptions) *ClientRequest {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	listenAllClient(req)
+	listenAll(req, listenOpts{})
 	return req
 }
 
