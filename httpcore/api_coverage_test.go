@@ -258,17 +258,6 @@ func TestRequestAbortedPropertyAsNode(t *testing.T) {
 	sameNotes(t, n, node.Notes)
 }
 
-// clientHeaderCountDeviations are the api.json cases where the client's
-// response keeps other header entries than Node's: Node hands heads of 32
-// fields or more to JavaScript in batches of 31 and, with no
-// maxHeadersCount, keeps 2000 entries; our client applies neither rule.
-// Each value is what we keep ("keys/raw"); a case that starts matching Node
-// must leave this list, and its row in COMPATIBILITY.md become supported.
-var clientHeaderCountDeviations = map[string]string{
-	"40 fields, maxHeadersCount 2":      "2/84",
-	"1100 fields, maxHeadersCount null": "1102/2204",
-}
-
 // TestClientMaxHeadersCountAsNode: request.maxHeadersCount against
 // responses of 5, 40 and 1100 fields.
 func TestClientMaxHeadersCountAsNode(t *testing.T) {
@@ -304,7 +293,11 @@ func TestClientMaxHeadersCountAsNode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.MaxHeadersCount != nil {
+			switch {
+			case c.MaxHeadersCount == nil:
+			case *c.MaxHeadersCount == 0:
+				req.MaxHeadersCount = -1 // Node's 0: no limit
+			default:
 				req.MaxHeadersCount = *c.MaxHeadersCount
 			}
 			got := "no response"
@@ -318,15 +311,7 @@ func TestClientMaxHeadersCountAsNode(t *testing.T) {
 			if err := w.Loop().Run(); err != nil {
 				t.Fatal(err)
 			}
-			want := fmt.Sprintf("%d/%d", c.Keys, c.Raw)
-			dev, known := clientHeaderCountDeviations[name]
-			switch {
-			case got == want && known:
-				t.Errorf("keys/raw %s now match Node: drop the case from clientHeaderCountDeviations and update COMPATIBILITY.md", got)
-			case got == want:
-			case known && got == dev:
-				t.Logf("known difference: keys/raw %s, Node %s", got, want)
-			default:
+			if want := fmt.Sprintf("%d/%d", c.Keys, c.Raw); got != want {
 				t.Errorf("keys/raw %s, Node %s", got, want)
 			}
 		})

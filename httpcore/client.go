@@ -58,9 +58,8 @@ type ClientRequest struct {
 	OutgoingMessage
 	Events ClientRequestEvents
 
-	// MaxHeadersCount caps the response header lines kept in Headers, as
-	// request.maxHeadersCount; zero means no cap. It is read when a socket
-	// is assigned.
+	// MaxHeadersCount is request.maxHeadersCount: 0 keeps Node's default
+	// (2000 rawHeaders entries), a negative value keeps all (Node's 0).
 	MaxHeadersCount int
 
 	spec *requestSpec
@@ -528,11 +527,8 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 	}
 	res := newIncomingMessage(req.loop, s, "res")
 	res.joinDuplicateHeaders = req.spec.opts.JoinDuplicateHeaders
-	n := len(h.RawHeaders)
-	if req.MaxHeadersCount > 0 {
-		n = min(n, 2*req.MaxHeadersCount)
-	}
-	res.setHead(h, n)
+	hc, n := limitHeaders(h, headerEntryLimit(req.MaxHeadersCount))
+	res.setHead(&hc, n)
 	req.incoming = res
 	if req.res != nil {
 		// A second response to one request: the server is confused.

@@ -630,3 +630,44 @@ func (m *IncomingMessage) endReadableNT() {
 	m.Events.End.Emit(struct{}{})
 	m.Destroy(nil)
 }
+
+// headerEntryLimit is how many rawHeaders entries a maxHeadersCount keeps:
+// twice the count; Node's 2000 entries when it is unset (0); all when it is
+// negative.
+func headerEntryLimit(maxHeadersCount int) int {
+	switch {
+	case maxHeadersCount > 0:
+		return maxHeadersCount << 1
+	case maxHeadersCount == 0:
+		return defaultMaxHeaderPairsKept
+	}
+	return 0
+}
+
+// limitHeaders trims a head to what Node's parser binding and IncomingMessage
+// keep for an entry limit (0 means all): the head with the rawHeaders kept,
+// and how many of those entries go into headers.
+func limitHeaders(h *MessageHead, limit int) (MessageHead, int) {
+	hc := *h
+	hc.RawHeaders = keptHeaderEntries(h.RawHeaders, limit)
+	n := len(hc.RawHeaders)
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	return hc, n
+}
+
+// keptHeaderEntries is the part of raw that Node's parser binding hands to
+// JavaScript: heads of 32 or more fields arrive in batches of 31, and a
+// batch is dropped once limit entries were kept (limit <= 0: no limit).
+func keptHeaderEntries(raw []string, limit int) []string {
+	const batch = 31 * 2
+	if len(raw) < 32*2 || limit <= 0 {
+		return raw
+	}
+	kept := 0
+	for kept < len(raw) && kept < limit {
+		kept = min(kept+batch, len(raw))
+	}
+	return raw[:kept]
+}

@@ -405,12 +405,7 @@ func (c *serverConn) start() {
 	if s.Timeout > 0 {
 		c.sock.SetTimeout(s.Timeout)
 	}
-	switch {
-	case s.MaxHeadersCount > 0:
-		c.maxHeaderEntries = s.MaxHeadersCount << 1
-	case s.MaxHeadersCount == 0:
-		c.maxHeaderEntries = defaultMaxHeaderPairsKept
-	}
+	c.maxHeaderEntries = headerEntryLimit(s.MaxHeadersCount)
 	c.parser = NewParser(ParseRequest, ParserOptions{MaxHeaderSize: s.opts.MaxHeaderSize, Lenient: s.opts.InsecureHTTPParser})
 	c.parser.SetCallbacks(c.onHead, c.onBody, c.onComplete)
 	s.conns = append(s.conns, c)
@@ -533,13 +528,7 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 	c.headersCompleted = true
 	req := newIncomingMessage(s.loop, c.sock, "sreq")
 	req.joinDuplicateHeaders = s.opts.JoinDuplicateHeaders
-	raw := keptHeaderEntries(h.RawHeaders, c.maxHeaderEntries)
-	n := len(raw)
-	if c.maxHeaderEntries > 0 {
-		n = min(n, c.maxHeaderEntries)
-	}
-	hc := *h
-	hc.RawHeaders = raw
+	hc, n := limitHeaders(h, c.maxHeaderEntries)
 	req.setHead(&hc, n)
 	req.owner = c
 	c.reading = req
@@ -631,21 +620,6 @@ func (s *Server) emitExchange(name string, e *simnet.Emitter[Exchange], req *Inc
 func hasHeader(h Headers, name string) bool {
 	_, ok := h.Get(name)
 	return ok
-}
-
-// keptHeaderEntries is the part of raw that Node's parser binding hands to
-// JavaScript: heads of 32 or more fields arrive in batches of 31, and a
-// batch is dropped once limit entries were kept (limit <= 0: no limit).
-func keptHeaderEntries(raw []string, limit int) []string {
-	const batch = 31 * 2
-	if len(raw) < 32*2 || limit <= 0 {
-		return raw
-	}
-	kept := 0
-	for kept < len(raw) && kept < limit {
-		kept = min(kept+batch, len(raw))
-	}
-	return raw[:kept]
 }
 
 func (c *serverConn) onBody(b []byte) {
