@@ -33,3 +33,4 @@ echo "idle connection pair:          $(metric BenchmarkIdleConns bytes/conn) byt
 echo "idle virtual hour:             $(metric BenchmarkIdleHour ns/op) ns wall   (target < 1,000,000)"
 echo "parser vs net/http:            $(ratio "$(metric BenchmarkParseRequests MB/s)" "$(metric BenchmarkNetHTTPReadRequest MB/s)")   (target >= 2x)"
 echo "client+server sim vs Node:     $(metric BenchmarkClientServerSim x-node)x   (target >= 10x)"
+echo "inspect vs tshark:             $(metric BenchmarkInspectVsTshark x-tshark)x   (target >= 10x; scripts/bench-inspect.sh checks 1M packets)"
