@@ -417,3 +417,19 @@ func TestFaultNamesReadLikeTheirRules(t *testing.T) {
 		t.Errorf("Fault(0) = %s", got)
 	}
 }
+
+// TestASocketAbortedByItsOwnWriteNeverTimesOut: a reset on the client's
+// direction destroys the client's socket inside the write that crosses the
+// trigger; the write still counts as activity, yet a destroyed socket's idle
+// timer is cleared for good, as Node's destroy clears it.
+func TestASocketAbortedByItsOwnWriteNeverTimesOut(t *testing.T) {
+	w, cli, srv := twoHosts(t)
+	serve(t, w, srv, nil)
+	addRule(t, w, simnet.Rule{What: simnet.FaultReset, Dir: simnet.ClientToServer, AfterBytes: 3})
+	c := dial(t, w, cli, simnet.ConnectOptions{Timeout: time.Second})
+	c.s.Events.Connect.On(func(struct{}) { c.s.Write([]byte("hello"), nil) })
+	run(t, w)
+	if want := "connect@2ms close@2ms"; c.events() != want {
+		t.Errorf("events %s, want %s", c.events(), want)
+	}
+}

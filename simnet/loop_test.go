@@ -243,3 +243,30 @@ func TestLoopKernelWorkRunsBetweenCallbacks(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestRefreshRearmsAFiredTimerButNotAClearedOne holds what Node v20 prints
+// for setTimeout, clearTimeout and refresh: refreshing a timeout after it
+// fired runs it again, refreshing one cleared with clearTimeout does not.
+func TestRefreshRearmsAFiredTimerButNotAClearedOne(t *testing.T) {
+	l := NewLoop()
+	var out []string
+	cleared := l.SetTimeout(10*time.Millisecond, func() { out = append(out, "cleared") })
+	cleared.Clear()
+	cleared.Refresh()
+	var fired *Timer
+	fired = l.SetTimeout(10*time.Millisecond, func() {
+		out = append(out, "fired@"+l.Now().String())
+		if len(out) == 1 {
+			l.SetTimeout(5*time.Millisecond, func() { fired.Refresh() })
+		}
+	})
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(out, " "); got != "fired@10ms fired@25ms" {
+		t.Errorf("got %q, want fired@10ms fired@25ms", got)
+	}
+	if cleared.Active() {
+		t.Error("the cleared timer is scheduled again")
+	}
+}

@@ -586,10 +586,11 @@ func (e *end) armTimer() {
 }
 
 // startTimer (re)starts the retransmission timer with the current RTO. It is
-// unref'd: the socket's handle, not TCP, keeps the loop alive.
+// unref'd: the socket's handle, not TCP, keeps the loop alive. It is the
+// kernel's timer, not a program's Timeout, so stopping it never retires it.
 func (e *end) startTimer() {
 	if e.timer != nil && e.timer.delay == e.rto {
-		e.timer.Refresh()
+		e.timer.schedule()
 		return
 	}
 	e.stopTimer()
@@ -599,7 +600,7 @@ func (e *end) startTimer() {
 
 func (e *end) stopTimer() {
 	if e.timer != nil {
-		e.timer.Clear()
+		e.timer.unschedule()
 	}
 }
 

@@ -19,6 +19,7 @@ type Timer struct {
 	seq      uint64
 	index    int // position in the loop's heap, -1 when not scheduled
 	ref      bool
+	cleared  bool // by Clear: like Node's destroyed Timeout, refresh cannot revive it
 }
 
 // SetTimeout is setTimeout(fn, d).
@@ -56,6 +57,13 @@ func (t *Timer) schedule() {
 
 // Clear is clearTimeout / clearInterval.
 func (t *Timer) Clear() {
+	t.cleared = true
+	t.unschedule()
+}
+
+// unschedule takes the timer off the loop's heap, as firing a one-shot
+// timer does, without clearing it: a refresh may still rearm it.
+func (t *Timer) unschedule() {
 	if t.index < 0 {
 		return
 	}
@@ -66,8 +74,14 @@ func (t *Timer) Clear() {
 }
 
 // Refresh restarts the timer from now with its original delay, as
-// timeout.refresh() does; it counts as newly created for tie-breaking.
-func (t *Timer) Refresh() { t.schedule() }
+// timeout.refresh() does, also after it fired; it counts as newly created
+// for tie-breaking. A cleared timer stays cleared, as in Node, so a socket
+// touched after destroy cannot time out.
+func (t *Timer) Refresh() {
+	if !t.cleared {
+		t.schedule()
+	}
+}
 
 // Ref makes the timer keep the loop alive (the default).
 func (t *Timer) Ref() {
@@ -97,7 +111,7 @@ func (t *Timer) fire() {
 	if t.repeat {
 		t.schedule()
 	} else {
-		t.Clear()
+		t.unschedule()
 	}
 	t.fn()
 }
