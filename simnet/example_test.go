@@ -10,9 +10,9 @@ import (
 // Two hosts on a 5 ms link: an echo server, and a client whose connection a
 // fault rule resets once the server has sent back the first newline. The
 // echo and the RST reach the client's kernel together, so the client reads
-// the echo but its second message is not sent: the connection is already
-// gone. The loop stops when nothing ref'd is left, as a Node process exits:
-// the listener is unref'd.
+// the echo, and its reply fails at once: the kernel hands the reset to the
+// write, as Linux does. The loop stops when nothing ref'd is left, as a
+// Node process exits: the listener is unref'd.
 func ExampleWorld() {
 	w, err := simnet.NewWorld(42, simnet.WithLink(simnet.Link{Latency: 5 * time.Millisecond}))
 	if err != nil {
@@ -61,6 +61,6 @@ func ExampleWorld() {
 	// 15ms  ssocket close
 	// 20ms  web read "hi\n"
 	// 20ms  socket error(ECONNRESET)
-	// 20ms  web error: read ECONNRESET
+	// 20ms  web error: write ECONNRESET
 	// 20ms  socket close
 }

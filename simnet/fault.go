@@ -35,7 +35,9 @@ const (
 
 	// FaultReset makes the sending side of Dir (the server when Dir is
 	// AnyDir) abort the connection once triggered: its socket closes and
-	// an RST reaches the peer, whose socket fails with "read ECONNRESET".
+	// an RST reaches the peer, whose socket fails with "read ECONNRESET",
+	// or, when it still had data to read from before the RST, reads it and
+	// ends ('end'), as libuv does, and its next write fails instead.
 	//
 	//	Rule{What: FaultReset, Dir: ServerToClient, Pattern: []byte("\r\n\r\n")}
 	FaultReset

@@ -135,7 +135,11 @@ func TestBlackHoleDataDeliversExactlyTheBytesBeforeTheTrigger(t *testing.T) {
 	}
 }
 
-func TestResetAfterTheHeaderBlockGivesTheHeadersThenECONNRESET(t *testing.T) {
+// TestResetAfterTheHeaderBlockGivesTheHeadersThenEOF: the head and the RST
+// behind it are read in one poll, and libuv ends the stream after a short
+// read when epoll reports a hang-up, so the reader sees 'end', not
+// ECONNRESET (Node v20: fixtures/node/sweep, reset-after-head).
+func TestResetAfterTheHeaderBlockGivesTheHeadersThenEOF(t *testing.T) {
 	w, cli, srv := twoHosts(t)
 	head := "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
 	sv := serve(t, w, srv, []byte(head+"hello"))
@@ -146,11 +150,8 @@ func TestResetAfterTheHeaderBlockGivesTheHeadersThenECONNRESET(t *testing.T) {
 	if string(c.data) != head {
 		t.Errorf("client read %q, want exactly the header block", c.data)
 	}
-	if want := fmt.Sprintf("connect@2ms data(%d)@4ms error(ECONNRESET)@4ms close@4ms", len(head)); c.events() != want {
+	if want := fmt.Sprintf("connect@2ms data(%d)@4ms end@4ms close@4ms", len(head)); c.events() != want {
 		t.Errorf("events %s, want %s", c.events(), want)
-	}
-	if c.err == nil || c.err.Error() != "read ECONNRESET" || !errors.Is(c.err, simnet.ErrConnReset) {
-		t.Errorf("error %v, want read ECONNRESET", c.err)
 	}
 	sameLines(t, "server's closes", sv.closes, "close(false)@3ms")
 	sameLines(t, "server segments", j.only("server>client"),

@@ -82,6 +82,8 @@ type Socket struct {
 
 	timeout      time.Duration
 	timeoutTimer *Timer
+
+	writeErr error // set by the transport while Send refuses a write
 }
 
 // SocketEvents are the events a net.Socket emits.
@@ -223,6 +225,9 @@ func (f Feed) Writable() {
 	}
 }
 
+// writeFailed reports, during Send, that the kernel refused the write.
+func (f Feed) writeFailed(err error) { f.s.writeErr = err }
+
 // Fail destroys the socket with a connection error (ECONNRESET,
 // ECONNREFUSED, ETIMEDOUT, ENOTFOUND...).
 func (f Feed) Fail(err error) { f.s.Destroy(err) }
@@ -256,6 +261,10 @@ func (s *Socket) Write(p []byte, cb func(error)) bool {
 		// The common case: nothing queued ahead, so offer the bytes to the
 		// kernel directly and copy only what it does not take now.
 		n := s.t.Send(p)
+		if s.writeErr != nil {
+			s.failWrite(cb, true)
+			return false
+		}
 		s.touch()
 		if n < len(p) {
 			s.writableLen += len(p) - n
@@ -324,6 +333,12 @@ func (s *Socket) sendPending(sync bool) {
 	for len(s.pending) > 0 {
 		w := &s.pending[0]
 		n := s.t.Send(w.data)
+		if s.writeErr != nil {
+			cb := w.cb
+			s.pending = nil
+			s.failWrite(cb, sync)
+			return
+		}
 		w.data = w.data[n:]
 		s.writableLen -= n
 		if len(w.data) > 0 {
@@ -382,6 +397,25 @@ func (s *Socket) completeWrites(done []writeReq, sync bool) {
 		return
 	}
 	after()
+}
+
+// failWrite is Node's onwriteError for a write the kernel refused: the
+// write's callback gets the error, then the socket is destroyed with it;
+// both wait for nextTick when the write was made in this call.
+func (s *Socket) failWrite(cb func(error), sync bool) {
+	err := s.writeErr
+	s.writeErr = nil
+	fail := func() {
+		if cb != nil {
+			cb(err)
+		}
+		s.Destroy(err)
+	}
+	if sync {
+		s.loop.NextTick(fail)
+		return
+	}
+	fail()
 }
 
 // shutdown is uv_shutdown with nothing left to write: libuv does it from

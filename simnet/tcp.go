@@ -98,6 +98,9 @@ type end struct {
 
 	reads      [][]byte // data handed to the poll phase, not read by the socket yet
 	afterReads func()   // the EOF or error a read finds after them
+	afterReset func()   // what the socket learns of the peer's RST once it reads all that is left
+	peerReset  bool     // the peer's RST closed the connection while it was open
+	resetErr   bool     // Linux's sk_err: the RST's ECONNRESET, until a read or a write takes it
 	readFn     func()   // readOne, made once
 	ackFn      func()   // flushAck, made once
 }
@@ -451,9 +454,15 @@ func (e *end) readOne() {
 		e.reads = nil
 	}
 	e.feed.Data(data)
-	if len(e.reads) == 0 && e.afterReads != nil {
+	if len(e.reads) > 0 {
+		return
+	}
+	if e.afterReads != nil {
 		e.loop().ready(e.afterReads)
 		e.afterReads = nil
+	}
+	if e.afterReset != nil && e.reading && e.rcvLen == 0 {
+		e.takeReset()()
 	}
 }
 
@@ -656,13 +665,45 @@ func (e *end) onReset() {
 		e.fail(sysError("ECONNREFUSED", "connect", e.c.peer(e).addr.String()))
 	case stateOpen:
 		s := e.socket()
+		q, n := e.rcvQ, e.rcvLen
 		e.kill()
+		e.peerReset, e.resetErr = true, true
 		if s != nil {
-			e.fail(sysError("ECONNRESET", "read", ""))
+			// Linux keeps what arrived before the RST for the reader.
+			e.rcvQ, e.rcvLen = q, n
+			e.reportReset()
 		}
 	case stateSynRcvd:
 		e.kill()
 	}
+}
+
+// reportReset tells the socket of the peer's RST as Linux and libuv do. A
+// read finds the data that arrived first, then the reset: libuv reads that
+// data with a short read and, as epoll also reports a hang-up, ends the
+// stream (EOF) without reading again, so ECONNRESET comes out only when
+// nothing was left unread. A socket not reading (waiting to be accepted, or
+// held back by backpressure) learns nothing until it reads.
+func (e *end) reportReset() {
+	feed := e.feed
+	if len(e.reads) > 0 || e.rcvLen > 0 {
+		e.afterReset = feed.EOF
+	} else {
+		e.afterReset = func() {
+			e.resetErr = false
+			feed.Fail(sysError("ECONNRESET", "read", ""))
+		}
+	}
+	if e.reading && len(e.reads) == 0 && e.rcvLen == 0 {
+		e.loop().ready(e.takeReset())
+	}
+}
+
+// takeReset returns the pending report of an RST, once.
+func (e *end) takeReset() func() {
+	fn := e.afterReset
+	e.afterReset = nil
+	return fn
 }
 
 // fail reports a connection error to the socket in a later poll, as epoll
@@ -726,7 +767,18 @@ func (c *conn) maybeDone() {
 }
 
 // Send implements Transport: the kernel takes what fits in its send buffer.
+// On a connection the peer reset, the write fails at once: with the
+// pending ECONNRESET, which it takes from the reader, else with EPIPE.
 func (e *end) Send(p []byte) int {
+	if e.peerReset && !e.closed {
+		err := sysError("EPIPE", "write", "")
+		if e.resetErr {
+			e.resetErr = false
+			err = sysError("ECONNRESET", "write", "")
+		}
+		e.feed.writeFailed(err)
+		return 0
+	}
 	if e.state != stateOpen || e.closed || e.finQueued {
 		return len(p) // the connection is gone; the socket learns it elsewhere
 	}
@@ -775,7 +827,7 @@ func (e *end) SetReading(on bool) {
 		return
 	}
 	e.reading = on
-	if on && !e.flushQueued && (e.rcvLen > 0 || (e.finRcvd && !e.eofFed)) {
+	if on && !e.flushQueued && (e.rcvLen > 0 || (e.finRcvd && !e.eofFed) || e.afterReset != nil) {
 		// uv_read_start reaches epoll at the next poll.
 		e.flushQueued = true
 		e.loop().readyNextPoll(e.flush)
@@ -807,6 +859,10 @@ func (e *end) flush() {
 		}
 		e.feed.Data(chunk)
 		read = true
+	}
+	if e.afterReset != nil && e.reading && e.rcvLen == 0 && len(e.reads) == 0 {
+		e.takeReset()()
+		return
 	}
 	if e.state == stateOpen {
 		if e.eofDue() {

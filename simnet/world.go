@@ -54,7 +54,12 @@ import (
 //   - close() with unread data in the kernel sends RST instead of FIN;
 //     data reaching a closed socket is answered with RST; an RST makes the
 //     peer's socket fail with "read ECONNRESET" (or "connect ECONNREFUSED"
-//     while connecting).
+//     while connecting). Data that arrived before the RST is still read
+//     first, and then, as libuv ends a stream after a short read when
+//     epoll reports a hang-up, the socket gets 'end' instead; a write
+//     fails with "write ECONNRESET" until a read has taken the error, then
+//     with EPIPE. A connection reset before it is accepted waits in the
+//     accept queue with all this for its first read.
 //   - Ephemeral ports count up from 49152 per host; a port is free again as
 //     soon as both ends are done (there is no TIME_WAIT).
 //   - Every segment is an Event with Obj "net" and ID the connection

@@ -779,3 +779,51 @@ func TestShutdownRunsRightAfterThePoll(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestResetsWaitInTheAcceptQueueForTheRead: a connection reset before the
+// program accepts it is still accepted, and its first read finds what Linux
+// kept: the data that came before the RST and then, as libuv ends a stream
+// after a short read on a hang-up, 'end'; or, with nothing before it,
+// ECONNRESET. Node v20 printed "connection error ECONNRESET close" and
+// "connection data 23 end close" for a client that reset (with and without
+// writing first) while the server's loop was busy.
+func TestResetsWaitInTheAcceptQueueForTheRead(t *testing.T) {
+	w, cli, srv := loopbackPair(t)
+	var out [3][]string
+	n := 0
+	ln, err := srv.Listen(simnet.ListenOptions{Port: 80}, func(s *simnet.Socket) {
+		k := n
+		n++
+		log := func(ev string) { out[k] = append(out[k], ev) }
+		log("connection")
+		s.Events.Data.On(func(p []byte) { log(fmt.Sprintf("data(%d)", len(p))) })
+		s.Events.End.On(func(struct{}) { log("end") })
+		s.Events.Error.On(func(err error) { log("error(" + simnet.CodeOf(err) + ")") })
+		s.Events.Close.On(func(bool) { log("close") })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Unref()
+	w.Loop().SetImmediate(func() {
+		for i := 1; i <= 3; i++ {
+			c, _ := cli.Connect(simnet.ConnectOptions{Host: "10.0.0.2", Port: 80})
+			c.Events.Connect.On(func(struct{}) {
+				if i == 2 {
+					c.Write([]byte("abc"), nil)
+				}
+				c.ResetAndDestroy()
+			})
+		}
+	})
+	run(t, w)
+	for i, want := range []string{
+		"connection error(ECONNRESET) close", // accepted before the reset
+		"connection data(3) end close",
+		"connection error(ECONNRESET) close",
+	} {
+		if got := strings.Join(out[i], " "); got != want {
+			t.Errorf("connection %d: got %s, want %s", i+1, got, want)
+		}
+	}
+}
