@@ -61,7 +61,7 @@ func ExampleRun() {
 	// Output:
 	// replay against http://server:80
 	// conn 1 #1  GET /a  FAILED
-	//     ECONNRESET: read ECONNRESET
+	//     the response was cut short: ECONNRESET: aborted
 	// conn 1 #2  GET /b  OK (200)
 	// conn 1 #3  GET /a  OK (200)
 	// 3 exchanges: 2 ok, 0 differed, 1 failed, 0 skipped
