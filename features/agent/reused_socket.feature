@@ -47,5 +47,5 @@ Feature: A reused keep-alive socket reset by the server
     When the client sends GET /1
     And the client sends GET /2 on the agent's first 'free'
     And the servers close when every request has closed
-    Then every request ends in exactly one of 'end' on its response or 'error', and 'close' comes last
+    Then every request emits 'close' once, as its last event, and ends in exactly one of 'end' or 'error' on its response, or in an 'error' of its own when no response came
     And no response body byte is delivered twice

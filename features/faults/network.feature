@@ -82,7 +82,7 @@ Feature: Network faults
     When the client sends GET / with:
       | timeout | 2000 |
     And the client destroys the request on 'timeout'
-    Then every request ends in exactly one of 'end' on its response or 'error', and 'close' comes last
+    Then every request emits 'close' once, as its last event, and ends in exactly one of 'end' or 'error' on its response, or in an 'error' of its own when no response came
     And no response body byte is delivered twice
 
   @sweep
@@ -94,7 +94,7 @@ Feature: Network faults
     When the client sends GET /1
     And the client sends GET /2
     And the client sends GET /3 on the agent's first 'free'
-    Then every request ends in exactly one of 'end' on its response or 'error', and 'close' comes last
+    Then every request emits 'close' once, as its last event, and ends in exactly one of 'end' or 'error' on its response, or in an 'error' of its own when no response came
     And no response body byte is delivered twice
 
   Scenario: destroying the request on the first body data aborts the response

@@ -14,4 +14,4 @@ Feature: sweep scenarios for the library's own tests
     When the client sends GET / with:
       | timeout | 1000 |
     And the client destroys the request on 'timeout'
-    Then every request ends in exactly one of 'end' on its response or 'error', and 'close' comes last
+    Then every request emits 'close' once, as its last event, and ends in exactly one of 'end' or 'error' on its response, or in an 'error' of its own when no response came
