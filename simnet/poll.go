@@ -1,6 +1,9 @@
 package simnet
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // The poll phase keeps two things apart, as a real machine does.
 //
@@ -140,6 +143,15 @@ func (l *Loop) ready(fn func()) {
 // a connection comes before the client learns its connect completed.
 func (l *Loop) readyNextPoll(fn func()) {
 	l.io.deferred = append(l.io.deferred, fn)
+}
+
+// readyNext reports a completion that continues the running one: libuv
+// goes on with the same watcher before it turns to the next, so fn runs
+// next in this poll phase, once the running callback and its nextTicks
+// are done.
+func (l *Loop) readyNext(fn func()) {
+	s := &l.io
+	s.ready = slices.Insert(s.ready, s.head, ioRdy{seq: s.boundary, fn: fn})
 }
 
 // readyAgain reports that a watcher is still ready after its callback ran

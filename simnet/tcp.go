@@ -462,7 +462,7 @@ func (e *end) readOne() {
 		e.afterReads = nil
 	}
 	if e.afterReset != nil && e.reading && e.rcvLen == 0 {
-		e.takeReset()()
+		e.loop().readyNext(e.takeReset())
 	}
 }
 
@@ -681,8 +681,9 @@ func (e *end) onReset() {
 // reportReset tells the socket of the peer's RST as Linux and libuv do. A
 // read finds the data that arrived first, then the reset: libuv reads that
 // data with a short read and, as epoll also reports a hang-up, ends the
-// stream (EOF) without reading again, so ECONNRESET comes out only when
-// nothing was left unread. A socket not reading (waiting to be accepted, or
+// stream (EOF) without reading again, once the read's callback is done; so
+// ECONNRESET comes out only when nothing was left unread, or to a write
+// made in that callback. A socket not reading (waiting to be accepted, or
 // held back by backpressure) learns nothing until it reads.
 func (e *end) reportReset() {
 	feed := e.feed
@@ -861,7 +862,11 @@ func (e *end) flush() {
 		read = true
 	}
 	if e.afterReset != nil && e.reading && e.rcvLen == 0 && len(e.reads) == 0 {
-		e.takeReset()()
+		if read {
+			e.loop().readyNext(e.takeReset())
+		} else {
+			e.takeReset()()
+		}
 		return
 	}
 	if e.state == stateOpen {

@@ -827,3 +827,38 @@ func TestResetsWaitInTheAcceptQueueForTheRead(t *testing.T) {
 		}
 	}
 }
+
+// TestAHangUpBehindDataEndsTheStreamRightAfterTheRead: data and the RST
+// behind it are read in one poll; libuv reports the hang-up as the end of
+// the stream once the read's callback, its nextTicks and microtasks are
+// done, before the check phase. Node v20 printed "data tick micro end
+// immediate close" for the same program.
+func TestAHangUpBehindDataEndsTheStreamRightAfterTheRead(t *testing.T) {
+	w, cli, srv := loopbackPair(t)
+	ln, err := srv.Listen(simnet.ListenOptions{Port: 80}, func(s *simnet.Socket) {
+		s.Events.Data.On(func(p []byte) {
+			s.Write(p, nil)
+			s.ResetAndDestroy()
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Unref()
+	var out []string
+	log := func(s string) { out = append(out, s) }
+	c, _ := cli.Connect(simnet.ConnectOptions{Host: "10.0.0.2", Port: 80})
+	c.Events.Connect.On(func(struct{}) { c.Write([]byte("hi\n"), nil) })
+	c.Events.Data.On(func([]byte) {
+		log("data")
+		w.Loop().NextTick(func() { log("tick") })
+		w.Loop().QueueMicrotask(func() { log("micro") })
+		w.Loop().SetImmediate(func() { log("immediate") })
+	})
+	c.Events.End.On(func(struct{}) { log("end") })
+	c.Events.Close.On(func(bool) { log("close") })
+	run(t, w)
+	if got, want := strings.Join(out, " "), "data tick micro end immediate close"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
