@@ -2,6 +2,7 @@ package features
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -18,9 +19,10 @@ import (
 // nodeFault is one entry of fixtures/node/sweep/faults.json: a fault class
 // the sweep met, as real Node v20 lived it behind a faulty proxy.
 type nodeFault struct {
-	Case    string `json:"case"`
-	Compact string `json:"compact"` // req, res, test, socket and agent events
-	Client  string `json:"client"`  // req, res and test events
+	Case    string   `json:"case"`
+	Compact string   `json:"compact"` // req, res, test, socket and agent events
+	Client  string   `json:"client"`  // req, res and test events
+	Errors  []string `json:"errors"`  // "obj#id CODE: message" of each 'error'
 }
 
 // clientObjects are the objects Node's run traced: the client's side only,
@@ -74,9 +76,12 @@ func TestNodeFaultScenariosLiveWhatNodeLived(t *testing.T) {
 				t.Errorf("%s: %q expects the client to see\n\t%s\nbut Node v20's client saw\n\t%s", f.uri, p.Name, strings.Join(strings.Fields(got), " "), ref.Client)
 			}
 			line := f.scens[p.AstNodeIds[0]]
-			sim := simulatedClient(t, f.uri, int(line))
+			sim, errs := simulatedClient(t, f.uri, int(line))
 			if node := withoutTeardown(strings.Fields(ref.Compact)); !slices.Equal(sim, node) {
 				t.Errorf("%s:%d: the simulated client did\n\t%s\nbut Node v20's did\n\t%s", f.uri, line, strings.Join(sim, " "), strings.Join(node, " "))
+			}
+			if !slices.Equal(errs, ref.Errors) {
+				t.Errorf("%s:%d: the simulated client's errors were\n\t%q\nbut Node v20's were\n\t%q", f.uri, line, errs, ref.Errors)
 			}
 		}
 	}
@@ -97,8 +102,9 @@ func nodeFaultTag(tags []*messages.PickleTag) (string, bool) {
 }
 
 // simulatedClient runs the scenario at uri:line and returns the compact
-// form of its client side, without the teardown.
-func simulatedClient(t *testing.T, uri string, line int) []string {
+// form of its client side, without the teardown, and its errors as
+// faults.json lists them.
+func simulatedClient(t *testing.T, uri string, line int) (compact, errs []string) {
 	t.Helper()
 	one := &catalog{fsys: diskFS{}}
 	one.add(uri, line)
@@ -110,7 +116,12 @@ func simulatedClient(t *testing.T, uri string, line int) []string {
 		t.Errorf("%s failed: %v", f.ref, f.err)
 	}
 	client := filterEvents(events, func(ev simnet.Event) bool { return slices.Contains(clientObjects, ev.Obj) })
-	return withoutTeardown(strings.Fields(simnet.Compact(client, false)))
+	for _, ev := range client {
+		if ev.Name == "error" {
+			errs = append(errs, fmt.Sprintf("%s#%d %s: %s", ev.Obj, ev.ID, ev.Code, ev.Message))
+		}
+	}
+	return withoutTeardown(strings.Fields(simnet.Compact(client, false))), errs
 }
 
 // withoutTeardown drops the socket and agent events after the last event

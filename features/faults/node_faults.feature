@@ -33,6 +33,29 @@ Feature: Faults the sweep met, as real Node v20 lives them
       """
     And every request emits 'close' once, as its last event, and ends in exactly one of 'end' or 'error' on its response, or in an 'error' of its own when no response came
 
+  @node-fault:reset-behind-first-response
+  Scenario: a reset right behind the first response is taken by the next request's write on the reused socket
+    Given a server that responds with status 200 and body "hello"
+    And the client uses an agent with:
+      | keepAlive | true |
+    And the client retries a request that fails with ECONNRESET on a reused socket
+    And the fault rule:
+      | what        | reset          |
+      | server      | server         |
+      | dir         | server->client |
+      | after bytes | 127            |
+    When the client sends GET /1
+    And the client sends GET /2 on the agent's first 'free'
+    And the servers close when every request has closed
+    Then the client sees:
+      """
+      req:socket req:finish req:response res:data* res:end req:close req#2:socket res:close
+      req#2:finish req#2:error(ECONNRESET) test:mark:retry req#3:socket req#2:close req#3:finish
+      req#3:response res#2:data* res#2:end req#3:close res#2:close
+      """
+    And request #2 was sent on a reused socket
+    And every request emits 'close' once, as its last event, and ends in exactly one of 'end' or 'error' on its response, or in an 'error' of its own when no response came
+
   @node-fault:close-in-body
   Scenario: a close in the middle of the body aborts the response, and the request emits no error
     Given a server that responds with status 200 and body "hello world"
