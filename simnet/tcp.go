@@ -103,6 +103,8 @@ type end struct {
 	resetErr   bool     // Linux's sk_err: the RST's ECONNRESET, until a read or a write takes it
 	readFn     func()   // readOne, made once
 	ackFn      func()   // flushAck, made once
+	inbound    segQueue // segments on their way to this end, in arrival order
+	arriveFn   func()   // arriveNext, made once
 }
 
 // open starts a connection from h's local address to remote by sending SYN.
@@ -204,8 +206,17 @@ func (c *conn) deliver(from, to *end, seg segment, extra time.Duration) {
 	at := c.w.transit(c.path, from.dir, len(seg.data)) + extra
 	at = max(at, from.arrivedAt)
 	from.arrivedAt = at
-	c.w.loop.kernelAt(at, func() { c.arrive(to, seg) })
+	// A direction's segments arrive in the order they were sent (at never
+	// decreases), so one queue and one callback made once serve them all.
+	to.inbound.push(seg)
+	if to.arriveFn == nil {
+		to.arriveFn = to.arriveNext
+	}
+	c.w.loop.kernelAt(at, to.arriveFn)
 }
+
+// arriveNext processes the oldest segment on its way to e.
+func (e *end) arriveNext() { e.c.arrive(e, e.inbound.pop()) }
 
 // observe emits a net event for seg (or its drop) when anyone is listening.
 func (w *World) observe(c *conn, from *end, seg segment, name, dropped string) {
