@@ -15,9 +15,13 @@ import (
 // repeated field joins with ", ". The zero Headers is empty and ready to use.
 type Headers struct {
 	fields []headerField  // in order of first appearance
-	index  map[string]int // lower-cased name -> position in fields
-	order  []int          // positions in fields, in JavaScript's key order
+	index  map[string]int // lower-cased name -> position in fields; nil while a scan of fields is cheaper
+	order  []int          // positions in fields, in JavaScript's key order; nil when that is fields' order
 }
+
+// indexedFields is how many fields a Headers scans before it keeps an
+// index: most messages have fewer, and a map costs more than it saves.
+const indexedFields = 8
 
 type headerField struct {
 	name    string
@@ -60,9 +64,17 @@ func duplicateRule(lower string) duplicate {
 // BuildHeaders builds msg.headers from rawHeaders (name, value, ...), as
 // Node does for both headers and trailers.
 func BuildHeaders(raw []string) Headers {
-	h := Headers{index: make(map[string]int, len(raw)/2)}
+	h := Headers{fields: make([]headerField, 0, len(raw)/2)}
+	hasIndexKey := false
 	for i := 0; i+1 < len(raw); i += 2 {
-		h.add(lowerLatin1(raw[i]), raw[i+1])
+		name := lowerLatin1(raw[i])
+		h.add(name, raw[i+1])
+		if name != "" && name[0] >= '0' && name[0] <= '9' {
+			hasIndexKey = true
+		}
+	}
+	if !hasIndexKey {
+		return h
 	}
 	h.order = make([]int, len(h.fields))
 	for i := range h.order {
@@ -92,15 +104,13 @@ func (h *Headers) add(name, value string) {
 		// prototype and a string is ignored.
 		return
 	}
-	i, seen := h.index[name]
+	i, seen := h.find(name)
 	rule := duplicateRule(name)
 	switch {
 	case !seen && rule == collectList:
-		h.index[name] = len(h.fields)
-		h.fields = append(h.fields, headerField{name: name, cookies: []string{value}})
+		h.appendField(headerField{name: name, cookies: []string{value}})
 	case !seen:
-		h.index[name] = len(h.fields)
-		h.fields = append(h.fields, headerField{name: name, value: value})
+		h.appendField(headerField{name: name, value: value})
 	case rule == collectList:
 		h.fields[i].cookies = append(h.fields[i].cookies, value)
 	case rule == joinComma:
@@ -110,10 +120,47 @@ func (h *Headers) add(name, value string) {
 	}
 }
 
+// find returns the position of the lower-cased name in fields.
+func (h *Headers) find(name string) (int, bool) {
+	if h.index != nil {
+		i, ok := h.index[name]
+		return i, ok
+	}
+	for i := range h.fields {
+		if h.fields[i].name == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// appendField adds a field not seen before, indexing the fields once there
+// are enough of them.
+func (h *Headers) appendField(f headerField) {
+	h.fields = append(h.fields, f)
+	switch n := len(h.fields); {
+	case h.index != nil:
+		h.index[f.name] = n - 1
+	case n > indexedFields:
+		h.index = make(map[string]int, 2*n)
+		for i := range h.fields {
+			h.index[h.fields[i].name] = i
+		}
+	}
+}
+
+// position is the index in fields of the k-th key in JavaScript order.
+func (h Headers) position(k int) int {
+	if h.order == nil {
+		return k
+	}
+	return h.order[k]
+}
+
 // Get returns the value of the field name (matched case-insensitively) as
 // a string, and whether it is present; for set-cookie, the first cookie.
 func (h Headers) Get(name string) (string, bool) {
-	i, ok := h.index[lowerLatin1(name)]
+	i, ok := h.find(lowerLatin1(name))
 	if !ok {
 		return "", false
 	}
@@ -126,7 +173,7 @@ func (h Headers) Get(name string) (string, bool) {
 // Values returns the set-cookie list, or the single value of any other
 // field, or nil when the field is absent. The slice is the caller's.
 func (h Headers) Values(name string) []string {
-	i, ok := h.index[lowerLatin1(name)]
+	i, ok := h.find(lowerLatin1(name))
 	if !ok {
 		return nil
 	}
@@ -138,9 +185,9 @@ func (h Headers) Values(name string) []string {
 
 // Keys returns the field names in Object.keys(msg.headers) order.
 func (h Headers) Keys() []string {
-	keys := make([]string, len(h.order))
-	for i, at := range h.order {
-		keys[i] = h.fields[at].name
+	keys := make([]string, len(h.fields))
+	for k := range keys {
+		keys[k] = h.fields[h.position(k)].name
 	}
 	return keys
 }
@@ -153,11 +200,11 @@ func (h Headers) Len() int { return len(h.fields) }
 // array, bytes above 0x7F as the latin1 characters Node decoded them to.
 func (h Headers) MarshalJSON() ([]byte, error) {
 	b := []byte{'{'}
-	for n, at := range h.order {
+	for n := range h.fields {
 		if n > 0 {
 			b = append(b, ',')
 		}
-		f := h.fields[at]
+		f := h.fields[h.position(n)]
 		b = appendJSString(b, f.name)
 		b = append(b, ':')
 		if f.cookies == nil {
@@ -210,17 +257,38 @@ func appendJSString(b []byte, s string) []byte {
 func lowerLatin1(s string) string {
 	for i := 0; i < len(s); i++ {
 		if isUpperLatin1(s[i]) {
-			b := []byte(s)
+			var small [32]byte
+			b := append(small[:0], s...)
 			for j := i; j < len(b); j++ {
 				if isUpperLatin1(b[j]) {
 					b[j] += 0x20
 				}
+			}
+			if known, ok := commonLowerNames[string(b)]; ok {
+				return known
 			}
 			return string(b)
 		}
 	}
 	return s
 }
+
+// commonLowerNames are the lower-cased field names most messages carry, so
+// that lower-casing them needs no new string.
+var commonLowerNames = func() map[string]string {
+	names := []string{
+		"accept", "accept-encoding", "accept-language", "authorization", "cache-control",
+		"connection", "content-encoding", "content-length", "content-type", "cookie",
+		"date", "etag", "expect", "host", "keep-alive", "last-modified", "location",
+		"server", "set-cookie", "trailer", "transfer-encoding", "upgrade", "user-agent",
+		"x-powered-by",
+	}
+	m := make(map[string]string, len(names))
+	for _, n := range names {
+		m[n] = n
+	}
+	return m
+}()
 
 func isUpperLatin1(c byte) bool {
 	return (c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7)

@@ -70,3 +70,19 @@ func TestHeadersZeroValueAndJSONEmbedding(t *testing.T) {
 		t.Fatal("Values must return the caller's own slice")
 	}
 }
+
+// TestHeadersPastTheIndexThreshold repeats fields after more distinct ones
+// than a Headers scans, so lookups and joins go through its index.
+func TestHeadersPastTheIndexThreshold(t *testing.T) {
+	raw := []string{"A", "1", "B", "2", "C", "3", "D", "4", "E", "5", "F", "6", "G", "7", "H", "8", "I", "9",
+		"a", "x", "Host", "h1", "host", "h2", "I", "y", "10", "n"}
+	h := BuildHeaders(raw)
+	got, _ := h.MarshalJSON()
+	want := `{"10":"n","a":"1, x","b":"2","c":"3","d":"4","e":"5","f":"6","g":"7","h":"8","i":"9, y","host":"h1"}`
+	if string(got) != want {
+		t.Fatalf("got %s\nwant %s", got, want)
+	}
+	if v, ok := h.Get("I"); !ok || v != "9, y" || h.Len() != 11 {
+		t.Fatalf("Get(I) = %q %v, Len %d", v, ok, h.Len())
+	}
+}
