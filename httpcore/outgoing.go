@@ -15,8 +15,6 @@ package httpcore
 //     it for per-connection backpressure.
 //   - hadError: reports socket._hadError (client only): 'finish' is then
 //     suppressed, as Node's onFinish does.
-//   - finishHook: Node's _finish, run once every byte was handed to the
-//     socket; the default emits 'prefinish'.
 //   - agent: set when the message goes through an Agent, so that a keep-alive
 //     "Connection" header is sent even without a known length.
 //
@@ -34,6 +32,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/simhttp/simhttp/simnet"
@@ -117,7 +116,6 @@ type OutgoingMessage struct {
 	implicitHeader func() error
 	onPendingData  func(delta int)
 	hadError       func() bool
-	finishHook     func()
 }
 
 type headerEntry struct {
@@ -144,7 +142,6 @@ func (m *OutgoingMessage) init(rt simnet.Runtime, obj string, highWaterMark int)
 	m.highWaterMark = highWaterMark
 	m.onPendingData = func(int) {}
 	m.hadError = func() bool { return false }
-	m.finishHook = m.emitPrefinish
 }
 
 // register gives the message its trace id, at the moment Node's tracer
@@ -166,6 +163,8 @@ func (m *OutgoingMessage) trace(name string, err error) {
 	m.loop.Events().Emit(ev)
 }
 
+// emitPrefinish is Node's _finish, run once every byte was handed to the
+// socket.
 func (m *OutgoingMessage) emitPrefinish() { m.Events.Prefinish.Emit(struct{}{}) }
 
 func (m *OutgoingMessage) emitFinish() {
@@ -502,7 +501,7 @@ func (m *OutgoingMessage) flush() {
 	}
 	ret, wrote := m.flushOutput(s)
 	if m.finished {
-		m.finishHook()
+		m.emitPrefinish()
 	} else if wrote && ret && m.needDrain {
 		m.needDrain = false
 		m.emitDrain()
@@ -595,7 +594,7 @@ func (m *OutgoingMessage) End(p []byte, cb func()) error {
 	m.corked = 0
 	m.finished = true
 	if len(m.outputData) == 0 && m.socket != nil && m.attached {
-		m.finishHook()
+		m.emitPrefinish()
 	}
 	return nil
 }
@@ -768,7 +767,7 @@ func (m *OutgoingMessage) storeHeader(firstLine string, source []field, own bool
 	}
 	if m.SendDate && !st.date {
 		st.b = append(st.b, "Date: "...)
-		st.b = clockOf(m.rt).UTC().AppendFormat(st.b, httpDateLayout)
+		st.b = append(st.b, httpDate(clockOf(m.rt))...)
 		st.b = append(st.b, "\r\n"...)
 	}
 	// A 204 or 304 must not carry the zero chunk; Node drops the chunking
@@ -856,7 +855,7 @@ func (m *OutgoingMessage) processHeader(st *headState, name string, value any, v
 
 func (m *OutgoingMessage) storeLine(st *headState, name, value string, validate bool) error {
 	if validate {
-		if err := ValidateHeaderValue(name, value); err != nil {
+		if err := validateHeaderString(name, value); err != nil {
 			return err
 		}
 	}
@@ -931,9 +930,9 @@ func validateOutgoingHeader(name string, value any) error {
 	case nil:
 		return ValidateHeaderValue(name, nil)
 	case string:
-		return ValidateHeaderValue(name, v)
+		return validateHeaderString(name, v)
 	case []string:
-		return ValidateHeaderValue(name, strings.Join(v, ","))
+		return validateHeaderString(name, strings.Join(v, ","))
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64, bool:
 		return nil
 	}
@@ -1088,6 +1087,27 @@ func inspectStrings(list []string) string {
 
 // httpDateLayout is the IMF-fixdate of the Date header.
 const httpDateLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+// formattedDate is a Date header value and the Unix second it shows.
+type formattedDate struct {
+	sec  int64
+	text string
+}
+
+// lastDate is the latest Date value rendered: within one second of clock
+// time every message shows the same text, so it is formatted once.
+var lastDate atomic.Pointer[formattedDate]
+
+// httpDate is t as a Date header shows it.
+func httpDate(t time.Time) string {
+	sec := t.Unix()
+	if d := lastDate.Load(); d != nil && d.sec == sec {
+		return d.text
+	}
+	d := &formattedDate{sec: sec, text: t.UTC().Format(httpDateLayout)}
+	lastDate.Store(d)
+	return d.text
+}
 
 // simEpoch is the wall-clock time a simulated world starts at, so Date
 // headers are the same on every run.

@@ -36,6 +36,12 @@ func ValidateHeaderValue(name string, value any) error {
 	default:
 		s = fmt.Sprint(v)
 	}
+	return validateHeaderString(name, s)
+}
+
+// validateHeaderString is ValidateHeaderValue for a value that is already
+// a string.
+func validateHeaderString(name, s string) error {
 	if checkInvalidHeaderChar(s) {
 		return newError("ERR_INVALID_CHAR", "Invalid character in header content [%s]", jsQuote(name))
 	}
