@@ -573,8 +573,10 @@ func (e *end) sendData(off, n int, push bool) bool {
 			return true // a fault closed this end and discarded the rest
 		}
 	}
-	data := make([]byte, n)
-	copy(data, e.snd[off:off+n])
+	// Bytes in snd are never overwritten: it grows by append and sheds
+	// acknowledged bytes from the front (an abort drops unsent ones from
+	// the back, and nothing is appended after). So the segment shares them.
+	data := e.snd[off : off+n : off+n]
 	flags := FlagACK
 	if push {
 		flags |= FlagPSH
