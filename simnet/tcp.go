@@ -459,11 +459,11 @@ func (e *end) feedEOF() {
 // readOne is the read of one segment's data in the poll phase.
 func (e *end) readOne() {
 	data := e.reads[0]
-	e.reads[0] = nil
-	e.reads = e.reads[1:]
-	if len(e.reads) == 0 {
-		e.reads = nil
-	}
+	// Shift rather than reslice, so the backing array is reused by the
+	// next segment: reads rarely holds more than one.
+	n := copy(e.reads, e.reads[1:])
+	e.reads[n] = nil
+	e.reads = e.reads[:n]
 	e.feed.Data(data)
 	if len(e.reads) > 0 {
 		return
