@@ -101,8 +101,7 @@ func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*Incomi
 	req := &ClientRequest{spec: sp, pool: sp.agent}
 	req.init(rt, "req", 0)
 	req.Events.OutgoingEvents = &req.OutgoingMessage.Events
-	req.implicitHeader = req.storeOwnHeader
-	req.hadError = func() bool { return req.hadErr }
+	req.kind = req
 	req.method, req.path, req.host, req.protocol = sp.method, sp.path, sp.host, sp.protocol
 	req.timeout, req.hasTimeout = sp.timeout, sp.hasTimeout
 	req.useChunkedEncodingByDefault = sp.chunkedByDflt
@@ -206,7 +205,7 @@ func (req *ClientRequest) setOptionHeaders() error {
 		}
 	}
 	if req.HasHeader("expect") {
-		return req.storeOwnHeader()
+		return req.implicitHeader()
 	}
 	return nil
 }
@@ -215,13 +214,18 @@ func (req *ClientRequest) firstLine() string {
 	return req.method + " " + req.path + " HTTP/1.1\r\n"
 }
 
-// storeOwnHeader is ClientRequest._implicitHeader.
-func (req *ClientRequest) storeOwnHeader() error {
+// implicitHeader is ClientRequest._implicitHeader.
+func (req *ClientRequest) implicitHeader() error {
 	if req.header != nil {
 		return errHeadersSent("render")
 	}
 	return req.storeHeader(req.firstLine(), nil, true, 0)
 }
+
+func (req *ClientRequest) hadError() bool { return req.hadErr }
+
+// pendingData ignores buffered bytes: only the server counts them.
+func (req *ClientRequest) pendingData(int) {}
 
 // connectWithoutAgent asks the createConnection option for a socket; an
 // error, thrown or passed back, becomes 'error' on the next tick.

@@ -3,18 +3,9 @@ package httpcore
 // OutgoingMessage is the half of an HTTP exchange that this side writes: the
 // ServerResponse on a server, the ClientRequest on a client. Both embed it.
 //
-// Hooks for the types that embed it (all unexported, set after init):
+// The type that embeds it sets kind after init to itself (outgoingKind);
+// besides:
 //
-//   - implicitHeader: Node's _implicitHeader. Called when a body write or
-//     end() needs the head and none was stored yet; it must call
-//     storeHeader(firstLine, source, own, status), with own set to render the
-//     message's own header store (ServerResponse: writeHead with its status;
-//     ClientRequest: "METHOD path HTTP/1.1\r\n" and its headers, status 0).
-//   - onPendingData: told how many bytes were buffered (or released, when
-//     negative) while the message had no socket of its own; the server uses
-//     it for per-connection backpressure.
-//   - hadError: reports socket._hadError (client only): 'finish' is then
-//     suppressed, as Node's onFinish does.
 //   - agent: set when the message goes through an Agent, so that a keep-alive
 //     "Connection" header is sent even without a known length.
 //
@@ -113,9 +104,27 @@ type OutgoingMessage struct {
 	highWaterMark        int
 	uniqueHeaders        map[string]bool
 
-	implicitHeader func() error
-	onPendingData  func(delta int)
-	hadError       func() bool
+	kind outgoingKind // the ClientRequest or ServerResponse embedding the message
+}
+
+// outgoingKind is what the type embedding an OutgoingMessage adds to it.
+// It is an interface rather than function fields so that a message costs no
+// closures.
+type outgoingKind interface {
+	// implicitHeader is Node's _implicitHeader, called when a body write or
+	// end() needs the head and none was stored yet; it must call
+	// storeHeader(firstLine, source, own, status), with own set to render
+	// the message's own header store (ServerResponse: writeHead with its
+	// status; ClientRequest: "METHOD path HTTP/1.1\r\n" and its headers,
+	// status 0).
+	implicitHeader() error
+	// pendingData is told how many bytes were buffered (or released, when
+	// negative) while the message had no socket of its own; the server uses
+	// it for per-connection backpressure.
+	pendingData(delta int)
+	// hadError reports socket._hadError (client only): 'finish' is then
+	// suppressed, as Node's onFinish does.
+	hadError() bool
 }
 
 type headerEntry struct {
@@ -140,8 +149,6 @@ func (m *OutgoingMessage) init(rt simnet.Runtime, obj string, highWaterMark int)
 		highWaterMark = simnet.DefaultHighWaterMark
 	}
 	m.highWaterMark = highWaterMark
-	m.onPendingData = func(int) {}
-	m.hadError = func() bool { return false }
 }
 
 // register gives the message its trace id, at the moment Node's tracer
@@ -381,7 +388,7 @@ func (m *OutgoingMessage) write(chunk []byte, cb func(error), fromEnd bool) (boo
 		if fromEnd {
 			m.hasContentLen, m.contentLength = true, float64(n)
 		}
-		if err := m.implicitHeader(); err != nil {
+		if err := m.kind.implicitHeader(); err != nil {
 			return false, err
 		}
 	}
@@ -455,7 +462,7 @@ func (m *OutgoingMessage) writeRaw(data []byte, cb func(error)) bool {
 	}
 	m.outputData = append(m.outputData, outChunk{data: data, cb: cb})
 	m.outputSize += len(data)
-	m.onPendingData(len(data))
+	m.kind.pendingData(len(data))
 	return m.outputSize < m.highWaterMark
 }
 
@@ -523,7 +530,7 @@ func (m *OutgoingMessage) flushOutput(s *simnet.Socket) (ret, wrote bool) {
 		ret = s.Write(c.data, c.cb)
 	}
 	m.uncorkSocket(s)
-	m.onPendingData(-m.outputSize)
+	m.kind.pendingData(-m.outputSize)
 	m.outputSize = 0
 	return ret, true
 }
@@ -563,7 +570,7 @@ func (m *OutgoingMessage) End(p []byte, cb func()) error {
 			m.corkSocket()
 		}
 		m.hasContentLen, m.contentLength = true, 0
-		if err := m.implicitHeader(); err != nil {
+		if err := m.kind.implicitHeader(); err != nil {
 			return err
 		}
 	}
@@ -574,7 +581,7 @@ func (m *OutgoingMessage) End(p []byte, cb func()) error {
 		return errContentLengthMismatch(m.bytesWritten, m.contentLength)
 	}
 	finish := func(error) {
-		if !m.hadError() {
+		if !m.kind.hadError() {
 			m.emitFinish()
 		}
 	}
@@ -623,7 +630,7 @@ func (m *OutgoingMessage) Uncork() {
 // send it without waiting for the body.
 func (m *OutgoingMessage) FlushHeaders() error {
 	if m.header == nil {
-		if err := m.implicitHeader(); err != nil {
+		if err := m.kind.implicitHeader(); err != nil {
 			return err
 		}
 	}

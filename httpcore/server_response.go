@@ -27,10 +27,17 @@ type ServerResponse struct {
 	sent100        bool
 }
 
+func (r *ServerResponse) implicitHeader() error { return r.WriteHead(r.StatusCode, "", nil) }
+
+func (r *ServerResponse) pendingData(delta int) { r.conn.updateOutgoingData(delta) }
+
+// hadError is false: only a client request suppresses 'finish' on a socket error.
+func (r *ServerResponse) hadError() bool { return false }
+
 func newServerResponse(s *Server, c *serverConn, req *IncomingMessage, keepAlive bool) *ServerResponse {
 	r := &ServerResponse{StatusCode: 200, Req: req, conn: c}
 	r.init(s.rt, "sres", c.hwm)
-	r.implicitHeader = func() error { return r.WriteHead(r.StatusCode, "", nil) }
+	r.kind = r
 	r.SendDate = true
 	if req.Method == "HEAD" {
 		r.hasBody = false
@@ -42,7 +49,6 @@ func newServerResponse(s *Server, c *serverConn, req *IncomingMessage, keepAlive
 	r.rejectNonStandardBodyWrites = s.opts.RejectNonStandardBodyWrites
 	r.keepAliveTimeout = s.KeepAliveTimeout
 	r.maxRequestsPerSocket = s.MaxRequestsPerSocket
-	r.onPendingData = c.updateOutgoingData
 	r.shouldKeepAlive = keepAlive
 	r.uniqueHeaders = s.unique
 	return r
