@@ -10,6 +10,7 @@ const (
 	sendBuffer    = 64 * 1024
 	receiveWindow = 65535
 	readChunk     = 64 * 1024
+	sndChunk      = 1024 // the least the send buffer grows by
 	minRTO        = 200 * time.Millisecond
 	maxRTO        = 120 * time.Second
 	synRTO        = time.Second
@@ -375,10 +376,9 @@ func (e *end) onAck(ack uint32, wnd uint16) {
 	if d > 0 {
 		n := int(d)
 		data := min(n, len(e.snd))
+		// Emptied, snd keeps the rest of its backing array for the next
+		// sends: no segment shares the bytes past its end.
 		e.snd = e.snd[data:]
-		if len(e.snd) == 0 {
-			e.snd = nil
-		}
 		if e.finSent || e.finQueued {
 			e.finAcked = e.finAcked || (n > data)
 		}
@@ -801,10 +801,22 @@ func (e *end) Send(p []byte) int {
 		e.blocked = true
 	}
 	if n > 0 {
-		e.snd = append(e.snd, p[:n]...)
+		e.queue(p[:n])
 		e.transmit()
 	}
 	return n
+}
+
+// queue appends p to snd. Segments share snd's bytes, so its backing
+// array is never reused; it grows by at least sndChunk at a time, so small
+// writes share one allocation.
+func (e *end) queue(p []byte) {
+	if need := len(e.snd) + len(p); need > cap(e.snd) {
+		grown := make([]byte, len(e.snd), max(need, 2*len(e.snd), sndChunk))
+		copy(grown, e.snd)
+		e.snd = grown
+	}
+	e.snd = append(e.snd, p...)
 }
 
 // CloseWrite implements Transport: FIN after everything taken.
