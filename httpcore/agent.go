@@ -6,6 +6,7 @@ package httpcore
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -600,7 +601,9 @@ func (l *namedList[T]) set(name string, vs []T) {
 	delete(l.m, name)
 	for i, k := range l.keys {
 		if k == name {
-			l.keys = append(l.keys[:i:i], l.keys[i+1:]...)
+			// In place: every reader of keys finishes, or copies
+			// them, before a list is set again.
+			l.keys = slices.Delete(l.keys, i, i+1)
 			break
 		}
 	}

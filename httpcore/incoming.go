@@ -182,7 +182,7 @@ func newIncomingMessage(loop *simnet.Loop, socket *simnet.Socket, obj string) *I
 // raw (name/value pairs) count towards Headers, as maxHeadersCount wants.
 func (m *IncomingMessage) setHead(h *MessageHead, n int) {
 	m.HTTPVersionMajor, m.HTTPVersionMinor = h.VersionMajor, h.VersionMinor
-	m.HTTPVersion = itoa(h.VersionMajor) + "." + itoa(h.VersionMinor)
+	m.HTTPVersion = httpVersion(h.VersionMajor, h.VersionMinor)
 	m.Method, m.URL = h.Method, h.URL
 	m.StatusCode, m.StatusMessage = h.StatusCode, h.StatusMessage
 	m.Upgrade = h.Upgrade
@@ -218,6 +218,18 @@ func joinDuplicates(raw []string) []string {
 		out = append(out, raw[i], raw[i+1])
 	}
 	return out
+}
+
+// httpVersion is message.httpVersion, "major.minor", without a new string
+// for the versions nearly every message has.
+func httpVersion(major, minor int) string {
+	switch {
+	case major == 1 && minor == 1:
+		return "1.1"
+	case major == 1 && minor == 0:
+		return "1.0"
+	}
+	return itoa(major) + "." + itoa(minor)
 }
 
 func itoa(n int) string {
