@@ -1,9 +1,6 @@
 package simnet
 
-import (
-	"container/heap"
-	"time"
-)
+import "time"
 
 // maxTimeout is Node's TIMEOUT_MAX (2^31-1 ms); longer or non-positive
 // delays become 1 ms, as in Node.
@@ -46,10 +43,10 @@ func (t *Timer) schedule() {
 	l.seq++
 	t.deadline, t.seq = l.Now()+t.delay, l.seq
 	if t.index >= 0 {
-		heap.Fix(&l.timers, t.index)
+		l.timers.fix(t.index)
 		return
 	}
-	heap.Push(&l.timers, t)
+	l.timers.push(t)
 	if t.ref {
 		l.refTimers++
 	}
@@ -67,7 +64,7 @@ func (t *Timer) unschedule() {
 	if t.index < 0 {
 		return
 	}
-	heap.Remove(&t.loop.timers, t.index)
+	t.loop.timers.remove(t.index)
 	if t.ref {
 		t.loop.refTimers--
 	}
@@ -116,31 +113,82 @@ func (t *Timer) fire() {
 	t.fn()
 }
 
+// timerHeap orders timers by (deadline, seq), each timer knowing its index.
+// It is typed rather than built on container/heap, whose calls through an
+// interface cost more than the sift itself on the per-segment path.
 type timerHeap []*Timer
 
-func (h timerHeap) Len() int { return len(h) }
-func (h timerHeap) Less(i, j int) bool {
+func (h timerHeap) less(i, j int) bool {
 	if h[i].deadline != h[j].deadline {
 		return h[i].deadline < h[j].deadline
 	}
 	return h[i].seq < h[j].seq
 }
-func (h timerHeap) Swap(i, j int) {
+
+func (h timerHeap) swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].index, h[j].index = i, j
 }
-func (h *timerHeap) Push(x any) {
-	t := x.(*Timer)
+
+func (h *timerHeap) push(t *Timer) {
 	t.index = len(*h)
 	*h = append(*h, t)
+	h.up(t.index)
 }
-func (h *timerHeap) Pop() any {
-	old := *h
-	t := old[len(old)-1]
-	old[len(old)-1] = nil
-	t.index = -1
-	*h = old[:len(old)-1]
-	return t
+
+// remove takes out the timer at index i.
+func (h *timerHeap) remove(i int) {
+	q := *h
+	last := len(q) - 1
+	if i != last {
+		q.swap(i, last)
+		if !q.down(i, last) {
+			q.up(i)
+		}
+	}
+	q[last].index = -1
+	q[last] = nil
+	*h = q[:last]
+}
+
+// fix restores the order after the timer at index i changed its key.
+func (h timerHeap) fix(i int) {
+	if !h.down(i, len(h)) {
+		h.up(i)
+	}
+}
+
+func (h timerHeap) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !h.less(i, parent) {
+			break
+		}
+		h.swap(i, parent)
+		i = parent
+	}
+}
+
+// down sifts the timer at i down within the first n; it reports whether it
+// moved.
+func (h timerHeap) down(i0, n int) bool {
+	i := i0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		small := l
+		if r := l + 1; r < n && h.less(r, l) {
+			small = r
+		}
+		if !h.less(small, i) {
+			break
+		}
+		h.swap(i, small)
+		i = small
+	}
+	return i > i0
 }
 
 // Immediate is a setImmediate callback waiting for the check phase.
