@@ -7,6 +7,7 @@ package httpcore
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -648,7 +649,8 @@ func (c *serverConn) readStart() {
 func (c *serverConn) onResponseFinish(req *IncomingMessage, res *ServerResponse) {
 	s := c.srv
 	if len(c.incoming) > 0 && c.incoming[0] == req {
-		c.incoming = c.incoming[1:]
+		// Shifted in place, so a keep-alive connection reuses the queue.
+		c.incoming = slices.Delete(c.incoming, 0, 1)
 	}
 	if !req.consuming && !req.r.resumeScheduled {
 		req.dump()
