@@ -29,6 +29,9 @@ type Loop struct {
 	closing    []func() // handles closed since the last close phase, oldest first
 	closeBatch []func() // the running close phase's handles; the newest runs first
 
+	due       *Timer // the timer next handed out to fire
+	fireDueFn func() // fireDue, made once: a method value per firing would allocate
+
 	refTimers     int
 	refHandles    int
 	refImmediates int
@@ -194,7 +197,11 @@ func (l *Loop) next() func() {
 	switch l.phase {
 	case phaseTimers:
 		if len(l.timers) > 0 && l.timers[0].deadline <= l.Now() {
-			return l.timers[0].fire
+			l.due = l.timers[0]
+			if l.fireDueFn == nil {
+				l.fireDueFn = l.fireDue
+			}
+			return l.fireDueFn
 		}
 		l.phase = phasePrePoll
 		l.io.takePending(0)
@@ -250,6 +257,13 @@ func (l *Loop) next() func() {
 		l.phase = phaseTimers
 		return nil
 	}
+}
+
+// fireDue fires the timer the timers phase handed out.
+func (l *Loop) fireDue() {
+	t := l.due
+	l.due = nil
+	t.fire()
 }
 
 // drain runs nextTick callbacks, then promise jobs, until both are empty,
