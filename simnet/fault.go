@@ -510,7 +510,9 @@ func (c *conn) abortSide(side int, reset bool) {
 		if e.finSent && !e.finAcked {
 			sent--
 		}
-		e.snd = e.snd[:min(sent, len(e.snd))]
+		// Capped, so nothing appended later overwrites bytes a segment shares.
+		k := min(sent, len(e.snd))
+		e.snd = e.snd[:k:k]
 	}
 	if s := e.socket(); s != nil {
 		s.Destroy(nil)
