@@ -575,7 +575,7 @@ func (e *end) sendData(off, n int, push bool) bool {
 	}
 	// Bytes in snd are never overwritten: it grows by append and sheds
 	// acknowledged bytes from the front (an abort drops unsent ones from
-	// the back, and nothing is appended after). So the segment shares them.
+	// the back and caps it). So the segment shares them.
 	data := e.snd[off : off+n : off+n]
 	flags := FlagACK
 	if push {
