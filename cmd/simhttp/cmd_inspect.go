@@ -20,7 +20,7 @@ func init() {
 
 func runInspect(args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print one JSON document")
+	asJSON := fs.Bool("json", false, "print one compact JSON document")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -38,9 +38,9 @@ func runInspect(args []string, stdout, _ io.Writer) error {
 		return fmt.Errorf("%s: %w", files[0], err)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		// Compact, for jq and other programs: indenting a large capture's
+		// report took longer than reading the capture.
+		return json.NewEncoder(stdout).Encode(rep)
 	}
 	return rep.WriteText(stdout)
 }

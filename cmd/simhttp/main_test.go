@@ -63,7 +63,7 @@ func TestInspectFixtureAsJSON(t *testing.T) {
 	if code := run([]string{"inspect", "../../fixtures/captures/keepalive.pcap", "--json"}, &out, &errOut); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
-	if !strings.Contains(out.String(), `"url": "/b"`) {
+	if !strings.Contains(out.String(), `"url":"/b"`) {
 		t.Errorf("inspect --json output lacks the second exchange:\n%s", out.String())
 	}
 }
