@@ -65,7 +65,8 @@ type tracker struct {
 	conns   []*conn
 	last    flowKey // the most recent lookup, which usually repeats
 	lastRef flowRef
-	keep    bool // keep message bodies, not only count them
+	keep    bool      // keep message bodies, not only count them
+	spare   []*pairer // pairers of finished connections, for reuse
 }
 
 func newTracker(keepBodies bool) *tracker {
@@ -164,7 +165,11 @@ func (c *conn) setClient(side int) {
 	}
 	c.client = side
 	c.out.Client, c.out.Server = c.addr[side], c.addr[1-side]
-	c.http = newPairer(c.out, c.t.keep)
+	var spare *pairer
+	if n := len(c.t.spare); n > 0 {
+		spare, c.t.spare = c.t.spare[n-1], c.t.spare[:n-1]
+	}
+	c.http = newPairer(c.out, c.t.keep, spare)
 }
 
 // side readies the HTTP reading of a side before its first delivery: a side
@@ -245,6 +250,12 @@ func (c *conn) finish(pkt pktInfo) {
 		c.setClient(0)
 	}
 	c.http.close(pkt, c.out.Closed == "")
+	// The exchanges now live in c.out; what remains is only asked whether
+	// late bytes are new, so the pairer goes to the next connection and the
+	// held data goes.
+	c.t.spare = append(c.t.spare, c.http)
+	c.http = nil
+	c.streams[0].pending, c.streams[1].pending = nil, nil
 }
 
 // end closes every connection still open when the capture ends, in order.

@@ -89,14 +89,26 @@ type pairer struct {
 	refused bool      // the response to asked declined it
 }
 
-func newPairer(out *Connection, keepBodies bool) *pairer {
-	pr := &pairer{out: out, keep: keepBodies}
-	pr.req = direction{pr: pr, client: true, name: "client", left: -1, find: finder{requests: true}}
-	pr.res = direction{pr: pr, name: "server", left: -1}
-	pr.req.p = httpcore.NewParser(httpcore.ParseRequest, httpcore.ParserOptions{Lenient: true})
-	pr.res.p = httpcore.NewParser(httpcore.ParseResponse, httpcore.ParserOptions{Lenient: true})
-	pr.req.p.SetCallbacks(pr.onRequestHead, pr.req.onBody, pr.req.onComplete)
-	pr.res.p.SetCallbacks(pr.onResponseHead, pr.res.onBody, pr.res.onComplete)
+// newPairer readies a pairer for a connection. A spare one from a finished
+// connection is reused with its parsers and their buffers, since a capture
+// can hold a great many short connections. The parsers' callbacks are bound
+// to the pairer's own address, so they stay valid across reuse.
+func newPairer(out *Connection, keepBodies bool, spare *pairer) *pairer {
+	pr := spare
+	if pr == nil {
+		pr = &pairer{}
+		pr.req.p = httpcore.NewParser(httpcore.ParseRequest, httpcore.ParserOptions{Lenient: true})
+		pr.res.p = httpcore.NewParser(httpcore.ParseResponse, httpcore.ParserOptions{Lenient: true})
+		pr.req.p.SetCallbacks(pr.onRequestHead, pr.req.onBody, pr.req.onComplete)
+		pr.res.p.SetCallbacks(pr.onResponseHead, pr.res.onBody, pr.res.onComplete)
+	} else {
+		pr.req.p.Reset(httpcore.ParseRequest)
+		pr.res.p.Reset(httpcore.ParseResponse)
+	}
+	reqParser, resParser := pr.req.p, pr.res.p
+	*pr = pairer{out: out, keep: keepBodies}
+	pr.req = direction{pr: pr, client: true, name: "client", left: -1, find: finder{requests: true}, p: reqParser}
+	pr.res = direction{pr: pr, name: "server", left: -1, p: resParser}
 	return pr
 }
 

@@ -366,3 +366,22 @@ func TestHugeGapInAHugeBody(t *testing.T) {
 		t.Errorf("report (-want +got):\n%s", diff)
 	}
 }
+
+// A finished connection's pairer and parsers serve the next connection: one
+// cut off in the middle of a request head and a response head must leave
+// nothing behind for the connection after it.
+func TestAConnectionCutMidHeadLeavesNothingToTheNext(t *testing.T) {
+	cut := newConv("10.0.0.1:40000", "10.0.0.2:80").handshake().
+		send("GET /a HTTP/1.1\r\nHost: x\r\n").reply("HTTP/1.1 200 OK\r\nContent-").resetS().pkts
+	next := newConv("10.0.0.1:40001", "10.0.0.2:80")
+	next.at = 100e6
+	whole := next.handshake().send(getB).reply(okB).close().pkts
+	got := summary(inspectBytes(t, pcapOf(t, append(cut, whole...))))
+	want := []string{"conn 10.0.0.1:40001 > 10.0.0.2:80 fin", "  GET /b 200 [] 0/1 complete"}
+	if len(got) < len(want) {
+		t.Fatalf("report %q", got)
+	}
+	if diff := cmp.Diff(want, got[len(got)-len(want):]); diff != "" {
+		t.Errorf("the connection after the cut one (-want +got):\n%s\nwhole report: %q", diff, got)
+	}
+}
