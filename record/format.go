@@ -27,9 +27,8 @@ func (f Format) String() string {
 }
 
 const (
-	linkTypeEthernet = 1
-	snapLen          = 262144 // what tcpdump uses; no frame we build comes near it
-	bufSize          = 256 << 10
+	snapLen = 262144 // what tcpdump uses; no frame we build comes near it
+	bufSize = 256 << 10
 )
 
 // sink writes framed packets in one file format.
