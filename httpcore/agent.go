@@ -537,14 +537,12 @@ func (a *Agent) removeSocket(c *agentConn) {
 	opts := c.opts
 	if q := a.requests.m[c.name]; len(q) > 0 {
 		req = q[0]
-	} else {
-		for _, k := range a.requests.keys {
-			if len(a.sockets.m[k]) > 0 {
-				break
-			}
+	} else if len(a.requests.keys) > 0 {
+		// Like Node's removeSocket, only the oldest waiting origin is
+		// considered, and only while it holds no socket of its own.
+		if k := a.requests.keys[0]; len(a.sockets.m[k]) == 0 {
 			req = a.requests.m[k][0]
 			opts = req.queuedOpts
-			break
 		}
 	}
 	if req == nil {

@@ -213,7 +213,7 @@ func TestGlobalAgentIsOnePerRuntime(t *testing.T) {
 	}
 	h1, _ := w.AddHost("one")
 	h2, _ := w.AddHost("two")
-	if GlobalAgent(h1) != GlobalAgent(h1) {
+	if first := GlobalAgent(h1); GlobalAgent(h1) != first {
 		t.Error("two global agents for one runtime")
 	}
 	if GlobalAgent(h1) == GlobalAgent(h2) {

@@ -282,8 +282,6 @@ func closeOnReqClose(req *ClientRequest, srv *Server) {
 	req.Events.Close.On(func(struct{}) { srv.Close(nil) })
 }
 
-func (s *scene) markFn(name string) func() { return func() { s.mark(name, nil) } }
-
 func TestClientOrdersMatchNode(t *testing.T) {
 	cases := loadRefCases(t)
 	helloWorld := func(_ *IncomingMessage, res *ServerResponse) { _ = res.End([]byte("hello world"), nil) }

@@ -71,20 +71,25 @@ type simMock struct {
 	srv    *httpcore.Server
 }
 
+// clientServerWorld is a world of seed with the hosts "client" and "server".
+func clientServerWorld(t *testing.T, seed uint64) (w *simnet.World, client, server *simnet.Host) {
+	t.Helper()
+	w, err := simnet.NewWorld(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if client, err = w.AddHost("client"); err != nil {
+		t.Fatal(err)
+	}
+	if server, err = w.AddHost("server"); err != nil {
+		t.Fatal(err)
+	}
+	return w, client, server
+}
+
 func newSimMock(t *testing.T, c *Capture, opts MockOptions) *simMock {
 	t.Helper()
-	w, err := simnet.NewWorld(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := w.AddHost("client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := w.AddHost("server")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, client, server := clientServerWorld(t, 1)
 	srv, err := ServeMock(server, ":80", c, opts)
 	if err != nil {
 		t.Fatal(err)

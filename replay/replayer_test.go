@@ -264,18 +264,7 @@ func TestReplayAgainstItsOwnMockOverRealTCP(t *testing.T) {
 // replay from; the handler also notes when each request arrived.
 func simReplay(t *testing.T, c *Capture, handler func(*httpcore.IncomingMessage, *httpcore.ServerResponse)) (*simnet.World, *simnet.Host) {
 	t.Helper()
-	w, err := simnet.NewWorld(7)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := w.AddHost("client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	server, err := w.AddHost("server")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, client, server := clientServerWorld(t, 7)
 	if handler == nil {
 		handler = NewMock(c, MockOptions{}).Handler()
 	}

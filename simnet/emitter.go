@@ -35,8 +35,9 @@ func (e *Emitter[T]) remove(l *listener[T]) {
 }
 
 // Emit calls every listener with v and reports whether there was any. As in
-// Node, listeners added during an emission do not run in it, and listeners
-// removed during it no longer run.
+// Node, a listener added during an emission does not run in it. Unlike Node,
+// which calls every listener present when the emission began, a listener
+// removed during an emission is skipped for the rest of it.
 func (e *Emitter[T]) Emit(v T) bool {
 	if len(e.ls) == 0 {
 		return false
