@@ -395,7 +395,7 @@ func (w *world) theResponseHasTheBody(n, body string) error {
 	if err != nil {
 		return err
 	}
-	if want := unescape(body); string(r.body) != want {
+	if want := simnet.Unescape(body); string(r.body) != want {
 		return fmt.Errorf("response #%d has the body %q, expected %q", r.n, r.body, want)
 	}
 	return nil
@@ -544,7 +544,7 @@ func (w *world) theServerReceivesTheBody(body string) error {
 	if err != nil {
 		return err
 	}
-	if want := unescape(body); string(s.bodies[0]) != want {
+	if want := simnet.Unescape(body); string(s.bodies[0]) != want {
 		return fmt.Errorf("the server read the body %q, expected %q (a handler reads it only after the step 'the server reads the request body')", s.bodies[0], want)
 	}
 	return nil
@@ -568,8 +568,8 @@ func (w *world) theRawClientReceives(text string) error {
 	if err != nil {
 		return err
 	}
-	if !strings.Contains(got, unescape(text)) {
-		return fmt.Errorf("the raw client received %q, which does not contain %q", got, unescape(text))
+	if !strings.Contains(got, simnet.Unescape(text)) {
+		return fmt.Errorf("the raw client received %q, which does not contain %q", got, simnet.Unescape(text))
 	}
 	return nil
 }
@@ -579,18 +579,18 @@ func (w *world) theRawClientDoesNotReceive(text string) error {
 	if err != nil {
 		return err
 	}
-	if strings.Contains(got, unescape(text)) {
-		return fmt.Errorf("the raw client received %q, which contains %q", got, unescape(text))
+	if strings.Contains(got, simnet.Unescape(text)) {
+		return fmt.Errorf("the raw client received %q, which contains %q", got, simnet.Unescape(text))
 	}
 	return nil
 }
 
 func (w *world) validatingTheHeaderName(name, outcome string) error {
-	return validationOutcome(fmt.Sprintf("validateHeaderName(%q)", name), httpcore.ValidateHeaderName(unescape(name)), outcome)
+	return validationOutcome(fmt.Sprintf("validateHeaderName(%q)", name), httpcore.ValidateHeaderName(simnet.Unescape(name)), outcome)
 }
 
 func (w *world) validatingTheHeaderValue(value, name, outcome string) error {
-	return validationOutcome(fmt.Sprintf("validateHeaderValue(%q, %q)", name, value), httpcore.ValidateHeaderValue(name, unescape(value)), outcome)
+	return validationOutcome(fmt.Sprintf("validateHeaderValue(%q, %q)", name, value), httpcore.ValidateHeaderValue(name, simnet.Unescape(value)), outcome)
 }
 
 func validationOutcome(call string, err error, outcome string) error {

@@ -188,11 +188,11 @@ func (sp *requestSpec) set(option, value string) error {
 		}
 		sp.headers = append(sp.headers, httpcore.HeaderField{Name: name, Values: []string{v}})
 	case "body":
-		sp.body = unescape(value)
+		sp.body = simnet.Unescape(value)
 	case "write":
-		sp.writes = append(sp.writes, unescape(value))
+		sp.writes = append(sp.writes, simnet.Unescape(value))
 	case "body on continue":
-		sp.onContinue = unescape(value)
+		sp.onContinue = simnet.Unescape(value)
 	case "timeout", "setTimeout":
 		// Negative values go through, for Node to refuse them.
 		n, err := strconv.Atoi(value)

@@ -2,7 +2,6 @@ package features
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -49,7 +48,7 @@ func networkSteps() []*stepDef {
 			"DNS latency of every lookup",
 			func(w *world) any { return w.nameLookupsTake }),
 		d(`^the fault rule:$`, "the fault rule:\n        | what    | reset          |\n        | dir     | server->client |\n        | pattern | \\r\\n\\r\\n       |",
-			"any simnet fault rule: what (refuse, black-hole-connect, black-hole-data, reset, close, stall, delay, slice, partition, close-on-reuse, dns-fail, dns-delay), client, server, port, dir, conn, name, after bytes, pattern, at, idle, probability, delay, size, duration (times in ms)",
+			"any fault rule, with the keys of the proxy's JSON rules: what (refuse, black-hole-connect, black-hole-data, reset, close, stall, delay, slice, partition, close-on-reuse, dns-fail, dns-delay), client, server, port, dir, conn, request, name, after bytes, pattern, after (request headers, response headers, response), at, idle, probability, delay, size, duration (times in ms)",
 			func(w *world) any { return w.theFaultRule }),
 		d(`^the server (resets|closes) the connection after the response headers$`, "the server resets the connection after the response headers",
 			"the server's side aborts (RST) or closes (FIN) the connection once the end of a response head (\\r\\n\\r\\n) has left",
@@ -127,144 +126,23 @@ func (w *world) nameLookupsTake(ms int) error {
 	return nil
 }
 
-// faultKinds names every simnet fault as rules written in a table do.
-var faultKinds = func() map[string]simnet.Fault {
-	m := map[string]simnet.Fault{}
-	for f := simnet.FaultRefuse; f <= simnet.FaultDNSDelay; f++ {
-		m[f.String()] = f
-	}
-	return m
-}()
-
-var directions = map[string]simnet.Dir{
-	"any": simnet.AnyDir, "client->server": simnet.ClientToServer, "server->client": simnet.ServerToClient,
-}
-
+// theFaultRule reads a rule as simnet.ParseRule does for every source of
+// rules (JSON files, the proxy's control API), so the keys mean the same.
 func (w *world) theFaultRule(table *godog.Table) error {
 	rows, err := pairs(table)
 	if err != nil {
 		return err
 	}
-	var r simnet.Rule
-	for _, row := range rows {
-		if err := setRuleField(&r, row[0], row[1]); err != nil {
-			return err
-		}
+	fields := make([]simnet.RuleField, len(rows))
+	for i, row := range rows {
+		fields[i] = simnet.RuleField{Key: row[0], Value: row[1]}
 	}
-	if r.What == 0 {
-		return fmt.Errorf("the fault rule needs a \"what\" row (one of %s)", strings.Join(faultNames(), ", "))
+	r, err := simnet.ParseRule(fields)
+	if err != nil {
+		return err
 	}
 	w.rules = append(w.rules, r)
 	return nil
-}
-
-func faultNames() []string {
-	var names []string
-	for f := simnet.FaultRefuse; f <= simnet.FaultDNSDelay; f++ {
-		names = append(names, f.String())
-	}
-	return names
-}
-
-// setRuleField sets one field of a rule written as a table row.
-func setRuleField(r *simnet.Rule, field, value string) error {
-	var err error
-	ms := func() time.Duration {
-		var d time.Duration
-		d, err = millis(field, value)
-		return d
-	}
-	switch field {
-	case "what":
-		f, ok := faultKinds[value]
-		if !ok {
-			return fmt.Errorf("unknown fault %q (want one of %s)", value, strings.Join(faultNames(), ", "))
-		}
-		r.What = f
-	case "client":
-		r.Client = value
-	case "server":
-		r.Server = value
-	case "name":
-		r.Name = value
-	case "dir":
-		d, ok := directions[value]
-		if !ok {
-			return fmt.Errorf("unknown direction %q (want any, client->server or server->client)", value)
-		}
-		r.Dir = d
-	case "port":
-		r.Port, err = strconv.Atoi(value)
-	case "conn":
-		r.Conn, err = strconv.Atoi(value)
-	case "size":
-		r.Size, err = strconv.Atoi(value)
-	case "after bytes":
-		r.AfterBytes, err = strconv.ParseInt(value, 10, 64)
-	case "pattern":
-		r.Pattern = []byte(unescape(value))
-	case "at":
-		r.At = ms()
-	case "idle":
-		r.Idle = ms()
-	case "delay":
-		r.Delay = ms()
-	case "duration":
-		r.Duration = ms()
-	case "probability":
-		r.Probability, err = strconv.ParseFloat(value, 64)
-	default:
-		return fmt.Errorf("unknown fault rule field %q (want what, client, server, port, dir, conn, name, after bytes, pattern, at, idle, probability, delay, size or duration)", field)
-	}
-	if err != nil {
-		return fmt.Errorf("fault rule field %q: %w", field, err)
-	}
-	return nil
-}
-
-// describeRule writes a rule as the table rows that make it, for reports.
-func describeRule(r simnet.Rule) string {
-	parts := []string{r.What.String()}
-	add := func(k, v string) { parts = append(parts, k+"="+v) }
-	if r.Client != "" {
-		add("client", r.Client)
-	}
-	if r.Server != "" {
-		add("server", r.Server)
-	}
-	if r.Port != 0 {
-		add("port", strconv.Itoa(r.Port))
-	}
-	if r.Dir != simnet.AnyDir {
-		add("dir", r.Dir.String())
-	}
-	if r.Conn != 0 {
-		add("conn", strconv.Itoa(r.Conn))
-	}
-	if r.Name != "" {
-		add("name", r.Name)
-	}
-	if r.AfterBytes != 0 {
-		add("after-bytes", strconv.FormatInt(r.AfterBytes, 10))
-	}
-	if r.Pattern != nil {
-		add("pattern", strconv.Quote(string(r.Pattern)))
-	}
-	for _, d := range []struct {
-		k string
-		v time.Duration
-	}{{"at", r.At}, {"idle", r.Idle}, {"delay", r.Delay}, {"duration", r.Duration}} {
-		if d.v != 0 {
-			add(d.k, d.v.String())
-		}
-	}
-	if r.Size != 0 {
-		add("size", strconv.Itoa(r.Size))
-	}
-	if r.Probability != 0 {
-		add("probability", strconv.FormatFloat(r.Probability, 'g', -1, 64))
-	}
-	return strings.Join(parts, " ")
 }
 
 func (w *world) theServerFaultsAfterTheHeaders(verb string) error {
@@ -311,7 +189,7 @@ func (w *world) theHostsArePartitioned(from, to int) error {
 }
 
 func (w *world) aRawClientWrites(data string) error {
-	w.addRawClient(unescape(data))
+	w.addRawClient(simnet.Unescape(data))
 	return nil
 }
 
@@ -341,7 +219,7 @@ func (w *world) theRawClientWritesOnce(data, when string) error {
 	if err != nil {
 		return err
 	}
-	rc.replies = append(rc.replies, rawReply{when: unescape(when), data: unescape(data)})
+	rc.replies = append(rc.replies, rawReply{when: simnet.Unescape(when), data: simnet.Unescape(data)})
 	return nil
 }
 
@@ -350,7 +228,7 @@ func (w *world) theRawClientEndsOnce(when string) error {
 	if err != nil {
 		return err
 	}
-	rc.replies = append(rc.replies, rawReply{when: unescape(when), end: true})
+	rc.replies = append(rc.replies, rawReply{when: simnet.Unescape(when), end: true})
 	return nil
 }
 

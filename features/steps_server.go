@@ -3,7 +3,6 @@ package features
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -325,7 +324,7 @@ func (w *world) aRawServer(reply string) error {
 	if err != nil {
 		return err
 	}
-	s.rawReply = unescape(reply)
+	s.rawReply = simnet.Unescape(reply)
 	return nil
 }
 
@@ -496,7 +495,7 @@ func (w *world) theServerWritesTheHead(status int) error {
 }
 
 func (w *world) theServerWrites(text string) error {
-	p := []byte(unescape(text))
+	p := []byte(simnet.Unescape(text))
 	return w.script(func(x *exchange, next func()) {
 		x.write(p)
 		next()
@@ -531,7 +530,7 @@ func (w *world) theServerEnds() error {
 }
 
 func (w *world) theServerEndsWith(text string) error {
-	p := []byte(unescape(text))
+	p := []byte(simnet.Unescape(text))
 	return w.script(func(x *exchange, next func()) {
 		x.end(p)
 		next()
@@ -544,7 +543,7 @@ func (w *world) theServerEndsOnTimeout(text string) error {
 			return err
 		}
 	}
-	p := []byte(unescape(text))
+	p := []byte(simnet.Unescape(text))
 	return w.script(func(x *exchange, next func()) {
 		w.timeoutWaiters = append(w.timeoutWaiters, func() {
 			w.mark("respond", nil)
@@ -676,7 +675,7 @@ func (w *world) theServerHoldsTheResponses(n int, body string) error {
 	if n < 1 {
 		return fmt.Errorf("hold until %d requests: want at least 1", n)
 	}
-	s.hold, s.holdBody = n, unescape(body)
+	s.hold, s.holdBody = n, simnet.Unescape(body)
 	return nil
 }
 
@@ -685,7 +684,7 @@ func (w *world) theServerClosesOnRaw(text string) error {
 	if err != nil {
 		return err
 	}
-	s.closeOnRaw = unescape(text)
+	s.closeOnRaw = simnet.Unescape(text)
 	w.teardown = teardownNever
 	return nil
 }
@@ -941,12 +940,4 @@ func (w *world) closeServer(s *serverState) {
 		s.raw.Close()
 		w.rawServerDrained(s)
 	}
-}
-
-// unescape turns \r, \n, \t and \\ in a step's text into the characters.
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	return strings.NewReplacer(`\r`, "\r", `\n`, "\n", `\t`, "\t", `\\`, `\`, `\"`, `"`).Replace(s)
 }

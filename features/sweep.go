@@ -116,7 +116,7 @@ func reportFailure(b *strings.Builder, c *catalog, f failure, seed uint64) {
 		b.WriteString("    none: the scenario fails without faults\n")
 	}
 	for _, r := range smallest {
-		fmt.Fprintf(b, "    %s\n", describeRule(r))
+		fmt.Fprintf(b, "    %s\n", r.String())
 	}
 }
 

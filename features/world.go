@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/simhttp/simhttp/httpcore"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -131,6 +132,7 @@ func (w *world) start() error {
 		return err
 	}
 	w.sim = sim
+	sim.FollowHTTP(httpcore.NewFollower)
 	sim.Loop().Events().Observe(w.observe)
 	if w.suite.onStart != nil {
 		w.suite.onStart(w)
@@ -158,7 +160,7 @@ func (w *world) start() error {
 	}
 	for _, r := range append(append([]simnet.Rule(nil), w.rules...), w.drawn...) {
 		if _, err := sim.AddRule(r); err != nil {
-			return fmt.Errorf("fault rule %s: %w", describeRule(r), err)
+			return fmt.Errorf("fault rule %s: %w", r.String(), err)
 		}
 	}
 	for _, s := range w.servers {

@@ -65,6 +65,8 @@ type Parser struct {
 	onHead     func(*MessageHead) BodyMode
 	onBody     func([]byte)
 	onComplete func(rawTrailers []string)
+	onBegin    func()
+	at         int // where in the current input the event being called back happened
 
 	state    state
 	err      *ParseError // sticky: set once, the parser is then dead
@@ -182,6 +184,16 @@ func (p *Parser) SetCallbacks(onHead func(*MessageHead) BodyMode, onBody func([]
 	p.onHead, p.onBody, p.onComplete = onHead, onBody, onComplete
 }
 
+// SetOnBegin installs a callback for the first byte of every message, as
+// llhttp's on_message_begin; Offset tells where it is.
+func (p *Parser) SetOnBegin(onBegin func()) { p.onBegin = onBegin }
+
+// Offset tells, during a callback, where in the current Execute input the
+// event happened: the first byte of a message for the begin callback, the
+// byte after the head for onHead, the byte after the message for
+// onComplete (0 when the stream's end completed it).
+func (p *Parser) Offset() int { return p.at }
+
 // Reset readies the parser for a new connection carrying messages of the
 // given kind, keeping its options and callbacks.
 func (p *Parser) Reset(kind ParserKind) {
@@ -192,6 +204,7 @@ func (p *Parser) Reset(kind ParserKind) {
 		onHead:        p.onHead,
 		onBody:        p.onBody,
 		onComplete:    p.onComplete,
+		onBegin:       p.onBegin,
 		buf:           p.buf[:0],
 		fields:        p.fields[:0],
 	}
@@ -277,6 +290,7 @@ func (p *Parser) Finish() error {
 	case finishSafeWithCB:
 		p.finish = finishSafe
 		p.state = sClosed
+		p.at = 0
 		if p.onComplete != nil {
 			p.onComplete(nil)
 		}
@@ -325,6 +339,10 @@ func (p *Parser) beginMessage(at int) {
 	p.inHead = true
 	p.headBytes = 0
 	p.headFrom = at
+	if p.onBegin != nil {
+		p.at = at
+		p.onBegin()
+	}
 }
 
 // startSpan opens a span at position at.
@@ -402,6 +420,7 @@ func (p *Parser) headersComplete(data []byte, at int) int {
 	p.headerNread = 0
 	p.fillHead()
 	mode := BodyNormal
+	p.at = at
 	if p.onHead != nil {
 		mode = p.onHead(&p.head)
 	}
@@ -420,7 +439,7 @@ func (p *Parser) headersComplete(data []byte, at int) int {
 	}
 	switch p.bodyKind() {
 	case bodyUpgrade:
-		p.messageComplete()
+		p.messageComplete(at)
 		p.upgraded = true
 		p.state = sUpgraded
 	case bodyChunked:
@@ -434,7 +453,7 @@ func (p *Parser) headersComplete(data []byte, at int) int {
 	case bodyBadEncoding:
 		return p.fail(data, "HPE_INVALID_TRANSFER_ENCODING", "Request has invalid `Transfer-Encoding`", at)
 	default:
-		p.messageComplete()
+		p.messageComplete(at)
 		p.cleanup()
 	}
 	return at
@@ -557,7 +576,7 @@ func (p *Parser) shouldKeepAlive() bool {
 }
 
 // messageComplete is on_message_complete: trailers, if any, go with it.
-func (p *Parser) messageComplete() {
+func (p *Parser) messageComplete(at int) {
 	var trailers []string
 	if len(p.fields) > 0 {
 		trailers = p.rawFields(string(p.buf))
@@ -565,15 +584,16 @@ func (p *Parser) messageComplete() {
 		p.fields = p.fields[:0]
 		p.valueOpen = false
 	}
+	p.at = at
 	if p.onComplete != nil {
 		p.onComplete(trailers)
 	}
 }
 
-// messageDone is llhttp's message_done node: the message is complete; an
-// upgrade request with a body stops the parser after it.
-func (p *Parser) messageDone() {
-	p.messageComplete()
+// messageDone is llhttp's message_done node: the message is complete at
+// position at; an upgrade request with a body stops the parser after it.
+func (p *Parser) messageDone(at int) {
+	p.messageComplete(at)
 	if p.upgrade {
 		p.upgraded = true
 		p.state = sUpgraded

@@ -13,7 +13,7 @@ func (p *Parser) parseBody(data []byte, i int) int {
 			n := p.take(data, i)
 			i += n
 			if p.length == 0 {
-				p.messageDone()
+				p.messageDone(i)
 			}
 		case sBodyEOF:
 			p.emitBody(data[i:])

@@ -489,7 +489,7 @@ func (p *Parser) setHeaderFlags() {
 func (p *Parser) headersEnd(data []byte, at int) int {
 	if p.flags&fTrailing != 0 {
 		p.headerNread = 0
-		p.messageDone()
+		p.messageDone(at)
 		return at
 	}
 	return p.headersComplete(data, at)

@@ -178,6 +178,11 @@ type Rule struct {
 	// Conn picks only the Conn-th matching connection (or lookup) made after
 	// the rule was added; 0 means every one, including those already open.
 	Conn int
+	// Request picks only the Request-th HTTP request (counted from 1 after
+	// the rule was added, over every matching connection); 0 means any.
+	// Without After the fault acts as that request begins, before its
+	// first byte leaves. It needs the world to follow HTTP (FollowHTTP).
+	Request int
 	// Name is the host name a DNS fault matches.
 	Name string
 
@@ -194,6 +199,10 @@ type Rule struct {
 	// Idle triggers the fault on the first segment in Dir that leaves after
 	// no payload crossed the connection either way for at least Idle.
 	Idle time.Duration
+	// After triggers the fault at an HTTP point of an exchange (of the
+	// Request-th request, or the connection's first): the segment reaching
+	// it is cut to end exactly there. It needs the world to follow HTTP.
+	After HTTPPoint
 
 	// Probability is the chance, drawn from the world's seed, that the rule
 	// applies to a matching connection (or lookup, or partition); 0 means 1.
@@ -220,18 +229,20 @@ func (h *RuleHandle) Fired() int { return h.r.fired }
 // rule is an added Rule and its bookkeeping.
 type rule struct {
 	Rule
-	w       *World
-	fail    []int // Pattern's KMP failure function
-	matched int   // matching connections or lookups since added, for Conn
-	fired   int
-	removed bool
-	cutting bool // a FaultPartition currently in force
+	w        *World
+	fail     []int // Pattern's KMP failure function
+	matched  int   // matching connections or lookups since added, for Conn
+	requests int   // requests begun on the connections it acts on, for Request
+	fired    int
+	removed  bool
+	cutting  bool // a FaultPartition currently in force
 }
 
 // ruleState is a rule's progress on one connection.
 type ruleState struct {
 	r         *rule
 	fired     bool
+	target    int // the exchange a Request rule acts on, once its request has begun
 	bytes     int64
 	match     [2]int // Pattern progress per direction
 	held      []heldSegment
@@ -271,11 +282,12 @@ func (w *World) AddRule(r Rule) (*RuleHandle, error) {
 		for c := w.head; c != nil; c = c.next {
 			if x.matchesConn(c) && x.draw() {
 				c.rules = append(c.rules, &ruleState{r: x})
+				c.followIfNeeded()
 			}
 		}
 	}
 	if r.What == FaultReset || r.What == FaultClose {
-		if r.AfterBytes == 0 && r.Pattern == nil && r.Idle == 0 {
+		if r.AfterBytes == 0 && r.Pattern == nil && r.Idle == 0 && !r.needsHTTP() {
 			w.loop.schedule(max(r.At, now), x.fireOpen)
 		}
 	}
@@ -283,13 +295,22 @@ func (w *World) AddRule(r Rule) (*RuleHandle, error) {
 }
 
 func (w *World) checkRule(r *Rule) error {
-	if r.What < FaultRefuse || r.What > FaultDNSDelay {
-		return invalidField("What", "unknown fault %d", uint8(r.What))
-	}
 	for _, h := range []struct{ field, name string }{{"Client", r.Client}, {"Server", r.Server}} {
 		if h.name != "" && w.Host(h.name) == nil {
 			return invalidField(h.field, "no host %q", h.name)
 		}
+	}
+	if (r.Request != 0 || r.After != AfterNone || r.What == FaultCloseOnReuse && r.Idle == 0) && w.newFollower == nil {
+		return invalidField(httpField(r), "needs HTTP following: call World.FollowHTTP first")
+	}
+	return r.Check()
+}
+
+// Check reports an impossible rule, as World.AddRule does short of the
+// hosts it names: an *Error whose Field names the offending field.
+func (r *Rule) Check() error {
+	if r.What < FaultRefuse || r.What > FaultDNSDelay {
+		return invalidField("What", "unknown fault %d", uint8(r.What))
 	}
 	if err := checkPort("Port", r.Port); err != nil {
 		return invalidField("Port", "must be between 0 and 65535, got %d", r.Port)
@@ -299,6 +320,10 @@ func (w *World) checkRule(r *Rule) error {
 		return invalidField("Dir", "unknown direction %d", uint8(r.Dir))
 	case r.Conn < 0:
 		return invalidField("Conn", "must be 1 or more (0 for every connection), got %d", r.Conn)
+	case r.Request < 0:
+		return invalidField("Request", "must be 1 or more (0 for any request), got %d", r.Request)
+	case r.After > AfterResponse:
+		return invalidField("After", "unknown HTTP point %d", uint8(r.After))
 	case r.AfterBytes < 0:
 		return invalidField("AfterBytes", "must not be negative, got %d", r.AfterBytes)
 	case r.Pattern != nil && len(r.Pattern) == 0:
@@ -320,15 +345,29 @@ func (w *World) checkRule(r *Rule) error {
 	for _, f := range []struct {
 		name string
 		set  bool
-	}{{"AfterBytes", r.AfterBytes > 0}, {"Pattern", r.Pattern != nil}, {"At", r.At > 0}, {"Idle", r.Idle > 0}} {
+	}{{"AfterBytes", r.AfterBytes > 0}, {"Pattern", r.Pattern != nil}, {"At", r.At > 0}, {"Idle", r.Idle > 0 && r.What != FaultCloseOnReuse}, {"After", r.After != AfterNone}} {
 		if f.set {
 			when = append(when, f.name)
 		}
 	}
 	if len(when) > 1 {
-		return invalidField(when[1], "only one of AfterBytes, Pattern, At and Idle may be set, got %s", strings.Join(when, " and "))
+		return invalidField(when[1], "only one of AfterBytes, Pattern, At, Idle and After may be set, got %s", strings.Join(when, " and "))
+	}
+	if r.Request != 0 && (r.AfterBytes != 0 || r.Pattern != nil || r.At != 0) {
+		return invalidField("Request", "counts requests, so it cannot go with AfterBytes, Pattern or At")
 	}
 	return checkKind(r)
+}
+
+// httpField names the field that needs HTTP following.
+func httpField(r *Rule) string {
+	switch {
+	case r.Request != 0:
+		return "Request"
+	case r.After != AfterNone:
+		return "After"
+	}
+	return "Idle"
 }
 
 // checkKind refuses fields the fault does not use and requires those it needs.
@@ -348,7 +387,8 @@ func checkKind(r *Rule) error {
 	switch r.What {
 	case FaultRefuse, FaultBlackHoleConnect:
 		errs = append(errs, unused("Dir", r.Dir != AnyDir), unused("AfterBytes", r.AfterBytes != 0),
-			unused("Pattern", r.Pattern != nil), unused("Idle", r.Idle != 0))
+			unused("Pattern", r.Pattern != nil), unused("Idle", r.Idle != 0),
+			unused("Request", r.Request != 0), unused("After", r.After != AfterNone))
 	case FaultDelay:
 		if r.Delay == 0 {
 			errs = append(errs, invalidField("Delay", "must be positive for %v", r.What))
@@ -359,19 +399,17 @@ func checkKind(r *Rule) error {
 		}
 	case FaultCloseOnReuse:
 		errs = append(errs, unused("AfterBytes", r.AfterBytes != 0), unused("Pattern", r.Pattern != nil),
-			unused("At", r.At != 0))
+			unused("At", r.At != 0), unused("After", r.After != AfterNone))
 		if r.Dir == ServerToClient {
 			errs = append(errs, invalidField("Dir", "%v reacts to client->server bytes", r.What))
-		}
-		if r.Idle == 0 {
-			errs = append(errs, invalidField("Idle", "must be positive for %v", r.What))
 		}
 	case FaultPartition:
 		if r.Client == "" || r.Server == "" || strings.EqualFold(r.Client, r.Server) {
 			errs = append(errs, invalidField("Server", "%v needs two different hosts in Client and Server", r.What))
 		}
 		errs = append(errs, unused("Port", r.Port != 0), unused("Dir", r.Dir != AnyDir), unused("Conn", r.Conn != 0),
-			unused("AfterBytes", r.AfterBytes != 0), unused("Pattern", r.Pattern != nil), unused("Idle", r.Idle != 0))
+			unused("AfterBytes", r.AfterBytes != 0), unused("Pattern", r.Pattern != nil), unused("Idle", r.Idle != 0),
+			unused("Request", r.Request != 0), unused("After", r.After != AfterNone))
 	case FaultDNSFail, FaultDNSDelay:
 		if r.Name == "" {
 			errs = append(errs, invalidField("Name", "must name the host name %v matches", r.What))
@@ -380,7 +418,8 @@ func checkKind(r *Rule) error {
 			errs = append(errs, invalidField("Delay", "must be positive for %v", r.What))
 		}
 		errs = append(errs, unused("Server", r.Server != ""), unused("Port", r.Port != 0), unused("Dir", r.Dir != AnyDir),
-			unused("AfterBytes", r.AfterBytes != 0), unused("Pattern", r.Pattern != nil), unused("Idle", r.Idle != 0))
+			unused("AfterBytes", r.AfterBytes != 0), unused("Pattern", r.Pattern != nil), unused("Idle", r.Idle != 0),
+			unused("Request", r.Request != 0), unused("After", r.After != AfterNone))
 	}
 	for _, err := range errs {
 		if err != nil {
@@ -456,12 +495,13 @@ func (w *World) attachRules(c *conn) {
 			c.rules = append(c.rules, &ruleState{r: r})
 		}
 	}
+	c.followIfNeeded()
 }
 
 // due reports whether a rule with no byte, pattern or idle trigger holds now.
 func (rs *ruleState) due(now time.Duration) bool {
 	r := rs.r
-	return r.AfterBytes == 0 && r.Pattern == nil && r.Idle == 0 && now >= r.At
+	return r.AfterBytes == 0 && r.Pattern == nil && r.Idle == 0 && !r.needsHTTP() && now >= r.At
 }
 
 // fire acts on c as rs's rule says, once.
@@ -642,16 +682,17 @@ func (c *conn) limit(e *end, off, n int) int {
 			}
 		}
 	}
-	return max(n, 1)
+	return max(c.httpLimit(e, off, n), 1)
 }
 
 // beforePayload fires idle triggers as new bytes are about to leave e; it
 // reports whether e may still send.
 func (c *conn) beforePayload(e *end) bool {
+	c.httpBefore(e)
 	now := c.w.loop.Now()
 	for _, rs := range c.rules {
 		r := rs.r
-		if r.removed || rs.fired || r.Idle == 0 || !r.Dir.has(e.side) {
+		if r.removed || rs.fired || r.Idle == 0 || r.needsHTTP() || !r.Dir.has(e.side) {
 			continue
 		}
 		if r.What == FaultCloseOnReuse && e.side != client {
@@ -667,6 +708,7 @@ func (c *conn) beforePayload(e *end) bool {
 // afterPayload counts new bytes that left e and fires byte and pattern
 // triggers they complete.
 func (c *conn) afterPayload(e *end, data []byte) {
+	c.httpAfter(e, len(data))
 	for _, rs := range c.rules {
 		r := rs.r
 		if r.removed || !r.Dir.has(e.side) {

@@ -53,7 +53,8 @@ type conn struct {
 	ln         *tcpListener // the listener answering the SYN, while handshaking
 	rules      []*ruleState // nil unless a fault rule matched
 	lastActive time.Duration
-	prev, next *conn // the world's live list
+	http       *httpTrack // nil unless a rule acts at HTTP points
+	prev, next *conn      // the world's live list
 }
 
 // end is one side's TCP control block and the Transport its socket uses.

@@ -83,6 +83,8 @@ type World struct {
 	conns      int   // connections opened so far, numbering them
 	head, tail *conn // live connections, oldest first
 	rules      []*rule
+
+	newFollower func() HTTPFollower // set by FollowHTTP; nil: rules cannot act at HTTP points
 }
 
 // Option configures a World.
