@@ -214,10 +214,7 @@ func (w *world) settle() error {
 		if n == maxCallbacks {
 			return w.scenarioErr(fmt.Errorf("the simulation ran %d callbacks without settling (at virtual time %v)", maxCallbacks, loop.Now()))
 		}
-		if loop.Now() >= limit {
-			break
-		}
-		ran, err := loop.Step()
+		ran, err := loop.StepUntil(limit)
 		if err != nil {
 			return w.scenarioErr(fmt.Errorf("the simulation stopped: %w", err))
 		}

@@ -29,6 +29,12 @@ type Loop struct {
 	closing    []func() // handles closed since the last close phase, oldest first
 	closeBatch []func() // the running close phase's handles; the newest runs first
 
+	// StepUntil's bound: the poll does not wait past until, and halted
+	// says that it stopped there instead of waiting.
+	until   time.Duration
+	bounded bool
+	halted  bool
+
 	due       *Timer // the timer next handed out to fire
 	fireDueFn func() // fireDue, made once: a method value per firing would allocate
 
@@ -126,21 +132,29 @@ func (l *Loop) Run() error {
 
 // RunUntil runs callbacks due up to virtual time t, then sets the clock to t.
 func (l *Loop) RunUntil(t time.Duration) error {
-	if l.real != nil {
-		return &Error{Code: "ERR_INVALID_STATE", Message: "RunUntil needs a virtual clock"}
-	}
 	for {
-		if next, ok := l.nextDue(); !ok || next > t {
-			if l.now < t {
+		ran, err := l.StepUntil(t)
+		if err != nil || !ran {
+			if err == nil && l.now < t {
 				l.now = t
 			}
-			return l.uncaughtErr()
-		}
-		ran, err := l.Step()
-		if err != nil || !ran {
 			return err
 		}
 	}
+}
+
+// StepUntil is Step for a world that stops at virtual time t: it runs the
+// next callback only if it is due by t. When the loop would wait past t,
+// nothing runs, the clock moves to t and StepUntil reports false; so a
+// world cut at t never sees what comes after t. A later call goes on from
+// that wait.
+func (l *Loop) StepUntil(t time.Duration) (bool, error) {
+	if l.real != nil {
+		return false, &Error{Code: "ERR_INVALID_STATE", Message: "StepUntil needs a virtual clock"}
+	}
+	l.until, l.bounded = t, true
+	defer func() { l.bounded = false }()
+	return l.Step()
 }
 
 // nextDue is the earliest instant at which a callback could run.
@@ -177,6 +191,10 @@ func (l *Loop) Step() (bool, error) {
 			l.run(fn)
 			l.drain()
 			return true, l.uncaughtErr()
+		}
+		if l.halted {
+			l.halted = false
+			return false, nil
 		}
 		if l.phase == phaseCheck && l.stalled() {
 			return false, nil
@@ -217,6 +235,9 @@ func (l *Loop) next() func() {
 		if fn := l.poll(); fn != nil {
 			l.io.ranIO = true
 			return fn
+		}
+		if l.halted {
+			return nil
 		}
 		l.phase = phasePostPoll
 		l.io.takePending(0)

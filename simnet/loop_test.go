@@ -139,6 +139,37 @@ func TestLoopRunUntilAndStep(t *testing.T) {
 	}
 }
 
+// A world stopped at an instant must not run the next timer due after it,
+// which plain Step would jump the clock to.
+func TestLoopStepUntilStopsAtTheInstantBeforeALaterTimer(t *testing.T) {
+	l := NewLoop()
+	var fired []time.Duration
+	for _, d := range []time.Duration{10 * time.Millisecond, 100 * time.Millisecond} {
+		l.SetTimeout(d, func() { fired = append(fired, l.Now()) })
+	}
+	for {
+		ran, err := l.StepUntil(50 * time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ran {
+			break
+		}
+	}
+	if len(fired) != 1 || fired[0] != 10*time.Millisecond || l.Now() != 50*time.Millisecond {
+		t.Fatalf("StepUntil(50ms) fired timers at %v and stopped at %v; want only the 10ms one, stopped at 50ms", fired, l.Now())
+	}
+	if ran, err := l.StepUntil(100 * time.Millisecond); !ran || err != nil || len(fired) != 2 {
+		t.Fatalf("StepUntil(100ms) ran=%v err=%v fired=%v", ran, err, fired)
+	}
+	if ran, _ := l.StepUntil(time.Hour); ran || l.Now() != 100*time.Millisecond {
+		t.Fatalf("StepUntil on an idle loop ran=%v and moved the clock to %v", ran, l.Now())
+	}
+	if _, err := NewRealLoop().StepUntil(time.Second); err == nil {
+		t.Fatal("StepUntil on a real loop: want an error")
+	}
+}
+
 func TestLoopPanicIsUncaught(t *testing.T) {
 	l := NewLoop()
 	l.Events().Emit(Event{Obj: "test", ID: 1, Name: "mark:before"})

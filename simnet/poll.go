@@ -169,6 +169,18 @@ func (l *Loop) schedule(at time.Duration, fn func()) {
 	l.kernelAt(at, func() { l.ready(fn) })
 }
 
+// haltBefore stops a poll bounded by StepUntil that would wait until wake,
+// past the bound: the clock moves to the bound and the poll stays where it
+// is, to go on waiting when the loop is stepped again.
+func (l *Loop) haltBefore(wake time.Duration) bool {
+	if !l.bounded || wake <= l.until {
+		return false
+	}
+	l.now = max(l.now, l.until)
+	l.halted = true
+	return true
+}
+
 // polls counts the loop's polls, so the network can tell whether a watcher
 // it started has been polled yet.
 func (l *Loop) polls() uint64 { return l.io.polls }
@@ -247,9 +259,15 @@ func (l *Loop) poll() func() {
 		}
 		at, ok := l.io.nextKernel()
 		if !ok || (wake >= 0 && at > wake) {
+			if l.haltBefore(wake) {
+				return nil
+			}
 			if wake > l.now {
 				l.now = wake
 			}
+			return nil
+		}
+		if l.haltBefore(at) {
 			return nil
 		}
 		l.now = max(l.now, at)

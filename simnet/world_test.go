@@ -862,3 +862,33 @@ func TestAHangUpBehindDataEndsTheStreamRightAfterTheRead(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// A world stepped until an instant stops there even while the poll has
+// kernel work left to linger (a delayed ACK) that would have let it jump to
+// the next timer, past the instant.
+func TestWorldSteppedUntilAnInstantStopsBeforeALaterTimer(t *testing.T) {
+	w, cli, srv := twoHosts(t)
+	echoServer(t, srv, 80)
+	s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
+	s.Events.Connect.On(func(struct{}) { s.Write([]byte("ping"), nil) })
+	fired := false
+	s.Events.Data.On(func([]byte) { w.Loop().SetTimeout(time.Second, func() { fired = true }) })
+	for {
+		ran, err := w.Loop().StepUntil(500 * time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ran {
+			break
+		}
+	}
+	if fired || w.Loop().Now() != 500*time.Millisecond {
+		t.Fatalf("stepped until 500ms: timer fired=%v, clock at %v; want not fired, at 500ms", fired, w.Loop().Now())
+	}
+	if err := w.Loop().RunUntil(2 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if !fired {
+		t.Fatal("the timer did not fire once the world went on past it")
+	}
+}

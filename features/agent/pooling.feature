@@ -237,3 +237,19 @@ Feature: Agent pooling, queueing and keep-alive
     And the run stops at 50 ms
     When the client sends GET /
     Then the agent ends with 0 sockets in use, 1 free and 0 queued requests
+
+  Scenario: the run stops at its instant, before the free socket's later timeout
+    Given a server that responds with status 200 and body "hello"
+    And the client uses an agent with:
+      | keepAlive | true |
+      | timeout   | 1000 |
+    And the servers stay open
+    And the run stops at 500 ms
+    When the client sends GET /
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sres:finish
+      sres:close sreq:end sreq:close req:response res:data* res:end req:close agent:free
+      res:close
+      """
+    And the agent ends with 0 sockets in use, 1 free and 0 queued requests
