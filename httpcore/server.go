@@ -777,9 +777,11 @@ func (c *serverConn) onTimeout() {
 	s := c.srv
 	heard := false
 	if req := c.reading; req != nil && !req.Complete {
+		req.trace(simnet.Event{Name: "timeout"})
 		heard = req.Events.Timeout.Emit(struct{}{})
 	}
 	if res := c.current; res != nil {
+		res.trace("timeout", nil)
 		heard = res.Events.Timeout.Emit(struct{}{}) || heard
 	}
 	s.trace("timeout")

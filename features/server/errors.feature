@@ -104,7 +104,7 @@ Feature: Client errors, timeouts and closing
     Then the whole run is:
       """
       req:socket server:connection socket:connect req:finish server:request ssocket:timeout
-      server:timeout socket:end req:error(ECONNRESET) socket:close req:close server:close
+      sres:timeout server:timeout socket:end req:error(ECONNRESET) socket:close req:close server:close
       ssocket:close sreq:aborted sres:close sreq:close
       """
     And the client sees:
