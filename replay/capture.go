@@ -242,6 +242,7 @@ type ngReader struct {
 	lastTS  int64 // simple packet blocks carry no timestamp and inherit this
 	scratch []byte
 	warn    func(*Error)
+	secrets *KeyLog // where Decryption Secrets Blocks go; nil ignores them
 }
 
 // ngIface is one Interface Description Block.
@@ -258,6 +259,7 @@ const (
 	ngBlockPB  = 2
 	ngBlockSPB = 3
 	ngBlockEPB = 6
+	ngBlockDSB = 10
 
 	ngOptEnd      = 0
 	ngOptTSResol  = 9
@@ -300,6 +302,8 @@ func (r *ngReader) next(rec *record) error {
 			}
 		case ngBlockIDB:
 			r.iface(body)
+		case ngBlockDSB:
+			r.secretsBlock(body)
 		case ngBlockEPB, ngBlockPB, ngBlockSPB:
 			r.n++
 			if ok := r.packet(typ, body, rec); ok {
@@ -359,6 +363,21 @@ func (r *ngReader) section(body []byte) *Error {
 	}
 	r.ifaces = r.ifaces[:0]
 	return nil
+}
+
+// secretsBlock reads a Decryption Secrets Block: the key log lines that
+// `editcap --inject-secrets` puts in a capture.
+func (r *ngReader) secretsBlock(body []byte) {
+	if r.secrets == nil {
+		return
+	}
+	if len(body) < 8 || uint64(r.order.Uint32(body[4:])) > uint64(len(body)-8) {
+		r.warn(problemf(CodeFormat, 0, "pcapng decryption secrets block before packet %d is cut off", r.n+1))
+		return
+	}
+	if e := r.secrets.secretsBlock(r.order.Uint32(body), body[8:8+r.order.Uint32(body[4:])], r.n+1); e != nil {
+		r.warn(e)
+	}
 }
 
 func (r *ngReader) iface(body []byte) {

@@ -18,6 +18,7 @@ type Connection struct {
 	ClientBytes int64         // stream bytes the client sent, as far as captured
 	ServerBytes int64         // stream bytes the server sent, as far as captured
 	OpaqueBytes int64         // bytes after an upgrade or CONNECT, counted but not parsed
+	TLS         string        // "TLS 1.3, TLS_AES_128_GCM_SHA256" when the connection carries TLS, else ""
 	Closed      string        // "fin", "reset by client", "reset by server", or "" if still open when the capture ended
 	Exchanges   []*Exchange   // in order on the connection
 	Problems    []*Error      // problems of the connection rather than of one exchange
@@ -46,6 +47,7 @@ type conn struct {
 	lateN   int     // and the packets that carried them
 	begun   [2]bool // the side has delivered something
 	http    *pairer
+	tls     *tlsConn // the TLS layer between the streams and http, nil for plain HTTP
 	t       *tracker
 }
 
@@ -67,10 +69,11 @@ type tracker struct {
 	lastRef flowRef
 	keep    bool      // keep message bodies, not only count them
 	spare   []*pairer // pairers of finished connections, for reuse
+	keys    *KeyLog   // TLS secrets, given and carried by the capture
 }
 
-func newTracker(keepBodies bool) *tracker {
-	return &tracker{flows: make(map[flowKey]flowRef), keep: keepBodies}
+func newTracker(keepBodies bool, keys *KeyLog) *tracker {
+	return &tracker{flows: make(map[flowKey]flowRef), keep: keepBodies, keys: keys}
 }
 
 // segment takes one decoded TCP segment.
@@ -194,7 +197,12 @@ func (c *conn) side(side int, first []byte) bool {
 // low ones.
 func (c *conn) guessClient(side int, first []byte) {
 	other := 1 - side
+	hello, helloOK := helloSide(first)
 	switch {
+	case helloOK && hello:
+		c.setClient(side)
+	case helloOK:
+		c.setClient(other)
 	case looksLikeRequest(first):
 		c.setClient(side)
 	case looksLikeResponse(first):
@@ -209,17 +217,30 @@ func (c *conn) guessClient(side int, first []byte) {
 }
 
 func (c *conn) data(side int, b []byte, pkt pktInfo) {
+	first := !c.begun[side]
 	client := c.side(side, b)
 	if client {
 		c.out.ClientBytes += int64(len(b))
 	} else {
 		c.out.ServerBytes += int64(len(b))
 	}
+	if first && c.tls == nil && looksLikeTLS(b) {
+		c.tls = newTLSConn(c)
+	}
+	if c.tls != nil {
+		c.tls.data(client, b, pkt)
+		return
+	}
 	c.http.data(client, b, pkt)
 }
 
 func (c *conn) gap(side int, off, n int64, pkt pktInfo) {
-	c.http.gap(c.side(side, nil), off, n, pkt)
+	client := c.side(side, nil)
+	if c.tls != nil {
+		c.tls.gap(client, off, n, pkt)
+		return
+	}
+	c.http.gap(client, off, n, pkt)
 }
 
 func (c *conn) fin(side int, pkt pktInfo) {
@@ -248,6 +269,9 @@ func (c *conn) finish(pkt pktInfo) {
 	c.done = true
 	if c.client < 0 {
 		c.setClient(0)
+	}
+	if c.tls != nil {
+		c.tls.close()
 	}
 	c.http.close(pkt, c.out.Closed == "")
 	// The exchanges now live in c.out; what remains is only asked whether

@@ -22,6 +22,9 @@ const (
 	CodeSkipped    = "ERR_SKIPPED_BYTES"      // bytes passed over to find the next message
 	CodeReset      = "ECONNRESET"             // the connection was reset
 	CodeInvalidArg = "ERR_INVALID_ARG_VALUE"  // an option of Run, NewMock or ServeMock is unusable
+	CodeKeyLog     = "ERR_TLS_KEY_LOG"        // a key log line that cannot be read
+	CodeNoKeys     = "ERR_TLS_NO_KEYS"        // a TLS connection the key log has no secrets for
+	CodeTLS        = "ERR_TLS_RECORD"         // TLS records that cannot be framed or decrypted
 )
 
 // Error is a typed failure or problem found in a capture: a stable Code, the

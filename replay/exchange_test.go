@@ -198,12 +198,19 @@ func TestPairing(t *testing.T) {
 		},
 		{
 			name: "not HTTP",
-			pkts: c().send("\x16\x03\x01\x02\x00").reply("\x16\x03\x03").close().pkts,
+			pkts: c().send("\x01\x02\x03\x04\x05").reply("\x00\x01\x02").close().pkts,
 			want: []string{conn + "fin",
 				"  ! HPE_INVALID_METHOD packet 4: client stream is not valid HTTP here: Parse Error: Invalid method encountered",
 				"  ! HPE_INVALID_CONSTANT packet 5: server stream is not valid HTTP here: Parse Error: Expected HTTP/, RTSP/ or ICE/",
 				"  ! ERR_SKIPPED_BYTES client stream: skipped its last 5 bytes, in which no message starts",
 				"  ! ERR_SKIPPED_BYTES server stream: skipped its last 3 bytes, in which no message starts"},
+		},
+		{
+			name: "TLS cut off in its first records",
+			pkts: c().send("\x16\x03\x01\x02\x00").reply("\x16\x03\x03").close().pkts,
+			want: []string{conn + "fin",
+				"  ! ERR_INCOMPLETE_MESSAGE packet 4: the client's last TLS record is cut off after 5 bytes; 5 bytes of the client's later TLS records were not decrypted",
+				"  ! ERR_INCOMPLETE_MESSAGE packet 5: the server's last TLS record is cut off after 3 bytes; 3 bytes of the server's later TLS records were not decrypted"},
 		},
 		{
 			name: "a response with no request",

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -31,19 +32,36 @@ type Capture struct {
 // Problems with single packets, streams or exchanges are recorded where they
 // happen and reading goes on; a file whose header is unreadable is an error,
 // and a file cut short keeps everything before the cut.
-func ReadCapture(r io.Reader) (*Capture, error) { return read(r, true) }
+//
+// TLS connections are decrypted with the secrets of a pcapng's Decryption
+// Secrets Blocks and of [WithKeyLog]; a TLS connection without secrets
+// carries a problem saying so.
+func ReadCapture(r io.Reader, opts ...ReadOption) (*Capture, error) { return read(r, true, opts) }
 
 // Inspect reads a capture as ReadCapture does, counting bodies rather than
 // keeping them, and summarises it.
-func Inspect(r io.Reader) (*Report, error) {
-	c, err := read(r, false)
+func Inspect(r io.Reader, opts ...ReadOption) (*Report, error) {
+	c, err := read(r, false, opts)
 	if err != nil {
 		return nil, err
 	}
 	return c.Report(), nil
 }
 
-func read(r io.Reader, keepBodies bool) (*Capture, error) {
+// ReadOption adjusts how ReadCapture and Inspect read a capture.
+type ReadOption func(*readConfig)
+
+type readConfig struct{ keys *KeyLog }
+
+// WithKeyLog decrypts TLS connections with the secrets of k as well as any
+// the capture carries.
+func WithKeyLog(k *KeyLog) ReadOption { return func(rc *readConfig) { rc.keys = k } }
+
+func read(r io.Reader, keepBodies bool, opts []ReadOption) (*Capture, error) {
+	var cfg readConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	c := &Capture{}
 	warn := func(e *Error) { c.Problems = append(c.Problems, e) }
 	rr, format, err := openCapture(r, warn)
@@ -51,7 +69,15 @@ func read(r io.Reader, keepBodies bool) (*Capture, error) {
 		return nil, err
 	}
 	c.Format = format
-	t := newTracker(keepBodies)
+	// The capture's own secrets join the given ones without changing them.
+	keys := &KeyLog{sessions: make(map[[32]byte]*tlsSecrets, cfg.keys.Len())}
+	if cfg.keys != nil {
+		maps.Copy(keys.sessions, cfg.keys.sessions)
+	}
+	if ng, ok := rr.(*ngReader); ok {
+		ng.secrets = keys
+	}
+	t := newTracker(keepBodies, keys)
 	var (
 		rec   record
 		seg   segment
@@ -129,6 +155,7 @@ type ConnectionReport struct {
 	ClientBytes int64            `json:"clientBytes"`
 	ServerBytes int64            `json:"serverBytes"`
 	OpaqueBytes int64            `json:"opaqueBytes"`
+	TLS         string           `json:"tls,omitempty"`
 	Closed      string           `json:"closed"`
 	Exchanges   []ExchangeReport `json:"exchanges"`
 	Problems    []*Error         `json:"problems"`
@@ -172,6 +199,7 @@ func (c *Capture) Report() *Report {
 			ClientBytes: cn.ClientBytes,
 			ServerBytes: cn.ServerBytes,
 			OpaqueBytes: cn.OpaqueBytes,
+			TLS:         cn.TLS,
 			Closed:      cn.Closed,
 			Exchanges:   make([]ExchangeReport, len(cn.Exchanges)),
 			Problems:    nonNil(cn.Problems),
@@ -244,6 +272,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "  bytes: client %d, server %d", c.ClientBytes, c.ServerBytes)
 		if c.OpaqueBytes > 0 {
 			fmt.Fprintf(&b, ", opaque after upgrade %d", c.OpaqueBytes)
+		}
+		if c.TLS != "" {
+			fmt.Fprintf(&b, "  over %s", c.TLS)
 		}
 		b.WriteString("\n")
 		for j, e := range c.Exchanges {

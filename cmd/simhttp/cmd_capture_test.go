@@ -47,8 +47,23 @@ func TestRecordWritesACaptureInspectReadsBack(t *testing.T) {
 // TestReplayAgainstItsOwnMockFindsNoDifference serves a real capture as a
 // mock on a loopback port and replays the same capture against it.
 func TestReplayAgainstItsOwnMockFindsNoDifference(t *testing.T) {
-	const capture = "../../fixtures/captures/keepalive.pcap"
-	c, err := readCapture(capture)
+	junit := filepath.Join(t.TempDir(), "replay.xml")
+	code, stdout, stderr := replayAgainstMock(t, "../../fixtures/captures/keepalive.pcap", "", "--junit", junit)
+	if code != 0 || !strings.Contains(stdout, "3 exchanges: 3 ok, 0 differed") {
+		t.Fatalf("replay: exit %d\n%s%s", code, stdout, stderr)
+	}
+	xml, err := os.ReadFile(junit)
+	if err != nil || !strings.Contains(string(xml), `tests="3" failures="0"`) {
+		t.Errorf("JUnit report: %v\n%s", err, xml)
+	}
+}
+
+// replayAgainstMock serves capture (decrypted with keylog, if not empty) as
+// a mock on a loopback port and runs `simhttp replay` of the same capture
+// against it with args added, returning its exit code and output.
+func replayAgainstMock(t *testing.T, capture, keylog string, args ...string) (int, string, string) {
+	t.Helper()
+	c, err := readCapture(capture, keylog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,20 +74,16 @@ func TestReplayAgainstItsOwnMockFindsNoDifference(t *testing.T) {
 		done <- serve("127.0.0.1", 0, replay.NewMock(c, replay.MockOptions{}).Handler(), io.Discard, stop, func(a netip.AddrPort) { addrs <- a })
 	}()
 	addr := <-addrs
-	junit := filepath.Join(t.TempDir(), "replay.xml")
+	if keylog != "" {
+		args = append(args, "--keylog", keylog)
+	}
 	var stdout, stderr strings.Builder
-	code := run([]string{"replay", capture, "--target", "http://" + addr.String(), "--speed", "max", "--junit", junit}, &stdout, &stderr)
+	code := run(append([]string{"replay", capture, "--target", "http://" + addr.String(), "--speed", "max"}, args...), &stdout, &stderr)
 	stop <- os.Interrupt
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if code != 0 || !strings.Contains(stdout.String(), "3 exchanges: 3 ok, 0 differed") {
-		t.Fatalf("replay: exit %d\n%s%s", code, stdout.String(), stderr.String())
-	}
-	xml, err := os.ReadFile(junit)
-	if err != nil || !strings.Contains(string(xml), `tests="3" failures="0"`) {
-		t.Errorf("JUnit report: %v\n%s", err, xml)
-	}
+	return code, stdout.String(), stderr.String()
 }
 
 func TestCaptureCommandsRejectBadInput(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 func init() {
 	commands["inspect"] = command{
 		summary: "list a capture's connections and HTTP exchanges, and every problem found",
-		usage:   "inspect CAPTURE [--json]",
+		usage:   "inspect CAPTURE [--json] [--keylog FILE]",
 		run:     runInspect,
 	}
 }
@@ -21,6 +21,7 @@ func init() {
 func runInspect(args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one compact JSON document")
+	keylog := fs.String("keylog", "", "decrypt TLS with this NSS key log (SSLKEYLOGFILE)")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -28,12 +29,16 @@ func runInspect(args []string, stdout, _ io.Writer) error {
 	if len(files) != 1 {
 		return &usageError{msg: "want exactly one CAPTURE file"}
 	}
+	opts, err := keyLogOption(*keylog)
+	if err != nil {
+		return err
+	}
 	f, err := os.Open(files[0])
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	rep, err := replay.Inspect(f)
+	rep, err := replay.Inspect(f, opts...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", files[0], err)
 	}
@@ -43,4 +48,22 @@ func runInspect(args []string, stdout, _ io.Writer) error {
 		return json.NewEncoder(stdout).Encode(rep)
 	}
 	return rep.WriteText(stdout)
+}
+
+// keyLogOption reads the key log named by --keylog, if any, naming the file
+// in any error.
+func keyLogOption(path string) ([]replay.ReadOption, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	k, err := replay.ParseKeyLog(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return []replay.ReadOption{replay.WithKeyLog(k)}, nil
 }

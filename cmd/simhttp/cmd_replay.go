@@ -16,7 +16,7 @@ import (
 func init() {
 	commands["replay"] = command{
 		summary: "send a capture's requests to a real server at the captured pace and diff every response",
-		usage:   "replay CAPTURE --target URL [--speed X|max] [--ignore-header NAME]... [--ignore-json PATH]... [--junit FILE] [--timeout MS]",
+		usage:   "replay CAPTURE --target URL [--keylog FILE] [--speed X|max] [--ignore-header NAME]... [--ignore-json PATH]... [--junit FILE] [--timeout MS]",
 		run:     runReplay,
 	}
 }
@@ -33,6 +33,7 @@ func runReplay(args []string, stdout, _ io.Writer) error {
 	fs.Var(&ignoreJSON, "ignore-json", "JSON body path left out of the comparison, e.g. $.id or items[*].ts (repeatable)")
 	junit := fs.String("junit", "", "also write the report as JUnit XML to this file")
 	timeoutMS := fs.Int("timeout", 30000, "fail an exchange whose connection stays silent this many milliseconds")
+	keylog := fs.String("keylog", "", "decrypt TLS in the capture with this NSS key log (SSLKEYLOGFILE)")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -50,7 +51,7 @@ func runReplay(args []string, stdout, _ io.Writer) error {
 	if *timeoutMS <= 0 {
 		return &usageError{msg: fmt.Sprintf("--timeout %d: want a positive number of milliseconds", *timeoutMS)}
 	}
-	c, err := readCapture(files[0])
+	c, err := readCapture(files[0], *keylog)
 	if err != nil {
 		return err
 	}
@@ -77,15 +78,19 @@ func runReplay(args []string, stdout, _ io.Writer) error {
 	return nil
 }
 
-// readCapture reads a whole capture for replay or a mock, naming the file
-// in any error.
-func readCapture(path string) (*replay.Capture, error) {
+// readCapture reads a whole capture for replay or a mock, decrypting TLS
+// with the key log at keylog if not empty, naming the file in any error.
+func readCapture(path, keylog string) (*replay.Capture, error) {
+	opts, err := keyLogOption(keylog)
+	if err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	c, err := replay.ReadCapture(f)
+	c, err := replay.ReadCapture(f, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

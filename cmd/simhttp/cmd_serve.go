@@ -19,7 +19,7 @@ import (
 func init() {
 	commands["serve"] = command{
 		summary: "serve real TCP with httpcore: --echo answers every request with what it received, --mock with a capture's responses",
-		usage:   "serve --listen ADDR (--echo | --mock CAPTURE [--ignore-query] [--ignore-body])",
+		usage:   "serve --listen ADDR (--echo | --mock CAPTURE [--keylog FILE] [--ignore-query] [--ignore-body])",
 		run:     runServe,
 	}
 }
@@ -31,6 +31,7 @@ func runServe(args []string, _, stderr io.Writer) error {
 	mock := fs.String("mock", "", "answer with the responses of this capture, matched by method, path and body")
 	ignoreQuery := fs.Bool("ignore-query", false, "with --mock: match requests without their query string")
 	ignoreBody := fs.Bool("ignore-body", false, "with --mock: match requests without their body")
+	keylog := fs.String("keylog", "", "with --mock: decrypt TLS in the capture with this NSS key log (SSLKEYLOGFILE)")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -44,6 +45,9 @@ func runServe(args []string, _, stderr io.Writer) error {
 	if *echo == (*mock != "") {
 		return &usageError{msg: "say what to serve: --echo or --mock CAPTURE"}
 	}
+	if *keylog != "" && *mock == "" {
+		return &usageError{msg: "--keylog FILE decrypts the --mock CAPTURE; it does nothing with --echo"}
+	}
 	host, portText, err := net.SplitHostPort(*listen)
 	port, perr := strconv.Atoi(portText)
 	if err != nil || perr != nil || port < 0 || port > 65535 {
@@ -51,7 +55,7 @@ func runServe(args []string, _, stderr io.Writer) error {
 	}
 	handler := httpcore.EchoHandler
 	if *mock != "" {
-		c, err := readCapture(*mock)
+		c, err := readCapture(*mock, *keylog)
 		if err != nil {
 			return err
 		}
