@@ -37,8 +37,9 @@ type clientState struct {
 	onFree     map[int][]func() // actions waiting for the n-th 'free'
 	waiting    int              // deferred requests not made yet
 
-	raws    []*rawClient
-	watched map[*simnet.Socket]bool // client sockets whose close is watched
+	raws       []*rawClient
+	rawPending int                     // raw clients waiting for their trigger to connect
+	watched    map[*simnet.Socket]bool // client sockets whose close is watched
 }
 
 func newClientState() clientState {
@@ -59,6 +60,12 @@ type requestSpec struct {
 	flushHeaders bool
 	noEnd        bool
 	strict       bool
+	join         bool     // joinDuplicateHeaders
+	unique       []string // uniqueHeaders
+	insecure     *bool    // insecureHTTPParser
+	maxHeader    int      // maxHeaderSize
+	setHost      *bool
+	noAgent      bool                           // agent: false
 	immediate    []func(r *reqState)            // run right after the request is made, instead of end()
 	on           map[string][]func(r *reqState) // run in the test client's listener of an event
 }
@@ -87,7 +94,7 @@ func clientSteps() []*stepDef {
 			"makes a request to the named server",
 			func(w *world) any { return w.theClientSendsTo }),
 		d(`^the client sends `+methodRe+` (\S+) with:$`, "the client sends POST / with:\n        | header | content-length: 5 |\n        | body   | hello             |",
-			"makes a request with options: header (name: value), body, write, body on continue, timeout, setTimeout (ms), signal, flushHeaders, strictContentLength, end (no)",
+			"makes a request with options: header (name: value), body, write, body on continue, timeout, setTimeout (ms), signal, flushHeaders, strictContentLength, end (no), joinDuplicateHeaders, uniqueHeaders (a, b), insecureHTTPParser, maxHeaderSize, setHost, agent (no: a one-off agent)",
 			func(w *world) any { return w.theClientSendsWith }),
 		d(`^the client sends `+methodRe+` (\S+) on the agent's (first|second|third) 'free'$`, "the client sends GET /2 on the agent's first 'free'",
 			"makes the request in the agent's n-th 'free' listener",
@@ -205,7 +212,7 @@ func (sp *requestSpec) set(option, value string) error {
 		} else {
 			sp.setTimeout = &d
 		}
-	case "signal", "flushHeaders", "strictContentLength", "end":
+	case "signal", "flushHeaders", "strictContentLength", "end", "joinDuplicateHeaders", "insecureHTTPParser", "setHost", "agent":
 		on, err := yesNo(option, value)
 		if err != nil {
 			return err
@@ -217,11 +224,29 @@ func (sp *requestSpec) set(option, value string) error {
 			sp.flushHeaders = on
 		case "strictContentLength":
 			sp.strict = on
+		case "joinDuplicateHeaders":
+			sp.join = on
+		case "insecureHTTPParser":
+			sp.insecure = &on
+		case "setHost":
+			sp.setHost = &on
+		case "agent":
+			sp.noAgent = !on
 		default:
 			sp.noEnd = !on
 		}
+	case "uniqueHeaders":
+		for _, n := range strings.Split(value, ",") {
+			sp.unique = append(sp.unique, strings.TrimSpace(n))
+		}
+	case "maxHeaderSize":
+		n, err := count(option, value)
+		if err != nil {
+			return err
+		}
+		sp.maxHeader = n
 	default:
-		return fmt.Errorf("unknown request option %q (want header, body, write, body on continue, timeout, setTimeout, signal, flushHeaders, strictContentLength or end)", option)
+		return fmt.Errorf("unknown request option %q (want header, body, write, body on continue, timeout, setTimeout, signal, flushHeaders, strictContentLength, end, joinDuplicateHeaders, uniqueHeaders, insecureHTTPParser, maxHeaderSize, setHost or agent)", option)
 	}
 	return nil
 }
@@ -473,6 +498,7 @@ func (w *world) startClient() error {
 			fn()
 		}
 	})
+	w.born(actorKey{kind: actorAgent}, &target{agent: c.agent})
 	return nil
 }
 
@@ -491,6 +517,11 @@ func (w *world) makeRequest(sp *requestSpec) {
 	opts := httpcore.RequestOptions{
 		Agent: c.agent, Host: addr, Port: port, Method: sp.method, Path: sp.path,
 		Headers: sp.headers, Timeout: sp.timeout,
+		JoinDuplicateHeaders: sp.join, UniqueHeaders: sp.unique, InsecureHTTPParser: sp.insecure,
+		MaxHeaderSize: sp.maxHeader, SetHost: sp.setHost, NoAgent: sp.noAgent,
+	}
+	if sp.noAgent {
+		opts.Agent = nil
 	}
 	if sp.signal {
 		opts.Signal = w.controller().Signal()
@@ -509,6 +540,7 @@ func (w *world) makeRequest(sp *requestSpec) {
 			r.thrown = err
 		}
 	}
+	w.born(actorKey{kind: actorRequest, n: r.n}, &target{req: r})
 	if len(sp.immediate) > 0 {
 		for _, fn := range sp.immediate {
 			fn(r)
@@ -559,21 +591,34 @@ func (w *world) listenAll(r *reqState) {
 		}
 		run("socket")
 	})
-	ev.Continue.On(func(struct{}) {
-		if r.spec.onContinue != "" {
-			if err := req.End([]byte(r.spec.onContinue), nil); err != nil {
-				r.thrown = err
+	on := func(event string) bool { return w.autoListens(actorRequest, r.n, event) }
+	if on("continue") {
+		ev.Continue.On(func(struct{}) {
+			if r.spec.onContinue != "" {
+				if err := req.End([]byte(r.spec.onContinue), nil); err != nil {
+					r.thrown = err
+				}
 			}
-		}
-	})
-	ev.Information.On(func(httpcore.Information) {})
-	ev.Timeout.On(func(struct{}) {
-		run("timeout")
-		w.onClientTimeout()
-	})
-	ev.Finish.On(func(struct{}) { run("finish") })
-	ev.Abort.On(func(struct{}) {})
-	ev.Drain.On(func(struct{}) {})
+		})
+	}
+	if on("information") {
+		ev.Information.On(func(httpcore.Information) {})
+	}
+	if on("timeout") {
+		ev.Timeout.On(func(struct{}) {
+			run("timeout")
+			w.onClientTimeout()
+		})
+	}
+	if on("finish") {
+		ev.Finish.On(func(struct{}) { run("finish") })
+	}
+	if on("abort") {
+		ev.Abort.On(func(struct{}) {})
+	}
+	if on("drain") {
+		ev.Drain.On(func(struct{}) {})
+	}
 	ev.Error.On(func(err error) {
 		r.err = err
 		if c.retry && req.ReusedSocket() && simnet.CodeOf(err) == "ECONNRESET" {
@@ -588,13 +633,13 @@ func (w *world) listenAll(r *reqState) {
 		}
 		w.requestGone()
 	})
-	if !c.noListen["upgrade"] {
+	if !c.noListen["upgrade"] && on("upgrade") {
 		ev.Upgrade.On(func(u httpcore.UpgradedResponse) { u.Socket.Destroy(nil) })
 	}
-	if !c.noListen["connect"] {
+	if !c.noListen["connect"] && on("connect") {
 		ev.Connect.On(func(u httpcore.UpgradedResponse) { u.Socket.Destroy(nil) })
 	}
-	if c.noListen["response"] {
+	if c.noListen["response"] || !on("response") {
 		return
 	}
 	ev.Response.On(func(res *httpcore.IncomingMessage) {
@@ -606,9 +651,19 @@ func (w *world) listenAll(r *reqState) {
 			w.stopRecordingAfter(c.stopAfter)
 		}
 		run("response")
-		if c.leaveUnread {
-			return
+		if !c.leaveUnread {
+			w.listenToResponse(r, res, run)
 		}
+		w.born(actorKey{kind: actorResponse, n: r.n}, &target{res: res})
+	})
+}
+
+// listenToResponse puts the test client's listeners on a response, but
+// those the scenario turned off.
+func (w *world) listenToResponse(r *reqState, res *httpcore.IncomingMessage, run func(string)) {
+	c := &w.client
+	on := func(event string) bool { return w.autoListens(actorResponse, r.n, event) }
+	if on("data") {
 		res.Events.Data.On(func(p []byte) {
 			r.body = append(r.body, p...)
 			if len(r.body) == len(p) {
@@ -618,15 +673,23 @@ func (w *world) listenAll(r *reqState) {
 				run("data")
 			}
 		})
+	}
+	if on("end") {
 		res.Events.End.On(func(struct{}) {
 			if c.markTrailers {
 				w.mark("trailers", map[string]any{"trailers": headerMap(res.Trailers), "rawTrailers": res.RawTrailers})
 			}
 		})
+	}
+	if on("error") {
 		res.Events.Error.On(func(err error) { r.resErr = err })
+	}
+	if on("aborted") {
 		res.Events.Aborted.On(func(struct{}) {})
+	}
+	if on("close") {
 		res.Events.Close.On(func(struct{}) {})
-	})
+	}
 }
 
 // watchClientSocket makes the close of a client socket the teardown when

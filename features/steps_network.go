@@ -13,10 +13,13 @@ import (
 // rawClient is a plain TCP client socket that writes bytes and collects
 // what it receives, as the reference scripts' T.rawClient does.
 type rawClient struct {
-	first   string
-	replies []rawReply // writes (or an end) once the received text contains a string
-	sock    *simnet.Socket
-	got     []byte
+	n         int  // 1-based, in the order the scenario describes them
+	traceData bool // its 'data' events go into the trace (grammar raw clients)
+	first     string
+	replies   []rawReply // writes (or an end) once the received text contains a string
+	sock      *simnet.Socket
+	got       []byte
+	closed    bool
 }
 
 // rawReply is what a raw client does once it has received when.
@@ -200,11 +203,32 @@ func (w *world) aRawClientWritesABigHeader(n int) error {
 
 func (w *world) addRawClient(first string) {
 	rc := &rawClient{first: first}
+	w.addRaw(rc)
+	w.do(func() { w.connectRaw(rc) })
+}
+
+// addRaw numbers a raw client the scenario describes; the servers then
+// close once every raw client has come and gone.
+func (w *world) addRaw(rc *rawClient) {
 	w.client.raws = append(w.client.raws, rc)
+	rc.n = len(w.client.raws)
 	if w.teardown == teardownAllRequests {
 		w.teardown = teardownRawClient
 	}
-	w.do(func() { w.connectRaw(rc) })
+}
+
+// rawsGone reports whether every raw client described has connected and
+// closed.
+func (w *world) rawsGone() bool {
+	if w.client.rawPending > 0 {
+		return false
+	}
+	for _, rc := range w.client.raws {
+		if !rc.closed {
+			return false
+		}
+	}
+	return true
 }
 
 func (w *world) lastRaw() (*rawClient, error) {
@@ -259,18 +283,23 @@ func (w *world) connectRaw(rc *rawClient) {
 		}
 	})
 	sock.Events.Data.On(func(p []byte) {
+		if rc.traceData {
+			w.sim.Loop().Events().Emit(simnet.Event{Obj: "socket", ID: sock.ID(), Name: "data", Bytes: len(p)})
+		}
 		rc.got = append(rc.got, p...)
 		w.onRawData(rc)
 	})
 	sock.Events.Error.On(func(error) {})
 	sock.Events.Close.On(func(bool) {
+		rc.closed = true
 		text := dateHeader.ReplaceAllString(string(rc.got), "")
 		first, _, _ := strings.Cut(text, "\r\n")
 		w.mark("raw-received", map[string]any{"response": first, "raw": text})
-		if w.teardown == teardownRawClient {
+		if w.teardown == teardownRawClient && w.rawsGone() {
 			w.closeServers()
 		}
 	})
+	w.born(actorKey{kind: actorRaw, n: rc.n}, &target{raw: rc})
 }
 
 // onRawData runs the raw client's replies whose text has arrived, and a

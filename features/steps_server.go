@@ -123,6 +123,9 @@ func serverSteps() []*stepDef {
 		d(`^the server's (keepAliveTimeout|headersTimeout|requestTimeout|timeout|connectionsCheckingInterval) is (-?\d+)$`, "the server's keepAliveTimeout is 1000",
 			"sets a server timeout, in milliseconds",
 			func(w *world) any { return w.theServersTimeoutIs }),
+		d(`^the server is created with the options:$`, "the server is created with the options:\n        | joinDuplicateHeaders | true |",
+			"http.createServer(options): joinDuplicateHeaders, uniqueHeaders (a, b), insecureHTTPParser, requireHostHeader, rejectNonStandardBodyWrites, maxHeaderSize, highWaterMark, keepAlive, keepAliveInitialDelay, noDelay, and the timeouts in ms (requestTimeout, headersTimeout, keepAliveTimeout, connectionsCheckingInterval)",
+			func(w *world) any { return w.theServerIsCreatedWith }),
 		d(`^the server's (maxHeaderSize|maxHeadersCount|maxRequestsPerSocket) is (-?\d+)$`, "the server's maxHeadersCount is 10",
 			"sets a server limit",
 			func(w *world) any { return w.theServersLimitIs }),
@@ -377,6 +380,68 @@ func (w *world) theServersTimeoutIs(name string, ms int) error {
 		s.opts.RequestTimeout = d
 	default:
 		s.opts.ConnectionsCheckingInterval = d
+	}
+	return nil
+}
+
+func (w *world) theServerIsCreatedWith(table *godog.Table) error {
+	s, err := w.server()
+	if err != nil {
+		return err
+	}
+	rows, err := pairs(table)
+	if err != nil {
+		return err
+	}
+	o := &s.opts
+	for _, r := range rows {
+		name, v := r[0], r[1]
+		switch name {
+		case "joinDuplicateHeaders", "insecureHTTPParser", "requireHostHeader", "rejectNonStandardBodyWrites", "keepAlive", "noDelay":
+			on, err := yesNo(name, v)
+			if err != nil {
+				return err
+			}
+			switch name {
+			case "joinDuplicateHeaders":
+				o.JoinDuplicateHeaders = on
+			case "insecureHTTPParser":
+				o.InsecureHTTPParser = on
+			case "requireHostHeader":
+				o.RequireHostHeader = &on
+			case "rejectNonStandardBodyWrites":
+				o.RejectNonStandardBodyWrites = on
+			case "keepAlive":
+				o.KeepAlive = on
+			default:
+				o.NoDelay = &on
+			}
+		case "uniqueHeaders":
+			for _, n := range strings.Split(v, ",") {
+				o.UniqueHeaders = append(o.UniqueHeaders, strings.TrimSpace(n))
+			}
+		case "maxHeaderSize", "highWaterMark":
+			n, err := count(name, v)
+			if err != nil {
+				return err
+			}
+			if name == "maxHeaderSize" {
+				o.MaxHeaderSize = n
+			} else {
+				o.HighWaterMark = n
+			}
+		case "requestTimeout", "headersTimeout", "keepAliveTimeout", "connectionsCheckingInterval", "keepAliveInitialDelay":
+			d, err := millis(name, v)
+			if err != nil {
+				return err
+			}
+			*map[string]*time.Duration{
+				"requestTimeout": &o.RequestTimeout, "headersTimeout": &o.HeadersTimeout, "keepAliveTimeout": &o.KeepAliveTimeout,
+				"connectionsCheckingInterval": &o.ConnectionsCheckingInterval, "keepAliveInitialDelay": &o.KeepAliveInitialDelay,
+			}[name] = d
+		default:
+			return fmt.Errorf("unknown server option %q (want joinDuplicateHeaders, uniqueHeaders, insecureHTTPParser, requireHostHeader, rejectNonStandardBodyWrites, maxHeaderSize, highWaterMark, keepAlive, keepAliveInitialDelay, noDelay, requestTimeout, headersTimeout, keepAliveTimeout or connectionsCheckingInterval)", name)
+		}
 	}
 	return nil
 }
@@ -738,13 +803,18 @@ func (w *world) serverAddr(name string) (string, int, error) {
 func (w *world) startServer(s *serverState) error {
 	h := w.sim.Host(s.host)
 	if s.rawReply != "" {
-		return w.startRawServer(s, h)
+		if err := w.startRawServer(s, h); err != nil {
+			return err
+		}
+		w.born(actorKey{kind: actorServer, server: s.name}, &target{server: s})
+		return nil
 	}
 	srv, err := httpcore.CreateServer(h, s.opts, nil)
 	if err != nil {
 		return fmt.Errorf("the server's options: %w", err)
 	}
 	s.srv = srv
+	w.born(actorKey{kind: actorServer, server: s.name}, &target{server: s})
 	for _, set := range s.settings {
 		if err := set(srv); err != nil {
 			return err
@@ -796,6 +866,8 @@ func (w *world) handle(s *serverState, req *httpcore.IncomingMessage, res *httpc
 			w.closeServers()
 		}
 	})
+	w.born(actorKey{kind: actorServerRequest, n: x.n, server: s.name}, &target{x: x})
+	w.born(actorKey{kind: actorServerResponse, n: x.n, server: s.name}, &target{x: x})
 	sock := req.Socket()
 	s.perConn[sock]++
 	if s.resetOnSecond && s.perConn[sock] == 2 {

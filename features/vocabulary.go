@@ -13,6 +13,7 @@ import (
 type stepDef struct {
 	domain  string // the section of `simhttp steps` it is listed under
 	pattern string // godog regular expression, anchored
+	form    string // how the sentence reads, when the pattern is too general to show
 	example string // a sentence the pattern matches, without the keyword
 	doc     string // what it does, in one line
 	bind    func(w *world) any
@@ -24,7 +25,7 @@ var vocabulary = compileVocabulary()
 
 func compileVocabulary() []*stepDef {
 	var all []*stepDef
-	for _, group := range [][]*stepDef{serverSteps(), clientSteps(), networkSteps(), assertSteps()} {
+	for _, group := range [][]*stepDef{serverSteps(), clientSteps(), networkSteps(), assertSteps(), grammarSteps()} {
 		all = append(all, group...)
 	}
 	for _, d := range all {
@@ -46,10 +47,22 @@ func Vocabulary(w io.Writer) error {
 			domain = d.domain
 			fmt.Fprintf(&b, "## %s\n\n", domain)
 		}
-		fmt.Fprintf(&b, "  %s\n      %s\n      e.g. %s\n", readable(d.pattern), d.doc, d.example)
+		fmt.Fprintf(&b, "  %s\n      %s\n      e.g. %s\n", d.readable(), d.doc, d.example)
+		if d.pattern == grammarPattern {
+			writeGrammar(&b)
+			b.WriteByte('\n')
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// readable is the sentence a user writes for d.
+func (d *stepDef) readable() string {
+	if d.form != "" {
+		return d.form
+	}
+	return readable(d.pattern)
 }
 
 // readable turns a step pattern into the sentence a user writes, with
@@ -94,13 +107,21 @@ type StepError struct {
 	Text        string   // the step text, without its keyword
 	Suggestions []string // for an unknown step: the closest examples
 	Matches     []string // for an ambiguous step: every pattern it matches
+	Cause       error    // for a grammar sentence: what is wrong with it
 }
+
+// Unwrap returns what is wrong with a grammar sentence, if that is the
+// problem.
+func (e *StepError) Unwrap() error { return e.Cause }
 
 func (e *StepError) Error() string {
 	if len(e.Matches) > 0 {
 		return fmt.Sprintf("ambiguous step %q matches %d steps:\n\t%s", e.Text, len(e.Matches), strings.Join(e.Matches, "\n\t"))
 	}
 	msg := fmt.Sprintf("unknown step %q", e.Text)
+	if e.Cause != nil {
+		msg = fmt.Sprintf("step %q: %v", e.Text, e.Cause)
+	}
 	if len(e.Suggestions) > 0 {
 		msg += "; did you mean:\n\t" + strings.Join(e.Suggestions, "\n\t")
 	}
@@ -146,13 +167,18 @@ func stepProblem(text string) error {
 	m := matchStep(text)
 	switch len(m) {
 	case 1:
+		if m[0].domain == grammarDomain && !strings.HasPrefix(m[0].pattern, "^value") {
+			if _, err := parseSentence(text); err != nil {
+				return &StepError{Text: text, Cause: err, Suggestions: nearestForms(text, 3)}
+			}
+		}
 		return nil
 	case 0:
-		return &StepError{Text: text, Suggestions: nearest(text, 3)}
+		return &StepError{Text: text, Suggestions: nearestForms(text, 3)}
 	}
 	e := &StepError{Text: text}
 	for _, d := range m {
-		e.Matches = append(e.Matches, readable(d.pattern))
+		e.Matches = append(e.Matches, d.readable())
 	}
 	return e
 }

@@ -41,6 +41,7 @@ type world struct {
 
 	servers []*serverState
 	client  clientState
+	gram    grammarState
 
 	teardown  teardown // when the servers close
 	teardownN int      // the request whose close is the teardown, for teardownRequestN

@@ -1,0 +1,654 @@
+package features
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// A grammar sentence is [trigger[,]] actor action: who does what, and
+// when. Every sentence of this form is parsed by parseSentence and runs
+// through one engine, so a new behaviour needs a feature file, not Go code.
+
+// triggerKind is when a grammar action runs.
+type triggerKind int
+
+const (
+	triggerNone  triggerKind = iota // the actor's natural moment (see defaultMoment)
+	triggerAfter                    // after <n> ms of the main script
+	triggerEvent                    // on '<event>' of <actor>, when <actor> <verb>s
+	triggerBirth                    // when request #N arrives, when response #N arrives
+)
+
+type trigger struct {
+	kind  triggerKind
+	delay time.Duration // after <n> ms; <n> ms after <event>
+	actor actor
+	event string
+	every bool // on every '<event>': each emission, not just the first
+}
+
+// actionKind is what a grammar sentence makes its actor do.
+type actionKind int
+
+const (
+	actionCalls        actionKind = iota // calls m(args) [then m2(args)...]
+	actionSets                           // sets <property> to <value>
+	actionReads                          // reads <property>
+	actionListens                        // listens for '<event>'
+	actionNoListen                       // does not listen for '<event>'
+	actionMarks                          // marks "<name>"
+	actionSends                          // the client sends/starts <METHOD> <path> [to "<server>"] [with:]
+	actionConnects                       // raw client #N connects [and writes "<bytes>"]
+	actionWrites                         // raw client #N writes "<bytes>"
+	actionEnds                           // raw client #N ends
+	actionCuts                           // the network cuts the client off from the server for <n> ms
+	actionAbortsSignal                   // the client aborts the signal
+)
+
+type action struct {
+	kind   actionKind
+	calls  []call
+	prop   string
+	val    value
+	event  string
+	text   string // mark name, raw bytes
+	method string
+	path   string
+	server string
+	noEnd  bool // "starts": the request is not ended
+	table  bool // the sentence ends with "with:" and takes a table
+	dur    time.Duration
+}
+
+// sentence is a parsed grammar sentence.
+type sentence struct {
+	text    string
+	trigger trigger
+	actor   actor
+	action  action
+}
+
+var (
+	afterRe    = regexp.MustCompile(`^after (\d+(?:\.\d+)?) ms,? `)
+	msAfterRe  = regexp.MustCompile(`^(\d+(?:\.\d+)?) ms after `)
+	onRe       = regexp.MustCompile(`^on (every )?'([A-Za-z]+)' of `)
+	commaRe    = regexp.MustCompile(`^,? `)
+	whenVerbRe = regexp.MustCompile(`^ (closes|ends|finishes|errors|times out|connects|drains|is aborted|aborts|gets its socket|gets its response|receives data|receives a connection|receives a request|frees a socket|arrives|emits '([A-Za-z]+)')`)
+	sendsRe    = regexp.MustCompile(`^ (sends|starts) ` + methodRe + ` (\S+?)(?: to "([a-z][a-z0-9-]*)")?( with:)?$`)
+	connectsRe = regexp.MustCompile(`^ connects(?: and writes "((?:[^"\\]|\\.)*)")?$`)
+	writesRe   = regexp.MustCompile(`^ writes "((?:[^"\\]|\\.)*)"$`)
+	setsRe     = regexp.MustCompile(`^ sets ([A-Za-z]+) to (.+)$`)
+	readsRe    = regexp.MustCompile(`^ reads ([A-Za-z]+)$`)
+	listensRe  = regexp.MustCompile(`^ (listens|does not listen) for '([A-Za-z]+)'$`)
+	marksRe    = regexp.MustCompile(`^ marks "([A-Za-z0-9:_-]+)"$`)
+	cutsRe     = regexp.MustCompile(`^ cuts the client off from the server for (\d+) ms$`)
+)
+
+// whenVerbs maps "when <actor> <verb>" to the event it waits for.
+var whenVerbs = map[string]string{
+	"closes": "close", "ends": "end", "finishes": "finish", "errors": "error", "times out": "timeout",
+	"connects": "connect", "drains": "drain", "is aborted": "aborted", "aborts": "abort",
+	"gets its socket": "socket", "gets its response": "response", "receives data": "data",
+	"receives a connection": "connection", "receives a request": "request", "frees a socket": "free",
+}
+
+// parseSentence reads a grammar sentence; an error names the part at
+// fault.
+func parseSentence(text string) (*sentence, error) {
+	s := &sentence{text: text}
+	rest, err := s.parseTrigger(text)
+	if err != nil {
+		return nil, err
+	}
+	a, rest, err := parseActor(rest)
+	if err != nil {
+		return nil, err
+	}
+	s.actor = a
+	if err := s.parseAction(rest); err != nil {
+		return nil, err
+	}
+	return s, s.check()
+}
+
+func ms64(s string) time.Duration {
+	f, _ := strconv.ParseFloat(s, 64)
+	return time.Duration(f * float64(time.Millisecond))
+}
+
+func (s *sentence) parseTrigger(text string) (string, error) {
+	if m := afterRe.FindStringSubmatch(text); m != nil {
+		s.trigger = trigger{kind: triggerAfter, delay: ms64(m[1])}
+		return text[len(m[0]):], nil
+	}
+	rest := text
+	if m := msAfterRe.FindStringSubmatch(rest); m != nil {
+		// "<n> ms after '<event>' of <actor>" and "<n> ms after <actor> <verb>"
+		// read as the "on" and "when" forms, delayed.
+		s.trigger.delay = ms64(m[1])
+		rest = rest[len(m[0]):]
+		if strings.HasPrefix(rest, "'") {
+			rest = "on " + rest
+		} else if !strings.HasPrefix(rest, "on ") {
+			rest = "when " + rest
+		}
+	}
+	t := &s.trigger
+	switch {
+	case onRe.MatchString(rest):
+		m := onRe.FindStringSubmatch(rest)
+		t.kind, t.every, t.event = triggerEvent, m[1] != "", m[2]
+		a, r, err := parseActor(rest[len(m[0]):])
+		if err != nil {
+			return "", fmt.Errorf("the trigger: %w", err)
+		}
+		t.actor, rest = a, r
+	case strings.HasPrefix(rest, "when "):
+		a, r, err := parseActor(rest[len("when "):])
+		if err != nil {
+			return "", fmt.Errorf("the trigger: %w", err)
+		}
+		m := whenVerbRe.FindStringSubmatch(r)
+		if m == nil {
+			return "", fmt.Errorf("the trigger: after %q want what it does: closes, ends, finishes, errors, times out, connects, drains, is aborted, aborts, gets its socket, gets its response, receives data, receives a connection, receives a request, frees a socket, arrives or emits '<event>' (at %q)", a.String(), clip(r))
+		}
+		t.kind, t.actor, rest = triggerEvent, a, r[len(m[0]):]
+		switch {
+		case m[2] != "":
+			t.event = m[2]
+		case m[1] == "arrives":
+			t.kind = triggerBirth
+			switch a.kind {
+			case actorRequest, actorServerRequest:
+				t.actor = actor{kind: actorServerRequest, n: a.n}
+			case actorResponse:
+			default:
+				return "", fmt.Errorf("the trigger: only a request or a response arrives, not %s", a)
+			}
+		default:
+			t.event = whenVerbs[m[1]]
+			if m[1] == "is aborted" && a.kind == actorRequest {
+				t.event = "abort"
+			}
+		}
+	default:
+		if s.trigger.delay > 0 {
+			return "", fmt.Errorf("the trigger: after \"<n> ms after\" want on '<event>' of <actor>, or when <actor> <does something> (at %q)", clip(rest))
+		}
+		return rest, nil
+	}
+	m := commaRe.FindString(rest)
+	if m == "" {
+		return "", fmt.Errorf("the trigger: want a space or a comma, then who acts, at %q", clip(rest))
+	}
+	return rest[len(m):], nil
+}
+
+func (s *sentence) parseAction(rest string) error {
+	a := &s.action
+	if strings.HasPrefix(rest, " calls ") {
+		p := &literalParser{s: rest[len(" calls "):]}
+		calls, err := p.calls()
+		if err != nil {
+			return fmt.Errorf("%s calls: %w", s.actor, err)
+		}
+		a.kind, a.calls = actionCalls, calls
+		return nil
+	}
+	if m := setsRe.FindStringSubmatch(rest); m != nil {
+		v, err := parseValue(m[2])
+		if err != nil {
+			return fmt.Errorf("%s sets %s: the value %w", s.actor, m[1], err)
+		}
+		a.kind, a.prop, a.val = actionSets, m[1], v
+		return nil
+	}
+	if m := readsRe.FindStringSubmatch(rest); m != nil {
+		a.kind, a.prop = actionReads, m[1]
+		return nil
+	}
+	if m := listensRe.FindStringSubmatch(rest); m != nil {
+		a.kind, a.event = actionListens, m[2]
+		if m[1] != "listens" {
+			a.kind = actionNoListen
+		}
+		return nil
+	}
+	if m := marksRe.FindStringSubmatch(rest); m != nil {
+		a.kind, a.text = actionMarks, m[1]
+		return nil
+	}
+	if m := sendsRe.FindStringSubmatch(rest); m != nil {
+		a.kind, a.noEnd, a.method, a.path, a.server, a.table = actionSends, m[1] == "starts", m[2], m[3], m[4], m[5] != ""
+		return nil
+	}
+	if m := connectsRe.FindStringSubmatch(rest); m != nil {
+		a.kind, a.text = actionConnects, unescape(m[1])
+		return nil
+	}
+	if m := writesRe.FindStringSubmatch(rest); m != nil {
+		a.kind, a.text = actionWrites, unescape(m[1])
+		return nil
+	}
+	if rest == " aborts the signal" {
+		a.kind = actionAbortsSignal
+		return nil
+	}
+	if rest == " ends" {
+		a.kind = actionEnds
+		return nil
+	}
+	if m := cutsRe.FindStringSubmatch(rest); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		if n < 1 {
+			return fmt.Errorf("the network cuts ... for %d ms: want 1 ms or more", n)
+		}
+		a.kind, a.dur = actionCuts, time.Duration(n)*time.Millisecond
+		return nil
+	}
+	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\", sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, or cuts the client off from the server for <n> ms (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
+}
+
+// noListenable are the test client's automatic listeners a scenario may
+// turn off, per kind: the others keep the harness's own bookkeeping.
+var noListenable = map[actorKind][]string{
+	actorRequest:  {"response", "upgrade", "connect", "timeout", "finish", "abort", "drain", "continue", "information"},
+	actorResponse: {"data", "end", "error", "aborted", "close"},
+}
+
+// check validates the sentence against what its actors can do.
+func (s *sentence) check() error {
+	t := s.trigger
+	if t.kind == triggerEvent {
+		kind := t.actor.methodsKind()
+		if !contains(emittedBy[kind], t.event) {
+			return fmt.Errorf("the trigger: %s emits no '%s' (it emits %s)", t.actor, t.event, quoteAll(emittedBy[kind]))
+		}
+	}
+	a, act := s.actor, s.action
+	kind := a.methodsKind()
+	if (a.kind == actorClient || a.kind == actorNetwork) && act.kind != actionMarks && act.kind != actionSends && act.kind != actionCuts && act.kind != actionAbortsSignal {
+		return fmt.Errorf("%s only %s", a, map[actorKind]string{actorClient: "sends or starts requests, aborts the signal (and marks)", actorNetwork: "cuts the client off from the server (and marks)"}[a.kind])
+	}
+	only := func(want ...actorKind) error {
+		for _, k := range want {
+			if a.kind == k && (!a.socket || k == actorRaw) {
+				return nil
+			}
+		}
+		names := make([]string, len(want))
+		for i, k := range want {
+			names[i] = k.String()
+		}
+		return fmt.Errorf("%s cannot do that: only %s can", a, strings.Join(names, " or "))
+	}
+	switch act.kind {
+	case actionCalls:
+		for _, c := range act.calls {
+			m := methodsOf[kind][c.name]
+			if m == nil {
+				return fmt.Errorf("%s has no method %s (it has %s)", a, c.name, strings.Join(names(methodsOf[kind]), ", "))
+			}
+			if err := m.check(c); err != nil {
+				return fmt.Errorf("%s calls %w", a, err)
+			}
+		}
+	case actionSets, actionReads:
+		p := propertiesOf[kind][act.prop]
+		if p == nil || act.kind == actionSets && p.set == nil {
+			return fmt.Errorf("%s has no property %s that a scenario can %s (it has %s)", a, act.prop, map[bool]string{true: "set", false: "read"}[act.kind == actionSets], strings.Join(settable(kind, act.kind == actionSets), ", "))
+		}
+		if act.kind == actionSets && !fits(p.kind, act.val) {
+			return fmt.Errorf("%s sets %s: the value must be %s, got %s", a, act.prop, paramKindNames[p.kind], act.val.src)
+		}
+	case actionListens:
+		if !contains(emittedBy[kind], act.event) {
+			return fmt.Errorf("%s emits no '%s' (it emits %s)", a, act.event, quoteAll(emittedBy[kind]))
+		}
+	case actionNoListen:
+		if !contains(noListenable[a.kind], act.event) || a.socket {
+			return fmt.Errorf("%s does not listen for '%s': only the test client's own listeners can be left out (request: %s; response: %s)", a, act.event, quoteAll(noListenable[actorRequest]), quoteAll(noListenable[actorResponse]))
+		}
+	case actionSends:
+		return only(actorClient)
+	case actionConnects, actionWrites, actionEnds:
+		return only(actorRaw)
+	case actionAbortsSignal:
+		return only(actorClient)
+	case actionCuts:
+		return only(actorNetwork)
+	}
+	return nil
+}
+
+func settable(kind actorKind, set bool) []string {
+	var out []string
+	for _, n := range names(propertiesOf[kind]) {
+		if !set || propertiesOf[kind][n].set != nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteAll(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = "'" + s + "'"
+	}
+	return strings.Join(q, ", ")
+}
+
+// grammarState is the grammar's share of a scenario's world.
+type grammarState struct {
+	reg      registry
+	noListen map[actorKey]map[string]bool // test-client listeners turned off
+	values   []any                        // results of reads and getter calls, in order
+}
+
+// autoListens reports whether the test client puts its own listener for
+// event on the object of kind and number n.
+func (w *world) autoListens(kind actorKind, n int, event string) bool {
+	return !w.gram.noListen[actorKey{kind: kind, n: n}][event]
+}
+
+// theGrammarSentence is the step every grammar sentence runs.
+func (w *world) theGrammarSentence(text string) error {
+	s, err := parseSentence(text)
+	if err != nil {
+		return err
+	}
+	return w.addSentence(s, nil)
+}
+
+func (w *world) theGrammarSentenceWith(text string, table *godog.Table) error {
+	s, err := parseSentence(text)
+	if err != nil {
+		return err
+	}
+	return w.addSentence(s, table)
+}
+
+// addSentence wires a parsed sentence into the scenario: what it does,
+// and when.
+func (w *world) addSentence(s *sentence, table *godog.Table) error {
+	if s.action.table != (table != nil) {
+		if table == nil {
+			return errors.New("the sentence ends with \"with:\" but has no table under it")
+		}
+		return errors.New("a table follows a sentence that takes none (end it with \"with:\")")
+	}
+	act, err := w.actionOf(s, table)
+	if err != nil {
+		return err
+	}
+	switch s.action.kind {
+	case actionListens, actionNoListen:
+		return w.addListenerChoice(s)
+	}
+	w.schedule(s, act)
+	return nil
+}
+
+// actionOf builds what a sentence does when its moment comes.
+func (w *world) actionOf(s *sentence, table *godog.Table) (func(), error) {
+	a := s.action
+	switch a.kind {
+	case actionSends:
+		sp := &requestSpec{method: a.method, path: a.path, server: a.server, noEnd: a.noEnd}
+		if table != nil {
+			rows, err := pairs(table)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rows {
+				if err := sp.set(r[0], r[1]); err != nil {
+					return nil, err
+				}
+			}
+		}
+		w.client.specs = append(w.client.specs, sp)
+		if s.trigger.kind == triggerNone {
+			return func() { w.makeRequest(sp) }, nil
+		}
+		w.client.waiting++
+		return func() {
+			w.client.waiting--
+			w.makeRequest(sp)
+		}, nil
+	case actionConnects:
+		if want := len(w.client.raws) + 1; s.actor.n != want {
+			return nil, fmt.Errorf("raw client #%d: raw clients are numbered in the order the scenario connects them; the next is raw client #%d", s.actor.n, want)
+		}
+		rc := &rawClient{first: a.text, traceData: true}
+		w.addRaw(rc)
+		if s.trigger.kind != triggerNone {
+			w.client.rawPending++
+		}
+		return func() {
+			if s.trigger.kind != triggerNone {
+				w.client.rawPending--
+			}
+			w.connectRaw(rc)
+		}, nil
+	case actionCuts:
+		return func() {
+			r := simnet.Rule{What: simnet.FaultPartition, Client: clientHost, Server: serverHost, At: w.sim.Loop().Now(), Duration: a.dur}
+			if _, err := w.sim.AddRule(r); err != nil {
+				w.fail(fmt.Errorf("%s: %w", s.text, err))
+			}
+		}, nil
+	case actionMarks:
+		return func() { w.mark(a.text, nil) }, nil
+	case actionAbortsSignal:
+		return w.abortSignal, nil
+	}
+	return func() {
+		t, err := w.resolve(s.actor)
+		if err != nil {
+			w.fail(fmt.Errorf("%q: %w", s.text, err))
+			return
+		}
+		w.perform(s, t)
+	}, nil
+}
+
+// perform runs an action on a live target.
+func (w *world) perform(s *sentence, t *target) {
+	a := s.action
+	kind := s.actor.methodsKind()
+	switch a.kind {
+	case actionCalls:
+		for _, c := range a.calls {
+			m := methodsOf[kind][c.name]
+			result, thrown := m.run(w, t, c.args)
+			if t.req != nil && thrown != nil && kind == actorRequest {
+				t.req.thrown = thrown
+			}
+			w.thrown(thrown)
+			if m.returns {
+				w.value("returned", c.src, result)
+			}
+		}
+	case actionSets:
+		w.thrown(propertiesOf[kind][a.prop].set(t, a.val))
+	case actionReads:
+		w.value("read", a.prop, propertiesOf[kind][a.prop].get(t))
+	case actionWrites:
+		t.socket().Write([]byte(a.text), nil)
+	case actionEnds:
+		t.socket().End(nil, nil)
+	}
+}
+
+// thrown marks an error a call threw, as the reference scripts' try/catch
+// does, and the scenario goes on.
+func (w *world) thrown(err error) {
+	if err != nil {
+		w.mark("thrown", map[string]any{"code": simnet.CodeOf(err), "message": err.Error()})
+	}
+}
+
+// value marks a value a sentence read or a getter returned, so the trace
+// and "value #N is" can check it.
+func (w *world) value(mark, what string, v any) {
+	w.gram.values = append(w.gram.values, v)
+	w.mark(mark, map[string]any{"of": what, "value": v})
+}
+
+// schedule runs act at the sentence's moment.
+func (w *world) schedule(s *sentence, act func()) {
+	t := s.trigger
+	fire := act
+	if t.delay > 0 && t.kind != triggerAfter {
+		fire = func() { w.sim.Loop().SetTimeout(t.delay, act) }
+	}
+	switch t.kind {
+	case triggerAfter:
+		w.do(func() { w.sim.Loop().SetTimeout(t.delay, act) })
+	case triggerBirth:
+		w.await(t.actor.key(), func(*target) { fire() })
+	case triggerEvent:
+		w.onEvent(s, t, fire)
+	default:
+		w.atNaturalMoment(s, act)
+	}
+}
+
+// onEvent runs fire at the trigger's event, once its actor exists.
+func (w *world) onEvent(s *sentence, t trigger, fire func()) {
+	kind := t.actor.methodsKind()
+	subscribe := func(tg *target) {
+		if err := listen(tg, kind, t.event, t.every, fire); err != nil {
+			w.fail(fmt.Errorf("%q: %w", s.text, err))
+		}
+	}
+	switch {
+	case t.actor.kind == actorNetwork || t.actor.kind == actorClient:
+		w.fail(fmt.Errorf("%q: %s emits no events", s.text, t.actor))
+	case t.actor.socket && t.actor.kind == actorRequest:
+		// A request has a socket only from its 'socket' event on.
+		w.await(t.actor.key(), func(tg *target) {
+			tg.req.req.Events.Socket.Once(func(sock *simnet.Socket) { subscribe(&target{sock: sock}) })
+		})
+	case t.actor.socket:
+		w.await(t.actor.key(), func(tg *target) { subscribe(&target{sock: tg.socket()}) })
+	default:
+		w.await(t.actor.key(), subscribe)
+	}
+}
+
+// atNaturalMoment runs an untriggered action: the client, the server, the
+// agent and the network act in the main script; a request acts right
+// after http.request() returns (before end()); every other object as
+// soon as it exists.
+func (w *world) atNaturalMoment(s *sentence, act func()) {
+	a := s.actor
+	switch {
+	case a.kind == actorClient || a.kind == actorServer || a.kind == actorAgent || a.kind == actorNetwork || s.action.kind == actionConnects:
+		w.do(act)
+	case a.socket && a.kind == actorRequest:
+		w.await(a.key(), func(tg *target) { tg.req.req.Events.Socket.Once(func(*simnet.Socket) { act() }) })
+	default:
+		w.await(a.key(), func(*target) { act() })
+	}
+}
+
+// addListenerChoice applies "listens for" and "does not listen for".
+func (w *world) addListenerChoice(s *sentence) error {
+	a := s.actor
+	if s.trigger.kind != triggerNone {
+		return errors.New("a listener choice holds from the object's creation: drop the trigger")
+	}
+	if s.action.kind == actionNoListen {
+		if w.gram.noListen == nil {
+			w.gram.noListen = map[actorKey]map[string]bool{}
+		}
+		k := a.key()
+		if w.gram.noListen[k] == nil {
+			w.gram.noListen[k] = map[string]bool{}
+		}
+		w.gram.noListen[k][s.action.event] = true
+		return nil
+	}
+	kind := a.methodsKind()
+	add := func(t *target) {
+		if err := listen(t, kind, s.action.event, true, nil); err != nil {
+			w.fail(fmt.Errorf("%q: %w", s.text, err))
+		}
+	}
+	if a.socket && a.kind == actorRequest {
+		w.await(a.key(), func(tg *target) {
+			tg.req.req.Events.Socket.Once(func(sock *simnet.Socket) { add(&target{sock: sock}) })
+		})
+		return nil
+	}
+	w.await(a.key(), add)
+	return nil
+}
+
+// grammarTriggered and its relatives are the shapes of grammar sentences,
+// as one godog pattern each: the parser does the real work and names
+// what is wrong. None of them matches a sentence of the phrasebook.
+const (
+	grammarTriggered = `(?:after \d|\d+(?:\.\d+)? ms after |on (?:every )?'|when )`
+	grammarActor     = `(?:the (?:server|agent|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+)(?:'s socket)?`
+	grammarVerb      = ` (?:calls |sets [A-Za-z]+ to |listens for '|does not listen for '|marks ")`
+	grammarOther     = `(?:raw client #\d+ (?:connects|writes )|the network (?:cuts |marks ")|the client (?:starts |marks "))`
+	grammarPattern   = `^((?:` + grammarTriggered + `|` + grammarActor + grammarVerb + `|` + grammarOther + `).*[^:]|` +
+		grammarActor + ` reads [A-Za-z]+|raw client #\d+ ends|the client aborts the signal)$`
+	grammarTablePat = `^((?:` + grammarTriggered + `|the client starts ).* with:)$`
+)
+
+func grammarSteps() []*stepDef {
+	return []*stepDef{
+		{domain: grammarDomain, pattern: grammarPattern, form: "[<trigger>[,]] <actor> <action>", example: "after 50 ms the client sends GET /2",
+			doc:  "[trigger[,]] actor action: see the forms below",
+			bind: func(w *world) any { return w.theGrammarSentence }},
+		{domain: grammarDomain, pattern: grammarTablePat, form: "<trigger>[,] the client sends <METHOD> <path> with:", example: "after 50 ms the client sends POST / with:\n        | body | hello |",
+			doc:  "a triggered send (or \"the client starts\") with the request options of \"the client sends ... with:\"",
+			bind: func(w *world) any { return w.theGrammarSentenceWith }},
+		{domain: grammarDomain, pattern: `^value #(\d+) is (.+)$`, example: `value #1 is ["1", "2"]`,
+			doc:  "the N-th value a sentence read or a getter returned (test:mark:read, test:mark:returned) equals this literal",
+			bind: func(w *world) any { return w.valueIs }},
+	}
+}
+
+func (w *world) valueIs(n int, literal string) error {
+	if err := w.settle(); err != nil {
+		return err
+	}
+	want, err := parseValue(literal)
+	if err != nil {
+		return fmt.Errorf("value #%d is: the literal %w", n, err)
+	}
+	if n < 1 || n > len(w.gram.values) {
+		return fmt.Errorf("there is no value #%d: the scenario read or was returned %d", n, len(w.gram.values))
+	}
+	got, err := jsonPlain(w.gram.values[n-1])
+	if err != nil {
+		return err
+	}
+	if diff := cmp.Diff(want.plain(), got); diff != "" {
+		return fmt.Errorf("value #%d is %v, want %s (-want +got):\n%s", n, got, want.src, diff)
+	}
+	return nil
+}

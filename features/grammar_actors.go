@@ -1,0 +1,415 @@
+package features
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"github.com/simhttp/simhttp/httpcore"
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// actorKind is what a grammar actor names.
+type actorKind int
+
+const (
+	actorServer         actorKind = iota // the server, server "b": http.Server
+	actorClient                          // the client: makes requests
+	actorAgent                           // the agent: http.Agent
+	actorRequest                         // request #N: ClientRequest
+	actorResponse                        // response #N: the client's IncomingMessage
+	actorServerRequest                   // server request #N: the server's IncomingMessage
+	actorServerResponse                  // server response #N: ServerResponse
+	actorRaw                             // raw client #N: a plain net.Socket
+	actorNetwork                         // the network
+	actorSocket                          // <actor>'s socket
+)
+
+var actorKindNames = [...]string{"the server", "the client", "the agent", "a request", "a response", "a server request", "a server response", "a raw client", "the network", "a socket"}
+
+func (k actorKind) String() string { return actorKindNames[k] }
+
+// actor is a grammar actor as written: its kind, its number for the
+// numbered kinds, and whether the sentence means its socket.
+type actor struct {
+	kind   actorKind
+	n      int    // 1-based; numbered kinds only
+	server string // named server; "" for the default one
+	socket bool   // "<actor>'s socket"
+}
+
+// key names the object an actor refers to, without its socket.
+type actorKey struct {
+	kind   actorKind
+	n      int
+	server string
+}
+
+func (a actor) key() actorKey { return actorKey{a.kind, a.n, a.server} }
+
+// methodsKind is the method table an actor's calls go to.
+func (a actor) methodsKind() actorKind {
+	if a.socket || a.kind == actorRaw {
+		return actorSocket
+	}
+	return a.kind
+}
+
+func (a actor) String() string {
+	var s string
+	switch a.kind {
+	case actorServer:
+		s = "the server"
+		if a.server != "" {
+			s = strconv.Quote(a.server)
+			s = "server " + s
+		}
+	case actorClient:
+		s = "the client"
+	case actorAgent:
+		s = "the agent"
+	case actorNetwork:
+		s = "the network"
+	case actorRequest:
+		s = "request #" + strconv.Itoa(a.n)
+	case actorResponse:
+		s = "response #" + strconv.Itoa(a.n)
+	case actorServerRequest:
+		s = "server request #" + strconv.Itoa(a.n)
+	case actorServerResponse:
+		s = "server response #" + strconv.Itoa(a.n)
+	case actorRaw:
+		s = "raw client #" + strconv.Itoa(a.n)
+	}
+	if a.socket {
+		s += "'s socket"
+	}
+	return s
+}
+
+// actorPattern matches every way of naming an actor, at the start of text.
+const actorPattern = `(?:the (?:server|client|agent|network|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+)(?:'s socket)?`
+
+var actorAt = regexp.MustCompile(`^(?:the (server request|server response|raw client|server|client|agent|network|request|response)|server "([a-z][a-z0-9-]*)"|(server request|server response|raw client|request|response) #(\d+))('s socket)?`)
+
+// parseActor reads an actor at the start of text and returns the rest.
+func parseActor(text string) (actor, string, error) {
+	m := actorAt.FindStringSubmatchIndex(text)
+	if m == nil {
+		return actor{}, text, fmt.Errorf("want an actor (the server, the client, the agent, request #N, response #N, server request #N, server response #N, raw client #N, the network, or one of them followed by 's socket) at %q", clip(text))
+	}
+	group := func(i int) string {
+		if m[2*i] < 0 {
+			return ""
+		}
+		return text[m[2*i]:m[2*i+1]]
+	}
+	a := actor{n: 1}
+	name := group(1)
+	if name == "" {
+		name = group(3)
+	}
+	if group(2) != "" {
+		name, a.server = "server", group(2)
+	}
+	a.kind = map[string]actorKind{
+		"server": actorServer, "client": actorClient, "agent": actorAgent, "network": actorNetwork,
+		"request": actorRequest, "response": actorResponse, "server request": actorServerRequest,
+		"server response": actorServerResponse, "raw client": actorRaw,
+	}[name]
+	if n := group(4); n != "" {
+		v, err := strconv.Atoi(n)
+		if err != nil || v < 1 {
+			return a, text, fmt.Errorf("%s #%s: objects are numbered from 1", name, n)
+		}
+		a.n = v
+	}
+	if group(5) != "" {
+		switch a.kind {
+		case actorClient, actorAgent, actorNetwork, actorServer:
+			return a, text, fmt.Errorf("%s has no socket of its own (name a request, a response, a server request or response, or a raw client)", a)
+		}
+		a.socket = a.kind != actorRaw
+	}
+	if a.kind == actorServer || a.kind == actorClient || a.kind == actorAgent || a.kind == actorNetwork {
+		a.n = 0
+	}
+	return a, text[m[1]:], nil
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
+// target is the live object an actor stands for, once it exists.
+type target struct {
+	server *serverState
+	req    *reqState
+	res    *httpcore.IncomingMessage // a client response
+	x      *exchange                 // a server request and its response
+	raw    *rawClient
+	agent  *httpcore.Agent
+	sock   *simnet.Socket
+}
+
+// socket is the socket under a target, or nil while it has none.
+func (t *target) socket() *simnet.Socket {
+	switch {
+	case t.sock != nil:
+		return t.sock
+	case t.raw != nil:
+		return t.raw.sock
+	case t.x != nil:
+		return t.x.req.Socket()
+	case t.res != nil:
+		return t.res.Socket()
+	case t.req != nil && t.req.req != nil:
+		return t.req.req.Socket()
+	}
+	return nil
+}
+
+// registry tracks the objects grammar actors name: each is "born" when
+// the simulation creates it, and what waits for it runs then.
+type registry struct {
+	objs    map[actorKey]*target
+	waiting map[actorKey][]func(*target)
+}
+
+// born records that the object of key exists and runs what waited for it.
+func (w *world) born(k actorKey, t *target) {
+	r := &w.gram.reg
+	if r.objs == nil {
+		r.objs = map[actorKey]*target{}
+	}
+	r.objs[k] = t
+	waiting := r.waiting[k]
+	delete(r.waiting, k)
+	for _, fn := range waiting {
+		fn(t)
+	}
+}
+
+// await runs fn with the object of key as soon as it exists.
+func (w *world) await(k actorKey, fn func(*target)) {
+	r := &w.gram.reg
+	if t := r.objs[k]; t != nil {
+		fn(t)
+		return
+	}
+	if r.waiting == nil {
+		r.waiting = map[actorKey][]func(*target){}
+	}
+	r.waiting[k] = append(r.waiting[k], fn)
+}
+
+// resolve returns the live target of an actor now, or an error saying it
+// does not exist yet.
+func (w *world) resolve(a actor) (*target, error) {
+	switch a.kind {
+	case actorClient:
+		return &target{}, nil
+	case actorNetwork:
+		return &target{}, nil
+	}
+	t := w.gram.reg.objs[a.key()]
+	if t == nil {
+		return nil, fmt.Errorf("%s does not exist yet at %v", actor{kind: a.kind, n: a.n, server: a.server}, w.sim.Loop().Now())
+	}
+	if !a.socket {
+		return t, nil
+	}
+	s := t.socket()
+	if s == nil {
+		return nil, fmt.Errorf("%s has no socket yet at %v", actor{kind: a.kind, n: a.n, server: a.server}, w.sim.Loop().Now())
+	}
+	return &target{sock: s}, nil
+}
+
+// emittedBy lists the events a trigger can wait for on each kind of actor.
+var emittedBy = map[actorKind][]string{
+	actorServer:         {"listening", "connection", "request", "checkContinue", "checkExpectation", "clientError", "connect", "upgrade", "dropRequest", "timeout", "close", "error"},
+	actorAgent:          {"free"},
+	actorRequest:        {"socket", "connect", "continue", "information", "response", "upgrade", "timeout", "prefinish", "finish", "abort", "drain", "error", "close"},
+	actorResponse:       {"data", "end", "aborted", "timeout", "error", "close"},
+	actorServerRequest:  {"data", "end", "aborted", "timeout", "error", "close"},
+	actorServerResponse: {"prefinish", "finish", "drain", "timeout", "error", "close"},
+	actorSocket:         {"lookup", "connect", "ready", "data", "end", "finish", "drain", "timeout", "error", "close"},
+}
+
+// once runs fn at the first emission of an emitter.
+func once[T any](e *simnet.Emitter[T], fn func()) { e.Once(func(T) { fn() }) }
+
+// listen adds a listener for event to a live target: fn runs at the first
+// emission (every emission when every is set). A bare listener (fn nil)
+// is the scenario choosing to listen, which changes what Node does.
+func listen(t *target, kind actorKind, event string, every bool, fn func()) error {
+	if fn == nil {
+		fn = func() {}
+	}
+	add := func(on func(func()), first func(func())) {
+		if every {
+			on(fn)
+		} else {
+			first(fn)
+		}
+	}
+	switch kind {
+	case actorServer:
+		if t.server.srv == nil {
+			return fmt.Errorf("the raw server emits no '%s' a scenario can listen for", event)
+		}
+		return serverEvent(&t.server.srv.Events, event, add)
+	case actorAgent:
+		ev := &t.agent.Events
+		add(func(f func()) { ev.Free.On(func(*simnet.Socket) { f() }) }, func(f func()) { once(&ev.Free, f) })
+		return nil
+	case actorRequest:
+		return requestEvent(&t.req.req.Events, event, add)
+	case actorResponse:
+		return incomingEvent(&t.res.Events, event, add)
+	case actorServerRequest:
+		return incomingEvent(&t.x.req.Events, event, add)
+	case actorServerResponse:
+		return outgoingEvent(&t.x.res.Events, event, add)
+	case actorSocket:
+		s := t.socket()
+		if s == nil {
+			return fmt.Errorf("no socket yet")
+		}
+		return socketEvent(&s.Events, event, add)
+	}
+	return fmt.Errorf("%s emits no events", kind)
+}
+
+type adder func(on func(func()), first func(func()))
+
+func bind[T any](add adder, e *simnet.Emitter[T]) {
+	add(func(f func()) { e.On(func(T) { f() }) }, func(f func()) { once(e, f) })
+}
+
+func serverEvent(ev *httpcore.ServerEvents, event string, add adder) error {
+	switch event {
+	case "listening":
+		bind(add, &ev.Listening)
+	case "connection":
+		bind(add, &ev.Connection)
+	case "request":
+		bind(add, &ev.Request)
+	case "checkContinue":
+		bind(add, &ev.CheckContinue)
+	case "checkExpectation":
+		bind(add, &ev.CheckExpectation)
+	case "clientError":
+		bind(add, &ev.ClientError)
+	case "connect":
+		bind(add, &ev.Connect)
+	case "upgrade":
+		bind(add, &ev.Upgrade)
+	case "dropRequest":
+		bind(add, &ev.DropRequest)
+	case "timeout":
+		bind(add, &ev.Timeout)
+	case "close":
+		bind(add, &ev.Close)
+	case "error":
+		bind(add, &ev.Error)
+	default:
+		return fmt.Errorf("the server emits no '%s'", event)
+	}
+	return nil
+}
+
+func requestEvent(ev *httpcore.ClientRequestEvents, event string, add adder) error {
+	switch event {
+	case "connect":
+		bind(add, &ev.Connect)
+	case "continue":
+		bind(add, &ev.Continue)
+	case "information":
+		bind(add, &ev.Information)
+	case "response":
+		bind(add, &ev.Response)
+	case "upgrade":
+		bind(add, &ev.Upgrade)
+	case "abort":
+		bind(add, &ev.Abort)
+	default:
+		return outgoingEvent(ev.OutgoingEvents, event, add)
+	}
+	return nil
+}
+
+func outgoingEvent(ev *httpcore.OutgoingEvents, event string, add adder) error {
+	switch event {
+	case "socket":
+		bind(add, &ev.Socket)
+	case "prefinish":
+		bind(add, &ev.Prefinish)
+	case "finish":
+		bind(add, &ev.Finish)
+	case "drain":
+		bind(add, &ev.Drain)
+	case "timeout":
+		bind(add, &ev.Timeout)
+	case "error":
+		bind(add, &ev.Error)
+	case "close":
+		bind(add, &ev.Close)
+	default:
+		return fmt.Errorf("it emits no '%s'", event)
+	}
+	return nil
+}
+
+func incomingEvent(ev *httpcore.IncomingEvents, event string, add adder) error {
+	switch event {
+	case "data":
+		// Adding a 'data' listener starts the flow, as readable.on('data') does.
+		add(func(f func()) { ev.Data.On(func([]byte) { f() }) }, func(f func()) { ev.Data.Once(func([]byte) { f() }) })
+	case "end":
+		bind(add, &ev.End)
+	case "aborted":
+		bind(add, &ev.Aborted)
+	case "timeout":
+		bind(add, &ev.Timeout)
+	case "error":
+		bind(add, &ev.Error)
+	case "close":
+		bind(add, &ev.Close)
+	default:
+		return fmt.Errorf("it emits no '%s'", event)
+	}
+	return nil
+}
+
+func socketEvent(ev *simnet.SocketEvents, event string, add adder) error {
+	switch event {
+	case "lookup":
+		bind(add, &ev.Lookup)
+	case "connect":
+		bind(add, &ev.Connect)
+	case "ready":
+		bind(add, &ev.Ready)
+	case "data":
+		bind(add, &ev.Data)
+	case "end":
+		bind(add, &ev.End)
+	case "finish":
+		bind(add, &ev.Finish)
+	case "drain":
+		bind(add, &ev.Drain)
+	case "timeout":
+		bind(add, &ev.Timeout)
+	case "error":
+		bind(add, &ev.Error)
+	case "close":
+		bind(add, &ev.Close)
+	default:
+		return fmt.Errorf("a socket emits no '%s'", event)
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package features
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// grammarDomain is the section of `simhttp steps` the grammar is listed
+// under.
+const grammarDomain = "The grammar"
+
+// form is one sentence form of the grammar, documented with an example.
+type form struct {
+	part    string // trigger, actor, action or value
+	form    string
+	example string
+	doc     string
+}
+
+// grammarForms is every form of the grammar, in the order `simhttp steps`
+// and docs/grammar.md list them. Each example is a whole sentence a test
+// parses.
+var grammarForms = []form{
+	{"trigger", "after <n> ms", "after 50 ms the client sends GET /2",
+		"runs <n> ms of virtual time after the main script started"},
+	{"trigger", "on '<event>' of <actor>", "on 'response' of request #1, request #1 calls destroy()",
+		"runs in a listener of the event's first emission (the listener is added once the object exists)"},
+	{"trigger", "on every '<event>' of <actor>", "on every 'data' of response #1, response #1 calls pause()",
+		"runs at each emission"},
+	{"trigger", "when <actor> <verb>", "when request #1 closes, the client sends GET /2",
+		"the same with a verb: closes, ends, finishes, errors, times out, connects, drains, is aborted, aborts, gets its socket, gets its response, receives data, receives a connection, receives a request, frees a socket, emits '<event>'"},
+	{"trigger", "when request #<n> arrives", "when request #2 arrives, the server calls closeIdleConnections()",
+		"runs when the server emits 'request' for its n-th request (server request #n); `when response #<n> arrives` waits for response #n"},
+	{"trigger", "<n> ms after <event trigger>", "20 ms after request #1 arrives, the server calls close()",
+		"the event forms, delayed: `<n> ms after '<event>' of <actor>`, `<n> ms after <actor> <verb>`"},
+	{"actor", "the server | server \"<name>\"", "the server calls closeAllConnections()",
+		"the http.Server (a named one lives on its own host)"},
+	{"actor", "the client", "the client sends GET /",
+		"the test client: it sends requests, listening to every event of each request and response"},
+	{"actor", "the agent", "the agent calls destroy()",
+		"the client's http.Agent (the global agent unless \"the client uses an agent with:\")"},
+	{"actor", "request #<n> | the request", "request #1 calls setHeader(\"x-a\", [\"1\", \"2\"])",
+		"the n-th ClientRequest, in the order they are made (\"the request\" is #1)"},
+	{"actor", "response #<n> | the response", "on 'end' of response #1, the client sends GET /next",
+		"the response to request #n (its trace name is res#k for the k-th response to arrive)"},
+	{"actor", "server request #<n> | server response #<n>", "server response #1 calls writeHead(404, {\"x-why\": \"gone\"})",
+		"the default server's n-th request (IncomingMessage) and its ServerResponse; without a trigger they act as the request arrives, before the handler script"},
+	{"actor", "raw client #<n>", "raw client #1 connects and writes \"GET / HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n\"",
+		"a plain net.Socket client; what it receives is traced as socket:data"},
+	{"actor", "<actor>'s socket", "server request #1's socket calls resetAndDestroy()",
+		"the net.Socket under a request, response or server request or response"},
+	{"actor", "the network", "after 10 ms the network cuts the client off from the server for 200 ms",
+		"the simulated network"},
+	{"action", "<actor> calls <method>(<args>) [then <method>(<args>)]...", "server response #1 calls end(\"done\") then write(\"late\")",
+		"calls methods in order; what a call throws is marked test:mark:thrown {code, message} and the scenario goes on; getters mark test:mark:returned {of, value}"},
+	{"action", "<actor> sets <property> to <value>", "server response #1 sets statusCode to 404",
+		"assigns a property"},
+	{"action", "<actor> reads <property>", "request #1 reads reusedSocket",
+		"marks test:mark:read {of, value}; \"value #<n> is <value>\" checks it"},
+	{"action", "<actor> listens for '<event>'", "the server listens for 'clientError'",
+		"adds a listener that does nothing, from the object's creation: Node behaves differently when someone listens"},
+	{"action", "<actor> does not listen for '<event>'", "response #1 does not listen for 'error'",
+		"leaves out one of the test client's own listeners (request: response, upgrade, connect, timeout, finish, abort, drain, continue, information; response: data, end, error, aborted, close)"},
+	{"action", "<actor> marks \"<name>\"", "when request #1 closes, the client marks \"first-done\"",
+		"puts test:mark:<name> in the trace"},
+	{"action", "the client sends <METHOD> <path> [to \"<server>\"] [with:]", "when request #1 closes, the client sends GET /2",
+		"http.request() then req.end(); \"with:\" takes the request options table of \"the client sends ... with:\""},
+	{"action", "the client starts <METHOD> <path> [to \"<server>\"] [with:]", "the client starts POST /upload",
+		"http.request() without end(): the scenario writes and ends it (request #<n> calls write(...) then end())"},
+	{"action", "the client aborts the signal", "on 'data' of response #1, the client aborts the signal",
+		"marks test:mark:signal-aborted and aborts the scenario's AbortController (requests sent with \"| signal | yes |\" use it)"},
+	{"action", "raw client #<n> connects [and writes \"<bytes>\"]", "when raw client #1 closes, raw client #2 connects and writes \"GET / HTTP/1.1\\r\\n\\r\\n\"",
+		"connects a plain TCP client to the server; raw clients are numbered in the order the scenario describes them"},
+	{"action", "raw client #<n> writes \"<bytes>\" | raw client #<n> ends", "after 5 ms raw client #1 writes \"Host: a\\r\\n\\r\\n\"",
+		"socket.write(bytes), socket.end()"},
+	{"action", "the network cuts the client off from the server for <n> ms", "when request #1 gets its socket, the network cuts the client off from the server for 100 ms",
+		"a partition from now on: packets both ways are lost"},
+	{"value", "<value>", "request #1 calls destroy({code: \"EBOOM\", message: \"boom\"})",
+		"JavaScript literals: 5, -1.5, \"text\" or 'text' (\\r \\n \\t escapes), true, false, null, [a, b], {name: value}, new Error(\"message\")"},
+}
+
+// nearestForms returns the n examples, of the phrasebook and of the
+// grammar, closest to text.
+func nearestForms(text string, n int) []string {
+	type scored struct {
+		example string
+		d       int
+	}
+	var all []scored
+	add := func(example string) {
+		first, _, _ := strings.Cut(example, "\n")
+		all = append(all, scored{example, editDistance(strings.ToLower(text), strings.ToLower(first))})
+	}
+	for _, d := range vocabulary {
+		add(d.example)
+	}
+	for _, f := range grammarForms {
+		add(f.example)
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].d < all[j].d })
+	out := make([]string, 0, n)
+	for _, s := range all[:min(n, len(all))] {
+		out = append(out, s.example)
+	}
+	return out
+}
+
+// writeGrammar writes the grammar's forms and, per actor, its methods,
+// properties and events, for `simhttp steps`.
+func writeGrammar(b *strings.Builder) {
+	part := ""
+	for _, f := range grammarForms {
+		if f.part != part {
+			part = f.part
+			fmt.Fprintf(b, "\n### %ss\n\n", part)
+		}
+		fmt.Fprintf(b, "  %s\n      %s\n      e.g. %s\n", f.form, f.doc, f.example)
+	}
+	b.WriteString("\n### what each actor can do\n")
+	for _, k := range []actorKind{actorServer, actorAgent, actorRequest, actorResponse, actorServerRequest, actorServerResponse, actorSocket} {
+		fmt.Fprintf(b, "\n  %s\n", actorDocName[k])
+		var sigs []string
+		for _, n := range names(methodsOf[k]) {
+			sigs = append(sigs, methodsOf[k][n].signature())
+		}
+		if len(sigs) > 0 {
+			fmt.Fprintf(b, "      calls: %s\n", strings.Join(sigs, ", "))
+		}
+		if s := settable(k, true); len(s) > 0 {
+			fmt.Fprintf(b, "      sets:  %s\n", strings.Join(s, ", "))
+		}
+		if s := settable(k, false); len(s) > 0 {
+			fmt.Fprintf(b, "      reads: %s\n", strings.Join(s, ", "))
+		}
+		fmt.Fprintf(b, "      events: %s\n", strings.Join(emittedBy[k], ", "))
+	}
+}
+
+var actorDocName = map[actorKind]string{
+	actorServer: "the server", actorAgent: "the agent", actorRequest: "request #<n>",
+	actorResponse: "response #<n>", actorServerRequest: "server request #<n>",
+	actorServerResponse: "server response #<n>", actorSocket: "raw client #<n>, <actor>'s socket",
+}

@@ -1,0 +1,162 @@
+package features
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestEveryGrammarExampleParsesAndMatchesOnlyTheGrammar(t *testing.T) {
+	for _, f := range grammarForms {
+		text, _, _ := strings.Cut(f.example, "\n")
+		m := matchStep(text)
+		if len(m) != 1 {
+			t.Errorf("example %q of %q matches %d steps", text, f.form, len(m))
+			continue
+		}
+		if m[0].domain != grammarDomain {
+			// The phrasebook's own sentence for the form ("the client sends GET /").
+			continue
+		}
+		if _, err := parseSentence(text); err != nil {
+			t.Errorf("example %q of %q: %v", text, f.form, err)
+		}
+	}
+}
+
+func TestGrammarSentencesParseIntoTriggerActorAndAction(t *testing.T) {
+	cases := []struct {
+		text    string
+		trigger triggerKind
+		event   string
+		delayMS int
+		actor   string
+		action  actionKind
+	}{
+		{"after 50 ms the client sends GET /2", triggerAfter, "", 50, "the client", actionSends},
+		{"on 'data' of response #1, request #1 calls destroy(new Error(\"boom\"))", triggerEvent, "data", 0, "request #1", actionCalls},
+		{"when request #1 closes, raw client #2 connects and writes \"x\"", triggerEvent, "close", 0, "raw client #2", actionConnects},
+		{"20 ms after request #1 arrives, the server calls close()", triggerBirth, "", 20, "the server", actionCalls},
+		{"5 ms after 'socket' of request #2, request #2's socket calls destroy()", triggerEvent, "socket", 5, "request #2's socket", actionCalls},
+		{"when the request is aborted, the client marks \"gone\"", triggerEvent, "abort", 0, "the client", actionMarks},
+		{"server response #3 sets statusCode to 404", triggerNone, "", 0, "server response #3", actionSets},
+		{"the client aborts the signal", triggerNone, "", 0, "the client", actionAbortsSignal},
+		{"raw client #1 ends", triggerNone, "", 0, "raw client #1", actionEnds},
+		{"request #1 reads reusedSocket", triggerNone, "", 0, "request #1", actionReads},
+		{"the server listens for 'clientError'", triggerNone, "", 0, "the server", actionListens},
+		{"response #2 does not listen for 'error'", triggerNone, "", 0, "response #2", actionNoListen},
+		{"when the server emits 'timeout', the server calls closeAllConnections()", triggerEvent, "timeout", 0, "the server", actionCalls},
+	}
+	for _, c := range cases {
+		if m := matchStep(c.text); len(m) != 1 || m[0].domain != grammarDomain {
+			t.Errorf("%q is not matched by the grammar alone (%d steps)", c.text, len(m))
+		}
+		s, err := parseSentence(c.text)
+		if err != nil {
+			t.Errorf("%q: %v", c.text, err)
+			continue
+		}
+		if s.trigger.kind != c.trigger || s.trigger.event != c.event || int(s.trigger.delay.Milliseconds()) != c.delayMS || s.actor.String() != c.actor || s.action.kind != c.action {
+			t.Errorf("%q parsed as trigger %v %q %v, actor %q, action %v", c.text, s.trigger.kind, s.trigger.event, s.trigger.delay, s.actor, s.action.kind)
+		}
+	}
+}
+
+func TestABadGrammarSentenceNamesWhatIsWrong(t *testing.T) {
+	cases := map[string]string{
+		`request #1 calls setTimeout("x")`:                   `argument 1 (msecs) must be a number, got "x"`,
+		`request #1 calls setHeader("x-a")`:                  `setHeader takes 2 argument(s), got 1`,
+		`the agent calls write("a")`:                         `the agent has no method write (it has destroy)`,
+		`on 'bogus' of request #1, request #1 calls abort()`: `request #1 emits no 'bogus'`,
+		`server response #1 sets statusCode to "x"`:          `the value must be a number, got "x"`,
+		`server response #1 sets nonsense to 1`:              `has no property nonsense`,
+		`when request #1 explodes, the server calls close()`: `want what it does`,
+		`request #0 calls abort()`:                           `numbered from 1`,
+		`request #1 calls end("a" "b")`:                      `want , or )`,
+		`request #1 calls end() and abort()`:                 `want "then" and another call`,
+		`the client calls abort()`:                           `the client only sends or starts requests`,
+		`the agent's socket calls destroy()`:                 `the agent has no socket of its own`,
+		`raw client #1 sets timeout to 5`:                    `raw client #1 has no property timeout`,
+		`request #1 calls destroy(boom)`:                     `boom is not a value`,
+		`after 5 ms the server gallops`:                      `want an action`,
+	}
+	for text, want := range cases {
+		_, err := parseSentence(text)
+		if err == nil {
+			t.Errorf("%q parsed", text)
+			continue
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %q does not say %q", text, err, want)
+		}
+	}
+}
+
+func TestABadGrammarSentenceIsReportedBeforeTheRunWithTheClosestForms(t *testing.T) {
+	err := stepProblem(`after 10 ms request #1 calls setTimout(5)`)
+	var se *StepError
+	if !errors.As(err, &se) {
+		t.Fatalf("got %v, want a *StepError", err)
+	}
+	if !strings.Contains(err.Error(), "request #1 has no method setTimout") || len(se.Suggestions) == 0 {
+		t.Errorf("got %q, want the missing method named and the closest forms", err)
+	}
+}
+
+func TestValuesReadAsJavaScriptLiterals(t *testing.T) {
+	v, err := parseValue(`{"x-a": ["1", 2], b: 'q\r\n', c: true, d: null, e: -1.5}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := jsonPlain(v.plain())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"x-a": []any{"1", 2.0}, "b": "q\r\n", "c": true, "d": nil, "e": -1.5}
+	if g, w := mustJSON(t, got), mustJSON(t, want); g != w {
+		t.Errorf("got %s, want %s", g, w)
+	}
+	for _, bad := range []string{`"open`, `[1,`, `{a 1}`, `new Error(1)`, `1 2`} {
+		if _, err := parseValue(bad); err == nil {
+			t.Errorf("%s parsed", bad)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	p, err := jsonPlain(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+func TestTheGrammarReferenceShowsEveryFormWithItsExample(t *testing.T) {
+	raw, err := os.ReadFile("../docs/grammar.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := strings.ReplaceAll(string(raw), `\|`, `|`)
+	for _, f := range grammarForms {
+		if f.part == "value" {
+			continue
+		}
+		if !strings.Contains(doc, f.example) {
+			t.Errorf("docs/grammar.md lacks the example of %q: %s", f.form, f.example)
+		}
+	}
+	for k, ms := range methodsOf {
+		for name := range ms {
+			if !strings.Contains(doc, "`"+name+"(") {
+				t.Errorf("docs/grammar.md does not list %s's method %s", actorDocName[k], name)
+			}
+		}
+	}
+}
