@@ -232,11 +232,11 @@ func (s *sentence) parseAction(rest string) error {
 		return nil
 	}
 	if m := connectsRe.FindStringSubmatch(rest); m != nil {
-		a.kind, a.text = actionConnects, unescape(m[1])
+		a.kind, a.text = actionConnects, simnet.Unescape(m[1])
 		return nil
 	}
 	if m := writesRe.FindStringSubmatch(rest); m != nil {
-		a.kind, a.text = actionWrites, unescape(m[1])
+		a.kind, a.text = actionWrites, simnet.Unescape(m[1])
 		return nil
 	}
 	if rest == " aborts the signal" {

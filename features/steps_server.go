@@ -3,6 +3,7 @@ package features
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cucumber/godog"

@@ -45,8 +45,9 @@ Feature: listeners as a choice
     When raw client #1 connects and writes "GET / HTTP/1.1\r\nHost: a\r\n\r\n"
     Then the whole run is:
       """
-      server:connection socket:connect server:request ssocket:timeout server:timeout socket:end
-      socket:close test:mark:raw-received server:close ssocket:close sreq:aborted sres:close sreq:close
+      server:connection socket:connect server:request ssocket:timeout sres:timeout server:timeout
+      socket:end socket:close test:mark:raw-received server:close ssocket:close sreq:aborted sres:close
+      sreq:close
       """
 
   Scenario: with a 'timeout' listener the socket stays until the listener acts
@@ -57,8 +58,9 @@ Feature: listeners as a choice
     And 20 ms after the server times out, server request #1's socket calls destroy()
     Then the whole run is:
       """
-      server:connection socket:connect server:request ssocket:timeout server:timeout socket:end
-      socket:close test:mark:raw-received server:close ssocket:close sreq:aborted sres:close sreq:close
+      server:connection socket:connect server:request ssocket:timeout sres:timeout server:timeout
+      socket:end socket:close test:mark:raw-received server:close ssocket:close sreq:aborted sres:close
+      sreq:close
       """
 
   Scenario: a response cut short, with the client's 'error' listener on it
