@@ -157,6 +157,11 @@ func (l *Loop) StepUntil(t time.Duration) (bool, error) {
 	return l.Step()
 }
 
+// NextDue is the earliest virtual instant at which a callback could run, or
+// false when nothing is scheduled: a driver that shares the clock with other
+// work (simnet/gonet) sleeps until then.
+func (l *Loop) NextDue() (time.Duration, bool) { return l.nextDue() }
+
 // nextDue is the earliest instant at which a callback could run.
 func (l *Loop) nextDue() (time.Duration, bool) {
 	if l.ticks.len() > 0 || l.micro.len() > 0 || len(l.immediates) > 0 || l.closingLen() > 0 || l.io.waiting() || len(l.io.lingers) > 0 {

@@ -1,0 +1,426 @@
+package gonet
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// rcvBuf is how many received bytes a connection holds for its reader
+// before it stops reading, so the window closes and the peer's writes back
+// up, as a kernel's receive buffer does.
+const rcvBuf = 64 << 10
+
+// sndBuf is how many written bytes a connection holds before Write blocks,
+// as a kernel's send buffer does.
+const sndBuf = 64 << 10
+
+// TCPConn is a connection on the simulated network with the behaviour of a
+// *net.TCPConn: blocking reads and writes, deadlines on the world's clock,
+// half-close, and the errors the Linux stack returns.
+type TCPConn struct {
+	d             *driver
+	id            int            // adapter connection number, ordering operations
+	sock          *simnet.Socket // the driver goroutine's only
+	local, remote *net.TCPAddr
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced whenever the state below changes
+	rbuf    [][]byte      // received, not read yet
+	rlen    int
+	paused  bool  // the socket stopped reading because rbuf is full
+	eof     bool  // the peer's FIN was read
+	rerr    error // what a read returns once rbuf is empty
+	werr    error // what a write returns
+	gone    bool  // the socket is closed
+	closed  bool  // Close was called
+	linger  int   // SetLinger's seconds; 0 makes Close send RST
+	seq     uint64
+	rdl     deadline
+	wdl     deadline
+	unsent  int // bytes Write took that the socket has not handed to the kernel
+
+	rlock, wlock chan struct{} // one reader and one writer at a time, as the net package's fd locks
+}
+
+// deadline is a read or write deadline on the bubble's clock.
+type deadline struct {
+	timer   *time.Timer
+	expired chan struct{} // closed when the deadline passes; nil when none is set
+}
+
+var _ net.Conn = (*TCPConn)(nil)
+
+func newConn(d *driver, s *simnet.Socket) *TCPConn {
+	d.nconns++
+	c := &TCPConn{
+		d: d, id: d.nconns, sock: s, changed: make(chan struct{}), linger: -1,
+		local: tcpAddr(s.LocalAddr()), remote: tcpAddr(s.RemoteAddr()),
+		rlock: make(chan struct{}, 1), wlock: make(chan struct{}, 1),
+	}
+	d.conns = append(d.conns, c)
+	// The net package turns Nagle's algorithm off on every TCP connection.
+	s.SetNoDelay(true)
+	ev := &s.Events
+	ev.Data.On(func(p []byte) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.rbuf = append(c.rbuf, p)
+		c.rlen += len(p)
+		if c.rlen >= rcvBuf && !c.paused {
+			c.paused = true
+			s.Pause()
+		}
+		c.broadcast()
+	})
+	ev.End.On(func(struct{}) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.eof = true
+		c.broadcast()
+	})
+	ev.Error.On(func(err error) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.failLocked(err)
+	})
+	ev.Close.On(func(bool) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.gone = true
+		c.unsent = 0
+		c.broadcast()
+		d.forget(c)
+	})
+	return c
+}
+
+func tcpAddr(a netip.AddrPort) *net.TCPAddr { return net.TCPAddrFromAddrPort(a) }
+
+// broadcast wakes every goroutine waiting on the connection and tells the
+// driver it did; it runs on the driver goroutine with c.mu held.
+func (c *TCPConn) broadcast() {
+	c.wakeAll()
+	c.d.signals++
+}
+
+// wakeAll wakes every goroutine waiting on the connection; c.mu is held.
+func (c *TCPConn) wakeAll() {
+	close(c.changed)
+	c.changed = make(chan struct{})
+}
+
+// failLocked records a connection error for reads and writes, worded per
+// operation as the kernel reports it to each.
+func (c *TCPConn) failLocked(err error) {
+	if c.rerr == nil {
+		c.rerr = c.opErr("read", sysErr("read", "", err))
+	}
+	if c.werr == nil {
+		c.werr = c.opErr("write", sysErr("write", "", err))
+	}
+	c.broadcast()
+}
+
+// fail is failLocked for errors from outside the socket.
+func (c *TCPConn) fail(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.failLocked(err)
+}
+
+func (c *TCPConn) opErr(op string, err error) error { return opError(op, c.local, c.remote, err) }
+
+// key is the ordering key of the connection's next operation; c.mu is held.
+func (c *TCPConn) key() opKey {
+	c.seq++
+	return opKey{class: opConn, id: c.id, seq: c.seq}
+}
+
+// Read reads received bytes, blocking until some arrive, the peer ends its
+// side (io.EOF), the connection fails, or the read deadline passes.
+func (c *TCPConn) Read(p []byte) (int, error) {
+	c.rlock <- struct{}{}
+	defer func() { <-c.rlock }()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for {
+		switch {
+		case c.closed:
+			return 0, c.opErr("read", net.ErrClosed)
+		case len(p) == 0:
+			return 0, nil
+		case c.rlen > 0:
+			return c.take(p), nil
+		case c.rerr != nil:
+			return 0, c.rerr
+		case c.eof:
+			return 0, io.EOF
+		case c.rdl.passed():
+			return 0, c.opErr("read", os.ErrDeadlineExceeded)
+		case c.gone:
+			return 0, c.opErr("read", net.ErrClosed)
+		}
+		c.wait(c.rdl.expired)
+	}
+}
+
+// wait releases c.mu until the state changes or expired closes.
+func (c *TCPConn) wait(expired chan struct{}) {
+	changed := c.changed
+	c.mu.Unlock()
+	select {
+	case <-changed:
+	case <-expired:
+	}
+	c.mu.Lock()
+}
+
+// take copies buffered bytes into p, and lets the socket read again once
+// the reader has made room.
+func (c *TCPConn) take(p []byte) int {
+	n := 0
+	for n < len(p) && len(c.rbuf) > 0 {
+		k := copy(p[n:], c.rbuf[0])
+		n += k
+		if k == len(c.rbuf[0]) {
+			c.rbuf[0] = nil
+			c.rbuf = c.rbuf[1:]
+		} else {
+			c.rbuf[0] = c.rbuf[0][k:]
+		}
+	}
+	c.rlen -= n
+	if c.paused && c.rlen < rcvBuf/2 {
+		c.paused = false
+		c.d.submit(c.key(), func() {
+			if c.sock != nil {
+				c.sock.Resume()
+			}
+		})
+	}
+	return n
+}
+
+// Write copies p into the connection's send buffer and returns, blocking
+// only while the buffer is full, as a write to a kernel socket does. The
+// bytes go out at the next quiescent point; an error the connection meets
+// later is returned by the next Read or Write.
+func (c *TCPConn) Write(p []byte) (int, error) {
+	c.wlock <- struct{}{}
+	defer func() { <-c.wlock }()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for {
+		switch {
+		case c.closed:
+			return n, c.opErr("write", net.ErrClosed)
+		case c.werr != nil:
+			return n, c.werr
+		case c.wdl.passed():
+			return n, c.opErr("write", os.ErrDeadlineExceeded)
+		case c.gone:
+			return n, c.opErr("write", os.NewSyscallError("write", syscall.EPIPE))
+		case n == len(p):
+			return n, nil
+		}
+		room := sndBuf - c.unsent
+		if room <= 0 {
+			c.wait(c.wdl.expired)
+			continue
+		}
+		chunk := bytes.Clone(p[n : n+min(room, len(p)-n)])
+		c.unsent += len(chunk)
+		n += len(chunk)
+		if !c.d.submit(c.key(), func() { c.send(chunk) }) {
+			return n - len(chunk), c.opErr("write", net.ErrClosed)
+		}
+	}
+}
+
+// send writes on the socket; it runs on the driver goroutine.
+func (c *TCPConn) send(p []byte) {
+	if c.sock == nil || c.sock.Destroyed() {
+		return
+	}
+	c.sock.Write(p, func(err error) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.unsent -= len(p)
+		if err != nil && c.werr == nil {
+			c.werr = c.opErr("write", sysErr("write", "", err))
+		}
+		c.broadcast()
+	})
+}
+
+// Close closes the connection: the peer gets FIN after every byte written,
+// or RST when received bytes were left unread or SetLinger(0) was called,
+// as close(2) does. Blocked reads and writes return net.ErrClosed.
+func (c *TCPConn) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return c.opErr("close", net.ErrClosed)
+	}
+	c.closed = true
+	c.rdl.stop()
+	c.wdl.stop()
+	c.wakeAll()
+	k := c.key()
+	c.mu.Unlock()
+	// Close must not wait for the driver: callers hold their own mutexes
+	// around it (http.Transport does), and a goroutine waiting on a mutex
+	// is not durably blocked, so the driver would never get its turn.
+	c.d.submit(k, c.closeNow)
+	return nil
+}
+
+// closeNow destroys the socket; it runs on the driver goroutine.
+func (c *TCPConn) closeNow() {
+	c.mu.Lock()
+	c.closed = true
+	reset := c.rlen > 0 || c.paused || c.linger == 0
+	c.broadcast()
+	c.mu.Unlock()
+	s := c.sock
+	if s == nil || s.Destroyed() {
+		return
+	}
+	if reset {
+		s.ResetAndDestroy()
+	} else {
+		s.Destroy(nil)
+	}
+}
+
+// CloseWrite shuts down the writing side: the peer reads io.EOF after
+// every byte written, and this side can still read.
+func (c *TCPConn) CloseWrite() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return c.opErr("close", net.ErrClosed)
+	}
+	k := c.key()
+	c.mu.Unlock()
+	c.d.submit(k, func() {
+		if c.sock != nil && !c.sock.Destroyed() {
+			c.sock.End(nil, nil)
+		}
+	})
+	return nil
+}
+
+// SetLinger sets what Close does with unsent data; as on Linux, 0 makes
+// Close discard it and send RST, and any other value closes gracefully.
+func (c *TCPConn) SetLinger(sec int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return c.opErr("set", net.ErrClosed)
+	}
+	c.linger = sec
+	return nil
+}
+
+// SetNoDelay turns Nagle's algorithm off (true, Go's default) or on.
+func (c *TCPConn) SetNoDelay(noDelay bool) error { return c.setOpt(func(s *simnet.Socket) { s.SetNoDelay(noDelay) }) }
+
+// SetKeepAlive turns keep-alive probes on or off.
+func (c *TCPConn) SetKeepAlive(on bool) error {
+	return c.setOpt(func(s *simnet.Socket) { s.SetKeepAlive(on, 0) })
+}
+
+func (c *TCPConn) setOpt(fn func(*simnet.Socket)) error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return c.opErr("set", net.ErrClosed)
+	}
+	k := c.key()
+	c.mu.Unlock()
+	c.d.submit(k, func() {
+		if c.sock != nil && !c.sock.Destroyed() {
+			fn(c.sock)
+		}
+	})
+	return nil
+}
+
+// LocalAddr is this end's address.
+func (c *TCPConn) LocalAddr() net.Addr { return c.local }
+
+// RemoteAddr is the peer's address.
+func (c *TCPConn) RemoteAddr() net.Addr { return c.remote }
+
+// SetDeadline sets the read and write deadlines.
+func (c *TCPConn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+// SetReadDeadline makes reads fail with os.ErrDeadlineExceeded from t on,
+// in the world's time; the zero time removes the deadline.
+func (c *TCPConn) SetReadDeadline(t time.Time) error { return c.setDeadline(&c.rdl, t) }
+
+// SetWriteDeadline makes writes fail with os.ErrDeadlineExceeded from t on,
+// in the world's time; the zero time removes the deadline.
+func (c *TCPConn) SetWriteDeadline(t time.Time) error { return c.setDeadline(&c.wdl, t) }
+
+func (c *TCPConn) setDeadline(dl *deadline, t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return c.opErr("set", net.ErrClosed)
+	}
+	dl.set(t)
+	// A waiter re-reads the deadline it waits for.
+	c.wakeAll()
+	return nil
+}
+
+func (dl *deadline) set(t time.Time) {
+	dl.stop()
+	if t.IsZero() {
+		dl.expired = nil
+		return
+	}
+	ch := make(chan struct{})
+	dl.expired = ch
+	d := time.Until(t)
+	if d <= 0 {
+		close(ch)
+		return
+	}
+	dl.timer = time.AfterFunc(d, func() { close(ch) })
+}
+
+func (dl *deadline) stop() {
+	if dl.timer != nil {
+		dl.timer.Stop()
+		dl.timer = nil
+	}
+}
+
+func (dl *deadline) passed() bool {
+	if dl.expired == nil {
+		return false
+	}
+	select {
+	case <-dl.expired:
+		return true
+	default:
+		return false
+	}
+}
