@@ -333,7 +333,9 @@ func (c *TCPConn) SetLinger(sec int) error {
 }
 
 // SetNoDelay turns Nagle's algorithm off (true, Go's default) or on.
-func (c *TCPConn) SetNoDelay(noDelay bool) error { return c.setOpt(func(s *simnet.Socket) { s.SetNoDelay(noDelay) }) }
+func (c *TCPConn) SetNoDelay(noDelay bool) error {
+	return c.setOpt(func(s *simnet.Socket) { s.SetNoDelay(noDelay) })
+}
 
 // SetKeepAlive turns keep-alive probes on or off.
 func (c *TCPConn) SetKeepAlive(on bool) error {

@@ -75,7 +75,7 @@ func (errDialTimeout) Is(target error) bool {
 
 type errCanceled struct{}
 
-func (errCanceled) Error() string          { return "operation was canceled" }
+func (errCanceled) Error() string        { return "operation was canceled" }
 func (errCanceled) Is(target error) bool { return target == context.Canceled }
 
 // UseError reports the adapter used where it cannot work: outside the
