@@ -66,7 +66,7 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 	if err := ctx.Err(); err != nil {
 		return fail(nil, ctxErr(err))
 	}
-	a := &dialAttempt{done: make(chan struct{})}
+	a := &dialAttempt{d: drv, done: make(chan struct{})}
 	if !drv.submit(opKey{class: opDial, name: d.Host.Name() + ">" + address}, func() {
 		a.start(drv, d.Host, simnet.ConnectOptions{Host: host, Port: port, Family: family, AllowHalfOpen: true})
 	}) {
@@ -89,6 +89,7 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 // dialAttempt is one connect in progress; its fields are settled by the
 // driver goroutine before done closes.
 type dialAttempt struct {
+	d      *driver
 	done   chan struct{}
 	sock   *simnet.Socket
 	ip     netip.Addr // the address dialled, once looked up
@@ -99,6 +100,7 @@ type dialAttempt struct {
 
 // start connects; it runs on the driver goroutine.
 func (a *dialAttempt) start(d *driver, h *simnet.Host, opts simnet.ConnectOptions) {
+	d.dials = append(d.dials, a)
 	s, err := h.Connect(opts)
 	if err != nil {
 		a.settle(nil, &net.OpError{Op: "dial", Net: "tcp", Err: sysErr("connect", opts.Host, err)})
@@ -130,6 +132,15 @@ func (a *dialAttempt) start(d *driver, h *simnet.Host, opts simnet.ConnectOption
 	})
 }
 
+// abort ends an attempt still under way when Run's body returns, as a
+// process exit does.
+func (a *dialAttempt) abort() {
+	if a.sock != nil {
+		a.sock.Destroy(nil)
+	}
+	a.settle(nil, &net.OpError{Op: "dial", Net: "tcp", Err: net.ErrClosed})
+}
+
 func (a *dialAttempt) addr(port int) net.Addr {
 	if !a.ip.IsValid() {
 		return nil
@@ -142,6 +153,7 @@ func (a *dialAttempt) settle(c *TCPConn, err error) {
 		return
 	}
 	a.closed = true
+	a.d.forgetDial(a)
 	a.conn, a.err = c, err
 	close(a.done)
 }
@@ -154,6 +166,7 @@ func (a *dialAttempt) cancel() {
 		return
 	}
 	a.closed = true
+	a.d.forgetDial(a)
 	if a.sock != nil {
 		a.sock.Destroy(nil)
 	}

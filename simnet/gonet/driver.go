@@ -93,6 +93,7 @@ type driver struct {
 	// Owned by the driver goroutine.
 	signals   int // goroutines woken since the last quiescent point
 	conns     []*TCPConn
+	dials     []*dialAttempt // connects under way
 	listeners []*TCPListener
 	nconns    int
 	nlisten   int
@@ -324,6 +325,16 @@ func (d *driver) shutdown() {
 	}
 	for _, c := range d.conns {
 		c.closeNow()
+	}
+	for _, a := range slices.Clone(d.dials) {
+		a.abort()
+		d.signals++
+	}
+}
+
+func (d *driver) forgetDial(a *dialAttempt) {
+	if i := slices.Index(d.dials, a); i >= 0 {
+		d.dials = slices.Delete(d.dials, i, i+1)
 	}
 }
 
