@@ -37,10 +37,11 @@ type TCPConn struct {
 	rlen    int
 	paused  bool  // the socket stopped reading because rbuf is full
 	eof     bool  // the peer's FIN was read
-	rerr    error // what a read returns once rbuf is empty
-	werr    error // what a write returns
+	soErr   error // the connection's pending error, which the next read or write takes, as SO_ERROR
+	dead    bool  // the connection failed: reads then end, writes fail with EPIPE
 	gone    bool  // the socket is closed
 	closed  bool  // Close was called
+	shut    bool  // CloseWrite was called
 	linger  int   // SetLinger's seconds; 0 makes Close send RST
 	seq     uint64
 	rdl     deadline
@@ -117,16 +118,21 @@ func (c *TCPConn) wakeAll() {
 	c.changed = make(chan struct{})
 }
 
-// failLocked records a connection error for reads and writes, worded per
-// operation as the kernel reports it to each.
+// failLocked records a connection error. As in the kernel, the first read
+// or write after it returns it; later reads see the end of the stream and
+// later writes EPIPE.
 func (c *TCPConn) failLocked(err error) {
-	if c.rerr == nil {
-		c.rerr = c.opErr("read", sysErr("read", "", err))
-	}
-	if c.werr == nil {
-		c.werr = c.opErr("write", sysErr("write", "", err))
+	if !c.dead {
+		c.dead, c.soErr = true, err
 	}
 	c.broadcast()
+}
+
+// takeErr returns the pending connection error for op, once.
+func (c *TCPConn) takeErr(op string) error {
+	err := c.soErr
+	c.soErr = nil
+	return c.opErr(op, sysErr(op, "", err))
 }
 
 // fail is failLocked for errors from outside the socket.
@@ -159,9 +165,9 @@ func (c *TCPConn) Read(p []byte) (int, error) {
 			return 0, nil
 		case c.rlen > 0:
 			return c.take(p), nil
-		case c.rerr != nil:
-			return 0, c.rerr
-		case c.eof:
+		case c.soErr != nil:
+			return 0, c.takeErr("read")
+		case c.eof || c.dead:
 			return 0, io.EOF
 		case c.rdl.passed():
 			return 0, c.opErr("read", os.ErrDeadlineExceeded)
@@ -223,11 +229,11 @@ func (c *TCPConn) Write(p []byte) (int, error) {
 		switch {
 		case c.closed:
 			return n, c.opErr("write", net.ErrClosed)
-		case c.werr != nil:
-			return n, c.werr
+		case c.soErr != nil:
+			return n, c.takeErr("write")
 		case c.wdl.passed():
 			return n, c.opErr("write", os.ErrDeadlineExceeded)
-		case c.gone:
+		case c.gone || c.dead || c.shut:
 			return n, c.opErr("write", os.NewSyscallError("write", syscall.EPIPE))
 		case n == len(p):
 			return n, nil
@@ -255,8 +261,9 @@ func (c *TCPConn) send(p []byte) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.unsent -= len(p)
-		if err != nil && c.werr == nil {
-			c.werr = c.opErr("write", sysErr("write", "", err))
+		if err != nil {
+			c.failLocked(err)
+			return
 		}
 		c.broadcast()
 	})
@@ -295,9 +302,13 @@ func (c *TCPConn) closeNow() {
 	if s == nil || s.Destroyed() {
 		return
 	}
-	if reset {
+	switch {
+	case reset:
 		s.ResetAndDestroy()
-	} else {
+	case s.WritableLength() > 0:
+		// close(2) still sends what the program wrote before it.
+		s.End(nil, func() { s.Destroy(nil) })
+	default:
 		s.Destroy(nil)
 	}
 }
@@ -310,6 +321,7 @@ func (c *TCPConn) CloseWrite() error {
 		c.mu.Unlock()
 		return c.opErr("close", net.ErrClosed)
 	}
+	c.shut = true
 	k := c.key()
 	c.mu.Unlock()
 	c.d.submit(k, func() {

@@ -94,14 +94,17 @@ func Example_keepAliveRace() {
 				}
 				req, _ := http.NewRequest(method, "http://api/", payload)
 				resp, err := client.Do(req)
+				// The observer runs on the loop; Do reads what it counted there.
+				var n int
+				gonet.Do(w, func() { n = conns })
 				if err != nil {
 					fmt.Printf("%s: error %v (ECONNRESET: %v), connections so far: %d\n",
-						method, err, errors.Is(err, syscall.ECONNRESET), conns)
+						method, err, errors.Is(err, syscall.ECONNRESET), n)
 					return
 				}
 				body, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				fmt.Printf("%s: %q, connections so far: %d\n", method, body, conns)
+				fmt.Printf("%s: %q, connections so far: %d\n", method, body, n)
 			}
 			do(http.MethodGet)
 			time.Sleep(5 * time.Second) // idle past the server's keep-alive
@@ -143,8 +146,11 @@ func Example_clientTimeout() {
 			}
 			start := time.Now()
 			_, err := client.Get("http://api/")
+			elapsed := time.Since(start)
+			var n int
+			gonet.Do(w, func() { n = syns })
 			var nerr net.Error
-			fmt.Printf("after %v, %d SYNs swallowed: timeout %v, deadline exceeded %v\n", time.Since(start), syns,
+			fmt.Printf("after %v, %d SYNs swallowed: timeout %v, deadline exceeded %v\n", elapsed, n,
 				errors.As(err, &nerr) && nerr.Timeout(), errors.Is(err, context.DeadlineExceeded))
 		})
 	})
