@@ -70,7 +70,7 @@ func onSim(t *testing.T, f func(t *testing.T, s stack)) {
 				}
 				return ln
 			},
-			dial:        func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) },
+			dial: func(ctx context.Context, addr string) (net.Conn, error) { return d.DialContext(ctx, "tcp", addr) },
 			addrOf: func(ln net.Listener) string {
 				return fmt.Sprintf("server:%d", ln.Addr().(*net.TCPAddr).Port)
 			},
