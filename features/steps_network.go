@@ -140,7 +140,7 @@ func (w *world) theFaultRule(table *godog.Table) error {
 	for i, row := range rows {
 		fields[i] = simnet.RuleField{Key: row[0], Value: row[1]}
 	}
-	r, err := simnet.ParseRule(fields)
+	r, err := simnet.ParseRule(fields, nil)
 	if err != nil {
 		return err
 	}

@@ -287,7 +287,7 @@ func (w *World) AddRule(r Rule) (*RuleHandle, error) {
 		}
 	}
 	if r.What == FaultReset || r.What == FaultClose {
-		if r.AfterBytes == 0 && r.Pattern == nil && r.Idle == 0 && !r.needsHTTP() {
+		if r.AfterBytes == 0 && r.Pattern == nil && r.Idle == 0 && !r.NeedsHTTP() {
 			w.loop.schedule(max(r.At, now), x.fireOpen)
 		}
 	}
@@ -308,7 +308,7 @@ func (w *World) checkRule(r *Rule) error {
 
 // Check reports an impossible rule, as World.AddRule does short of the
 // hosts it names: an *Error whose Field names the offending field.
-func (r *Rule) Check() error {
+func (r Rule) Check() error {
 	if r.What < FaultRefuse || r.What > FaultDNSDelay {
 		return invalidField("What", "unknown fault %d", uint8(r.What))
 	}
@@ -356,7 +356,7 @@ func (r *Rule) Check() error {
 	if r.Request != 0 && (r.AfterBytes != 0 || r.Pattern != nil || r.At != 0) {
 		return invalidField("Request", "counts requests, so it cannot go with AfterBytes, Pattern or At")
 	}
-	return checkKind(r)
+	return checkKind(&r)
 }
 
 // httpField names the field that needs HTTP following.
@@ -501,7 +501,7 @@ func (w *World) attachRules(c *conn) {
 // due reports whether a rule with no byte, pattern or idle trigger holds now.
 func (rs *ruleState) due(now time.Duration) bool {
 	r := rs.r
-	return r.AfterBytes == 0 && r.Pattern == nil && r.Idle == 0 && !r.needsHTTP() && now >= r.At
+	return r.AfterBytes == 0 && r.Pattern == nil && r.Idle == 0 && !r.NeedsHTTP() && now >= r.At
 }
 
 // fire acts on c as rs's rule says, once.
@@ -692,7 +692,7 @@ func (c *conn) beforePayload(e *end) bool {
 	now := c.w.loop.Now()
 	for _, rs := range c.rules {
 		r := rs.r
-		if r.removed || rs.fired || r.Idle == 0 || r.needsHTTP() || !r.Dir.has(e.side) {
+		if r.removed || rs.fired || r.Idle == 0 || r.NeedsHTTP() || !r.Dir.has(e.side) {
 			continue
 		}
 		if r.What == FaultCloseOnReuse && e.side != client {

@@ -74,9 +74,28 @@ func (w *World) FollowHTTP(newFollower func() HTTPFollower) {
 	w.newFollower = newFollower
 }
 
-// needsHTTP reports whether the rule acts at HTTP points.
-func (r *Rule) needsHTTP() bool {
+// NeedsHTTP reports whether the rule acts at HTTP points, so its engine
+// must follow the connection's messages.
+func (r *Rule) NeedsHTTP() bool {
 	return r.Request != 0 || r.After != AfterNone || r.What == FaultCloseOnReuse && r.Idle == 0
+}
+
+// ActsAt reports whether the rule acts at mark m of a connection, every
+// engine alike: target is the exchange its Request-th request began on
+// that connection (0 before), and respDone how many responses have been
+// sent whole on it. Close-on-reuse acts as a request begins on a
+// kept-alive connection after the previous response; After at that point
+// of the chosen exchange (the first without Request); Request alone as the
+// chosen request begins.
+func (r *Rule) ActsAt(m HTTPMark, target, respDone int) bool {
+	if r.Request == 0 && r.What != FaultCloseOnReuse {
+		target = 1
+	}
+	if r.What == FaultCloseOnReuse {
+		return m.Point == AfterNone && m.Exchange > 1 && respDone >= m.Exchange-1 &&
+			(r.Request == 0 || target == m.Exchange)
+	}
+	return m.Point == r.After && m.Exchange == target
 }
 
 // httpTrack is one connection's follower and the marks it found that have
@@ -105,7 +124,7 @@ func (c *conn) followIfNeeded() {
 		return
 	}
 	for _, rs := range c.rules {
-		if rs.r.needsHTTP() {
+		if rs.r.NeedsHTTP() {
 			c.http = &httpTrack{f: c.w.newFollower()}
 			return
 		}
@@ -159,18 +178,7 @@ func (c *conn) requestBegins(exchange int) {
 // wants reports whether rs acts at mark m.
 func (rs *ruleState) wants(m *posMark, respDone int) bool {
 	r := rs.r
-	if r.removed || rs.fired || !r.needsHTTP() {
-		return false
-	}
-	target := rs.target
-	if r.Request == 0 && r.What != FaultCloseOnReuse {
-		target = 1
-	}
-	if r.What == FaultCloseOnReuse {
-		return m.Point == AfterNone && m.Exchange > 1 && respDone >= m.Exchange-1 &&
-			(r.Request == 0 || target == m.Exchange)
-	}
-	return m.Point == r.After && m.Exchange == target
+	return !r.removed && !rs.fired && r.NeedsHTTP() && r.ActsAt(m.HTTPMark, rs.target, respDone)
 }
 
 // httpLimit shortens n new bytes of e to end before the next mark a rule

@@ -74,7 +74,8 @@ func (e *RuleError) Unwrap() error { return e.Err }
 // ("250") or carry a unit ("1.5s"); a pattern may use the escapes \r \n \t
 // and \\; fault names may use spaces for hyphens ("close on reuse"). Errors
 // are *RuleError naming the key; the caller fills in Source and Index.
-func ParseRule(fields []RuleField) (Rule, error) {
+// check is the engine's validation, (*Rule).Check when nil.
+func ParseRule(fields []RuleField, check func(Rule) error) (Rule, error) {
 	var r Rule
 	seen := map[string]bool{}
 	for _, f := range fields {
@@ -89,7 +90,10 @@ func ParseRule(fields []RuleField) (Rule, error) {
 	if r.What == 0 {
 		return Rule{}, &RuleError{Index: -1, Key: "what", Err: fmt.Errorf("is missing (want one of %s)", strings.Join(FaultNames(), ", "))}
 	}
-	if err := r.Check(); err != nil {
+	if check == nil {
+		check = Rule.Check
+	}
+	if err := check(r); err != nil {
 		return Rule{}, ruleErrorOf(err)
 	}
 	return r, nil
@@ -106,15 +110,16 @@ func ruleErrorOf(err error) *RuleError {
 }
 
 // ParseRulesJSON reads a JSON array of rule objects whose keys are
-// RuleKeys; source names the file in errors.
-func ParseRulesJSON(source string, data []byte) ([]Rule, error) {
+// RuleKeys, checked by check as ParseRule does; source names the file in
+// errors.
+func ParseRulesJSON(source string, data []byte, check func(Rule) error) ([]Rule, error) {
 	var items []json.RawMessage
 	if err := json.Unmarshal(data, &items); err != nil {
 		return nil, &RuleError{Source: source, Index: -1, Err: fmt.Errorf("want a JSON array of rule objects: %w", err)}
 	}
 	rules := make([]Rule, 0, len(items))
 	for i, raw := range items {
-		r, err := ParseRuleJSON(raw)
+		r, err := ParseRuleJSON(raw, check)
 		if err != nil {
 			var re *RuleError
 			if errors.As(err, &re) {
@@ -128,13 +133,14 @@ func ParseRulesJSON(source string, data []byte) ([]Rule, error) {
 }
 
 // ParseRuleJSON reads one JSON rule object; members keep their order, so
-// errors are reported in the order they were written.
-func ParseRuleJSON(data []byte) (Rule, error) {
+// errors are reported in the order they were written. check is as for
+// ParseRule.
+func ParseRuleJSON(data []byte, check func(Rule) error) (Rule, error) {
 	fields, err := jsonFields(data)
 	if err != nil {
 		return Rule{}, &RuleError{Index: -1, Err: err}
 	}
-	return ParseRule(fields)
+	return ParseRule(fields, check)
 }
 
 // jsonFields reads an object's members in order, each value as text.

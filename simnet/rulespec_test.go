@@ -16,7 +16,7 @@ func TestParseRuleReadsEveryKey(t *testing.T) {
 		{"what", "reset"}, {"dir", "server->client"}, {"conn", "2"}, {"request", "3"},
 		{"after", "response headers"}, {"probability", "0.5"},
 	}
-	got, err := simnet.ParseRule(fields)
+	got, err := simnet.ParseRule(fields, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestParseRuleReadsEveryKey(t *testing.T) {
 		{[]simnet.RuleField{{"what", "delay"}, {"delay", "250"}, {"at", "10"}},
 			simnet.Rule{What: simnet.FaultDelay, Delay: 250 * time.Millisecond, At: 10 * time.Millisecond}},
 	} {
-		got, err := simnet.ParseRule(c.fields)
+		got, err := simnet.ParseRule(c.fields, nil)
 		if err != nil {
 			t.Fatalf("%v: %v", c.fields, err)
 		}
@@ -61,7 +61,7 @@ func TestParseRulesJSONNamesFileIndexAndKey(t *testing.T) {
 		{`[{"dir":"any"}]`, "what", "is missing", 0},
 		{`[{"what":"reset","what":"close"}]`, "what", "given twice", 0},
 	} {
-		_, err := simnet.ParseRulesJSON("rules.json", []byte(c.json))
+		_, err := simnet.ParseRulesJSON("rules.json", []byte(c.json), nil)
 		var re *simnet.RuleError
 		if !errors.As(err, &re) {
 			t.Fatalf("%s: got %v, want a *RuleError", c.json, err)
@@ -70,7 +70,7 @@ func TestParseRulesJSONNamesFileIndexAndKey(t *testing.T) {
 			t.Errorf("%s: got %q (index %d, key %q), want index %d, key %q and %q", c.json, err, re.Index, re.Key, c.index, c.key, c.text)
 		}
 	}
-	if _, err := simnet.ParseRulesJSON("rules.json", []byte(`{"what":"reset"}`)); err == nil || !strings.Contains(err.Error(), "rules.json") {
+	if _, err := simnet.ParseRulesJSON("rules.json", []byte(`{"what":"reset"}`), nil); err == nil || !strings.Contains(err.Error(), "rules.json") {
 		t.Errorf("an object instead of an array: got %v", err)
 	}
 }
@@ -87,7 +87,7 @@ func TestRuleJSONRoundTrips(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := simnet.ParseRuleJSON(b)
+		back, err := simnet.ParseRuleJSON(b, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", b, err)
 		}
