@@ -109,6 +109,7 @@ var kinds = []struct {
 	{"ECONNRESET", syscall.ECONNRESET},
 	{"ECONNREFUSED", syscall.ECONNREFUSED},
 	{"EPIPE", syscall.EPIPE},
+	{"context.DeadlineExceeded", context.DeadlineExceeded},
 }
 
 // describe is what Go code can tell about err: which kinds errors.Is
