@@ -1,0 +1,197 @@
+package gonet_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/simhttp/simhttp/simnet"
+	"github.com/simhttp/simhttp/simnet/gonet"
+)
+
+// faultedWorld is a world whose seed decides jitter and which of several
+// faults strike a keep-alive client's requests.
+func faultedWorld(seed uint64) (*simnet.World, error) {
+	w, err := simnet.NewWorld(seed, simnet.WithLink(simnet.Link{Latency: 5 * time.Millisecond, Jitter: 3 * time.Millisecond}))
+	if err != nil {
+		return nil, err
+	}
+	w.AddHost("web")
+	w.AddHost("api")
+	for _, r := range []simnet.Rule{
+		{What: simnet.FaultRefuse, Server: "api", Probability: 0.1},
+		{What: simnet.FaultDelay, Dir: simnet.ServerToClient, Delay: 200 * time.Millisecond, Probability: 0.3},
+		{What: simnet.FaultReset, Dir: simnet.ServerToClient, Pattern: []byte("\r\n\r\n"), Probability: 0.2},
+		{What: simnet.FaultBlackHoleData, Dir: simnet.ServerToClient, AfterBytes: 700, Probability: 0.1},
+		{What: simnet.FaultCloseOnReuse, Server: "api", Idle: time.Second, Probability: 0.5},
+	} {
+		if _, err := w.AddRule(r); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+// faultedExchange is a net/http client making two keep-alive requests two
+// seconds apart to a net/http server; it reports what the client saw.
+func faultedExchange(t *testing.T, w *simnet.World) string {
+	var out strings.Builder
+	web, api := w.Host("web"), w.Host("api")
+	ln, err := gonet.Listen(api, 80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("b"), 1000))
+	})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	d := &gonet.Dialer{Host: web}
+	client := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}, Timeout: 3 * time.Second}
+	defer client.CloseIdleConnections()
+	start := time.Now()
+	for i := range 2 {
+		if i > 0 {
+			time.Sleep(2 * time.Second)
+		}
+		resp, err := client.Get("http://api/")
+		if err == nil {
+			_, err = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		fmt.Fprintf(&out, "%v: ", time.Since(start))
+		switch {
+		case err == nil:
+			out.WriteString("ok; ")
+		case strings.Contains(describe(err), "timeout=true"):
+			out.WriteString("timeout; ")
+		default:
+			fmt.Fprintf(&out, "%v; ", err)
+		}
+	}
+	return out.String()
+}
+
+// runSeed runs the faulted exchange on seed's world and returns the
+// client's outcome and a digest of the world's whole trace.
+func runSeed(t *testing.T, seed uint64) (outcome string, trace [32]byte) {
+	w, err := faultedWorld(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	tw := simnet.NewTraceWriter(&buf, true)
+	w.Loop().Events().Observe(tw.Observe)
+	gonet.Run(t, w, func(t *testing.T) { outcome = faultedExchange(t, w) })
+	return outcome, sha256.Sum256(buf.Bytes())
+}
+
+var times = regexp.MustCompile(`[0-9.]+(ms|s|µs)`)
+
+// TestSeedsGiveTheSameOutcomeEveryRun runs 1,000 seeds of a faulted
+// net/http exchange three times: twice with GOMAXPROCS 8 and once with 1.
+// Each seed must give the same client outcome and byte-identical traces
+// every time, and the seeds must not all look alike.
+func TestSeedsGiveTheSameOutcomeEveryRun(t *testing.T) {
+	seeds := uint64(1000)
+	if testing.Short() {
+		seeds = 100
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	outcomes := map[string]int{}
+	for seed := range seeds {
+		runtime.GOMAXPROCS(8)
+		first, trace := runSeed(t, seed)
+		second, trace2 := runSeed(t, seed)
+		runtime.GOMAXPROCS(1)
+		third, trace3 := runSeed(t, seed)
+		if first != second || first != third {
+			t.Fatalf("seed %d: outcomes differ:\n GOMAXPROCS 8: %s\n GOMAXPROCS 8: %s\n GOMAXPROCS 1: %s", seed, first, second, third)
+		}
+		if trace != trace2 || trace != trace3 {
+			t.Fatalf("seed %d: traces differ between runs (outcome %s)", seed, first)
+		}
+		// Jitter alone makes every seed's times differ; the faults show in
+		// the outcomes without them.
+		outcomes[times.ReplaceAllString(first, "T")]++
+	}
+	t.Logf("%d seeds, outcomes without times: %v", seeds, outcomes)
+	if len(outcomes) < 5 {
+		t.Errorf("only %d kinds of outcome in %d seeds: the faults are not exercised", len(outcomes), seeds)
+	}
+}
+
+// TestCheckDeterminismPassesADeterministicTest runs the faulted exchange
+// through the checker, which finds nothing to report.
+func TestCheckDeterminismPassesADeterministicTest(t *testing.T) {
+	err := gonet.CheckDeterminism(t, func() (*simnet.World, error) { return faultedWorld(42) },
+		func(t *testing.T, w *simnet.World) { faultedExchange(t, w) })
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCheckDeterminismCatchesARacyTest is a test whose network behaviour
+// depends on the Go runtime: two goroutines race to hand the next chunk
+// to a writer, and the runtime picks the winner of each round at random.
+// The checker must report where the two runs part.
+func TestCheckDeterminismCatchesARacyTest(t *testing.T) {
+	racy := func(t *testing.T, w *simnet.World) {
+		c, s := connect(t, w.Host("client"), w.Host("server"))
+		defer c.Close()
+		defer s.Close()
+		go io.Copy(io.Discard, s)
+		small, big, done := make(chan []byte), make(chan []byte), make(chan struct{})
+		defer close(done)
+		for _, ch := range []chan []byte{small, big} {
+			go func() {
+				size := 1
+				if ch == big {
+					size = 2
+				}
+				for {
+					select {
+					case ch <- make([]byte, size):
+					case <-done:
+						return
+					}
+				}
+			}()
+		}
+		for range 32 {
+			// Both senders are ready each round; select picks one at random.
+			var p []byte
+			select {
+			case p = <-small:
+			case p = <-big:
+			}
+			c.Write(p)
+			time.Sleep(time.Millisecond)
+		}
+	}
+	newWorld := func() (*simnet.World, error) {
+		w, err := simnet.NewWorld(1)
+		if err == nil {
+			w.AddHost("client")
+			w.AddHost("server")
+		}
+		return w, err
+	}
+	err := gonet.CheckDeterminism(t, newWorld, racy)
+	var div *gonet.Divergence
+	if !errors.As(err, &div) {
+		t.Fatalf("CheckDeterminism = %v, want a *Divergence", err)
+	}
+	if !strings.Contains(div.First, `"len":`) || div.First == div.Second {
+		t.Errorf("divergence %v does not point at a segment that differs", err)
+	}
+	t.Log(err)
+}
