@@ -25,6 +25,7 @@ const (
 	CodeKeyLog     = "ERR_TLS_KEY_LOG"        // a key log line that cannot be read
 	CodeNoKeys     = "ERR_TLS_NO_KEYS"        // a TLS connection the key log has no secrets for
 	CodeTLS        = "ERR_TLS_RECORD"         // TLS records that cannot be framed or decrypted
+	CodeHAR        = "ERR_HAR"                // a HAR file that is not HAR 1.2
 )
 
 // Error is a typed failure or problem found in a capture: a stable Code, the

@@ -3,6 +3,7 @@ package replay
 // Reading a whole capture, and the report `simhttp inspect` prints.
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,7 @@ import (
 // Capture is everything read from a capture file: its TCP connections with
 // their HTTP exchanges in full, and the problems met on the way.
 type Capture struct {
-	Format      string        // "pcap" or "pcapng"
+	Format      string        // "pcap", "pcapng" or "har"
 	LinkTypes   []string      // link types of the packets, tcpdump's names, in order of first use
 	Packets     int           // packets read, whatever they carried
 	Start       time.Time     // timestamp of the first packet
@@ -25,7 +26,8 @@ type Capture struct {
 
 // ReadCapture reads a pcap or pcapng capture (told apart by the magic number)
 // and pairs the HTTP/1.x exchanges of every TCP connection, keeping every
-// message's head and body. A connection's client is the side that sent the
+// message's head and body; a file that opens a JSON object is read as a HAR
+// by [ReadHAR]. A connection's client is the side that sent the
 // SYN; when the SYN was not captured, the side whose first bytes read as a
 // request, or failing that the side on the higher port.
 //
@@ -62,9 +64,13 @@ func read(r io.Reader, keepBodies bool, opts []ReadOption) (*Capture, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	br := bufio.NewReaderSize(r, readBuffer)
+	if looksLikeHAR(br) {
+		return ReadHAR(br)
+	}
 	c := &Capture{}
 	warn := func(e *Error) { c.Problems = append(c.Problems, e) }
-	rr, format, err := openCapture(r, warn)
+	rr, format, err := openCapture(br, warn)
 	if err != nil {
 		return nil, err
 	}

@@ -234,7 +234,20 @@ func TestReplaySkipsWhatTheCaptureShowsIncomplete(t *testing.T) {
 // Replaying a capture against its own mock, over real TCP, finds no
 // difference at all: not even Date, which the mock replays.
 func TestReplayAgainstItsOwnMockOverRealTCP(t *testing.T) {
-	c := shopCapture(t)
+	rep := replayAgainstOwnMock(t, shopCapture(t))
+	var text strings.Builder
+	if err := rep.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Differed() || rep.count(OutcomeOK) != len(rep.Results) || len(rep.Results) != 8 {
+		t.Errorf("replay against the mock:\n%s", text.String())
+	}
+}
+
+// replayAgainstOwnMock serves c as a mock on a loopback port and replays c
+// against it.
+func replayAgainstOwnMock(t *testing.T, c *Capture) *ReplayReport {
+	t.Helper()
 	rt := realtcp.New()
 	srv, err := ServeMock(rt, "127.0.0.1:0", c, MockOptions{})
 	if err != nil {
@@ -251,13 +264,7 @@ func TestReplayAgainstItsOwnMockOverRealTCP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var text strings.Builder
-	if err := rep.WriteText(&text); err != nil {
-		t.Fatal(err)
-	}
-	if rep.Differed() || rep.count(OutcomeOK) != len(rep.Results) || len(rep.Results) != 8 {
-		t.Errorf("replay against the mock:\n%s", text.String())
-	}
+	return rep
 }
 
 // simReplay is a world with a mock of c on "server" and a client host to

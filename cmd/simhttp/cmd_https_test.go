@@ -28,6 +28,24 @@ func TestHTTPSCaptureInspectedMockedAndReplayed(t *testing.T) {
 	}
 }
 
+// TestInspectWritesHARThatReplayAndMockTake: inspect --har of an HTTPS
+// capture, then the HAR as the source of a mock and of a replay.
+func TestInspectWritesHARThatReplayAndMockTake(t *testing.T) {
+	har := filepath.Join(t.TempDir(), "out.har")
+	var stdout, stderr strings.Builder
+	if code := run([]string{"inspect", httpsFixtures + "tls12-aes128.pcap", "--keylog", httpsFixtures + "tls12-aes128.keys", "--har", har}, &stdout, &stderr); code != 0 {
+		t.Fatalf("inspect: exit %d: %s", code, stderr.String())
+	}
+	data, err := os.ReadFile(har)
+	if err != nil || !strings.Contains(string(data), `"url": "https://127.0.0.1:18443/big"`) || !strings.Contains(stdout.String(), "GET /big -> 200") {
+		t.Fatalf("HAR %v:\n%.400s\ninspect said:\n%s", err, data, stdout.String())
+	}
+	code, out, errOut := replayAgainstMock(t, har, "")
+	if code != 0 || !strings.Contains(out, "2 exchanges: 2 ok, 0 differed") {
+		t.Fatalf("replay: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
 func TestKeyLogFlagRejectsBadInput(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.keys")
 	if err := os.WriteFile(bad, []byte("# comment\nCLIENT_RANDOM nothex 00\n"), 0o644); err != nil {

@@ -13,7 +13,7 @@ import (
 func init() {
 	commands["inspect"] = command{
 		summary: "list a capture's connections and HTTP exchanges, and every problem found",
-		usage:   "inspect CAPTURE [--json] [--keylog FILE]",
+		usage:   "inspect CAPTURE [--json] [--keylog FILE] [--har FILE]",
 		run:     runInspect,
 	}
 }
@@ -22,6 +22,7 @@ func runInspect(args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print one compact JSON document")
 	keylog := fs.String("keylog", "", "decrypt TLS with this NSS key log (SSLKEYLOGFILE)")
+	har := fs.String("har", "", "also write the exchanges as HAR 1.2 to this file, with timings from the capture")
 	files, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -29,18 +30,30 @@ func runInspect(args []string, stdout, _ io.Writer) error {
 	if len(files) != 1 {
 		return &usageError{msg: "want exactly one CAPTURE file"}
 	}
-	opts, err := keyLogOption(*keylog)
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(files[0])
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	rep, err := replay.Inspect(f, opts...)
-	if err != nil {
-		return fmt.Errorf("%s: %w", files[0], err)
+	var rep *replay.Report
+	if *har != "" {
+		// A HAR holds the bodies, which a plain inspect only counts.
+		c, err := readCapture(files[0], *keylog)
+		if err != nil {
+			return err
+		}
+		if err := writeFile(*har, c.WriteHAR); err != nil {
+			return err
+		}
+		rep = c.Report()
+	} else {
+		opts, err := keyLogOption(*keylog)
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(files[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if rep, err = replay.Inspect(f, opts...); err != nil {
+			return fmt.Errorf("%s: %w", files[0], err)
+		}
 	}
 	if *asJSON {
 		// Compact, for jq and other programs: indenting a large capture's
