@@ -294,6 +294,9 @@ func (s *sentence) check() error {
 	switch act.kind {
 	case actionCalls:
 		for _, c := range act.calls {
+			if c.on != "" {
+				return fmt.Errorf("%s calls %s: name the object as the actor (\"server request #1's socket calls destroy()\"), not in the call", a, c.src)
+			}
 			m := methodsOf[kind][c.name]
 			if m == nil {
 				return fmt.Errorf("%s has no method %s (it has %s)", a, c.name, strings.Join(names(methodsOf[kind]), ", "))
@@ -478,14 +481,8 @@ func (w *world) perform(s *sentence, t *target) {
 	switch a.kind {
 	case actionCalls:
 		for _, c := range a.calls {
-			m := methodsOf[kind][c.name]
-			result, thrown := m.run(w, t, c.args)
-			if t.req != nil && thrown != nil && kind == actorRequest {
+			if thrown := w.invoke(methodsOf[kind][c.name], t, c); thrown != nil && kind == actorRequest {
 				t.req.thrown = thrown
-			}
-			w.thrown(thrown)
-			if m.returns {
-				w.value("returned", c.src, result)
 			}
 		}
 	case actionSets:
@@ -497,6 +494,17 @@ func (w *world) perform(s *sentence, t *target) {
 	case actionEnds:
 		t.socket().End(nil, nil)
 	}
+}
+
+// invoke makes one call on a live target, marks what it threw or
+// returned, and returns what it threw.
+func (w *world) invoke(m *method, t *target, c call) error {
+	result, thrown := m.run(w, t, c.args)
+	w.thrown(thrown)
+	if m.returns {
+		w.value("returned", c.src, result)
+	}
+	return thrown
 }
 
 // thrown marks an error a call threw, as the reference scripts' try/catch

@@ -39,8 +39,10 @@ func (k valueKind) String() string {
 	return [...]string{"a number", "a string", "a boolean", "null", "an array", "an object", "an Error"}[k]
 }
 
-// call is one method call of a grammar action: name(args).
+// call is one method call of a grammar action: name(args), or
+// on.name(args) in a handler table's actions.
 type call struct {
+	on   string // "res", "req" or "socket" in a handler's actions; "" otherwise
 	name string
 	args []value
 	src  string
@@ -99,9 +101,12 @@ func (p *literalParser) calls() ([]call, error) {
 	var out []call
 	for {
 		start := p.pos
-		name := p.ident()
+		on, name := "", p.ident()
 		if name == "" {
 			return nil, p.errorf("want a method call such as end()")
+		}
+		if p.eat(".") {
+			on, name = name, p.ident()
 		}
 		if !p.eat("(") {
 			return nil, p.errorf("want ( after %s", name)
@@ -110,7 +115,7 @@ func (p *literalParser) calls() ([]call, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s(): %w", name, err)
 		}
-		out = append(out, call{name: name, args: args, src: strings.TrimSpace(p.s[start:p.pos])})
+		out = append(out, call{on: on, name: name, args: args, src: strings.TrimSpace(p.s[start:p.pos])})
 		p.space()
 		if p.pos == len(p.s) {
 			return out, nil
