@@ -8,6 +8,8 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v21"
@@ -21,9 +23,17 @@ type RunOptions struct {
 	// Seed seeds every scenario's world; a failure names it so the run can
 	// be repeated exactly.
 	Seed uint64
-	// Format is one of godog's formatters: pretty (the default), progress,
-	// junit (JUnit XML, for CI) or cucumber (Cucumber JSON).
+	// Format is a comma-separated list of godog's formatters, each
+	// optionally with a file to write to ("pretty,junit:report.xml"):
+	// pretty (the default; each step points at its feature line),
+	// progress, junit (JUnit XML, for CI), cucumber (Cucumber JSON) or
+	// events. One without a file writes to Output.
 	Format string
+	// Tags is a godog tag expression selecting scenarios ("@node && ~@slow").
+	Tags string
+	// Concurrency runs this many scenarios at once; each has its own
+	// world, so results do not depend on it. 0 means 1.
+	Concurrency int
 	// Output receives the formatter's report; nil means os.Stdout.
 	Output io.Writer
 	// TraceDir, when set, receives each scenario's JSONL trace, named after
@@ -32,7 +42,37 @@ type RunOptions struct {
 }
 
 // formats are the formatters Run accepts.
-var formats = []string{"pretty", "progress", "junit", "cucumber"}
+var formats = []string{"pretty", "progress", "junit", "cucumber", "events"}
+
+// godogFormat checks a comma-separated format list and returns it as godog
+// reads it, with pretty as PrettyFormat.
+func godogFormat(list string) (string, error) {
+	parts := strings.Split(list, ",")
+	toStdout := 0
+	for i, part := range parts {
+		name, file, hasFile := strings.Cut(strings.TrimSpace(part), ":")
+		if !slices.Contains(formats, name) {
+			return "", fmt.Errorf("features: unknown format %q in %q (want one of %v, each optionally followed by :FILE)", name, list, formats)
+		}
+		if hasFile && file == "" {
+			return "", fmt.Errorf("features: format %q names no file after the colon", part)
+		}
+		if !hasFile {
+			toStdout++
+		}
+		if name == "pretty" {
+			name = PrettyFormat
+		}
+		parts[i] = name
+		if hasFile {
+			parts[i] += ":" + file
+		}
+	}
+	if toStdout > 1 {
+		return "", fmt.Errorf("features: formats %q: at most one may write to the output; give the others a file (junit:report.xml)", list)
+	}
+	return strings.Join(parts, ","), nil
+}
 
 // Run runs feature scenarios on the simulated network and reports whether
 // every one passed. Files that do not parse and scenarios with unknown or
@@ -42,8 +82,12 @@ func Run(opts RunOptions) (ok bool, err error) {
 	if opts.Format == "" {
 		opts.Format = "pretty"
 	}
-	if !slices.Contains(formats, opts.Format) {
-		return false, fmt.Errorf("features: unknown format %q (want one of %v)", opts.Format, formats)
+	format, err := godogFormat(opts.Format)
+	if err != nil {
+		return false, err
+	}
+	if opts.Concurrency < 0 {
+		return false, fmt.Errorf("features: concurrency %d: want 1 or more", opts.Concurrency)
 	}
 	if opts.TraceDir != "" {
 		if err := os.MkdirAll(opts.TraceDir, 0o755); err != nil {
@@ -55,7 +99,10 @@ func Run(opts RunOptions) (ok bool, err error) {
 		return false, err
 	}
 	s := &suite{catalog: c, seed: opts.Seed, traceDir: opts.TraceDir}
-	status := s.run(godog.Options{Format: opts.Format, Output: outputOf(opts.Output)}, s.runnable())
+	status := s.run(godog.Options{Format: format, Output: outputOf(opts.Output), Tags: opts.Tags, Concurrency: opts.Concurrency}, s.runnable())
+	if opts.Tags != "" && s.ran == 0 {
+		return false, errors.Join(fmt.Errorf("features: no scenario matches the tags %q", opts.Tags), s.problemsErr())
+	}
 	return status == 0 && len(s.problems) == 0, s.problemsErr()
 }
 
@@ -74,7 +121,9 @@ type suite struct {
 	traceDir string
 	faults   *faultPlan // set by Sweep: random faults drawn from the seed
 	problems []*FeatureError
-	failures []failure // scenarios that failed, in order
+	mu       sync.Mutex // guards ran, failures and onWorld when scenarios run concurrently
+	ran      int        // scenarios that started
+	failures []failure  // scenarios that failed, in order
 	// onWorld, when set, sees each scenario's world once it finished.
 	onWorld func(*world)
 	// onStart, when set, sees each scenario's simulated world as soon as
@@ -154,7 +203,9 @@ func (s *suite) run(opts godog.Options, paths []string) int {
 	opts.Paths = paths
 	opts.FS = s.catalog.fsys
 	opts.Strict = true
-	opts.Concurrency = 1
+	if opts.Concurrency < 1 {
+		opts.Concurrency = 1
+	}
 	opts.NoColors = !isTerminal(opts.Output)
 	return godog.TestSuite{Name: "simhttp", ScenarioInitializer: s.initScenario, Options: &opts}.Run()
 }
@@ -167,16 +218,17 @@ func (s *suite) initScenario(ctx *godog.ScenarioContext) {
 		ctx.Step(d.re, w.reproducible(d.bind(w)))
 	}
 	ctx.Before(func(ctx context.Context, sc *godog.Scenario) (context.Context, error) {
-		f, line := s.catalog.locate(sc)
-		uri, _ := splitRef(sc.Uri)
-		if f != nil {
-			uri = f.uri
-		}
+		uri, line := s.where(sc)
 		w.begin(uri, line, hasTag(sc, "@sweep"))
-		return ctx, nil
+		s.mu.Lock()
+		s.ran++
+		s.mu.Unlock()
+		return context.WithValue(ctx, worldKey{}, w), nil
 	})
 	ctx.After(func(ctx context.Context, sc *godog.Scenario, err error) (context.Context, error) {
 		ferr := w.finish()
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		if failed := errors.Join(err, ferr); failed != nil {
 			s.failures = append(s.failures, failure{ref: w.ref(), err: failed})
 		}
@@ -185,6 +237,25 @@ func (s *suite) initScenario(ctx *godog.ScenarioContext) {
 		}
 		return ctx, ferr
 	})
+}
+
+// where finds the file and the line of godog's scenario sc; a suite that
+// did not choose its files (a team's godog suite) reads them as godog
+// names them.
+func (s *suite) where(sc *godog.Scenario) (string, int) {
+	uri, _ := splitRef(sc.Uri)
+	c := s.catalog
+	if c == nil {
+		var err error
+		if c, err = loadCatalog([]string{uri}); err != nil {
+			return uri, 0
+		}
+	}
+	f, line := c.locate(sc)
+	if f != nil {
+		uri = f.uri
+	}
+	return uri, line
 }
 
 func hasTag(sc *godog.Scenario, tag string) bool {

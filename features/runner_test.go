@@ -3,6 +3,7 @@ package features
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,5 +100,60 @@ func TestTraceDirGetsEachScenariosTrace(t *testing.T) {
 	}
 	if c := simnet.Compact(evs, false); !strings.Contains(c, "req:error(ECONNREFUSED)") {
 		t.Errorf("trace %q lacks the request's error", c)
+	}
+}
+
+func TestPrettyPointsEachStepAtItsFeatureLine(t *testing.T) {
+	ok, err, out := run(t, RunOptions{Paths: []string{"grammar/handlers.feature"}, Format: "pretty"})
+	if !ok || err != nil {
+		t.Fatalf("ok %v, err %v:\n%s", ok, err, out)
+	}
+	if strings.Contains(out, ".go:") {
+		t.Errorf("the report names Go code:\n%s", out)
+	}
+	for i, line := range strings.Split(strings.TrimSpace(mustRead(t, "grammar/handlers.feature")), "\n") {
+		text := strings.TrimSpace(line)
+		for _, kw := range []string{"Given ", "When ", "Then ", "And "} {
+			if strings.HasPrefix(text, kw) && !strings.Contains(out, fmt.Sprintf("# grammar/handlers.feature:%d\n", i+1)) {
+				t.Errorf("no step points at grammar/handlers.feature:%d (%s):\n%s", i+1, text, out)
+			}
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+func TestRunTakesSeveralFormatsTagsAndConcurrency(t *testing.T) {
+	junit := filepath.Join(t.TempDir(), "report.xml")
+	ok, err, out := run(t, RunOptions{Format: "progress,junit:" + junit, Tags: "@node:client-success,@node:server-simple", Concurrency: 2})
+	if !ok || err != nil {
+		t.Fatalf("ok %v, err %v:\n%s", ok, err, out)
+	}
+	if !strings.Contains(out, "2 scenarios (2 passed)") {
+		t.Errorf("the tags did not pick the two scenarios:\n%s", out)
+	}
+	if report := mustRead(t, junit); strings.Count(report, "<testcase ") != 2 {
+		t.Errorf("the JUnit report has not 2 test cases:\n%s", report)
+	}
+}
+
+func TestRunRefusesWhatSelectsNothingOrCannotBeWritten(t *testing.T) {
+	for _, opts := range []RunOptions{
+		{Tags: "@no-such-tag"},
+		{Format: "pretty,bogus"},
+		{Format: "pretty,progress"},
+		{Format: "junit:"},
+		{Concurrency: -1},
+	} {
+		if ok, err, _ := run(t, opts); ok || err == nil {
+			t.Errorf("%+v: ok %v, err %v; want an error", opts, ok, err)
+		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 func init() {
 	commands["run"] = command{
 		summary: "run Gherkin scenarios on the simulated network (the bundled features when no path is given)",
-		usage:   "run [FEATURES...] [--seed N] [--format pretty|progress|junit|cucumber] [--trace DIR]",
+		usage:   "run [FEATURES...] [--seed N] [--format pretty|progress|junit|cucumber|events[:FILE],...]... [--tags EXPR] [--concurrency N] [--trace DIR]",
 		run:     runFeatures,
 	}
 	commands["steps"] = command{
@@ -41,16 +41,35 @@ const scenarioFailed = 1
 func runFeatures(args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	seed := fs.Uint64("seed", 1, "seed for every scenario's world")
-	format := fs.String("format", "pretty", "report format: pretty, progress, junit or cucumber")
+	var formats formatList
+	fs.Var(&formats, "format", "report formats, comma-separated or repeated, each NAME or NAME:FILE: pretty (default), progress, junit, cucumber, events")
+	tags := fs.String("tags", "", "run only the scenarios matching this godog tag expression (\"@node && ~@slow\")")
+	concurrency := fs.Int("concurrency", 1, "run this many scenarios at once")
 	traceDir := fs.String("trace", "", "write each scenario's JSONL trace into this directory")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	ok, err := features.Run(features.RunOptions{Paths: paths, Seed: *seed, Format: *format, Output: stdout, TraceDir: *traceDir})
+	if *concurrency < 1 {
+		return &usageError{msg: fmt.Sprintf("--concurrency %d: want 1 or more", *concurrency)}
+	}
+	ok, err := features.Run(features.RunOptions{
+		Paths: paths, Seed: *seed, Format: strings.Join(formats, ","), Tags: *tags,
+		Concurrency: *concurrency, Output: stdout, TraceDir: *traceDir,
+	})
 	if !ok || err != nil {
 		return &exitError{code: scenarioFailed, err: err}
 	}
+	return nil
+}
+
+// formatList collects --format values, each a comma-separated list.
+type formatList []string
+
+func (f *formatList) String() string { return strings.Join(*f, ",") }
+
+func (f *formatList) Set(v string) error {
+	*f = append(*f, v)
 	return nil
 }
 
