@@ -161,8 +161,8 @@ func Example_clientTimeout() {
 // inTest runs f as a test of its own, since Run needs the *testing.T that
 // testing/synctest builds its bubble from, which an example does not get.
 // The test runs once and quietly whatever -count and -v say, so only the
-// example's own output is compared.
-func inTest(f func(t *testing.T)) {
+// example's own output is compared. It reports whether the test passed.
+func inTest(f func(t *testing.T)) bool {
 	for name, quiet := range map[string]string{"test.v": "false", "test.count": "1"} {
 		if v := flag.Lookup(name); v != nil {
 			old := v.Value.String()
@@ -175,4 +175,5 @@ func inTest(f func(t *testing.T)) {
 	if !ok {
 		fmt.Println("the example's test failed")
 	}
+	return ok
 }
