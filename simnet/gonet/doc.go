@@ -56,5 +56,15 @@
 //     safe under a mutex, as http.Transport calls them.
 //   - Node-side objects on the same world (httpcore servers and clients)
 //     belong to the loop: create them before Run, from loop callbacks, or
-//     through [Do].
+//     through [Do]. Observers run on the driver goroutine too: read what
+//     they collect through Do, or after Run returns.
+//
+// # Differences from Linux
+//
+//   - When data and an RST arrive together, the reader gets the data and
+//     then io.EOF, as simnet's sockets report such a hang-up the way libuv
+//     does; Linux returns ECONNRESET after the data.
+//   - Write returns once its bytes are in the connection's 64 KiB send
+//     buffer; bytes still queued when a write deadline passes are sent
+//     anyway, as those a kernel had taken would be.
 package gonet
