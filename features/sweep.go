@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"time"
 
@@ -28,6 +29,9 @@ type SweepOptions struct {
 	Output io.Writer
 	// Progress shows a progress bar, when Output is a terminal.
 	Progress bool
+	// Jobs is how many seeds run at once, each in its own world; zero
+	// means one per CPU. The report is the same for any value.
+	Jobs int
 }
 
 // Sweep runs every @sweep scenario once per seed, each time under fault
@@ -36,9 +40,30 @@ type SweepOptions struct {
 // that reproduces it and the smallest subset of its drawn rules that
 // still fails. Scenarios that cannot run are returned in err, as by Run.
 func Sweep(opts SweepOptions) (ok bool, err error) {
+	return sweep(opts, false, nil)
+}
+
+// seedResult is what one seed's runs leave: the report of its failures
+// and, when asked for, the compact trace of every world it ran.
+type seedResult struct {
+	report string
+	failed bool
+	traces string
+}
+
+// sweep is Sweep; with traces set, onSeed sees each seed's result, traces
+// included, in seed order, so a test can compare whole runs.
+func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult)) (ok bool, err error) {
 	seeds, err := sweepSeeds(opts.Seeds[0], opts.Seeds[1], opts.Shard[0], opts.Shard[1])
 	if err != nil {
 		return false, err
+	}
+	jobs := opts.Jobs
+	if jobs == 0 {
+		jobs = runtime.NumCPU()
+	}
+	if jobs < 1 {
+		return false, fmt.Errorf("features: sweep jobs %d: want at least 1", jobs)
 	}
 	out := outputOf(opts.Output)
 	c, err := loadCatalog(opts.Paths)
@@ -54,19 +79,22 @@ func Sweep(opts SweepOptions) (ok bool, err error) {
 	}
 	var report strings.Builder
 	failedSeeds := 0
-	for _, seed := range seeds {
-		s := &suite{catalog: c, seed: seed, faults: &faultPlan{}}
-		s.run(godog.Options{Format: "progress", Output: io.Discard, Tags: "@sweep"}, paths)
-		if len(s.failures) > 0 {
+	var barErr error
+	results := inParallel(len(seeds), jobs, func(i int) seedResult { return runSeed(c, paths, seeds[i], traces) }, func() {
+		if bar != nil && barErr == nil {
+			barErr = bar.Add(1)
+		}
+	})
+	if barErr != nil {
+		return false, fmt.Errorf("features: progress bar: %w", barErr)
+	}
+	for i, r := range results {
+		if r.failed {
 			failedSeeds++
 		}
-		for _, f := range s.failures {
-			reportFailure(&report, c, f, seed)
-		}
-		if bar != nil {
-			if err := bar.Add(1); err != nil {
-				return false, fmt.Errorf("features: progress bar: %w", err)
-			}
+		report.WriteString(r.report)
+		if onSeed != nil {
+			onSeed(seeds[i], r)
 		}
 	}
 	if bar != nil {
@@ -83,6 +111,28 @@ func Sweep(opts SweepOptions) (ok bool, err error) {
 		return false, fmt.Errorf("features: writing the sweep report: %w", err)
 	}
 	return failedSeeds == 0 && len(probe.problems) == 0, probe.problemsErr()
+}
+
+// runSeed runs the @sweep scenarios of paths once under seed's faults,
+// shrinking each failure; it touches nothing shared but the catalog, which
+// it only reads, so seeds may run side by side.
+func runSeed(c *catalog, paths []string, seed uint64, traces bool) seedResult {
+	s := &suite{catalog: c, seed: seed, faults: &faultPlan{}}
+	var trace strings.Builder
+	if traces {
+		s.onWorld = func(w *world) {
+			trace.WriteString(w.ref())
+			trace.WriteByte(' ')
+			trace.WriteString(simnet.Compact(w.events, true))
+			trace.WriteByte('\n')
+		}
+	}
+	s.run(godog.Options{Format: "progress", Output: io.Discard, Tags: "@sweep"}, paths)
+	var report strings.Builder
+	for _, f := range s.failures {
+		reportFailure(&report, c, f, seed)
+	}
+	return seedResult{report: report.String(), failed: len(s.failures) > 0, traces: trace.String()}
 }
 
 // sweepSeeds lists the seeds of [first, last] that shard I of N runs:

@@ -72,6 +72,7 @@ func newScene(t *testing.T) *scene {
 		t.Fatal(err)
 	}
 	s := &scene{t: t, w: w, h: h, srv: srv, recording: true}
+	guardTrace(t, &s.events)
 	w.Loop().Events().Observe(func(ev simnet.Event) {
 		if s.recording {
 			s.events = append(s.events, ev)

@@ -44,6 +44,7 @@ func newServerWorld(t testing.TB) *serverWorld {
 		t.Fatal(err)
 	}
 	e := &serverWorld{t: t, w: w, h: h, loop: w.Loop()}
+	guardTrace(t, &e.events)
 	e.loop.Events().Observe(func(ev simnet.Event) { e.events = append(e.events, ev) })
 	return e
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -30,7 +31,7 @@ func init() {
 	}
 	commands["sweep"] = command{
 		summary: "run @sweep scenarios under seeded random faults and check their invariants",
-		usage:   "sweep [FEATURES...] --seeds A-B [--shard I/N]",
+		usage:   "sweep [FEATURES...] --seeds A-B [--shard I/N] [--jobs N]",
 		run:     runSweep,
 	}
 }
@@ -104,6 +105,7 @@ func runSweep(args []string, stdout, _ io.Writer) error {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	seeds := fs.String("seeds", "", "inclusive seed range A-B")
 	shard := fs.String("shard", "", "run only shard I of N (I/N), to split seeds across machines")
+	jobs := fs.Int("jobs", runtime.NumCPU(), "how many seeds run at once; the report is the same for any value")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -112,6 +114,9 @@ func runSweep(args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *jobs < 1 {
+		return &usageError{msg: fmt.Sprintf("--jobs %d: want at least 1", *jobs)}
+	}
 	var sh [2]int
 	if *shard != "" {
 		if sh, err = parseShard(*shard); err != nil {
@@ -119,7 +124,7 @@ func runSweep(args []string, stdout, _ io.Writer) error {
 		}
 	}
 	ok, err := features.Sweep(features.SweepOptions{
-		Paths: paths, Seeds: [2]uint64{lo, hi}, Shard: sh, Output: stdout,
+		Paths: paths, Seeds: [2]uint64{lo, hi}, Shard: sh, Jobs: *jobs, Output: stdout,
 		Progress: stdout == io.Writer(os.Stdout),
 	})
 	if !ok || err != nil {

@@ -30,6 +30,7 @@ func TestBadCommandLinesExitTwoWithTheCause(t *testing.T) {
 		{[]string{"run", "--bogus"}, "flag provided but not defined: -bogus"},
 		{[]string{"sweep", "--seeds", "9-3"}, `--seeds "9-3": want A-B`},
 		{[]string{"sweep", "--seeds", "1-3", "--shard", "3/2"}, `--shard "3/2": want I/N`},
+		{[]string{"sweep", "--seeds", "1-3", "--jobs", "0"}, `--jobs 0: want at least 1`},
 		{[]string{"trace"}, "want exactly one FEATURE:LINE"},
 		{[]string{"inspect"}, "want exactly one CAPTURE file"},
 		{[]string{"serve", "--echo"}, "--listen ADDR is required"},
