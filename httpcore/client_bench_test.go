@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -18,9 +19,11 @@ import (
 
 // BenchmarkClientServerSim sends b.N sequential keep-alive GETs from an
 // httpcore client to an httpcore server on simnet and reports req/s of
-// wall time; beside it, measured once per run, the same workload in real
-// Node v20 (fixtures/node/bench/client_server.js) and on Go's net/http over
-// loopback, and how many times faster than Node the simulation is.
+// wall time; beside it, measured once per process, the same workload in
+// real Node v20 (fixtures/node/bench/client_server.js) and on Go's
+// net/http over loopback, each warmed up and timed refRuns times, and how
+// many times faster than Node the simulation is: against Node's median,
+// and against its fastest and slowest run (x-node-lo, x-node-hi).
 func BenchmarkClientServerSim(b *testing.B) {
 	b.ReportAllocs()
 	elapsed, err := simKeepAliveGets(b.N, b.ResetTimer)
@@ -30,13 +33,17 @@ func BenchmarkClientServerSim(b *testing.B) {
 	b.StopTimer()
 	sim := float64(b.N) / elapsed.Seconds()
 	b.ReportMetric(sim, "req/s")
+	b.ReportMetric(elapsed.Seconds()*1e6/float64(b.N), "us/req")
 	ref := measureReferences(b)
-	if ref.nethttp > 0 {
-		b.ReportMetric(ref.nethttp, "nethttp-req/s")
+	if ref.nethttp.ok() {
+		reportSpread(b, "nethttp", ref.nethttp)
+		b.ReportMetric(sim/ref.nethttp.median, "x-nethttp")
 	}
-	if ref.node > 0 {
-		b.ReportMetric(ref.node, "node-req/s")
-		b.ReportMetric(sim/ref.node, "x-node")
+	if ref.node.ok() {
+		reportSpread(b, "node", ref.node)
+		b.ReportMetric(sim/ref.node.median, "x-node")
+		b.ReportMetric(sim/ref.node.max, "x-node-lo")
+		b.ReportMetric(sim/ref.node.min, "x-node-hi")
 	}
 }
 
@@ -99,43 +106,75 @@ func simKeepAliveGets(n int, ready func()) (time.Duration, error) {
 }
 
 // references are the req/s of the same workload outside the simulation.
-type references struct{ node, nethttp float64 }
+type references struct{ node, nethttp spread }
+
+// spread is the median, fastest and slowest of refRuns timed runs.
+type spread struct{ median, min, max float64 }
+
+func (s spread) ok() bool { return s.median > 0 }
+
+func spreadOf(runs []float64) spread {
+	slices.Sort(runs)
+	return spread{median: runs[len(runs)/2], min: runs[0], max: runs[len(runs)-1]}
+}
+
+func reportSpread(b *testing.B, name string, s spread) {
+	b.ReportMetric(s.median, name+"-req/s")
+	b.ReportMetric(s.min, name+"-min-req/s")
+	b.ReportMetric(s.max, name+"-max-req/s")
+}
 
 var (
 	refOnce sync.Once
 	refs    references
 )
 
-// referenceRequests is how many requests each reference run times: enough
-// to leave start-up behind, few enough for two cores.
-const referenceRequests = 3000
+// Each reference warms up with refWarmup requests, so Node's JIT and Go's
+// connection pool are past their start-up, then times refRequests; it does
+// so refRuns times (Node in a fresh process each time) and the ratio uses
+// the median. Short runs, one sample, understated Node 2.5x and let the
+// ratio swing 3x between runs of the same code.
+const (
+	refWarmup   = 5000
+	refRequests = 20000
+	refRuns     = 3
+)
 
 func measureReferences(b *testing.B) references {
 	refOnce.Do(func() {
 		refs.nethttp = measureNetHTTP(b)
-		node, err := exec.LookPath("node")
-		if err != nil {
-			b.Log("SKIPPING the Node reference: no `node` on PATH, so no node-req/s or x-node")
-			return
-		}
-		out, err := exec.Command(node, filepath.Join("..", "fixtures", "node", "bench", "client_server.js"),
-			strconv.Itoa(referenceRequests)).Output()
-		if err != nil {
-			b.Logf("SKIPPING the Node reference: client_server.js failed: %v", err)
-			return
-		}
-		refs.node, err = strconv.ParseFloat(string(bytes.TrimSpace(out)), 64)
-		if err != nil {
-			b.Logf("SKIPPING the Node reference: client_server.js printed %q", out)
-			refs.node = 0
-		}
+		refs.node = measureNode(b)
 	})
 	return refs
 }
 
+// measureNode runs fixtures/node/bench/client_server.js refRuns times.
+func measureNode(b *testing.B) spread {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		b.Log("SKIPPING the Node reference: no `node` on PATH, so no node-req/s or x-node")
+		return spread{}
+	}
+	script := filepath.Join("..", "fixtures", "node", "bench", "client_server.js")
+	runs := make([]float64, refRuns)
+	for i := range runs {
+		out, err := exec.Command(node, script, strconv.Itoa(refRequests), strconv.Itoa(refWarmup)).Output()
+		if err != nil {
+			b.Logf("SKIPPING the Node reference: client_server.js failed: %v", err)
+			return spread{}
+		}
+		if runs[i], err = strconv.ParseFloat(string(bytes.TrimSpace(out)), 64); err != nil || runs[i] <= 0 {
+			b.Logf("SKIPPING the Node reference: client_server.js printed %q", out)
+			return spread{}
+		}
+	}
+	return spreadOf(runs)
+}
+
 // measureNetHTTP runs the workload on net/http over loopback: one
-// keep-alive connection, sequential GETs.
-func measureNetHTTP(b *testing.B) float64 {
+// keep-alive connection, sequential GETs, refRuns timed runs after one
+// warm-up.
+func measureNetHTTP(b *testing.B) spread {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("hello"))
 	}))
@@ -150,20 +189,28 @@ func measureNetHTTP(b *testing.B) float64 {
 		resp.Body.Close()
 		return err
 	}
-	for range 100 {
-		if err := get(); err != nil {
-			b.Logf("net/http reference failed: %v", err)
-			return 0
+	gets := func(n int) error {
+		for range n {
+			if err := get(); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	start := time.Now()
-	for range referenceRequests {
-		if err := get(); err != nil {
+	if err := gets(refWarmup); err != nil {
+		b.Logf("net/http reference failed: %v", err)
+		return spread{}
+	}
+	runs := make([]float64, refRuns)
+	for i := range runs {
+		start := time.Now()
+		if err := gets(refRequests); err != nil {
 			b.Logf("net/http reference failed: %v", err)
-			return 0
+			return spread{}
 		}
+		runs[i] = refRequests / time.Since(start).Seconds()
 	}
-	return referenceRequests / time.Since(start).Seconds()
+	return spreadOf(runs)
 }
 
 // TestBenchmarkWorkloadIsSound runs the benchmark's workload briefly, so
