@@ -2,6 +2,7 @@ package features
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -69,46 +70,66 @@ func splitRef(ref string) (string, int) {
 
 // loadCatalog reads the feature files named by paths (files, FILE:LINE or
 // directories) from disk, or every bundled feature when paths is empty.
+// When none of the paths exists on disk but all name bundled features
+// ("agent/pooling.feature", "features/agent"), they are read from the
+// bundle, so the names a report prints work from any directory.
 func loadCatalog(paths []string) (*catalog, error) {
 	if len(paths) == 0 {
 		c := &catalog{fsys: bundle}
 		return c, c.addDir(".")
 	}
+	if names, ok := bundledNames(paths); ok {
+		c := &catalog{fsys: bundle}
+		return c, c.addPaths(names, func(name string) (fs.FileInfo, error) { return fs.Stat(bundle, name) })
+	}
 	c := &catalog{fsys: diskFS{}}
+	return c, c.addPaths(paths, os.Stat)
+}
+
+// addPaths adds files, FILE:LINE references and directories, as stat sees them.
+func (c *catalog) addPaths(paths []string, stat func(string) (fs.FileInfo, error)) error {
 	for _, p := range paths {
 		file, line := splitRef(p)
-		info, err := os.Stat(file)
+		info, err := stat(file)
 		if err != nil {
-			return nil, fmt.Errorf("features: %w", err)
+			return &FeatureError{File: file, Err: errNoSuchFeature}
 		}
 		if info.IsDir() {
 			if line != 0 {
-				return nil, fmt.Errorf("features: %s: a line number needs a feature file, not a directory", p)
+				return &FeatureError{File: file, Line: line, Err: errors.New("a line number needs a feature file, not a directory")}
 			}
 			if err := c.addDir(file); err != nil {
-				return nil, err
+				return err
 			}
 			continue
 		}
 		c.add(file, line)
 	}
-	return c, nil
+	return nil
 }
 
-// bundleOrDisk picks where a FILE:LINE reference lives: on disk when the
-// file exists there, else in the embedded bundle.
-func bundleOrDisk(ref string) (*catalog, error) {
-	file, line := splitRef(ref)
-	if _, err := os.Stat(file); err == nil {
-		return loadCatalog([]string{ref})
+// errNoSuchFeature is a path that is neither on disk nor in the bundle.
+var errNoSuchFeature = errors.New("no such feature file or directory, on disk or among the bundled features")
+
+// bundledNames maps paths to bundled names when none of them exists on
+// disk and every one exists in the bundle.
+func bundledNames(paths []string) ([]string, bool) {
+	names := make([]string, 0, len(paths))
+	for _, p := range paths {
+		file, line := splitRef(p)
+		if _, err := os.Stat(file); err == nil {
+			return nil, false
+		}
+		name := strings.TrimPrefix(path.Clean(filepath.ToSlash(file)), "features/")
+		if _, err := fs.Stat(bundle, name); err != nil {
+			return nil, false
+		}
+		if line != 0 {
+			name += ":" + strconv.Itoa(line)
+		}
+		names = append(names, name)
 	}
-	name := strings.TrimPrefix(path.Clean(filepath.ToSlash(file)), "features/")
-	if _, err := fs.Stat(bundle, name); err != nil {
-		return nil, fmt.Errorf("features: %s: no such feature file on disk or in the bundle", file)
-	}
-	c := &catalog{fsys: bundle}
-	c.add(name, line)
-	return c, nil
+	return names, true
 }
 
 func (c *catalog) addDir(dir string) error {

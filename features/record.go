@@ -32,6 +32,9 @@ type RecordOptions struct {
 	// Repeat runs the scenarios this many times, the k-th time with seed
 	// Seed+k, to make large captures; 0 means once.
 	Repeat int
+	// Progress, when set, learns after each repetition how many of how
+	// many are done.
+	Progress func(done, total int)
 }
 
 // scenarioGap separates one scenario's traffic from the next in the
@@ -71,9 +74,16 @@ func recordScenarios(opts RecordOptions, onWorld func(*world)) (int, error) {
 	probe := &suite{catalog: c}
 	paths := probe.runnable()
 	sp := &splicer{rec: rec}
-	for k := range max(opts.Repeat, 1) {
+	total := max(opts.Repeat, 1)
+	for k := range total {
 		s := &suite{catalog: c, seed: opts.Seed + uint64(k), onStart: sp.begin, onWorld: onWorld}
 		s.run(godog.Options{Format: "progress", Output: io.Discard}, paths)
+		if s.ran == 0 {
+			return 0, errors.Join(probe.problemsErr(), probe.nothingSelected(""), rec.Close())
+		}
+		if opts.Progress != nil {
+			opts.Progress(k+1, total)
+		}
 	}
 	closeErr := rec.Close()
 	return rec.Packets(), errors.Join(probe.problemsErr(), closeErr)

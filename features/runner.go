@@ -52,10 +52,10 @@ func godogFormat(list string) (string, error) {
 	for i, part := range parts {
 		name, file, hasFile := strings.Cut(strings.TrimSpace(part), ":")
 		if !slices.Contains(formats, name) {
-			return "", fmt.Errorf("features: unknown format %q in %q (want one of %v, each optionally followed by :FILE)", name, list, formats)
+			return "", &OptionError{Option: "format", Value: list, Why: fmt.Sprintf("unknown format %q: want one of %s, each optionally followed by :FILE", name, strings.Join(formats, ", "))}
 		}
 		if hasFile && file == "" {
-			return "", fmt.Errorf("features: format %q names no file after the colon", part)
+			return "", &OptionError{Option: "format", Value: list, Why: fmt.Sprintf("%q names no file after the colon", part)}
 		}
 		if !hasFile {
 			toStdout++
@@ -69,7 +69,7 @@ func godogFormat(list string) (string, error) {
 		}
 	}
 	if toStdout > 1 {
-		return "", fmt.Errorf("features: formats %q: at most one may write to the output; give the others a file (junit:report.xml)", list)
+		return "", &OptionError{Option: "format", Value: list, Why: "at most one format may write to the output; give the others a file (junit:report.xml)"}
 	}
 	return strings.Join(parts, ","), nil
 }
@@ -87,7 +87,7 @@ func Run(opts RunOptions) (ok bool, err error) {
 		return false, err
 	}
 	if opts.Concurrency < 0 {
-		return false, fmt.Errorf("features: concurrency %d: want 1 or more", opts.Concurrency)
+		return false, &OptionError{Option: "concurrency", Value: strconv.Itoa(opts.Concurrency), Why: "want 1 or more"}
 	}
 	if opts.TraceDir != "" {
 		if err := os.MkdirAll(opts.TraceDir, 0o755); err != nil {
@@ -100,8 +100,12 @@ func Run(opts RunOptions) (ok bool, err error) {
 	}
 	s := &suite{catalog: c, seed: opts.Seed, traceDir: opts.TraceDir}
 	status := s.run(godog.Options{Format: format, Output: outputOf(opts.Output), Tags: opts.Tags, Concurrency: opts.Concurrency}, s.runnable())
-	if opts.Tags != "" && s.ran == 0 {
-		return false, errors.Join(fmt.Errorf("features: no scenario matches the tags %q", opts.Tags), s.problemsErr())
+	if s.ran == 0 {
+		filter := ""
+		if opts.Tags != "" {
+			filter = fmt.Sprintf("matches the tags %q", opts.Tags)
+		}
+		return false, errors.Join(s.problemsErr(), s.nothingSelected(filter))
 	}
 	return status == 0 && len(s.problems) == 0, s.problemsErr()
 }
@@ -206,7 +210,7 @@ func (s *suite) run(opts godog.Options, paths []string) int {
 	if opts.Concurrency < 1 {
 		opts.Concurrency = 1
 	}
-	opts.NoColors = !isTerminal(opts.Output)
+	opts.NoColors = !colorful(opts.Output)
 	return godog.TestSuite{Name: "simhttp", ScenarioInitializer: s.initScenario, Options: &opts}.Run()
 }
 
@@ -267,9 +271,13 @@ func hasTag(sc *godog.Scenario, tag string) bool {
 	return false
 }
 
-// isTerminal reports whether w is a character device, so colours and
-// progress bars go only to people, never into files or CI logs.
-func isTerminal(w io.Writer) bool {
+// colorful reports whether w is a character device and NO_COLOR
+// (https://no-color.org) is unset or empty, so colours go only to people
+// who want them, never into files or CI logs.
+func colorful(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

@@ -1,15 +1,16 @@
 package features
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cucumber/godog"
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/simhttp/simhttp/simnet"
 )
@@ -27,11 +28,12 @@ type SweepOptions struct {
 	Shard [2]int
 	// Output receives the report; nil means os.Stdout.
 	Output io.Writer
-	// Progress shows a progress bar, when Output is a terminal.
-	Progress bool
 	// Jobs is how many seeds run at once, each in its own world; zero
 	// means one per CPU. The report is the same for any value.
 	Jobs int
+	// Progress, when set, learns after each seed how many of how many are
+	// done.
+	Progress func(done, total int)
 }
 
 // Sweep runs every @sweep scenario once per seed, each time under fault
@@ -49,6 +51,7 @@ type seedResult struct {
 	report string
 	failed bool
 	traces string
+	ran    int // scenarios run: none means the features hold no @sweep scenario
 }
 
 // sweep is Sweep; with traces set, onSeed sees each seed's result, traces
@@ -63,7 +66,7 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 		jobs = runtime.NumCPU()
 	}
 	if jobs < 1 {
-		return false, fmt.Errorf("features: sweep jobs %d: want at least 1", jobs)
+		return false, &OptionError{Option: "jobs", Value: strconv.Itoa(jobs), Why: "want at least 1"}
 	}
 	out := outputOf(opts.Output)
 	c, err := loadCatalog(opts.Paths)
@@ -72,34 +75,25 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 	}
 	probe := &suite{catalog: c}
 	paths := probe.runnable()
-	var bar *progressbar.ProgressBar
-	if opts.Progress && isTerminal(out) {
-		bar = progressbar.NewOptions(len(seeds), progressbar.OptionSetWriter(out),
-			progressbar.OptionSetDescription("sweep"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-	}
 	var report strings.Builder
 	failedSeeds := 0
-	var barErr error
+	done := 0
 	results := inParallel(len(seeds), jobs, func(i int) seedResult { return runSeed(c, paths, seeds[i], traces) }, func() {
-		if bar != nil && barErr == nil {
-			barErr = bar.Add(1)
+		done++
+		if opts.Progress != nil {
+			opts.Progress(done, len(seeds))
 		}
 	})
-	if barErr != nil {
-		return false, fmt.Errorf("features: progress bar: %w", barErr)
-	}
 	for i, r := range results {
+		if r.ran == 0 {
+			return false, errors.Join(probe.problemsErr(), probe.nothingSelected("is tagged @sweep"))
+		}
 		if r.failed {
 			failedSeeds++
 		}
 		report.WriteString(r.report)
 		if onSeed != nil {
 			onSeed(seeds[i], r)
-		}
-	}
-	if bar != nil {
-		if err := bar.Finish(); err != nil {
-			return false, fmt.Errorf("features: progress bar: %w", err)
 		}
 	}
 	fmt.Fprintf(&report, "sweep: %d seeds (%d-%d", len(seeds), opts.Seeds[0], opts.Seeds[1])
@@ -132,7 +126,7 @@ func runSeed(c *catalog, paths []string, seed uint64, traces bool) seedResult {
 	for _, f := range s.failures {
 		reportFailure(&report, c, f, seed)
 	}
-	return seedResult{report: report.String(), failed: len(s.failures) > 0, traces: trace.String()}
+	return seedResult{report: report.String(), failed: len(s.failures) > 0, traces: trace.String(), ran: s.ran}
 }
 
 // sweepSeeds lists the seeds of [first, last] that shard I of N runs:

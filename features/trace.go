@@ -21,7 +21,7 @@ func Trace(ref string, seed uint64, withNet, asJSON bool, w io.Writer) error {
 	if _, line := splitRef(ref); line == 0 {
 		return fmt.Errorf("features: trace %q: want FEATURE:LINE, the line of a Scenario", ref)
 	}
-	c, err := bundleOrDisk(ref)
+	c, err := loadCatalog([]string{ref})
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func Trace(ref string, seed uint64, withNet, asJSON bool, w io.Writer) error {
 	}
 	var errs []error
 	for _, f := range s.failures {
-		errs = append(errs, fmt.Errorf("%s failed: %w", f.ref, f.err))
+		errs = append(errs, &ScenarioFailure{Ref: f.ref, Seed: seed, Err: f.err})
 	}
 	return errors.Join(errs...)
 }

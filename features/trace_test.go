@@ -2,6 +2,7 @@ package features
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -42,7 +43,8 @@ func TestTraceCompactForm(t *testing.T) {
 func TestTraceOfAFailingScenarioStillWritesItAndSaysWhy(t *testing.T) {
 	var b bytes.Buffer
 	err := Trace("testdata/refused.feature:8", 1, false, false, &b)
-	if err == nil || !strings.Contains(err.Error(), "testdata/refused.feature:8 failed") {
+	var sf *ScenarioFailure
+	if !errors.As(err, &sf) || sf.Ref != "testdata/refused.feature:8" || !strings.Contains(err.Error(), "testdata/refused.feature:8 failed") {
 		t.Errorf("err = %v, want the failure", err)
 	}
 	if !strings.Contains(b.String(), "req:response") {

@@ -116,6 +116,9 @@ type fetcher struct {
 
 	req   *ClientRequest // the request under way
 	trace []simnet.Event // its events, when tracing
+	// midLine is set while a body that did not end in a newline was the
+	// last thing printed, so an error goes on a line of its own.
+	midLine bool
 }
 
 func (f *fetcher) observe(ev simnet.Event) {
@@ -174,6 +177,10 @@ func (f *fetcher) finish(i int, err error) {
 	}
 	f.rt.Loop().SetImmediate(func() {
 		if err != nil {
+			if f.midLine {
+				f.out.WriteByte('\n')
+				f.midLine = false
+			}
 			fmt.Fprintf(f.out, "error: %s %s\n", simnet.CodeOf(err), err.Error())
 		}
 		if f.spec.Trace {
@@ -193,15 +200,15 @@ func (f *fetcher) onResponse(res *IncomingMessage) {
 		fmt.Fprintf(f.out, "%s: %s\n", res.RawHeaders[i], res.RawHeaders[i+1])
 	}
 	fmt.Fprintln(f.out)
-	last := byte('\n')
 	res.Events.Data.On(func(p []byte) {
 		f.out.Write(p)
-		last = p[len(p)-1]
+		f.midLine = p[len(p)-1] != '\n'
 	})
 	res.Events.End.On(func(struct{}) {
 		// Keep the next line of output on a line of its own.
-		if last != '\n' {
+		if f.midLine {
 			f.out.WriteByte('\n')
+			f.midLine = false
 		}
 	})
 }

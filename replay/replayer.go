@@ -43,6 +43,9 @@ type ReplayOptions struct {
 	// Timeout fails an exchange whose connection stays silent this long
 	// while it waits; 0 means 30 s, a negative value none.
 	Timeout time.Duration
+	// Progress, when set, learns after each exchange ends how many of how
+	// many captured exchanges have ended.
+	Progress func(done, total int)
 }
 
 const defaultExchangeTimeout = 30 * time.Second
@@ -81,7 +84,7 @@ func Run(ctx context.Context, c *Capture, opts ReplayOptions) (*ReplayReport, er
 		timeout = defaultExchangeTimeout
 	}
 	r := &replayer{rt: rt, loop: rt.Loop(), host: host, port: port, rules: rules, timeout: timeout,
-		report: &ReplayReport{Target: opts.Target}}
+		report: &ReplayReport{Target: opts.Target}, progress: opts.Progress}
 	if err := r.plan(c, opts.Speed); err != nil {
 		return nil, err
 	}
@@ -212,6 +215,8 @@ type replayer struct {
 	// checkCtx reports the context's end on loops that cannot be woken
 	// from another goroutine; nil on a wall-clock loop.
 	checkCtx func() error
+	progress func(done, total int)
+	ended    int // exchanges ended, for progress
 }
 
 // lane replays one captured connection.
@@ -431,5 +436,9 @@ func (a *attempt) end() {
 	l := a.l
 	l.cur = nil
 	l.next++
+	if r := l.r; r.progress != nil {
+		r.ended++
+		r.progress(r.ended, len(r.report.Results))
+	}
 	l.r.loop.SetImmediate(l.step)
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Event is one entry of the trace (shared/TRACE.md): an event emitted by an
+// Event is one entry of the trace (docs/trace-format.md): an event emitted by an
 // object, or, with Obj "net", a packet on the simulated network.
 type Event struct {
 	T       time.Duration  // since the world started

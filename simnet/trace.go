@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 )
 
-// TraceWriter writes events as JSON Lines in the shared/TRACE.md format; use
+// TraceWriter writes events as JSON Lines in the format of docs/trace-format.md; use
 // w.Observe as an [Observer].
 //
 // Each event is one Write of one line, so wrap the destination in a
@@ -58,7 +58,7 @@ func (t *TraceWriter) Observe(ev Event) {
 // Err returns the first error met while encoding or writing, or nil.
 func (t *TraceWriter) Err() error { return t.err }
 
-// appendEvent encodes ev by hand in the field order TRACE.md fixes; only the
+// appendEvent encodes ev by hand in the field order the trace format fixes; only the
 // free-form detail goes through encoding/json, which sorts its keys.
 func (t *TraceWriter) appendEvent(b []byte, ev Event) ([]byte, error) {
 	b = append(b, `{"t":`...)
@@ -274,7 +274,7 @@ func normalizeNumbers(v any) any {
 	return v
 }
 
-// Compact renders events in the compact form of shared/TRACE.md: one token
+// Compact renders events in the compact form of docs/trace-format.md: one token
 // per event, a run of data events of one object collapsed to "obj:data*", and
 // net events only when withNet is set.
 func Compact(events []Event, withNet bool) string {

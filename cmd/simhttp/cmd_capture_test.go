@@ -63,7 +63,7 @@ func TestReplayAgainstItsOwnMockFindsNoDifference(t *testing.T) {
 // against it with args added, returning its exit code and output.
 func replayAgainstMock(t *testing.T, capture, keylog string, args ...string) (int, string, string) {
 	t.Helper()
-	c, err := readCapture(capture, keylog)
+	c, err := (&env{stderr: io.Discard}).readCapture(capture, keylog)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,9 +97,9 @@ func TestCaptureCommandsRejectBadInput(t *testing.T) {
 		{[]string{"record", "--out", "x.pcap", "--repeat", "0"}, 2, "--repeat 0: want 1 or more"},
 		{[]string{"replay", "a.pcap"}, 2, "--target URL is required"},
 		{[]string{"replay", "a.pcap", "--target", "http://x", "--speed", "fast"}, 2, `--speed "fast"`},
-		{[]string{"replay", "main.go", "--target", "http://127.0.0.1:1"}, 1, "main.go: "},
+		{[]string{"replay", "main.go", "--target", "http://127.0.0.1:1"}, 2, "main.go: "},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--echo", "--mock", "a.pcap"}, 2, "--echo or --mock CAPTURE"},
-		{[]string{"serve", "--listen", "127.0.0.1:0", "--mock", "no-such.pcap"}, 1, "no-such.pcap"},
+		{[]string{"serve", "--listen", "127.0.0.1:0", "--mock", "no-such.pcap"}, 2, "no-such.pcap: no such file"},
 	}
 	for _, c := range cases {
 		var stdout, stderr strings.Builder

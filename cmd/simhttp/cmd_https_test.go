@@ -57,9 +57,9 @@ func TestKeyLogFlagRejectsBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"inspect", capture, "--keylog", "no-such.keys"}, 1, "no-such.keys"},
-		{[]string{"inspect", capture, "--keylog", bad}, 1, "bad.keys: key log line 2: client random \"nothex\" is not 32 bytes of hex"},
-		{[]string{"replay", capture, "--keylog", bad, "--target", "http://127.0.0.1:1"}, 1, "key log line 2"},
+		{[]string{"inspect", capture, "--keylog", "no-such.keys"}, 2, "no-such.keys"},
+		{[]string{"inspect", capture, "--keylog", bad}, 2, "bad.keys: key log line 2: client random \"nothex\" is not 32 bytes of hex"},
+		{[]string{"replay", capture, "--keylog", bad, "--target", "http://127.0.0.1:1"}, 2, "key log line 2"},
 		{[]string{"serve", "--listen", "127.0.0.1:0", "--echo", "--keylog", bad}, 2, "--keylog FILE decrypts the --mock CAPTURE"},
 	}
 	for _, c := range cases {

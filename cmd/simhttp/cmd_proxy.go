@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/spf13/pflag"
+
 	"github.com/simhttp/simhttp/proxy"
 	"github.com/simhttp/simhttp/record"
 	"github.com/simhttp/simhttp/simnet"
@@ -21,70 +22,86 @@ import (
 func init() {
 	commands["proxy"] = command{
 		summary: "forward real TCP to a service, applying fault rules at byte counts and HTTP points; a control API changes them at runtime",
-		usage:   "proxy --listen ADDR --upstream HOST:PORT [--rules FILE|JSON] [--seed N] [--record FILE.pcap[ng]] [--control ADDR] [--on-upstream-error 502]",
-		run:     runProxy,
+		usage:   "--listen ADDR --upstream HOST:PORT [flags]",
+		about: `Runs until interrupted (Ctrl-C or SIGTERM). Rules are a JSON array, given
+inline, in a file, or on standard input with --rules -. Unusable rules exit
+2 before anything listens.`,
+		example: `simhttp proxy --listen 127.0.0.1:8081 --upstream 127.0.0.1:8080 --rules '[{"what":"reset","after":"response headers"}]'
+simhttp proxy --listen :8081 --upstream api:80 --rules rules.json --control 9000 --record both.pcapng`,
+		setup: setupProxy,
 	}
 }
 
-func runProxy(args []string, _, stderr io.Writer) error {
-	fs := flag.NewFlagSet("proxy", flag.ContinueOnError)
-	listen := fs.String("listen", "", "address to accept on, HOST:PORT (port 0 picks one)")
-	upstream := fs.String("upstream", "", "the service behind the proxy, HOST:PORT")
-	rulesArg := fs.String("rules", "", "a JSON file of fault rules, or the JSON array itself (starting with '[')")
-	seed := fs.Uint64("seed", 1, "seed of the draws of rules with a probability")
-	recordTo := fs.String("record", "", "write both legs of every connection to this capture (.pcapng for pcapng)")
-	control := fs.String("control", "", "serve the control API (HTTP+JSON) on this address, loopback unless a host is given")
-	onUpstream := fs.Int("on-upstream-error", 0, "502: answer a client whose upstream cannot be reached with 502 instead of a reset")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(rest) > 0 {
-		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0])}
-	}
-	if *listen == "" || *upstream == "" {
-		return &usageError{msg: "--listen ADDR and --upstream HOST:PORT are required"}
-	}
-	if *onUpstream != 0 && *onUpstream != 502 {
-		return &usageError{msg: fmt.Sprintf("--on-upstream-error %d: the only choice is 502", *onUpstream)}
-	}
-	rules, err := readProxyRules(*rulesArg)
-	if err != nil {
-		return &exitError{code: 2, err: err}
-	}
-	opts := proxy.Options{Listen: *listen, Upstream: *upstream, Rules: rules, Seed: *seed,
-		OnUpstreamError: *onUpstream, Log: log.New(stderr, "simhttp proxy: ", log.LstdFlags|log.Lmicroseconds)}
-	if *recordTo != "" {
-		f, err := os.Create(*recordTo)
+func setupProxy(fs *pflag.FlagSet) func(*env, []string) error {
+	listen := fs.String("listen", "", "address to accept on, `HOST:PORT` (port 0 picks one)")
+	upstream := fs.String("upstream", "", "the service behind the proxy, `HOST:PORT`")
+	rulesArg := fs.String("rules", "", "fault `RULES`: a JSON file, - for standard input, or the JSON array itself (starting with '[')")
+	seed := fs.Uint64("seed", 1, "seed `N` of the draws of rules with a probability")
+	recordTo := fs.String("record", "", "write both legs of every connection to the capture `FILE` (.pcapng for pcapng, - for standard output)")
+	control := fs.String("control", "", "serve the control API (HTTP+JSON) on `ADDR`, loopback unless a host is given")
+	onUpstream := fs.Int("on-upstream-error", 0, "`STATUS` 502: answer a client whose upstream cannot be reached with 502 instead of a reset")
+	return func(e *env, rest []string) error {
+		if len(rest) > 0 {
+			return usagef("unexpected argument %q", rest[0])
+		}
+		if *listen == "" || *upstream == "" {
+			return usagef("--listen ADDR and --upstream HOST:PORT are required")
+		}
+		if *onUpstream != 0 && *onUpstream != 502 {
+			return usagef("--on-upstream-error %d: the only choice is 502", *onUpstream)
+		}
+		rules, err := e.readProxyRules(*rulesArg)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		opts.Record = f
-		if strings.HasSuffix(*recordTo, ".pcapng") {
-			opts.RecordFormat = record.PCAPNG
+		opts := proxy.Options{Listen: *listen, Upstream: *upstream, Rules: rules, Seed: *seed,
+			OnUpstreamError: *onUpstream, Log: log.New(e.stderr, "simhttp proxy: ", log.LstdFlags|log.Lmicroseconds)}
+		if *recordTo != "" {
+			f, err := e.create(*recordTo)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			opts.Record = f
+			if strings.HasSuffix(*recordTo, ".pcapng") {
+				opts.RecordFormat = record.PCAPNG
+			}
 		}
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(stop)
+		return runProxyUntil(opts, *control, e.stderr, stop)
 	}
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(stop)
-	return runProxyUntil(opts, *control, stderr, stop)
 }
 
-// readProxyRules reads --rules: a file, or the JSON array itself, as the
-// reproduction lines the proxy logs give it.
-func readProxyRules(arg string) ([]simnet.Rule, error) {
+// readProxyRules reads --rules: a file, standard input, or the JSON array
+// itself, as the reproduction lines the proxy logs give it. Rules that
+// cannot be used are bad input (exit 2).
+func (e *env) readProxyRules(arg string) ([]simnet.Rule, error) {
 	if arg == "" {
 		return nil, nil
 	}
 	if strings.HasPrefix(strings.TrimSpace(arg), "[") {
-		return proxy.CheckRules("--rules", []byte(arg))
+		rules, err := proxy.CheckRules("--rules", []byte(arg))
+		if err != nil {
+			return nil, &badInput{err: err}
+		}
+		return rules, nil
 	}
-	data, err := os.ReadFile(arg)
+	f, err := e.open(arg)
 	if err != nil {
-		return nil, fmt.Errorf("--rules: %w", err)
+		return nil, err
 	}
-	return proxy.CheckRules(arg, data)
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("--rules %s: %w", arg, err)
+	}
+	rules, err := proxy.CheckRules(name(arg), data)
+	if err != nil {
+		return nil, &badInput{err: err}
+	}
+	return rules, nil
 }
 
 // runProxyUntil runs the proxy, and its control API when addr is set,
@@ -93,7 +110,7 @@ func runProxyUntil(opts proxy.Options, controlAddr string, stderr io.Writer, sto
 	p, err := proxy.Start(opts)
 	if err != nil {
 		if errors.Is(err, proxy.ErrBadOptions) {
-			return &exitError{code: 2, err: err}
+			return &badInput{err: err}
 		}
 		return err
 	}

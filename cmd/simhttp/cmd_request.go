@@ -1,60 +1,77 @@
 package main
 
 import (
-	"flag"
-	"fmt"
-	"io"
-	"time"
+	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/simhttp/simhttp/httpcore"
+	"github.com/simhttp/simhttp/simnet"
 	"github.com/simhttp/simhttp/simnet/realtcp"
 )
 
 func init() {
 	commands["request"] = command{
 		summary: "send real HTTP requests through httpcore and print the responses: curl with Node's semantics",
-		usage:   "request [-X METHOD] [-H 'K: V']... [-d BODY] [--keepalive] [--repeat N] [--timeout MS] [--trace] URL",
-		run:     runRequest,
+		usage:   "URL [flags]",
+		about: `Prints each response's status line, raw headers, a blank line and the body;
+a request that ends in an error prints "error: CODE message" on a line of
+its own. Exit 1 when a request ended in an error, 3 when the server could
+not be reached.`,
+		example: `simhttp request http://127.0.0.1:8080/health
+simhttp request -X PUT -H 'Content-Type: application/json' -d '{"a":1}' http://localhost:3000/items/1
+simhttp request --keepalive --repeat 3 --trace http://127.0.0.1:8080/`,
+		setup: setupRequest,
 	}
 }
 
-// requestFailed is the exit status when a request ended in an error.
-const requestFailed = 1
-
-func runRequest(args []string, stdout, _ io.Writer) error {
-	fs := flag.NewFlagSet("request", flag.ContinueOnError)
-	method := fs.String("X", "", "request method (GET, or POST with -d)")
-	var headers multiFlag
-	fs.Var(&headers, "H", "a request header 'Name: value' (repeatable)")
-	body := fs.String("d", "", "request body")
+func setupRequest(fs *pflag.FlagSet) func(*env, []string) error {
+	method := fs.StringP("method", "X", "", "request `METHOD` (GET, or POST with -d)")
+	headers := fs.StringArrayP("header", "H", nil, "a request header `'Name: value'` (repeatable)")
+	body := fs.StringP("data", "d", "", "request `BODY`")
 	keepAlive := fs.Bool("keepalive", false, "send every request through one keep-alive agent")
-	repeat := fs.Int("repeat", 1, "send the request N times, one after the other")
-	timeoutMS := fs.Int("timeout", 0, "destroy a request idle for this many milliseconds (0: none)")
+	repeat := fs.Int("repeat", 1, "send the request `N` times, one after the other")
+	timeout := fs.Duration("timeout", 0, "destroy a request idle this `DURATION`, e.g. 5s or 150ms (0: never)")
 	trace := fs.Bool("trace", false, "after each request print 'trace: ' and its req and res events")
-	urls, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(urls) != 1 {
-		return &usageError{msg: "want exactly one URL"}
-	}
-	if *repeat < 1 {
-		return &usageError{msg: fmt.Sprintf("--repeat %d: want 1 or more", *repeat)}
-	}
-	if *timeoutMS < 0 {
-		return &usageError{msg: fmt.Sprintf("--timeout %d: want 0 or more milliseconds", *timeoutMS)}
-	}
-	spec := httpcore.FetchSpec{
-		URL: urls[0], Method: *method, Headers: headers, KeepAlive: *keepAlive,
-		Repeat: *repeat, Timeout: time.Duration(*timeoutMS) * time.Millisecond, Trace: *trace,
-	}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "d" {
+	return func(e *env, urls []string) error {
+		if len(urls) != 1 {
+			return usagef("want exactly one URL, got %d arguments", len(urls))
+		}
+		if *repeat < 1 {
+			return usagef("--repeat %d: want 1 or more", *repeat)
+		}
+		if *timeout < 0 {
+			return usagef("--timeout %v: want 0 or more, such as 5s", *timeout)
+		}
+		for _, h := range *headers {
+			if name, _, ok := strings.Cut(h, ":"); !ok || strings.TrimSpace(name) == "" {
+				return usagef("-H %q: want 'Name: value'", h)
+			}
+		}
+		spec := httpcore.FetchSpec{
+			URL: urls[0], Method: *method, Headers: *headers, KeepAlive: *keepAlive,
+			Repeat: *repeat, Timeout: *timeout, Trace: *trace,
+		}
+		if fs.Changed("data") {
 			spec.Body = []byte(*body)
 		}
-	})
-	if err := httpcore.Fetch(realtcp.New(), spec, stdout); err != nil {
-		return &exitError{code: requestFailed, err: err}
+		return requestError(urls[0], httpcore.Fetch(realtcp.New(), spec, e.stdout))
 	}
-	return nil
+}
+
+// requestError gives a request's error its exit status: an argument Node
+// rejects is a bad command line, a server that cannot be reached could not
+// run, any other error ending a request a failed check.
+func requestError(url string, err error) error {
+	if err == nil {
+		return nil
+	}
+	code := simnet.CodeOf(err)
+	switch {
+	case strings.HasPrefix(code, "ERR_INVALID_"), code == "ERR_UNESCAPED_CHARACTERS", code == "ERR_OUT_OF_RANGE":
+		return usagef("%s: %v", url, err)
+	case connectCodes[code]:
+		return err
+	}
+	return &checkFailed{err: err}
 }

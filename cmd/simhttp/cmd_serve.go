@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/spf13/pflag"
+
 	"github.com/simhttp/simhttp/httpcore"
 	"github.com/simhttp/simhttp/replay"
 	"github.com/simhttp/simhttp/simnet/realtcp"
@@ -19,54 +20,64 @@ import (
 func init() {
 	commands["serve"] = command{
 		summary: "serve real TCP with httpcore: --echo answers every request with what it received, --mock with a capture's responses",
-		usage:   "serve --listen ADDR (--echo | --mock CAPTURE [--keylog FILE] [--ignore-query] [--ignore-body])",
-		run:     runServe,
+		usage:   "--listen ADDR (--echo | --mock CAPTURE) [flags]",
+		about: `Runs until interrupted (Ctrl-C or SIGTERM), then closes the way a Node
+process would. --mock - reads the capture from standard input.`,
+		example: `simhttp serve --listen 127.0.0.1:8080 --echo
+simhttp serve --listen :3000 --mock traffic.pcapng --ignore-query`,
+		setup: setupServe,
 	}
 }
 
-func runServe(args []string, _, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	listen := fs.String("listen", "", "address to listen on, HOST:PORT (port 0 picks one)")
-	echo := fs.Bool("echo", false, "answer every request with JSON describing it")
-	mock := fs.String("mock", "", "answer with the responses of this capture, matched by method, path and body")
-	ignoreQuery := fs.Bool("ignore-query", false, "with --mock: match requests without their query string")
-	ignoreBody := fs.Bool("ignore-body", false, "with --mock: match requests without their body")
-	keylog := fs.String("keylog", "", "with --mock: decrypt TLS in the capture with this NSS key log (SSLKEYLOGFILE)")
-	rest, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
+// serveFlags are serve's command line.
+type serveFlags struct {
+	listen, mock, keylog          string
+	echo, ignoreQuery, ignoreBody bool
+}
+
+func setupServe(fs *pflag.FlagSet) func(*env, []string) error {
+	var o serveFlags
+	fs.StringVar(&o.listen, "listen", "", "address to listen on, `HOST:PORT` (port 0 picks one)")
+	fs.BoolVar(&o.echo, "echo", false, "answer every request with JSON describing it")
+	fs.StringVar(&o.mock, "mock", "", "answer with the responses of the capture `FILE`, matched by method, path and body")
+	fs.BoolVar(&o.ignoreQuery, "ignore-query", false, "with --mock: match requests without their query string")
+	fs.BoolVar(&o.ignoreBody, "ignore-body", false, "with --mock: match requests without their body")
+	fs.StringVar(&o.keylog, "keylog", "", "with --mock: decrypt TLS in the capture with the NSS key log `FILE` (SSLKEYLOGFILE)")
+	return o.run
+}
+
+func (o *serveFlags) run(e *env, rest []string) error {
 	if len(rest) > 0 {
-		return &usageError{msg: fmt.Sprintf("unexpected argument %q", rest[0])}
+		return usagef("unexpected argument %q", rest[0])
 	}
-	if *listen == "" {
-		return &usageError{msg: "--listen ADDR is required"}
+	if o.listen == "" {
+		return usagef("--listen ADDR is required")
 	}
-	if *echo == (*mock != "") {
-		return &usageError{msg: "say what to serve: --echo or --mock CAPTURE"}
+	if o.echo == (o.mock != "") {
+		return usagef("say what to serve: --echo or --mock CAPTURE")
 	}
-	if *keylog != "" && *mock == "" {
-		return &usageError{msg: "--keylog FILE decrypts the --mock CAPTURE; it does nothing with --echo"}
+	if o.keylog != "" && o.mock == "" {
+		return usagef("--keylog FILE decrypts the --mock CAPTURE; it does nothing with --echo")
 	}
-	host, portText, err := net.SplitHostPort(*listen)
+	host, portText, err := net.SplitHostPort(o.listen)
 	port, perr := strconv.Atoi(portText)
 	if err != nil || perr != nil || port < 0 || port > 65535 {
-		return &usageError{msg: fmt.Sprintf("--listen %q: want HOST:PORT", *listen)}
+		return usagef("--listen %q: want HOST:PORT", o.listen)
 	}
 	handler := httpcore.EchoHandler
-	if *mock != "" {
-		c, err := readCapture(*mock, *keylog)
+	if o.mock != "" {
+		c, err := e.readCapture(o.mock, o.keylog)
 		if err != nil {
 			return err
 		}
-		m := replay.NewMock(c, replay.MockOptions{IgnoreQuery: *ignoreQuery, IgnoreBody: *ignoreBody})
-		fmt.Fprintf(stderr, "simhttp: mocking %d captured responses from %s\n", m.Len(), *mock)
+		m := replay.NewMock(c, replay.MockOptions{IgnoreQuery: o.ignoreQuery, IgnoreBody: o.ignoreBody})
+		fmt.Fprintf(e.stderr, "simhttp serve: mocking %d captured responses from %s\n", m.Len(), name(o.mock))
 		handler = m.Handler()
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(stop)
-	return serve(host, port, handler, stderr, stop, nil)
+	return serve(host, port, handler, e.stderr, stop, nil)
 }
 
 // serve runs an httpcore server on the real-TCP runtime until stop delivers

@@ -129,6 +129,8 @@ func TestRequestPrintsTheResponseAndItsTrace(t *testing.T) {
 	}
 }
 
+// TestRequestFailsWithTheErrorCode: a refused connection prints Node's
+// error and trace, and exits 3 since the server could not be reached.
 func TestRequestFailsWithTheErrorCode(t *testing.T) {
 	addr, stop := startEcho(t)
 	if err := stop(); err != nil {
@@ -136,7 +138,7 @@ func TestRequestFailsWithTheErrorCode(t *testing.T) {
 	}
 	var out, errOut strings.Builder
 	code := run([]string{"request", "--trace", "http://" + addr.String() + "/"}, &out, &errOut)
-	if code != 1 || !strings.Contains(out.String(), "trace: req:socket req:error(ECONNREFUSED) req:close") {
+	if code != 3 || !strings.Contains(out.String(), "trace: req:socket req:error(ECONNREFUSED) req:close") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
 	}
 }

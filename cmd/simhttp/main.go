@@ -1,118 +1,150 @@
 // Command simhttp runs HTTP scenarios on a simulated network with Node's
 // http semantics, records and inspects packet captures, and replays them.
+//
+// Every subcommand explains itself with `simhttp help CMD` or
+// `simhttp CMD --help`. Exit status: 0 success, 1 a check failed, 2 a bad
+// command line or input file, 3 the command could not run.
 package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/spf13/pflag"
 )
 
-// command is one subcommand: its one-line summary, usage line and body.
+// command is one subcommand, registered by its cmd_*.go file.
 type command struct {
-	summary string
-	usage   string
-	run     func(args []string, stdout, stderr io.Writer) error
+	summary string // one line, for the list of commands
+	usage   string // the arguments after the command's name
+	about   string // optional: more than the summary says, as whole sentences
+	example string // one or more whole command lines, one a line
+	// setup declares the command's flags on fs and returns its body, which
+	// runs once fs parsed the command line, with the positional arguments.
+	setup func(fs *pflag.FlagSet) func(e *env, args []string) error
 }
 
 // commands is filled by the cmd_*.go files, one subcommand each.
 var commands = map[string]command{}
 
-// exitError carries a specific exit status (for instance 1 when scenarios
-// failed, as opposed to 2 for a usage error).
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-// usageError marks a mistake in the command line itself.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(runIO(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
+// run runs one command line with standard input left empty, as tests do.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	return runIO(args, strings.NewReader(""), stdout, stderr)
+}
+
+// runIO runs one command line and returns its exit status.
+func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "simhttp: say which command to run")
+		fmt.Fprintln(stderr)
+		printUsage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "--help":
 		printUsage(stdout)
-		return 0
+		return exitOK
+	case "help":
+		return runHelp(args[1:], stdout, stderr)
+	case "--version", "version":
+		printVersion(stdout)
+		return exitOK
+	}
+	name := args[0]
+	cmd, ok := commands[name]
+	if !ok {
+		what := "unknown command"
+		if strings.HasPrefix(name, "-") {
+			what = "unknown flag (flags follow the command)"
+		}
+		fmt.Fprintf(stderr, "simhttp: %s %q\n\n", what, name)
+		printUsage(stderr)
+		return exitUsage
+	}
+	fs := newFlagSet(name)
+	body := cmd.setup(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			printCommandHelp(stdout, name, cmd)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "simhttp %s: %v\nusage: simhttp %s %s (see simhttp help %s)\n", name, err, name, cmd.usage, name)
+		return exitUsage
+	}
+	return report(stderr, name, cmd, body(e, fs.Args()))
+}
+
+// newFlagSet makes the flag set of one command: GNU-style flags anywhere
+// among the arguments, errors returned rather than printed, and flags
+// listed in the order the command declares them.
+func newFlagSet(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	return fs
+}
+
+func runHelp(args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+		printUsage(stdout)
+		return exitOK
+	case len(args) > 1:
+		fmt.Fprintf(stderr, "simhttp help: want one command, got %d arguments\n", len(args))
+		return exitUsage
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "simhttp: unknown command %q\n\n", args[0])
+		fmt.Fprintf(stderr, "simhttp help: unknown command %q\n\n", args[0])
 		printUsage(stderr)
-		return 2
+		return exitUsage
 	}
-	err := cmd.run(args[1:], stdout, stderr)
-	if err == nil {
-		return 0
-	}
-	var ue *usageError
-	var ee *exitError
-	switch {
-	case errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "simhttp %s: %s\nusage: simhttp %s\n", args[0], ue.msg, cmd.usage)
-		return 2
-	case errors.As(err, &ee):
-		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintf(stderr, "simhttp %s: %v\n", args[0], ee.err)
-		}
-		return ee.code
-	}
-	fmt.Fprintf(stderr, "simhttp %s: %v\n", args[0], err)
-	return 1
+	printCommandHelp(stdout, args[0], cmd)
+	return exitOK
 }
 
-func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "simhttp: HTTP simulation and record/replay with Node's http semantics")
-	fmt.Fprintln(w, "\nusage:")
+func sortedNames() []string {
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  simhttp %s\n      %s\n", commands[n].usage, commands[n].summary)
-	}
+	return names
 }
 
-// parseInterspersed parses flags wherever they stand among the positional
-// arguments (`simhttp inspect FILE --json`), which flag.Parse alone does not.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	fs.SetOutput(io.Discard)
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, &usageError{msg: err.Error()}
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return positional, nil
-		}
-		if args[0] == "--" {
-			return append(positional, args[1:]...), nil
-		}
-		positional = append(positional, args[0])
-		args = args[1:]
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "simhttp: HTTP simulation and record/replay with Node's http semantics")
+	fmt.Fprintln(w, "\nusage: simhttp COMMAND [ARGS] [FLAGS]")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, n := range sortedNames() {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
+	fmt.Fprintln(w, "\nsimhttp help COMMAND (or simhttp COMMAND --help) explains one command and its flags;")
+	fmt.Fprintln(w, "simhttp --version prints the version. A file argument of - means standard input or output.")
+	fmt.Fprint(w, exitCodesHelp)
 }
 
-// multiFlag collects a repeatable string flag (-H, --ignore-header).
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+func printCommandHelp(w io.Writer, name string, cmd command) {
+	fmt.Fprintf(w, "simhttp %s: %s\n\nusage: simhttp %s %s\n", name, cmd.summary, name, cmd.usage)
+	if cmd.about != "" {
+		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(cmd.about))
+	}
+	fs := newFlagSet(name)
+	cmd.setup(fs)
+	fs.BoolP("help", "h", false, "print this help")
+	fmt.Fprintf(w, "\nflags:\n%s", fs.FlagUsages())
+	fmt.Fprintln(w, "\nexample:")
+	for _, line := range strings.Split(strings.TrimSpace(cmd.example), "\n") {
+		fmt.Fprintf(w, "  %s\n", strings.TrimSpace(line))
+	}
+	fmt.Fprint(w, exitCodesHelp)
+}
