@@ -48,6 +48,9 @@ type TCPConn struct {
 	wdl     deadline
 	unsent  int // bytes Write took that the socket has not handed to the kernel
 
+	keepAlive bool          // the driver goroutine's only
+	keepIdle  time.Duration // the driver goroutine's only
+
 	rlock, wlock chan struct{} // one reader and one writer at a time, as the net package's fd locks
 }
 
@@ -351,7 +354,19 @@ func (c *TCPConn) SetNoDelay(noDelay bool) error {
 
 // SetKeepAlive turns keep-alive probes on or off.
 func (c *TCPConn) SetKeepAlive(on bool) error {
-	return c.setOpt(func(s *simnet.Socket) { s.SetKeepAlive(on, 0) })
+	return c.setOpt(func(s *simnet.Socket) {
+		c.keepAlive = on
+		s.SetKeepAlive(on, c.keepIdle)
+	})
+}
+
+// SetKeepAlivePeriod sets how long the connection idles before the first
+// keep-alive probe.
+func (c *TCPConn) SetKeepAlivePeriod(d time.Duration) error {
+	return c.setOpt(func(s *simnet.Socket) {
+		c.keepIdle = d
+		s.SetKeepAlive(c.keepAlive, d)
+	})
 }
 
 func (c *TCPConn) setOpt(fn func(*simnet.Socket)) error {

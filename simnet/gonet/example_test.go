@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -163,7 +165,7 @@ func Example_clientTimeout() {
 // The test runs once and quietly whatever -count and -v say, so only the
 // example's own output is compared. It reports whether the test passed.
 func inTest(f func(t *testing.T)) bool {
-	for name, quiet := range map[string]string{"test.v": "false", "test.count": "1"} {
+	for name, quiet := range map[string]string{"test.v": "false", "test.count": "1", "test.cpu": strconv.Itoa(runtime.GOMAXPROCS(0))} {
 		if v := flag.Lookup(name); v != nil {
 			old := v.Value.String()
 			v.Value.Set(quiet)

@@ -30,7 +30,7 @@ const (
 type conn struct {
 	loop *simnet.Loop
 	feed simnet.Feed // used on the loop goroutine only
-	tc   *net.TCPConn
+	tc   tcpConn
 
 	mu       sync.Mutex
 	wake     *sync.Cond // wakes the reader and the writer; uses mu
@@ -49,10 +49,21 @@ type conn struct {
 	readerDone chan struct{}
 }
 
+// tcpConn is what a connection must offer beyond net.Conn: the
+// *net.TCPConn methods Node's socket options and half-close need.
+type tcpConn interface {
+	net.Conn
+	CloseWrite() error
+	SetLinger(sec int) error
+	SetNoDelay(noDelay bool) error
+	SetKeepAlive(keepalive bool) error
+	SetKeepAlivePeriod(d time.Duration) error
+}
+
 // newConn wraps an established connection. The connection starts with
 // Nagle's algorithm on, Node's default where Go's is off; the dialer and
 // listener already left keep-alive probes off, as Node does.
-func newConn(loop *simnet.Loop, feed simnet.Feed, tc *net.TCPConn) *conn {
+func newConn(loop *simnet.Loop, feed simnet.Feed, tc tcpConn) *conn {
 	c := &conn{loop: loop, feed: feed, tc: tc, reading: true, readerDone: make(chan struct{})}
 	c.wake = sync.NewCond(&c.mu)
 	// Options on a live connection fail only once it is closed, when

@@ -22,7 +22,7 @@ const (
 // connection to the loop.
 type listener struct {
 	loop   *simnet.Loop
-	ln     *net.TCPListener
+	ln     net.Listener
 	addr   netip.AddrPort
 	opts   simnet.ListenOptions
 	onConn func(*simnet.Socket)
@@ -56,14 +56,13 @@ func (rt *Runtime) Listen(opts simnet.ListenOptions, onConnection func(*simnet.S
 		addr = addr.Unmap()
 		host, shown = addr.String(), addr.String()
 	}
-	lc := net.ListenConfig{KeepAlive: -1}
-	ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(host, strconv.Itoa(opts.Port)))
+	ln, err := rt.listen(context.Background(), "tcp", net.JoinHostPort(host, strconv.Itoa(opts.Port)))
 	if err != nil {
 		return nil, listenError(err, shown+":"+strconv.Itoa(opts.Port))
 	}
 	l := &listener{
 		loop:   rt.loop,
-		ln:     ln.(*net.TCPListener),
+		ln:     ln,
 		addr:   addrOf(ln.Addr()),
 		opts:   opts,
 		onConn: onConnection,
@@ -102,9 +101,10 @@ func (l *listener) acceptLoop() {
 	defer close(l.done)
 	backoff := time.Duration(0)
 	for {
-		tc, err := l.ln.AcceptTCP()
+		c, err := l.ln.Accept()
 		if err == nil {
 			backoff = 0
+			tc := c.(tcpConn)
 			l.loop.Post(func() { l.accepted(tc) })
 			continue
 		}
@@ -123,7 +123,7 @@ func (l *listener) acceptLoop() {
 }
 
 // accepted turns a connection into a server-side socket, on the loop.
-func (l *listener) accepted(tc *net.TCPConn) {
+func (l *listener) accepted(tc tcpConn) {
 	if l.closed {
 		_ = tc.Close()
 		return

@@ -13,13 +13,52 @@ import (
 type Runtime struct {
 	loop     *simnet.Loop
 	resolver *net.Resolver
+	dialer   func(local *net.TCPAddr) (DialFunc, error)
+	listen   ListenFunc
 }
+
+// DialFunc opens a TCP connection, as net.Dialer.DialContext does.
+type DialFunc func(ctx context.Context, network, address string) (net.Conn, error)
+
+// ListenFunc opens a TCP listener, as net.ListenConfig.Listen does.
+type ListenFunc func(ctx context.Context, network, address string) (net.Listener, error)
 
 var _ simnet.Runtime = (*Runtime)(nil)
 
 // New returns a runtime with a fresh wall-clock loop.
 func New() *Runtime {
-	return &Runtime{loop: simnet.NewRealLoop(), resolver: net.DefaultResolver}
+	lc := net.ListenConfig{KeepAlive: -1}
+	return &Runtime{
+		loop:     simnet.NewRealLoop(),
+		resolver: net.DefaultResolver,
+		dialer: func(local *net.TCPAddr) (DialFunc, error) {
+			d := &net.Dialer{KeepAlive: -1}
+			if local != nil {
+				d.LocalAddr = local
+			}
+			return d.DialContext, nil
+		},
+		listen: lc.Listen,
+	}
+}
+
+// Over returns a runtime like New's whose connections come from dial and
+// listen instead of the operating system, such as simnet/gonet's Go
+// interfaces over a simulated host: Node's socket semantics on any stack
+// that gives Go's. Its connections must have *net.TCPConn's CloseWrite,
+// SetLinger, SetNoDelay, SetKeepAlive and SetKeepAlivePeriod.
+func Over(dial DialFunc, listen ListenFunc) *Runtime {
+	return &Runtime{
+		loop:     simnet.NewRealLoop(),
+		resolver: net.DefaultResolver,
+		dialer: func(local *net.TCPAddr) (DialFunc, error) {
+			if local != nil {
+				return nil, &simnet.Error{Code: "ERR_INVALID_ARG_VALUE", Message: "options.localAddress and options.localPort need the operating system's stack", Field: "options.localAddress"}
+			}
+			return dial, nil
+		},
+		listen: listen,
+	}
 }
 
 // Loop is the loop every callback of this runtime runs on.
@@ -86,13 +125,17 @@ func (rt *Runtime) Connect(opts simnet.ConnectOptions) (*simnet.Socket, error) {
 	if opts.LocalPort < 0 || opts.LocalPort > 65535 {
 		return nil, badPort("options.localPort", opts.LocalPort)
 	}
+	var localAddr *net.TCPAddr
+	if local.IsValid() || opts.LocalPort != 0 {
+		localAddr = &net.TCPAddr{IP: local.AsSlice(), Port: opts.LocalPort}
+	}
+	d, err := rt.dialer(localAddr)
+	if err != nil {
+		return nil, err
+	}
 	s, feed := simnet.NewSocket(rt.loop, simnet.SocketOptions{Obj: "socket", AllowHalfOpen: opts.AllowHalfOpen})
 	if opts.Timeout > 0 {
 		s.SetTimeout(opts.Timeout)
-	}
-	d := &net.Dialer{KeepAlive: -1}
-	if local.IsValid() || opts.LocalPort != 0 {
-		d.LocalAddr = &net.TCPAddr{IP: local.AsSlice(), Port: opts.LocalPort}
 	}
 	host := opts.Host
 	if host == "" {
@@ -126,13 +169,13 @@ func (rt *Runtime) Connect(opts simnet.ConnectOptions) (*simnet.Socket, error) {
 // request, the attempt keeps the loop alive until its outcome is handled, so
 // a connection that completes as its socket is destroyed still gets closed;
 // destroying the socket cancels the attempt, so that wait is short.
-func (rt *Runtime) dial(s *simnet.Socket, feed simnet.Feed, d *net.Dialer, to netip.AddrPort) {
+func (rt *Runtime) dial(s *simnet.Socket, feed simnet.Feed, d DialFunc, to netip.AddrPort) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.Events.Close.Once(func(bool) { cancel() })
 	req := rt.loop.NewHandle()
 	go func() {
 		defer cancel()
-		c, err := d.DialContext(ctx, "tcp", to.String())
+		c, err := d(ctx, "tcp", to.String())
 		if err != nil {
 			fail := opError("connect", err, hostPort(to.Addr(), int(to.Port())))
 			rt.loop.Post(func() {
@@ -141,7 +184,7 @@ func (rt *Runtime) dial(s *simnet.Socket, feed simnet.Feed, d *net.Dialer, to ne
 			})
 			return
 		}
-		tc := c.(*net.TCPConn)
+		tc := c.(tcpConn)
 		rt.loop.Post(func() {
 			req.Close()
 			c := newConn(rt.loop, feed, tc)

@@ -18,6 +18,10 @@ type Env struct {
 	// Open returns the runtimes one case runs on. Every case closes what it
 	// opens, so runtimes may be fresh for each case or shared.
 	Open func(t *testing.T) Peers
+	// Within, when set, runs each case (Open included) inside run, for
+	// runtimes that work only in a context of their own, such as the
+	// testing/synctest bubble of simnet/gonet.
+	Within func(t *testing.T, run func(t *testing.T))
 }
 
 // Peers is what one case runs on.
@@ -68,7 +72,14 @@ func Run(t *testing.T, env Env) {
 		{"PausedReaderBacksWriterUpUntilResumed", pausedReader},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { c.run(t, env.Open(t)) })
+		t.Run(c.name, func(t *testing.T) {
+			run := func(t *testing.T) { c.run(t, env.Open(t)) }
+			if env.Within != nil {
+				env.Within(t, run)
+				return
+			}
+			run(t)
+		})
 	}
 }
 
