@@ -435,17 +435,21 @@ var propertiesOf = map[actorKind]map[string]*property{
 			t.req.req.StrictContentLength = v.b
 			return nil
 		}, get: func(t *target) any { return t.req.req.StrictContentLength }},
-		"aborted":          {get: func(t *target) any { return t.req.req.Aborted() }},
-		"destroyed":        {get: func(t *target) any { return t.req.req.Destroyed() }},
-		"finished":         {get: func(t *target) any { return t.req.req.Finished() }},
-		"headersSent":      {get: func(t *target) any { return t.req.req.HeadersSent() }},
-		"writableEnded":    {get: func(t *target) any { return t.req.req.WritableEnded() }},
-		"writableFinished": {get: func(t *target) any { return t.req.req.WritableFinished() }},
-		"reusedSocket":     {get: func(t *target) any { return t.req.req.ReusedSocket() }},
-		"path":             {get: func(t *target) any { return t.req.req.Path() }},
-		"method":           {get: func(t *target) any { return t.req.req.Method() }},
-		"host":             {get: func(t *target) any { return t.req.req.Host() }},
-		"protocol":         {get: func(t *target) any { return t.req.req.Protocol() }},
+		"aborted":               {get: func(t *target) any { return t.req.req.Aborted() }},
+		"writableCorked":        {get: func(t *target) any { return t.req.req.WritableCorked() }},
+		"writableLength":        {get: func(t *target) any { return t.req.req.WritableLength() }},
+		"writableHighWaterMark": {get: func(t *target) any { return t.req.req.WritableHighWaterMark() }},
+		"writableObjectMode":    {get: func(t *target) any { return t.req.req.WritableObjectMode() }},
+		"destroyed":             {get: func(t *target) any { return t.req.req.Destroyed() }},
+		"finished":              {get: func(t *target) any { return t.req.req.Finished() }},
+		"headersSent":           {get: func(t *target) any { return t.req.req.HeadersSent() }},
+		"writableEnded":         {get: func(t *target) any { return t.req.req.WritableEnded() }},
+		"writableFinished":      {get: func(t *target) any { return t.req.req.WritableFinished() }},
+		"reusedSocket":          {get: func(t *target) any { return t.req.req.ReusedSocket() }},
+		"path":                  {get: func(t *target) any { return t.req.req.Path() }},
+		"method":                {get: func(t *target) any { return t.req.req.Method() }},
+		"host":                  {get: func(t *target) any { return t.req.req.Host() }},
+		"protocol":              {get: func(t *target) any { return t.req.req.Protocol() }},
 	},
 	actorResponse:      incomingProperties(func(t *target) *httpcore.IncomingMessage { return t.res }),
 	actorServerRequest: incomingProperties(func(t *target) *httpcore.IncomingMessage { return t.x.req }),
@@ -456,11 +460,11 @@ var propertiesOf = map[actorKind]map[string]*property{
 		"sockets":         {get: func(t *target) any { return socketCounts(t.agent.Sockets()) }},
 		"freeSockets":     {get: func(t *target) any { return socketCounts(t.agent.FreeSockets()) }},
 		"requests": {get: func(t *target) any {
-			out := map[string]any{}
-			for k, v := range t.agent.Requests() {
-				out[k] = len(v)
+			n := 0
+			for _, v := range t.agent.Requests() {
+				n += len(v)
 			}
-			return out
+			return n
 		}},
 	},
 	actorSocket: {
@@ -472,14 +476,14 @@ var propertiesOf = map[actorKind]map[string]*property{
 	},
 }
 
-// socketCounts is an agent's socket lists as counts per origin, which a
-// trace can hold.
-func socketCounts(m map[string][]*simnet.Socket) map[string]any {
-	out := map[string]any{}
-	for k, v := range m {
-		out[k] = len(v)
+// socketCounts is an agent's socket lists as the number of sockets across
+// origins: an origin names a port, which a trace never holds.
+func socketCounts(m map[string][]*simnet.Socket) int {
+	n := 0
+	for _, v := range m {
+		n += len(v)
 	}
-	return out
+	return n
 }
 
 func incomingProperties(in func(t *target) *httpcore.IncomingMessage) map[string]*property {

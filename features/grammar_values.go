@@ -166,7 +166,17 @@ func (p *literalParser) bare() (value, error) {
 	switch c := p.s[p.pos]; {
 	case c == '"' || c == '\'':
 		s, err := p.quoted()
-		return value{kind: vString, str: s}, err
+		if err != nil {
+			return value{}, err
+		}
+		if p.eat(".repeat(") {
+			n, err := p.number()
+			if err != nil || n.num < 0 || n.num > 1<<24 || !p.eat(")") {
+				return value{}, p.errorf("want \"text\".repeat(count), count at most %d", 1<<24)
+			}
+			s = strings.Repeat(s, int(n.num))
+		}
+		return value{kind: vString, str: s}, nil
 	case c == '[':
 		p.pos++
 		items, err := p.list("]")

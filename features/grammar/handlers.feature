@@ -11,10 +11,11 @@ Feature: per-URL handlers as a table
       | GET    | /b   | 404    | x-rule: b; x-b: 1 | nope | 20    |
     When the client sends GET /a
     And when request #1 closes, the client sends GET /b
+    And request #1 reads host
     Then the whole run is:
       """
-      req:socket server:connection socket:connect req:finish server:request sres:finish sres:close
-      sreq:end sreq:close req:response res:data* res:end req:close req#2:socket res:close
+      test:mark:read req:socket server:connection socket:connect req:finish server:request sres:finish
+      sres:close sreq:end sreq:close req:response res:data* res:end req:close req#2:socket res:close
       server:connection socket#2:connect req#2:finish server:request sres#2:finish sres#2:close
       sreq#2:end sreq#2:close req#2:response res#2:data* res#2:end req#2:close server:close res#2:close
       ssocket#2:close ssocket:close
@@ -24,6 +25,7 @@ Feature: per-URL handlers as a table
     And response #2 has status 404
     And response #2 has the body "nope"
     And response #2 has the header "x-b" with "1"
+    And value #1 is "10.0.0.2"
 
   Scenario: pipelined requests, each answered by its own rule
     Given a server with the handlers:
