@@ -31,6 +31,7 @@ const (
 type trigger struct {
 	kind  triggerKind
 	delay time.Duration // after <n> ms; <n> ms after <event>
+	turn  bool          // in the next turn; the turn after <event>: a setImmediate
 	actor actor
 	event string
 	every bool // on every '<event>': each emission, not just the first
@@ -80,6 +81,8 @@ type sentence struct {
 var (
 	afterRe    = regexp.MustCompile(`^after (\d+(?:\.\d+)?) ms,? `)
 	msAfterRe  = regexp.MustCompile(`^(\d+(?:\.\d+)?) ms after `)
+	nextTurnRe = regexp.MustCompile(`^in the next turn,? `)
+	turnAfter  = "the turn after "
 	onRe       = regexp.MustCompile(`^on (every )?'([A-Za-z]+)' of `)
 	commaRe    = regexp.MustCompile(`^,? `)
 	whenVerbRe = regexp.MustCompile(`^ (closes|ends|finishes|errors|times out|connects|drains|is aborted|aborts|gets its socket|gets its response|receives data|receives a connection|receives a request|frees a socket|arrives|emits '([A-Za-z]+)')`)
@@ -130,12 +133,22 @@ func (s *sentence) parseTrigger(text string) (string, error) {
 		s.trigger = trigger{kind: triggerAfter, delay: ms64(m[1])}
 		return text[len(m[0]):], nil
 	}
+	if m := nextTurnRe.FindString(text); m != "" {
+		s.trigger = trigger{kind: triggerAfter, turn: true}
+		return text[len(m):], nil
+	}
 	rest := text
+	after := ""
 	if m := msAfterRe.FindStringSubmatch(rest); m != nil {
+		s.trigger.delay, after = ms64(m[1]), m[0]
+	} else if strings.HasPrefix(rest, turnAfter) {
+		s.trigger.turn, after = true, turnAfter
+	}
+	if after != "" {
 		// "<n> ms after '<event>' of <actor>" and "<n> ms after <actor> <verb>"
-		// read as the "on" and "when" forms, delayed.
-		s.trigger.delay = ms64(m[1])
-		rest = rest[len(m[0]):]
+		// read as the "on" and "when" forms, delayed; "the turn after" the
+		// same, put off to the loop's next check phase (a setImmediate).
+		rest = rest[len(after):]
 		if strings.HasPrefix(rest, "'") {
 			rest = "on " + rest
 		} else if !strings.HasPrefix(rest, "on ") {
@@ -181,8 +194,8 @@ func (s *sentence) parseTrigger(text string) (string, error) {
 			}
 		}
 	default:
-		if s.trigger.delay > 0 {
-			return "", fmt.Errorf("the trigger: after \"<n> ms after\" want on '<event>' of <actor>, or when <actor> <does something> (at %q)", clip(rest))
+		if s.trigger.delay > 0 || s.trigger.turn {
+			return "", fmt.Errorf("the trigger: after \"<n> ms after\" or \"the turn after\" want on '<event>' of <actor>, or when <actor> <does something> (at %q)", clip(rest))
 		}
 		return rest, nil
 	}
@@ -526,11 +539,18 @@ func (w *world) value(mark, what string, v any) {
 func (w *world) schedule(s *sentence, act func()) {
 	t := s.trigger
 	fire := act
-	if t.delay > 0 && t.kind != triggerAfter {
+	switch {
+	case t.turn:
+		fire = func() { w.sim.Loop().SetImmediate(act) }
+	case t.delay > 0 && t.kind != triggerAfter:
 		fire = func() { w.sim.Loop().SetTimeout(t.delay, act) }
 	}
 	switch t.kind {
 	case triggerAfter:
+		if t.turn {
+			w.do(fire)
+			break
+		}
 		w.do(func() { w.sim.Loop().SetTimeout(t.delay, act) })
 	case triggerBirth:
 		w.await(t.actor.key(), func(*target) { fire() })
@@ -617,7 +637,7 @@ func (w *world) addListenerChoice(s *sentence) error {
 // as one godog pattern each: the parser does the real work and names
 // what is wrong. None of them matches a sentence of the phrasebook.
 const (
-	grammarTriggered = `(?:after \d|\d+(?:\.\d+)? ms after |on (?:every )?'|when )`
+	grammarTriggered = `(?:after \d|\d+(?:\.\d+)? ms after |on (?:every )?'|when |in the next turn|the turn after )`
 	grammarActor     = `(?:the (?:server|agent|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+)(?:'s socket)?`
 	grammarVerb      = ` (?:calls |sets [A-Za-z]+ to |listens for '|does not listen for '|marks ")`
 	grammarOther     = `(?:raw client #\d+ (?:connects|writes )|the network (?:cuts |marks ")|the client (?:starts |marks "))`

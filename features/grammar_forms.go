@@ -34,6 +34,8 @@ var grammarForms = []form{
 		"runs when the server emits 'request' for its n-th request (server request #n); `when response #<n> arrives` waits for response #n"},
 	{"trigger", "<n> ms after <event trigger>", "20 ms after request #1 arrives, the server calls close()",
 		"the event forms, delayed: `<n> ms after '<event>' of <actor>`, `<n> ms after <actor> <verb>`"},
+	{"trigger", "in the next turn | the turn after <event trigger>", "the turn after request #1 gets its socket, the client marks \"next-turn\"",
+		"in a setImmediate queued by the main script or at the event: the loop's next check phase, to show in which turn of the loop things happen"},
 	{"actor", "the server | server \"<name>\"", "the server calls closeAllConnections()",
 		"the http.Server (a named one lives on its own host)"},
 	{"actor", "the client", "the client sends GET /",

@@ -48,6 +48,9 @@ func TestGrammarSentencesParseIntoTriggerActorAndAction(t *testing.T) {
 		{"the server listens for 'clientError'", triggerNone, "", 0, "the server", actionListens},
 		{"response #2 does not listen for 'error'", triggerNone, "", 0, "response #2", actionNoListen},
 		{"when the server emits 'timeout', the server calls closeAllConnections()", triggerEvent, "timeout", 0, "the server", actionCalls},
+		{"in the next turn, the client marks \"next-turn\"", triggerAfter, "", 0, "the client", actionMarks},
+		{"the turn after request #1 gets its socket, the client marks \"next-turn\"", triggerEvent, "socket", 0, "the client", actionMarks},
+		{"the turn after 'connection' of the server, the server calls close()", triggerEvent, "connection", 0, "the server", actionCalls},
 	}
 	for _, c := range cases {
 		if m := matchStep(c.text); len(m) != 1 || m[0].domain != grammarDomain {
