@@ -8,6 +8,7 @@ package httpcore
 
 import (
 	"testing"
+	"time"
 
 	"github.com/simhttp/simhttp/simnet"
 )
@@ -27,13 +28,13 @@ func TestClientGivingUpBeforeConnectMatchNode(t *testing.T) {
 			req.Destroy(&Error{Code: "EBOOM", Message: "boom"})
 		}},
 	}
-	// server answers 'hello' and closes once the connection it accepted
-	// has closed.
+	// server answers 'hello' and closes 20 ms after it accepted a
+	// connection.
 	server := func(s *scene, then func(port int)) {
 		var srv *Server
 		srv = s.server(ServerOptions{}, func(_ *IncomingMessage, res *ServerResponse) { _ = res.End([]byte("hello"), nil) }, func(_ *Server, port int) { then(port) })
-		srv.Events.Connection.On(func(sock *simnet.Socket) {
-			sock.Events.Close.On(func(bool) { srv.Close(nil) })
+		srv.Events.Connection.On(func(*simnet.Socket) {
+			s.w.Loop().SetTimeout(20*time.Millisecond, func() { srv.Close(nil) })
 		})
 	}
 	nextTurn := func(s *scene) { s.w.Loop().SetImmediate(func() { s.mark("next-turn", nil) }) }

@@ -13,9 +13,10 @@ import (
 	"github.com/simhttp/simhttp/simnet"
 )
 
-// rawClient connects a traced raw socket that writes first once connected
-// and, when it closes, marks raw-received with what came back (Date lines
-// removed), as the reference tracer's T.rawClient does.
+// rawClient connects a traced raw socket that writes first once connected,
+// traces each read as socket:data and, when it closes, marks raw-received
+// with what came back (Date lines removed), as the reference tracer's
+// T.rawClient(port, onData, {data: true}) does.
 func (s *scene) rawClient(port int, first string) *simnet.Socket {
 	s.t.Helper()
 	sock, err := s.h.Connect(simnet.ConnectOptions{Host: s.srv.Addrs()[0].String(), Port: port})
@@ -24,7 +25,10 @@ func (s *scene) rawClient(port int, first string) *simnet.Socket {
 	}
 	var got []byte
 	sock.Events.Connect.On(func(struct{}) { sock.Write([]byte(first), nil) })
-	sock.Events.Data.On(func(p []byte) { got = append(got, p...) })
+	sock.Events.Data.On(func(p []byte) {
+		s.w.Loop().Events().Emit(simnet.Event{Obj: "socket", ID: sock.ID(), Name: "data", Bytes: len(p)})
+		got = append(got, p...)
+	})
 	sock.Events.Error.On(func(error) {})
 	sock.Events.Close.On(func(bool) {
 		text := rawDate.ReplaceAllString(string(got), "")
