@@ -15,7 +15,8 @@ import (
 type follower struct {
 	req, res *Parser
 	marks    []simnet.HTTPMark // the Feed call's output, while it runs
-	methods  []int             // llhttp method of each request whose response has not begun
+	methods  []int             // llhttp method of each request, from methods[next] on those whose response has not begun
+	next     int
 	requests int               // requests begun
 	finals   int               // final (non-1xx) response heads seen
 	interim  bool              // the response being read is a 1xx
@@ -27,7 +28,7 @@ type follower struct {
 // header size limit: it follows what the peers accept, it does not judge.
 func NewFollower() simnet.HTTPFollower {
 	f := &follower{}
-	opts := ParserOptions{MaxHeaderSize: math.MaxInt, Lenient: true}
+	opts := ParserOptions{MaxHeaderSize: math.MaxInt, Lenient: true, SkipStrings: true}
 	f.req = NewParser(ParseRequest, opts)
 	f.res = NewParser(ParseResponse, opts)
 	f.req.SetOnBegin(func() {
@@ -58,9 +59,12 @@ func (f *follower) onResponseHead(h *MessageHead) BodyMode {
 	}
 	f.finals++
 	method := -1
-	if len(f.methods) > 0 {
-		method = f.methods[0]
-		f.methods = f.methods[1:]
+	if f.next < len(f.methods) {
+		method = f.methods[f.next]
+		f.next++
+		if f.next == len(f.methods) {
+			f.methods, f.next = f.methods[:0], 0
+		}
 	}
 	f.mark(simnet.AfterResponseHeaders, f.finals, f.res.Offset())
 	switch {

@@ -24,6 +24,7 @@ const (
 type ParserOptions struct {
 	MaxHeaderSize int  // 0 (or less) means 16384, Node's default http.maxHeaderSize; counts the bytes of URL, status message, header names and values, as Node does
 	Lenient       bool // insecureHTTPParser: every llhttp leniency flag on, as Node sets them
+	SkipStrings   bool // OnHead gets no URL, status message or RawHeaders: for following messages without copying them
 }
 
 // MessageHead is the start line and header block of one message.
@@ -61,6 +62,7 @@ type Parser struct {
 	kind          ParserKind
 	maxHeaderSize int
 	lenient       bool
+	skipStrings   bool
 
 	onHead     func(*MessageHead) BodyMode
 	onBody     func([]byte)
@@ -168,7 +170,7 @@ const (
 
 // NewParser returns a parser of the given kind waiting for its first message.
 func NewParser(kind ParserKind, opts ParserOptions) *Parser {
-	p := &Parser{lenient: opts.Lenient, maxHeaderSize: opts.MaxHeaderSize}
+	p := &Parser{lenient: opts.Lenient, maxHeaderSize: opts.MaxHeaderSize, skipStrings: opts.SkipStrings}
 	if p.maxHeaderSize <= 0 {
 		p.maxHeaderSize = defaultMaxHeaderSize
 	}
@@ -201,6 +203,7 @@ func (p *Parser) Reset(kind ParserKind) {
 		kind:          kind,
 		maxHeaderSize: p.maxHeaderSize,
 		lenient:       p.lenient,
+		skipStrings:   p.skipStrings,
 		onHead:        p.onHead,
 		onBody:        p.onBody,
 		onComplete:    p.onComplete,
@@ -462,18 +465,23 @@ func (p *Parser) headersComplete(data []byte, at int) int {
 // fillHead builds p.head from the collected bytes: one string for the whole
 // head, sliced for the URL, the status message, and every name and value.
 func (p *Parser) fillHead() {
-	s := string(p.buf)
 	h := &p.head
-	h.Method, h.URL, h.StatusCode, h.StatusMessage = "", "", 0, ""
+	h.Method, h.URL, h.StatusCode, h.StatusMessage, h.RawHeaders = "", "", 0, "", nil
 	if p.kind == ParseRequest {
 		h.Method = llhttpMethods[p.method]
-		h.URL = s[:p.lineEnd]
 	} else {
 		h.StatusCode = p.status
-		h.StatusMessage = s[:p.lineEnd]
+	}
+	if !p.skipStrings {
+		s := string(p.buf)
+		if p.kind == ParseRequest {
+			h.URL = s[:p.lineEnd]
+		} else {
+			h.StatusMessage = s[:p.lineEnd]
+		}
+		h.RawHeaders = p.rawFields(s)
 	}
 	h.VersionMajor, h.VersionMinor = p.major, p.minor
-	h.RawHeaders = p.rawFields(s)
 	h.Upgrade = p.upgrade
 	h.KeepAlive = p.shouldKeepAlive()
 	h.Chunked = p.flags&fChunked != 0

@@ -38,7 +38,7 @@ type conn struct {
 	cc *net.TCPConn // the client's leg
 	uc *net.TCPConn // the upstream's leg; nil until dialled
 
-	// Guarded by p.mu.
+	mu         sync.Mutex // guards what follows; taken before Proxy.mu, never after
 	rules      []*ruleState
 	f          simnet.HTTPFollower // nil once the HTTP could not be followed
 	marks      []simnet.HTTPMark   // Feed's scratch
@@ -68,9 +68,9 @@ func newConn(p *Proxy, id int, cc *net.TCPConn) *conn {
 // run serves the connection until both directions end.
 func (c *conn) run() {
 	defer c.p.detach(c)
-	c.p.mu.Lock()
+	c.mu.Lock()
 	e, hole := c.atOpen()
-	c.p.mu.Unlock()
+	c.mu.Unlock()
 	if c.p.cap != nil {
 		c.legs[client] = c.p.cap.newLeg(c.id, c.cc.RemoteAddr(), c.cc.LocalAddr())
 	}
@@ -112,7 +112,7 @@ func (c *conn) atOpen() (end, bool) {
 	hole := false
 	for _, rs := range c.rules {
 		r := rs.r
-		if r.removed || !timed(&r.Rule) || since < r.At {
+		if r.removed.Load() || !timed(&r.Rule) || since < r.At {
 			continue
 		}
 		switch r.What {
@@ -215,8 +215,8 @@ func (c *conn) readEnded(side int, err error, dst *net.TCPConn) {
 }
 
 func (c *conn) isEnded() bool {
-	c.p.mu.Lock()
-	defer c.p.mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.ended
 }
 
@@ -234,10 +234,9 @@ type piece struct {
 // forward sends one chunk read from side on to dst, piece by piece; it
 // reports whether the connection goes on.
 func (c *conn) forward(side int, data []byte, dst *net.TCPConn) bool {
-	p := c.p
-	p.mu.Lock()
+	c.mu.Lock()
 	if c.ended {
-		p.mu.Unlock()
+		c.mu.Unlock()
 		return false
 	}
 	c.feed(side, data)
@@ -248,14 +247,14 @@ func (c *conn) forward(side int, data []byte, dst *net.TCPConn) bool {
 		c.pending = c.passMarks(side, c.pending, nil)
 		c.lastActive = time.Now()
 	}
-	p.mu.Unlock()
+	c.mu.Unlock()
 	if quiet {
 		return c.write(side, dst, data, 0)
 	}
 	for len(data) > 0 {
-		p.mu.Lock()
+		c.mu.Lock()
 		pc := c.plan(side, data)
-		p.mu.Unlock()
+		c.mu.Unlock()
 		if pc.endNow != endNone {
 			c.finish(pc.endNow)
 			return false
@@ -322,7 +321,7 @@ func (c *conn) wait(pc piece) bool {
 }
 
 // feed gives the follower a chunk and binds Request rules to the requests
-// it begins; the caller holds mu.
+// it begins; the caller holds c.mu.
 func (c *conn) feed(side int, data []byte) {
 	if c.f == nil {
 		return
@@ -336,16 +335,9 @@ func (c *conn) feed(side int, data []byte) {
 	}
 	for _, m := range marks {
 		if m.Point == simnet.AfterNone {
-			c.p.requests++
-			c.exchange = append(c.exchange, c.p.requests)
-			for _, rs := range c.rules {
-				r := rs.r
-				if !r.removed && r.Request != 0 && rs.target == 0 {
-					r.requests++
-					if r.requests == r.Request {
-						rs.target = m.Exchange
-					}
-				}
+			c.exchange = append(c.exchange, int(c.p.requests.Add(1)))
+			if len(c.rules) > 0 {
+				c.p.countRequest(c.rules, m.Exchange)
 			}
 		}
 		c.pending = append(c.pending, posMark{side: side, at: base + int64(m.Off), HTTPMark: m})
@@ -371,7 +363,7 @@ func (c *conn) request(k int) int {
 	return c.exchange[k-1]
 }
 
-// plan decides the next piece of data from side; the caller holds mu.
+// plan decides the next piece of data from side; the caller holds c.mu.
 func (c *conn) plan(side int, data []byte) piece {
 	now := time.Now()
 	since := now.Sub(c.p.start)
@@ -393,7 +385,7 @@ func (c *conn) plan(side int, data []byte) piece {
 	}
 	for _, rs := range c.rules {
 		r := rs.r
-		if r.removed || rs.fired || !dirHas(r.Dir, side) {
+		if r.removed.Load() || rs.fired || !dirHas(r.Dir, side) {
 			continue
 		}
 		idle := r.Idle > 0 && !r.NeedsHTTP() && now.Sub(c.lastActive) >= r.Idle
@@ -406,7 +398,7 @@ func (c *conn) plan(side int, data []byte) piece {
 	// Cut where the next trigger falls.
 	for _, rs := range c.rules {
 		r := rs.r
-		if r.removed || rs.fired || !dirHas(r.Dir, side) {
+		if r.removed.Load() || rs.fired || !dirHas(r.Dir, side) {
 			continue
 		}
 		if r.AfterBytes > 0 {
@@ -434,7 +426,7 @@ func (c *conn) plan(side int, data []byte) piece {
 	// What the faults in force do to these bytes.
 	for _, rs := range c.rules {
 		r := rs.r
-		if r.removed || !rs.fired || !dirHas(r.Dir, side) {
+		if r.removed.Load() || !rs.fired || !dirHas(r.Dir, side) {
 			continue
 		}
 		switch r.What {
@@ -457,7 +449,7 @@ func (c *conn) plan(side int, data []byte) piece {
 	c.lastActive = now
 	for _, rs := range c.rules {
 		r := rs.r
-		if r.removed || !dirHas(r.Dir, side) {
+		if r.removed.Load() || !dirHas(r.Dir, side) {
 			continue
 		}
 		rs.bytes += int64(pc.n)
@@ -480,7 +472,7 @@ func (c *conn) plan(side int, data []byte) piece {
 }
 
 // fireBefore fires a rule before the piece's bytes leave; it reports
-// whether the fault ends the connection. The caller holds mu.
+// whether the fault ends the connection. The caller holds c.mu.
 func (c *conn) fireBefore(rs *ruleState, request int, pc *piece) bool {
 	c.p.fired(rs, c, request)
 	if e := endOf(rs.r.What); e != endNone {
@@ -492,7 +484,7 @@ func (c *conn) fireBefore(rs *ruleState, request int, pc *piece) bool {
 }
 
 // passMarks fires the rules at marks the side's forwarded bytes passed,
-// as part of piece pc, and drops those marks; the caller holds mu.
+// as part of piece pc, and drops those marks; the caller holds c.mu.
 func (c *conn) passMarks(side int, pending []posMark, pc *piece) []posMark {
 	to := c.sent[side]
 	keep := pending[:0]
@@ -517,7 +509,7 @@ func (c *conn) passMarks(side int, pending []posMark, pc *piece) []posMark {
 }
 
 // fireAfter fires a rule once the current piece has left; the caller
-// holds mu. Without a piece (no rule was in force) nothing can end.
+// holds c.mu. Without a piece (no rule was in force) nothing can end.
 func (c *conn) fireAfter(rs *ruleState, pc *piece, request int) {
 	c.p.fired(rs, c, request)
 	if e := endOf(rs.r.What); e != endNone && pc != nil && !c.ended {
@@ -528,7 +520,7 @@ func (c *conn) fireAfter(rs *ruleState, pc *piece, request int) {
 
 // fireTimed fires a reset or close rule whose time has come.
 func (c *conn) fireTimed(r *rule) {
-	c.p.mu.Lock()
+	c.mu.Lock()
 	var e end
 	for _, rs := range c.rules {
 		if rs.r == r && !rs.fired && !c.ended {
@@ -537,7 +529,7 @@ func (c *conn) fireTimed(r *rule) {
 			e = endOf(r.What)
 		}
 	}
-	c.p.mu.Unlock()
+	c.mu.Unlock()
 	if e != endNone {
 		c.finish(e)
 	}
@@ -546,9 +538,9 @@ func (c *conn) fireTimed(r *rule) {
 // finish ends both legs as e says, once.
 func (c *conn) finish(e end) {
 	c.doneOnce.Do(func() {
-		c.p.mu.Lock()
+		c.mu.Lock()
 		c.ended = true
-		c.p.mu.Unlock()
+		c.mu.Unlock()
 		close(c.done)
 		switch e {
 		case endReset:

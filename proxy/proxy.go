@@ -8,8 +8,10 @@ import (
 	"log"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/simhttp/simhttp/record"
@@ -37,15 +39,16 @@ type Proxy struct {
 	log   *log.Logger
 	cap   *capture // nil unless recording
 
-	mu          sync.Mutex
+	mu          sync.Mutex // guards what follows; taken after a conn.mu, never before
 	rules       []*rule
 	nextID      int
 	rng         *rand.Rand
 	conns       map[*conn]struct{}
 	connections int
-	requests    int
 	faults      []Fired
 	closed      bool
+
+	requests atomic.Int64 // counted on every connection's hot path, so outside mu
 
 	wg sync.WaitGroup
 }
@@ -133,10 +136,7 @@ func (p *Proxy) Close() error {
 		return nil
 	}
 	p.closed = true
-	open := make([]*conn, 0, len(p.conns))
-	for c := range p.conns {
-		open = append(open, c)
-	}
+	open := p.openConns()
 	p.mu.Unlock()
 	err := p.ln.Close()
 	for _, c := range open {
@@ -163,16 +163,24 @@ func (p *Proxy) AddRule(r simnet.Rule) (int, error) {
 		r.Pattern = append([]byte(nil), r.Pattern...)
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.nextID++
 	x := &rule{Rule: r, id: p.nextID, gone: make(chan struct{})}
 	p.rules = append(p.rules, x)
+	// Open connections get the rule too, drawn in the order they were
+	// accepted; their states are added outside mu, as conn.mu comes first.
+	var to []*conn
 	if r.Conn == 0 {
-		for c := range p.conns {
+		for _, c := range p.openConns() {
 			if p.draw(x) {
-				c.rules = append(c.rules, &ruleState{r: x})
+				to = append(to, c)
 			}
 		}
+	}
+	p.mu.Unlock()
+	for _, c := range to {
+		c.mu.Lock()
+		c.rules = append(c.rules, &ruleState{r: x})
+		c.mu.Unlock()
 	}
 	if (r.What == simnet.FaultReset || r.What == simnet.FaultClose) && timed(&r) {
 		p.scheduleTimed(x)
@@ -196,7 +204,7 @@ func (p *Proxy) RemoveRule(id int) error {
 }
 
 func (p *Proxy) dropRule(r *rule) {
-	r.removed = true
+	r.removed.Store(true)
 	close(r.gone)
 }
 
@@ -208,7 +216,8 @@ func (p *Proxy) Reset() {
 		p.dropRule(r)
 	}
 	p.rules = nil
-	p.connections, p.requests, p.faults = 0, 0, nil
+	p.connections, p.faults = 0, nil
+	p.requests.Store(0)
 }
 
 // Rules lists the rules in force, oldest first.
@@ -226,7 +235,7 @@ func (p *Proxy) Rules() []RuleInfo {
 func (p *Proxy) Counters() Counters {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Counters{Connections: p.connections, Requests: p.requests, Faults: append([]Fired{}, p.faults...)}
+	return Counters{Connections: p.connections, Requests: int(p.requests.Load()), Faults: append([]Fired{}, p.faults...)}
 }
 
 // Reproduce is the command line that starts this proxy with the rules in
@@ -303,32 +312,62 @@ func (p *Proxy) detach(c *conn) {
 }
 
 // scheduleTimed fires a reset or close rule with no trigger but its time
-// on every connection open then; the caller holds mu.
+// on every connection open then.
 func (p *Proxy) scheduleTimed(r *rule) {
-	wait := r.At - time.Since(p.start)
-	if wait <= 0 {
-		for c := range p.conns {
-			go c.fireTimed(r)
-		}
-		return
-	}
-	time.AfterFunc(wait, func() {
+	fire := func() {
 		p.mu.Lock()
-		defer p.mu.Unlock()
-		if r.removed {
+		open := p.openConns()
+		p.mu.Unlock()
+		if r.removed.Load() {
 			return
 		}
-		for c := range p.conns {
-			go c.fireTimed(r)
+		for _, c := range open {
+			c.fireTimed(r)
 		}
-	})
+	}
+	wait := r.At - time.Since(p.start)
+	if wait <= 0 {
+		fire()
+		return
+	}
+	time.AfterFunc(wait, fire)
+}
+
+// openConns lists the open connections in the order they were accepted;
+// the caller holds mu.
+func (p *Proxy) openConns() []*conn {
+	open := make([]*conn, 0, len(p.conns))
+	for c := range p.conns {
+		open = append(open, c)
+	}
+	slices.SortFunc(open, func(a, b *conn) int { return a.id - b.id })
+	return open
+}
+
+// countRequest counts a request begun on a connection for the Request
+// rules among its states, binding those whose request it is; the caller
+// holds the connection's mu.
+func (p *Proxy) countRequest(states []*ruleState, exchange int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, rs := range states {
+		r := rs.r
+		if !r.removed.Load() && r.Request != 0 && rs.target == 0 {
+			r.requests++
+			if r.requests == r.Request {
+				rs.target = exchange
+			}
+		}
+	}
 }
 
 // fired counts a fault and logs it with the command that reproduces it;
-// the caller holds mu.
+// the caller holds the connection's mu.
 func (p *Proxy) fired(rs *ruleState, c *conn, request int) {
 	rs.fired = true
 	rs.firedAt = time.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	rs.r.fired++
 	f := Fired{Rule: rs.r.id, What: rs.r.What.String(), Connection: c.id, Request: request}
 	p.faults = append(p.faults, f)

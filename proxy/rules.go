@@ -8,6 +8,7 @@ package proxy
 import (
 	"bytes"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/simhttp/simhttp/simnet"
@@ -39,14 +40,15 @@ func CheckRule(r simnet.Rule) error {
 	return r.Check()
 }
 
-// rule is an added rule and its bookkeeping; guarded by Proxy.mu.
+// rule is an added rule and its bookkeeping; the counts are guarded by
+// Proxy.mu.
 type rule struct {
 	simnet.Rule
 	id       int
 	matched  int // connections accepted since added, for Conn
 	requests int // requests begun on the connections it acts on, for Request
 	fired    int
-	removed  bool
+	removed  atomic.Bool
 	gone     chan struct{} // closed when removed: ends a stall with no Duration
 }
 
@@ -66,7 +68,7 @@ func onData(f simnet.Fault) bool {
 	return f == simnet.FaultBlackHoleData || f == simnet.FaultStall || f == simnet.FaultDelay || f == simnet.FaultSlice
 }
 
-// ruleState is a rule's progress on one connection; guarded by Proxy.mu.
+// ruleState is a rule's progress on one connection; guarded by conn.mu.
 type ruleState struct {
 	r       *rule
 	fired   bool
@@ -80,7 +82,7 @@ type ruleState struct {
 // have been forwarded whole on the connection.
 func (rs *ruleState) wants(m *simnet.HTTPMark, respDone int) bool {
 	r := rs.r
-	return !r.removed && !rs.fired && r.NeedsHTTP() && r.ActsAt(*m, rs.target, respDone)
+	return !r.removed.Load() && !rs.fired && r.NeedsHTTP() && r.ActsAt(*m, rs.target, respDone)
 }
 
 // patternCut returns how many bytes of data end the first match of the
