@@ -17,10 +17,10 @@ type follower struct {
 	marks    []simnet.HTTPMark // the Feed call's output, while it runs
 	methods  []int             // llhttp method of each request, from methods[next] on those whose response has not begun
 	next     int
-	requests int               // requests begun
-	finals   int               // final (non-1xx) response heads seen
-	interim  bool              // the response being read is a 1xx
-	tunnel   [2]bool           // the direction carries an upgraded protocol, not HTTP
+	requests int     // requests begun
+	finals   int     // final (non-1xx) response heads seen
+	interim  bool    // the response being read is a 1xx
+	tunnel   [2]bool // the direction carries an upgraded protocol, not HTTP
 }
 
 // NewFollower returns a follower for one connection, for
