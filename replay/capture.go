@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/bits"
 )
 
@@ -52,6 +53,8 @@ const (
 
 	// readBuffer holds any ordinary record, so records are peeked in place.
 	readBuffer = 256 << 10
+	// minBuffer is the least buffer worth having: a header and a record.
+	minBuffer = 4 << 10
 	// maxSnap is the longest record taken whatever the file claims: past it
 	// a length is corrupt, not large.
 	maxSnap = 16 << 20
@@ -81,7 +84,7 @@ type recordReader interface {
 // openCapture reads the file header, choosing the format by its magic number.
 // Problems with single records that do not stop reading go to warn.
 func openCapture(r io.Reader, warn func(*Error)) (recordReader, string, error) {
-	br := bufio.NewReaderSize(r, readBuffer)
+	br := bufio.NewReaderSize(r, bufferSize(r))
 	head, err := br.Peek(4)
 	if len(head) < 4 {
 		if err == io.EOF || err == nil {
@@ -101,6 +104,25 @@ func openCapture(r io.Reader, warn func(*Error)) (recordReader, string, error) {
 		return nil, "", err
 	}
 	return p, "pcap", nil
+}
+
+// bufferSize is readBuffer, or less for an input known to be smaller: a
+// small capture should not cost a quarter-megabyte buffer, which is what
+// made fuzzing crawl.
+func bufferSize(r io.Reader) int {
+	var size int64 = -1
+	switch f := r.(type) {
+	case interface{ Len() int }: // bytes.Reader, bytes.Buffer, strings.Reader
+		size = int64(f.Len())
+	case interface{ Stat() (fs.FileInfo, error) }: // *os.File
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
+	if size < 0 || size >= readBuffer {
+		return readBuffer
+	}
+	return max(int(size), minBuffer)
 }
 
 // pcapReader reads libpcap's classic format, either byte order, micro- or
@@ -218,7 +240,7 @@ func readBytes(br *bufio.Reader, n int, scratch *[]byte) ([]byte, error) {
 	}
 	buf := (*scratch)[:0]
 	for len(buf) < n {
-		step := min(n-len(buf), readBuffer)
+		step := min(n-len(buf), br.Size())
 		buf = append(buf, make([]byte, step)...)
 		got, err := io.ReadFull(br, buf[len(buf)-step:])
 		if err != nil {

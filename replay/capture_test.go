@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -260,5 +262,29 @@ func TestPcapngOtherBlocks(t *testing.T) {
 	want := []gotRecord{{1, 30, 40, at, linkRaw}, {2, 20, 20, at, linkRaw}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
+	}
+}
+
+// A small capture gets a small read buffer: a quarter-megabyte buffer per
+// read is what made FuzzInspect crawl.
+func TestBufferSizeFitsSmallInputs(t *testing.T) {
+	small := bytes.NewReader(make([]byte, 100))
+	if got := bufferSize(small); got != minBuffer {
+		t.Errorf("100-byte reader: buffer %d, want %d", got, minBuffer)
+	}
+	if got := bufferSize(bytes.NewReader(make([]byte, 40<<10))); got != 40<<10 {
+		t.Errorf("40 KiB reader: buffer %d, want %d", got, 40<<10)
+	}
+	if got := bufferSize(io.MultiReader(small)); got != readBuffer {
+		t.Errorf("reader of unknown size: buffer %d, want %d", got, readBuffer)
+	}
+	f, err := os.Open(filepath.Join(fixtureDir, "head.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	if got := bufferSize(f); got != max(int(fi.Size()), minBuffer) {
+		t.Errorf("file of %d bytes: buffer %d", fi.Size(), got)
 	}
 }

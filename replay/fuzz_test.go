@@ -16,21 +16,17 @@ import (
 // FuzzInspect feeds arbitrary files to Inspect: it must never panic or hang,
 // must fail only with a typed error, must describe the same input the same
 // way every time, and must agree with ReadCapture.
+//
+// The seeds are small on purpose. The fuzzer minimises every input that
+// finds new coverage by trying to delete each span of it, which is quadratic
+// in its size: seeds of a few kilobytes (the real fixtures) left it
+// minimising for a minute at a time instead of fuzzing. TestFixtures reads
+// the real captures; these seeds cover the same formats and framings in a
+// few hundred bytes each.
 func FuzzInspect(f *testing.F) {
-	names, _ := filepath.Glob(filepath.Join(fixtureDir, "*.pcap*"))
-	for _, name := range names {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
+	for _, seed := range fuzzSeeds(f) {
+		f.Add(seed)
 	}
-	pkts := newConv("[fd00::1]:40000", "[fd00::2]:80").handshake().send(getA + getB).reply(okHello).close().pkts
-	pkts4 := newConv("10.0.0.1:40000", "10.0.0.2:80").handshake().
-		send("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n").reply(okB).pkts
-	f.Add(pcapngFile(ngSection{order: binary.BigEndian, ifaces: []ngIfaceSpec{{link: linkSLL2, resol: 0x80 | 20}}, recs: records(f, linkSLL2, pkts)}))
-	f.Add(pcapFile(binary.BigEndian, true, linkNull, 65535, records(f, linkNull, pkts4)))
-	f.Add([]byte{0xd4, 0xc3, 0xb2, 0xa1})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := Inspect(bytes.NewReader(data))
 		if err != nil {
@@ -56,6 +52,61 @@ func FuzzInspect(f *testing.F) {
 			t.Fatalf("ReadCapture and Inspect disagree:\n%s\n%s", first, again)
 		}
 	})
+}
+
+// fuzzSeeds are small captures of every format, several link types and the
+// framings the pairer knows, without handshakes (a conversation seen from
+// its middle is read too) to keep them short.
+func fuzzSeeds(tb testing.TB) [][]byte {
+	raw := func(pkts []tpkt) []byte {
+		return pcapFile(binary.LittleEndian, false, linkRaw, 65535, records(tb, linkRaw, pkts))
+	}
+	c := func() *conv { return newConv("10.0.0.1:40000", "10.0.0.2:80") }
+	pkts := newConv("[fd00::1]:40000", "[fd00::2]:80").send(getA + getB).reply(okHello).pkts
+	pkts4 := c().send("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n").reply(okB).pkts
+	return [][]byte{
+		raw(c().send(getA).reply(okHello).close().pkts),
+		raw(c().send("HEAD /a HTTP/1.1\r\n\r\n").reply("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n").send(getB).reply(okB).pkts),
+		raw(c().send("PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").
+			reply("HTTP/1.1 100 Continue\r\n\r\n").send("x").reply("HTTP/1.1 204 No Content\r\n\r\n").resetS().pkts),
+		raw(c().send("GET / HTTP/1.1\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n").
+			reply("HTTP/1.1 101 S\r\nUpgrade: x\r\n\r\n").send("opaque").pkts),
+		raw(c().reply("HTTP/1.0 200 OK\r\n\r\nuntil close").finS().pkts),
+		pcapngFile(ngSection{order: binary.BigEndian, ifaces: []ngIfaceSpec{{link: linkSLL2, resol: 0x80 | 20}}, recs: records(tb, linkSLL2, pkts)}),
+		pcapFile(binary.BigEndian, true, linkNull, 65535, records(tb, linkNull, pkts4)),
+		pcapOf(tb, c().handshake().send(getA).pkts),
+		{0xd4, 0xc3, 0xb2, 0xa1},
+	}
+}
+
+// TestInspectRegressions reads inputs the fuzzer once found trouble with.
+func TestInspectRegressions(t *testing.T) {
+	names, err := filepath.Glob("testdata/regress/*.pcap*")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("no inputs in testdata/regress: %v", err)
+	}
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Inspect(bytes.NewReader(data)); err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Errorf("%s: untyped error %v", name, err)
+			}
+		}
+	}
+}
+
+// TestFuzzSeedsAreSmall keeps the seeds small enough for the fuzzer's
+// minimiser to finish quickly (see FuzzInspect).
+func TestFuzzSeedsAreSmall(t *testing.T) {
+	for i, seed := range fuzzSeeds(t) {
+		if len(seed) > 512 {
+			t.Errorf("seed %d is %d bytes; keep seeds under 512", i, len(seed))
+		}
+	}
 }
 
 // FuzzStream sends the segments of a known byte stream in an arbitrary
