@@ -115,6 +115,8 @@ func (t *tracker) segment(seg *segment, pkt pktInfo) {
 	}
 	if len(seg.payload) > 0 || seg.missing > 0 || seg.flags&tcpFIN != 0 {
 		c.streams[side].segment(seq, seg.payload, seg.missing, seg.flags&tcpFIN != 0, pkt, &c.sinks[side])
+	} else {
+		c.streams[side].at(seq)
 	}
 	c.closeIfFinned(pkt)
 }

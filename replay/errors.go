@@ -8,24 +8,26 @@ import (
 // Codes carried by [Error]. HTTP parse failures carry the parser's own HPE_*
 // code and a reset connection carries Node's ECONNRESET instead.
 const (
-	CodeFormat     = "ERR_CAPTURE_FORMAT"     // not a pcap/pcapng file, or its block structure is corrupt
-	CodeTruncated  = "ERR_CAPTURE_TRUNCATED"  // the file ends inside a header or a record
-	CodeRecord     = "ERR_CAPTURE_RECORD"     // a record's lengths are impossible
-	CodeLinkType   = "ERR_CAPTURE_LINK_TYPE"  // a link type this package does not decode
-	CodeHeader     = "ERR_PACKET_HEADER"      // a corrupt link, IP or TCP header
-	CodeFragment   = "ERR_PACKET_FRAGMENT"    // an IP fragment, which is not reassembled
-	CodeSnapped    = "ERR_PACKET_SNAPPED"     // the capture kept only part of a packet
-	CodeGap        = "ERR_TCP_GAP"            // stream bytes the capture never saw
-	CodeNoResponse = "ERR_NO_RESPONSE"        // a request that got no response
-	CodeUnpaired   = "ERR_UNPAIRED_RESPONSE"  // a response with no request before it
-	CodeIncomplete = "ERR_INCOMPLETE_MESSAGE" // a message cut off by a close or by the end of the capture
-	CodeSkipped    = "ERR_SKIPPED_BYTES"      // bytes passed over to find the next message
-	CodeReset      = "ECONNRESET"             // the connection was reset
-	CodeInvalidArg = "ERR_INVALID_ARG_VALUE"  // an option of Run, NewMock or ServeMock is unusable
-	CodeKeyLog     = "ERR_TLS_KEY_LOG"        // a key log line that cannot be read
-	CodeNoKeys     = "ERR_TLS_NO_KEYS"        // a TLS connection the key log has no secrets for
-	CodeTLS        = "ERR_TLS_RECORD"         // TLS records that cannot be framed or decrypted
-	CodeHAR        = "ERR_HAR"                // a HAR file that is not HAR 1.2
+	CodeFormat       = "ERR_CAPTURE_FORMAT"     // not a pcap/pcapng file, or its block structure is corrupt
+	CodeTruncated    = "ERR_CAPTURE_TRUNCATED"  // the file ends inside a header or a record
+	CodeRecord       = "ERR_CAPTURE_RECORD"     // a record's lengths are impossible
+	CodeLinkType     = "ERR_CAPTURE_LINK_TYPE"  // a link type this package does not decode
+	CodeHeader       = "ERR_PACKET_HEADER"      // a corrupt link, IP or TCP header
+	CodeFragment     = "ERR_PACKET_FRAGMENT"    // an IP fragment, which is not reassembled
+	CodeSnapped      = "ERR_PACKET_SNAPPED"     // the capture kept only part of a packet
+	CodeGap          = "ERR_TCP_GAP"            // stream bytes the capture never saw
+	CodeNoResponse   = "ERR_NO_RESPONSE"        // a request that got no response
+	CodeUnpaired     = "ERR_UNPAIRED_RESPONSE"  // a response with no request before it
+	CodeIncomplete   = "ERR_INCOMPLETE_MESSAGE" // a message cut off by a close or by the end of the capture
+	CodeSkipped      = "ERR_SKIPPED_BYTES"      // bytes passed over to find the next message
+	CodeRequestLost  = "ERR_REQUEST_LOST"       // a request whose bytes fell in a hole of the capture
+	CodeResponseLost = "ERR_RESPONSE_LOST"      // a response whose bytes fell in a hole of the capture
+	CodeReset        = "ECONNRESET"             // the connection was reset
+	CodeInvalidArg   = "ERR_INVALID_ARG_VALUE"  // an option of Run, NewMock or ServeMock is unusable
+	CodeKeyLog       = "ERR_TLS_KEY_LOG"        // a key log line that cannot be read
+	CodeNoKeys       = "ERR_TLS_NO_KEYS"        // a TLS connection the key log has no secrets for
+	CodeTLS          = "ERR_TLS_RECORD"         // TLS records that cannot be framed or decrypted
+	CodeHAR          = "ERR_HAR"                // a HAR file that is not HAR 1.2
 )
 
 // Error is a typed failure or problem found in a capture: a stable Code, the

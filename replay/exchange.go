@@ -7,6 +7,7 @@ package replay
 // everything after an accepted upgrade or CONNECT counted as opaque.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,11 +19,20 @@ import (
 // Exchange is one HTTP request and the response to it, as far as the
 // capture shows them.
 type Exchange struct {
-	Request       *Message // nil when the capture shows a response without a request
-	Response      *Message // the final response; nil when none arrived
-	Informational []int    // statuses of 1xx responses before the final one
-	Complete      bool     // both messages arrived whole
-	Problems      []*Error
+	Request       *Message   // nil when the capture shows a response without a request
+	Response      *Message   // the final response; nil when none arrived
+	Informational []int      // statuses of 1xx responses before the final one
+	Interim       []*Message // the 1xx responses themselves, in order; kept by ReadCapture only
+	Complete      bool       // both messages arrived whole
+	RequestLost   bool       // the request's bytes fell in a hole of the capture
+	ResponseLost  bool       // the response's bytes fell in a hole of the capture
+	// Recovered says the exchange was paired after framing was lost to a
+	// hole earlier on its connection, by finding the next message that fits.
+	Recovered bool
+	// Confidence says how sure the pairing of Response with Request is;
+	// "" when the exchange has not both (a lost request counts as one).
+	Confidence Confidence
+	Problems   []*Error
 }
 
 // Message is one request or response.
@@ -36,6 +46,9 @@ type Message struct {
 	FirstPacket  int
 	LastPacket   int
 	Complete     bool // it ended where its framing says, with nothing missing
+	// HeadCut says a hole cut the head short: Head holds the start line
+	// and the header lines that were captured whole.
+	HeadCut bool
 }
 
 // mode is what a direction does with the bytes it is given.
@@ -46,6 +59,7 @@ const (
 	modeFind               // framing lost: looking for the next message start
 	modeHold               // client bytes after an upgrade request, until the response says yes or no
 	modeOpaque             // after an accepted upgrade: counted, not parsed
+	modeProbe              // server bytes from a start found after a loss, held until it is clear which request they answer
 )
 
 const (
@@ -75,6 +89,18 @@ type direction struct {
 	filling bool  // the parser is eating filler for a gap
 	find    finder
 	held    []byte // modeHold's bytes
+	// Loss: lost says framing was lost to a hole, so the next start found
+	// begins a recovery; skip is how many awaiting requests at least had
+	// their response's start swallowed; lostAt is the packet that showed
+	// the hole; open is the message the hole cut, which later holes before
+	// the next start add their missing bytes to.
+	lost     bool
+	skip     int
+	lostAt   int
+	open     *Message
+	probe    []probeChunk // modeProbe's bytes
+	probeN   int
+	headTail []byte // the bytes of a head still being read, to salvage if a hole cuts it
 }
 
 // pairer pairs the two directions of one connection.
@@ -87,6 +113,16 @@ type pairer struct {
 	tunnel  bool      // an upgrade or CONNECT was accepted
 	asked   *Exchange // the upgrade or CONNECT request the request parser stopped after
 	refused bool      // the response to asked declined it
+	// pipelined says the client sent a request before the response to the
+	// one before it was read, so after a loss a response may answer any
+	// request already sent rather than only the last one.
+	pipelined bool
+	// level is the confidence of in-order pairings since the last recovery,
+	// "" before any.
+	level   Confidence
+	reqLost bool             // a hole in the client's stream may have swallowed a request
+	scratch *httpcore.Parser // trial parses for recovery and salvage
+	trial   trial
 }
 
 // newPairer readies a pairer for a connection. A spare one from a finished
@@ -105,8 +141,8 @@ func newPairer(out *Connection, keepBodies bool, spare *pairer) *pairer {
 		pr.req.p.Reset(httpcore.ParseRequest)
 		pr.res.p.Reset(httpcore.ParseResponse)
 	}
-	reqParser, resParser := pr.req.p, pr.res.p
-	*pr = pairer{out: out, keep: keepBodies}
+	reqParser, resParser, scratch := pr.req.p, pr.res.p, pr.scratch
+	*pr = pairer{out: out, keep: keepBodies, scratch: scratch}
 	pr.req = direction{pr: pr, client: true, name: "client", left: -1, find: finder{requests: true}, p: reqParser}
 	pr.res = direction{pr: pr, name: "server", left: -1, p: resParser}
 	return pr
@@ -158,6 +194,13 @@ func (pr *pairer) data(client bool, b []byte, pkt pktInfo) {
 			}
 			d.found()
 			b = from
+		case modeProbe:
+			d.probe = append(d.probe, probeChunk{b: bytes.Clone(b), pkt: d.pkt})
+			d.probeN += len(b)
+			if d.probeN >= maxProbe {
+				pr.decide()
+			}
+			return
 		case modeParse:
 			b = d.parse(b)
 		}
@@ -173,7 +216,16 @@ func (d *direction) found() {
 	d.find = finder{requests: d.client}
 	d.mode = modeParse
 	d.p.Reset(d.kind())
-	d.begun, d.msg, d.ex, d.left = false, nil, nil, -1
+	d.begun, d.msg, d.ex, d.left, d.open = false, nil, nil, -1, nil
+	d.headTail = d.headTail[:0]
+	switch {
+	case d.client:
+		// Requests make the exchanges, so a request found needs no
+		// recovery; a lost one shows when its response arrives.
+		d.lost, d.skip = false, 0
+	case d.lost:
+		d.mode = modeProbe
+	}
 }
 
 // parse feeds b to the parser and returns what is left for another mode.
@@ -185,6 +237,7 @@ func (d *direction) parse(b []byte) []byte {
 	if !d.begun && d.p.Pending() {
 		d.begun, d.begin = true, d.pkt
 	}
+	d.keepHead(b[:min(n, len(b))])
 	if err != nil {
 		d.parseError(err)
 		if n == 0 {
@@ -218,6 +271,7 @@ func (d *direction) parseError(err error) {
 	d.msg, d.ex = nil, nil
 	d.mode = modeFind
 	d.find = finder{requests: d.client}
+	d.headTail = d.headTail[:0]
 }
 
 // upgraded handles a parser that stopped after an upgrade or CONNECT head.
@@ -260,12 +314,17 @@ func (pr *pairer) releaseHeld() {
 func (pr *pairer) awaiting() *Exchange {
 	for pr.next < len(pr.out.Exchanges) {
 		ex := pr.out.Exchanges[pr.next]
-		if ex.Request != nil && ex.Response == nil {
+		if waiting(ex) {
 			return ex
 		}
 		pr.next++
 	}
 	return nil
+}
+
+// waiting reports whether ex still expects a response.
+func waiting(ex *Exchange) bool {
+	return (ex.Request != nil || ex.RequestLost) && ex.Response == nil && !ex.ResponseLost
 }
 
 func (d *direction) newMessage(h *httpcore.MessageHead) *Message {
@@ -294,6 +353,14 @@ func (d *direction) newMessage(h *httpcore.MessageHead) *Message {
 
 func (pr *pairer) onRequestHead(h *httpcore.MessageHead) httpcore.BodyMode {
 	d := &pr.req
+	if n := len(pr.out.Exchanges); n > 0 && !pr.pipelined {
+		prev := pr.out.Exchanges[n-1]
+		res := &pr.res
+		if prev.Request != nil && !prev.ResponseLost && res.mode == modeParse && !res.lost &&
+			(prev.Response == nil || res.msg != nil && res.msg == prev.Response) {
+			pr.pipelined = true
+		}
+	}
 	d.msg = d.newMessage(h)
 	d.ex = &Exchange{Request: d.msg}
 	d.left = bodyLength(h)
@@ -303,36 +370,49 @@ func (pr *pairer) onRequestHead(h *httpcore.MessageHead) httpcore.BodyMode {
 
 func (pr *pairer) onResponseHead(h *httpcore.MessageHead) httpcore.BodyMode {
 	d := &pr.res
-	ex := pr.awaiting()
-	if ex == nil {
-		ex = &Exchange{}
-		pr.out.Exchanges = append(pr.out.Exchanges, ex)
-		pr.next = len(pr.out.Exchanges)
-		ex.Problems = append(ex.Problems, problemf(CodeUnpaired, d.pkt.num, "a %d response with no request before it", h.StatusCode))
-	}
-	d.ex = ex
 	d.msg = d.newMessage(h)
+	ex := pr.answered(d.msg.FirstPacket, h.StatusCode)
+	d.ex = ex
 	d.left = bodyLength(h)
 	if h.StatusCode >= 100 && h.StatusCode < 200 && h.StatusCode != 101 {
 		ex.Informational = append(ex.Informational, h.StatusCode)
+		if pr.keep {
+			ex.Interim = append(ex.Interim, d.msg)
+		}
 		d.left = 0
 		return httpcore.BodyNormal
 	}
 	ex.Response = d.msg
+	if ex.Request != nil || ex.RequestLost {
+		ex.Confidence = ConfidenceHigh
+		if pr.level != "" {
+			ex.Confidence, ex.Recovered = pr.level, true
+		}
+	}
 	method := ""
 	if ex.Request != nil {
 		method = ex.Request.Head.Method
 	}
+	mode := responseBody(method, h.StatusCode)
 	switch {
-	case h.StatusCode == 101 || method == "CONNECT" && h.StatusCode/100 == 2:
-		return httpcore.BodyUpgrade
+	case mode == httpcore.BodyUpgrade:
 	case method == "HEAD" || h.StatusCode == 204 || h.StatusCode == 304:
 		d.left = 0
-		if method == "HEAD" {
-			return httpcore.BodySkip
-		}
 	case ex == pr.asked:
 		pr.refused = true
+	}
+	return mode
+}
+
+// responseBody is how a response to method is framed beyond what its
+// status says: an accepted upgrade or CONNECT ends HTTP, and a HEAD's
+// response has no body whatever its headers claim.
+func responseBody(method string, status int) httpcore.BodyMode {
+	switch {
+	case status == 101 || method == "CONNECT" && status/100 == 2:
+		return httpcore.BodyUpgrade
+	case method == "HEAD":
+		return httpcore.BodySkip
 	}
 	return httpcore.BodyNormal
 }
@@ -379,25 +459,36 @@ func (d *direction) onComplete(trailers []string) {
 // gap handles bytes of a direction that the capture never saw.
 func (pr *pairer) gap(client bool, off, n int64, pkt pktInfo) {
 	d := pr.dir(client)
+	pr.settle(d)
 	d.pkt = pkt
 	e := problemf(CodeGap, pkt.num, "%s stream offset %d: %d bytes missing from the capture", d.name, off, n)
 	switch {
 	case d.mode == modeOpaque:
 		pr.out.OpaqueBytes += n
 		pr.problem(nil, e)
+	case d.mode == modeParse && d.msg == nil && d.p.HeaderBytes() > 0 && d.salvage(n, e):
+		// The hole cut a head: what was captured of it is kept.
 	case d.mode == modeParse && d.msg == nil:
 		where := "between messages"
 		if d.p.Pending() {
 			where = "inside " + d.describe()
 		}
-		e.Reason += " " + where + "; the pairing after it may be off"
+		e.Reason += " " + where
 		pr.problem(nil, e)
-		d.mode = modeFind
-		d.find = finder{requests: d.client}
+		d.loseFraming(1, pkt)
 	case d.mode != modeParse:
 		pr.problem(nil, e)
+		if d.open != nil {
+			d.open.MissingBytes += n
+		}
 		d.mode = modeFind
 		d.find.carry = nil
+		if !d.lost {
+			d.lost, d.lostAt = true, pkt.num
+			if client {
+				pr.reqLost = true
+			}
+		}
 	case d.msg != nil && d.left >= n && n <= maxFill:
 		// The hole lies inside a body of known length: filler keeps the
 		// framing, so the messages after it are read exactly.
@@ -412,18 +503,41 @@ func (pr *pairer) gap(client bool, off, n int64, pkt pktInfo) {
 		d.filling = false
 	default:
 		pr.problem(d.ex, e)
-		if d.msg != nil {
-			d.msg.MissingBytes += n
+		m := d.msg
+		skip := 0
+		if d.left >= 0 && n > d.left {
+			// The hole runs past the body's end into the next message.
+			skip = 1
+			m.MissingBytes += d.left
+		} else {
+			m.MissingBytes += n
 		}
-		d.msg, d.ex = nil, nil
-		d.mode = modeFind
-		d.find = finder{requests: d.client}
+		d.loseFraming(skip, pkt)
+		if skip == 0 {
+			d.open = m
+		}
+	}
+}
+
+// loseFraming stops parsing at a hole: the next message start found
+// resumes it, at least skip messages whose start the hole swallowed later.
+func (d *direction) loseFraming(skip int, pkt pktInfo) {
+	d.msg, d.ex, d.open = nil, nil, nil
+	d.mode = modeFind
+	d.find = finder{requests: d.client}
+	d.headTail = d.headTail[:0]
+	if !d.lost {
+		d.lost, d.skip, d.lostAt = true, skip, pkt.num
+	}
+	if d.client && skip > 0 {
+		d.pr.reqLost = true
 	}
 }
 
 // fin handles the end of one direction.
 func (pr *pairer) fin(client bool, pkt pktInfo) {
 	d := pr.dir(client)
+	pr.settle(d)
 	d.pkt = pkt
 	if d.mode != modeParse {
 		return
@@ -458,6 +572,7 @@ func (d *direction) cut() bool {
 
 // reset records what a RST cut short.
 func (pr *pairer) reset(byClient bool, pkt pktInfo) {
+	pr.settle(&pr.res)
 	who := "server"
 	if byClient {
 		who = "client"
@@ -477,6 +592,7 @@ func (pr *pairer) reset(byClient bool, pkt pktInfo) {
 
 // close settles every exchange once the connection can carry no more bytes.
 func (pr *pairer) close(pkt pktInfo, captureEnded bool) {
+	pr.settle(&pr.res)
 	why := "the connection closed"
 	if captureEnded {
 		why = "the capture ended"
@@ -493,11 +609,20 @@ func (pr *pairer) close(pkt pktInfo, captureEnded bool) {
 		}
 	}
 	for ex := pr.awaiting(); ex != nil; ex = pr.awaiting() {
-		ex.Problems = append(ex.Problems, problemf(CodeNoResponse, 0, "no response to %s %s before %s", ex.Request.Head.Method, ex.Request.Head.URL, why))
+		if d := &pr.res; d.lost && ex.Request != nil && ex.Request.FirstPacket < d.lostAt {
+			pr.lose(ex, d.lostAt)
+		} else if ex.Request != nil {
+			ex.Problems = append(ex.Problems, problemf(CodeNoResponse, 0, "no response to %s %s before %s", ex.Request.Head.Method, ex.Request.Head.URL, why))
+		} else {
+			ex.Problems = append(ex.Problems, problemf(CodeNoResponse, 0, "no response to the lost request before %s", why))
+		}
 		pr.next++
 	}
 	for _, ex := range pr.out.Exchanges {
 		ex.Complete = ex.Request != nil && ex.Request.Complete && ex.Response != nil && ex.Response.Complete
+		if ex.Response == nil {
+			ex.Confidence = ""
+		}
 	}
 }
 

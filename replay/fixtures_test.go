@@ -30,6 +30,21 @@ var fixtureFacts = map[string][]string{
 	"upgrade.pcap":    {"closed fin", "opaque 24", "GET /chat 101 [] 0/0 complete"},
 	"any-sll2.pcap":   {"LINUX_SLL2", "closed fin", "GET /a 200 [] 0/11 complete", "GET /b 200 [] 0/20 complete"},
 	"post.pcapng":     {"pcapng", "closed fin", "POST /upload 200 [] 3/12 complete"},
+	// make-loss.sh: real servers and clients, responses dropped with
+	// editcap (-loss), packets cut to 96 bytes (-snap).
+	"early.pcap":            {"closed fin", "GET /early 200 [103] 0/18 complete"},
+	"go-node-loss.pcap":     {"closed fin", "GET /a 0 [] 0/0 incomplete ERR_RESPONSE_LOST", "HEAD /big 200 [] 0/0 complete", "GET /b 200 [] 0/20 complete", "POST /upload 0 [] 7/0 incomplete ERR_RESPONSE_LOST", "GET /a 200 [] 0/11 complete", "problem ERR_TCP_GAP", "problem ERR_TCP_GAP"},
+	"go-node-snap.pcap":     {"closed fin", "GET /a 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "HEAD /big 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /b 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "POST /upload 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "problem ERR_PACKET_SNAPPED"},
+	"go-node.pcap":          {"closed fin", "GET /a 200 [] 0/11 complete", "HEAD /big 200 [] 0/0 complete", "GET /b 200 [] 0/20 complete", "POST /upload 200 [] 7/12 complete", "GET /a 200 [] 0/11 complete"},
+	"nginx-wrk-loss.pcap":   {"closed fin", "closed ", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 0 [] 0/0 incomplete ERR_RESPONSE_LOST", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 0 [] 0/0 incomplete ERR_NO_RESPONSE", "problem ERR_TCP_GAP"},
+	"nginx-wrk-snap.pcap":   {"closed fin", "closed ", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a.txt 0 [] 0/0 incomplete ERR_TCP_GAP ERR_NO_RESPONSE", "problem ERR_PACKET_SNAPPED"},
+	"nginx-wrk.pcap":        {"closed fin", "closed ", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 200 [] 0/12 complete", "GET /a.txt 0 [] 0/0 incomplete ERR_NO_RESPONSE"},
+	"node-curl-loss.pcap":   {"closed fin", "GET /a 0 [] 0/0 incomplete ERR_RESPONSE_LOST", "HEAD /big 200 [] 0/0 complete", "GET /b 200 [] 0/20 complete", "GET /a 200 [] 0/11 complete", "problem ERR_TCP_GAP"},
+	"node-curl-snap.pcap":   {"closed fin", "GET /a 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "HEAD /big 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /b 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /a 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "problem ERR_PACKET_SNAPPED"},
+	"node-curl.pcap":        {"closed fin", "GET /a 200 [] 0/11 complete", "HEAD /big 200 [] 0/0 complete", "GET /b 200 [] 0/20 complete", "GET /a 200 [] 0/11 complete"},
+	"python-curl-loss.pcap": {"closed fin", "GET /a.txt 0 [] 0/0 incomplete ERR_RESPONSE_LOST", "HEAD /big.bin 200 [] 0/0 complete", "GET /b.txt 200 [] 0/21 complete", "problem ERR_TCP_GAP", "problem ERR_TCP_GAP"},
+	"python-curl-snap.pcap": {"closed fin", "GET /a.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "HEAD /big.bin 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "GET /b.txt 200 [] 0/0 incomplete ERR_TCP_GAP ERR_TCP_GAP", "problem ERR_SKIPPED_BYTES", "problem ERR_SKIPPED_BYTES", "problem ERR_PACKET_SNAPPED"},
+	"python-curl.pcap":      {"closed fin", "GET /a.txt 200 [] 0/12 complete", "HEAD /big.bin 200 [] 0/0 complete", "GET /b.txt 200 [] 0/21 complete"},
 }
 
 func facts(r *Report) []string {
@@ -135,8 +150,8 @@ func TestReportJSONShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"format":"pcap","linkTypes":["EN10MB"],"packets":9,"connections":[{"client":"10.0.0.1:40000","server":"10.0.0.2:80",` +
-		`"firstPacket":1,"packets":9,"start":0,"end":0.008,"clientBytes":56,"serverBytes":50,"opaqueBytes":0,"closed":"fin","exchanges":[` +
-		`{"method":"GET","url":"/a","status":200,"informational":[],"requestBodyBytes":0,"responseBodyBytes":11,"requestPacket":4,"responsePacket":5,"start":0.003,"end":0.004,"complete":true,"problems":[]},` +
+		`"firstPacket":1,"packets":9,"start":0,"end":0.008,"clientBytes":56,"serverBytes":50,"opaqueBytes":0,"closed":"fin","recovered":0,"exchanges":[` +
+		`{"method":"GET","url":"/a","status":200,"informational":[],"confidence":"high","requestBodyBytes":0,"responseBodyBytes":11,"requestPacket":4,"responsePacket":5,"start":0.003,"end":0.004,"complete":true,"problems":[]},` +
 		`{"method":"GET","url":"/b","informational":[],"requestBodyBytes":0,"responseBodyBytes":0,"requestPacket":6,"start":0.005,"end":0.005,"complete":false,` +
 		`"problems":[{"code":"ERR_NO_RESPONSE","message":"no response to GET /b before the connection closed"}]}],"problems":[]}],"problems":[]}`
 	if diff := cmp.Diff(want, string(got)); diff != "" {

@@ -90,6 +90,10 @@ func read(r io.Reader, keepBodies bool, opts []ReadOption) (*Capture, error) {
 		first int64
 		last  pktInfo
 		link  = ^uint32(0)
+		// Packets cut by the snap length are one problem, not one each: a
+		// capture taken with -s 96 cuts nearly all of them.
+		snapped, snappedFirst int
+		snappedBytes          int64
 	)
 	for {
 		err := rr.next(&rec)
@@ -126,12 +130,19 @@ func read(r io.Reader, keepBodies bool, opts []ReadOption) (*Capture, error) {
 			continue
 		}
 		if seg.missing > 0 {
-			c.Problems = append(c.Problems, problemf(CodeSnapped, rec.num, "the capture kept %d of %d bytes; %d bytes of TCP payload are missing", len(rec.data), rec.wireLen, seg.missing))
+			if snapped == 0 {
+				snappedFirst = rec.num
+			}
+			snapped++
+			snappedBytes += int64(seg.missing)
 		}
 		t.segment(&seg, last)
 	}
 	c.Packets = max(c.Packets, rr.count())
 	t.end(last)
+	if snapped > 0 {
+		c.Problems = append(c.Problems, problemf(CodeSnapped, snappedFirst, "the capture's snap length cut %s short, from this one on: %d bytes of TCP payload were not captured", plural(snapped, "packet"), snappedBytes))
+	}
 	c.Connections = make([]*Connection, len(t.conns))
 	for i, cn := range t.conns {
 		c.Connections[i] = cn.out
@@ -163,6 +174,7 @@ type ConnectionReport struct {
 	OpaqueBytes int64            `json:"opaqueBytes"`
 	TLS         string           `json:"tls,omitempty"`
 	Closed      string           `json:"closed"`
+	Recovered   int              `json:"recovered"` // exchanges paired by recovering after a loss
 	Exchanges   []ExchangeReport `json:"exchanges"`
 	Problems    []*Error         `json:"problems"`
 }
@@ -170,19 +182,27 @@ type ConnectionReport struct {
 // ExchangeReport summarises one exchange: Status is absent when no response
 // arrived, Method and URL when no request was seen. Start is the first byte
 // of the exchange and End its last, in seconds since the first packet.
+// Missing bytes are those of a message the capture never saw (holes, cut
+// packets); the lost flags say a whole message fell in a hole.
 type ExchangeReport struct {
-	Method            string   `json:"method,omitempty"`
-	URL               string   `json:"url,omitempty"`
-	Status            int      `json:"status,omitempty"`
-	Informational     []int    `json:"informational"`
-	RequestBodyBytes  int64    `json:"requestBodyBytes"`
-	ResponseBodyBytes int64    `json:"responseBodyBytes"`
-	RequestPacket     int      `json:"requestPacket,omitempty"`
-	ResponsePacket    int      `json:"responsePacket,omitempty"`
-	Start             float64  `json:"start"`
-	End               float64  `json:"end"`
-	Complete          bool     `json:"complete"`
-	Problems          []*Error `json:"problems"`
+	Method               string     `json:"method,omitempty"`
+	URL                  string     `json:"url,omitempty"`
+	Status               int        `json:"status,omitempty"`
+	Informational        []int      `json:"informational"`
+	RequestLost          bool       `json:"requestLost,omitempty"`
+	ResponseLost         bool       `json:"responseLost,omitempty"`
+	Confidence           Confidence `json:"confidence,omitempty"`
+	Recovered            bool       `json:"recovered,omitempty"`
+	RequestMissingBytes  int64      `json:"requestMissingBytes,omitempty"`
+	ResponseMissingBytes int64      `json:"responseMissingBytes,omitempty"`
+	RequestBodyBytes     int64      `json:"requestBodyBytes"`
+	ResponseBodyBytes    int64      `json:"responseBodyBytes"`
+	RequestPacket        int        `json:"requestPacket,omitempty"`
+	ResponsePacket       int        `json:"responsePacket,omitempty"`
+	Start                float64    `json:"start"`
+	End                  float64    `json:"end"`
+	Complete             bool       `json:"complete"`
+	Problems             []*Error   `json:"problems"`
 }
 
 // Report summarises the capture.
@@ -212,6 +232,9 @@ func (c *Capture) Report() *Report {
 		}
 		for j, ex := range cn.Exchanges {
 			cr.Exchanges[j] = exchangeReport(ex)
+			if ex.Recovered {
+				cr.Recovered++
+			}
 		}
 		r.Connections[i] = cr
 	}
@@ -221,17 +244,23 @@ func (c *Capture) Report() *Report {
 func exchangeReport(ex *Exchange) ExchangeReport {
 	er := ExchangeReport{
 		Informational: nonNil(ex.Informational),
+		RequestLost:   ex.RequestLost,
+		ResponseLost:  ex.ResponseLost,
+		Confidence:    ex.Confidence,
+		Recovered:     ex.Recovered,
 		Complete:      ex.Complete,
 		Problems:      nonNil(ex.Problems),
 	}
 	if q := ex.Request; q != nil {
 		er.Method, er.URL = q.Head.Method, q.Head.URL
 		er.RequestBodyBytes = q.BodyBytes
+		er.RequestMissingBytes = q.MissingBytes
 		er.RequestPacket = q.FirstPacket
 	}
 	if s := ex.Response; s != nil {
 		er.Status = s.Head.StatusCode
 		er.ResponseBodyBytes = s.BodyBytes
+		er.ResponseMissingBytes = s.MissingBytes
 		er.ResponsePacket = s.FirstPacket
 	}
 	start, end := time.Duration(-1), time.Duration(0)
@@ -262,12 +291,17 @@ func nonNil[T any](s []T) []T {
 // connection with its exchanges and problems, then the capture's problems.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	exchanges := 0
+	exchanges, recovered := 0, 0
 	for _, c := range r.Connections {
 		exchanges += len(c.Exchanges)
+		recovered += c.Recovered
 	}
-	fmt.Fprintf(&b, "%s capture, %s, %s, %s, %s\n", r.Format, strings.Join(r.LinkTypes, "+"),
+	fmt.Fprintf(&b, "%s capture, %s, %s, %s, %s", r.Format, strings.Join(r.LinkTypes, "+"),
 		plural(r.Packets, "packet"), plural(len(r.Connections), "connection"), plural(exchanges, "exchange"))
+	if recovered > 0 {
+		fmt.Fprintf(&b, ", %d recovered after loss", recovered)
+	}
+	b.WriteString("\n")
 	for i, c := range r.Connections {
 		closed := c.Closed
 		if closed == "" {
@@ -283,14 +317,23 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "  over %s", c.TLS)
 		}
 		b.WriteString("\n")
+		if c.Recovered > 0 {
+			fmt.Fprintf(&b, "  recovered after loss: %s\n", plural(c.Recovered, "exchange"))
+		}
 		for j, e := range c.Exchanges {
 			method, url := e.Method, e.URL
-			if method == "" {
+			switch {
+			case e.RequestLost:
+				method, url = "?", "(request lost)"
+			case method == "":
 				method, url = "?", "(no request captured)"
 			}
 			status := "no response"
-			if e.Status != 0 {
+			switch {
+			case e.Status != 0:
 				status = fmt.Sprint(e.Status)
+			case e.ResponseLost:
+				status = "response lost"
 			}
 			if len(e.Informational) > 0 {
 				status = strings.Trim(fmt.Sprint(e.Informational), "[]") + " " + status
@@ -299,8 +342,15 @@ func (r *Report) WriteText(w io.Writer) error {
 			if !e.Complete {
 				state = "incomplete"
 			}
-			fmt.Fprintf(&b, "  %d. %s %s -> %s  bodies %d/%d B  at +%.6fs, took %.6fs  %s\n",
-				j+1, method, url, status, e.RequestBodyBytes, e.ResponseBodyBytes, e.Start, e.End-e.Start, state)
+			fmt.Fprintf(&b, "  %d. %s %s -> %s  bodies %d/%d B", j+1, method, url, status, e.RequestBodyBytes, e.ResponseBodyBytes)
+			if e.RequestMissingBytes+e.ResponseMissingBytes > 0 {
+				fmt.Fprintf(&b, " (%d/%d B not captured)", e.RequestMissingBytes, e.ResponseMissingBytes)
+			}
+			fmt.Fprintf(&b, "  at +%.6fs, took %.6fs  %s", e.Start, e.End-e.Start, state)
+			if e.Recovered {
+				fmt.Fprintf(&b, "  recovered, %s confidence", e.Confidence)
+			}
+			b.WriteString("\n")
 			for _, p := range e.Problems {
 				fmt.Fprintf(&b, "     problem: %s\n", p.Error())
 			}

@@ -63,6 +63,16 @@ func (s *stream) syn(seq uint32) {
 	}
 }
 
+// at notes where a side stands from a segment without data, when nothing
+// else placed it: in a capture that began mid-conversation, a pure ACK
+// places the stream, so bytes the peer then acknowledges but the capture
+// never showed are known lost.
+func (s *stream) at(seq uint32) {
+	if !s.known {
+		s.known, s.base = true, seq
+	}
+}
+
 // offset maps a sequence number to a stream offset near the current one,
 // which is what makes wrap-around at 2^32 harmless.
 func (s *stream) offset(seq uint32) int64 {
