@@ -31,22 +31,22 @@ type TCPConn struct {
 	sock          *simnet.Socket // the driver goroutine's only
 	local, remote *net.TCPAddr
 
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced whenever the state below changes
-	rbuf    [][]byte      // received, not read yet
-	rlen    int
-	paused  bool  // the socket stopped reading because rbuf is full
-	eof     bool  // the peer's FIN was read
-	soErr   error // the connection's pending error, which the next read or write takes, as SO_ERROR
-	dead    bool  // the connection failed: reads then end, writes fail with EPIPE
-	gone    bool  // the socket is closed
-	closed  bool  // Close was called
-	shut    bool  // CloseWrite was called
-	linger  int   // SetLinger's seconds; 0 makes Close send RST
-	seq     uint64
-	rdl     deadline
-	wdl     deadline
-	unsent  int // bytes Write took that the socket has not handed to the kernel
+	mu     sync.Mutex
+	cond   sync.Cond // on mu: signalled whenever the state below changes
+	rbuf   [][]byte  // received, not read yet
+	rlen   int
+	paused bool  // the socket stopped reading because rbuf is full
+	eof    bool  // the peer's FIN was read
+	soErr  error // the connection's pending error, which the next read or write takes, as SO_ERROR
+	dead   bool  // the connection failed: reads then end, writes fail with EPIPE
+	gone   bool  // the socket is closed
+	closed bool  // Close was called
+	shut   bool  // CloseWrite was called
+	linger int   // SetLinger's seconds; 0 makes Close send RST
+	seq    uint64
+	rdl    deadline
+	wdl    deadline
+	unsent int // bytes Write took that the socket has not handed to the kernel
 
 	keepAlive bool          // the driver goroutine's only
 	keepIdle  time.Duration // the driver goroutine's only
@@ -56,8 +56,9 @@ type TCPConn struct {
 
 // deadline is a read or write deadline on the bubble's clock.
 type deadline struct {
-	timer   *time.Timer
-	expired chan struct{} // closed when the deadline passes; nil when none is set
+	timer  *time.Timer
+	passed bool // the deadline has passed
+	gen    int  // counts settings, so a timer of an earlier one cannot fire
 }
 
 var _ net.Conn = (*TCPConn)(nil)
@@ -65,15 +66,19 @@ var _ net.Conn = (*TCPConn)(nil)
 func newConn(d *driver, s *simnet.Socket) *TCPConn {
 	d.nconns++
 	c := &TCPConn{
-		d: d, id: d.nconns, sock: s, changed: make(chan struct{}), linger: -1,
+		d: d, id: d.nconns, sock: s, linger: -1,
 		local: tcpAddr(s.LocalAddr()), remote: tcpAddr(s.RemoteAddr()),
 		rlock: make(chan struct{}, 1), wlock: make(chan struct{}, 1),
 	}
+	c.cond.L = &c.mu
 	d.conns = append(d.conns, c)
 	// The net package turns Nagle's algorithm off on every TCP connection.
 	s.SetNoDelay(true)
 	ev := &s.Events
 	ev.Data.On(func(p []byte) {
+		if d.over {
+			return
+		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.rbuf = append(c.rbuf, p)
@@ -85,17 +90,26 @@ func newConn(d *driver, s *simnet.Socket) *TCPConn {
 		c.broadcast()
 	})
 	ev.End.On(func(struct{}) {
+		if d.over {
+			return
+		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.eof = true
 		c.broadcast()
 	})
 	ev.Error.On(func(err error) {
+		if d.over {
+			return
+		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.failLocked(err)
 	})
 	ev.Close.On(func(bool) {
+		if d.over {
+			return
+		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.gone = true
@@ -116,10 +130,7 @@ func (c *TCPConn) broadcast() {
 }
 
 // wakeAll wakes every goroutine waiting on the connection; c.mu is held.
-func (c *TCPConn) wakeAll() {
-	close(c.changed)
-	c.changed = make(chan struct{})
-}
+func (c *TCPConn) wakeAll() { c.cond.Broadcast() }
 
 // failLocked records a connection error. As in the kernel, the first read
 // or write after it returns it; later reads see the end of the stream and
@@ -172,24 +183,13 @@ func (c *TCPConn) Read(p []byte) (int, error) {
 			return 0, c.takeErr("read")
 		case c.eof || c.dead:
 			return 0, io.EOF
-		case c.rdl.passed():
+		case c.rdl.passed:
 			return 0, c.opErr("read", os.ErrDeadlineExceeded)
 		case c.gone:
 			return 0, c.opErr("read", net.ErrClosed)
 		}
-		c.wait(c.rdl.expired)
+		c.cond.Wait()
 	}
-}
-
-// wait releases c.mu until the state changes or expired closes.
-func (c *TCPConn) wait(expired chan struct{}) {
-	changed := c.changed
-	c.mu.Unlock()
-	select {
-	case <-changed:
-	case <-expired:
-	}
-	c.mu.Lock()
 }
 
 // take copies buffered bytes into p, and lets the socket read again once
@@ -234,7 +234,7 @@ func (c *TCPConn) Write(p []byte) (int, error) {
 			return n, c.opErr("write", net.ErrClosed)
 		case c.soErr != nil:
 			return n, c.takeErr("write")
-		case c.wdl.passed():
+		case c.wdl.passed:
 			return n, c.opErr("write", os.ErrDeadlineExceeded)
 		case c.gone || c.dead || c.shut:
 			return n, c.opErr("write", os.NewSyscallError("write", syscall.EPIPE))
@@ -243,7 +243,7 @@ func (c *TCPConn) Write(p []byte) (int, error) {
 		}
 		room := sndBuf - c.unsent
 		if room <= 0 {
-			c.wait(c.wdl.expired)
+			c.cond.Wait()
 			continue
 		}
 		chunk := bytes.Clone(p[n : n+min(room, len(p)-n)])
@@ -261,6 +261,9 @@ func (c *TCPConn) send(p []byte) {
 		return
 	}
 	c.sock.Write(p, func(err error) {
+		if c.d.over {
+			return
+		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.unsent -= len(p)
@@ -413,43 +416,34 @@ func (c *TCPConn) setDeadline(dl *deadline, t time.Time) error {
 	if c.closed {
 		return c.opErr("set", net.ErrClosed)
 	}
-	dl.set(t)
-	// A waiter re-reads the deadline it waits for.
-	c.wakeAll()
-	return nil
-}
-
-func (dl *deadline) set(t time.Time) {
 	dl.stop()
+	dl.gen++
+	dl.passed = false
+	// A waiter re-reads the deadline it waits for.
+	defer c.wakeAll()
 	if t.IsZero() {
-		dl.expired = nil
-		return
+		return nil
 	}
-	ch := make(chan struct{})
-	dl.expired = ch
 	d := time.Until(t)
 	if d <= 0 {
-		close(ch)
-		return
+		dl.passed = true
+		return nil
 	}
-	dl.timer = time.AfterFunc(d, func() { close(ch) })
+	gen := dl.gen
+	dl.timer = time.AfterFunc(d, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if dl.gen == gen {
+			dl.passed = true
+			c.wakeAll()
+		}
+	})
+	return nil
 }
 
 func (dl *deadline) stop() {
 	if dl.timer != nil {
 		dl.timer.Stop()
 		dl.timer = nil
-	}
-}
-
-func (dl *deadline) passed() bool {
-	if dl.expired == nil {
-		return false
-	}
-	select {
-	case <-dl.expired:
-		return true
-	default:
-		return false
 	}
 }

@@ -240,3 +240,29 @@ func TestIdleHourPassesAtOnce(t *testing.T) {
 		t.Errorf("the world's clock is at %v after an hour's sleep", now)
 	}
 }
+
+// The world outlives Run: a connection closed with bytes still queued for
+// a slow link goes on sending them when the loop runs on outside the
+// bubble, and the adapter's handlers leave it alone.
+func TestWorldRunsOnAfterRun(t *testing.T) {
+	w, client, server := newWorld(t, simnet.WithLink(simnet.Link{Latency: 10 * time.Millisecond, Bandwidth: 10_000}))
+	gonet.Run(t, w, func(t *testing.T) {
+		c, s := connect(t, client, server)
+		defer s.Close()
+		c.Write(make([]byte, 50_000))
+		c.Close()
+	})
+	before := w.Loop().Now()
+	packets := 0
+	w.Loop().Events().Observe(func(ev simnet.Event) {
+		if ev.Obj == "net" {
+			packets++
+		}
+	})
+	if err := w.Loop().Run(); err != nil {
+		t.Fatal(err)
+	}
+	if w.Loop().Now() <= before || packets == 0 {
+		t.Errorf("the loop ran from %v to %v with %d packets; want the queued bytes on their way after Run", before, w.Loop().Now(), packets)
+	}
+}

@@ -114,11 +114,17 @@ func (a *dialAttempt) start(d *driver, h *simnet.Host, opts simnet.ConnectOption
 	var offs [2]func()
 	offs[0] = s.Events.Connect.Once(func(struct{}) {
 		offs[1]()
+		if d.over {
+			return
+		}
 		a.settle(newConn(d, s), nil)
 		d.signals++
 	})
 	offs[1] = s.Events.Error.Once(func(err error) {
 		offs[0]()
+		if d.over {
+			return
+		}
 		var to net.Addr
 		if a.ip.IsValid() {
 			to = a.addr(opts.Port)

@@ -98,6 +98,7 @@ type driver struct {
 	nconns    int
 	nlisten   int
 	shut      bool
+	over      bool  // Run has returned: the adapter's handlers leave the world alone
 	broken    error // the loop's uncaught error, once it stopped
 }
 
@@ -341,6 +342,7 @@ func (d *driver) forgetDial(a *dialAttempt) {
 // finish hands the world back: the adapter's handlers go quiet, so the loop
 // can run again outside the bubble.
 func (d *driver) finish() {
+	d.over = true
 	d.keep.Close()
 	for _, c := range d.conns {
 		c.sock = nil

@@ -15,13 +15,13 @@ type TCPListener struct {
 	ln   simnet.Listener // the driver goroutine's only
 	addr *net.TCPAddr
 
-	mu      sync.Mutex
-	changed chan struct{}
-	queue   []*TCPConn // accepted by the kernel, not by the program yet
-	closed  bool       // Close was called
-	down    bool       // the listener is gone
-	seq     uint64
-	alock   chan struct{}
+	mu     sync.Mutex
+	cond   sync.Cond  // on mu: signalled when the queue or the state changes
+	queue  []*TCPConn // accepted by the kernel, not by the program yet
+	closed bool       // Close was called
+	down   bool       // the listener is gone
+	seq    uint64
+	alock  chan struct{}
 }
 
 var _ net.Listener = (*TCPListener)(nil)
@@ -47,8 +47,13 @@ func Listen(h *simnet.Host, port int) (net.Listener, error) {
 // listen opens the simnet listener; it runs on the driver goroutine.
 func (d *driver) listen(h *simnet.Host, port int) (*TCPListener, error) {
 	d.nlisten++
-	l := &TCPListener{d: d, id: d.nlisten, changed: make(chan struct{}), alock: make(chan struct{}, 1)}
+	l := &TCPListener{d: d, id: d.nlisten, alock: make(chan struct{}, 1)}
+	l.cond.L = &l.mu
 	ln, err := h.Listen(simnet.ListenOptions{Port: port, AllowHalfOpen: true}, func(s *simnet.Socket) {
+		if d.over {
+			s.Destroy(nil)
+			return
+		}
 		c := newConn(d, s)
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -69,8 +74,7 @@ func (d *driver) listen(h *simnet.Host, port int) (*TCPListener, error) {
 }
 
 func (l *TCPListener) broadcast() {
-	close(l.changed)
-	l.changed = make(chan struct{})
+	l.cond.Broadcast()
 	l.d.signals++
 }
 
@@ -90,10 +94,7 @@ func (l *TCPListener) Accept() (net.Conn, error) {
 			l.queue = l.queue[1:]
 			return c, nil
 		}
-		changed := l.changed
-		l.mu.Unlock()
-		<-changed
-		l.mu.Lock()
+		l.cond.Wait()
 	}
 }
 
@@ -106,8 +107,7 @@ func (l *TCPListener) Close() error {
 		return &net.OpError{Op: "close", Net: "tcp", Addr: l.addr, Err: net.ErrClosed}
 	}
 	l.closed = true
-	close(l.changed)
-	l.changed = make(chan struct{})
+	l.cond.Broadcast()
 	l.seq++
 	k := opKey{class: opListener, id: l.id, seq: l.seq}
 	l.mu.Unlock()
