@@ -815,7 +815,6 @@ func (w *world) startServer(s *serverState) error {
 		return fmt.Errorf("the server's options: %w", err)
 	}
 	s.srv = srv
-	w.born(actorKey{kind: actorServer, server: s.name}, &target{server: s})
 	for _, set := range s.settings {
 		if err := set(srv); err != nil {
 			return err
@@ -846,6 +845,9 @@ func (w *world) startServer(s *serverState) error {
 			u.Socket.Write([]byte(established), nil)
 		})
 	}
+	// After the handler's listeners, as http.createServer(handler) adds
+	// its own before a program can add any.
+	w.born(actorKey{kind: actorServer, server: s.name}, &target{server: s})
 	return srv.Listen(s.port, "", nil)
 }
 
