@@ -5,6 +5,7 @@ Feature: every method, property and event of the module a sentence can reach
   read (test:mark:read) and returned (test:mark:returned) are in the trace
   with what they read.
 
+  @node:grammar-server-response-api
   Scenario: the server response's header and writable API
     Given a server
     And on 'prefinish' of server response #1, the client marks "prefinish"
@@ -46,6 +47,7 @@ Feature: every method, property and event of the module a sentence can reach
     And value #4 is {"x-a": "1", "x-list": ["a", "b"]}
     And value #5 is false
 
+  @node:grammar-client-request-api
   Scenario: the client request's header and writable API
     Given a server that responds with status 200 and body "ok"
     When the client starts POST /submit?x=1
@@ -81,6 +83,7 @@ Feature: every method, property and event of the module a sentence can reach
       test:mark:read res:data* res:end req:close test:mark:read server:close res:close ssocket:close
       """
 
+  @node:grammar-incoming-api
   Scenario: the incoming messages' API on both sides, with trailers
     Given a server
     And server request #1 reads method
@@ -121,6 +124,7 @@ Feature: every method, property and event of the module a sentence can reach
       ssocket:close
       """
 
+  @node:grammar-server-api
   Scenario: the server's settings, listen() while listening, and its events
     Given a server that responds with status 200 and body "ok"
     And on 'connection' of the server, the client marks "connection"
@@ -151,6 +155,7 @@ Feature: every method, property and event of the module a sentence can reach
       ssocket:close
       """
 
+  @node:grammar-agent-api
   Scenario: an agent's sockets, free sockets and queued requests as they change
     Given a server that responds with status 200 and body "ok"
     When the client uses an agent with:
@@ -177,6 +182,7 @@ Feature: every method, property and event of the module a sentence can reach
       ssocket:close
       """
 
+  @node:grammar-abort-and-sockets
   Scenario: abort() and its 'abort', and the sockets under a request and a response
     Given a server that never responds
     And server response #1's socket calls setKeepAlive(true, 100)
@@ -191,6 +197,7 @@ Feature: every method, property and event of the module a sentence can reach
       req:close server:close
       """
 
+  @node:grammar-request-timeout
   Scenario: a request's 'timeout', and a server request's 'aborted' and 'close'
     Given a server that never responds
     And on 'aborted' of server request #1, the client marks "sreq-aborted"
@@ -205,6 +212,7 @@ Feature: every method, property and event of the module a sentence can reach
       test:mark:sreq-close socket:close req:error(ECONNRESET) req:close server:close
       """
 
+  @node:grammar-drain @diverges
   Scenario: a big write waits for 'drain' on both sides
     Given a server
     And server request #1 calls resume()
@@ -216,11 +224,12 @@ Feature: every method, property and event of the module a sentence can reach
     And on 'drain' of request #1, request #1 calls end()
     Then the whole run is:
       """
-      req:socket server:connection socket:connect server:request sreq:data* req:drain req:finish
-      sreq:data* sreq:end sreq:close req:response res:data* sres:drain sres:finish sres:close res:data*
-      res:end req:close server:close res:close ssocket:close
+      req:socket server:connection socket:connect req:drain req:finish server:request sreq:data* sreq:end
+      sres:drain sreq:close sres:finish sres:close req:response res:data* res:end req:close server:close
+      res:close ssocket:close
       """
 
+  @node:grammar-pipe
   Scenario: pipe() on an outgoing message emits ERR_STREAM_CANNOT_PIPE
     Given a server
     And server response #1 listens for 'error'
@@ -233,6 +242,7 @@ Feature: every method, property and event of the module a sentence can reach
       res:data* res:end req:close server:close res:close ssocket:close
       """
 
+  @node:grammar-strict-content-length
   Scenario: strictContentLength set on the response refuses a short body
     Given a server
     And server response #1 listens for 'error'
@@ -247,6 +257,7 @@ Feature: every method, property and event of the module a sentence can reach
       socket:close req:close server:close
       """
 
+  @node:grammar-continue-processing
   Scenario: 100 Continue and 102 Processing, with 'checkContinue', 'continue' and 'information'
     Given a server that listens for checkContinue
     And server response #1 calls writeProcessing() then writeContinue()
