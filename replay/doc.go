@@ -9,6 +9,12 @@
 // responses, HEAD, and upgrades or CONNECT tunnels, whose bytes are counted
 // but not parsed. [Inspect] summarises the same as a [Report] for `simhttp inspect`.
 //
+// TLS connections are decrypted between reassembly and parsing, with the
+// secrets of an NSS key log ([ParseKeyLog], [WithKeyLog]) or of the pcapng's
+// Decryption Secrets Blocks, so an HTTPS capture pairs as a plain one does.
+// [ReadHAR] reads a HAR 1.2 file as a Capture and [Capture.WriteHAR] writes
+// one, so a browser's export serves replay and the mock as a capture does.
+//
 // [Run] replays a capture's complete exchanges against a live server, one
 // keep-alive connection per captured connection at the captured pace scaled
 // by a speed, and compares every response with the captured one using

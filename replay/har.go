@@ -145,14 +145,11 @@ func (c *Capture) harEntry(ci int, cn *Connection, ex *Exchange) harEntry {
 	if cn.TLS != "" {
 		scheme = "https"
 	}
-	host := headerValue(q.Head.RawHeaders, "host")
-	if host == "" {
-		host = cn.Server.String()
-	}
 	target := q.Head.URL
 	if !strings.HasPrefix(target, "/") {
 		target = "/" + target
 	}
+	host, hostOK := harHost(scheme, headerValue(q.Head.RawHeaders, "host"), cn.Server)
 	e := harEntry{
 		StartedDateTime: c.Start.Add(q.Start).Format("2006-01-02T15:04:05.000000Z07:00"),
 		Request: harRequest{
@@ -196,18 +193,33 @@ func (c *Capture) harEntry(ci int, cn *Connection, ex *Exchange) harEntry {
 		e.Timings.Wait = millis(max(0, s.Start-q.End))
 		e.Timings.Receive = millis(s.End - s.Start)
 	}
+	if !hostOK {
+		e.Comment = "the request named no usable host; "
+	}
 	if r := ex.Response; r == nil || !ex.Complete {
 		var why []string
 		for _, p := range ex.Problems {
 			why = append(why, p.Code+": "+p.Error())
 		}
-		e.Comment = "incomplete in the capture"
+		e.Comment += "incomplete in the capture"
 		if len(why) > 0 {
 			e.Comment += ": " + strings.Join(why, "; ")
 		}
 	}
 	e.Time = e.Timings.Send + max(0, e.Timings.Wait) + max(0, e.Timings.Receive)
 	return e
+}
+
+// harHost is the host of an entry's URL: the Host header, or failing that
+// the server's address; ok is false when neither makes a URL, and a
+// reserved name that cannot resolve stands in.
+func harHost(scheme, header string, server netip.AddrPort) (host string, ok bool) {
+	for _, h := range []string{header, server.String()} {
+		if u, err := url.Parse(scheme + "://" + h + "/"); err == nil && u.Host == h && h != "" && (h != server.String() || server.IsValid()) {
+			return h, true
+		}
+	}
+	return "unknown.invalid", false
 }
 
 // millis is a duration in HAR's unit, milliseconds, to the microsecond.
@@ -388,8 +400,9 @@ func harExchange(e *harEntry) (time.Time, *Exchange, error) {
 	}
 	qmaj, qmin := harVersion(e.Request.HTTPVersion)
 	q := &Message{Head: httpcore.MessageHead{Method: e.Request.Method, URL: target, VersionMajor: qmaj, VersionMinor: qmin, ContentLength: -1}, Complete: true}
+	// An empty Host gives way to the URL's, which the entry must have.
 	for _, hv := range e.Request.Headers {
-		if strings.HasPrefix(hv.Name, ":") || strings.EqualFold(hv.Name, "accept-encoding") {
+		if strings.HasPrefix(hv.Name, ":") || strings.EqualFold(hv.Name, "accept-encoding") || strings.EqualFold(hv.Name, "host") && hv.Value == "" {
 			continue
 		}
 		q.Head.RawHeaders = append(q.Head.RawHeaders, hv.Name, hv.Value)

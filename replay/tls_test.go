@@ -215,3 +215,29 @@ func TestHTTPSReportJSON(t *testing.T) {
 		t.Errorf("report: %s", b)
 	}
 }
+
+// BenchmarkInspectHTTPS decrypts and pairs the HTTPS fixtures, reporting
+// packets per second; scripts/bench-inspect-https.sh compares a large
+// capture with tshark.
+func BenchmarkInspectHTTPS(b *testing.B) {
+	path, keyPath := os.Getenv("SIMHTTP_HTTPS_CAPTURE"), os.Getenv("SIMHTTP_HTTPS_CAPTURE")+".keys"
+	if path == "" {
+		path, keyPath = filepath.Join(httpsDir, "tls13-aes128.pcap"), filepath.Join(httpsDir, "tls13-aes128.keys")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys := readKeyLog(b, keyPath)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	packets := 0
+	for b.Loop() {
+		r, err := Inspect(bytes.NewReader(data), WithKeyLog(keys))
+		if err != nil {
+			b.Fatal(err)
+		}
+		packets += r.Packets
+	}
+	b.ReportMetric(float64(packets)/b.Elapsed().Seconds(), "packets/s")
+}
