@@ -58,7 +58,8 @@ func exchange(t *testing.T, w *simnet.World, timeout time.Duration) (outcome str
 
 // TestEveryFaultActsOnGoConnections puts a net/http exchange under each
 // kind of rule: the Go client sees what the fault means, at the instant it
-// means it, and the trace shows the fault's packets.
+// means it, and the trace shows the fault's packets. The keep-alive race
+// (close-on-reuse) needs a second request; Example_keepAliveRace shows it.
 func TestEveryFaultActsOnGoConnections(t *testing.T) {
 	const timeout = 5 * time.Second
 	cases := []struct {
