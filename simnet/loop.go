@@ -21,7 +21,7 @@ type Loop struct {
 	phase  phase
 	budget int // callbacks left to run in the current check phase
 
-	timers     timerHeap
+	timers     timerQueue
 	io         ioState
 	ticks      fifo
 	micro      fifo
@@ -168,8 +168,8 @@ func (l *Loop) nextDue() (time.Duration, bool) {
 		return l.now, true
 	}
 	next, ok := time.Duration(0), false
-	if len(l.timers) > 0 {
-		next, ok = l.timers[0].deadline, true
+	if t := l.timers.first(); t != nil {
+		next, ok = t.deadline, true
 	}
 	if at, due := l.io.nextKernel(); due && (!ok || at < next) {
 		next, ok = at, true
@@ -210,7 +210,7 @@ func (l *Loop) Step() (bool, error) {
 // stalled reports that a virtual loop left its poll phase with nothing
 // scheduled at all: nothing could ever run again.
 func (l *Loop) stalled() bool {
-	return l.real == nil && l.io.idle() && len(l.timers) == 0 &&
+	return l.real == nil && l.io.idle() && l.timers.idle() &&
 		len(l.immediates) == 0 && l.closingLen() == 0
 }
 
@@ -219,8 +219,8 @@ func (l *Loop) stalled() bool {
 func (l *Loop) next() func() {
 	switch l.phase {
 	case phaseTimers:
-		if len(l.timers) > 0 && l.timers[0].deadline <= l.Now() {
-			l.due = l.timers[0]
+		if t := l.timers.first(); t != nil && t.deadline <= l.Now() {
+			l.due = t
 			if l.fireDueFn == nil {
 				l.fireDueFn = l.fireDue
 			}

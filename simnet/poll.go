@@ -254,8 +254,8 @@ func (l *Loop) poll() func() {
 			continue
 		}
 		wake := time.Duration(-1)
-		if len(l.timers) > 0 {
-			wake = l.timers[0].deadline
+		if t := l.timers.first(); t != nil {
+			wake = t.deadline
 		}
 		at, ok := l.io.nextKernel()
 		if !ok || (wake >= 0 && at > wake) {
@@ -299,8 +299,8 @@ func (c *wallClock) poll(l *Loop) func() {
 		return nil
 	}
 	wake := time.Duration(-1)
-	if len(l.timers) > 0 {
-		wake = l.timers[0].deadline
+	if t := l.timers.first(); t != nil {
+		wake = t.deadline
 	}
 	if at, ok := l.io.nextKernel(); ok && (wake < 0 || at < wake) {
 		wake = at

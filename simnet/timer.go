@@ -14,9 +14,13 @@ type Timer struct {
 	repeat   bool
 	deadline time.Duration
 	seq      uint64
-	index    int // position in the loop's heap, -1 when not scheduled
-	ref      bool
-	cleared  bool // by Clear: like Node's destroyed Timeout, refresh cannot revive it
+	// list is the loop's list of timers of this delay; prev and next link
+	// the timer into it while queued.
+	list       *timerList
+	prev, next *Timer
+	queued     bool
+	ref        bool
+	cleared    bool // by Clear: like Node's destroyed Timeout, refresh cannot revive it
 }
 
 // SetTimeout is setTimeout(fn, d).
@@ -33,7 +37,7 @@ func (l *Loop) newTimer(d time.Duration, fn func(), repeat bool) *Timer {
 	if d < time.Millisecond || d > maxTimeout {
 		d = time.Millisecond
 	}
-	t := &Timer{loop: l, fn: fn, delay: d, repeat: repeat, index: -1, ref: true}
+	t := &Timer{loop: l, fn: fn, delay: d, repeat: repeat, ref: true}
 	t.schedule()
 	return t
 }
@@ -41,12 +45,12 @@ func (l *Loop) newTimer(d time.Duration, fn func(), repeat bool) *Timer {
 func (t *Timer) schedule() {
 	l := t.loop
 	l.seq++
-	t.deadline, t.seq = l.Now()+t.delay, l.seq
-	if t.index >= 0 {
-		l.timers.fix(t.index)
+	if t.queued {
+		l.timers.requeue(t, l.Now()+t.delay, l.seq)
 		return
 	}
-	l.timers.push(t)
+	t.deadline, t.seq = l.Now()+t.delay, l.seq
+	l.timers.append(t)
 	if t.ref {
 		l.refTimers++
 	}
@@ -61,10 +65,10 @@ func (t *Timer) Clear() {
 // unschedule takes the timer off the loop's heap, as firing a one-shot
 // timer does, without clearing it: a refresh may still rearm it.
 func (t *Timer) unschedule() {
-	if t.index < 0 {
+	if !t.queued {
 		return
 	}
-	t.loop.timers.remove(t.index)
+	t.loop.timers.unlink(t)
 	if t.ref {
 		t.loop.refTimers--
 	}
@@ -82,7 +86,7 @@ func (t *Timer) Refresh() {
 
 // Ref makes the timer keep the loop alive (the default).
 func (t *Timer) Ref() {
-	if !t.ref && t.index >= 0 {
+	if !t.ref && t.queued {
 		t.loop.refTimers++
 	}
 	t.ref = true
@@ -90,7 +94,7 @@ func (t *Timer) Ref() {
 
 // Unref lets the loop finish even while the timer is pending.
 func (t *Timer) Unref() {
-	if t.ref && t.index >= 0 {
+	if t.ref && t.queued {
 		t.loop.refTimers--
 	}
 	t.ref = false
@@ -100,7 +104,7 @@ func (t *Timer) Unref() {
 func (t *Timer) HasRef() bool { return t.ref }
 
 // Active reports whether the timer will still fire.
-func (t *Timer) Active() bool { return t.index >= 0 }
+func (t *Timer) Active() bool { return t.queued }
 
 // fire runs the timer's callback, first rescheduling an interval (or
 // retiring a one-shot timer) so the callback may clear or refresh it.
@@ -113,79 +117,200 @@ func (t *Timer) fire() {
 	t.fn()
 }
 
-// timerHeap orders timers by (deadline, seq), each timer knowing its index.
-// It is typed rather than built on container/heap, whose calls through an
-// interface cost more than the sift itself on the per-segment path.
-type timerHeap []*Timer
-
-func (h timerHeap) less(i, j int) bool {
-	if h[i].deadline != h[j].deadline {
-		return h[i].deadline < h[j].deadline
-	}
-	return h[i].seq < h[j].seq
+// timerQueue keeps the scheduled timers as Node does: in one list per
+// delay, where each newly scheduled timer has the latest deadline of its
+// list and goes last, so scheduling, refreshing and clearing are O(1); a
+// heap orders the lists by their first timer's (deadline, seq), so a loop
+// with a hundred thousand sockets' timeouts and retransmission timers
+// keeps a heap as small as its distinct delays. The next timer is the
+// same (deadline, seq) minimum a single heap of all timers would give.
+type timerQueue struct {
+	byDelay map[time.Duration]*timerList
+	heap    []*timerList
+	empty   int // lists in byDelay with no timer
 }
 
-func (h timerHeap) swap(i, j int) {
+// timerList is the queued timers of one delay, earliest first.
+type timerList struct {
+	delay      time.Duration
+	head, tail *Timer
+	index      int // position in the heap
+}
+
+// first is the timer due next, or nil.
+func (q *timerQueue) first() *Timer {
+	if len(q.heap) == 0 {
+		return nil
+	}
+	return q.heap[0].head
+}
+
+func (q *timerQueue) idle() bool { return len(q.heap) == 0 }
+
+// append queues t, whose deadline and seq are the latest of its delay, at
+// the end of its delay's list.
+func (q *timerQueue) append(t *Timer) {
+	ls := t.list
+	if ls == nil || ls.head == nil {
+		ls = q.listOf(t)
+	}
+	t.queued, t.next, t.prev = true, nil, ls.tail
+	if ls.tail != nil {
+		ls.tail.next = t
+		ls.tail = t
+		return
+	}
+	ls.head, ls.tail = t, t
+	q.empty--
+	q.push(ls)
+}
+
+// requeue moves the queued t to deadline and seq, the latest of its
+// delay: to the end of its list.
+func (q *timerQueue) requeue(t *Timer, deadline time.Duration, seq uint64) {
+	ls := t.list
+	if ls.tail != t {
+		q.unlink(t)
+		t.deadline, t.seq = deadline, seq
+		q.append(t)
+		return
+	}
+	t.deadline, t.seq = deadline, seq
+	if ls.head == t {
+		q.fix(ls.index)
+	}
+}
+
+// listOf finds or makes the (empty) list of t's delay. Emptied lists stay
+// in the map, so the timers of a delay that comes and goes (a socket's
+// timeout replaced per request) reuse one, and with the timers that last
+// used them after a prune, so a lone timer rearmed again and again (a
+// retransmission timer) does not allocate either.
+func (q *timerQueue) listOf(t *Timer) *timerList {
+	if ls, ok := q.byDelay[t.delay]; ok {
+		t.list = ls
+		return ls
+	}
+	if q.byDelay == nil {
+		q.byDelay = map[time.Duration]*timerList{}
+	}
+	ls := t.list
+	if ls == nil {
+		ls = &timerList{delay: t.delay}
+	}
+	q.byDelay[t.delay] = ls
+	q.empty++
+	t.list = ls
+	return ls
+}
+
+// unlink takes t out of its list; an emptied list leaves the heap. The
+// map drops emptied lists once they outnumber the busy ones, so delays
+// used once (random fault delays) do not pile up; which are dropped first
+// cannot matter, as none holds a timer.
+func (q *timerQueue) unlink(t *Timer) {
+	ls := t.list
+	wasHead := ls.head == t
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else {
+		ls.head = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	} else {
+		ls.tail = t.prev
+	}
+	t.prev, t.next, t.queued = nil, nil, false
+	switch {
+	case ls.head == nil:
+		q.remove(ls.index)
+		q.empty++
+		if q.empty > 64 && q.empty > len(q.heap) {
+			q.prune()
+		}
+	case wasHead:
+		q.fix(ls.index)
+	}
+}
+
+// prune drops every emptied list from the map.
+func (q *timerQueue) prune() {
+	for d, ls := range q.byDelay {
+		if ls.head == nil {
+			delete(q.byDelay, d)
+		}
+	}
+	q.empty = 0
+}
+
+func (q *timerQueue) less(i, j int) bool {
+	a, b := q.heap[i].head, q.heap[j].head
+	if a.deadline != b.deadline {
+		return a.deadline < b.deadline
+	}
+	return a.seq < b.seq
+}
+
+func (q *timerQueue) swap(i, j int) {
+	h := q.heap
 	h[i], h[j] = h[j], h[i]
 	h[i].index, h[j].index = i, j
 }
 
-func (h *timerHeap) push(t *Timer) {
-	t.index = len(*h)
-	*h = append(*h, t)
-	h.up(t.index)
+func (q *timerQueue) push(ls *timerList) {
+	ls.index = len(q.heap)
+	q.heap = append(q.heap, ls)
+	q.up(ls.index)
 }
 
-// remove takes out the timer at index i.
-func (h *timerHeap) remove(i int) {
-	q := *h
-	last := len(q) - 1
+// remove takes out the list at index i.
+func (q *timerQueue) remove(i int) {
+	last := len(q.heap) - 1
 	if i != last {
 		q.swap(i, last)
-		if !q.down(i, last) {
-			q.up(i)
-		}
 	}
-	q[last].index = -1
-	q[last] = nil
-	*h = q[:last]
-}
-
-// fix restores the order after the timer at index i changed its key.
-func (h timerHeap) fix(i int) {
-	if !h.down(i, len(h)) {
-		h.up(i)
+	q.heap[last] = nil
+	q.heap = q.heap[:last]
+	if i != last {
+		q.fix(i)
 	}
 }
 
-func (h timerHeap) up(i int) {
+// fix restores the order after the list at index i changed its first timer.
+func (q *timerQueue) fix(i int) {
+	if !q.down(i) {
+		q.up(i)
+	}
+}
+
+func (q *timerQueue) up(i int) {
 	for i > 0 {
 		parent := (i - 1) / 2
-		if !h.less(i, parent) {
+		if !q.less(i, parent) {
 			break
 		}
-		h.swap(i, parent)
+		q.swap(i, parent)
 		i = parent
 	}
 }
 
-// down sifts the timer at i down within the first n; it reports whether it
-// moved.
-func (h timerHeap) down(i0, n int) bool {
-	i := i0
+// down sifts the list at i down; it reports whether it moved.
+func (q *timerQueue) down(i0 int) bool {
+	i, n := i0, len(q.heap)
 	for {
 		l := 2*i + 1
 		if l >= n {
 			break
 		}
 		small := l
-		if r := l + 1; r < n && h.less(r, l) {
+		if r := l + 1; r < n && q.less(r, l) {
 			small = r
 		}
-		if !h.less(small, i) {
+		if !q.less(small, i) {
 			break
 		}
-		h.swap(i, small)
+		q.swap(i, small)
 		i = small
 	}
 	return i > i0

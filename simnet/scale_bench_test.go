@@ -1,0 +1,133 @@
+package simnet_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// timedPairs is a world of n connection pairs where every socket has a
+// two-minute inactivity timeout and every client writes 64 bytes once a
+// period, which the server echoes: each exchange arms and clears
+// retransmission timers and refreshes the inactivity timers, so the
+// timers, not the bytes, are what a growing n stresses.
+type timedPairs struct {
+	w         *simnet.World
+	ln        simnet.Listener
+	intervals []*simnet.Timer
+	exchanges int
+	timeouts  int
+}
+
+const timedTimeout = 2 * time.Minute
+
+func newTimedPairs(b *testing.B, n int, period time.Duration) *timedPairs {
+	b.Helper()
+	p := &timedPairs{w: newWorld(b, 1)}
+	srv := addHost(b, p.w, "server")
+	var err error
+	p.ln, err = srv.Listen(simnet.ListenOptions{Port: 80, Backlog: n}, func(s *simnet.Socket) {
+		s.SetTimeout(timedTimeout)
+		s.Events.Timeout.On(func(struct{}) { p.timeouts++; s.Destroy(nil) })
+		s.Events.Data.On(func(d []byte) { s.Write(d, nil) })
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := make([]byte, 64)
+	loop := p.w.Loop()
+	for i := range n {
+		// A host has 16,384 ephemeral ports per destination, as on Linux.
+		name := fmt.Sprint("c", i/10_000)
+		h := p.w.Host(name)
+		if h == nil {
+			h = addHost(b, p.w, name)
+		}
+		s, err := h.Connect(simnet.ConnectOptions{Host: "10.0.0.1", Port: 80, Timeout: timedTimeout})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Events.Timeout.On(func(struct{}) { p.timeouts++; s.Destroy(nil) })
+		s.Events.Data.On(func([]byte) { p.exchanges++ })
+		s.Events.Connect.On(func(struct{}) {
+			p.intervals = append(p.intervals, loop.SetInterval(period, func() { s.Write(msg, nil) }))
+		})
+	}
+	if err := loop.RunUntil(time.Second); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// runFor runs the world for d of virtual time.
+func (p *timedPairs) runFor(b *testing.B, d time.Duration) {
+	b.Helper()
+	if err := p.w.Loop().RunUntil(p.w.Loop().Now() + d); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkTimedExchanges is the cost of one timer-driven exchange among
+// 1 to 100,000 concurrent connection pairs exchanging every 10 seconds
+// (b.N exchanges, rounded up to whole rounds); at 100,000 it should cost
+// within 1.3x of 1,000.
+func BenchmarkTimedExchanges(b *testing.B) {
+	const period = 10 * time.Second
+	for _, n := range []int{1, 100, 1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprint("conns=", n), func(b *testing.B) {
+			p := newTimedPairs(b, n, period)
+			// One untimed round gives every socket its send buffer.
+			p.runFor(b, period)
+			p.exchanges = 0
+			rounds := (b.N + n - 1) / n
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := cpuTime()
+			p.runFor(b, time.Duration(rounds)*period)
+			cpu = cpuTime() - cpu
+			b.StopTimer()
+			if p.exchanges < rounds*n {
+				b.Fatalf("%d exchanges in %d rounds of %d pairs", p.exchanges, rounds, n)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(p.exchanges), "ns/exchange")
+			if cpu > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(p.exchanges), "cpu-ns/exchange")
+			}
+		})
+	}
+}
+
+// BenchmarkTimeoutsHour runs 100,000 connection pairs with inactivity
+// timeouts for one virtual hour, exchanging once a minute (6 million
+// exchanges), then stops the exchanges and runs on until every socket's
+// timeout has destroyed it; it reports the wall seconds and the live heap
+// at the end of the hour.
+func BenchmarkTimeoutsHour(b *testing.B) {
+	const pairs = 100_000
+	for range b.N {
+		before := heapAfterGC()
+		p := newTimedPairs(b, pairs, time.Minute)
+		start, cpu := time.Now(), cpuTime()
+		p.runFor(b, time.Hour)
+		heap := heapAfterGC() - before
+		for _, t := range p.intervals {
+			t.Clear()
+		}
+		p.ln.Close()
+		if err := p.w.Loop().Run(); err != nil {
+			b.Fatal(err)
+		}
+		wall, cpu := time.Since(start), cpuTime()-cpu
+		if p.exchanges < pairs*59 || p.timeouts != 2*pairs {
+			b.Fatalf("%d exchanges and %d timeouts in an hour of %d pairs", p.exchanges, p.timeouts, pairs)
+		}
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(cpu.Seconds(), "cpu-s")
+		b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
+		b.ReportMetric(float64(wall.Nanoseconds())/float64(p.exchanges), "ns/exchange")
+		runtime.KeepAlive(p)
+	}
+}
