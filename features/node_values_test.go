@@ -100,4 +100,3 @@ func values(t *testing.T, events []simnet.Event) []valueEvent {
 	}
 	return out
 }
-
