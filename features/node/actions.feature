@@ -32,6 +32,23 @@ Feature: actions taken at a time or on an event, by any actor
       socket:end socket:close ssocket:close
       """
 
+  @node:action-signal-on-first-data
+  Scenario: on the response's first 'data' the client aborts its signal
+    Given a server
+    And the server writes the head 200 with the headers:
+      | content-length | 100 |
+    And the server writes "hello"
+    When the client sends GET / with:
+      | signal | yes |
+    And on 'data' of response #1, the client aborts the signal
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request req:response res:data*
+      test:mark:signal-aborted socket:error(ABORT_ERR) req:error(ABORT_ERR) socket:close res:aborted
+      req:close res:error(ECONNRESET) res:close ssocket:end server:close ssocket:close sreq:aborted
+      sres:close sreq:close
+      """
+
   @node:action-server-close-after-request
   Scenario: 20 ms after the request arrived the server calls close(); the late answer still completes
     Given a server
