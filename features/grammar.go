@@ -467,7 +467,7 @@ func (w *world) actionOf(s *sentence, table *godog.Table) (func(), error) {
 		}, nil
 	case actionCuts:
 		return func() {
-			r := simnet.Rule{What: simnet.FaultPartition, Client: clientHost, Server: serverHost, At: w.sim.Loop().Now(), Duration: a.dur}
+			r := simnet.Rule{What: simnet.FaultPartition, Client: clientHost, Server: serverHost, At: w.loop().Now(), Duration: a.dur}
 			if _, err := w.sim.AddRule(r); err != nil {
 				w.fail(fmt.Errorf("%s: %w", s.text, err))
 			}
@@ -541,9 +541,9 @@ func (w *world) schedule(s *sentence, act func()) {
 	fire := act
 	switch {
 	case t.turn:
-		fire = func() { w.sim.Loop().SetImmediate(act) }
+		fire = func() { w.loop().SetImmediate(act) }
 	case t.delay > 0 && t.kind != triggerAfter:
-		fire = func() { w.sim.Loop().SetTimeout(t.delay, act) }
+		fire = func() { w.loop().SetTimeout(t.delay, act) }
 	}
 	switch t.kind {
 	case triggerAfter:
@@ -551,7 +551,7 @@ func (w *world) schedule(s *sentence, act func()) {
 			w.do(fire)
 			break
 		}
-		w.do(func() { w.sim.Loop().SetTimeout(t.delay, act) })
+		w.do(func() { w.loop().SetTimeout(t.delay, act) })
 	case triggerBirth:
 		w.await(t.actor.key(), func(*target) { fire() })
 	case triggerEvent:

@@ -217,14 +217,14 @@ func (w *world) resolve(a actor) (*target, error) {
 	}
 	t := w.gram.reg.objs[a.key()]
 	if t == nil {
-		return nil, fmt.Errorf("%s does not exist yet at %v", actor{kind: a.kind, n: a.n, server: a.server}, w.sim.Loop().Now())
+		return nil, fmt.Errorf("%s does not exist yet at %v", actor{kind: a.kind, n: a.n, server: a.server}, w.loop().Now())
 	}
 	if !a.socket {
 		return t, nil
 	}
 	s := t.socket()
 	if s == nil {
-		return nil, fmt.Errorf("%s has no socket yet at %v", actor{kind: a.kind, n: a.n, server: a.server}, w.sim.Loop().Now())
+		return nil, fmt.Errorf("%s has no socket yet at %v", actor{kind: a.kind, n: a.n, server: a.server}, w.loop().Now())
 	}
 	return &target{sock: s}, nil
 }

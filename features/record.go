@@ -123,7 +123,7 @@ const (
 func (sp *splicer) begin(w *world) {
 	sp.base = sp.last + scenarioGap
 	sp.addrs = map[netip.Addr]netip.Addr{}
-	w.sim.Loop().Events().Observe(sp.observe)
+	w.loop().Events().Observe(sp.observe)
 }
 
 func (sp *splicer) observe(ev simnet.Event) {

@@ -278,7 +278,7 @@ func (w *world) sendOnFree(sp *requestSpec, n int, nextTurn bool) error {
 			w.makeRequest(sp)
 		}
 		if nextTurn {
-			w.sim.Loop().SetImmediate(send)
+			w.loop().SetImmediate(send)
 			return
 		}
 		send()
@@ -482,7 +482,7 @@ func (w *world) theClientUsesAnAgentWith(table *godog.Table) error {
 // startClient makes the agent once the world exists.
 func (w *world) startClient() error {
 	c := &w.client
-	h := w.sim.Host(clientHost)
+	h := w.clientRuntime()
 	if c.agentOpts != nil {
 		a, err := httpcore.NewAgent(h, *c.agentOpts)
 		if err != nil {
@@ -526,7 +526,7 @@ func (w *world) makeRequest(sp *requestSpec) {
 	if sp.signal {
 		opts.Signal = w.controller().Signal()
 	}
-	req, err := httpcore.Request(w.sim.Host(clientHost), "", opts, nil)
+	req, err := httpcore.Request(w.clientRuntime(), "", opts, nil)
 	if err != nil {
 		r.thrown = err
 		w.requestGone()
@@ -713,7 +713,7 @@ func (w *world) watchClientSocket(s *simnet.Socket) {
 // tears the scenario down unrecorded, as the reference scripts do.
 func (w *world) stopRecordingAfter(d time.Duration) {
 	w.client.stopAfter = 0
-	w.sim.Loop().SetTimeout(d, func() {
+	w.loop().SetTimeout(d, func() {
 		w.mark("stop", nil)
 		w.recording = false
 		for _, r := range w.client.requests {

@@ -212,7 +212,7 @@ func (r *handlerRule) run(x *exchange) {
 		r.act(x, r.actions)
 	}
 	if r.delay > 0 {
-		w.sim.Loop().SetTimeout(r.delay, respond)
+		w.loop().SetTimeout(r.delay, respond)
 		return
 	}
 	respond()
@@ -225,7 +225,7 @@ func (r *handlerRule) act(x *exchange, calls []call) {
 	for i, c := range calls {
 		if c.on == "" && c.name == "wait" {
 			rest := calls[i+1:]
-			w.sim.Loop().SetTimeout(ms(c.args[0]), func() { r.act(x, rest) })
+			w.loop().SetTimeout(ms(c.args[0]), func() { r.act(x, rest) })
 			return
 		}
 		kind := handlerObjects[c.on]

@@ -271,7 +271,7 @@ func (w *world) connectRaw(rc *rawClient) {
 		w.fail(err)
 		return
 	}
-	sock, err := w.sim.Host(clientHost).Connect(simnet.ConnectOptions{Host: addr, Port: port})
+	sock, err := w.clientRuntime().Connect(simnet.ConnectOptions{Host: addr, Port: port})
 	if err != nil {
 		w.fail(fmt.Errorf("the raw client: %w", err))
 		return
@@ -284,7 +284,7 @@ func (w *world) connectRaw(rc *rawClient) {
 	})
 	sock.Events.Data.On(func(p []byte) {
 		if rc.traceData {
-			w.sim.Loop().Events().Emit(simnet.Event{Obj: "socket", ID: sock.ID(), Name: "data", Bytes: len(p)})
+			w.loop().Events().Emit(simnet.Event{Obj: "socket", ID: sock.ID(), Name: "data", Bytes: len(p)})
 		}
 		rc.got = append(rc.got, p...)
 		w.onRawData(rc)

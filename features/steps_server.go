@@ -3,6 +3,8 @@ package features
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -638,12 +640,12 @@ func (w *world) theServerWaitsFor(d time.Duration) error {
 			next()
 			return
 		}
-		w.sim.Loop().SetTimeout(d, next)
+		w.loop().SetTimeout(d, next)
 	})
 }
 
 func (w *world) theServerWaitsATurn() error {
-	return w.script(func(x *exchange, next func()) { w.sim.Loop().SetImmediate(next) })
+	return w.script(func(x *exchange, next func()) { w.loop().SetImmediate(next) })
 }
 
 func (w *world) theServerReadsTheBody() error {
@@ -784,6 +786,17 @@ func (w *world) theServersStayOpen() error {
 // the address, not the name, as the reference scripts connect to 127.0.0.1
 // with no lookup.
 func (w *world) serverAddr(name string) (string, int, error) {
+	if w.service != nil && w.service.px != nil {
+		if name != "" {
+			return "", 0, fmt.Errorf("there is no server %q: the scenario talks to its one real service", name)
+		}
+		host, port, err := net.SplitHostPort(w.service.px.Addr())
+		if err != nil {
+			return "", 0, err
+		}
+		n, err := strconv.Atoi(port)
+		return host, n, err
+	}
 	host := serverHost
 	if name != "" {
 		host = name
@@ -946,7 +959,7 @@ func runScript(x *exchange, script []serverAction) {
 // scripts' net server is: 'connection', and 'close' once it was closed and
 // its last connection is gone.
 func (w *world) startRawServer(s *serverState, h *simnet.Host) error {
-	events := w.sim.Loop().Events()
+	events := w.loop().Events()
 	s.rawID = events.NewID("server")
 	l, err := h.Listen(simnet.ListenOptions{Port: s.port}, func(sock *simnet.Socket) {
 		s.rawLive++
@@ -991,8 +1004,8 @@ func (w *world) rawServerDrained(s *serverState) {
 	}
 	s.rawCloseSent = true
 	id := s.rawID
-	w.sim.Loop().NextTick(func() {
-		w.sim.Loop().Events().Emit(simnet.Event{Obj: "server", ID: id, Name: "close"})
+	w.loop().NextTick(func() {
+		w.loop().Events().Emit(simnet.Event{Obj: "server", ID: id, Name: "close"})
 	})
 }
 

@@ -25,7 +25,7 @@ var vocabulary = compileVocabulary()
 
 func compileVocabulary() []*stepDef {
 	var all []*stepDef
-	for _, group := range [][]*stepDef{serverSteps(), handlerSteps(), clientSteps(), networkSteps(), assertSteps(), grammarSteps()} {
+	for _, group := range [][]*stepDef{serverSteps(), handlerSteps(), clientSteps(), networkSteps(), serviceSteps(), assertSteps(), grammarSteps()} {
 		all = append(all, group...)
 	}
 	for _, d := range all {

@@ -41,6 +41,7 @@ type world struct {
 
 	servers []*serverState
 	client  clientState
+	service *serviceState // a real service the client talks to instead of the servers; nil on the simulated network
 	gram    grammarState
 
 	teardown  teardown // when the servers close
@@ -159,7 +160,15 @@ func (w *world) start() error {
 	if w.suite.faults != nil && w.sweep {
 		w.drawn = w.suite.faults.rules(w.seed)
 	}
+	if w.service != nil {
+		if err := w.startServiceWorld(); err != nil {
+			return err
+		}
+	}
 	for _, r := range append(append([]simnet.Rule(nil), w.rules...), w.drawn...) {
+		if w.service != nil {
+			break // the service's proxy carries them
+		}
 		if _, err := sim.AddRule(r); err != nil {
 			return fmt.Errorf("fault rule %s: %w", r.String(), err)
 		}
@@ -177,12 +186,29 @@ func (w *world) start() error {
 	// The reference scripts start each case inside a setImmediate, so that
 	// a process and a worker thread agree on what runs before the loop's
 	// first poll; the scenario's script starts there too.
-	sim.Loop().SetImmediate(func() {
+	w.loop().SetImmediate(func() {
 		for _, fn := range plan {
 			fn()
 		}
 	})
 	return nil
+}
+
+// loop is the loop the client runs on: the simulated world's, or the
+// real-TCP runtime's when the scenario talks to a real service.
+func (w *world) loop() *simnet.Loop {
+	if w.service != nil && w.service.rt != nil {
+		return w.service.rt.Loop()
+	}
+	return w.sim.Loop()
+}
+
+// clientRuntime is where the client's sockets live.
+func (w *world) clientRuntime() simnet.Runtime {
+	if w.service != nil && w.service.rt != nil {
+		return w.service.rt
+	}
+	return w.sim.Host(clientHost)
 }
 
 // observe records an event. As in the reference scripts, the global
@@ -197,7 +223,7 @@ func (w *world) observe(ev simnet.Event) {
 // mark puts a test:mark:NAME event in the trace, as the reference scripts'
 // T.mark does.
 func (w *world) mark(name string, detail map[string]any) {
-	w.sim.Loop().Events().Emit(simnet.Event{Obj: "test", ID: 1, Name: "mark:" + name, Detail: detail})
+	w.loop().Events().Emit(simnet.Event{Obj: "test", ID: 1, Name: "mark:" + name, Detail: detail})
 }
 
 // settle starts the world if needed and runs the loop until nothing is
@@ -205,6 +231,15 @@ func (w *world) mark(name string, detail map[string]any) {
 func (w *world) settle() error {
 	if err := w.start(); err != nil {
 		return w.scenarioErr(err)
+	}
+	if w.service != nil {
+		if err := w.runService(); err != nil {
+			return w.scenarioErr(fmt.Errorf("the run stopped: %w", err))
+		}
+		if len(w.failed) > 0 {
+			return w.scenarioErr(errors.Join(w.failed...))
+		}
+		return nil
 	}
 	loop := w.sim.Loop()
 	limit := w.stopAt
@@ -264,6 +299,7 @@ func (e *stepFailure) Unwrap() error { return e.err }
 
 // finish writes the scenario's trace when the run asked for them.
 func (w *world) finish() error {
+	w.stopService()
 	if w.suite.traceDir == "" || !w.started {
 		return nil
 	}
