@@ -92,12 +92,15 @@ func isJSON(body []byte) bool {
 
 // diffRules are the ignore rules of a comparison.
 type diffRules struct {
-	headers map[string]bool // lower-cased header names
-	paths   [][]string      // JSON paths, one segment per key or index; "*" matches any
+	headers  map[string]bool // lower-cased header names
+	volatile []string        // lower-cased volatile header names, also in headers, in order
+	paths    [][]string      // JSON paths, one segment per key or index; "*" matches any
 }
 
-// newDiffRules checks and compiles the ignore rules of ReplayOptions.
-func newDiffRules(ignoreHeaders, ignoreJSONPaths []string) (*diffRules, error) {
+// newDiffRules checks and compiles the ignore rules of ReplayOptions:
+// headers named explicitly, volatile ones (which the report lists), JSON
+// paths.
+func newDiffRules(ignoreHeaders, volatile, ignoreJSONPaths []string) (*diffRules, error) {
 	r := &diffRules{headers: map[string]bool{}}
 	for _, h := range ignoreHeaders {
 		name := strings.ToLower(strings.TrimSpace(h))
@@ -105,6 +108,16 @@ func newDiffRules(ignoreHeaders, ignoreJSONPaths []string) (*diffRules, error) {
 			return nil, invalidArg("ReplayOptions.IgnoreHeaders: %q is not a header name", h)
 		}
 		r.headers[name] = true
+	}
+	for _, h := range volatile {
+		name := strings.ToLower(strings.TrimSpace(h))
+		if !validHeaderName(name) {
+			return nil, invalidArg("ReplayOptions.VolatileHeaders: %q is not a header name", h)
+		}
+		if !r.headers[name] {
+			r.headers[name] = true
+			r.volatile = append(r.volatile, name)
+		}
 	}
 	for _, p := range ignoreJSONPaths {
 		segs, err := parseJSONPath(p)
@@ -229,4 +242,30 @@ func compare(captured *Message, status int, raw []string, body []byte, r *diffRu
 	want := viewOf(captured.Head.StatusCode, captured.Head.RawHeaders, captured.Body, asJSON)
 	got := viewOf(status, raw, body, asJSON)
 	return diffResponses(want, got, r)
+}
+
+// volatileDiffers returns the indexes in r.volatile of the volatile headers
+// whose values differ between the captured response and the replayed
+// header list raw.
+func (r *diffRules) volatileDiffers(captured *Message, raw []string) []int {
+	var out []int
+	for i, name := range r.volatile {
+		if !slices.Equal(headerValues(captured.Head.RawHeaders, name), headerValues(raw, name)) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// headerValues returns the sorted values of the header name (lower-cased)
+// in a raw header list.
+func headerValues(raw []string, name string) []string {
+	var vals []string
+	for i := 0; i+1 < len(raw); i += 2 {
+		if strings.EqualFold(raw[i], name) {
+			vals = append(vals, raw[i+1])
+		}
+	}
+	slices.Sort(vals)
+	return vals
 }

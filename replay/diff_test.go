@@ -16,7 +16,7 @@ func captured(status int, body string, raw ...string) *Message {
 
 func mustRules(t *testing.T, headers, paths []string) *diffRules {
 	t.Helper()
-	r, err := newDiffRules(headers, paths)
+	r, err := newDiffRules(headers, nil, paths)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestBadIgnoreRulesAreInvalidArguments(t *testing.T) {
 		{nil, []string{"a[1]b"}},
 		{nil, []string{"a[-1]"}},
 	} {
-		_, err := newDiffRules(tc.headers, tc.paths)
+		_, err := newDiffRules(tc.headers, nil, tc.paths)
 		if !errors.Is(err, ErrInvalidArg) || !strings.Contains(err.Error(), "ReplayOptions.Ignore") {
 			t.Errorf("headers %q paths %q: %v", tc.headers, tc.paths, err)
 		}

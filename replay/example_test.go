@@ -65,5 +65,6 @@ func ExampleRun() {
 	// conn 1 #2  GET /b  OK (200)
 	// conn 1 #3  GET /a  OK (200)
 	// 3 exchanges: 2 ok, 0 differed, 1 failed, 0 skipped
+	// ignored as volatile (--strict compares them): date (differed in 2 exchanges)
 	// differed: true
 }

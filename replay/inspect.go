@@ -205,6 +205,19 @@ type ExchangeReport struct {
 	Problems             []*Error   `json:"problems"`
 }
 
+// ProblemCount is how many problems the report lists, of the capture, its
+// connections and their exchanges.
+func (r *Report) ProblemCount() int {
+	n := len(r.Problems)
+	for _, c := range r.Connections {
+		n += len(c.Problems)
+		for _, e := range c.Exchanges {
+			n += len(e.Problems)
+		}
+	}
+	return n
+}
+
 // Report summarises the capture.
 func (c *Capture) Report() *Report {
 	r := &Report{

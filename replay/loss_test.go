@@ -263,3 +263,69 @@ func TestSnapLengthCapturesKeepTheirExchanges(t *testing.T) {
 		})
 	}
 }
+
+// pairings renders each exchange as "METHOD URL -> STATUS (confidence)",
+// with "lost" for a lost request or response.
+func pairings(r *Report) []string {
+	var out []string
+	for _, c := range r.Connections {
+		for _, e := range c.Exchanges {
+			req, res := e.Method+" "+e.URL, fmt.Sprint(e.Status)
+			if e.RequestLost {
+				req = "lost"
+			}
+			if e.ResponseLost {
+				res = "lost"
+			}
+			out = append(out, fmt.Sprintf("%s -> %s (%s)", req, res, e.Confidence))
+		}
+	}
+	return out
+}
+
+func TestRecoveryAfterLoss(t *testing.T) {
+	const (
+		headBig = "HEAD /big HTTP/1.1\r\nHost: x\r\n\r\n"
+		okBig   = "HTTP/1.1 200 OK\r\nContent-Length: 524288\r\n\r\n"
+	)
+	c := func() *conv { return newConv("10.0.0.1:40000", "10.0.0.2:80").handshake() }
+	tests := []struct {
+		name string
+		pkts []tpkt
+		want []string
+	}{
+		{
+			name: "one request at a time: the response after the hole answers the last request sent",
+			pkts: without(c().send(getA).reply(okHello).ackC().send(headBig).reply(okBig).ackC().send(getB).reply(okB).close().pkts, okHello),
+			want: []string{"GET /a -> lost ()", "HEAD /big -> 200 (high)", "GET /b -> 200 (high)"},
+		},
+		{
+			name: "pipelined: the HEAD's bodiless response is the reading that parses",
+			pkts: without(c().send(getA+headBig+getB).reply(okHello).reply(okBig).reply(okB).ackC().close().pkts, okHello),
+			want: []string{"GET /a -> lost ()", "HEAD /big -> 200 (medium)", "GET /b -> 200 (medium)"},
+		},
+		{
+			name: "pipelined, two responses in the hole",
+			pkts: without(c().send(getA+getA+headBig+getB).reply(okHello+okHello).reply(okBig).reply(okB).ackC().close().pkts, okHello+okHello),
+			want: []string{"GET /a -> lost ()", "GET /a -> lost ()", "HEAD /big -> 200 (medium)", "GET /b -> 200 (medium)"},
+		},
+		{
+			name: "a lost request: its response came before the next request was sent",
+			pkts: without(c().send(getA).reply(okHello).ackC().send(getB).reply(okB).close().pkts, getA),
+			want: []string{"lost -> 200 (medium)", "GET /b -> 200 (medium)"},
+		},
+		{
+			name: "no loss: every pairing is certain",
+			pkts: c().send(getA).reply(okHello).send(headBig).reply(okBig).send(getB).reply(okB).close().pkts,
+			want: []string{"GET /a -> 200 (high)", "HEAD /big -> 200 (high)", "GET /b -> 200 (high)"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := inspectBytes(t, pcapOf(t, tt.pkts))
+			if diff := cmp.Diff(tt.want, pairings(r)); diff != "" {
+				t.Errorf("pairings (-want +got):\n%s\n%q", diff, summary(r))
+			}
+		})
+	}
+}

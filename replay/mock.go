@@ -7,6 +7,7 @@ package replay
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -23,6 +24,9 @@ type MockOptions struct {
 	// MatchHeaders are request header names, any case, whose values must
 	// also be the captured ones (all values, in order).
 	MatchHeaders []string
+	// Verbatim sends the captured Date; by default a response captured
+	// with a Date gets a fresh one, as the server would send now.
+	Verbatim bool
 }
 
 // Mock answers requests with the responses of a capture's complete
@@ -41,6 +45,7 @@ type Mock struct {
 type mockEntry struct {
 	conn, index int // 1-based connection and place on it, for the 404 body
 	req, res    *Message
+	interim     []*Message // the 1xx responses sent before res, in order
 }
 
 // mockGroup is the captured exchanges one request key matches, in order.
@@ -64,7 +69,7 @@ func NewMock(c *Capture, opts MockOptions) *Mock {
 			if skipReason(ex) != "" {
 				continue
 			}
-			e := mockEntry{conn: ci + 1, index: ei + 1, req: ex.Request, res: ex.Response}
+			e := mockEntry{conn: ci + 1, index: ei + 1, req: ex.Request, res: ex.Response, interim: ex.Interim}
 			key := m.key(e.req.Head.Method, e.req.Head.URL, e.req.Head.RawHeaders, e.req.Body)
 			g := m.byKey[key]
 			if g == nil {
@@ -129,11 +134,18 @@ func (m *Mock) respond(req *httpcore.IncomingMessage, body []byte, res *httpcore
 	}
 	e := &m.entries[g.entries[min(g.served, len(g.entries)-1)]]
 	g.served++
-	// Only the captured headers go out: the server adds no Date,
-	// Connection or Keep-Alive of its own, and a response captured without
-	// framing headers is ended by closing the connection, as it was.
+	for _, m := range e.interim {
+		if err := m.sendInterim(req, res); err != nil {
+			return err
+		}
+	}
+	// Only the captured headers go out: the server adds no Connection or
+	// Keep-Alive of its own, nor a Date unless it replaces the captured one,
+	// and a response captured without framing headers is ended by closing
+	// the connection, as it was.
 	c := e.res
-	res.SendDate = false
+	fresh := !m.opts.Verbatim && hasHeader(c.Head.RawHeaders, "date")
+	res.SendDate = fresh
 	if !hasHeader(c.Head.RawHeaders, "connection") {
 		if err := res.RemoveHeader("Connection"); err != nil {
 			return err
@@ -144,7 +156,11 @@ func (m *Mock) respond(req *httpcore.IncomingMessage, body []byte, res *httpcore
 			return err
 		}
 	}
-	if err := res.WriteHead(c.Head.StatusCode, c.Head.StatusMessage, responseFields(c, req.Method)); err != nil {
+	fields := responseFields(c, req.Method)
+	if fresh {
+		fields = withoutHeader(fields, "date")
+	}
+	if err := res.WriteHead(c.Head.StatusCode, c.Head.StatusMessage, fields); err != nil {
 		return err
 	}
 	if len(c.Trailers) > 0 && c.Head.Chunked {
@@ -176,6 +192,53 @@ func responseFields(c *Message, method string) []string {
 			}
 		}
 		out = append(out, name, value)
+	}
+	return out
+}
+
+// sendInterim sends a captured 1xx response before the final one, through
+// the calls a Node server would make: writeContinue (unless the server
+// already granted the request's Expect: 100-continue), writeProcessing,
+// writeEarlyHints; another 1xx, which Node has no call for, goes to the
+// socket as captured.
+func (m *Message) sendInterim(req *httpcore.IncomingMessage, res *httpcore.ServerResponse) error {
+	raw := m.Head.RawHeaders
+	switch m.Head.StatusCode {
+	case 100:
+		if strings.EqualFold(headerValue(req.RawHeaders, "expect"), "100-continue") {
+			return nil
+		}
+		res.WriteContinue(nil)
+		return nil
+	case 102:
+		res.WriteProcessing(nil)
+		return nil
+	case 103:
+		if hasHeader(raw, "link") {
+			var hints []httpcore.HeaderField
+			for i := 0; i+1 < len(raw); i += 2 {
+				hints = append(hints, httpcore.HeaderField{Name: strings.ToLower(raw[i]), Values: []string{raw[i+1]}})
+			}
+			return res.WriteEarlyHints(hints, nil)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", m.Head.StatusCode, m.Head.StatusMessage)
+	for i := 0; i+1 < len(raw); i += 2 {
+		fmt.Fprintf(&b, "%s: %s\r\n", raw[i], raw[i+1])
+	}
+	b.WriteString("\r\n")
+	req.Socket().Write([]byte(b.String()), nil)
+	return nil
+}
+
+// withoutHeader returns a raw list without the header name.
+func withoutHeader(raw []string, name string) []string {
+	out := raw[:0:0]
+	for i := 0; i+1 < len(raw); i += 2 {
+		if !strings.EqualFold(raw[i], name) {
+			out = append(out, raw[i], raw[i+1])
+		}
 	}
 	return out
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -243,7 +245,7 @@ func (m *simMock) rawExchange(t *testing.T, request string) string {
 }
 
 func TestMockReplaysHeadsInCapturedOrderWithConsistentFraming(t *testing.T) {
-	m := newSimMock(t, shopCapture(t), MockOptions{})
+	m := newSimMock(t, shopCapture(t), MockOptions{Verbatim: true})
 	tests := []struct{ request, want string }{
 		{
 			"GET /chunked HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n",
@@ -269,6 +271,49 @@ func TestMockReplaysHeadsInCapturedOrderWithConsistentFraming(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%q:\n got %q\nwant %q", tc.request, got, tc.want)
 		}
+	}
+}
+
+// By default a captured Date is replaced by the server's own, as the server
+// would send it now (the simulated clock starts in 2000); a response
+// captured without a Date gets none.
+func TestMockSendsAFreshDate(t *testing.T) {
+	m := newSimMock(t, shopCapture(t), MockOptions{})
+	got := m.rawExchange(t, "GET /items?page=1 HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n")
+	want := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 24\r\nDate: Sat, 01 Jan 2000 00:00:00 GMT\r\n\r\n" + itemsA
+	if got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	got = m.rawExchange(t, "GET /t HTTP/1.1\r\nHost: shop\r\nX-Tenant: a\r\nConnection: close\r\n\r\n")
+	if strings.Contains(got, "Date:") {
+		t.Errorf("a response captured without Date got one: %q", got)
+	}
+}
+
+// Captured 1xx responses go out before the final one, in order: a 103
+// Early Hints with its Link, and a 100 Continue when the request did not
+// ask for one (the server grants an Expect: 100-continue itself).
+func TestMockSendsCapturedInformationalResponses(t *testing.T) {
+	c := newConv("10.0.0.1:40000", "10.0.0.2:80").handshake().
+		send("GET /early HTTP/1.1\r\nHost: shop\r\n\r\n").
+		reply("HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n").
+		reply("HTTP/1.1 102 Processing\r\n\r\n").
+		reply("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").
+		send("POST /up HTTP/1.1\r\nHost: shop\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").
+		reply("HTTP/1.1 100 Continue\r\n\r\n").send("x").
+		reply("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n").
+		close()
+	m := newSimMock(t, captureOf(t, c), MockOptions{})
+	got := m.rawExchange(t, "GET /early HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n")
+	want := "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\n" +
+		"HTTP/1.1 102 Processing\r\n\r\n" +
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	if got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	got = m.rawExchange(t, "POST /up HTTP/1.1\r\nHost: shop\r\nExpect: 100-continue\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx")
+	if want := "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\n"; !strings.HasPrefix(got, want) {
+		t.Errorf("got %q\nwant one 100 Continue then the 201", got)
 	}
 }
 
@@ -348,5 +393,24 @@ func TestServeMockOnARealPort(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{itemsA, itemsB, "hello world"}, bodies); diff != "" {
 		t.Errorf("bodies (-want +got):\n%s", diff)
+	}
+}
+
+// The real capture of Node's writeEarlyHints: the mock sends the 103 with
+// its Link before the 200, as Node did.
+func TestMockOfARealEarlyHintsCapture(t *testing.T) {
+	f, err := os.Open(filepath.Join(fixtureDir, "early.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ReadCapture(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := newSimMock(t, c, MockOptions{}).rawExchange(t, "GET /early HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	want := "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n\r\nHTTP/1.1 200 OK\r\n"
+	if !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "after early hints\n") {
+		t.Errorf("got %q\nwant it to begin %q and end with the body", got, want)
 	}
 }

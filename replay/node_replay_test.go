@@ -49,7 +49,8 @@ func startFixtureServer(t *testing.T) string {
 }
 
 // Every complete exchange of the real captures, replayed against the Node
-// server that answered them, gets the same response; only Date changes.
+// server that answered them, gets the same response; only Date changes,
+// which replay leaves out by default and says so.
 func TestFixturesReplayAgainstTheirNodeServer(t *testing.T) {
 	target := startFixtureServer(t)
 	want := map[string][]Outcome{
@@ -73,9 +74,13 @@ func TestFixturesReplayAgainstTheirNodeServer(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		rep, err := Run(context.Background(), c, ReplayOptions{Target: target, IgnoreHeaders: []string{"Date"}})
+		rep, err := Run(context.Background(), c, ReplayOptions{Target: target})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
+		}
+		ok := slices.Index(outcomes, OutcomeOK) >= 0
+		if want := []VolatileHeader{{Name: "date", Differed: len(outcomes)}}; ok && !slices.Equal(rep.Volatile, want) {
+			t.Errorf("%s: volatile headers %v, want %v", name, rep.Volatile, want)
 		}
 		var got []Outcome
 		for _, x := range rep.Results {
@@ -85,6 +90,33 @@ func TestFixturesReplayAgainstTheirNodeServer(t *testing.T) {
 			var b strings.Builder
 			_ = rep.WriteText(&b)
 			t.Errorf("%s: outcomes %v, want %v\n%s", name, got, outcomes, b.String())
+		}
+	}
+}
+
+// With Strict, Date is compared like any header, so a replay against the
+// very server a capture came from differs on it, and on nothing else.
+func TestStrictReplayComparesDate(t *testing.T) {
+	target := startFixtureServer(t)
+	f, err := os.Open(filepath.Join(fixtureDir, "keepalive.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ReadCapture(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(context.Background(), c, ReplayOptions{Target: target, Strict: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Volatile) != 0 {
+		t.Errorf("strict replay ignored %v", rep.Volatile)
+	}
+	for _, x := range rep.Results {
+		if x.Outcome != OutcomeDiffered || !strings.Contains(x.Diff, `"date"`) || strings.Count(x.Diff, "\n-") > 2 {
+			t.Errorf("%s %s: %s, want a difference in date alone:\n%s", x.Method, x.URL, x.Outcome, x.Diff)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,8 +30,14 @@ type ReplayOptions struct {
 	// never overtakes the response before it on its connection.
 	Speed float64
 	// IgnoreHeaders are response header names, any case, left out of the
-	// comparison (Date is a common one).
+	// comparison.
 	IgnoreHeaders []string
+	// VolatileHeaders are response header names, any case, whose values
+	// change from run to run: they are left out of the comparison with
+	// DefaultVolatileHeaders (Date), and the report says which differed.
+	VolatileHeaders []string
+	// Strict compares the volatile headers too; IgnoreHeaders still apply.
+	Strict bool
 	// IgnoreJSONPaths are parts of JSON response bodies left out of the
 	// comparison: keys separated by dots after an optional "$", indexes as
 	// ".N" or "[N]", "*" for any key or index: "$.id", "data.items.0.ts",
@@ -68,7 +75,11 @@ func Run(ctx context.Context, c *Capture, opts ReplayOptions) (*ReplayReport, er
 	if err != nil {
 		return nil, err
 	}
-	rules, err := newDiffRules(opts.IgnoreHeaders, opts.IgnoreJSONPaths)
+	var volatile []string
+	if !opts.Strict {
+		volatile = append(slices.Clone(DefaultVolatileHeaders), opts.VolatileHeaders...)
+	}
+	rules, err := newDiffRules(opts.IgnoreHeaders, volatile, opts.IgnoreJSONPaths)
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +96,9 @@ func Run(ctx context.Context, c *Capture, opts ReplayOptions) (*ReplayReport, er
 	}
 	r := &replayer{rt: rt, loop: rt.Loop(), host: host, port: port, rules: rules, timeout: timeout,
 		report: &ReplayReport{Target: opts.Target}, progress: opts.Progress}
+	for _, name := range rules.volatile {
+		r.report.Volatile = append(r.report.Volatile, VolatileHeader{Name: name})
+	}
 	if err := r.plan(c, opts.Speed); err != nil {
 		return nil, err
 	}
@@ -398,7 +412,11 @@ func (a *attempt) onResponse(res *httpcore.IncomingMessage) {
 		}
 		x := a.result()
 		x.Status = res.StatusCode
-		x.Diff = compare(a.item.ex.Response, res.StatusCode, res.RawHeaders, body, a.l.r.rules)
+		rules := a.l.r.rules
+		x.Diff = compare(a.item.ex.Response, res.StatusCode, res.RawHeaders, body, rules)
+		for _, i := range rules.volatileDiffers(a.item.ex.Response, res.RawHeaders) {
+			a.l.r.report.Volatile[i].Differed++
+		}
 		x.Outcome = OutcomeOK
 		if x.Diff != "" {
 			x.Outcome = OutcomeDiffered

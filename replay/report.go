@@ -27,6 +27,9 @@ const (
 type ReplayReport struct {
 	Target  string
 	Results []ExchangeResult
+	// Volatile are the headers left out of the comparison as volatile
+	// (none with ReplayOptions.Strict), each with how often it differed.
+	Volatile []VolatileHeader
 }
 
 // ExchangeResult is the fate of one captured exchange.
@@ -94,6 +97,13 @@ func (r *ReplayReport) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "%s: %d ok, %d differed, %d failed, %d skipped\n", plural(len(r.Results), "exchange"),
 		r.count(OutcomeOK), r.count(OutcomeDiffered), r.count(OutcomeFailed), r.count(OutcomeSkipped))
+	if len(r.Volatile) > 0 {
+		parts := make([]string, len(r.Volatile))
+		for i, v := range r.Volatile {
+			parts[i] = fmt.Sprintf("%s (differed in %s)", v.Name, plural(v.Differed, "exchange"))
+		}
+		fmt.Fprintf(&b, "ignored as volatile (--strict compares them): %s\n", strings.Join(parts, ", "))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

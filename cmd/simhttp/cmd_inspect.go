@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"github.com/spf13/pflag"
 
@@ -14,7 +15,9 @@ func init() {
 		usage:   "CAPTURE [flags]",
 		about: `CAPTURE is a pcap or pcapng file (tcpdump, Wireshark, simhttp record), or
 - for standard input. A file that is not a capture exits 2; problems found
-inside one are listed with their packet numbers.`,
+inside one are listed with their packet numbers and exit 0, unless --strict
+is given: then any problem (a hole in a stream, a message cut short, a
+response lost...) exits 1.`,
 		example: `simhttp inspect traffic.pcapng
 tcpdump -i any -w - port 8080 | simhttp inspect - --json | jq .connections`,
 		setup: setupInspect,
@@ -24,6 +27,7 @@ tcpdump -i any -w - port 8080 | simhttp inspect - --json | jq .connections`,
 func setupInspect(fs *pflag.FlagSet) func(*env, []string) error {
 	asJSON := fs.Bool("json", false, "print one compact JSON document")
 	keylog := fs.String("keylog", "", "decrypt TLS with the NSS key log `FILE` (SSLKEYLOGFILE)")
+	strict := fs.Bool("strict", false, "exit 1 when the capture shows any problem (by default problems are listed and inspect exits 0)")
 	har := fs.String("har", "", "also write the exchanges as HAR 1.2 to `FILE` (- for standard output), with timings from the capture")
 	return func(e *env, files []string) error {
 		if len(files) != 1 {
@@ -34,6 +38,7 @@ func setupInspect(fs *pflag.FlagSet) func(*env, []string) error {
 			return usagef("--har - writes the HAR to standard output; add --json, or give --har a file")
 		}
 		var rep *replay.Report
+		var err error
 		if *har != "" {
 			// A HAR holds the bodies, which a plain inspect only counts.
 			c, err := e.readCapture(files[0], *keylog)
@@ -64,9 +69,17 @@ func setupInspect(fs *pflag.FlagSet) func(*env, []string) error {
 		if *asJSON {
 			// Compact, for jq and other programs: indenting a large capture's
 			// report took longer than reading the capture.
-			return json.NewEncoder(e.stdout).Encode(rep)
+			err = json.NewEncoder(e.stdout).Encode(rep)
+		} else {
+			err = rep.WriteText(e.stdout)
 		}
-		return rep.WriteText(e.stdout)
+		if err != nil {
+			return err
+		}
+		if n := rep.ProblemCount(); *strict && n > 0 {
+			return &checkFailed{err: fmt.Errorf("--strict: the capture shows %d problems", n)}
+		}
+		return nil
 	}
 }
 

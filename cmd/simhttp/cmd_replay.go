@@ -22,10 +22,14 @@ func init() {
 		about: `Each captured connection is replayed on a keep-alive connection of its own.
 Exit 1 when a response differed or failed, 2 when the capture holds no
 exchange to replay, 3 when the target could not be reached at all.
+Volatile response headers are left out of the comparison, and the report
+says which and how often they differed: Date, and the header names listed
+one a line (# comments) in ./.simhttp-volatile if it exists, or in the file
+given to --volatile. --strict compares them too.
 CAPTURE - reads standard input; --junit - writes JUnit XML to standard
 output and the text report to standard error.`,
 		example: `simhttp replay traffic.pcapng --target http://127.0.0.1:8080 --speed max
-simhttp replay traffic.pcap --target http://localhost:3000 --ignore-header Date --ignore-json '$.id' --junit replay.xml`,
+simhttp replay traffic.pcap --target http://localhost:3000 --ignore-header X-Request-Id --ignore-json '$.id' --junit replay.xml`,
 		setup: setupReplay,
 	}
 }
@@ -38,12 +42,24 @@ func setupReplay(fs *pflag.FlagSet) func(*env, []string) error {
 	junit := fs.String("junit", "", "also write the report as JUnit XML to `FILE`, - for standard output")
 	timeout := fs.Duration("timeout", 30*time.Second, "fail an exchange whose connection stays silent this `DURATION` (e.g. 500ms, 1m)")
 	keylog := fs.String("keylog", "", "decrypt TLS in the capture with the NSS key log `FILE` (SSLKEYLOGFILE)")
+	strict := fs.Bool("strict", false, "compare every header, Date and the volatile ones too")
+	volatileFile := fs.String("volatile", "", "read more volatile header names, one a line, from `FILE` (default ./"+defaultVolatileFile+" if it exists)")
 	return func(e *env, files []string) error {
 		if len(files) != 1 {
 			return usagef("want exactly one CAPTURE file, got %d arguments", len(files))
 		}
 		if *target == "" {
 			return usagef("--target URL is required")
+		}
+		if *strict && *volatileFile != "" {
+			return usagef("--strict compares every header; --volatile %s would be ignored", *volatileFile)
+		}
+		var volatile []string
+		if !*strict {
+			var err error
+			if volatile, err = e.volatileHeaders(*volatileFile); err != nil {
+				return err
+			}
 		}
 		pace, err := replay.ParseSpeed(*speed)
 		if err != nil {
@@ -61,6 +77,7 @@ func setupReplay(fs *pflag.FlagSet) func(*env, []string) error {
 		bar := e.progress("replay", -1, false)
 		rep, err := replay.Run(ctx, c, replay.ReplayOptions{
 			Target: *target, Speed: pace, IgnoreHeaders: *ignoreHeaders, IgnoreJSONPaths: *ignoreJSON,
+			VolatileHeaders: volatile, Strict: *strict,
 			Timeout: *timeout, Progress: bar.set,
 		})
 		bar.done()
@@ -93,6 +110,31 @@ func setupReplay(fs *pflag.FlagSet) func(*env, []string) error {
 		}
 		return nil
 	}
+}
+
+// defaultVolatileFile is read for volatile header names when --volatile
+// names no file.
+const defaultVolatileFile = ".simhttp-volatile"
+
+// volatileHeaders reads the volatile header names of path, or of
+// defaultVolatileFile when path is "" and that file exists.
+func (e *env) volatileHeaders(path string) ([]string, error) {
+	if path == "" {
+		if _, err := os.Stat(defaultVolatileFile); err != nil {
+			return nil, nil
+		}
+		path = defaultVolatileFile
+	}
+	f, err := e.open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := replay.ParseHeaderList(f, name(path))
+	if err != nil {
+		return nil, &badInput{err: err}
+	}
+	return names, nil
 }
 
 // replayFlags names the command line flag behind each option of replay's

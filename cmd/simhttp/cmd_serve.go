@@ -22,7 +22,9 @@ func init() {
 		summary: "serve real TCP with httpcore: --echo answers every request with what it received, --mock with a capture's responses",
 		usage:   "--listen ADDR (--echo | --mock CAPTURE) [flags]",
 		about: `Runs until interrupted (Ctrl-C or SIGTERM), then closes the way a Node
-process would. --mock - reads the capture from standard input.`,
+process would. --mock - reads the capture from standard input. A mock sends
+each captured 1xx response (103 Early Hints, ...) before the final one, in
+order, and a fresh Date in place of the captured one unless --verbatim.`,
 		example: `simhttp serve --listen 127.0.0.1:8080 --echo
 simhttp serve --listen :3000 --mock traffic.pcapng --ignore-query`,
 		setup: setupServe,
@@ -33,6 +35,7 @@ simhttp serve --listen :3000 --mock traffic.pcapng --ignore-query`,
 type serveFlags struct {
 	listen, mock, keylog          string
 	echo, ignoreQuery, ignoreBody bool
+	verbatim                      bool
 }
 
 func setupServe(fs *pflag.FlagSet) func(*env, []string) error {
@@ -42,6 +45,7 @@ func setupServe(fs *pflag.FlagSet) func(*env, []string) error {
 	fs.StringVar(&o.mock, "mock", "", "answer with the responses of the capture `FILE`, matched by method, path and body")
 	fs.BoolVar(&o.ignoreQuery, "ignore-query", false, "with --mock: match requests without their query string")
 	fs.BoolVar(&o.ignoreBody, "ignore-body", false, "with --mock: match requests without their body")
+	fs.BoolVar(&o.verbatim, "verbatim", false, "with --mock: send the captured Date instead of a fresh one")
 	fs.StringVar(&o.keylog, "keylog", "", "with --mock: decrypt TLS in the capture with the NSS key log `FILE` (SSLKEYLOGFILE)")
 	return o.run
 }
@@ -55,6 +59,9 @@ func (o *serveFlags) run(e *env, rest []string) error {
 	}
 	if o.echo == (o.mock != "") {
 		return usagef("say what to serve: --echo or --mock CAPTURE")
+	}
+	if o.verbatim && o.mock == "" {
+		return usagef("--verbatim sends a --mock CAPTURE's Date as captured; it does nothing with --echo")
 	}
 	if o.keylog != "" && o.mock == "" {
 		return usagef("--keylog FILE decrypts the --mock CAPTURE; it does nothing with --echo")
@@ -70,7 +77,7 @@ func (o *serveFlags) run(e *env, rest []string) error {
 		if err != nil {
 			return err
 		}
-		m := replay.NewMock(c, replay.MockOptions{IgnoreQuery: o.ignoreQuery, IgnoreBody: o.ignoreBody})
+		m := replay.NewMock(c, replay.MockOptions{IgnoreQuery: o.ignoreQuery, IgnoreBody: o.ignoreBody, Verbatim: o.verbatim})
 		fmt.Fprintf(e.stderr, "simhttp serve: mocking %d captured responses from %s\n", m.Len(), name(o.mock))
 		handler = m.Handler()
 	}
