@@ -278,6 +278,7 @@ Feature: every method, property and event of the module a sentence can reach
       server:close res:close ssocket:close
       """
 
+  @node:grammar-check-expectation
   Scenario: an expectation the server refuses, with 'checkExpectation'
     Given a server that listens for checkExpectation
     And the server responds with status 417 and no body
@@ -291,6 +292,7 @@ Feature: every method, property and event of the module a sentence can reach
       req:close server:close res:close ssocket:close
       """
 
+  @node:grammar-upgrade
   Scenario: an upgrade seen from both sides
     Given a server that accepts upgrades
     And on 'upgrade' of the server, the client marks "server-upgrade"
@@ -304,6 +306,7 @@ Feature: every method, property and event of the module a sentence can reach
       req:upgrade test:mark:client-upgrade req:close socket:close ssocket:end server:close ssocket:close
       """
 
+  @node:grammar-connect
   Scenario: a CONNECT seen from both sides
     Given a server that accepts CONNECT
     And on 'connect' of the server, the client marks "server-connect"
