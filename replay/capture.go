@@ -199,7 +199,9 @@ func (p *pcapReader) next(rec *record) error {
 		limit = min(p.snap, maxSnap)
 	}
 	if caplen > limit {
-		return &Error{Code: CodeRecord, Packet: p.n, Reason: fmt.Sprintf("capture length %d exceeds snap length %d; the rest of the file cannot be framed", caplen, p.snap)}
+		// Name the limit applied, which is not the snap length when the
+		// file claims an absurd one (0xffffffff) or a careless small one.
+		return &Error{Code: CodeRecord, Packet: p.n, Reason: fmt.Sprintf("capture length %d exceeds the largest record read, %d bytes (the file's snap length is %d); the rest of the file cannot be framed", caplen, limit, p.snap)}
 	}
 	if p.snap != 0 && caplen > p.snap {
 		p.warn(problemf(CodeRecord, p.n, "capture length %d exceeds snap length %d", caplen, p.snap))

@@ -165,6 +165,8 @@ func TestRecordProblems(t *testing.T) {
 	two := pcapFile(binary.LittleEndian, false, linkEthernet, 100, []trec{{data: make([]byte, 60)}, {data: make([]byte, 80)}})
 	absurd := bytes.Clone(two)
 	binary.LittleEndian.PutUint32(absurd[24+16+60+8:], 1<<30)
+	hugeSnap := pcapFile(binary.LittleEndian, false, linkEthernet, 0xffffffff, []trec{{data: make([]byte, 60)}})
+	binary.LittleEndian.PutUint32(hugeSnap[24+8:], 200000000)
 	overSnap := pcapFile(binary.LittleEndian, false, linkEthernet, 50, []trec{{data: make([]byte, 60)}})
 	overWire := pcapFile(binary.LittleEndian, false, linkEthernet, 100, []trec{{data: make([]byte, 60), wire: 40}})
 	ng := pcapngFile(ngSection{order: binary.LittleEndian, ifaces: []ngIfaceSpec{{link: linkEthernet}},
@@ -183,7 +185,8 @@ func TestRecordProblems(t *testing.T) {
 	}{
 		{"truncated last record", two[:len(two)-5], 1, nil, "ERR_CAPTURE_TRUNCATED packet 2: truncated record (75 of 80 bytes)"},
 		{"truncated last record header", two[:24+16+60+9], 1, nil, "ERR_CAPTURE_TRUNCATED packet 2: truncated record header (9 of 16 bytes)"},
-		{"absurd capture length", absurd, 1, nil, "ERR_CAPTURE_RECORD packet 2: capture length 1073741824 exceeds snap length 100; the rest of the file cannot be framed"},
+		{"absurd capture length", absurd, 1, nil, "ERR_CAPTURE_RECORD packet 2: capture length 1073741824 exceeds the largest record read, 262144 bytes (the file's snap length is 100); the rest of the file cannot be framed"},
+		{"oversized record under the largest snap length", hugeSnap, 0, nil, "ERR_CAPTURE_RECORD packet 1: capture length 200000000 exceeds the largest record read, 16777216 bytes (the file's snap length is 4294967295); the rest of the file cannot be framed"},
 		{"capture length over snap length", overSnap, 1, []string{"ERR_CAPTURE_RECORD packet 1: capture length 60 exceeds snap length 50"}, ""},
 		{"capture length over packet length", overWire, 1, []string{"ERR_CAPTURE_RECORD packet 1: capture length 60 exceeds packet length 40"}, ""},
 		{"truncated pcapng block", ng[:len(ng)-10], 1, nil, "ERR_CAPTURE_TRUNCATED packet 2: truncated pcapng block at file offset 140 (82 of 92 bytes)"},
