@@ -22,6 +22,8 @@ func ExampleWorld() {
 	api, _ := w.AddHost("api", "10.0.0.2")
 	w.Loop().Events().Observe(func(ev simnet.Event) {
 		switch {
+		case ev.Name == "fault":
+			fmt.Printf("%-5v fault  %s at %s\n", ev.T, ev.Detail["fault"], ev.Detail["from"])
 		case ev.Obj == "net" && ev.Name != "ack":
 			fmt.Printf("%-5v %-6s %s>%s len=%d\n", ev.T, ev.Name, ev.Detail["from"], ev.Detail["to"], ev.Detail["len"])
 		case ev.Code != "":
@@ -57,6 +59,7 @@ func ExampleWorld() {
 	// 10ms  socket connect
 	// 10ms  seg    web>api len=3
 	// 15ms  seg    api>web len=3
+	// 15ms  fault  reset at api
 	// 15ms  rst    api>web len=0
 	// 15ms  ssocket close
 	// 20ms  web read "hi\n"

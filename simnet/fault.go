@@ -512,6 +512,7 @@ func (c *conn) fire(rs *ruleState) {
 	rs.fired = true
 	r := rs.r
 	r.fired++
+	c.traceFault(r)
 	switch r.What {
 	case FaultReset, FaultClose:
 		c.abortSide(r.Dir.actor(), r.What == FaultReset)
@@ -608,6 +609,32 @@ func (c *conn) refused() bool {
 		}
 	}
 	return false
+}
+
+// traceFault puts a "fault" net event in the trace where r struck, before
+// whatever it does, naming the side it acts on ("from") and its peer.
+func (c *conn) traceFault(r *rule) {
+	ev := c.w.loop.events
+	if !ev.Active() {
+		return
+	}
+	from := &c.end[r.Dir.actor()]
+	if r.What == FaultCloseOnReuse {
+		from = &c.end[server]
+	}
+	to := c.peer(from)
+	ev.Emit(Event{Obj: "net", ID: c.id, Name: "fault", Detail: map[string]any{
+		"fault": r.What.String(), "from": hostName(from), "to": hostName(to),
+	}})
+}
+
+// hostName is how net events name an end's host: its name, or its address
+// when no simulated host owns it.
+func hostName(e *end) string {
+	if e.host == nil {
+		return e.addr.Addr().String()
+	}
+	return e.host.name
 }
 
 // verdict decides the fate of one segment from e.

@@ -157,6 +157,7 @@ func TestResetAfterTheHeaderBlockGivesTheHeadersThenEOF(t *testing.T) {
 	sameLines(t, "server segments", j.only("server>client"),
 		"1ms net#1 synack server>client seq=0 len=0 win=65535",
 		fmt.Sprintf("3ms net#1 seg server>client seq=1 len=%d win=65535", len(head)),
+		"3ms net#1 fault server>client reset",
 		fmt.Sprintf("3ms net#1 rst server>client seq=%d len=0 win=0", len(head)+1))
 }
 

@@ -36,8 +36,10 @@ func (j *journal) observe(ev simnet.Event) {
 	if ev.Code != "" {
 		fmt.Fprintf(&b, "(%s)", ev.Code)
 	}
-	if ev.Obj == "net" {
-		d := ev.Detail
+	switch d := ev.Detail; {
+	case ev.Obj == "net" && ev.Name == "fault":
+		fmt.Fprintf(&b, " %v>%v %v", d["from"], d["to"], d["fault"])
+	case ev.Obj == "net":
 		fmt.Fprintf(&b, " %v>%v seq=%v len=%v", d["from"], d["to"], d["seq"], d["len"])
 		if r, ok := d["reason"]; ok {
 			fmt.Fprintf(&b, " %v", r)

@@ -227,11 +227,7 @@ func (w *World) observe(c *conn, from *end, seg segment, name, dropped string) {
 		return
 	}
 	to := c.peer(from)
-	toName := to.addr.Addr().String()
-	if to.host != nil {
-		toName = to.host.name
-	}
-	detail := map[string]any{"from": from.host.name, "to": toName, "seq": int64(seg.seq - from.iss), "len": len(seg.data)}
+	detail := map[string]any{"from": from.host.name, "to": hostName(to), "seq": int64(seg.seq - from.iss), "len": len(seg.data)}
 	if dropped != "" {
 		name = "drop"
 		detail["reason"] = dropped
