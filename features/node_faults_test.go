@@ -115,7 +115,7 @@ func simulatedClient(t *testing.T, uri string, line int) (compact, errs []string
 	for _, f := range s.failures {
 		t.Errorf("%s failed: %v", f.ref, f.err)
 	}
-	client := filterEvents(events, func(ev simnet.Event) bool { return slices.Contains(clientObjects, ev.Obj) })
+	client, _ := filterEvents(events, func(ev simnet.Event) bool { return slices.Contains(clientObjects, ev.Obj) })
 	for _, ev := range client {
 		if ev.Name == "error" {
 			errs = append(errs, fmt.Sprintf("%s#%d %s: %s", ev.Obj, ev.ID, ev.Code, ev.Message))

@@ -39,6 +39,10 @@ type RunOptions struct {
 	// TraceDir, when set, receives each scenario's JSONL trace, named after
 	// its file and line.
 	TraceDir string
+	// OnScenario, when set, receives each scenario's result and trace once
+	// it finished, one at a time (in finishing order when scenarios run
+	// concurrently).
+	OnScenario func(ScenarioResult)
 }
 
 // formats are the formatters Run accepts.
@@ -99,6 +103,9 @@ func Run(opts RunOptions) (ok bool, err error) {
 		return false, err
 	}
 	s := &suite{catalog: c, seed: opts.Seed, traceDir: opts.TraceDir}
+	if opts.OnScenario != nil {
+		s.onWorld = func(w *world) { opts.OnScenario(w.result()) }
+	}
 	status := s.run(godog.Options{Format: format, Output: outputOf(opts.Output), Tags: opts.Tags, Concurrency: opts.Concurrency}, s.runnable())
 	if s.ran == 0 {
 		filter := ""
@@ -224,6 +231,7 @@ func (s *suite) initScenario(ctx *godog.ScenarioContext) {
 	ctx.Before(func(ctx context.Context, sc *godog.Scenario) (context.Context, error) {
 		uri, line := s.where(sc)
 		w.begin(uri, line, hasTag(sc, "@sweep"))
+		w.name = sc.Name
 		s.mu.Lock()
 		s.ran++
 		s.mu.Unlock()
@@ -235,6 +243,7 @@ func (s *suite) initScenario(ctx *godog.ScenarioContext) {
 		defer s.mu.Unlock()
 		if failed := errors.Join(err, ferr); failed != nil {
 			s.failures = append(s.failures, failure{ref: w.ref(), err: failed})
+			w.failure = failed
 		}
 		if s.onWorld != nil {
 			s.onWorld(w)

@@ -41,3 +41,45 @@ func TestBundledNamesRunFromAnyDirectory(t *testing.T) {
 		t.Errorf("a file on disk is read from disk: %v", err)
 	}
 }
+
+func TestOnScenarioGetsEachResultWithItsTraceAndFirstDifference(t *testing.T) {
+	var results []ScenarioResult
+	ok, err := Run(RunOptions{Paths: []string{"testdata/refused.feature"}, Seed: 1, Format: "progress", Output: io.Discard,
+		OnScenario: func(r ScenarioResult) { results = append(results, r) }})
+	if ok || err != nil {
+		t.Fatalf("ok=%v err=%v, want a failed scenario and no problem", ok, err)
+	}
+	passed, failed := 0, 0
+	for _, r := range results {
+		if len(r.Events) == 0 || r.Seed != 1 || r.Name == "" || r.Feature == "" || r.Reproduce == "" {
+			t.Errorf("incomplete result %+v", r)
+		}
+		if r.Err == nil {
+			passed++
+			continue
+		}
+		failed++
+		if r.Ref == "testdata/refused.feature:8" && r.FirstDiff != -1 {
+			t.Errorf("a status check failed, yet FirstDiff = %d", r.FirstDiff)
+		}
+	}
+	if passed == 0 || failed == 0 {
+		t.Errorf("%d passed, %d failed; want some of each", passed, failed)
+	}
+}
+
+func TestASequenceMismatchLeadsToItsFirstDifferingEvent(t *testing.T) {
+	var got ScenarioResult
+	_, err := Run(RunOptions{Paths: []string{"testdata/mismatch.feature"}, Format: "progress", Output: io.Discard,
+		OnScenario: func(r ScenarioResult) { got = r }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.FirstDiff < 0 || got.FirstDiff >= len(got.Events) {
+		t.Fatalf("FirstDiff = %d of %d events", got.FirstDiff, len(got.Events))
+	}
+	ev := got.Events[got.FirstDiff]
+	if ev.Obj != "req" || ev.Name != "finish" || got.Expected != "req:close" {
+		t.Errorf("first difference at %s:%s, expected %q; want req:finish where req:close was expected", ev.Obj, ev.Name, got.Expected)
+	}
+}

@@ -124,10 +124,15 @@ func assertSteps() []*stepDef {
 }
 
 // sequenceError shows an expected and an actual compact trace and their
-// go-cmp diff.
+// go-cmp diff, and leads to the first event that differs.
 type sequenceError struct {
 	what      string
 	want, got []string
+	// at is the index in the world's events of the first event that
+	// differs, or the number of events when the run ended before an
+	// expected one; expected is the token expected there, if any.
+	at       int
+	expected string
 }
 
 func (e *sequenceError) Error() string {
@@ -140,9 +145,9 @@ func (w *world) compare(what, want string, keep func(simnet.Event) bool, withNet
 	if err := w.settle(); err != nil {
 		return err
 	}
-	events := w.events
+	events, orig := w.events, []int(nil)
 	if keep != nil {
-		events = filterEvents(events, keep)
+		events, orig = filterEvents(events, keep)
 	}
 	wantTokens, err := simnet.ParseCompact(want)
 	if err != nil {
@@ -152,7 +157,21 @@ func (w *world) compare(what, want string, keep func(simnet.Event) bool, withNet
 	if slices.Equal(wantTokens, got) {
 		return nil
 	}
-	return &sequenceError{what: what, want: wantTokens, got: got}
+	e := &sequenceError{what: what, want: wantTokens, got: got, at: len(w.events)}
+	i := 0
+	for i < len(got) && i < len(wantTokens) && got[i] == wantTokens[i] {
+		i++
+	}
+	if i < len(wantTokens) {
+		e.expected = wantTokens[i]
+	}
+	if i < len(got) {
+		e.at = simnet.CompactStarts(events, withNet)[i]
+		if orig != nil {
+			e.at = orig[e.at]
+		}
+	}
+	return e
 }
 
 func (w *world) theWholeRunIs(doc *godog.DocString) error {
@@ -190,14 +209,17 @@ func (w *world) theRunWithTheNetworkIs(doc *godog.DocString) error {
 	return w.compare("the run with the network", doc.Content, nil, true)
 }
 
-func filterEvents(evs []simnet.Event, keep func(simnet.Event) bool) []simnet.Event {
+// filterEvents returns the events keep keeps and, for each, its index in evs.
+func filterEvents(evs []simnet.Event, keep func(simnet.Event) bool) ([]simnet.Event, []int) {
 	var out []simnet.Event
-	for _, ev := range evs {
+	var orig []int
+	for i, ev := range evs {
 		if keep(ev) {
 			out = append(out, ev)
+			orig = append(orig, i)
 		}
 	}
-	return out
+	return out, orig
 }
 
 func (w *world) tokens() ([]string, error) {

@@ -27,6 +27,7 @@ type world struct {
 	suite *suite
 	uri   string // feature file
 	line  int    // line of the Scenario keyword
+	name  string // the scenario's name
 	sweep bool   // the scenario is tagged @sweep
 	seed  uint64
 
@@ -57,6 +58,8 @@ type world struct {
 	// failed collects errors raised inside loop callbacks (an action that
 	// could not be done); the next assertion reports them.
 	failed []error
+	// failure is why the scenario failed, once it finished; nil if it passed.
+	failure error
 }
 
 // linkSetting is one link between two hosts.

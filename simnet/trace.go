@@ -279,6 +279,27 @@ func normalizeNumbers(v any) any {
 // net events only when withNet is set.
 func Compact(events []Event, withNet bool) string {
 	var b strings.Builder
+	compactTokens(events, withNet, func(_ int, ev *Event) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		appendToken(&b, ev)
+	})
+	return b.String()
+}
+
+// CompactStarts returns, for each token of Compact(events, withNet), the
+// index in events of the event it stands for (the first of a data run), so
+// a token that differs from an expected one leads back to its event.
+func CompactStarts(events []Event, withNet bool) []int {
+	var starts []int
+	compactTokens(events, withNet, func(i int, _ *Event) { starts = append(starts, i) })
+	return starts
+}
+
+// compactTokens calls token for each event that starts a token of the
+// compact form, with its index.
+func compactTokens(events []Event, withNet bool, token func(i int, ev *Event)) {
 	var run *Event // the data event whose run the last token stands for
 	for i := range events {
 		ev := &events[i]
@@ -289,29 +310,32 @@ func Compact(events []Event, withNet bool) string {
 			continue
 		}
 		run = nil
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(ev.Obj)
-		if ev.ID != 0 && ev.ID != 1 {
-			b.WriteByte('#')
-			b.WriteString(strconv.Itoa(ev.ID))
-		}
-		b.WriteByte(':')
-		b.WriteString(ev.Name)
-		// Any event carrying an error shows its code: 'error' itself, and
-		// events such as the server's 'clientError' whose payload is one.
-		switch {
-		case ev.Name == "data":
-			b.WriteByte('*')
+		if ev.Name == "data" {
 			run = ev
-		case ev.Code != "":
-			b.WriteByte('(')
-			b.WriteString(ev.Code)
-			b.WriteByte(')')
 		}
+		token(i, ev)
 	}
-	return b.String()
+}
+
+// appendToken writes ev's token: obj, #id unless 1, :event, and * for data
+// or the code of any event carrying an error ('error' itself, and events
+// such as the server's 'clientError' whose payload is one).
+func appendToken(b *strings.Builder, ev *Event) {
+	b.WriteString(ev.Obj)
+	if ev.ID != 0 && ev.ID != 1 {
+		b.WriteByte('#')
+		b.WriteString(strconv.Itoa(ev.ID))
+	}
+	b.WriteByte(':')
+	b.WriteString(ev.Name)
+	switch {
+	case ev.Name == "data":
+		b.WriteByte('*')
+	case ev.Code != "":
+		b.WriteByte('(')
+		b.WriteString(ev.Code)
+		b.WriteByte(')')
+	}
 }
 
 var (

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -390,5 +391,24 @@ func TestReadTraceReadsTheRealNodeReferences(t *testing.T) {
 		if _, err := ParseCompact(c.Compact); err != nil {
 			t.Errorf("%s: %v", c.Case, err)
 		}
+	}
+}
+
+func TestCompactStartsLeadEachTokenBackToItsEvent(t *testing.T) {
+	evs := []Event{
+		{Obj: "req", ID: 1, Name: "socket"},
+		{Obj: "net", ID: 1, Name: "seg"},
+		{Obj: "res", ID: 1, Name: "data"},
+		{Obj: "res", ID: 1, Name: "data"},
+		{Obj: "res", ID: 1, Name: "end"},
+	}
+	if got := Compact(evs, false); got != "req:socket res:data* res:end" {
+		t.Fatalf("Compact = %q", got)
+	}
+	if got, want := CompactStarts(evs, false), []int{0, 2, 4}; !slices.Equal(got, want) {
+		t.Errorf("CompactStarts = %v, want %v", got, want)
+	}
+	if got, want := CompactStarts(evs, true), []int{0, 1, 2, 4}; !slices.Equal(got, want) {
+		t.Errorf("CompactStarts with net = %v, want %v", got, want)
 	}
 }
