@@ -70,20 +70,16 @@ func splitRef(ref string) (string, int) {
 
 // loadCatalog reads the feature files named by paths (files, FILE:LINE or
 // directories) from disk, or every bundled feature when paths is empty.
-// When none of the paths exists on disk but all name bundled features
-// ("agent/pooling.feature", "features/agent"), they are read from the
-// bundle, so the names a report prints work from any directory.
+// A path that is not on disk but names a bundled feature or directory
+// ("agent/pooling.feature", "features/agent") is read from the bundle, so
+// the names a report prints work from any directory.
 func loadCatalog(paths []string) (*catalog, error) {
 	if len(paths) == 0 {
 		c := &catalog{fsys: bundle}
 		return c, c.addDir(".")
 	}
-	if names, ok := bundledNames(paths); ok {
-		c := &catalog{fsys: bundle}
-		return c, c.addPaths(names, func(name string) (fs.FileInfo, error) { return fs.Stat(bundle, name) })
-	}
-	c := &catalog{fsys: diskFS{}}
-	return c, c.addPaths(paths, os.Stat)
+	c := &catalog{fsys: diskOrBundle{}}
+	return c, c.addPaths(paths, func(name string) (fs.FileInfo, error) { return fs.Stat(c.fsys, name) })
 }
 
 // addPaths adds files, FILE:LINE references and directories, as stat sees them.
@@ -110,27 +106,6 @@ func (c *catalog) addPaths(paths []string, stat func(string) (fs.FileInfo, error
 
 // errNoSuchFeature is a path that is neither on disk nor in the bundle.
 var errNoSuchFeature = errors.New("no such feature file or directory, on disk or among the bundled features")
-
-// bundledNames maps paths to bundled names when none of them exists on
-// disk and every one exists in the bundle.
-func bundledNames(paths []string) ([]string, bool) {
-	names := make([]string, 0, len(paths))
-	for _, p := range paths {
-		file, line := splitRef(p)
-		if _, err := os.Stat(file); err == nil {
-			return nil, false
-		}
-		name := strings.TrimPrefix(path.Clean(filepath.ToSlash(file)), "features/")
-		if _, err := fs.Stat(bundle, name); err != nil {
-			return nil, false
-		}
-		if line != 0 {
-			name += ":" + strconv.Itoa(line)
-		}
-		names = append(names, name)
-	}
-	return names, true
-}
 
 func (c *catalog) addDir(dir string) error {
 	var names []string
@@ -269,11 +244,34 @@ func sameSteps(a, b []*messages.PickleStep) bool {
 	return true
 }
 
-// diskFS opens paths as they are given, relative or absolute, as godog
-// does when it reads from disk.
-type diskFS struct{}
+// diskOrBundle opens paths as they are given, relative or absolute, as
+// godog does when it reads from disk; a path not on disk is looked for
+// among the bundled features, with or without a leading "features/".
+type diskOrBundle struct{}
 
-func (diskFS) Open(name string) (fs.File, error) { return os.Open(filepath.FromSlash(name)) }
+func (diskOrBundle) Open(name string) (fs.File, error) {
+	f, err := os.Open(filepath.FromSlash(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		if b, berr := bundle.Open(bundledName(name)); berr == nil {
+			return b, nil
+		}
+	}
+	return f, err
+}
 
 // ReadFile lets fs.ReadFile skip the stat-then-read dance.
-func (diskFS) ReadFile(name string) ([]byte, error) { return os.ReadFile(filepath.FromSlash(name)) }
+func (diskOrBundle) ReadFile(name string) ([]byte, error) {
+	data, err := os.ReadFile(filepath.FromSlash(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		if b, berr := fs.ReadFile(bundle, bundledName(name)); berr == nil {
+			return b, nil
+		}
+	}
+	return data, err
+}
+
+// bundledName is the bundle's name for a path that may start with the
+// features directory of a checkout.
+func bundledName(name string) string {
+	return strings.TrimPrefix(path.Clean(filepath.ToSlash(name)), "features/")
+}

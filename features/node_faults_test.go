@@ -106,7 +106,7 @@ func nodeFaultTag(tags []*messages.PickleTag) (string, bool) {
 // faults.json lists them.
 func simulatedClient(t *testing.T, uri string, line int) (compact, errs []string) {
 	t.Helper()
-	one := &catalog{fsys: diskFS{}}
+	one := &catalog{fsys: diskOrBundle{}}
 	one.add(uri, line)
 	s := &suite{catalog: one, seed: 1}
 	var events []simnet.Event

@@ -32,13 +32,16 @@ func TestBundledNamesRunFromAnyDirectory(t *testing.T) {
 	// The test runs in features/, where features/agent is not on disk.
 	for _, p := range []string{"features/agent/pooling.feature", "features/agent/pooling.feature:9", "features/agent"} {
 		c, err := loadCatalog([]string{p})
-		if err != nil || len(c.files) == 0 || c.fsys != bundle {
-			t.Errorf("loadCatalog(%q): %v", p, err)
+		if err != nil || len(c.files) == 0 || len(c.bad) > 0 {
+			t.Errorf("loadCatalog(%q): %v %v", p, err, c.bad)
 		}
 	}
-	c, err := loadCatalog([]string{"testdata/refused.feature"})
-	if err != nil || c.fsys == bundle {
-		t.Errorf("a file on disk is read from disk: %v", err)
+	// Files on disk and bundled names mix in one run.
+	var results []ScenarioResult
+	_, err := Run(RunOptions{Paths: []string{"testdata/refused.feature:3", "features/agent/pooling.feature:9"}, Seed: 1,
+		Format: "progress", Output: io.Discard, OnScenario: func(r ScenarioResult) { results = append(results, r) }})
+	if err != nil || len(results) != 2 || results[1].Err != nil {
+		t.Errorf("mixed run: %v, %d results %+v", err, len(results), results)
 	}
 }
 

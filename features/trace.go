@@ -18,26 +18,15 @@ import (
 // Scenario Outline writes one trace per example row, in order. When the
 // scenario fails its trace is still written, and the failure is returned.
 func Trace(ref string, seed uint64, withNet, asJSON bool, w io.Writer) error {
-	if _, line := splitRef(ref); line == 0 {
-		return fmt.Errorf("features: trace %q: want FEATURE:LINE, the line of a Scenario", ref)
-	}
-	c, err := loadCatalog([]string{ref})
+	results, err := TraceResults(ref, seed)
 	if err != nil {
 		return err
 	}
-	s := &suite{catalog: c, seed: seed}
-	var worlds []*world
-	s.onWorld = func(w *world) { worlds = append(worlds, w) }
-	paths := s.runnable()
-	if err := s.problemsErr(); err != nil {
-		return err
-	}
-	s.run(godog.Options{Format: "progress", Output: io.Discard}, paths)
 	var out bytes.Buffer
-	for _, wd := range worlds {
+	for _, r := range results {
 		if asJSON {
 			tw := simnet.NewTraceWriter(&out, withNet)
-			for _, ev := range wd.events {
+			for _, ev := range r.Events {
 				tw.Observe(ev)
 			}
 			if err := tw.Err(); err != nil {
@@ -45,15 +34,44 @@ func Trace(ref string, seed uint64, withNet, asJSON bool, w io.Writer) error {
 			}
 			continue
 		}
-		out.WriteString(simnet.Compact(wd.events, withNet))
+		out.WriteString(simnet.Compact(r.Events, withNet))
 		out.WriteByte('\n')
 	}
 	if _, err := w.Write(out.Bytes()); err != nil {
 		return fmt.Errorf("features: writing the trace: %w", err)
 	}
+	return Failures(results)
+}
+
+// TraceResults runs the one scenario at ref with seed, as Trace does, and
+// returns the result of each run of it (one per example row of an
+// outline), failed ones included; err says only what kept it from running.
+func TraceResults(ref string, seed uint64) ([]ScenarioResult, error) {
+	if _, line := splitRef(ref); line == 0 {
+		return nil, &FeatureError{File: ref, Err: errors.New("want FEATURE:LINE, the line of a Scenario")}
+	}
+	c, err := loadCatalog([]string{ref})
+	if err != nil {
+		return nil, err
+	}
+	s := &suite{catalog: c, seed: seed}
+	var results []ScenarioResult
+	s.onWorld = func(w *world) { results = append(results, w.result()) }
+	paths := s.runnable()
+	if err := s.problemsErr(); err != nil {
+		return nil, err
+	}
+	s.run(godog.Options{Format: "progress", Output: io.Discard}, paths)
+	return results, nil
+}
+
+// Failures joins a *ScenarioFailure for each failed result, or returns nil.
+func Failures(results []ScenarioResult) error {
 	var errs []error
-	for _, f := range s.failures {
-		errs = append(errs, &ScenarioFailure{Ref: f.ref, Seed: seed, Err: f.err})
+	for _, r := range results {
+		if r.Err != nil {
+			errs = append(errs, &ScenarioFailure{Ref: r.Ref, Seed: r.Seed, Err: r.Err})
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -68,8 +68,8 @@ func exitStatus(err error) int {
 	return exitCannotRun
 }
 
-// report prints a command's error, if any, and returns its exit status.
-func report(stderr io.Writer, name string, cmd command, err error) int {
+// conclude prints a command's error, if any, and returns its exit status.
+func conclude(stderr io.Writer, name string, cmd command, err error) int {
 	code := exitStatus(err)
 	var ue *usageError
 	var cf *checkFailed

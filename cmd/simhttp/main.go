@@ -42,7 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // runIO runs one command line and returns its exit status.
 func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{args: args, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, "simhttp: say which command to run")
 		fmt.Fprintln(stderr)
@@ -80,7 +80,7 @@ func runIO(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "simhttp %s: %v\nusage: simhttp %s %s (see simhttp help %s)\n", name, err, name, cmd.usage, name)
 		return exitUsage
 	}
-	return report(stderr, name, cmd, body(e, fs.Args()))
+	return conclude(stderr, name, cmd, body(e, fs.Args()))
 }
 
 // newFlagSet makes the flag set of one command: GNU-style flags anywhere

@@ -107,6 +107,7 @@ func TestBadCommandLinesExitTwoWithTheCause(t *testing.T) {
 		{[]string{"trace"}, "want exactly one FEATURE:LINE"},
 		{[]string{"trace", "client/orders.feature"}, `"client/orders.feature": want FEATURE:LINE`},
 		{[]string{"trace", "no-such.feature:3"}, "no-such.feature: no such feature file"},
+		{[]string{"trace", "client/orders.feature:3", "--format", "png"}, `--format "png": want one of compact, json, svg, mermaid`},
 		{[]string{"steps", "x"}, `unexpected argument "x"`},
 		{[]string{"inspect"}, "want exactly one CAPTURE file"},
 		{[]string{"inspect", "no-such.pcap"}, "no-such.pcap: no such file"},

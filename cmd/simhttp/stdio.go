@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
-// env is what a command talks to: its standard streams.
+// env is what a command talks to: its command line and standard streams.
 type env struct {
+	args   []string // the command line after the program's name
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
@@ -51,6 +53,21 @@ func (e *env) writeFile(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// commandLine is args as a shell command that runs them again.
+func commandLine(args []string) string {
+	var b strings.Builder
+	b.WriteString("simhttp")
+	for _, a := range args {
+		b.WriteByte(' ')
+		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,@+") == "" {
+			b.WriteString(a)
+			continue
+		}
+		b.WriteString("'" + strings.ReplaceAll(a, "'", `'\''`) + "'")
+	}
+	return b.String()
 }
 
 // name is how messages call a file named on the command line.
