@@ -42,9 +42,9 @@ func writeReport(t *testing.T) string {
 // reportDOM is what a test checks of a report's document.
 type reportDOM struct {
 	scenarios, failed, diagrams, indexItems int
-	failedWithDiff, passedWithDiff        int
-	reproduce                             []string
-	ready                                 bool // the page's script ran
+	failedWithDiff, passedWithDiff          int
+	reproduce                               []string
+	ready                                   bool // the page's script ran
 }
 
 func hasClass(n *html.Node, class string) bool {
@@ -232,7 +232,9 @@ func TestReportInABrowser(t *testing.T) {
 func TestBundledReportIsUnderTwoMegabytes(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "bundled.html")
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"run", "--format", "progress", "--report", out}, &stdout, &stderr); code != 0 {
+	// The bundled scenarios' own verdicts are checked elsewhere: a failing
+	// one is drawn all the same.
+	if code := run([]string{"run", "--format", "progress", "--report", out}, &stdout, &stderr); code > 1 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	info, err := os.Stat(out)
