@@ -58,23 +58,29 @@ func FuzzInspect(f *testing.F) {
 // framings the pairer knows, without handshakes (a conversation seen from
 // its middle is read too) to keep them short.
 func fuzzSeeds(tb testing.TB) [][]byte {
-	raw := func(pkts []tpkt) []byte {
-		return pcapFile(binary.LittleEndian, false, linkRaw, 65535, records(tb, linkRaw, pkts))
+	const (
+		get = "GET / HTTP/1.1\r\n\r\n"
+		ok  = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"
+	)
+	raw := func(c *conv) []byte {
+		return pcapFile(binary.LittleEndian, false, linkRaw, 65535, records(tb, linkRaw, c.pkts))
 	}
 	c := func() *conv { return newConv("10.0.0.1:40000", "10.0.0.2:80") }
-	pkts := newConv("[fd00::1]:40000", "[fd00::2]:80").send(getA + getB).reply(okHello).pkts
-	pkts4 := c().send("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n").reply(okB).pkts
+	six := newConv("[fd00::1]:40000", "[fd00::2]:80").send(get + get).reply(ok).pkts
 	return [][]byte{
-		raw(c().send(getA).reply(okHello).close().pkts),
-		raw(c().send("HEAD /a HTTP/1.1\r\n\r\n").reply("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n").send(getB).reply(okB).pkts),
-		raw(c().send("PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").
-			reply("HTTP/1.1 100 Continue\r\n\r\n").send("x").reply("HTTP/1.1 204 No Content\r\n\r\n").resetS().pkts),
+		raw(c().send(get).reply(ok).finS()),
+		raw(c().send("HEAD / HTTP/1.1\r\n\r\n" + get).reply("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n" + ok)),
+		raw(c().send("PUT / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx").
+			reply("HTTP/1.1 100 C\r\n\r\nHTTP/1.1 204 N\r\n\r\n").resetS()),
 		raw(c().send("GET / HTTP/1.1\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n").
-			reply("HTTP/1.1 101 S\r\nUpgrade: x\r\n\r\n").send("opaque").pkts),
-		raw(c().reply("HTTP/1.0 200 OK\r\n\r\nuntil close").finS().pkts),
-		pcapngFile(ngSection{order: binary.BigEndian, ifaces: []ngIfaceSpec{{link: linkSLL2, resol: 0x80 | 20}}, recs: records(tb, linkSLL2, pkts)}),
-		pcapFile(binary.BigEndian, true, linkNull, 65535, records(tb, linkNull, pkts4)),
-		pcapOf(tb, c().handshake().send(getA).pkts),
+			reply("HTTP/1.1 101 S\r\nUpgrade: x\r\n\r\n").send("opaque")),
+		raw(c().reply("HTTP/1.0 200 OK\r\n\r\nuntil close").finS()),
+		raw(c().handshake().send(get)),
+		pcapngFile(ngSection{order: binary.BigEndian, ifaces: []ngIfaceSpec{{link: linkRaw, resol: 0x80 | 20}}, recs: records(tb, linkRaw, six)}),
+		pcapFile(binary.BigEndian, true, linkNull, 65535, records(tb, linkNull,
+			c().send("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n").reply(ok).pkts)),
+		pcapOf(tb, c().send(get).pkts),
+		pcapFile(binary.LittleEndian, false, linkSLL2, 65535, records(tb, linkSLL2, six[1:])),
 		{0xd4, 0xc3, 0xb2, 0xa1},
 	}
 }
@@ -103,8 +109,8 @@ func TestInspectRegressions(t *testing.T) {
 // minimiser to finish quickly (see FuzzInspect).
 func TestFuzzSeedsAreSmall(t *testing.T) {
 	for i, seed := range fuzzSeeds(t) {
-		if len(seed) > 512 {
-			t.Errorf("seed %d is %d bytes; keep seeds under 512", i, len(seed))
+		if len(seed) > 320 {
+			t.Errorf("seed %d is %d bytes; keep seeds within 320", i, len(seed))
 		}
 	}
 }
