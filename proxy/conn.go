@@ -388,7 +388,9 @@ func (c *conn) plan(side int, data []byte) piece {
 		if r.removed.Load() || rs.fired || !dirHas(r.Dir, side) {
 			continue
 		}
-		idle := r.Idle > 0 && !r.NeedsHTTP() && now.Sub(c.lastActive) >= r.Idle
+		// Close-on-reuse, like simnet's, reacts to the client's bytes only.
+		reuse := r.What != simnet.FaultCloseOnReuse || side == client
+		idle := r.Idle > 0 && !r.NeedsHTTP() && reuse && now.Sub(c.lastActive) >= r.Idle
 		due := timed(&r.Rule) && since >= r.At && onData(r.What)
 		if (idle || due) && c.fireBefore(rs, c.request(0), &pc) {
 			return pc

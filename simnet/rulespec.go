@@ -83,7 +83,11 @@ func ParseRule(fields []RuleField, check func(Rule) error) (Rule, error) {
 			return Rule{}, &RuleError{Index: -1, Key: f.Key, Err: errors.New("is given twice")}
 		}
 		seen[f.Key] = true
-		if err := setRuleKey(&r, f.Key, strings.TrimSpace(f.Value)); err != nil {
+		v := f.Value
+		if f.Key != "pattern" { // a pattern's spaces are bytes to match
+			v = strings.TrimSpace(v)
+		}
+		if err := setRuleKey(&r, f.Key, v); err != nil {
 			return Rule{}, &RuleError{Index: -1, Key: f.Key, Err: err}
 		}
 	}

@@ -30,6 +30,7 @@ func TestParseRuleReadsEveryKey(t *testing.T) {
 		want   simnet.Rule
 	}{
 		{[]simnet.RuleField{{"what", "close on reuse"}}, simnet.Rule{What: simnet.FaultCloseOnReuse}},
+		{[]simnet.RuleField{{"what", "reset"}, {"pattern", "\r\n\r\n"}}, simnet.Rule{What: simnet.FaultReset, Pattern: []byte("\r\n\r\n")}},
 		{[]simnet.RuleField{{"what", "stall"}, {"pattern", `\r\n\r\n`}, {"duration", "1.5s"}},
 			simnet.Rule{What: simnet.FaultStall, Pattern: []byte("\r\n\r\n"), Duration: 1500 * time.Millisecond}},
 		{[]simnet.RuleField{{"what", "delay"}, {"delay", "250"}, {"at", "10"}},

@@ -1,0 +1,160 @@
+package proxy_test
+
+import (
+	"errors"
+	"io"
+	"net"
+	"syscall"
+	"testing"
+
+	"github.com/simhttp/simhttp/proxy"
+)
+
+// answerer accepts connections and answers each one's first read with
+// reply, then closes; it counts what it received.
+func answerer(t *testing.T, reply string) (string, <-chan []byte) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	got := make(chan []byte, 16)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				n, _ := c.Read(buf)
+				got <- buf[:n]
+				c.Write([]byte(reply))
+			}()
+		}
+	}()
+	return ln.Addr().String(), got
+}
+
+// exchange writes msg through the proxy and reads until the end.
+func exchange(t *testing.T, addr, msg string) (string, error) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte(msg)); err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(c)
+	return string(b), err
+}
+
+const reply = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789"
+
+func TestByteAndPatternTriggersCutExactlyThere(t *testing.T) {
+	upstream, _ := answerer(t, reply)
+	for _, c := range []struct {
+		name, rules, want string
+		reset             bool
+	}{
+		{"close after 20 bytes", `[{"what":"close","dir":"server->client","after bytes":20}]`, reply[:20], false},
+		{"reset after the head", `[{"what":"reset","dir":"server->client","pattern":"\r\n\r\n"}]`, reply[:len(reply)-10], true},
+		{"reset at the response headers", `[{"what":"reset","after":"response headers"}]`, reply[:len(reply)-10], true},
+		{"close once the response has passed", `[{"what":"close","after":"response"}]`, reply, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := startProxy(t, upstream, c.rules)
+			got, err := exchange(t, p.Addr(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+			if got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+			if reset := errors.Is(err, syscall.ECONNRESET); reset != c.reset {
+				t.Errorf("read ended with %v; want a reset: %v", err, c.reset)
+			}
+		})
+	}
+}
+
+func TestConnPicksTheKthConnectionAndRefuseResetsIt(t *testing.T) {
+	upstream, _ := answerer(t, reply)
+	p := startProxy(t, upstream, `[{"what":"refuse","conn":2}]`)
+	for i, wantReset := range []bool{false, true, false} {
+		got, err := exchange(t, p.Addr(), "GET / HTTP/1.1\r\n\r\n")
+		reset := err != nil && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE))
+		if reset != wantReset || (!wantReset && got != reply) {
+			t.Errorf("connection %d: %q, %v", i+1, got, err)
+		}
+	}
+}
+
+// The same seed picks the same connections for a rule with a probability.
+func TestProbabilityDrawsFromTheSeed(t *testing.T) {
+	upstream, _ := answerer(t, reply)
+	pattern := func(seed uint64) string {
+		p, err := proxy.Start(proxy.Options{Upstream: upstream, Seed: seed,
+			Rules: mustRules(t, `[{"what":"refuse","probability":0.5}]`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		for range 12 {
+			exchange(t, p.Addr(), "GET / HTTP/1.1\r\n\r\n")
+		}
+		s := ""
+		hit := map[int]bool{}
+		for _, f := range p.Counters().Faults {
+			hit[f.Connection] = true
+		}
+		for i := 1; i <= 12; i++ {
+			if hit[i] {
+				s += "x"
+			} else {
+				s += "."
+			}
+		}
+		return s
+	}
+	a, b := pattern(7), pattern(7)
+	if a != b {
+		t.Errorf("seed 7 refused %s, then %s", a, b)
+	}
+	if a == "............" || a == "xxxxxxxxxxxx" {
+		t.Errorf("probability 0.5 over 12 connections refused %s", a)
+	}
+}
+
+// A stall with no duration holds the bytes until its rule is removed;
+// a black hole drops them.
+func TestStallHoldsUntilRemovedAndBlackHoleDrops(t *testing.T) {
+	upstream, received := answerer(t, reply)
+	p := startProxy(t, upstream, `[{"what":"stall","dir":"client->server"}]`)
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("GET / HTTP/1.1\r\n\r\n"))
+	rules := p.Rules()
+	if len(rules) != 1 {
+		t.Fatal(rules)
+	}
+	// Nothing can have reached the upstream: the write is held.
+	select {
+	case b := <-received:
+		t.Fatalf("the upstream got %q through a stall", b)
+	default:
+	}
+	if err := p.RemoveRule(rules[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if b := <-received; string(b) != "GET / HTTP/1.1\r\n\r\n" {
+		t.Errorf("after the stall the upstream got %q", b)
+	}
+	if got, _ := io.ReadAll(c); string(got) != reply {
+		t.Errorf("after the stall the client got %q", got)
+	}
+}
