@@ -35,6 +35,7 @@ type trigger struct {
 	actor actor
 	event string
 	every bool // on every '<event>': each emission, not just the first
+	nth   int  // on the <nth> '<event>': that emission only; 0 means the first
 }
 
 // actionKind is what a grammar sentence makes its actor do.
@@ -83,7 +84,8 @@ var (
 	msAfterRe  = regexp.MustCompile(`^(\d+(?:\.\d+)?) ms after `)
 	nextTurnRe = regexp.MustCompile(`^in the next turn,? `)
 	turnAfter  = "the turn after "
-	onRe       = regexp.MustCompile(`^on (every )?'([A-Za-z]+)' of `)
+	onRe       = regexp.MustCompile(`^on (every |the (` + ordinalRe + `) )?'([A-Za-z]+)' of `)
+	nthRe      = regexp.MustCompile(`^the (` + ordinalRe + `) '`)
 	commaRe    = regexp.MustCompile(`^,? `)
 	whenVerbRe = regexp.MustCompile(`^ (closes|ends|finishes|errors|times out|connects|drains|is aborted|aborts|gets its socket|gets its response|receives data|receives a connection|receives a request|frees a socket|arrives|emits '([A-Za-z]+)')`)
 	sendsRe    = regexp.MustCompile(`^ (sends|starts) ` + methodRe + ` (\S+?)(?: to "([a-z][a-z0-9-]*)")?( with:)?$`)
@@ -95,6 +97,27 @@ var (
 	marksRe    = regexp.MustCompile(`^ marks "([A-Za-z0-9:_-]+)"$`)
 	cutsRe     = regexp.MustCompile(`^ cuts the client off from the server for (\d+) ms$`)
 )
+
+// ordinalRe is how a trigger counts emissions: first, second, third, or
+// 4th, 21st...
+const ordinalRe = `first|second|third|\d+(?:st|nd|rd|th)`
+
+// ordinal reads an ordinal of ordinalRe.
+func ordinal(s string) (int, error) {
+	switch s {
+	case "first":
+		return 1, nil
+	case "second":
+		return 2, nil
+	case "third":
+		return 3, nil
+	}
+	n, err := strconv.Atoi(strings.TrimRight(s, "stndrh"))
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%q is not an ordinal (first, second, third, 4th, ...)", s)
+	}
+	return n, nil
+}
 
 // whenVerbs maps "when <actor> <verb>" to the event it waits for.
 var whenVerbs = map[string]string{
@@ -149,7 +172,7 @@ func (s *sentence) parseTrigger(text string) (string, error) {
 		// read as the "on" and "when" forms, delayed; "the turn after" the
 		// same, put off to the loop's next check phase (a setImmediate).
 		rest = rest[len(after):]
-		if strings.HasPrefix(rest, "'") {
+		if strings.HasPrefix(rest, "'") || nthRe.MatchString(rest) {
 			rest = "on " + rest
 		} else if !strings.HasPrefix(rest, "on ") {
 			rest = "when " + rest
@@ -159,7 +182,14 @@ func (s *sentence) parseTrigger(text string) (string, error) {
 	switch {
 	case onRe.MatchString(rest):
 		m := onRe.FindStringSubmatch(rest)
-		t.kind, t.every, t.event = triggerEvent, m[1] != "", m[2]
+		t.kind, t.every, t.event = triggerEvent, m[1] == "every ", m[3]
+		if m[2] != "" {
+			n, err := ordinal(m[2])
+			if err != nil {
+				return "", fmt.Errorf("the trigger: %w", err)
+			}
+			t.nth = n
+		}
 		a, r, err := parseActor(rest[len(m[0]):])
 		if err != nil {
 			return "", fmt.Errorf("the trigger: %w", err)
@@ -386,6 +416,16 @@ func (w *world) autoListens(kind actorKind, n int, event string) bool {
 	return !w.gram.noListen[actorKey{kind: kind, n: n}][event]
 }
 
+// sugar runs a fixed sentence of the phrasebook as the grammar sentence it
+// stands for.
+func (w *world) sugar(text string, table *godog.Table) error {
+	s, err := parseSentence(text)
+	if err != nil {
+		return fmt.Errorf("%q: %w", text, err)
+	}
+	return w.addSentence(s, table)
+}
+
 // theGrammarSentence is the step every grammar sentence runs.
 func (w *world) theGrammarSentence(text string) error {
 	s, err := parseSentence(text)
@@ -564,8 +604,16 @@ func (w *world) schedule(s *sentence, act func()) {
 // onEvent runs fire at the trigger's event, once its actor exists.
 func (w *world) onEvent(s *sentence, t trigger, fire func()) {
 	kind := t.actor.methodsKind()
+	if t.nth > 1 {
+		seen, at := 0, fire
+		fire = func() {
+			if seen++; seen == t.nth {
+				at()
+			}
+		}
+	}
 	subscribe := func(tg *target) {
-		if err := listen(tg, kind, t.event, t.every, fire); err != nil {
+		if err := listen(tg, kind, t.event, t.every || t.nth > 1, fire); err != nil {
 			w.fail(fmt.Errorf("%q: %w", s.text, err))
 		}
 	}
@@ -637,7 +685,7 @@ func (w *world) addListenerChoice(s *sentence) error {
 // as one godog pattern each: the parser does the real work and names
 // what is wrong. None of them matches a sentence of the phrasebook.
 const (
-	grammarTriggered = `(?:after \d|\d+(?:\.\d+)? ms after |on (?:every )?'|when |in the next turn|the turn after )`
+	grammarTriggered = `(?:after \d|\d+(?:\.\d+)? ms after |on (?:every |the \w+ )?'|when |in the next turn|the turn after )`
 	grammarActor     = `(?:the (?:server|agent|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+)(?:'s socket)?`
 	grammarVerb      = ` (?:calls |sets [A-Za-z]+ to |listens for '|does not listen for '|marks ")`
 	grammarOther     = `(?:raw client #\d+ (?:connects|writes )|the network (?:cuts |marks ")|the client (?:starts |marks "))`

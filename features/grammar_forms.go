@@ -26,6 +26,8 @@ var grammarForms = []form{
 		"runs <n> ms of virtual time after the main script started"},
 	{"trigger", "on '<event>' of <actor>", "on 'response' of request #1, request #1 calls destroy()",
 		"runs in a listener of the event's first emission (the listener is added once the object exists)"},
+	{"trigger", "on the <nth> '<event>' of <actor>", "on the second 'free' of the agent, the client sends GET /3",
+		"runs at that emission only: first, second, third, 4th, ..."},
 	{"trigger", "on every '<event>' of <actor>", "on every 'data' of response #1, response #1 calls pause()",
 		"runs at each emission"},
 	{"trigger", "when <actor> <verb>", "when request #1 closes, the client sends GET /2",

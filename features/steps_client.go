@@ -33,9 +33,7 @@ type clientState struct {
 	stopAfter    time.Duration // the trace stops this long after the first response; 0: never
 
 	controller *httpcore.AbortController
-	frees      int              // agent 'free' events so far
-	onFree     map[int][]func() // actions waiting for the n-th 'free'
-	waiting    int              // deferred requests not made yet
+	waiting    int // deferred requests not made yet
 
 	raws       []*rawClient
 	rawPending int                     // raw clients waiting for their trigger to connect
@@ -43,7 +41,7 @@ type clientState struct {
 }
 
 func newClientState() clientState {
-	return clientState{noListen: map[string]bool{}, onFree: map[int][]func(){}}
+	return clientState{noListen: map[string]bool{}}
 }
 
 // requestSpec is one request as the steps describe it.
@@ -156,26 +154,18 @@ func clientSteps() []*stepDef {
 // methodRe is the request methods a step accepts.
 const methodRe = `(GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS|CONNECT|TRACE)`
 
+// The sending sentences are sugar: each is the grammar sentence it names.
+
 func (w *world) theClientSends(method, path string) error {
-	return w.send(&requestSpec{method: method, path: path})
+	return w.sugar(fmt.Sprintf("the client sends %s %s", method, path), nil)
 }
 
 func (w *world) theClientSendsTo(method, path, server string) error {
-	return w.send(&requestSpec{method: method, path: path, server: server})
+	return w.sugar(fmt.Sprintf("the client sends %s %s to %q", method, path, server), nil)
 }
 
 func (w *world) theClientSendsWith(method, path string, table *godog.Table) error {
-	sp := &requestSpec{method: method, path: path}
-	rows, err := pairs(table)
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := sp.set(r[0], r[1]); err != nil {
-			return err
-		}
-	}
-	return w.send(sp)
+	return w.sugar(fmt.Sprintf("the client sends %s %s with:", method, path), table)
 }
 
 // set applies one option row of "the client sends ... with:".
@@ -251,39 +241,12 @@ func (sp *requestSpec) set(option, value string) error {
 	return nil
 }
 
-// send describes a request made by the main script.
-func (w *world) send(sp *requestSpec) error {
-	w.client.specs = append(w.client.specs, sp)
-	w.do(func() { w.makeRequest(sp) })
-	return nil
-}
-
-var ordinals = map[string]int{"first": 1, "second": 2, "third": 3}
-
 func (w *world) theClientSendsOnFree(method, path, nth string) error {
-	return w.sendOnFree(&requestSpec{method: method, path: path}, ordinals[nth], false)
+	return w.sugar(fmt.Sprintf("on the %s 'free' of the agent, the client sends %s %s", nth, method, path), nil)
 }
 
 func (w *world) theClientSendsAfterFree(method, path, nth string) error {
-	return w.sendOnFree(&requestSpec{method: method, path: path}, ordinals[nth], true)
-}
-
-func (w *world) sendOnFree(sp *requestSpec, n int, nextTurn bool) error {
-	c := &w.client
-	c.specs = append(c.specs, sp)
-	c.waiting++
-	c.onFree[n] = append(c.onFree[n], func() {
-		send := func() {
-			c.waiting--
-			w.makeRequest(sp)
-		}
-		if nextTurn {
-			w.loop().SetImmediate(send)
-			return
-		}
-		send()
-	})
-	return nil
+	return w.sugar(fmt.Sprintf("the turn after the %s 'free' of the agent, the client sends %s %s", nth, method, path), nil)
 }
 
 // lastSpec is the request the acting steps apply to.
@@ -492,12 +455,6 @@ func (w *world) startClient() error {
 	} else {
 		c.agent = httpcore.GlobalAgent(h)
 	}
-	c.agent.Events.Free.On(func(*simnet.Socket) {
-		c.frees++
-		for _, fn := range c.onFree[c.frees] {
-			fn()
-		}
-	})
 	w.born(actorKey{kind: actorAgent}, &target{agent: c.agent})
 	return nil
 }
