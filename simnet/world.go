@@ -34,7 +34,9 @@ import (
 //     yet) come out together, up to 64 KiB per 'data', as one read(2)
 //     returns them. An end or an error that came with data is read in the
 //     next poll, as libuv stops reading at a short read.
-//   - The kernel takes writes into a 64 KiB send buffer and sends what the
+//   - The kernel takes writes into a send buffer of twenty segments (at
+//     least 64 KiB; over a megabyte at loopback's segment size, as Linux
+//     grows it once a connection is established) and sends what the
 //     peer's 65535-byte receive window admits. A socket that stops reading
 //     (paused past its high-water mark, or pauseOnConnect) lets its window
 //     close; the writer's buffer fills, its writes return false, and

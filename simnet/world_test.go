@@ -892,3 +892,34 @@ func TestWorldSteppedUntilAnInstantStopsBeforeALaterTimer(t *testing.T) {
 		t.Fatal("the timer did not fire once the world went on past it")
 	}
 }
+
+// On loopback Linux grows an established connection's send buffer to
+// twenty 65483-byte segments, so a write of 164 KiB is all in the kernels
+// at once even while the reader is paused: Node's 'drain' after a
+// 100 000-byte write comes before the peer reads anything (fixtures/node
+// case grammar-drain). Over a link of 1460-byte segments the buffer stays
+// at 64 KiB.
+func TestLoopbackSendBufferTakesABigWriteWhileTheReaderIsPaused(t *testing.T) {
+	const size = 100000 + 64<<10
+	for _, tc := range []struct {
+		mss      int
+		inKernel int
+	}{
+		{simnet.LoopbackMSS, size},
+		{1460, 65535 + 64<<10},
+	} {
+		w, cli, srv := twoHosts(t, simnet.WithLink(simnet.Link{MSS: tc.mss}))
+		_, err := srv.Listen(simnet.ListenOptions{Port: 80, PauseOnConnect: true}, func(*simnet.Socket) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
+		s.Events.Connect.On(func(struct{}) { s.Write(make([]byte, size), nil) })
+		if err := w.Loop().RunUntil(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if got := size - s.WritableLength(); got != tc.inKernel {
+			t.Errorf("MSS %d: the kernels took %d bytes of the write, want %d", tc.mss, got, tc.inKernel)
+		}
+	}
+}

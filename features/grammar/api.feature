@@ -212,7 +212,7 @@ Feature: every method, property and event of the module a sentence can reach
       test:mark:sreq-close socket:close req:error(ECONNRESET) req:close server:close
       """
 
-  @node:grammar-drain @diverges
+  @node:grammar-drain
   Scenario: a big write waits for 'drain' on both sides
     Given a server
     And server request #1 calls resume()
