@@ -2,8 +2,10 @@ package features
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/simhttp/simhttp/httpcore"
 	"github.com/simhttp/simhttp/simnet"
@@ -240,9 +242,6 @@ var emittedBy = map[actorKind][]string{
 	actorSocket:         {"lookup", "connect", "ready", "data", "end", "finish", "drain", "timeout", "error", "close"},
 }
 
-// once runs fn at the first emission of an emitter.
-func once[T any](e *simnet.Emitter[T], fn func()) { e.Once(func(T) { fn() }) }
-
 // listen adds a listener for event to a live target: fn runs at the first
 // emission (every emission when every is set). A bare listener (fn nil)
 // is the scenario choosing to listen, which changes what Node does.
@@ -250,166 +249,58 @@ func listen(t *target, kind actorKind, event string, every bool, fn func()) erro
 	if fn == nil {
 		fn = func() {}
 	}
-	add := func(on func(func()), first func(func())) {
-		if every {
-			on(fn)
-		} else {
-			first(fn)
-		}
-	}
+	var events any
 	switch kind {
 	case actorServer:
 		if t.server.srv == nil {
 			return fmt.Errorf("the raw server emits no '%s' a scenario can listen for", event)
 		}
-		return serverEvent(&t.server.srv.Events, event, add)
+		events = &t.server.srv.Events
 	case actorAgent:
-		ev := &t.agent.Events
-		add(func(f func()) { ev.Free.On(func(*simnet.Socket) { f() }) }, func(f func()) { once(&ev.Free, f) })
-		return nil
+		events = &t.agent.Events
 	case actorRequest:
-		return requestEvent(&t.req.req.Events, event, add)
+		events = &t.req.req.Events
 	case actorResponse:
-		return incomingEvent(&t.res.Events, event, add)
+		events = &t.res.Events
 	case actorServerRequest:
-		return incomingEvent(&t.x.req.Events, event, add)
+		events = &t.x.req.Events
 	case actorServerResponse:
-		return outgoingEvent(&t.x.res.Events, event, add)
+		events = &t.x.res.Events
 	case actorSocket:
 		s := t.socket()
 		if s == nil {
 			return fmt.Errorf("no socket yet")
 		}
-		return socketEvent(&s.Events, event, add)
-	}
-	return fmt.Errorf("%s emits no events", kind)
-}
-
-type adder func(on func(func()), first func(func()))
-
-func bind[T any](add adder, e *simnet.Emitter[T]) {
-	add(func(f func()) { e.On(func(T) { f() }) }, func(f func()) { once(e, f) })
-}
-
-func serverEvent(ev *httpcore.ServerEvents, event string, add adder) error {
-	switch event {
-	case "listening":
-		bind(add, &ev.Listening)
-	case "connection":
-		bind(add, &ev.Connection)
-	case "request":
-		bind(add, &ev.Request)
-	case "checkContinue":
-		bind(add, &ev.CheckContinue)
-	case "checkExpectation":
-		bind(add, &ev.CheckExpectation)
-	case "clientError":
-		bind(add, &ev.ClientError)
-	case "connect":
-		bind(add, &ev.Connect)
-	case "upgrade":
-		bind(add, &ev.Upgrade)
-	case "dropRequest":
-		bind(add, &ev.DropRequest)
-	case "timeout":
-		bind(add, &ev.Timeout)
-	case "close":
-		bind(add, &ev.Close)
-	case "error":
-		bind(add, &ev.Error)
+		events = &s.Events
 	default:
-		return fmt.Errorf("the server emits no '%s'", event)
+		return fmt.Errorf("%s emits no events", kind)
 	}
-	return nil
+	if !contains(emittedBy[kind], event) {
+		return fmt.Errorf("%s emits no '%s'", kind, event)
+	}
+	return addListener(events, event, every, fn)
 }
 
-func requestEvent(ev *httpcore.ClientRequestEvents, event string, add adder) error {
-	switch event {
-	case "connect":
-		bind(add, &ev.Connect)
-	case "continue":
-		bind(add, &ev.Continue)
-	case "information":
-		bind(add, &ev.Information)
-	case "response":
-		bind(add, &ev.Response)
-	case "upgrade":
-		bind(add, &ev.Upgrade)
-	case "abort":
-		bind(add, &ev.Abort)
-	default:
-		return outgoingEvent(ev.OutgoingEvents, event, add)
+// addListener adds fn to the emitter of event in an Events struct: each
+// event is the field named after it (clientError is ClientError), and
+// every emitter has On and Once taking a func of its value.
+func addListener(events any, event string, every bool, fn func()) error {
+	field := reflect.ValueOf(events).Elem().FieldByName(strings.ToUpper(event[:1]) + event[1:])
+	if !field.IsValid() {
+		return fmt.Errorf("no emitter for '%s'", event)
 	}
-	return nil
-}
-
-func outgoingEvent(ev *httpcore.OutgoingEvents, event string, add adder) error {
-	switch event {
-	case "socket":
-		bind(add, &ev.Socket)
-	case "prefinish":
-		bind(add, &ev.Prefinish)
-	case "finish":
-		bind(add, &ev.Finish)
-	case "drain":
-		bind(add, &ev.Drain)
-	case "timeout":
-		bind(add, &ev.Timeout)
-	case "error":
-		bind(add, &ev.Error)
-	case "close":
-		bind(add, &ev.Close)
-	default:
-		return fmt.Errorf("it emits no '%s'", event)
+	name := "Once"
+	if every {
+		name = "On"
 	}
-	return nil
-}
-
-func incomingEvent(ev *httpcore.IncomingEvents, event string, add adder) error {
-	switch event {
-	case "data":
-		// Adding a 'data' listener starts the flow, as readable.on('data') does.
-		add(func(f func()) { ev.Data.On(func([]byte) { f() }) }, func(f func()) { ev.Data.Once(func([]byte) { f() }) })
-	case "end":
-		bind(add, &ev.End)
-	case "aborted":
-		bind(add, &ev.Aborted)
-	case "timeout":
-		bind(add, &ev.Timeout)
-	case "error":
-		bind(add, &ev.Error)
-	case "close":
-		bind(add, &ev.Close)
-	default:
-		return fmt.Errorf("it emits no '%s'", event)
+	add := field.Addr().MethodByName(name)
+	if !add.IsValid() {
+		return fmt.Errorf("'%s' has no %s", event, name)
 	}
-	return nil
-}
-
-func socketEvent(ev *simnet.SocketEvents, event string, add adder) error {
-	switch event {
-	case "lookup":
-		bind(add, &ev.Lookup)
-	case "connect":
-		bind(add, &ev.Connect)
-	case "ready":
-		bind(add, &ev.Ready)
-	case "data":
-		bind(add, &ev.Data)
-	case "end":
-		bind(add, &ev.End)
-	case "finish":
-		bind(add, &ev.Finish)
-	case "drain":
-		bind(add, &ev.Drain)
-	case "timeout":
-		bind(add, &ev.Timeout)
-	case "error":
-		bind(add, &ev.Error)
-	case "close":
-		bind(add, &ev.Close)
-	default:
-		return fmt.Errorf("a socket emits no '%s'", event)
-	}
+	listener := reflect.MakeFunc(add.Type().In(0), func([]reflect.Value) []reflect.Value {
+		fn()
+		return nil
+	})
+	add.Call([]reflect.Value{listener})
 	return nil
 }
