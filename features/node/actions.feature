@@ -95,3 +95,49 @@ Feature: actions taken at a time or on an event, by any actor
       sreq:end sres:finish sres:close sreq:close req:response res:data* res:end req:close
       server:close res:close ssocket:close
       """
+
+  @node:action-pause-resume-response
+  Scenario: the client pauses the response as it arrives and resumes it 20 ms later
+    Given a server that responds with status 200 and body "hello"
+    When the client sends GET /
+    And on 'response' of request #1, response #1 calls pause()
+    And 20 ms after request #1 gets its response, response #1 calls resume()
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sres:finish sres:close
+      sreq:end sreq:close req:response res:data* res:end req:close server:close res:close socket:end
+      socket:close ssocket:close
+      """
+
+  @node:action-continue-after-delay
+  Scenario: a checkContinue listener answers 100 Continue 20 ms after the request arrived
+    Given a server that listens for checkContinue
+    And the server reads the request body
+    And the server ends the response with "ok"
+    When the client sends POST / with:
+      | header           | expect: 100-continue |
+      | header           | content-length: 5    |
+      | body on continue | hello                |
+      | flushHeaders     | yes                  |
+    And 20 ms after request #1 arrives, server response #1 calls writeContinue()
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect server:checkContinue req:continue req:information
+      req:finish sreq:data* sreq:end sres:finish sres:close sreq:close req:response res:data*
+      res:end req:close server:close res:close ssocket:close
+      """
+
+  @node:action-server-close-raw-half-head
+  Scenario: server.close() leaves a connection with half a request head open until the client ends it
+    Given a server that responds with status 200 and no body
+    And the servers stay open
+    When raw client #1 connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\n"
+    And 20 ms after the server receives a connection, the server marks "close-called"
+    And 20 ms after the server receives a connection, the server calls close()
+    And 50 ms after the server receives a connection, raw client #1 ends
+    Then the whole run is:
+      """
+      server:connection socket:connect test:mark:close-called ssocket:end
+      server:clientError(HPE_INVALID_EOF_STATE) ssocket:error(HPE_INVALID_EOF_STATE) server:close
+      ssocket:close socket:data* socket:end socket:close test:mark:raw-received
+      """

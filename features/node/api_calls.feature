@@ -225,3 +225,78 @@ Feature: the module's API called as a step
       req:close server:close res:close ssocket:close
       """
     And response #1 has the body "hello"
+
+  @node:api-server-response-destroy-error
+  Scenario: the server destroys its response with its own error as the request arrives
+    Given a server
+    And server response #1 listens for 'error'
+    And server response #1 calls destroy({code: "EBOOM", message: "boom"})
+    When the client sends GET /
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request ssocket:error(EBOOM)
+      server:clientError(EBOOM) ssocket:close sreq:aborted sres:close sreq:close socket:end
+      req:error(ECONNRESET) socket:close req:close server:close
+      """
+
+  @node:api-server-request-destroy
+  Scenario: the server destroys its request as it arrives
+    Given a server
+    And server request #1 calls destroy()
+    When the client sends GET /
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sreq:aborted sreq:close
+      ssocket:close sres:close socket:end req:error(ECONNRESET) socket:close req:close server:close
+      """
+
+  @node:api-client-response-destroy-error
+  Scenario: the client destroys the response with its own error at its first data
+    Given a server
+    And the server writes the head 200 with the headers:
+      | content-length | 100 |
+    And the server writes "partial"
+    When the client sends GET /
+    And on 'data' of response #1, response #1 calls destroy({code: "EBOOM", message: "boom"})
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request req:response res:data*
+      res:aborted socket:error(EBOOM) req:error(EBOOM) res:error(EBOOM) res:close socket:close
+      req:close ssocket:end server:close ssocket:close sreq:aborted sres:close sreq:close
+      """
+
+  @node:api-flush-headers-then-destroy
+  Scenario: the client flushes a POST's headers and destroys it when the server request arrives
+    Given a server that never responds
+    When the client sends POST / with:
+      | header       | content-length: 5 |
+      | flushHeaders | yes               |
+      | end          | no                |
+    And when request #1 arrives, request #1 calls destroy()
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect server:request socket:close req:error(ECONNRESET)
+      req:close ssocket:end server:clientError(HPE_INVALID_EOF_STATE)
+      ssocket:error(HPE_INVALID_EOF_STATE) server:close ssocket:close sreq:aborted sres:close
+      sreq:close
+      """
+
+  @node:api-close-all-idle-and-active
+  Scenario: closeAllConnections() destroys the idle keep-alive connection and the active one
+    Given a server with the handlers:
+      | method | path  | status | body | actions |
+      | GET    | /a    | 200    | A    |         |
+      | GET    | /hang | 200    |      | wait(100000) |
+    When the client sends GET /a
+    And when the agent frees a socket, the client sends GET /hang with:
+      | agent | no |
+    And when request #2 arrives, the server calls closeAllConnections()
+    And the servers close when request #2 closes
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sres:finish sres:close
+      sreq:end sreq:close req:response res:data* res:end req:close req#2:socket res:close
+      server:connection socket#2:connect req#2:finish server:request ssocket#2:close sreq#2:aborted
+      sres#2:close sreq#2:close ssocket:close socket:end socket#2:end req#2:error(ECONNRESET)
+      socket:close socket#2:close req#2:close server:close
+      """
