@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"runtime"
@@ -194,4 +195,42 @@ func TestCheckDeterminismCatchesARacyTest(t *testing.T) {
 		t.Errorf("divergence %v does not point at a segment that differs", err)
 	}
 	t.Log(err)
+}
+
+// Writes that goroutines make at one instant reach the network in
+// connection order, whichever goroutine the scheduler runs first: here the
+// goroutines start in both orders, and the first connection's segment
+// always leaves first.
+func TestOperationsApplyInConnectionOrder(t *testing.T) {
+	for _, secondFirst := range []bool{false, true, false, true} {
+		w, client, server := newWorld(t)
+		var order []int
+		w.Loop().Events().Observe(func(ev simnet.Event) {
+			if ev.Obj == "net" && ev.Name == "seg" {
+				order = append(order, ev.ID)
+			}
+		})
+		gonet.Run(t, w, func(t *testing.T) {
+			c1, s1 := connect(t, client, server)
+			c2, s2 := connect(t, client, server)
+			for _, c := range []net.Conn{c1, c2, s1, s2} {
+				defer c.Close()
+			}
+			write := func(c net.Conn) {
+				time.Sleep(time.Second)
+				c.Write([]byte("x"))
+			}
+			if secondFirst {
+				go write(c2)
+				go write(c1)
+			} else {
+				go write(c1)
+				go write(c2)
+			}
+			time.Sleep(2 * time.Second)
+		})
+		if len(order) != 2 || order[0] != 1 || order[1] != 2 {
+			t.Errorf("goroutine for the second connection started first: %v; segments left on connections %v, want [1 2]", secondFirst, order)
+		}
+	}
 }

@@ -160,6 +160,46 @@ func Example_clientTimeout() {
 	// after 2.5s, 2 SYNs swallowed: timeout true, deadline exceeded true
 }
 
+// CheckDeterminism runs a test twice on fresh worlds and compares the
+// traces, network included. A net/http client racing a server's jittery,
+// sometimes-resetting link is still deterministic: the seed draws the
+// jitter and the resets, and the adapter applies the goroutines' socket
+// operations in a fixed order.
+func ExampleCheckDeterminism() {
+	inTest(func(t *testing.T) {
+		newWorld := func() (*simnet.World, error) {
+			w, err := simnet.NewWorld(7, simnet.WithLink(simnet.Link{Latency: 5 * time.Millisecond, Jitter: 4 * time.Millisecond}))
+			if err != nil {
+				return nil, err
+			}
+			w.AddHost("web")
+			w.AddHost("api")
+			_, err = w.AddRule(simnet.Rule{What: simnet.FaultReset, Dir: simnet.ServerToClient, AfterBytes: 300, Probability: 0.5})
+			return w, err
+		}
+		err := gonet.CheckDeterminism(t, newWorld, func(t *testing.T, w *simnet.World) {
+			ln, _ := gonet.Listen(w.Host("api"), 80)
+			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Write(make([]byte, 200))
+			})}
+			go srv.Serve(ln)
+			defer srv.Close()
+			dialer := &gonet.Dialer{Host: w.Host("web")}
+			client := &http.Client{Transport: &http.Transport{DialContext: dialer.DialContext}}
+			defer client.CloseIdleConnections()
+			for range 5 {
+				if resp, err := client.Get("http://api/"); err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		})
+		fmt.Println("divergence:", err)
+	})
+	// Output:
+	// divergence: <nil>
+}
+
 // inTest runs f as a test of its own, since Run needs the *testing.T that
 // testing/synctest builds its bubble from, which an example does not get.
 // The test runs once and quietly whatever -count and -v say, so only the
