@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/simhttp/simhttp/internal/cputime"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -26,14 +27,19 @@ import (
 // and against its fastest and slowest run (x-node-lo, x-node-hi).
 func BenchmarkClientServerSim(b *testing.B) {
 	b.ReportAllocs()
-	elapsed, err := simKeepAliveGets(b.N, b.ResetTimer)
+	var cpu time.Duration
+	elapsed, err := simKeepAliveGets(b.N, func() { b.ResetTimer(); cpu = cputime.Used() })
 	if err != nil {
 		b.Fatal(err)
 	}
+	cpu = cputime.Used() - cpu
 	b.StopTimer()
 	sim := float64(b.N) / elapsed.Seconds()
 	b.ReportMetric(sim, "req/s")
 	b.ReportMetric(elapsed.Seconds()*1e6/float64(b.N), "us/req")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/req")
+	}
 	ref := measureReferences(b)
 	if ref.nethttp.ok() {
 		reportSpread(b, "nethttp", ref.nethttp)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/simhttp/simhttp/internal/cputime"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -57,12 +58,17 @@ func BenchmarkSimServer(b *testing.B) {
 	sock.Events.Connect.On(func(struct{}) { sock.Write(request, nil) })
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cputime.Used()
 	if err := w.Loop().Run(); err != nil {
 		b.Fatal(err)
 	}
+	cpu = cputime.Used() - cpu
 	b.StopTimer()
 	if done != b.N {
 		b.Fatalf("%d of %d exchanges completed", done, b.N)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/req")
+	}
 }

@@ -15,10 +15,14 @@ dir=$(cd "$dir" && pwd)
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/simhttp" ./cmd/simhttp
+# A failing scenario or test still leaves its trace; which ones fail is
+# recorded too, so a change that flips one shows in the diff.
 for seed in 1 7; do
-	"$bin/simhttp" run --format progress --seed "$seed" --trace "$dir/features-seed$seed" >/dev/null
+	"$bin/simhttp" run --format progress --seed "$seed" --trace "$dir/features-seed$seed" 2>&1 |
+		grep -E '^(seed|[0-9]+ scenarios)' >"$dir/status-run-seed$seed" || true
 done
-SIMHTTP_TRACE_DUMP=$dir go test -count=1 -run 'Node|Server|Client|Sweep|Agent|Timeout' ./httpcore ./features >/dev/null
+SIMHTTP_TRACE_DUMP=$dir go test -count=1 -run 'Node|Server|Client|Sweep|Agent|Timeout' ./httpcore ./features 2>&1 |
+	grep -E '^(--- FAIL|ok|FAIL)' | sed 's/\t[0-9.]*s$//' >"$dir/status-tests" || true
 echo "trace guard: $(find "$dir" -type f | wc -l) files, $(du -sh "$dir" | cut -f1) in $dir"
 if [ -n "$base" ]; then
 	diff -r -q "$base" "$dir" && echo "trace guard: byte-identical to $base"

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/simhttp/simhttp/internal/cputime"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -85,9 +86,9 @@ func BenchmarkTimedExchanges(b *testing.B) {
 			rounds := (b.N + n - 1) / n
 			b.ReportAllocs()
 			b.ResetTimer()
-			cpu := cpuTime()
+			cpu := cputime.Used()
 			p.runFor(b, time.Duration(rounds)*period)
-			cpu = cpuTime() - cpu
+			cpu = cputime.Used() - cpu
 			b.StopTimer()
 			if p.exchanges < rounds*n {
 				b.Fatalf("%d exchanges in %d rounds of %d pairs", p.exchanges, rounds, n)
@@ -110,7 +111,7 @@ func BenchmarkTimeoutsHour(b *testing.B) {
 	for range b.N {
 		before := heapAfterGC()
 		p := newTimedPairs(b, pairs, time.Minute)
-		start, cpu := time.Now(), cpuTime()
+		start, cpu := time.Now(), cputime.Used()
 		p.runFor(b, time.Hour)
 		heap := heapAfterGC() - before
 		for _, t := range p.intervals {
@@ -120,7 +121,7 @@ func BenchmarkTimeoutsHour(b *testing.B) {
 		if err := p.w.Loop().Run(); err != nil {
 			b.Fatal(err)
 		}
-		wall, cpu := time.Since(start), cpuTime()-cpu
+		wall, cpu := time.Since(start), cputime.Used()-cpu
 		if p.exchanges < pairs*59 || p.timeouts != 2*pairs {
 			b.Fatalf("%d exchanges and %d timeouts in an hour of %d pairs", p.exchanges, p.timeouts, pairs)
 		}
