@@ -10,6 +10,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -252,8 +253,12 @@ func (p *Proxy) reproduce() string {
 		rules = append(rules, r.Rule)
 	}
 	js, _ := json.Marshal(rules) // Rule.MarshalJSON cannot fail
+	listen := p.opts.Listen
+	if p.ln != nil {
+		listen = p.ln.Addr().String() // the port the client used, even when 0 asked for any
+	}
 	return fmt.Sprintf("simhttp proxy --listen %s --upstream %s --seed %d --rules '%s'",
-		p.opts.Listen, p.opts.Upstream, p.opts.Seed, js)
+		listen, p.opts.Upstream, p.opts.Seed, strings.ReplaceAll(string(js), "'", `'\''`))
 }
 
 // draw decides from the seed whether a rule applies to a connection; the

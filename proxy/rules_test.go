@@ -1,11 +1,17 @@
 package proxy_test
 
 import (
+	"bytes"
 	"errors"
 	"io"
+	"log"
 	"net"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/simhttp/simhttp/proxy"
 )
@@ -156,5 +162,39 @@ func TestStallHoldsUntilRemovedAndBlackHoleDrops(t *testing.T) {
 	}
 	if got, _ := io.ReadAll(c); string(got) != reply {
 		t.Errorf("after the stall the client got %q", got)
+	}
+}
+
+// Each fired fault is logged with a command line that starts the same
+// proxy: its rules read back to the ones in force.
+func TestTheFaultLogLineReproducesTheRun(t *testing.T) {
+	upstream, _ := answerer(t, reply)
+	var logged bytes.Buffer
+	var mu sync.Mutex
+	rules := `[{"what":"close","request":1,"after":"request headers"},{"what":"delay","dir":"server->client","delay":1,"probability":0.5}]`
+	p, err := proxy.Start(proxy.Options{Upstream: upstream, Seed: 42, Rules: mustRules(t, rules),
+		Log: log.New(lockedWriter{&mu, &logged}, "", 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, p.Addr(), "GET / HTTP/1.1\r\n\r\n")
+	p.Close()
+	mu.Lock()
+	line := logged.String()
+	mu.Unlock()
+	if !strings.Contains(line, "fault close (rule 1: close request=1 after=request headers) fired on connection 1, request 1") {
+		t.Fatalf("log: %q", line)
+	}
+	_, cmd, ok := strings.Cut(line, "reproduce: ")
+	_, arg, ok2 := strings.Cut(cmd, "--rules '")
+	if !ok || !ok2 || !strings.Contains(cmd, "--seed 42") || !strings.Contains(cmd, "--upstream "+upstream) {
+		t.Fatalf("no reproduction in %q", line)
+	}
+	back, err := proxy.CheckRules("log", []byte(strings.TrimSuffix(strings.TrimSpace(arg), "'")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(mustRules(t, rules), back); diff != "" {
+		t.Errorf("the logged rules differ (-want +got):\n%s", diff)
 	}
 }
