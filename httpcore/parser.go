@@ -362,32 +362,13 @@ func (p *Parser) endSpan(data []byte, at, errAt int) bool {
 	piece := data[p.spanFrom:at]
 	p.span = spanNone
 	switch k {
-	case spanURL, spanStatus:
+	case spanURL, spanStatus, spanField, spanValue:
 		if !p.trackHeader(data, len(piece), errAt) {
 			return false
 		}
-		p.buf = append(p.buf, piece...)
-	case spanField:
-		if !p.trackHeader(data, len(piece), errAt) {
-			return false
+		if !p.skipStrings {
+			p.collect(k, piece)
 		}
-		if len(p.fields) == 0 || p.valueOpen {
-			p.fields = append(p.fields, fieldMark{nameFrom: len(p.buf), valueFrom: -1})
-			p.valueOpen = false
-		}
-		p.buf = append(p.buf, piece...)
-		p.fields[len(p.fields)-1].nameTo = len(p.buf)
-	case spanValue:
-		if !p.trackHeader(data, len(piece), errAt) {
-			return false
-		}
-		f := &p.fields[len(p.fields)-1]
-		if !p.valueOpen {
-			f.valueFrom = len(p.buf)
-			p.valueOpen = true
-		}
-		p.buf = append(p.buf, piece...)
-		f.valueTo = len(p.buf)
 	case spanExtName, spanExtValue:
 		p.chunkExtNread += len(piece)
 		if p.chunkExtNread > maxChunkExtensionsSize {
@@ -396,6 +377,30 @@ func (p *Parser) endSpan(data []byte, at, errAt int) bool {
 		}
 	}
 	return true
+}
+
+// collect keeps a piece of the head: start-line text, or a header name or
+// value, which may come in several pieces.
+func (p *Parser) collect(k spanKind, piece []byte) {
+	switch k {
+	case spanURL, spanStatus:
+		p.buf = append(p.buf, piece...)
+	case spanField:
+		if len(p.fields) == 0 || p.valueOpen {
+			p.fields = append(p.fields, fieldMark{nameFrom: len(p.buf), valueFrom: -1})
+			p.valueOpen = false
+		}
+		p.buf = append(p.buf, piece...)
+		p.fields[len(p.fields)-1].nameTo = len(p.buf)
+	case spanValue:
+		f := &p.fields[len(p.fields)-1]
+		if !p.valueOpen {
+			f.valueFrom = len(p.buf)
+			p.valueOpen = true
+		}
+		p.buf = append(p.buf, piece...)
+		f.valueTo = len(p.buf)
+	}
 }
 
 // trackHeader is Node's TrackHeader: every byte of URL, status message,
