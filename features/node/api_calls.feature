@@ -300,3 +300,53 @@ Feature: the module's API called as a step
       sres#2:close sreq#2:close ssocket:close socket:end socket#2:end req#2:error(ECONNRESET)
       socket:close socket#2:close req#2:close server:close
       """
+
+  @node:api-head-request
+  Scenario: a HEAD request through the client: no body
+    Given a server that responds with status 200 and body "hello"
+    When the client sends HEAD /
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sres:finish sres:close
+      sreq:end sreq:close req:response res:end res:close socket:close req:close server:close
+      ssocket:close
+      """
+
+  @node:api-not-modified
+  Scenario: a 304 answer through the client: no body though the handler wrote one
+    Given a server that responds with status 304 and body "ignored"
+    When the client sends GET /
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sres:finish sres:close
+      sreq:end sreq:close req:response res:end req:close server:close res:close ssocket:close
+      """
+
+  @node:api-request-trailers
+  Scenario: a chunked POST with trailers: the server reads them once the body ended
+    Given a server
+    And the server reads the request body
+    And on 'end' of server request #1, server request #1 reads trailers
+    And the server ends the response with "ok"
+    When the client starts POST /
+    And request #1 calls write("hello") then addTrailers({"x-sum": "abc"}) then end()
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sreq:data* sreq:end
+      test:mark:read sres:finish sres:close sreq:close req:response res:data* res:end req:close
+      server:close res:close ssocket:close
+      """
+    And value #1 is {"x-sum": "abc"}
+
+  @node:api-abort-after-finish
+  Scenario: req.abort() once the request finished, before any response
+    Given a server that never responds
+    When the client sends GET /
+    And when request #1 arrives, the client marks "abort-called"
+    And when request #1 arrives, request #1 calls abort()
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request test:mark:abort-called
+      req:abort socket:close req:error(ECONNRESET) req:close ssocket:end server:close ssocket:close
+      sreq:aborted sres:close sreq:close
+      """

@@ -90,3 +90,41 @@ Feature: several clients in sequence
       sreq#2:end sreq#2:close req:response res:data* res:end req:close server:close res:close
       ssocket#2:close
       """
+
+  @node:seq-max-requests-per-socket
+  Scenario: maxRequestsPerSocket 2: the third request in sequence goes on a new connection
+    Given a server that responds with status 200 and body "ok"
+    And the server sets maxRequestsPerSocket to 2
+    And the client uses an agent with:
+      | keepAlive  | true |
+      | maxSockets | 1    |
+    When the client sends GET /1
+    And when request #1 closes, the client sends GET /2
+    And when request #2 closes, the client sends GET /3
+    And the servers close when request #3 closes
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sres:finish sres:close
+      sreq:end sreq:close req:response res:data* res:end req:close agent:free req#2:socket res:close
+      req#2:finish server:request sres#2:finish sres#2:close sreq#2:end sreq#2:close req#2:response
+      res#2:data* res#2:end res#2:close socket:close req#2:close req#3:socket ssocket:end
+      server:connection socket#2:connect req#3:finish ssocket:close server:request sres#3:finish
+      sres#3:close sreq#3:end sreq#3:close req#3:response res#3:data* res#3:end req#3:close
+      agent:free server:close res#3:close ssocket#2:close
+      """
+
+  @node:seq-client-connection-close
+  Scenario: a request asking for Connection: close; the next one, sent when it closes, opens a new connection
+    Given a server that responds with status 200 and body "ok"
+    When the client sends GET /1 with:
+      | header | connection: close |
+    And when request #1 closes, the client sends GET /2
+    And the servers close when request #2 closes
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sres:finish sres:close
+      sreq:end sreq:close ssocket:close req:response res:data* res:end res:close socket:close
+      req:close req#2:socket server:connection socket#2:connect req#2:finish server:request
+      sres#2:finish sres#2:close sreq#2:end sreq#2:close req#2:response res#2:data* res#2:end
+      req#2:close server:close res#2:close ssocket#2:close
+      """
