@@ -63,9 +63,8 @@ type requestSpec struct {
 	insecure     *bool    // insecureHTTPParser
 	maxHeader    int      // maxHeaderSize
 	setHost      *bool
-	noAgent      bool                           // agent: false
-	immediate    []func(r *reqState)            // run right after the request is made, instead of end()
-	on           map[string][]func(r *reqState) // run in the test client's listener of an event
+	noAgent      bool                // agent: false
+	immediate    []func(r *reqState) // run right after the request is made, instead of end()
 }
 
 // reqState is one request made, and what became of it.
@@ -87,19 +86,19 @@ func clientSteps() []*stepDef {
 	return []*stepDef{
 		d(`^the client sends `+methodRe+` (\S+)$`, "the client sends GET /",
 			"makes a request to the server and ends it; the test client listens to every event of req and res",
-			func(w *world) any { return w.theClientSends }),
+			func(w *world) any { return w.theClientSends }).sugarFor(`the client sends <METHOD> <path>`),
 		d(`^the client sends `+methodRe+` (\S+) to "([^"]*)"$`, `the client sends GET / to "b"`,
 			"makes a request to the named server",
-			func(w *world) any { return w.theClientSendsTo }),
+			func(w *world) any { return w.theClientSendsTo }).sugarFor(`the client sends <METHOD> <path> to "<server>"`),
 		d(`^the client sends `+methodRe+` (\S+) with:$`, "the client sends POST / with:\n        | header | content-length: 5 |\n        | body   | hello             |",
 			"makes a request with options: header (name: value), body, write, body on continue, timeout, setTimeout (ms), signal, flushHeaders, strictContentLength, end (no), joinDuplicateHeaders, uniqueHeaders (a, b), insecureHTTPParser, maxHeaderSize, setHost, agent (no: a one-off agent)",
-			func(w *world) any { return w.theClientSendsWith }),
+			func(w *world) any { return w.theClientSendsWith }).sugarFor(`the client sends <METHOD> <path> with:`),
 		d(`^the client sends `+methodRe+` (\S+) on the agent's (first|second|third) 'free'$`, "the client sends GET /2 on the agent's first 'free'",
 			"makes the request in the agent's n-th 'free' listener",
-			func(w *world) any { return w.theClientSendsOnFree }),
+			func(w *world) any { return w.theClientSendsOnFree }).sugarFor(`on the <nth> 'free' of the agent, the client sends <METHOD> <path>`),
 		d(`^the client sends `+methodRe+` (\S+) on the turn after the agent's (first|second|third) 'free'$`, "the client sends GET /3 on the turn after the agent's second 'free'",
 			"makes the request in a setImmediate scheduled by the agent's n-th 'free'",
-			func(w *world) any { return w.theClientSendsAfterFree }),
+			func(w *world) any { return w.theClientSendsAfterFree }).sugarFor(`the turn after the <nth> 'free' of the agent, the client sends <METHOD> <path>`),
 		d(`^the client uses an agent with:$`, "the client uses an agent with:\n        | keepAlive  | true |\n        | maxSockets | 1    |",
 			"requests go through a new Agent with these options (keepAlive, keepAliveMsecs, maxSockets, maxTotalSockets, maxFreeSockets, scheduling, timeout); without it, the global agent",
 			func(w *world) any { return w.theClientUsesAnAgentWith }),
@@ -108,7 +107,7 @@ func clientSteps() []*stepDef {
 			func(w *world) any { return w.theClientActsRightAway }),
 		d(`^the client (destroys|aborts) the request on '(socket|response|data|timeout|finish)'$`, "the client destroys the request on 'response'",
 			"calls req.destroy() or req.abort() in the last request's listener of that event ('data': the response's first body chunk)",
-			func(w *world) any { return w.theClientActsOn }),
+			func(w *world) any { return w.theClientActsOn }).sugarFor(`on '<event>' of request #<n> (for 'data': of response #<n>), the client marks "destroy-called" then request #<n> calls destroy() (aborts: "abort-called", abort())`),
 		d(`^the client aborts the signal before sending$`, "the client aborts the signal before sending",
 			"aborts the scenario's AbortController before the next request is made",
 			func(w *world) any { return w.theClientAbortsTheSignalBeforeSending }),
@@ -117,7 +116,7 @@ func clientSteps() []*stepDef {
 			func(w *world) any { return w.theClientAbortsTheSignalRightAway }),
 		d(`^the client aborts the signal on '(socket|response)'$`, "the client aborts the signal on 'response'",
 			"aborts the AbortController in the last request's listener of that event",
-			func(w *world) any { return w.theClientAbortsTheSignalOn }),
+			func(w *world) any { return w.theClientAbortsTheSignalOn }).sugarFor(`on '<event>' of request #<n>, the client aborts the signal`),
 		d(`^the client does not listen for '(response|upgrade|connect)'$`, "the client does not listen for 'upgrade'",
 			"leaves that event without a listener, for Node's behaviour when nobody listens",
 			func(w *world) any { return w.theClientDoesNotListenFor }),
@@ -267,19 +266,22 @@ func (w *world) theClientActsRightAway(verb string) error {
 }
 
 func (w *world) theClientActsOn(verb, event string) error {
-	sp, err := w.lastSpec()
-	if err != nil {
+	if _, err := w.lastSpec(); err != nil {
 		return err
 	}
-	sp.addOn(event, func(r *reqState) { w.act(verb, r) })
-	return nil
-}
-
-func (sp *requestSpec) addOn(event string, fn func(r *reqState)) {
-	if sp.on == nil {
-		sp.on = map[string][]func(*reqState){}
+	n := len(w.client.specs)
+	on := fmt.Sprintf("on '%s' of request #%d", event, n)
+	if event == "data" {
+		on = fmt.Sprintf("on 'data' of response #%d", n)
 	}
-	sp.on[event] = append(sp.on[event], fn)
+	mark, call := "destroy-called", "destroy()"
+	if verb == "aborts" {
+		mark, call = "abort-called", "abort()"
+	}
+	if err := w.sugar(fmt.Sprintf("%s, the client marks %q", on, mark), nil); err != nil {
+		return err
+	}
+	return w.sugar(fmt.Sprintf("%s, request #%d calls %s", on, n, call), nil)
 }
 
 // act destroys or aborts a request, marking the call as the reference
@@ -309,12 +311,10 @@ func (w *world) theClientAbortsTheSignalRightAway() error {
 }
 
 func (w *world) theClientAbortsTheSignalOn(event string) error {
-	sp, err := w.lastSpec()
-	if err != nil {
+	if _, err := w.lastSpec(); err != nil {
 		return err
 	}
-	sp.addOn(event, func(*reqState) { w.abortSignal() })
-	return nil
+	return w.sugar(fmt.Sprintf("on '%s' of request #%d, the client aborts the signal", event, len(w.client.specs)), nil)
 }
 
 func (w *world) abortSignal() {
@@ -533,11 +533,6 @@ func (w *world) listenAll(r *reqState) {
 	c := &w.client
 	req := r.req
 	ev := &req.Events
-	run := func(event string) {
-		for _, fn := range r.spec.on[event] {
-			fn(r)
-		}
-	}
 	ev.Socket.On(func(s *simnet.Socket) {
 		w.watchClientSocket(s)
 		if c.markSockets {
@@ -546,7 +541,6 @@ func (w *world) listenAll(r *reqState) {
 		if c.markAgentOf == r.n {
 			w.markAgentState()
 		}
-		run("socket")
 	})
 	on := func(event string) bool { return w.autoListens(actorRequest, r.n, event) }
 	if on("continue") {
@@ -562,13 +556,10 @@ func (w *world) listenAll(r *reqState) {
 		ev.Information.On(func(httpcore.Information) {})
 	}
 	if on("timeout") {
-		ev.Timeout.On(func(struct{}) {
-			run("timeout")
-			w.onClientTimeout()
-		})
+		ev.Timeout.On(func(struct{}) { w.onClientTimeout() })
 	}
 	if on("finish") {
-		ev.Finish.On(func(struct{}) { run("finish") })
+		ev.Finish.On(func(struct{}) {})
 	}
 	if on("abort") {
 		ev.Abort.On(func(struct{}) {})
@@ -607,9 +598,8 @@ func (w *world) listenAll(r *reqState) {
 		if c.stopAfter > 0 {
 			w.stopRecordingAfter(c.stopAfter)
 		}
-		run("response")
 		if !c.leaveUnread {
-			w.listenToResponse(r, res, run)
+			w.listenToResponse(r, res)
 		}
 		w.born(actorKey{kind: actorResponse, n: r.n}, &target{res: res})
 	})
@@ -617,17 +607,14 @@ func (w *world) listenAll(r *reqState) {
 
 // listenToResponse puts the test client's listeners on a response, but
 // those the scenario turned off.
-func (w *world) listenToResponse(r *reqState, res *httpcore.IncomingMessage, run func(string)) {
+func (w *world) listenToResponse(r *reqState, res *httpcore.IncomingMessage) {
 	c := &w.client
 	on := func(event string) bool { return w.autoListens(actorResponse, r.n, event) }
 	if on("data") {
 		res.Events.Data.On(func(p []byte) {
 			r.body = append(r.body, p...)
-			if len(r.body) == len(p) {
-				if w.onFirstData != nil {
-					w.onFirstData()
-				}
-				run("data")
+			if len(r.body) == len(p) && w.onFirstData != nil {
+				w.onFirstData()
 			}
 		})
 	}

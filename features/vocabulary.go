@@ -14,6 +14,7 @@ type stepDef struct {
 	domain  string // the section of `simhttp steps` it is listed under
 	pattern string // godog regular expression, anchored
 	form    string // how the sentence reads, when the pattern is too general to show
+	sugar   string // the grammar sentence this one stands for, when it is sugar
 	example string // a sentence the pattern matches, without the keyword
 	doc     string // what it does, in one line
 	bind    func(w *world) any
@@ -48,6 +49,9 @@ func Vocabulary(w io.Writer) error {
 			fmt.Fprintf(&b, "## %s\n\n", domain)
 		}
 		fmt.Fprintf(&b, "  %s\n      %s\n      e.g. %s\n", d.readable(), d.doc, d.example)
+		if d.sugar != "" {
+			fmt.Fprintf(&b, "      sugar for: %s\n", d.sugar)
+		}
 		if d.pattern == grammarPattern {
 			writeGrammar(&b)
 			b.WriteByte('\n')
@@ -55,6 +59,12 @@ func Vocabulary(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// sugarFor records the grammar sentence d stands for.
+func (d *stepDef) sugarFor(sentence string) *stepDef {
+	d.sugar = sentence
+	return d
 }
 
 // readable is the sentence a user writes for d.
