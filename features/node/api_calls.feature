@@ -350,3 +350,33 @@ Feature: the module's API called as a step
       req:abort socket:close req:error(ECONNRESET) req:close ssocket:end server:close ssocket:close
       sreq:aborted sres:close sreq:close
       """
+
+  @node:api-big-write-paused-reader-1mb
+  Scenario: the server writes 1 MB at once while the client holds the response paused: the kernels take it all, so 'drain' comes first
+    Given a server
+    And server response #1 calls write("x".repeat(1000000))
+    And on 'drain' of server response #1, server response #1 calls end()
+    When the client sends GET /
+    And on 'response' of request #1, response #1 calls pause()
+    And 50 ms after request #1 gets its response, response #1 calls resume()
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sres:drain sres:finish
+      sres:close sreq:end sreq:close req:response res:data* res:end req:close server:close res:close
+      ssocket:close
+      """
+
+  @node:api-big-write-paused-reader-3mb @diverges
+  Scenario: the server writes 3 MB at once while the client holds the response paused
+    Given a server
+    And server response #1 calls write("x".repeat(3000000))
+    And on 'drain' of server response #1, server response #1 calls end()
+    When the client sends GET /
+    And on 'response' of request #1, response #1 calls pause()
+    And 50 ms after request #1 gets its response, response #1 calls resume()
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sres:drain sres:finish
+      sres:close sreq:end sreq:close req:response res:data* res:end req:close server:close res:close
+      ssocket:close
+      """
