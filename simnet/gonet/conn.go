@@ -42,6 +42,7 @@ type TCPConn struct {
 	gone   bool  // the socket is closed
 	closed bool  // Close was called
 	shut   bool  // CloseWrite was called
+	rshut  bool  // CloseRead was called
 	linger int   // SetLinger's seconds; 0 makes Close send RST
 	seq    uint64
 	rdl    deadline
@@ -81,6 +82,9 @@ func newConn(d *driver, s *simnet.Socket) *TCPConn {
 		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
+		if c.rshut {
+			return
+		}
 		c.rbuf = append(c.rbuf, p)
 		c.rlen += len(p)
 		if c.rlen >= rcvBuf && !c.paused {
@@ -177,6 +181,8 @@ func (c *TCPConn) Read(p []byte) (int, error) {
 			return 0, c.opErr("read", net.ErrClosed)
 		case len(p) == 0:
 			return 0, nil
+		case c.rshut:
+			return 0, io.EOF
 		case c.rlen > 0:
 			return c.take(p), nil
 		case c.soErr != nil:
@@ -335,6 +341,20 @@ func (c *TCPConn) CloseWrite() error {
 			c.sock.End(nil, nil)
 		}
 	})
+	return nil
+}
+
+// CloseRead shuts down the reading side: reads return io.EOF from now on,
+// and bytes received but not read are dropped.
+func (c *TCPConn) CloseRead() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return c.opErr("close", net.ErrClosed)
+	}
+	c.rshut = true
+	c.rbuf, c.rlen = nil, 0
+	c.wakeAll()
 	return nil
 }
 

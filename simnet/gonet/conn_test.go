@@ -266,3 +266,61 @@ func TestWorldRunsOnAfterRun(t *testing.T) {
 		t.Errorf("the loop ran from %v to %v with %d packets; want the queued bytes on their way after Run", before, w.Loop().Now(), packets)
 	}
 }
+
+func TestCloseReadEndsReads(t *testing.T) {
+	w, client, server := newWorld(t)
+	gonet.Run(t, w, func(t *testing.T) {
+		c, s := connect(t, client, server)
+		defer s.Close()
+		defer c.Close()
+		s.Write([]byte("unread"))
+		time.Sleep(time.Second)
+		if err := c.(*gonet.TCPConn).CloseRead(); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := c.Read(make([]byte, 10)); n != 0 || err != io.EOF {
+			t.Errorf("read after CloseRead: %d, %v; want 0, io.EOF", n, err)
+		}
+		if _, err := c.Write([]byte("still writable")); err != nil {
+			t.Errorf("write after CloseRead: %v", err)
+		}
+	})
+}
+
+// A panic in a function handed to Do comes back as its error instead of
+// killing the driver.
+func TestDoReturnsAPanic(t *testing.T) {
+	w, _, _ := newWorld(t)
+	gonet.Run(t, w, func(t *testing.T) {
+		err := gonet.Do(w, func() { panic("boom") })
+		if err == nil || !strings.Contains(err.Error(), "boom") {
+			t.Errorf("Do of a panicking func: %v, want an error carrying the panic", err)
+		}
+		if err := gonet.Do(w, func() {}); err != nil {
+			t.Errorf("Do after a panic: %v", err)
+		}
+	})
+}
+
+// A Node-side callback that panics stops the world's loop, as an uncaught
+// exception ends a Node process: Run fails the test, and a Go reader
+// waiting on the network gets the error instead of hanging.
+func TestLoopPanicFailsTheTestWithoutHanging(t *testing.T) {
+	var readErr error
+	passed := inTest(func(t *testing.T) {
+		w, client, server := newWorld(t)
+		w.Loop().SetTimeout(time.Second, func() { panic("a bug on the Node side") })
+		gonet.Run(t, w, func(t *testing.T) {
+			c, s := connect(t, client, server)
+			defer s.Close()
+			defer c.Close()
+			_, readErr = c.Read(make([]byte, 1))
+		})
+	})
+	if passed {
+		t.Error("the run whose loop panicked passed")
+	}
+	if readErr == nil || !strings.Contains(readErr.Error(), "a bug on the Node side") {
+		t.Errorf("the waiting read returned %v, want the loop's uncaught error", readErr)
+	}
+}

@@ -3,6 +3,7 @@ package gonet
 import (
 	"cmp"
 	"fmt"
+	"net"
 	"runtime"
 	"slices"
 	"sync"
@@ -184,16 +185,26 @@ func driverOfLoop(what, host string, loop *simnet.Loop) (*driver, error) {
 
 // Do runs fn on w's loop at the next quiescent point and waits for it to
 // return. It is how a goroutine of Run's bubble touches Node-side objects
-// (httpcore servers, clients, sockets), which belong to the loop.
+// (httpcore servers, clients, sockets), which belong to the loop. A panic
+// in fn comes back as the error.
 func Do(w *simnet.World, fn func()) error {
 	d, err := driverOfLoop("Do", "", w.Loop())
 	if err != nil {
 		return err
 	}
-	if !d.call(opKey{class: opDo}, fn) {
+	var panicked error
+	ran := d.call(opKey{class: opDo}, func() {
+		defer func() {
+			if r := recover(); r != nil {
+				panicked = fmt.Errorf("gonet: Do: fn panicked: %v", r)
+			}
+		}()
+		fn()
+	})
+	if !ran {
 		return &UseError{Op: "Do", Why: "gonet.Run's body has returned"}
 	}
-	return nil
+	return panicked
 }
 
 // inBubble tells a goroutine of the bubble from one outside it by the
@@ -284,7 +295,7 @@ func (d *driver) drive() {
 			continue
 		}
 		var due <-chan time.Time
-		if next, ok := d.loop.NextDue(); ok {
+		if next, ok := d.loop.NextDue(); ok && d.broken == nil {
 			timer.Reset(next - d.loop.Now())
 			due = timer.C
 		}
@@ -312,6 +323,9 @@ func (d *driver) advance() {
 		}
 		for _, l := range d.listeners {
 			l.gone()
+		}
+		for _, a := range slices.Clone(d.dials) {
+			a.settle(nil, &net.OpError{Op: "dial", Net: "tcp", Err: err})
 		}
 	}
 }

@@ -213,9 +213,9 @@ func inTest(f func(t *testing.T)) bool {
 		}
 	}
 	ok := testing.RunTests(func(string, string) (bool, error) { return true, nil },
-		[]testing.InternalTest{{Name: "example", F: f}})
+		[]testing.InternalTest{{Name: "inner", F: f}})
 	if !ok {
-		fmt.Println("the example's test failed")
+		fmt.Println("the inner test failed")
 	}
 	return ok
 }
