@@ -10,6 +10,7 @@ require (
 	github.com/gopacket/gopacket v1.7.7
 	github.com/schollz/progressbar/v3 v3.14.6
 	github.com/spf13/pflag v1.0.7
+	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.51.0
 	golang.org/x/net v0.55.0
 )

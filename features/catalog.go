@@ -273,5 +273,9 @@ func (diskOrBundle) ReadFile(name string) ([]byte, error) {
 // bundledName is the bundle's name for a path that may start with the
 // features directory of a checkout.
 func bundledName(name string) string {
-	return strings.TrimPrefix(path.Clean(filepath.ToSlash(name)), "features/")
+	name = path.Clean(filepath.ToSlash(name))
+	if name == "features" {
+		return "."
+	}
+	return strings.TrimPrefix(name, "features/")
 }

@@ -34,6 +34,12 @@ type SweepOptions struct {
 	// Progress, when set, learns after each seed how many of how many are
 	// done.
 	Progress func(done, total int)
+	// CheckDeterminism runs each seed twice and fails a seed whose two
+	// runs differ, naming the first event where they part.
+	CheckDeterminism bool
+	// Result, when set, receives what the sweep found, for JSON and JUnit
+	// reports and for merging shards.
+	Result *SweepResult
 }
 
 // Sweep runs every @sweep scenario once per seed, each time under fault
@@ -45,13 +51,12 @@ func Sweep(opts SweepOptions) (ok bool, err error) {
 	return sweep(opts, false, nil)
 }
 
-// seedResult is what one seed's runs leave: the report of its failures
+// seedResult is what one seed's runs leave: its failures, each shrunk,
 // and, when asked for, the compact trace of every world it ran.
 type seedResult struct {
-	report string
-	failed bool
-	traces string
-	ran    int // scenarios run: none means the features hold no @sweep scenario
+	failures []SweepFailure
+	traces   string
+	ran      int // scenarios run: none means the features hold no @sweep scenario
 }
 
 // sweep is Sweep; with traces set, onSeed sees each seed's result, traces
@@ -75,10 +80,11 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 	}
 	probe := &suite{catalog: c}
 	paths := probe.runnable()
-	var report strings.Builder
-	failedSeeds := 0
+	res := SweepResult{First: opts.Seeds[0], Last: opts.Seeds[1], Shard: opts.Shard, Seeds: seeds, Failures: []SweepFailure{}}
 	done := 0
-	results := inParallel(len(seeds), jobs, func(i int) seedResult { return runSeed(c, paths, seeds[i], traces) }, func() {
+	results := inParallel(len(seeds), jobs, func(i int) seedResult {
+		return runSeed(c, paths, seeds[i], traces, opts.CheckDeterminism)
+	}, func() {
 		done++
 		if opts.Progress != nil {
 			opts.Progress(done, len(seeds))
@@ -88,45 +94,57 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 		if r.ran == 0 {
 			return false, errors.Join(probe.problemsErr(), probe.nothingSelected("is tagged @sweep"))
 		}
-		if r.failed {
-			failedSeeds++
+		if len(r.failures) > 0 {
+			res.FailedSeeds++
 		}
-		report.WriteString(r.report)
+		res.Failures = append(res.Failures, r.failures...)
 		if onSeed != nil {
 			onSeed(seeds[i], r)
 		}
 	}
-	fmt.Fprintf(&report, "sweep: %d seeds (%d-%d", len(seeds), opts.Seeds[0], opts.Seeds[1])
-	if opts.Shard[1] != 0 {
-		fmt.Fprintf(&report, ", shard %d/%d", opts.Shard[0], opts.Shard[1])
+	if opts.Result != nil {
+		*opts.Result = res
 	}
-	fmt.Fprintf(&report, "): %d passed, %d failed\n", len(seeds)-failedSeeds, failedSeeds)
-	if _, err := io.WriteString(out, report.String()); err != nil {
+	if err := res.WriteText(out); err != nil {
 		return false, fmt.Errorf("features: writing the sweep report: %w", err)
 	}
-	return failedSeeds == 0 && len(probe.problems) == 0, probe.problemsErr()
+	return res.FailedSeeds == 0 && len(probe.problems) == 0, probe.problemsErr()
 }
 
 // runSeed runs the @sweep scenarios of paths once under seed's faults,
-// shrinking each failure; it touches nothing shared but the catalog, which
-// it only reads, so seeds may run side by side.
-func runSeed(c *catalog, paths []string, seed uint64, traces bool) seedResult {
+// shrinking each failure, and with twice set runs them again and fails the
+// seed if the two runs differ; it touches nothing shared but the catalog,
+// which it only reads, so seeds may run side by side.
+func runSeed(c *catalog, paths []string, seed uint64, traces, twice bool) seedResult {
 	s := &suite{catalog: c, seed: seed, faults: &faultPlan{}}
 	var trace strings.Builder
-	if traces {
-		s.onWorld = func(w *world) {
+	var first []worldTrace
+	s.onWorld = func(w *world) {
+		if traces {
 			trace.WriteString(w.ref())
 			trace.WriteByte(' ')
 			trace.WriteString(simnet.Compact(w.events, true))
 			trace.WriteByte('\n')
 		}
+		if twice {
+			first = append(first, traceOf(w))
+		}
 	}
 	s.run(godog.Options{Format: "progress", Output: io.Discard, Tags: "@sweep"}, paths)
-	var report strings.Builder
+	var failures []SweepFailure
 	for _, f := range s.failures {
-		reportFailure(&report, c, f, seed)
+		failures = append(failures, shrinkFailure(c, f, seed))
 	}
-	return seedResult{report: report.String(), failed: len(s.failures) > 0, traces: trace.String(), ran: s.ran}
+	if twice {
+		again := &suite{catalog: c, seed: seed, faults: &faultPlan{}}
+		var second []worldTrace
+		again.onWorld = func(w *world) { second = append(second, traceOf(w)) }
+		again.run(godog.Options{Format: "progress", Output: io.Discard, Tags: "@sweep"}, paths)
+		if f, differs := firstDifference(first, second, seed); differs {
+			failures = append(failures, f)
+		}
+	}
+	return seedResult{failures: failures, traces: trace.String(), ran: s.ran}
 }
 
 // sweepSeeds lists the seeds of [first, last] that shard I of N runs:
@@ -149,19 +167,20 @@ func sweepSeeds(first, last uint64, shardI, shardN int) ([]uint64, error) {
 	}
 }
 
-// reportFailure shrinks one failure's drawn rules and writes it.
-func reportFailure(b *strings.Builder, c *catalog, f failure, seed uint64) {
+// shrinkFailure shrinks one failure's drawn rules to the smallest
+// schedule that still fails.
+func shrinkFailure(c *catalog, f failure, seed uint64) SweepFailure {
 	drawn := drawRules(seed)
 	smallest := shrink(drawn, func(rules []simnet.Rule) bool { return failsWith(c, f.ref, seed, rules) })
-	fmt.Fprintf(b, "FAIL %s seed %d\n  %s\n", f.ref, seed, indent(firstLine(f.err.Error())))
-	fmt.Fprintf(b, "  reproduce: simhttp sweep %s --seeds %d-%d\n", f.ref, seed, seed)
-	fmt.Fprintf(b, "  smallest fault schedule (%d of %d drawn rules):\n", len(smallest), len(drawn))
-	if len(smallest) == 0 {
-		b.WriteString("    none: the scenario fails without faults\n")
+	sf := SweepFailure{
+		Ref: f.ref, Seed: seed, Error: firstLine(f.err.Error()),
+		Reproduce: fmt.Sprintf("simhttp sweep %s --seeds %d-%d", f.ref, seed, seed),
+		Drawn:     len(drawn), Smallest: []string{},
 	}
 	for _, r := range smallest {
-		fmt.Fprintf(b, "    %s\n", r.String())
+		sf.Smallest = append(sf.Smallest, r.String())
 	}
+	return sf
 }
 
 func firstLine(s string) string {

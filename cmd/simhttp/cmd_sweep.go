@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -14,48 +15,126 @@ import (
 func init() {
 	commands["sweep"] = command{
 		summary: "run @sweep scenarios under seeded random faults and check their invariants",
-		usage:   "[FEATURES...] --seeds A-B [flags]",
+		usage:   "[FEATURES...] --seeds A-B [flags] | --merge RESULT.json... [flags]",
 		about: `Each seed draws one to three fault rules; every failing seed is reported
 with the command that reproduces it and the smallest fault schedule that
-still fails. --shard I/N runs every N-th seed, so N machines split a range.
-A sweep whose features hold no @sweep scenario exits 2.`,
+still fails. --shard I/N runs every N-th seed, so N machines split a range;
+each writes its result with --json, and --merge joins them (every shard
+exactly once) into one report, JSON and JUnit. --check-determinism runs
+each seed twice and fails a seed whose runs differ, naming the first event
+where they part. A sweep whose features hold no @sweep scenario exits 2.`,
 		example: `simhttp sweep --seeds 1-500
-simhttp sweep --seeds 1-10000 --shard 2/8 --jobs 4`,
+simhttp sweep --seeds 1-10000 --shard 2/8 --jobs 4 --json shard-2.json
+simhttp sweep --merge shard-*.json --junit sweep.xml --json sweep.json
+simhttp sweep --seeds 1-200 --check-determinism`,
 		setup: setupSweep,
 	}
 }
 
 func setupSweep(fs *pflag.FlagSet) func(*env, []string) error {
-	seeds := fs.String("seeds", "", "inclusive seed range `A-B` (required)")
+	seeds := fs.String("seeds", "", "inclusive seed range `A-B` (required unless --merge)")
 	shard := fs.String("shard", "", "run only shard I of N (`I/N`), to split the seeds across machines")
 	jobs := fs.Int("jobs", runtime.NumCPU(), "how many seeds run at once (`N`); the report is the same for any value")
-	return func(e *env, paths []string) error {
-		lo, hi, err := parseRange(*seeds)
+	determinism := fs.Bool("check-determinism", false, "run each seed twice and fail a seed whose two runs differ")
+	merge := fs.Bool("merge", false, "join the shard results named as arguments (JSON from --json) instead of running")
+	jsonOut := fs.String("json", "", "also write the result as JSON to `FILE` (- for standard output), the form --merge reads")
+	junitOut := fs.String("junit", "", "also write the result as JUnit XML to `FILE` (- for standard output), a test case per seed")
+	return func(e *env, args []string) error {
+		if *jsonOut == "-" && *junitOut == "-" {
+			return usagef("--json - and --junit - would both write to standard output")
+		}
+		var res *features.SweepResult
+		var err error
+		if *merge {
+			if *seeds != "" || *shard != "" || *determinism {
+				return usagef("--merge joins results already run; it takes no --seeds, --shard or --check-determinism")
+			}
+			res, err = e.mergeSweeps(args, *jsonOut == "-" || *junitOut == "-")
+		} else {
+			res, err = e.runSweep(args, *seeds, *shard, *jobs, *determinism, *jsonOut == "-" || *junitOut == "-")
+		}
 		if err != nil {
 			return err
 		}
-		if *jobs < 1 {
-			return usagef("--jobs %d: want at least 1", *jobs)
-		}
-		var sh [2]int
-		if *shard != "" {
-			if sh, err = parseShard(*shard); err != nil {
-				return err
+		for _, out := range []struct {
+			path  string
+			write func(io.Writer) error
+		}{{*jsonOut, res.WriteJSON}, {*junitOut, res.WriteJUnit}} {
+			if out.path != "" {
+				if err := e.writeFile(out.path, out.write); err != nil {
+					return err
+				}
 			}
 		}
-		bar := e.progress("sweep", int64(hi-lo+1), false)
-		ok, err := features.Sweep(features.SweepOptions{
-			Paths: paths, Seeds: [2]uint64{lo, hi}, Shard: sh, Jobs: *jobs, Output: e.stdout, Progress: bar.set,
-		})
-		bar.done()
-		if err != nil {
-			return featuresError(err)
-		}
-		if !ok {
+		if res.FailedSeeds > 0 {
 			return &checkFailed{}
 		}
 		return nil
 	}
+}
+
+// runSweep runs a sweep and prints its report, on standard error when
+// quiet because a machine-readable result goes to standard output.
+func (e *env) runSweep(paths []string, seeds, shard string, jobs int, determinism, quiet bool) (*features.SweepResult, error) {
+	lo, hi, err := parseRange(seeds)
+	if err != nil {
+		return nil, err
+	}
+	if jobs < 1 {
+		return nil, usagef("--jobs %d: want at least 1", jobs)
+	}
+	var sh [2]int
+	if shard != "" {
+		if sh, err = parseShard(shard); err != nil {
+			return nil, err
+		}
+	}
+	out := e.stdout
+	if quiet {
+		out = e.stderr
+	}
+	var res features.SweepResult
+	bar := e.progress("sweep", int64(hi-lo+1), false)
+	_, err = features.Sweep(features.SweepOptions{
+		Paths: paths, Seeds: [2]uint64{lo, hi}, Shard: sh, Jobs: jobs, Output: out, Progress: bar.set,
+		CheckDeterminism: determinism, Result: &res,
+	})
+	bar.done()
+	if err != nil {
+		return nil, featuresError(err)
+	}
+	return &res, nil
+}
+
+// mergeSweeps reads shard results and prints their merged report, on
+// standard error when quiet.
+func (e *env) mergeSweeps(files []string, quiet bool) (*features.SweepResult, error) {
+	if len(files) == 0 {
+		return nil, usagef("--merge wants the shard results (JSON from sweep --json) as arguments")
+	}
+	results := make([]*features.SweepResult, len(files))
+	names := make([]string, len(files))
+	for i, path := range files {
+		f, err := e.open(path)
+		if err != nil {
+			return nil, err
+		}
+		names[i] = name(path)
+		results[i], err = features.ReadSweepResult(f, names[i])
+		f.Close()
+		if err != nil {
+			return nil, featuresError(err)
+		}
+	}
+	res, err := features.MergeSweeps(results, names)
+	if err != nil {
+		return nil, featuresError(err)
+	}
+	out := e.stdout
+	if quiet {
+		out = e.stderr
+	}
+	return res, res.WriteText(out)
 }
 
 func parseRange(s string) (lo, hi uint64, err error) {
