@@ -82,6 +82,7 @@ type tlsDir struct {
 	plainOff int64                  // plaintext delivered, the offset of a gap
 	pkt      pktInfo
 	scratch  []byte
+	lost     *tlsLoss // set from a gap until a record opens again
 }
 
 func newTLSConn(c *conn) *tlsConn {
@@ -116,22 +117,30 @@ func (t *tlsConn) data(client bool, b []byte, pkt pktInfo) {
 		d.skipped += int64(len(b))
 		return
 	}
+	if d.lost != nil {
+		b = d.resync(b)
+	}
 	if rest, err := d.framer.feed(b, d.each); err != nil {
 		d.stop(&Error{Code: CodeTLS, Packet: pkt.num, Reason: fmt.Sprintf("%s stream is not TLS records here", d.name()), Err: err})
 		d.skipped += int64(rest)
 	}
 }
 
-// gap takes bytes of one direction the capture never saw. The records
-// around them cannot be framed again, so the pairer learns of the hole and
-// the rest of the direction is counted.
+// gap takes bytes of one direction the capture never saw. Once application
+// data flows, the direction looks for the next record that opens (see
+// resync); during the handshake a hole leaves nothing to go on, so the
+// pairer learns of it and the rest of the direction is counted.
 func (t *tlsConn) gap(client bool, off, n int64, pkt pktInfo) {
 	d := t.dir(client)
 	if d.stopped != nil {
 		d.skipped += n
 		return
 	}
-	d.stop(problemf(CodeGap, pkt.num, "%s stream offset %d: %d bytes missing from the capture break the TLS record framing", d.name(), off, n))
+	if d.cipher != nil && d.next == nil {
+		d.lostAt(off, n, pkt)
+		return
+	}
+	d.stop(problemf(CodeGap, pkt.num, "%s stream offset %d: %d bytes missing from the capture break the TLS record framing during the handshake", d.name(), off, n))
 	d.skipped += int64(d.framer.pending())
 	t.c.http.gap(client, d.plainOff, n, pkt)
 }
@@ -164,6 +173,12 @@ func (d *tlsDir) record(hdr, frag []byte) {
 		d.skipped += int64(5 + len(frag))
 		return
 	}
+	d.opened(inner, plain)
+}
+
+// opened acts on the content of a record that opened.
+func (d *tlsDir) opened(inner byte, plain []byte) {
+	t := d.t
 	d.scratch = plain[:0]
 	switch inner {
 	case tlsHandshake:
@@ -361,6 +376,9 @@ func (t *tlsConn) fail(e *Error) {
 func (t *tlsConn) close() {
 	for i := range t.dirs {
 		d := &t.dirs[i]
+		if d.lost != nil && d.stopped == nil {
+			d.giveUp("the capture ended")
+		}
 		if n := d.framer.pending(); n > 0 && d.stopped == nil {
 			d.stop(problemf(CodeIncomplete, d.pkt.num, "the %s's last TLS record is cut off after %d bytes", d.name(), n))
 			d.skipped += int64(n)

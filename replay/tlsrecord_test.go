@@ -105,8 +105,8 @@ func allFixtureKeys(tb testing.TB) *KeyLog {
 	return k
 }
 
-// FuzzTLSRecords feeds arbitrary segment sequences to the TLS layer of a
-// connection holding every fixture's secrets: framing must not depend on how
+// FuzzTLSRecords feeds arbitrary segment sequences, and gaps, to the TLS
+// layer of a connection holding every fixture's secrets: framing must not depend on how
 // the bytes were cut into segments, nothing may panic, and whatever cannot
 // be read must come back as a typed problem.
 func FuzzTLSRecords(f *testing.F) {
@@ -118,11 +118,20 @@ func FuzzTLSRecords(f *testing.F) {
 	f.Add([]byte{0, 0, 5, 0x16, 3, 1, 0, 0})
 	keys := allFixtureKeys(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// A direction byte with bit 1 set is a gap of that length instead.
 		var segs [2][][]byte
 		var order []int
+		var gaps []int64
 		for len(data) >= 3 {
 			dir := int(data[0] & 1)
-			n := min(int(binary.BigEndian.Uint16(data[1:])), len(data)-3)
+			n := int(binary.BigEndian.Uint16(data[1:]))
+			if data[0]&2 != 0 {
+				order = append(order, dir|2)
+				gaps = append(gaps, int64(n))
+				data = data[3:]
+				continue
+			}
+			n = min(n, len(data)-3)
 			segs[dir] = append(segs[dir], data[3:3+n])
 			order = append(order, dir)
 			data = data[3+n:]
@@ -139,7 +148,13 @@ func FuzzTLSRecords(f *testing.F) {
 		c.http = newPairer(c.out, true, nil)
 		c.tls = newTLSConn(c)
 		next := [2]int{}
-		for i, dir := range order {
+		for i, op := range order {
+			dir := op & 1
+			if op&2 != 0 {
+				c.tls.gap(dir == 0, 0, gaps[0], pktInfo{num: i + 1})
+				gaps = gaps[1:]
+				continue
+			}
 			c.tls.data(dir == 0, segs[dir][next[dir]], pktInfo{num: i + 1})
 			next[dir]++
 		}

@@ -34,7 +34,10 @@ if [[ ! -s $file || ! -s $keys || -n ${REMAKE:-} ]]; then
 	: >"$bin/server.log"
 	CERT_DIR=$bin node fixtures/captures/https/server.js "$port" $((port + 1)) >"$bin/server.log" &
 	server=$!
-	until grep -q listening "$bin/server.log"; do sleep 0.05; done
+	until grep -q listening "$bin/server.log"; do
+		kill -0 "$server" 2>/dev/null || { cat "$bin/server.log" >&2; exit 1; } # a port in use, say
+		sleep 0.05
+	done
 	rm -f "$keys"
 	tcpdump -i lo -U -w "$file" "tcp port $port" 2>"$bin/tcpdump.log" &
 	dump=$!

@@ -41,7 +41,7 @@ func TestInspectWritesHARThatReplayAndMockTake(t *testing.T) {
 		t.Fatalf("HAR %v:\n%.400s\ninspect said:\n%s", err, data, stdout.String())
 	}
 	code, out, errOut := replayAgainstMock(t, har, "")
-	if code != 0 || !strings.Contains(out, "2 exchanges: 2 ok, 0 differed") {
+	if code != 0 || !strings.Contains(out, "3 exchanges: 3 ok, 0 differed") {
 		t.Fatalf("replay: exit %d\n%s%s", code, out, errOut)
 	}
 }
