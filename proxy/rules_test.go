@@ -198,3 +198,28 @@ func TestTheFaultLogLineReproducesTheRun(t *testing.T) {
 		t.Errorf("the logged rules differ (-want +got):\n%s", diff)
 	}
 }
+
+// Faults that shape the bytes (slices of 3 bytes, a small delay) never
+// change them.
+func TestSliceAndDelayKeepTheBytes(t *testing.T) {
+	const request = "GET /sliced HTTP/1.1\r\nHost: x\r\n\r\n"
+	upstream, received := rawUpstream(t, "\r\n\r\n", reply)
+	p := startProxy(t, upstream, `[{"what":"slice","size":3},{"what":"delay","dir":"server->client","delay":1,"after":"response headers"}]`)
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte(request))
+	got, err := io.ReadAll(c)
+	if err != nil || string(got) != reply {
+		t.Errorf("the client got %q, %v; want %q", got, err, reply)
+	}
+	c.(*net.TCPConn).CloseWrite()
+	if b := received(); string(b) != request {
+		t.Errorf("the upstream got %q", b)
+	}
+	if c := p.Counters(); len(c.Faults) != 2 {
+		t.Errorf("faults fired: %+v", c.Faults)
+	}
+}
