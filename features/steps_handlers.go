@@ -172,7 +172,10 @@ func checkHandlerCall(c call) error {
 	if m == nil {
 		return fmt.Errorf("%s: %s has no method %s (it has %s)", c.src, actorDocName[kind], c.name, strings.Join(names(methodsOf[kind]), ", "))
 	}
-	return m.check(c)
+	if err := m.check(c); err != nil {
+		return fmt.Errorf("%s: %w", c.src, err)
+	}
+	return nil
 }
 
 func (r *handlerRule) matches(method, url string) bool {
