@@ -22,7 +22,7 @@ type referenceCase struct {
 // grammar expresses (fixtures/node/README.md): each of their cases is meant
 // to be a @node scenario, so none is recorded and left unchecked.
 var grammarAreas = []string{"client-before-connect", "server-timeouts", "server-body-abort", "server-routes",
-	"actions", "api-calls", "listeners", "sequences", "raw-clients"}
+	"actions", "api-calls", "listeners", "sequences", "raw-clients", "raw-servers"}
 
 func TestEveryCaseOfTheGrammarAreasHasANodeScenario(t *testing.T) {
 	raw, err := os.ReadFile("../fixtures/node/traces/index.json")
