@@ -531,6 +531,10 @@ func (w *world) actionOf(s *sentence, table *godog.Table) (func(), error) {
 func (w *world) perform(s *sentence, t *target) {
 	a := s.action
 	kind := s.actor.methodsKind()
+	if kind == actorServer && t.server.srv == nil && (a.kind != actionCalls || len(a.calls) != 1 || a.calls[0].name != "close") {
+		w.fail(fmt.Errorf("%q: a raw server can only close()", s.text))
+		return
+	}
 	switch a.kind {
 	case actionCalls:
 		for _, c := range a.calls {
@@ -593,7 +597,7 @@ func (w *world) schedule(s *sentence, act func()) {
 		}
 		w.do(func() { w.loop().SetTimeout(t.delay, act) })
 	case triggerBirth:
-		w.await(t.actor.key(), func(*target) { fire() })
+		w.await(t.actor.key(), s.text, func(*target) { fire() })
 	case triggerEvent:
 		w.onEvent(s, t, fire)
 	default:
@@ -622,13 +626,13 @@ func (w *world) onEvent(s *sentence, t trigger, fire func()) {
 		w.fail(fmt.Errorf("%q: %s emits no events", s.text, t.actor))
 	case t.actor.socket && t.actor.kind == actorRequest:
 		// A request has a socket only from its 'socket' event on.
-		w.await(t.actor.key(), func(tg *target) {
+		w.await(t.actor.key(), s.text, func(tg *target) {
 			tg.req.req.Events.Socket.Once(func(sock *simnet.Socket) { subscribe(&target{sock: sock}) })
 		})
 	case t.actor.socket:
-		w.await(t.actor.key(), func(tg *target) { subscribe(&target{sock: tg.socket()}) })
+		w.await(t.actor.key(), s.text, func(tg *target) { subscribe(&target{sock: tg.socket()}) })
 	default:
-		w.await(t.actor.key(), subscribe)
+		w.await(t.actor.key(), s.text, subscribe)
 	}
 }
 
@@ -642,9 +646,9 @@ func (w *world) atNaturalMoment(s *sentence, act func()) {
 	case a.kind == actorClient || a.kind == actorServer || a.kind == actorAgent || a.kind == actorNetwork || s.action.kind == actionConnects:
 		w.do(act)
 	case a.socket && a.kind == actorRequest:
-		w.await(a.key(), func(tg *target) { tg.req.req.Events.Socket.Once(func(*simnet.Socket) { act() }) })
+		w.await(a.key(), s.text, func(tg *target) { tg.req.req.Events.Socket.Once(func(*simnet.Socket) { act() }) })
 	default:
-		w.await(a.key(), func(*target) { act() })
+		w.await(a.key(), s.text, func(*target) { act() })
 	}
 }
 
@@ -672,12 +676,12 @@ func (w *world) addListenerChoice(s *sentence) error {
 		}
 	}
 	if a.socket && a.kind == actorRequest {
-		w.await(a.key(), func(tg *target) {
+		w.await(a.key(), s.text, func(tg *target) {
 			tg.req.req.Events.Socket.Once(func(sock *simnet.Socket) { add(&target{sock: sock}) })
 		})
 		return nil
 	}
-	w.await(a.key(), add)
+	w.await(a.key(), s.text, add)
 	return nil
 }
 

@@ -1,9 +1,11 @@
 package features
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -178,7 +180,13 @@ func (t *target) socket() *simnet.Socket {
 // the simulation creates it, and what waits for it runs then.
 type registry struct {
 	objs    map[actorKey]*target
-	waiting map[actorKey][]func(*target)
+	waiting map[actorKey][]waiter
+}
+
+// waiter is a sentence waiting for an object to exist.
+type waiter struct {
+	sentence string
+	fn       func(*target)
 }
 
 // born records that the object of key exists and runs what waited for it.
@@ -190,22 +198,38 @@ func (w *world) born(k actorKey, t *target) {
 	r.objs[k] = t
 	waiting := r.waiting[k]
 	delete(r.waiting, k)
-	for _, fn := range waiting {
-		fn(t)
+	for _, wt := range waiting {
+		wt.fn(t)
 	}
 }
 
-// await runs fn with the object of key as soon as it exists.
-func (w *world) await(k actorKey, fn func(*target)) {
+// await runs fn with the object of key as soon as it exists; sentence is
+// what waits, for the error if it never does.
+func (w *world) await(k actorKey, sentence string, fn func(*target)) {
 	r := &w.gram.reg
 	if t := r.objs[k]; t != nil {
 		fn(t)
 		return
 	}
 	if r.waiting == nil {
-		r.waiting = map[actorKey][]func(*target){}
+		r.waiting = map[actorKey][]waiter{}
 	}
-	r.waiting[k] = append(r.waiting[k], fn)
+	r.waiting[k] = append(r.waiting[k], waiter{sentence, fn})
+}
+
+// neverCreated reports the objects sentences waited for that the run
+// never created: a scenario naming request #3 when two requests are made
+// is a mistake, not a quiet success.
+func (w *world) neverCreated() error {
+	var errs []string
+	for k, ws := range w.gram.reg.waiting {
+		errs = append(errs, fmt.Sprintf("%s never existed, so %q never ran", actor{kind: k.kind, n: k.n, server: k.server}, ws[0].sentence))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	sort.Strings(errs)
+	return errors.New(strings.Join(errs, "; "))
 }
 
 // resolve returns the live target of an actor now, or an error saying it

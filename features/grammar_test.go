@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -160,6 +161,37 @@ func TestTheGrammarReferenceShowsEveryFormWithItsExample(t *testing.T) {
 			if !strings.Contains(doc, "`"+name+"(") {
 				t.Errorf("docs/grammar.md does not list %s's method %s", actorDocName[k], name)
 			}
+		}
+	}
+}
+
+func TestASentenceWaitingForAnObjectThatNeverComesFailsItsScenario(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "never.feature")
+	feature := `Feature: never
+  Scenario: request #3 is never made
+    Given a server that responds with status 200 and body "hi"
+    When the client sends GET /
+    And request #3 calls abort()
+    Then the run includes "req:close"
+
+  Scenario: a raw server cannot close its connections
+    Given a raw server that answers the first request bytes with "HTTP/1.1 200 OK\r\n\r\n"
+    When the client sends GET /
+    And after 1 ms the server calls closeAllConnections()
+    Then the run includes "req:socket"
+`
+	if err := os.WriteFile(path, []byte(feature), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	ok, _ := Run(RunOptions{Paths: []string{path}, Format: "progress", Output: &out})
+	if ok {
+		t.Fatal("the scenarios passed")
+	}
+	for _, want := range []string{`request #3 never existed, so "request #3 calls abort()" never ran`, `a raw server can only close()`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the report does not say %q:\n%s", want, out.String())
 		}
 	}
 }

@@ -261,6 +261,13 @@ func (w *world) settle() error {
 			break
 		}
 	}
+	if w.stopAt == 0 {
+		// The world went idle: whatever a sentence still waits for will
+		// never come.
+		if err := w.neverCreated(); err != nil {
+			w.fail(err)
+		}
+	}
 	if len(w.failed) > 0 {
 		return w.scenarioErr(errors.Join(w.failed...))
 	}
