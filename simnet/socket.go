@@ -84,6 +84,8 @@ type Socket struct {
 	timeoutTimer *Timer
 
 	writeErr error // set by the transport while Send refuses a write
+
+	resetAfterData bool // a peer's RST behind unread data fails reads once the data is read
 }
 
 // SocketEvents are the events a net.Socket emits.
@@ -547,6 +549,12 @@ func (s *Socket) touch() {
 		s.timeoutTimer.Refresh()
 	}
 }
+
+// ReadResetAfterData makes a peer's RST that arrives behind unread data
+// fail the socket with "read ECONNRESET" once that data is read, as a
+// read(2) on Linux reports it, instead of ending the stream as libuv does.
+// Go's net package sees the kernel this way; simnet/gonet sets it.
+func (s *Socket) ReadResetAfterData() { s.resetAfterData = true }
 
 // SetNoDelay is socket.setNoDelay.
 func (s *Socket) SetNoDelay(on bool) {

@@ -704,7 +704,7 @@ func (e *end) onReset() {
 // held back by backpressure) learns nothing until it reads.
 func (e *end) reportReset() {
 	feed := e.feed
-	if len(e.reads) > 0 || e.rcvLen > 0 {
+	if (len(e.reads) > 0 || e.rcvLen > 0) && !feed.s.resetAfterData {
 		e.afterReset = feed.EOF
 	} else {
 		e.afterReset = func() {

@@ -75,6 +75,7 @@ func newConn(d *driver, s *simnet.Socket) *TCPConn {
 	d.conns = append(d.conns, c)
 	// The net package turns Nagle's algorithm off on every TCP connection.
 	s.SetNoDelay(true)
+	s.ReadResetAfterData()
 	ev := &s.Events
 	ev.Data.On(func(p []byte) {
 		if d.over {

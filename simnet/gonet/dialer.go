@@ -107,6 +107,7 @@ func (a *dialAttempt) start(d *driver, h *simnet.Host, opts simnet.ConnectOption
 		return
 	}
 	a.sock = s
+	s.ReadResetAfterData()
 	if ip, err := netip.ParseAddr(opts.Host); err == nil {
 		a.ip = ip
 	}

@@ -61,9 +61,6 @@
 //
 // # Differences from Linux
 //
-//   - When data and an RST arrive together, the reader gets the data and
-//     then io.EOF, as simnet's sockets report such a hang-up the way libuv
-//     does; Linux returns ECONNRESET after the data.
 //   - Write returns once its bytes are in the connection's 64 KiB send
 //     buffer; bytes still queued when a write deadline passes are sent
 //     anyway, as those a kernel had taken would be.

@@ -174,6 +174,20 @@ var errorCases = []struct {
 		_, err := c.Read(make([]byte, 10))
 		return err
 	}},
+	{"ReadDataThenPeerReset", "is=[ECONNRESET] op=read timeout=false", func(t *testing.T, s stack) error {
+		c, srv, ln := pairOn(t, s)
+		defer ln.Close()
+		defer c.Close()
+		srv.Write([]byte("hello"))
+		srv.(interface{ SetLinger(int) error }).SetLinger(0)
+		srv.Close()
+		buf := make([]byte, 10)
+		if n, err := c.Read(buf); string(buf[:n]) != "hello" || err != nil {
+			t.Fatalf("first read: %q, %v; want the data sent before the reset", buf[:n], err)
+		}
+		_, err := c.Read(buf)
+		return err
+	}},
 	{"WriteAfterResetWasRead", "is=[EPIPE] op=write timeout=false", func(t *testing.T, s stack) error {
 		c, srv, ln := pairOn(t, s)
 		defer ln.Close()

@@ -76,9 +76,9 @@ func TestEveryFaultActsOnGoConnections(t *testing.T) {
 		{simnet.Rule{What: simnet.FaultBlackHoleData, Dir: simnet.ServerToClient},
 			"is=[context.DeadlineExceeded] op=- timeout=true", timeout, "drop:black-hole"},
 		{simnet.Rule{What: simnet.FaultReset, Dir: simnet.ServerToClient, Pattern: []byte("\r\n\r\n")},
-			// The body came with the RST, so the reader gets it and then the
-			// end of the stream, as libuv reports a hang-up behind data.
-			"is=[] op=- timeout=false: unexpected EOF", 4 * time.Millisecond, "rst"},
+			// The body came with the RST: the reader gets it, then the reset.
+			"is=[ECONNRESET] op=read timeout=false: read tcp 10.0.0.1:49152->10.0.0.2:80: read: connection reset by peer",
+			4 * time.Millisecond, "rst"},
 		{simnet.Rule{What: simnet.FaultClose, Dir: simnet.ServerToClient, AfterBytes: 10},
 			`is=[] op=- timeout=false: Get "http://api/": net/http: HTTP/1.x transport connection broken: malformed HTTP status code "2"`,
 			4 * time.Millisecond, "fin"},
