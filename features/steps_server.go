@@ -131,7 +131,7 @@ func serverSteps() []*stepDef {
 			func(w *world) any { return w.theServerIsCreatedWith }),
 		d(`^the server's (maxHeaderSize|maxHeadersCount|maxRequestsPerSocket) is (-?\d+)$`, "the server's maxHeadersCount is 10",
 			"sets a server limit",
-			func(w *world) any { return w.theServersLimitIs }),
+			func(w *world) any { return w.theServersLimitIs }).sugarFor(`the server sets maxHeadersCount (maxRequestsPerSocket) to <n>; maxHeaderSize is a creation option`),
 		d(`^the server responds with status (\d+) and no body$`, "the server responds with status 404 and no body",
 			"res.statusCode = status; res.end()",
 			func(w *world) any { return w.theServerRespondsEmpty }),
@@ -459,15 +459,15 @@ func (w *world) theServersLimitIs(name string, n int) error {
 	if err != nil {
 		return err
 	}
-	switch name {
-	case "maxHeaderSize":
+	if name == "maxHeaderSize" {
 		s.opts.MaxHeaderSize = n
-	case "maxHeadersCount":
-		s.settings = append(s.settings, func(srv *httpcore.Server) error { srv.MaxHeadersCount = n; return nil })
-	default:
-		s.settings = append(s.settings, func(srv *httpcore.Server) error { srv.MaxRequestsPerSocket = n; return nil })
+		return nil
 	}
-	return nil
+	server := "the server"
+	if s.name != "" {
+		server = fmt.Sprintf("server %q", s.name)
+	}
+	return w.sugar(fmt.Sprintf("%s sets %s to %d", server, name, n), nil)
 }
 
 // script appends an action to the default server's handler script.
