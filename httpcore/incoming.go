@@ -101,6 +101,9 @@ type IncomingMessage struct {
 	owner readOwner // nil: the socket is resumed and paused directly
 
 	r readState
+	// endReadableFn is endReadableNT, made once: every read after the end
+	// queues it again, as in Node, and a method value per call allocates.
+	endReadableFn func()
 }
 
 // flowing is Node's readableFlowing: null until a consumer shows up.
@@ -628,7 +631,10 @@ func (m *IncomingMessage) endReadable() {
 	r := &m.r
 	if !r.endEmitted {
 		r.ended = true
-		m.loop.NextTick(m.endReadableNT)
+		if m.endReadableFn == nil {
+			m.endReadableFn = m.endReadableNT
+		}
+		m.loop.NextTick(m.endReadableFn)
 	}
 }
 

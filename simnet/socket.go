@@ -2,6 +2,7 @@ package simnet
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -59,10 +60,13 @@ type Socket struct {
 
 	local, remote netip.AddrPort
 
-	connecting    bool
-	destroyed     bool
-	corked        int
-	pending       []writeReq // accepted by Write, not yet taken by the kernel
+	connecting bool
+	destroyed  bool
+	corked     int
+	pending    []writeReq // accepted by Write, not yet taken by the kernel
+	// held holds the bytes of pending writes; the kernel copies what it
+	// takes, so once nothing is pending the space is reused.
+	held          []byte
 	writableLen   int
 	needDrain     bool
 	ending        bool // end() called
@@ -270,13 +274,13 @@ func (s *Socket) Write(p []byte, cb func(error)) bool {
 		s.touch()
 		if n < len(p) {
 			s.writableLen += len(p) - n
-			s.pending = append(s.pending, writeReq{data: append([]byte(nil), p[n:]...), cb: cb})
+			s.pending = append(s.pending, writeReq{data: s.hold(p[n:]), cb: cb})
 		} else if cb != nil {
 			s.loop.NextTick(func() { cb(nil) })
 		}
 	} else {
 		s.writableLen += len(p)
-		s.pending = append(s.pending, writeReq{data: append([]byte(nil), p...), cb: cb})
+		s.pending = append(s.pending, writeReq{data: s.hold(p), cb: cb})
 		if s.corked == 0 {
 			s.sendPending(true)
 		}
@@ -354,6 +358,9 @@ func (s *Socket) sendPending(sync bool) {
 		s.touch()
 		s.completeWrites(done, sync)
 	}
+	if len(s.pending) == 0 {
+		s.held = s.held[:0]
+	}
 	if len(s.pending) == 0 && s.ending && !s.finSent {
 		s.finSent = true
 		s.loop.pending(s.shutdown)
@@ -364,22 +371,38 @@ func (s *Socket) sendPending(sync bool) {
 // Node's writev does, so they leave in the same segments.
 func (s *Socket) coalesce() {
 	total := 0
-	for _, w := range s.pending {
-		total += len(w.data)
-	}
-	joined := make([]byte, 0, total)
 	var cbs []func(error)
 	for _, w := range s.pending {
-		joined = append(joined, w.data...)
+		total += len(w.data)
 		if w.cb != nil {
 			cbs = append(cbs, w.cb)
 		}
 	}
-	s.pending = []writeReq{{data: joined, cb: func(err error) {
-		for _, cb := range cbs {
-			cb(err)
+	s.held = slices.Grow(s.held, total)
+	start := len(s.held)
+	for _, w := range s.pending {
+		s.held = append(s.held, w.data...)
+	}
+	joined := writeReq{data: s.held[start:len(s.held):len(s.held)]}
+	switch len(cbs) {
+	case 0:
+	case 1:
+		joined.cb = cbs[0]
+	default:
+		joined.cb = func(err error) {
+			for _, cb := range cbs {
+				cb(err)
+			}
 		}
-	}}}
+	}
+	s.pending = append(s.pending[:0], joined)
+}
+
+// hold copies p into held for a pending write.
+func (s *Socket) hold(p []byte) []byte {
+	start := len(s.held)
+	s.held = append(s.held, p...)
+	return s.held[start:len(s.held):len(s.held)]
 }
 
 func (s *Socket) completeWrites(done []writeReq, sync bool) {
