@@ -202,9 +202,8 @@ func (c *conn) pump(side int, src, dst *net.TCPConn) {
 func (c *conn) readEnded(side int, err error, dst *net.TCPConn) {
 	if errors.Is(err, io.EOF) && !c.isEnded() {
 		c.recordFlags(side, side, simnet.FlagFIN)
-		if dst.CloseWrite() == nil {
-			c.recordFlags(1-side, side, simnet.FlagFIN)
-		}
+		c.recordFlags(1-side, side, simnet.FlagFIN)
+		_ = dst.CloseWrite()
 		return
 	}
 	if !c.isEnded() {
@@ -281,11 +280,13 @@ func (c *conn) write(side int, dst *net.TCPConn, data []byte, slice int) bool {
 		if slice > 0 {
 			n = min(n, slice)
 		}
+		// Recorded before it leaves, so the capture never shows an answer
+		// to it first.
+		c.record(1-side, side, data[:n])
 		if _, err := dst.Write(data[:n]); err != nil {
 			c.finish(endReset)
 			return false
 		}
-		c.record(1-side, side, data[:n])
 		data = data[n:]
 	}
 	return true
@@ -579,9 +580,9 @@ func (c *conn) resetLeg(l int) {
 	if tc == nil {
 		return
 	}
+	c.recordFlags(l, proxySide(l), simnet.FlagRST)
 	_ = tc.SetLinger(0)
 	_ = tc.Close()
-	c.recordFlags(l, proxySide(l), simnet.FlagRST)
 }
 
 // closeLeg sends FIN on a leg, then closes it once the peer is done
@@ -591,8 +592,8 @@ func (c *conn) closeLeg(l int) {
 	if tc == nil {
 		return
 	}
-	_ = tc.CloseWrite()
 	c.recordFlags(l, proxySide(l), simnet.FlagFIN)
+	_ = tc.CloseWrite()
 	go func() {
 		_ = tc.SetReadDeadline(time.Now().Add(lingerAfterClose))
 		_, _ = io.Copy(io.Discard, tc)
