@@ -108,7 +108,7 @@ func reachable(k actorKind, item string) (apiUse, bool) {
 // and handler tables reach, with the first scenario that reaches it.
 func bundledUses(t *testing.T) map[apiUse]string {
 	t.Helper()
-	c, err := loadCatalog(nil)
+	c, err := loadCatalog(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

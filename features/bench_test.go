@@ -10,7 +10,7 @@ import (
 // BenchmarkBundledFeatures runs every bundled scenario once per iteration
 // and reports how many scenarios run per second of wall time.
 func BenchmarkBundledFeatures(b *testing.B) {
-	c, err := loadCatalog(nil)
+	c, err := loadCatalog(nil, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

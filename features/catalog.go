@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -12,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	gherkin "github.com/cucumber/gherkin/go/v26"
 	messages "github.com/cucumber/messages/go/v21"
@@ -73,12 +75,29 @@ func splitRef(ref string) (string, int) {
 // A path that is not on disk but names a bundled feature or directory
 // ("agent/pooling.feature", "features/agent") is read from the bundle, so
 // the names a report prints work from any directory.
-func loadCatalog(paths []string) (*catalog, error) {
+//
+// The path - is a feature read from stdin, which may be nil when no path
+// is -.
+func loadCatalog(paths []string, stdin io.Reader) (*catalog, error) {
 	if len(paths) == 0 {
 		c := &catalog{fsys: bundle}
 		return c, c.addDir(".")
 	}
-	c := &catalog{fsys: diskOrBundle{}}
+	fsys := diskOrBundle{}
+	for _, p := range paths {
+		if file, _ := splitRef(p); file != "-" || fsys.stdin != nil {
+			continue
+		}
+		if stdin == nil {
+			return nil, &FeatureError{File: "-", Err: errors.New("- means standard input, which this run was not given")}
+		}
+		src, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("reading a feature from standard input: %w", err)
+		}
+		fsys.stdin = src
+	}
+	c := &catalog{fsys: fsys}
 	return c, c.addPaths(paths, func(name string) (fs.FileInfo, error) { return fs.Stat(c.fsys, name) })
 }
 
@@ -119,7 +138,7 @@ func (c *catalog) addDir(dir string) error {
 		return nil
 	}
 	if err := fs.WalkDir(c.fsys, filepath.ToSlash(dir), walk); err != nil {
-		return fmt.Errorf("features: %w", err)
+		return fmt.Errorf("reading the features: %w", err)
 	}
 	sort.Strings(names)
 	for _, n := range names {
@@ -246,10 +265,16 @@ func sameSteps(a, b []*messages.PickleStep) bool {
 
 // diskOrBundle opens paths as they are given, relative or absolute, as
 // godog does when it reads from disk; a path not on disk is looked for
-// among the bundled features, with or without a leading "features/".
-type diskOrBundle struct{}
+// among the bundled features, with or without a leading "features/"; the
+// path - is the feature read from standard input.
+type diskOrBundle struct {
+	stdin []byte
+}
 
-func (diskOrBundle) Open(name string) (fs.File, error) {
+func (d diskOrBundle) Open(name string) (fs.File, error) {
+	if name == "-" && d.stdin != nil {
+		return &stdinFile{Reader: bytes.NewReader(d.stdin)}, nil
+	}
 	f, err := os.Open(filepath.FromSlash(name))
 	if errors.Is(err, fs.ErrNotExist) {
 		if b, berr := bundle.Open(bundledName(name)); berr == nil {
@@ -260,7 +285,10 @@ func (diskOrBundle) Open(name string) (fs.File, error) {
 }
 
 // ReadFile lets fs.ReadFile skip the stat-then-read dance.
-func (diskOrBundle) ReadFile(name string) ([]byte, error) {
+func (d diskOrBundle) ReadFile(name string) ([]byte, error) {
+	if name == "-" && d.stdin != nil {
+		return bytes.Clone(d.stdin), nil
+	}
 	data, err := os.ReadFile(filepath.FromSlash(name))
 	if errors.Is(err, fs.ErrNotExist) {
 		if b, berr := fs.ReadFile(bundle, bundledName(name)); berr == nil {
@@ -279,3 +307,18 @@ func bundledName(name string) string {
 	}
 	return strings.TrimPrefix(name, "features/")
 }
+
+// stdinFile is the feature read from standard input, as the file "-".
+type stdinFile struct{ *bytes.Reader }
+
+func (f *stdinFile) Stat() (fs.FileInfo, error) { return stdinInfo{size: f.Size()}, nil }
+func (f *stdinFile) Close() error               { return nil }
+
+type stdinInfo struct{ size int64 }
+
+func (stdinInfo) Name() string       { return "-" }
+func (i stdinInfo) Size() int64      { return i.size }
+func (stdinInfo) Mode() fs.FileMode  { return 0o444 }
+func (stdinInfo) ModTime() time.Time { return time.Time{} }
+func (stdinInfo) IsDir() bool        { return false }
+func (stdinInfo) Sys() any           { return nil }

@@ -11,7 +11,7 @@ import (
 // @diverges (the simulation does not yet produce Node's sequence) run apart:
 // each must still fail, so the tag goes as soon as the difference does.
 func TestFeatures(t *testing.T) {
-	c, err := loadCatalog(nil)
+	c, err := loadCatalog(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

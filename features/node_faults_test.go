@@ -49,7 +49,7 @@ func TestNodeFaultScenariosLiveWhatNodeLived(t *testing.T) {
 	for _, c := range cases {
 		want[c.Case] = c
 	}
-	c, err := loadCatalog([]string{"faults/node_faults.feature"})
+	c, err := loadCatalog([]string{"faults/node_faults.feature"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

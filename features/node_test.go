@@ -33,7 +33,7 @@ func TestEveryCaseOfTheGrammarAreasHasANodeScenario(t *testing.T) {
 	if err := json.Unmarshal(raw, &cases); err != nil {
 		t.Fatal(err)
 	}
-	c, err := loadCatalog(nil)
+	c, err := loadCatalog(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestNodeTagsExpectTheReference(t *testing.T) {
 	for _, c := range cases {
 		want[c.Case] = c
 	}
-	c, err := loadCatalog(nil)
+	c, err := loadCatalog(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ var valueMarks = map[string]bool{"mark:read": true, "mark:returned": true, "mark
 // is returned and catches the same values, in the same order, as real
 // Node v20 did.
 func TestNodeTaggedScenariosReadWhatNodeRead(t *testing.T) {
-	c, err := loadCatalog(nil)
+	c, err := loadCatalog(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func recordedValues(t *testing.T, name string) []valueEvent {
 
 func simulatedValues(t *testing.T, ref string) []valueEvent {
 	t.Helper()
-	c, err := loadCatalog([]string{ref})
+	c, err := loadCatalog([]string{ref}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

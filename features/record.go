@@ -35,6 +35,8 @@ type RecordOptions struct {
 	// Progress, when set, learns after each repetition how many of how
 	// many are done.
 	Progress func(done, total int)
+	// Stdin is read for the path -, a feature on standard input.
+	Stdin io.Reader
 }
 
 // scenarioGap separates one scenario's traffic from the next in the
@@ -59,7 +61,7 @@ func recordScenarios(opts RecordOptions, onWorld func(*world)) (int, error) {
 	if opts.Repeat < 0 {
 		return 0, fmt.Errorf("features: RecordOptions.Repeat is %d; want 0 or more", opts.Repeat)
 	}
-	c, err := loadCatalog(opts.Paths)
+	c, err := loadCatalog(opts.Paths, opts.Stdin)
 	if err != nil {
 		return 0, err
 	}
@@ -69,7 +71,7 @@ func recordScenarios(opts RecordOptions, onWorld func(*world)) (int, error) {
 	}
 	rec, err := record.NewRecorder(opts.Out, ropts)
 	if err != nil {
-		return 0, fmt.Errorf("features: %w", err)
+		return 0, fmt.Errorf("starting the capture: %w", err)
 	}
 	probe := &suite{catalog: c}
 	paths := probe.runnable()

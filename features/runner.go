@@ -45,6 +45,8 @@ type RunOptions struct {
 	// it finished, one at a time (in finishing order when scenarios run
 	// concurrently).
 	OnScenario func(ScenarioResult)
+	// Stdin is read for the path -, a feature on standard input.
+	Stdin io.Reader
 }
 
 // formats are the formatters Run accepts.
@@ -97,10 +99,10 @@ func Run(opts RunOptions) (ok bool, err error) {
 	}
 	if opts.TraceDir != "" {
 		if err := os.MkdirAll(opts.TraceDir, 0o755); err != nil {
-			return false, fmt.Errorf("features: trace directory: %w", err)
+			return false, fmt.Errorf("trace directory: %w", err)
 		}
 	}
-	c, err := loadCatalog(opts.Paths)
+	c, err := loadCatalog(opts.Paths, opts.Stdin)
 	if err != nil {
 		return false, err
 	}
@@ -266,7 +268,7 @@ func (s *suite) where(sc *godog.Scenario) (string, int) {
 	c := s.catalog
 	if c == nil {
 		var err error
-		if c, err = loadCatalog([]string{uri}); err != nil {
+		if c, err = loadCatalog([]string{uri}, nil); err != nil {
 			return uri, 0
 		}
 	}

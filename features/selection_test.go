@@ -3,6 +3,8 @@ package features
 import (
 	"errors"
 	"io"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -31,7 +33,7 @@ func TestARunSelectingNothingIsAnError(t *testing.T) {
 func TestBundledNamesRunFromAnyDirectory(t *testing.T) {
 	// The test runs in features/, where features/agent is not on disk.
 	for _, p := range []string{"features/agent/pooling.feature", "features/agent/pooling.feature:9", "features/agent"} {
-		c, err := loadCatalog([]string{p})
+		c, err := loadCatalog([]string{p}, nil)
 		if err != nil || len(c.files) == 0 || len(c.bad) > 0 {
 			t.Errorf("loadCatalog(%q): %v %v", p, err, c.bad)
 		}
@@ -84,5 +86,26 @@ func TestASequenceMismatchLeadsToItsFirstDifferingEvent(t *testing.T) {
 	ev := got.Events[got.FirstDiff]
 	if ev.Obj != "req" || ev.Name != "finish" || got.Expected != "req:close" {
 		t.Errorf("first difference at %s:%s, expected %q; want req:finish where req:close was expected", ev.Obj, ev.Name, got.Expected)
+	}
+}
+
+func TestTheFeaturePathDashIsStandardInput(t *testing.T) {
+	src := "Feature: from a pipe\n\n  Scenario: a refused connection\n    When the client sends GET /\n    Then the client sees:\n      \"\"\"\n      req:socket req:error(ECONNREFUSED) req:close\n      \"\"\"\n"
+	var results []ScenarioResult
+	ok, err := Run(RunOptions{Paths: []string{"-"}, Stdin: strings.NewReader(src), Seed: 1, Format: "progress", Output: io.Discard,
+		OnScenario: func(r ScenarioResult) { results = append(results, r) }})
+	if !ok || err != nil || len(results) != 1 || results[0].Ref != "-:3" {
+		t.Errorf("ok=%v err=%v results=%+v", ok, err, results)
+	}
+	var fe *FeatureError
+	if _, err := Run(RunOptions{Paths: []string{"-"}, Output: io.Discard}); !errors.As(err, &fe) || fe.File != "-" {
+		t.Errorf("- without standard input: %v", err)
+	}
+}
+
+func TestNoColorTurnsColourOff(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	if colorful(os.Stdout) || colorful(io.Discard) {
+		t.Error("colour with NO_COLOR set")
 	}
 }

@@ -40,6 +40,8 @@ type SweepOptions struct {
 	// Result, when set, receives what the sweep found, for JSON and JUnit
 	// reports and for merging shards.
 	Result *SweepResult
+	// Stdin is read for the path -, a feature on standard input.
+	Stdin io.Reader
 }
 
 // Sweep runs every @sweep scenario once per seed, each time under fault
@@ -74,7 +76,7 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 		return false, &OptionError{Option: "jobs", Value: strconv.Itoa(jobs), Why: "want at least 1"}
 	}
 	out := outputOf(opts.Output)
-	c, err := loadCatalog(opts.Paths)
+	c, err := loadCatalog(opts.Paths, opts.Stdin)
 	if err != nil {
 		return false, err
 	}
@@ -106,7 +108,7 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 		*opts.Result = res
 	}
 	if err := res.WriteText(out); err != nil {
-		return false, fmt.Errorf("features: writing the sweep report: %w", err)
+		return false, fmt.Errorf("writing the sweep report: %w", err)
 	}
 	return res.FailedSeeds == 0 && len(probe.problems) == 0, probe.problemsErr()
 }

@@ -38,7 +38,7 @@ func Trace(ref string, seed uint64, withNet, asJSON bool, w io.Writer) error {
 		out.WriteByte('\n')
 	}
 	if _, err := w.Write(out.Bytes()); err != nil {
-		return fmt.Errorf("features: writing the trace: %w", err)
+		return fmt.Errorf("writing the trace: %w", err)
 	}
 	return Failures(results)
 }
@@ -50,7 +50,7 @@ func TraceResults(ref string, seed uint64) ([]ScenarioResult, error) {
 	if _, line := splitRef(ref); line == 0 {
 		return nil, &FeatureError{File: ref, Err: errors.New("want FEATURE:LINE, the line of a Scenario")}
 	}
-	c, err := loadCatalog([]string{ref})
+	c, err := loadCatalog([]string{ref}, nil)
 	if err != nil {
 		return nil, err
 	}

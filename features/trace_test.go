@@ -61,7 +61,7 @@ func TestTraceNeedsAScenarioLine(t *testing.T) {
 }
 
 func TestTraceFindsBundledFeatures(t *testing.T) {
-	c, err := loadCatalog(nil)
+	c, err := loadCatalog(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

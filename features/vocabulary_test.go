@@ -64,7 +64,7 @@ func TestVocabularyListsEveryStepWithItsExample(t *testing.T) {
 }
 
 func TestAnUnknownStepNamesItsLineAndTheClosestSteps(t *testing.T) {
-	c, err := loadCatalog([]string{"testdata/unknown_step.feature"})
+	c, err := loadCatalog([]string{"testdata/unknown_step.feature"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -316,7 +316,7 @@ func (w *world) finish() error {
 	name := strings.NewReplacer("/", "_", "\\", "_", ":", "-").Replace(w.uri) + "-" + strconv.Itoa(w.line) + ".jsonl"
 	f, err := os.Create(filepath.Join(w.suite.traceDir, name))
 	if err != nil {
-		return fmt.Errorf("features: writing trace: %w", err)
+		return fmt.Errorf("writing the trace: %w", err)
 	}
 	bw := bufio.NewWriter(f)
 	tw := simnet.NewTraceWriter(bw, true)
@@ -325,7 +325,7 @@ func (w *world) finish() error {
 	}
 	err = errors.Join(tw.Err(), bw.Flush(), f.Close())
 	if err != nil {
-		return fmt.Errorf("features: writing trace %s: %w", name, err)
+		return fmt.Errorf("writing the trace %s: %w", name, err)
 	}
 	return nil
 }

@@ -52,7 +52,7 @@ func setupRecord(fs *pflag.FlagSet) func(*env, []string) error {
 		w := bufio.NewWriterSize(file, 1<<20)
 		bar := e.progress("record", int64(*repeat), false)
 		n, err := features.Record(features.RecordOptions{
-			Paths: paths, Seed: *seed, Out: w, Format: f, Repeat: *repeat, Progress: bar.set,
+			Paths: paths, Seed: *seed, Out: w, Format: f, Repeat: *repeat, Progress: bar.set, Stdin: e.stdin,
 		})
 		bar.done()
 		if err != nil {

@@ -16,8 +16,9 @@ func init() {
 		summary: "run Gherkin scenarios on the simulated network (the bundled features when no path is given)",
 		usage:   "[FEATURES...] [flags]",
 		about: `FEATURES are .feature files, FILE:LINE references to one scenario, or
-directories; a name that is not on disk but among the bundled features
-(agent/pooling.feature) runs the bundled one. A run that selects no
+directories; - reads a feature from standard input; a name that is not on
+disk but among the bundled features (agent/pooling.feature) runs the
+bundled one. A run that selects no
 scenario exits 2.`,
 		example: `simhttp run
 simhttp run agent/pooling.feature --seed 7
@@ -40,7 +41,7 @@ func setupRun(fs *pflag.FlagSet) func(*env, []string) error {
 		}
 		opts := features.RunOptions{
 			Paths: paths, Seed: *seed, Format: strings.Join(*formats, ","), Tags: *tags,
-			Concurrency: *concurrency, Output: e.stdout, TraceDir: *traceDir,
+			Concurrency: *concurrency, Output: e.stdout, TraceDir: *traceDir, Stdin: e.stdin,
 		}
 		var scenarios []report.Scenario
 		if *reportFile != "" {

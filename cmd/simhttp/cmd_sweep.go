@@ -97,7 +97,7 @@ func (e *env) runSweep(paths []string, seeds, shard string, jobs int, determinis
 	bar := e.progress("sweep", int64(hi-lo+1), false)
 	_, err = features.Sweep(features.SweepOptions{
 		Paths: paths, Seeds: [2]uint64{lo, hi}, Shard: sh, Jobs: jobs, Output: out, Progress: bar.set,
-		CheckDeterminism: determinism, Result: &res,
+		CheckDeterminism: determinism, Result: &res, Stdin: e.stdin,
 	})
 	bar.done()
 	if err != nil {

@@ -204,6 +204,24 @@ func TestDashIsStandardInputAndOutput(t *testing.T) {
 	}
 }
 
+func TestRunReadsAFeatureFromStandardInput(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := runIO([]string{"run", "-", "--format", "progress"}, strings.NewReader(failingFeature), &out, &errOut)
+	if code != 1 || !strings.Contains(out.String(), "simhttp trace -:3 --seed 1") {
+		t.Errorf("run -: exit %d, stdout %q, stderr %q", code, out.String(), errOut.String())
+	}
+}
+
+func TestProgressStaysOffWhenStandardErrorIsNotATerminal(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"record", "--out", "-", "--repeat", "3", "client/orders.feature"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if strings.ContainsAny(errOut.String(), "\r\x1b") || strings.Count(errOut.String(), "\n") != 1 || !strings.Contains(errOut.String(), "of 3 runs to standard output") {
+		t.Errorf("standard error %q; want only the summary line", errOut.String())
+	}
+}
+
 func TestInspectFixtureAsJSON(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run([]string{"inspect", "../../fixtures/captures/keepalive.pcap", "--json"}, &out, &errOut); code != 0 {

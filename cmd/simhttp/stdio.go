@@ -78,8 +78,8 @@ func name(path string) string {
 	return path
 }
 
-// isTerminal reports whether w is a terminal, so progress bars and colours
-// go only to people, never into files, pipes or CI logs.
+// isTerminal reports whether w is a terminal, so progress bars go only to
+// people, never into files, pipes or CI logs.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
@@ -87,10 +87,4 @@ func isTerminal(w io.Writer) bool {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
-}
-
-// colorful reports whether output to w may be coloured: a terminal, and
-// NO_COLOR (https://no-color.org) unset or empty.
-func colorful(w io.Writer) bool {
-	return isTerminal(w) && os.Getenv("NO_COLOR") == ""
 }
