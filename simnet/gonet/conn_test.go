@@ -307,7 +307,7 @@ func TestDoReturnsAPanic(t *testing.T) {
 // waiting on the network gets the error instead of hanging.
 func TestLoopPanicFailsTheTestWithoutHanging(t *testing.T) {
 	var readErr error
-	passed := inTest(func(t *testing.T) {
+	passed := inTestNamed("DeliberatelyFailingRun", func(t *testing.T) {
 		w, client, server := newWorld(t)
 		w.Loop().SetTimeout(time.Second, func() { panic("a bug on the Node side") })
 		gonet.Run(t, w, func(t *testing.T) {

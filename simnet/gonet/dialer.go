@@ -107,7 +107,6 @@ func (a *dialAttempt) start(d *driver, h *simnet.Host, opts simnet.ConnectOption
 		return
 	}
 	a.sock = s
-	s.ReadResetAfterData()
 	if ip, err := netip.ParseAddr(opts.Host); err == nil {
 		a.ip = ip
 	}

@@ -204,7 +204,11 @@ func ExampleCheckDeterminism() {
 // testing/synctest builds its bubble from, which an example does not get.
 // The test runs once and quietly whatever -count and -v say, so only the
 // example's own output is compared. It reports whether the test passed.
-func inTest(f func(t *testing.T)) bool {
+func inTest(f func(t *testing.T)) bool { return inTestNamed("inner", f) }
+
+// inTestNamed is inTest with the inner test's name, which a deliberately
+// failing run uses to say so in the log.
+func inTestNamed(name string, f func(t *testing.T)) bool {
 	for name, quiet := range map[string]string{"test.v": "false", "test.count": "1", "test.cpu": strconv.Itoa(runtime.GOMAXPROCS(0))} {
 		if v := flag.Lookup(name); v != nil {
 			old := v.Value.String()
@@ -213,7 +217,7 @@ func inTest(f func(t *testing.T)) bool {
 		}
 	}
 	ok := testing.RunTests(func(string, string) (bool, error) { return true, nil },
-		[]testing.InternalTest{{Name: "inner", F: f}})
+		[]testing.InternalTest{{Name: name, F: f}})
 	if !ok {
 		fmt.Println("the inner test failed")
 	}
