@@ -19,7 +19,7 @@ type Connection struct {
 	ServerBytes int64         // stream bytes the server sent, as far as captured
 	OpaqueBytes int64         // bytes after an upgrade or CONNECT, counted but not parsed
 	TLS         string        // "TLS 1.3, TLS_AES_128_GCM_SHA256" when the connection carries TLS, else ""
-	Closed      string        // "fin", "reset by client", "reset by server", or "" if still open when the capture ended
+	Closed      string        // "fin", "reset by client", "reset by server", "unknown" from a HAR, or "" if still open when the capture ended
 	Exchanges   []*Exchange   // in order on the connection
 	Problems    []*Error      // problems of the connection rather than of one exchange
 }

@@ -28,6 +28,7 @@ const (
 	CodeNoKeys       = "ERR_TLS_NO_KEYS"        // a TLS connection the key log has no secrets for
 	CodeTLS          = "ERR_TLS_RECORD"         // TLS records that cannot be framed or decrypted
 	CodeHAR          = "ERR_HAR"                // a HAR file that is not HAR 1.2
+	CodeHTTP2        = "ERR_HTTP2"              // a decrypted connection speaking HTTP/2, counted but not read
 )
 
 // Error is a typed failure or problem found in a capture: a stable Code, the

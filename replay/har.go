@@ -316,10 +316,12 @@ func ReadHAR(r io.Reader) (*Capture, error) {
 	}
 	c := &Capture{Format: "har", LinkTypes: []string{}}
 	type parsed struct {
-		at time.Time
-		ex *Exchange
-		cn string
-		ip string
+		at    time.Time
+		ex    *Exchange
+		cn    string
+		ip    string
+		port  uint16
+		https bool
 	}
 	entries := make([]parsed, 0, len(h.Log.Entries))
 	for i, raw := range h.Log.Entries {
@@ -331,7 +333,17 @@ func ReadHAR(r io.Reader) (*Capture, error) {
 		if err != nil {
 			return nil, &Error{Code: CodeHAR, Reason: fmt.Sprintf("HAR entry %d (%s %s): %v", i+1, e.Request.Method, e.Request.URL, err)}
 		}
-		entries = append(entries, parsed{at, ex, e.Connection, e.ServerIPAddress})
+		p := parsed{at: at, ex: ex, cn: e.Connection, ip: e.ServerIPAddress, https: strings.HasPrefix(strings.ToLower(e.Request.URL), "https:")}
+		p.port = 80
+		if p.https {
+			p.port = 443
+		}
+		if u, err := url.Parse(e.Request.URL); err == nil && u.Port() != "" {
+			if n, err := strconv.ParseUint(u.Port(), 10, 16); err == nil {
+				p.port = uint16(n)
+			}
+		}
+		entries = append(entries, p)
 	}
 	slices.SortStableFunc(entries, func(a, b parsed) int { return a.at.Compare(b.at) })
 	if len(entries) > 0 {
@@ -348,9 +360,12 @@ func ReadHAR(r io.Reader) (*Capture, error) {
 		}
 		cn := byID[p.cn]
 		if cn == nil || p.cn == "" {
-			cn = &Connection{Start: shift, Closed: "fin"}
+			cn = &Connection{Start: shift, Closed: "unknown"}
 			if ip, err := netip.ParseAddr(strings.Trim(p.ip, "[]")); err == nil {
-				cn.Server = netip.AddrPortFrom(ip, 0)
+				cn.Server = netip.AddrPortFrom(ip, p.port)
+			}
+			if p.https {
+				cn.TLS = "TLS, from the HAR's https URL"
 			}
 			c.Connections = append(c.Connections, cn)
 			byID[p.cn] = cn

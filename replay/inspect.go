@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -229,8 +230,8 @@ func (c *Capture) Report() *Report {
 	}
 	for i, cn := range c.Connections {
 		cr := ConnectionReport{
-			Client:      cn.Client.String(),
-			Server:      cn.Server.String(),
+			Client:      addrText(cn.Client),
+			Server:      addrText(cn.Server),
 			FirstPacket: cn.FirstPacket,
 			Packets:     cn.Packets,
 			Start:       cn.Start.Seconds(),
@@ -292,6 +293,14 @@ func exchangeReport(ex *Exchange) ExchangeReport {
 	return er
 }
 
+// addrText is an address as text, "unknown" where a HAR did not give it.
+func addrText(a netip.AddrPort) string {
+	if !a.IsValid() {
+		return "unknown"
+	}
+	return a.String()
+}
+
 // nonNil makes an absent list an empty one, so JSON shows [] rather than null.
 func nonNil[T any](s []T) []T {
 	if s == nil {
@@ -309,8 +318,13 @@ func (r *Report) WriteText(w io.Writer) error {
 		exchanges += len(c.Exchanges)
 		recovered += c.Recovered
 	}
-	fmt.Fprintf(&b, "%s capture, %s, %s, %s, %s", r.Format, strings.Join(r.LinkTypes, "+"),
-		plural(r.Packets, "packet"), plural(len(r.Connections), "connection"), plural(exchanges, "exchange"))
+	if r.Format == "har" {
+		// A HAR has entries, not packets or links.
+		fmt.Fprintf(&b, "har file, %s, %s", plural(len(r.Connections), "connection"), plural(exchanges, "exchange"))
+	} else {
+		fmt.Fprintf(&b, "%s capture, %s, %s, %s, %s", r.Format, strings.Join(r.LinkTypes, "+"),
+			plural(r.Packets, "packet"), plural(len(r.Connections), "connection"), plural(exchanges, "exchange"))
+	}
 	if recovered > 0 {
 		fmt.Fprintf(&b, ", %d recovered after loss", recovered)
 	}

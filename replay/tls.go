@@ -7,6 +7,7 @@ package replay
 // stream is paired exactly as a plain one.
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -65,6 +66,7 @@ type tlsConn struct {
 	server  [32]byte // the server random, which TLS 1.2's keys also need
 	sawCH   bool
 	failure *Error    // why no record of this connection is decrypted
+	http2   bool      // the client opened with HTTP/2's preface
 	dirs    [2]tlsDir // the client's, then the server's
 }
 
@@ -184,12 +186,26 @@ func (d *tlsDir) opened(inner byte, plain []byte) {
 	case tlsHandshake:
 		d.handshake(plain)
 	case tlsApplicationData:
-		if len(plain) > 0 {
-			d.plainOff += int64(len(plain))
-			t.c.http.data(d.client, plain, d.pkt)
+		if len(plain) == 0 {
+			return
 		}
+		if d.plainOff == 0 && d.client && bytes.HasPrefix(plain, http2Preface) {
+			t.http2 = true
+			t.c.out.Problems = append(t.c.out.Problems, problemf(CodeHTTP2, d.pkt.num,
+				"the decrypted connection speaks HTTP/2, which simhttp does not read; its bytes are counted as opaque"))
+		}
+		d.plainOff += int64(len(plain))
+		if t.http2 {
+			t.c.out.OpaqueBytes += int64(len(plain))
+			return
+		}
+		t.c.http.data(d.client, plain, d.pkt)
 	}
 }
+
+// http2Preface opens every HTTP/2 connection (RFC 9113 section 3.4), which
+// browsers negotiate over TLS with ALPN.
+var http2Preface = []byte("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
 
 // clear handles a record sent before the direction's keys took effect.
 func (d *tlsDir) clear(typ byte, frag []byte) {

@@ -143,10 +143,7 @@ func FuzzTLSRecords(f *testing.F) {
 				t.Fatalf("direction %d: framed whole %d records (%v), in segments %d (%v)", dir, len(whole), errWhole, len(pieces), errPieces)
 			}
 		}
-		tr := newTracker(true, keys)
-		c := &conn{out: &Connection{}, t: tr, client: 0}
-		c.http = newPairer(c.out, true, nil)
-		c.tls = newTLSConn(c)
+		c := tlsHarness(keys)
 		next := [2]int{}
 		for i, op := range order {
 			dir := op & 1
@@ -167,4 +164,13 @@ func FuzzTLSRecords(f *testing.F) {
 			}
 		}
 	})
+}
+
+// tlsHarness is a TLS connection whose side 0 is the client, decrypting
+// with keys, outside any capture.
+func tlsHarness(keys *KeyLog) *conn {
+	c := &conn{out: &Connection{}, t: newTracker(true, keys), client: 0}
+	c.http = newPairer(c.out, true, nil)
+	c.tls = newTLSConn(c)
+	return c
 }
