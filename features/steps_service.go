@@ -151,6 +151,9 @@ func (w *world) startServiceWorld() error {
 	if len(w.servers) > 0 {
 		return errors.New("a scenario against a real service has no simulated server: drop the server steps")
 	}
+	if len(w.links) > 0 || w.dnsDelay > 0 {
+		return errors.New("link and name-lookup settings shape the simulated network; against a real service use fault rules (delay, slice, stall)")
+	}
 	if w.suite.faults != nil && w.sweep {
 		return errors.New("sweep draws faults for the simulated network; run scenarios against a real service with run")
 	}
