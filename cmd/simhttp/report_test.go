@@ -277,3 +277,31 @@ func TestTraceDrawsSVGAndMermaid(t *testing.T) {
 		t.Errorf("a failing scenario's diagram: exit %d, highlighted %v", code, strings.Contains(out.String(), `class="diff"`))
 	}
 }
+
+func TestTraceDrawsATraceFile(t *testing.T) {
+	dir := t.TempDir()
+	var out, errOut bytes.Buffer
+	if code := run([]string{"run", "faults/network.feature:7", "--format", "progress", "--trace", dir}, &out, &errOut); code != 0 {
+		t.Fatalf("run --trace: exit %d: %s", code, errOut.String())
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("traces %v: %v", files, err)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := runIO([]string{"trace", "-", "--format", "svg"}, bytes.NewReader(data), &out, &errOut); code != 0 || !strings.Contains(out.String(), `class="fault"`) {
+		t.Errorf("trace - --format svg: exit %d: %.300s %s", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	if code := run([]string{"trace", files[0]}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "req:error(ECONNRESET)") {
+		t.Errorf("trace FILE: exit %d: %s %s", code, out.String(), errOut.String())
+	}
+	errOut.Reset()
+	if code := runIO([]string{"trace", "-"}, strings.NewReader("not json\n"), &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "standard input: ") {
+		t.Errorf("a bad trace: exit %d: %s", code, errOut.String())
+	}
+}
