@@ -380,3 +380,34 @@ Feature: the module's API called as a step
       sres:close sreq:end sreq:close req:response res:data* res:end req:close server:close res:close
       ssocket:close
       """
+
+  @node:api-body-longer-than-length
+  Scenario: a body longer than its Content-Length: the bytes left over fail the client's parser right after the response
+    Given a server
+    And server response #1 calls setHeader("Content-Length", 3)
+    And the server ends the response with "hello"
+    When the client sends GET /
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sres:finish sres:close
+      sreq:end sreq:close req:response req:error(HPE_INVALID_CONSTANT) res:data* res:end req:close
+      server:close res:close ssocket:close socket:close
+      """
+    And response #1 has the body "hel"
+
+  @node:api-request-body-longer-than-length @diverges
+  Scenario: a request body longer than its Content-Length: the bytes left over are a bad next request, answered 400
+    Given a server
+    And the server reads the request body
+    And the server ends the response with "ok"
+    When the client sends POST / with:
+      | header | content-length: 3 |
+      | body   | hello             |
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:request sreq:data*
+      server:clientError(HPE_INVALID_METHOD) sreq:end ssocket:error(HPE_INVALID_METHOD) sreq:close
+      ssocket:close sres:close req:response socket:end res:end res:close socket:close req:close
+      server:close
+      """
+    And response #1 has status 400
