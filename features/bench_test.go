@@ -1,10 +1,13 @@
 package features
 
 import (
+	"fmt"
 	"io"
 	"testing"
 
 	"github.com/cucumber/godog"
+
+	"github.com/simhttp/simhttp/internal/cputime"
 )
 
 // BenchmarkBundledFeatures runs every bundled scenario once per iteration
@@ -24,4 +27,24 @@ func BenchmarkBundledFeatures(b *testing.B) {
 		s.run(godog.Options{Format: "progress", Output: io.Discard}, s.runnable())
 	}
 	b.ReportMetric(float64(scenarios*b.N)/b.Elapsed().Seconds(), "scenarios/s")
+}
+
+// BenchmarkSweep sweeps b.N seeds of the bundled @sweep scenarios on one
+// worker and on two and reports seeds per second of wall time; on an idle
+// 2-core machine jobs=2 should reach 1.8x jobs=1.
+func BenchmarkSweep(b *testing.B) {
+	for _, jobs := range []int{1, 2} {
+		b.Run(fmt.Sprint("jobs=", jobs), func(b *testing.B) {
+			cpu := cputime.Used()
+			ok, err := Sweep(SweepOptions{Seeds: [2]uint64{1, uint64(b.N)}, Jobs: jobs, Output: io.Discard})
+			cpu = cputime.Used() - cpu
+			if err != nil || !ok {
+				b.Fatalf("sweep of %d seeds: ok %v, %v", b.N, ok, err)
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
+			if cpu > 0 {
+				b.ReportMetric(cpu.Seconds()*1e3/float64(b.N), "cpu-ms/seed")
+			}
+		})
+	}
 }
