@@ -1,9 +1,6 @@
 package proxy
 
-import "github.com/simhttp/simhttp/simnet"
+import "errors"
 
-// CheckRules reads a JSON rules file and checks every rule as the proxy
-// will apply it; errors name the file, the rule's index and the key.
-func CheckRules(source string, data []byte) ([]simnet.Rule, error) {
-	return simnet.ParseRulesJSON(source, data, CheckRule)
-}
+// ErrBadOptions marks an Options value Start cannot use.
+var ErrBadOptions = errors.New("proxy: bad options")

@@ -76,9 +76,6 @@ type RuleInfo struct {
 	Fired int         `json:"fired"`
 }
 
-// ErrBadOptions marks an Options value Start cannot use.
-var ErrBadOptions = errors.New("proxy: bad options")
-
 // Start listens and forwards every accepted connection to the upstream
 // until Close.
 func Start(opts Options) (*Proxy, error) {

@@ -40,6 +40,12 @@ func CheckRule(r simnet.Rule) error {
 	return r.Check()
 }
 
+// CheckRules reads a JSON rules file and checks every rule as the proxy
+// will apply it; errors name the file, the rule's index and the key.
+func CheckRules(source string, data []byte) ([]simnet.Rule, error) {
+	return simnet.ParseRulesJSON(source, data, CheckRule)
+}
+
 // rule is an added rule and its bookkeeping; the counts are guarded by
 // Proxy.mu.
 type rule struct {

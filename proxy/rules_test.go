@@ -133,9 +133,8 @@ func TestProbabilityDrawsFromTheSeed(t *testing.T) {
 	}
 }
 
-// A stall with no duration holds the bytes until its rule is removed;
-// a black hole drops them.
-func TestStallHoldsUntilRemovedAndBlackHoleDrops(t *testing.T) {
+// A stall with no duration holds the bytes until its rule is removed.
+func TestStallHoldsUntilItsRuleIsRemoved(t *testing.T) {
 	upstream, received := answerer(t, reply)
 	p := startProxy(t, upstream, `[{"what":"stall","dir":"client->server"}]`)
 	c, err := net.Dial("tcp", p.Addr())
@@ -221,5 +220,20 @@ func TestSliceAndDelayKeepTheBytes(t *testing.T) {
 	}
 	if c := p.Counters(); len(c.Faults) != 2 {
 		t.Errorf("faults fired: %+v", c.Faults)
+	}
+}
+
+// A black hole drops the bytes of its direction once triggered: here the
+// response's body, after its headers.
+func TestBlackHoleDropsWhatFollowsItsTrigger(t *testing.T) {
+	const request = "GET / HTTP/1.1\r\n\r\n"
+	upstream, received := rawUpstream(t, "\r\n\r\n", reply)
+	p := startProxy(t, upstream, `[{"what":"black-hole-data","dir":"server->client","after":"response headers"}]`)
+	got, err := exchange(t, p.Addr(), request)
+	if err != nil || got != reply[:len(reply)-10] {
+		t.Errorf("the client got %q, %v; want only the head", got, err)
+	}
+	if b := received(); string(b) != request {
+		t.Errorf("the upstream got %q", b)
 	}
 }
