@@ -17,13 +17,26 @@ echo "== real-TCP loopback (one core)"
 run -bench 'EchoLoopback' -cpu 1 ./simnet/realtcp
 echo "== httpcore"
 run -bench 'ParseRequests|NetHTTPReadRequest' ./httpcore
-run -bench 'SimServer|ClientServerSim' ./httpcore
+# Three samples of the simulation; Node and net/http are measured once per
+# process, each as the median of three warmed-up runs (with min and max).
+run -bench 'SimServer|ClientServerSim' -count 3 ./httpcore
+echo "== scaling"
+run -bench 'TimedExchanges' -benchtime 200000x -count 3 ./simnet
+run -bench 'TimeoutsHour' -benchtime 1x ./simnet
+run -bench 'Body|IdleHTTPConns' -benchtime 1x ./httpcore
+run -bench 'Sweep' -benchtime 300x ./features
 echo "== record / replay"
 run -bench 'Record' ./record
 run -bench 'Inspect' ./replay
 
-metric() { awk -v b="$1" -v m="$2" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == m) v = $i } END { print v + 0 }' "$out"; }
+# metric BENCH UNIT is the median of BENCH's samples of UNIT (0 if none);
+# low and high are their least and greatest.
+samples() { awk -v b="$1" -v m="$2" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == m) print $i }' "$out" | sort -g; }
+metric() { samples "$1" "$2" | awk '{ v[NR] = $1 } END { print (NR ? v[int((NR + 1) / 2)] : 0) + 0 }'; }
+low() { samples "$1" "$2" | head -n 1 | awk '{ print $1 + 0 } END { if (NR == 0) print 0 }'; }
+high() { samples "$1" "$2" | tail -n 1 | awk '{ print $1 + 0 } END { if (NR == 0) print 0 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "n/a" }'; }
+num() { awk -v a="$1" -v f="$2" 'BEGIN { printf f, a }'; }
 
 echo
 echo "== ratios (same run)"
@@ -32,5 +45,17 @@ echo "simnet echo vs loopback echo:  $(ratio "$(metric BenchmarkEchoSim roundtri
 echo "idle connection pair:          $(metric BenchmarkIdleConns bytes/conn) bytes   (target <= 8192)"
 echo "idle virtual hour:             $(metric BenchmarkIdleHour ns/op) ns wall   (target < 1,000,000)"
 echo "parser vs net/http:            $(ratio "$(metric BenchmarkParseRequests MB/s)" "$(metric BenchmarkNetHTTPReadRequest MB/s)")   (target >= 2x)"
-echo "client+server sim vs Node:     $(metric BenchmarkClientServerSim x-node)x   (target >= 10x)"
+cs=BenchmarkClientServerSim
+echo "client+server sim vs Node:     $(num "$(metric $cs x-node)" %.1f)x (Node's runs: $(num "$(metric $cs x-node-lo)" %.1f)-$(num "$(metric $cs x-node-hi)" %.1f)x)   (target >= 20x)"
+echo "  sim $(num "$(metric $cs req/s)" %.0f) req/s ($(low $cs req/s)-$(high $cs req/s)); Node $(metric $cs node-req/s) req/s ($(metric $cs node-min-req/s)-$(metric $cs node-max-req/s))"
+echo "client+server sim vs net/http: $(num "$(metric $cs x-nethttp)" %.1f)x; net/http $(metric $cs nethttp-req/s) req/s ($(metric $cs nethttp-min-req/s)-$(metric $cs nethttp-max-req/s))"
+echo "per simulated GET:             $(metric $cs us/req) us wall, $(metric $cs cpu-ns/req) ns CPU, $(metric $cs allocs/op) allocs   (target <= 30 allocs)"
+echo "server half per request:       $(metric BenchmarkSimServer ns/op) ns wall, $(metric BenchmarkSimServer cpu-ns/req) ns CPU, $(metric BenchmarkSimServer allocs/op) allocs   (target <= 2,000 ns)"
+te=BenchmarkTimedExchanges/conns
+echo "timed exchange, CPU ns:        1: $(metric $te=1 cpu-ns/exchange)  100: $(metric $te=100 cpu-ns/exchange)  1,000: $(metric $te=1000 cpu-ns/exchange)  10,000: $(metric $te=10000 cpu-ns/exchange)  100,000: $(metric $te=100000 cpu-ns/exchange)"
+echo "  100,000 vs 1,000 sockets:    $(ratio "$(metric $te=100000 cpu-ns/exchange)" "$(metric $te=1000 cpu-ns/exchange)")   (target <= 1.3x)"
+echo "100,000 sockets, virtual hour: $(metric BenchmarkTimeoutsHour wall-s) s wall, $(metric BenchmarkTimeoutsHour cpu-s) s CPU, $(metric BenchmarkTimeoutsHour heap-MiB) MiB live"
+echo "body 1 / 10 / 100 MiB:         $(metric BenchmarkBody/1MiB MB/s) / $(metric BenchmarkBody/10MiB MB/s) / $(metric BenchmarkBody/100MiB MB/s) MB/s"
+echo "100,000 idle HTTP connections: $(metric BenchmarkIdleHTTPConns heap-MiB) MiB live, $(metric BenchmarkIdleHTTPConns bytes/conn) bytes each   (target < 512 MiB)"
+echo "sweep, 2 workers vs 1:         $(ratio "$(metric BenchmarkSweep/jobs=2 seeds/s)" "$(metric BenchmarkSweep/jobs=1 seeds/s)") seeds/s; CPU per seed $(metric BenchmarkSweep/jobs=1 cpu-ms/seed) vs $(metric BenchmarkSweep/jobs=2 cpu-ms/seed) ms, so two free cores give at most $(ratio "$(awk -v a="$(metric BenchmarkSweep/jobs=1 cpu-ms/seed)" 'BEGIN { print 2 * a }')" "$(metric BenchmarkSweep/jobs=2 cpu-ms/seed)")   (target >= 1.8x)"
 echo "inspect vs tshark:             $(metric BenchmarkInspectVsTshark x-tshark)x   (target >= 10x; scripts/bench-inspect.sh checks 1M packets)"
