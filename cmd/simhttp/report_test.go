@@ -305,3 +305,41 @@ func TestTraceDrawsATraceFile(t *testing.T) {
 		t.Errorf("a bad trace: exit %d: %s", code, errOut.String())
 	}
 }
+
+// TestMermaidRendersInMermaid hands trace --format mermaid of a passing
+// and a failing scenario to Mermaid itself, in headless Chromium, and
+// wants both parsed and drawn. .ci/run fetches Mermaid's bundle and names
+// it in SIMHTTP_MERMAID_JS; without it the test skips loudly, and
+// TestTraceDrawsSVGAndMermaid and the diagram package's tests check the
+// diagram's statements.
+func TestMermaidRendersInMermaid(t *testing.T) {
+	bundle := os.Getenv("SIMHTTP_MERMAID_JS")
+	if bundle == "" {
+		t.Skip("SKIP: SIMHTTP_MERMAID_JS is not set (.ci/run fetches Mermaid); the Mermaid statements are checked by TestTraceDrawsSVGAndMermaid")
+	}
+	browser := chromium(t)
+	for _, ref := range []string{"faults/network.feature:18", writeFeature(t, failingFeature) + ":3"} {
+		var out, errOut bytes.Buffer
+		if code := run([]string{"trace", ref, "--format", "mermaid"}, &out, &errOut); code > 1 {
+			t.Fatalf("%s: exit %d: %s", ref, code, errOut.String())
+		}
+		page := filepath.Join(t.TempDir(), "mermaid.html")
+		src := `<!DOCTYPE html><html><body><pre class="mermaid" id="d">` + html.EscapeString(out.String()) + `</pre>
+<script src="file://` + bundle + `"></script>
+<script>
+mermaid.initialize({startOnLoad: false});
+mermaid.parse(document.getElementById("d").textContent)
+  .then(function () { document.body.setAttribute("data-parsed", "ok"); return mermaid.run(); })
+  .then(function () { document.body.setAttribute("data-rendered", "ok"); },
+        function (e) { document.body.setAttribute("data-error", String(e && e.message || e)); });
+</script></body></html>`
+		if err := os.WriteFile(page, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dom := string(headless(t, browser, "--allow-file-access-from-files", "--virtual-time-budget=10000", "--dump-dom", "file://"+page))
+		if !strings.Contains(dom, `data-rendered="ok"`) || !strings.Contains(dom, "<svg") {
+			i := strings.Index(dom, "data-error")
+			t.Errorf("%s: Mermaid did not draw the diagram: %.300s", ref, dom[max(i, 0):])
+		}
+	}
+}
