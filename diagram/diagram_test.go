@@ -72,8 +72,8 @@ func TestSVGDrawsLanesEventsSegmentsAndTheFault(t *testing.T) {
 		t.Errorf("lanes %d objects and %d hosts, want 3 and 2:\n%s", c["text.lane"], c["text.host"], b.String())
 	}
 	// syn, synack, two data segments and the RST: one arrow each.
-	if c["line.seg"] != 5 || c["path.fault"] != 1 || c["circle.error"] != 1 {
-		t.Errorf("%d segment arrows, %d faults, %d errors; want 5, 1, 1", c["line.seg"], c["path.fault"], c["circle.error"])
+	if c["path.seg"] != 5 || c["path.fault"] != 1 || c["circle.error"] != 1 {
+		t.Errorf("%d segment arrows, %d faults, %d errors; want 5, 1, 1", c["path.seg"], c["path.fault"], c["circle.error"])
 	}
 	if c["rect.diff"] != 0 {
 		t.Error("a passing run highlights a difference")
@@ -187,7 +187,7 @@ func TestSeveralTracesStackInOneDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := svgDoc(t, b.Bytes())
-	if c["svg.seq"] != 2 || c["line.seg"] != 10 || strings.Count(b.String(), "<style>") != 1 {
-		t.Errorf("%d diagrams, %d arrows, want 2 and 10", c["svg.seq"], c["line.seg"])
+	if c["svg.seq"] != 2 || c["path.seg"] != 10 || strings.Count(b.String(), "<style>") != 1 {
+		t.Errorf("%d diagrams, %d arrows, want 2 and 10", c["svg.seq"], c["path.seg"])
 	}
 }

@@ -29,7 +29,9 @@ const Style = `svg.seq{font:11px ui-monospace,Menlo,Consolas,monospace;backgroun
 .seq .ev{fill:#246}
 .seq .error{fill:#b00}
 .seq .mark{fill:#a60}
-.seq .seg{stroke:#58a}
+.seq .seg{stroke:#58a;marker-end:url(#arr)}
+.seq path{fill:none}
+.seq .ah{fill:#58a}
 .seq .nl{fill:#58a;font-size:10px}
 .seq .drop{stroke:#b00;stroke-dasharray:4 2}
 .seq .dl{fill:#b00;font-size:10px}
@@ -148,7 +150,7 @@ func writeSVG(out io.Writer, l *layout, standalone bool, y int) error {
 	} else {
 		s.p(`>`)
 	}
-	s.p(`<defs><marker id="arr" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path d="M0 0L8 4L0 8z" fill="#58a"/></marker></defs>`)
+	s.p(`<defs><marker id="arr" viewBox="0 0 8 8" refX="8" refY="4" markerWidth="7" markerHeight="7" orient="auto"><path class="ah" d="M0 0L8 4L0 8z"/></marker></defs>`)
 	// Background first: the highlighted row, the time ticks.
 	last := ""
 	for i, r := range l.rows {
@@ -158,7 +160,7 @@ func writeSVG(out io.Writer, l *layout, standalone bool, y int) error {
 		}
 		if t := r.t.String(); t != last {
 			last = t
-			s.p(`<line class="tick" x1="0" x2="`, itoa(width), `" y1="`, itoa(y-rowHeight/2), `" y2="`, itoa(y-rowHeight/2), `"/>`)
+			s.p(`<path class="tick" d="M0 `, itoa(y-rowHeight/2), "H", itoa(width), `"/>`)
 			s.p(`<text class="t" x="4" y="`, itoa(y+4), `">`, t, `</text>`)
 		}
 	}
@@ -170,7 +172,7 @@ func writeSVG(out io.Writer, l *layout, standalone bool, y int) error {
 		}
 		s.p(`<text class="`, class, `" x="`, x, `" y="18" text-anchor="middle">`, html.EscapeString(ln.label), `</text>`)
 		if ln.first >= 0 {
-			s.p(`<line class="`, life, `" x1="`, x, `" x2="`, x, `" y1="`, itoa(rowY(ln.first)-rowHeight/2), `" y2="`, itoa(rowY(ln.last)+rowHeight/2), `"/>`)
+			s.p(`<path class="`, life, `" d="M`, x, " ", itoa(rowY(ln.first)-rowHeight/2), "V", itoa(rowY(ln.last)+rowHeight/2), `"/>`)
 		}
 	}
 	for i, r := range l.rows {
@@ -199,10 +201,10 @@ func drawRow(s *svgWriter, r row, y int) {
 			// A dropped segment stops halfway, crossed out.
 			x2 = (x1 + x2) / 2
 			textClass = "dl"
-			s.p(`<line class="drop" x1="`, itoa(x1), `" x2="`, itoa(x2), `" y1="`, ys, `" y2="`, ys, `"/>`)
+			s.p(`<path class="drop" d="M`, itoa(x1), " ", ys, "H", itoa(x2), `"/>`)
 			s.p(`<text class="dl" x="`, itoa(x2-4), `" y="`, yt, `">×</text>`)
 		} else {
-			s.p(`<line class="seg" x1="`, itoa(x1), `" x2="`, itoa(x2), `" y1="`, ys, `" y2="`, ys, `" marker-end="url(#arr)"/>`)
+			s.p(`<path class="seg" d="M`, itoa(x1), " ", ys, "H", itoa(x2), `"/>`)
 		}
 		s.p(`<text class="`, textClass, `" x="`, itoa((x1+x2)/2), `" y="`, itoa(y-2), `" text-anchor="middle">`, label, `</text>`)
 	default:
