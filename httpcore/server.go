@@ -627,6 +627,12 @@ func (c *serverConn) onBody(b []byte) {
 	if req := c.reading; req != nil {
 		req.pushBody(b)
 	}
+	// Node's server parser reads the socket in C++ and hands each body
+	// chunk to JavaScript as a callback of its own, whose queued ticks run
+	// before parsing goes on: a parse error right after the body reaches
+	// clientError after the body's 'data' (fixtures/node case
+	// api-request-body-longer-than-length).
+	c.srv.loop.DrainTicks()
 }
 
 func (c *serverConn) onComplete(rawTrailers []string) {

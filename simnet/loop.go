@@ -292,6 +292,12 @@ func (l *Loop) fireDue() {
 	t.fire()
 }
 
+// DrainTicks runs the nextTick callbacks and promise jobs queued so far,
+// from inside a callback, as Node does when a callback it made from C++
+// returns (its HTTP server's parser hands a body chunk to JavaScript that
+// way).
+func (l *Loop) DrainTicks() { l.drain() }
+
 // drain runs nextTick callbacks, then promise jobs, until both are empty,
 // as Node does after every callback.
 func (l *Loop) drain() {
