@@ -123,8 +123,11 @@ func serverSteps() []*stepDef {
 		d(`^nothing listens on the server's port$`, "nothing listens on the server's port",
 			"no server: connecting is refused",
 			func(w *world) any { return w.nothingListens }),
-		d(`^the server's (keepAliveTimeout|headersTimeout|requestTimeout|timeout|connectionsCheckingInterval) is (-?\d+)$`, "the server's keepAliveTimeout is 1000",
-			"sets a server timeout, in milliseconds",
+		d(`^the server's (keepAliveTimeout|timeout) is (-?\d+)$`, "the server's keepAliveTimeout is 1000",
+			"sets a server timeout after creation, in milliseconds; a negative one fails the scenario with ERR_OUT_OF_RANGE",
+			func(w *world) any { return w.theServersTimerIs }).sugarFor(`the server sets keepAliveTimeout (timeout) to <n>`),
+		d(`^the server's (headersTimeout|requestTimeout|connectionsCheckingInterval) is (-?\d+)$`, "the server's headersTimeout is 100",
+			"sets a server timeout given at creation, in milliseconds",
 			func(w *world) any { return w.theServersTimeoutIs }),
 		d(`^the server is created with the options:$`, "the server is created with the options:\n        | joinDuplicateHeaders | true |",
 			"http.createServer(options): joinDuplicateHeaders, uniqueHeaders (a, b), insecureHTTPParser, requireHostHeader, rejectNonStandardBodyWrites, maxHeaderSize, highWaterMark, keepAlive, keepAliveInitialDelay, noDelay, and the timeouts in ms (requestTimeout, headersTimeout, keepAliveTimeout, connectionsCheckingInterval)",
@@ -354,6 +357,22 @@ func (w *world) nothingListens() error {
 	return nil
 }
 
+// theServersTimerIs is sugar for "the server sets <name> to <ms>"; Node
+// throws on a negative timer when the server first uses it, which fails
+// the scenario before anything runs.
+func (w *world) theServersTimerIs(name string, ms int) error {
+	s, err := w.server()
+	if err != nil {
+		return err
+	}
+	if ms < 0 {
+		s.settings = append(s.settings, func(*httpcore.Server) error { return outOfRange("server."+name, ms) })
+		return nil
+	}
+	return w.sugar(fmt.Sprintf("%s sets %s to %d", s.phrase(), name, ms), nil)
+}
+
+// theServersTimeoutIs sets a timeout http.createServer takes as an option.
 func (w *world) theServersTimeoutIs(name string, ms int) error {
 	s, err := w.server()
 	if err != nil {
@@ -361,22 +380,6 @@ func (w *world) theServersTimeoutIs(name string, ms int) error {
 	}
 	d := time.Duration(ms) * time.Millisecond
 	switch name {
-	case "keepAliveTimeout":
-		s.settings = append(s.settings, func(srv *httpcore.Server) error {
-			if d < 0 {
-				return outOfRange("server.keepAliveTimeout", ms)
-			}
-			srv.KeepAliveTimeout = d
-			return nil
-		})
-	case "timeout":
-		s.settings = append(s.settings, func(srv *httpcore.Server) error {
-			if d < 0 {
-				return outOfRange("server.timeout", ms)
-			}
-			srv.SetTimeout(d, nil)
-			return nil
-		})
 	case "headersTimeout":
 		s.opts.HeadersTimeout = d
 	case "requestTimeout":
@@ -463,11 +466,15 @@ func (w *world) theServersLimitIs(name string, n int) error {
 		s.opts.MaxHeaderSize = n
 		return nil
 	}
-	server := "the server"
+	return w.sugar(fmt.Sprintf("%s sets %s to %d", s.phrase(), name, n), nil)
+}
+
+// phrase names the server as a grammar sentence's actor.
+func (s *serverState) phrase() string {
 	if s.name != "" {
-		server = fmt.Sprintf("server %q", s.name)
+		return fmt.Sprintf("server %q", s.name)
 	}
-	return w.sugar(fmt.Sprintf("%s sets %s to %d", server, name, n), nil)
+	return "the server"
 }
 
 // script appends an action to the default server's handler script.
