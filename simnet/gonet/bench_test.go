@@ -33,9 +33,13 @@ func keepAliveRequests(tb testing.TB, n int, ln net.Listener, url string, dial f
 }
 
 // BenchmarkHTTPKeepAlive compares net/http keep-alive requests over the
-// adapter with the same code over the kernel's loopback, in one run. The
-// timer runs outside the bubble, whose clock is virtual: the simulated
-// figure includes building the world and the bubble once per b.N requests.
+// adapter with the same code over the kernel's loopback, in one run, and
+// with the ceiling any adapter could reach: the same code over in-memory
+// connections with no network and no simulation (pipe: net.Pipe, where a
+// write waits for its reader; buffered: a write returns at once, as on a
+// socket). The timer runs outside the bubble, whose clock is virtual: the
+// simulated figure includes building the world and the bubble once per
+// b.N requests.
 func BenchmarkHTTPKeepAlive(b *testing.B) {
 	b.Run("simnet", func(b *testing.B) {
 		ok := inTest(func(t *testing.T) {
@@ -64,6 +68,13 @@ func BenchmarkHTTPKeepAlive(b *testing.B) {
 		keepAliveRequests(b, b.N, ln, "http://"+ln.Addr().String()+"/", d.DialContext)
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 	})
+	for _, kind := range []string{"pipe", "buffered"} {
+		b.Run(kind, func(b *testing.B) {
+			ln := newMemListener(kind == "buffered")
+			keepAliveRequests(b, b.N, ln, "http://memory/", ln.DialContext)
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
 }
 
 // BenchmarkIdleHour is a whole test that holds a connection and an
