@@ -110,7 +110,7 @@ func clientSteps() []*stepDef {
 			func(w *world) any { return w.theClientActsOn }).sugarFor(`on '<event>' of request #<n> (for 'data': of response #<n>), the client marks "destroy-called" then request #<n> calls destroy() (aborts: "abort-called", abort())`),
 		d(`^the client aborts the signal before sending$`, "the client aborts the signal before sending",
 			"aborts the scenario's AbortController before the next request is made",
-			func(w *world) any { return w.theClientAbortsTheSignalBeforeSending }),
+			func(w *world) any { return w.theClientAbortsTheSignalBeforeSending }).sugarFor(`the client aborts the signal`),
 		d(`^the client aborts the signal right away$`, "the client aborts the signal right away",
 			"aborts the AbortController just after making the last request, which is then never ended",
 			func(w *world) any { return w.theClientAbortsTheSignalRightAway }),
@@ -297,8 +297,7 @@ func (w *world) act(verb string, r *reqState) {
 }
 
 func (w *world) theClientAbortsTheSignalBeforeSending() error {
-	w.do(func() { w.abortSignal() })
-	return nil
+	return w.sugar("the client aborts the signal", nil)
 }
 
 func (w *world) theClientAbortsTheSignalRightAway() error {
