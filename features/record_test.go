@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/simhttp/simhttp/record"
 	"github.com/simhttp/simhttp/replay"
+	"github.com/simhttp/simhttp/simnet"
 )
 
 // recordedFeatures carry well-formed HTTP only (no raw sockets, no invalid
@@ -30,14 +32,30 @@ var recordedFeatures = []string{
 
 // truth is what the scenarios' own objects say was exchanged.
 type truth struct {
-	requests []string // "METHOD URL" of every request an http.Server received
+	requests []string // "METHOD URL" of every request the client wrote whole to its socket
 	statuses []string // status of every response a client received
 }
 
 func (tr *truth) collect(w *world) {
+	type sent struct {
+		from      netip.AddrPort
+		method, u string
+	}
+	read := map[sent]bool{}
 	for _, s := range w.servers {
 		for _, r := range s.received {
+			read[sent{r.Socket().RemoteAddr(), r.Method, r.URL}] = true
 			tr.requests = append(tr.requests, r.Method+" "+r.URL)
+		}
+	}
+	// A request written into a reused connection the server had just reset
+	// is on the wire though no server read it.
+	for _, r := range w.client.requests {
+		if r.req == nil || r.req.Socket() == nil || !r.req.ReusedSocket() || simnet.CodeOf(r.err) != "ECONNRESET" {
+			continue
+		}
+		if !read[sent{r.req.Socket().LocalAddr(), r.req.Method(), r.req.Path()}] {
+			tr.requests = append(tr.requests, r.req.Method()+" "+r.req.Path())
 		}
 	}
 	for _, r := range w.client.requests {

@@ -60,7 +60,7 @@ func networkSteps() []*stepDef {
 			"the server's side aborts or closes the connection once it has sent this many bytes",
 			func(w *world) any { return w.theServerFaultsAfterBytes }),
 		d(`^the server closes the idle connection as the client reuses it$`, "the server closes the idle connection as the client reuses it",
-			"the keep-alive race: when the client writes on a connection idle for 1 ms or more, the server has just closed it",
+			"the keep-alive race (rule what: close on reuse): when the client writes a new request on an idle keep-alive connection, the server has just closed it",
 			func(w *world) any { return w.theServerClosesOnReuse }),
 		d(`^the server refuses connections$`, "the server refuses connections",
 			"every SYN to the server is answered with RST: ECONNREFUSED",
@@ -166,7 +166,11 @@ func faultOf(verb string) simnet.Fault {
 }
 
 func (w *world) theServerClosesOnReuse() error {
-	w.rules = append(w.rules, simnet.Rule{What: simnet.FaultCloseOnReuse, Server: serverHost, Idle: time.Millisecond})
+	r, err := simnet.ParseRule([]simnet.RuleField{{Key: "what", Value: "close on reuse"}, {Key: "server", Value: serverHost}}, nil)
+	if err != nil {
+		return err
+	}
+	w.rules = append(w.rules, r)
 	return nil
 }
 

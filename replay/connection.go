@@ -42,7 +42,8 @@ type conn struct {
 	client  int    // side of the client, -1 until known
 	isn     uint32 // the client's initial sequence number, when its SYN was seen
 	sawSYN  bool
-	done    bool    // reset, or closed in both directions
+	done    bool    // closed in both directions, or settled at the capture's end
+	wasRst  bool    // a RST was seen; bytes already in flight are still read
 	late    int64   // new payload bytes seen after done
 	lateN   int     // and the packets that carried them
 	begun   [2]bool // the side has delivered something
@@ -96,7 +97,9 @@ func (t *tracker) segment(seg *segment, pkt pktInfo) {
 		return
 	}
 	if seg.flags&tcpRST != 0 {
-		c.reset(side, pkt)
+		if !c.wasRst {
+			c.reset(side, pkt)
+		}
 		return
 	}
 	seq := seg.seq
@@ -249,9 +252,13 @@ func (c *conn) fin(side int, pkt pktInfo) {
 	c.http.fin(c.side(side, nil), pkt)
 }
 
-// reset ends the connection at a RST from side: whatever arrived before it
-// is delivered, holes and all, and what was in flight is cut off.
+// reset cuts the connection at a RST from side: whatever arrived before it
+// is delivered, holes and all, and what was cut off is reported. The
+// connection is not finished yet: a request the client wrote as the RST
+// crossed it (a reused keep-alive socket) is in the capture after the RST,
+// and it must be reported as sent and unanswered, as tshark shows it.
 func (c *conn) reset(side int, pkt pktInfo) {
+	c.wasRst = true
 	c.streams[0].flush(&c.sinks[0])
 	c.streams[1].flush(&c.sinks[1])
 	if c.client < 0 {
@@ -263,7 +270,6 @@ func (c *conn) reset(side int, pkt pktInfo) {
 		c.out.Closed = "reset by server"
 	}
 	c.http.reset(side == c.client, pkt)
-	c.finish(pkt)
 }
 
 // finish settles the exchanges once no more bytes can come.

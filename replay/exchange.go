@@ -123,6 +123,7 @@ type pairer struct {
 	reqLost bool             // a hole in the client's stream may have swallowed a request
 	scratch *httpcore.Parser // trial parses for recovery and salvage
 	trial   trial
+	resetBy string // "client" or "server" once a RST was seen
 }
 
 // newPairer readies a pairer for a connection. A spare one from a finished
@@ -577,6 +578,7 @@ func (pr *pairer) reset(byClient bool, pkt pktInfo) {
 	if byClient {
 		who = "client"
 	}
+	pr.resetBy = who
 	for _, d := range []*direction{&pr.req, &pr.res} {
 		if d.cut() {
 			pr.problem(d.ex, problemf(CodeReset, pkt.num, "the %s reset the connection inside %s", who, d.describe()))
@@ -611,6 +613,8 @@ func (pr *pairer) close(pkt pktInfo, captureEnded bool) {
 	for ex := pr.awaiting(); ex != nil; ex = pr.awaiting() {
 		if d := &pr.res; d.lost && ex.Request != nil && ex.Request.FirstPacket < d.lostAt {
 			pr.lose(ex, d.lostAt)
+		} else if ex.Request != nil && pr.resetBy != "" {
+			ex.Problems = append(ex.Problems, problemf(CodeReset, ex.Request.FirstPacket, "%s %s was sent after the %s reset the connection, so no response came", ex.Request.Head.Method, ex.Request.Head.URL, pr.resetBy))
 		} else if ex.Request != nil {
 			ex.Problems = append(ex.Problems, problemf(CodeNoResponse, 0, "no response to %s %s before %s", ex.Request.Head.Method, ex.Request.Head.URL, why))
 		} else {

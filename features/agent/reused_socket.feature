@@ -37,15 +37,29 @@ Feature: A reused keep-alive socket reset by the server
     And request #2 fails with ECONNRESET
     And response #3 has the body "hello"
 
+  # The client's side is Node's recorded one above, less the server's mark;
+  # fixtures/node/proxy/close-on-reuse.jsonl has Node's "read ECONNRESET"
+  # with reusedSocket true for the same rule.
   @sweep
   Scenario: the fault rule closes the idle connection as the client reuses it
     Given a server that responds with status 200 and body "hello"
     And the client uses an agent with:
       | keepAlive | true |
     And the server closes the idle connection as the client reuses it
+    And the client marks which socket each request gets
     And the client retries a request that fails with ECONNRESET on a reused socket
     When the client sends GET /1
     And the client sends GET /2 on the agent's first 'free'
     And the servers close when every request has closed
-    Then every request emits 'close' once, as its last event, and ends in exactly one of 'end' or 'error' on its response, or in an 'error' of its own when no response came
+    Then the client sees:
+      """
+      req:socket test:mark:req-socket req:finish req:response res:data* res:end req:close
+      req#2:socket test:mark:req-socket res:close req#2:finish
+      req#2:error(ECONNRESET) test:mark:retry req#3:socket test:mark:req-socket req#2:close
+      req#3:finish req#3:response res#2:data* res#2:end req#3:close res#2:close
+      """
+    And request #2 was sent on a reused socket
+    And request #2 fails with ECONNRESET "read ECONNRESET"
+    And response #3 has the body "hello"
+    And every request emits 'close' once, as its last event, and ends in exactly one of 'end' or 'error' on its response, or in an 'error' of its own when no response came
     And no response body byte is delivered twice
