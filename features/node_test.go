@@ -79,40 +79,47 @@ func TestNodeTagsExpectTheReference(t *testing.T) {
 	for _, c := range cases {
 		want[c.Case] = c
 	}
+	tagged := 0
+	forEachNodeTag(t, func(f *featureFile, p *messages.Pickle, tag, name string) {
+		tagged++
+		ref, known := want[name]
+		if !known {
+			t.Errorf("%s: %q: no reference case %q in index.json", f.uri, p.Name, name)
+			return
+		}
+		got, found := expected(p.Steps, "the whole run is:")
+		if !found {
+			t.Errorf("%s: %q is tagged %s but has no \"the whole run is:\" step", f.uri, p.Name, tag)
+			return
+		}
+		if !slices.Equal(strings.Fields(got), strings.Fields(ref.Compact)) {
+			t.Errorf("%s: %q expects\n\t%s\nbut Node v20 recorded for %s\n\t%s", f.uri, p.Name, strings.Join(strings.Fields(got), " "), name, ref.Compact)
+		}
+		if got, found := expected(p.Steps, "the client sees:"); found && !slices.Equal(strings.Fields(got), strings.Fields(ref.Client)) {
+			t.Errorf("%s: %q expects the client to see\n\t%s\nbut Node v20's client saw for %s\n\t%s", f.uri, p.Name, strings.Join(strings.Fields(got), " "), name, ref.Client)
+		}
+	})
+	if tagged == 0 {
+		t.Fatal("no scenario is tagged @node:<case>")
+	}
+}
+
+// forEachNodeTag calls fn for every @node:<case> tag of every bundled
+// scenario, with the case's name, so each Node check walks them one way.
+func forEachNodeTag(t *testing.T, fn func(f *featureFile, p *messages.Pickle, tag, name string)) {
+	t.Helper()
 	c, err := loadCatalog(nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tagged := 0
 	for _, f := range c.files {
 		for _, p := range f.pickles {
 			for _, tag := range p.Tags {
-				name, ok := strings.CutPrefix(tag.Name, "@node:")
-				if !ok {
-					continue
-				}
-				tagged++
-				ref, known := want[name]
-				if !known {
-					t.Errorf("%s: %q: no reference case %q in index.json", f.uri, p.Name, name)
-					continue
-				}
-				got, found := expected(p.Steps, "the whole run is:")
-				if !found {
-					t.Errorf("%s: %q is tagged %s but has no \"the whole run is:\" step", f.uri, p.Name, tag.Name)
-					continue
-				}
-				if !slices.Equal(strings.Fields(got), strings.Fields(ref.Compact)) {
-					t.Errorf("%s: %q expects\n\t%s\nbut Node v20 recorded for %s\n\t%s", f.uri, p.Name, strings.Join(strings.Fields(got), " "), name, ref.Compact)
-				}
-				if got, found := expected(p.Steps, "the client sees:"); found && !slices.Equal(strings.Fields(got), strings.Fields(ref.Client)) {
-					t.Errorf("%s: %q expects the client to see\n\t%s\nbut Node v20's client saw for %s\n\t%s", f.uri, p.Name, strings.Join(strings.Fields(got), " "), name, ref.Client)
+				if name, ok := strings.CutPrefix(tag.Name, "@node:"); ok {
+					fn(f, p, tag.Name, name)
 				}
 			}
 		}
-	}
-	if tagged == 0 {
-		t.Fatal("no scenario is tagged @node:<case>")
 	}
 }
 

@@ -5,10 +5,10 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/cucumber/godog"
+	messages "github.com/cucumber/messages/go/v21"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/simhttp/simhttp/simnet"
@@ -23,31 +23,19 @@ var valueMarks = map[string]bool{"mark:read": true, "mark:returned": true, "mark
 // is returned and catches the same values, in the same order, as real
 // Node v20 did.
 func TestNodeTaggedScenariosReadWhatNodeRead(t *testing.T) {
-	c, err := loadCatalog(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	checked := 0
-	for _, f := range c.files {
-		for _, p := range f.pickles {
-			for _, tag := range p.Tags {
-				name, ok := strings.CutPrefix(tag.Name, "@node:")
-				if !ok {
-					continue
-				}
-				want := recordedValues(t, name)
-				if len(want) == 0 {
-					continue
-				}
-				checked++
-				ref := f.uri + ":" + strconv.FormatInt(f.scens[p.AstNodeIds[0]], 10)
-				got := simulatedValues(t, ref)
-				if diff := cmp.Diff(want, got); diff != "" {
-					t.Errorf("%s (%s) reads other values than Node v20 did for %s (-node +simhttp):\n%s", ref, p.Name, name, diff)
-				}
-			}
+	forEachNodeTag(t, func(f *featureFile, p *messages.Pickle, _, name string) {
+		want := recordedValues(t, name)
+		if len(want) == 0 {
+			return
 		}
-	}
+		checked++
+		ref := f.uri + ":" + strconv.FormatInt(f.scens[p.AstNodeIds[0]], 10)
+		got := simulatedValues(t, ref)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s (%s) reads other values than Node v20 did for %s (-node +simhttp):\n%s", ref, p.Name, name, diff)
+		}
+	})
 	if checked == 0 {
 		t.Fatal("no @node scenario has value marks to check")
 	}
