@@ -2,7 +2,6 @@ package simnet
 
 import (
 	"net/netip"
-	"slices"
 	"time"
 )
 
@@ -354,12 +353,15 @@ func (s *Socket) sendPending(sync bool) {
 		done = append(done, *w)
 		s.pending = s.pending[1:]
 	}
+	if len(s.pending) == 0 {
+		// Before the callbacks: a write made from one of them (a 'drain'
+		// listener refilling the socket) must find held empty, or held
+		// would keep every byte ever written behind it.
+		s.held = s.held[:0]
+	}
 	if len(done) > 0 {
 		s.touch()
 		s.completeWrites(done, sync)
-	}
-	if len(s.pending) == 0 {
-		s.held = s.held[:0]
 	}
 	if len(s.pending) == 0 && s.ending && !s.finSent {
 		s.finSent = true
@@ -378,12 +380,10 @@ func (s *Socket) coalesce() {
 			cbs = append(cbs, w.cb)
 		}
 	}
-	s.held = slices.Grow(s.held, total)
-	start := len(s.held)
-	for _, w := range s.pending {
-		s.held = append(s.held, w.data...)
-	}
-	joined := writeReq{data: s.held[start:len(s.held):len(s.held)]}
+	// Every pending write was copied into held in order, and only the
+	// first may have been taken in part, so together they are held's
+	// last total bytes: joining them needs no copy.
+	joined := writeReq{data: s.held[len(s.held)-total:]}
 	switch len(cbs) {
 	case 0:
 	case 1:
