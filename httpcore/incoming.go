@@ -101,10 +101,16 @@ type IncomingMessage struct {
 	owner readOwner // nil: the socket is resumed and paused directly
 
 	r readState
-	// endReadableFn is endReadableNT, made once: every read after the end
-	// queues it again, as in Node, and a method value per call allocates.
-	endReadableFn func()
 }
+
+// The message's nextTick steps, as functions of the message for
+// NextTickWith: a method value per tick would allocate.
+func incomingResumeNT(m any)        { m.(*IncomingMessage).resumeNT() }
+func incomingDestroyDone(m any)     { m.(*IncomingMessage).destroyDone(nil) }
+func incomingEmitClose(m any)       { m.(*IncomingMessage).emitClose() }
+func incomingEmitReadableNT(m any)  { m.(*IncomingMessage).emitReadableNT() }
+func incomingMaybeReadMoreNT(m any) { m.(*IncomingMessage).maybeReadMoreNT() }
+func incomingEndReadableNT(m any)   { m.(*IncomingMessage).endReadableNT() }
 
 // flowing is Node's readableFlowing: null until a consumer shows up.
 type flowing int8
@@ -320,7 +326,7 @@ func (m *IncomingMessage) Resume() {
 		r.flowing = flowFlowing
 		if !r.resumeScheduled {
 			r.resumeScheduled = true
-			m.loop.NextTick(m.resumeNT)
+			m.loop.NextTickWith(incomingResumeNT, m)
 		}
 	}
 	r.paused = false
@@ -362,6 +368,10 @@ func (m *IncomingMessage) Destroy(err error) {
 		m.loop.NextTick(func() { m.loop.NextTick(func() { m.destroyDone(err) }) })
 		return
 	}
+	if err == nil {
+		m.loop.NextTickWith(incomingDestroyDone, m)
+		return
+	}
 	m.loop.NextTick(func() { m.destroyDone(err) })
 }
 
@@ -383,7 +393,7 @@ func (m *IncomingMessage) destroyDone(err error) {
 		})
 		return
 	}
-	m.loop.NextTick(m.emitClose)
+	m.loop.NextTickWith(incomingEmitClose, m)
 }
 
 func (m *IncomingMessage) emitError(err error) {
@@ -455,7 +465,7 @@ func (m *IncomingMessage) emitReadable() {
 	r.needReadable = false
 	if !r.emittedReadable {
 		r.emittedReadable = true
-		m.loop.NextTick(m.emitReadableNT)
+		m.loop.NextTickWith(incomingEmitReadableNT, m)
 	}
 }
 
@@ -480,7 +490,7 @@ func (m *IncomingMessage) flow() {
 func (m *IncomingMessage) maybeReadMore() {
 	if !m.r.readingMore {
 		m.r.readingMore = true
-		m.loop.NextTick(m.maybeReadMoreNT)
+		m.loop.NextTickWith(incomingMaybeReadMoreNT, m)
 	}
 }
 
@@ -631,10 +641,7 @@ func (m *IncomingMessage) endReadable() {
 	r := &m.r
 	if !r.endEmitted {
 		r.ended = true
-		if m.endReadableFn == nil {
-			m.endReadableFn = m.endReadableNT
-		}
-		m.loop.NextTick(m.endReadableFn)
+		m.loop.NextTickWith(incomingEndReadableNT, m)
 	}
 }
 

@@ -33,3 +33,38 @@ func TestEmitterOrderMatchesNode(t *testing.T) {
 		t.Errorf("got  %q\nwant %q (Node)", got, want)
 	}
 }
+
+// TestEmitterRemovingTheOldestKeepsOrder removes listeners by id, the
+// inline oldest one first, in and out of emissions: the rest keep their
+// order, and an emitter with one listener allocates nothing to add it.
+func TestEmitterRemovingTheOldestKeepsOrder(t *testing.T) {
+	var out []string
+	var e Emitter[string]
+	a := e.Add(func(v string) { out = append(out, "a"+v) })
+	e.Add(func(v string) { out = append(out, "b"+v) })
+	var c ListenerID
+	c = e.AddOnce(func(v string) {
+		out = append(out, "c"+v)
+		e.Remove(a)
+		e.Remove(c)
+	})
+	e.Add(func(v string) { out = append(out, "d"+v) })
+	e.Emit("1")
+	e.Emit("2")
+	e.Remove(a)
+	e.Add(func(v string) { out = append(out, "e"+v) })
+	e.Emit("3")
+	e.RemoveAll()
+	if e.Emit("4") || e.ListenerCount() != 0 {
+		t.Errorf("after RemoveAll: %d listeners", e.ListenerCount())
+	}
+	want := "a1 b1 c1 d1 b2 d2 b3 d3 e3"
+	if got := strings.Join(out, " "); got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	var one Emitter[int]
+	fn := func(int) {}
+	if n := testing.AllocsPerRun(100, func() { one.Remove(one.Add(fn)) }); n != 0 {
+		t.Errorf("adding and removing one listener allocates %v times", n)
+	}
+}

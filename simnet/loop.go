@@ -95,11 +95,16 @@ func (l *Loop) Events() *Events { return l.events }
 
 // NextTick is process.nextTick: fn runs after the current callback, before
 // any promise job.
-func (l *Loop) NextTick(fn func()) { l.ticks.push(fn) }
+func (l *Loop) NextTick(fn func()) { l.ticks.push(task{fn: fn}) }
+
+// NextTickWith is process.nextTick(fn, arg): with a function that captures
+// nothing and a pointer for arg, queueing it allocates nothing, where a
+// closure or method value per tick would.
+func (l *Loop) NextTickWith(fn func(any), arg any) { l.ticks.push(task{with: fn, arg: arg}) }
 
 // QueueMicrotask queues a promise job: it runs after the nextTick queue is
 // empty, before the loop moves on.
-func (l *Loop) QueueMicrotask(fn func()) { l.micro.push(fn) }
+func (l *Loop) QueueMicrotask(fn func()) { l.micro.push(task{fn: fn}) }
 
 // OnClose queues fn for the close-callbacks phase, where libuv reports
 // closed handles (and where net.Socket emits 'close'). Like uv_close, which
@@ -193,7 +198,7 @@ func (l *Loop) Step() (bool, error) {
 			return false, nil
 		}
 		if fn := l.next(); fn != nil {
-			l.run(fn)
+			l.run(task{fn: fn})
 			l.drain()
 			return true, l.uncaughtErr()
 		}
@@ -314,14 +319,14 @@ func (l *Loop) drain() {
 // run runs one callback of user code, then the kernel work it made due: a
 // kernel does not wait for the program's next turn (on loopback, connect()
 // completes the handshake before it returns).
-func (l *Loop) run(fn func()) {
-	l.call(fn)
+func (l *Loop) run(t task) {
+	l.call(t)
 	l.runKernel()
 }
 
 // call runs one callback, turning a panic into the loop's uncaught error, as
 // Node turns a throw into an uncaught exception that ends the process.
-func (l *Loop) call(fn func()) {
+func (l *Loop) call(t task) {
 	defer func() {
 		if r := recover(); r != nil {
 			l.uncaught = &UncaughtError{
@@ -332,7 +337,7 @@ func (l *Loop) call(fn func()) {
 			}
 		}
 	}()
-	fn()
+	t.run()
 }
 
 func (l *Loop) uncaughtErr() error {
@@ -399,17 +404,32 @@ func (h *Handle) Close() {
 	}
 }
 
+// task is one queued callback: fn, or with called with arg.
+type task struct {
+	fn   func()
+	with func(any)
+	arg  any
+}
+
+func (t task) run() {
+	if t.with != nil {
+		t.with(t.arg)
+		return
+	}
+	t.fn()
+}
+
 // fifo is a queue of callbacks that reuses its backing array.
 type fifo struct {
-	q    []func()
+	q    []task
 	head int
 }
 
-func (f *fifo) push(fn func()) { f.q = append(f.q, fn) }
-func (f *fifo) len() int       { return len(f.q) - f.head }
-func (f *fifo) pop() func() {
+func (f *fifo) push(t task) { f.q = append(f.q, t) }
+func (f *fifo) len() int    { return len(f.q) - f.head }
+func (f *fifo) pop() task {
 	fn := f.q[f.head]
-	f.q[f.head] = nil
+	f.q[f.head] = task{}
 	f.head++
 	if f.head == len(f.q) {
 		f.q, f.head = f.q[:0], 0

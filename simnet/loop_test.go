@@ -301,3 +301,23 @@ func TestRefreshRearmsAFiredTimerButNotAClearedOne(t *testing.T) {
 		t.Error("the cleared timer is scheduled again")
 	}
 }
+
+// TestNextTickWithKeepsTheTickOrder interleaves both kinds of nextTick: one
+// queue, in the order queued, and a tick with an argument allocates nothing.
+func TestNextTickWithKeepsTheTickOrder(t *testing.T) {
+	l := NewLoop()
+	var out []string
+	add := func(s any) { out = append(out, *s.(*string)) }
+	one, three := "1", "3"
+	l.NextTickWith(add, &one)
+	l.NextTick(func() { out = append(out, "2") })
+	l.NextTickWith(add, &three)
+	l.DrainTicks()
+	if got := strings.Join(out, " "); got != "1 2 3" {
+		t.Errorf("got %q, want %q", got, "1 2 3")
+	}
+	nop := func(any) {}
+	if n := testing.AllocsPerRun(100, func() { l.NextTickWith(nop, l); l.DrainTicks() }); n != 0 {
+		t.Errorf("a tick with an argument allocates %v times", n)
+	}
+}

@@ -78,7 +78,7 @@ func (l *Loop) runLingers() bool {
 	s.lingers = s.lingered[:0]
 	for i, fn := range work {
 		work[i] = nil
-		l.call(fn)
+		l.call(task{fn: fn})
 	}
 	s.lingered = work
 	l.runKernel()
@@ -193,7 +193,7 @@ func (l *Loop) runKernel() {
 	}
 	s.inKernel = true
 	for l.uncaught == nil && len(s.kernel) > 0 && s.kernel[0].at <= l.Now() {
-		l.call(s.kernel.pop().fn)
+		l.call(task{fn: s.kernel.pop().fn})
 	}
 	s.inKernel = false
 }
