@@ -2,10 +2,14 @@ package features
 
 import (
 	"bytes"
+	"io"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cucumber/godog"
+
+	"github.com/simhttp/simhttp/httpcore"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -46,6 +50,7 @@ func TestDrawnRulesAreValidAndRepeatable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.FollowHTTP(httpcore.NewFollower)
 	for _, h := range []string{clientHost, serverHost} {
 		if _, err := w.AddHost(h); err != nil {
 			t.Fatal(err)
@@ -112,5 +117,45 @@ func TestSweepReportsEachFailingSeedWithItsSmallestSchedule(t *testing.T) {
 	}
 	if !slices.Equal(progress, []int{1, 5, 2, 5, 3, 5, 4, 5, 5, 5}) {
 		t.Errorf("progress went %v, want each of 5 seeds in turn", progress)
+	}
+}
+
+// TestEveryDrawnReuseFaultFires runs each close-on-reuse rule the sweep
+// draws, alone and made certain (a drawn probability only thins out the
+// strikes), on a scenario whose second request reuses the first one's
+// socket: a drawn rule that cannot strike would sweep nothing.
+func TestEveryDrawnReuseFaultFires(t *testing.T) {
+	c, err := loadCatalog([]string{"testdata/sweep_reuse.feature"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drawn := 0
+	for seed := uint64(0); seed < 40; seed++ {
+		for _, r := range drawRules(seed) {
+			if r.What != simnet.FaultCloseOnReuse {
+				continue
+			}
+			drawn++
+			r.Probability = 0
+			s := &suite{catalog: c, seed: seed, faults: &faultPlan{isFixed: true, fixed: []simnet.Rule{r}}}
+			fired := false
+			s.onWorld = func(w *world) {
+				for _, ev := range w.events {
+					if ev.Obj == "net" && ev.Name == "fault" && ev.Detail["fault"] == simnet.FaultCloseOnReuse.String() {
+						fired = true
+					}
+				}
+			}
+			s.run(godog.Options{Format: "progress", Output: io.Discard, Tags: "@sweep"}, []string{"testdata/sweep_reuse.feature"})
+			if s.ran != 1 {
+				t.Fatalf("seed %d: %d scenarios ran, want 1", seed, s.ran)
+			}
+			if !fired {
+				t.Errorf("seed %d drew %s, which never struck the reused socket", seed, r.String())
+			}
+		}
+	}
+	if drawn == 0 {
+		t.Fatal("no seed of 0-39 drew a close-on-reuse rule")
 	}
 }
