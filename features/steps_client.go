@@ -169,8 +169,17 @@ func (w *world) theClientSendsWith(method, path string, table *godog.Table) erro
 
 // set applies one option row of "the client sends ... with:".
 func (sp *requestSpec) set(option, value string) error {
-	switch option {
-	case "header":
+	opt := requestOptions[option]
+	if opt == nil {
+		return fmt.Errorf("unknown request option %q (want %s)", option, strings.Join(names(requestOptions), ", "))
+	}
+	return opt(sp, option, value)
+}
+
+// requestOptions are the rows "the client sends ... with:" takes, each
+// setting its part of the request from the row's value.
+var requestOptions = map[string]func(sp *requestSpec, option, value string) error{
+	"header": func(sp *requestSpec, _, value string) error {
 		name, v, ok := strings.Cut(value, ":")
 		if !ok {
 			return fmt.Errorf("header %q: want \"name: value\"", value)
@@ -183,61 +192,66 @@ func (sp *requestSpec) set(option, value string) error {
 			}
 		}
 		sp.headers = append(sp.headers, httpcore.HeaderField{Name: name, Values: []string{v}})
-	case "body":
-		sp.body = simnet.Unescape(value)
-	case "write":
-		sp.writes = append(sp.writes, simnet.Unescape(value))
-	case "body on continue":
-		sp.onContinue = simnet.Unescape(value)
-	case "timeout", "setTimeout":
-		// Negative values go through, for Node to refuse them.
+		return nil
+	},
+	"body":             textOption(func(sp *requestSpec, s string) { sp.body = s }),
+	"write":            textOption(func(sp *requestSpec, s string) { sp.writes = append(sp.writes, s) }),
+	"body on continue": textOption(func(sp *requestSpec, s string) { sp.onContinue = s }),
+	// Negative times go through, for Node to refuse them.
+	"timeout":              millisOption(func(sp *requestSpec, d *time.Duration) { sp.timeout = d }),
+	"setTimeout":           millisOption(func(sp *requestSpec, d *time.Duration) { sp.setTimeout = d }),
+	"signal":               flagOption(func(sp *requestSpec, on bool) { sp.signal = on }),
+	"flushHeaders":         flagOption(func(sp *requestSpec, on bool) { sp.flushHeaders = on }),
+	"strictContentLength":  flagOption(func(sp *requestSpec, on bool) { sp.strict = on }),
+	"joinDuplicateHeaders": flagOption(func(sp *requestSpec, on bool) { sp.join = on }),
+	"insecureHTTPParser":   flagOption(func(sp *requestSpec, on bool) { sp.insecure = &on }),
+	"setHost":              flagOption(func(sp *requestSpec, on bool) { sp.setHost = &on }),
+	"agent":                flagOption(func(sp *requestSpec, on bool) { sp.noAgent = !on }),
+	"end":                  flagOption(func(sp *requestSpec, on bool) { sp.noEnd = !on }),
+	"uniqueHeaders": func(sp *requestSpec, _, value string) error {
+		for _, n := range strings.Split(value, ",") {
+			sp.unique = append(sp.unique, strings.TrimSpace(n))
+		}
+		return nil
+	},
+	"maxHeaderSize": func(sp *requestSpec, option, value string) error {
+		n, err := count(option, value)
+		sp.maxHeader = n
+		return err
+	},
+}
+
+// textOption is a request option whose value is bytes, with \r \n \t escapes.
+func textOption(set func(sp *requestSpec, s string)) func(*requestSpec, string, string) error {
+	return func(sp *requestSpec, _, value string) error {
+		set(sp, simnet.Unescape(value))
+		return nil
+	}
+}
+
+// millisOption is a request option whose value is a whole number of
+// milliseconds, negative ones included.
+func millisOption(set func(sp *requestSpec, d *time.Duration)) func(*requestSpec, string, string) error {
+	return func(sp *requestSpec, option, value string) error {
 		n, err := strconv.Atoi(value)
 		if err != nil {
 			return fmt.Errorf("%s: %q is not a number of milliseconds", option, value)
 		}
 		d := time.Duration(n) * time.Millisecond
-		if option == "timeout" {
-			sp.timeout = &d
-		} else {
-			sp.setTimeout = &d
-		}
-	case "signal", "flushHeaders", "strictContentLength", "end", "joinDuplicateHeaders", "insecureHTTPParser", "setHost", "agent":
-		on, err := yesNo(option, value)
-		if err != nil {
-			return err
-		}
-		switch option {
-		case "signal":
-			sp.signal = on
-		case "flushHeaders":
-			sp.flushHeaders = on
-		case "strictContentLength":
-			sp.strict = on
-		case "joinDuplicateHeaders":
-			sp.join = on
-		case "insecureHTTPParser":
-			sp.insecure = &on
-		case "setHost":
-			sp.setHost = &on
-		case "agent":
-			sp.noAgent = !on
-		default:
-			sp.noEnd = !on
-		}
-	case "uniqueHeaders":
-		for _, n := range strings.Split(value, ",") {
-			sp.unique = append(sp.unique, strings.TrimSpace(n))
-		}
-	case "maxHeaderSize":
-		n, err := count(option, value)
-		if err != nil {
-			return err
-		}
-		sp.maxHeader = n
-	default:
-		return fmt.Errorf("unknown request option %q (want header, body, write, body on continue, timeout, setTimeout, signal, flushHeaders, strictContentLength, end, joinDuplicateHeaders, uniqueHeaders, insecureHTTPParser, maxHeaderSize, setHost or agent)", option)
+		set(sp, &d)
+		return nil
 	}
-	return nil
+}
+
+// flagOption is a request option whose value is yes or no.
+func flagOption(set func(sp *requestSpec, on bool)) func(*requestSpec, string, string) error {
+	return func(sp *requestSpec, option, value string) error {
+		on, err := yesNo(option, value)
+		if err == nil {
+			set(sp, on)
+		}
+		return err
+	}
 }
 
 func (w *world) theClientSendsOnFree(method, path, nth string) error {
