@@ -62,6 +62,9 @@ func (w *world) addSentence(s *sentence, table *godog.Table) error {
 		}
 		return errors.New("a table follows a sentence that takes none (end it with \"with:\")")
 	}
+	if s.trigger.kind == triggerEachRequest {
+		return w.addHandlerStep(s)
+	}
 	act, err := w.actionOf(s, table)
 	if err != nil {
 		return err
@@ -168,6 +171,9 @@ func (w *world) perform(s *sentence, t *target) {
 func (w *world) invoke(m *method, t *target, c call) error {
 	result, thrown := m.run(w, t, c.args)
 	w.thrown(thrown)
+	if thrown != nil && t.x != nil {
+		t.x.s.thrown = append(t.x.s.thrown, thrown)
+	}
 	if m.returns {
 		w.value("returned", c.src, result)
 	}
@@ -299,7 +305,7 @@ func (w *world) addListenerChoice(s *sentence) error {
 // as one godog pattern each: the parser does the real work and names
 // what is wrong. None of them matches a sentence of the phrasebook.
 const (
-	grammarTriggered = `(?:after \d|\d+(?:\.\d+)? ms after |on (?:every |the \w+ )?'|when |in the next turn|the turn after )`
+	grammarTriggered = `(?:after \d|for each request|\d+(?:\.\d+)? ms after |on (?:every |the \w+ )?'|when |in the next turn|the turn after )`
 	grammarActor     = `(?:the (?:server|agent|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+)(?:'s socket)?`
 	grammarVerb      = ` (?:calls |sets [A-Za-z]+ to |listens for '|does not listen for '|marks ")`
 	grammarOther     = `(?:raw client #\d+ (?:connects|writes )|the network (?:cuts |marks ")|the client (?:starts |marks "))`

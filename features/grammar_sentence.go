@@ -18,10 +18,11 @@ import (
 type triggerKind int
 
 const (
-	triggerNone  triggerKind = iota // the actor's natural moment (see defaultMoment)
-	triggerAfter                    // after <n> ms of the main script
-	triggerEvent                    // on '<event>' of <actor>, when <actor> <verb>s
-	triggerBirth                    // when request #N arrives, when response #N arrives
+	triggerNone        triggerKind = iota // the actor's natural moment (see defaultMoment)
+	triggerAfter                          // after <n> ms of the main script
+	triggerEvent                          // on '<event>' of <actor>, when <actor> <verb>s
+	triggerBirth                          // when request #N arrives, when response #N arrives
+	triggerEachRequest                    // for each request: a step of the server's handler script
 )
 
 type trigger struct {
@@ -50,6 +51,8 @@ const (
 	actionEnds                           // raw client #N ends
 	actionCuts                           // the network cuts the client off from the server for <n> ms
 	actionAbortsSignal                   // the client aborts the signal
+	actionWaits                          // the server waits <n> ms, waits for the next turn (a handler step)
+	actionReadsBody                      // the server reads the request body (a handler step)
 )
 
 type action struct {
@@ -65,6 +68,8 @@ type action struct {
 	noEnd  bool // "starts": the request is not ended
 	table  bool // the sentence ends with "with:" and takes a table
 	dur    time.Duration
+	turn   bool    // waits for the next turn
+	until  trigger // waits until <actor> <verb>, waits for '<event>' of <actor>
 }
 
 // sentence is a parsed grammar sentence.
@@ -148,6 +153,9 @@ func ms64(s string) time.Duration {
 }
 
 func (s *sentence) parseTrigger(text string) (string, error) {
+	if rest, ok, err := s.parseEachRequest(text); ok {
+		return rest, err
+	}
 	if m := afterRe.FindStringSubmatch(text); m != nil {
 		s.trigger = trigger{kind: triggerAfter, delay: ms64(m[1])}
 		return text[len(m[0]):], nil
@@ -286,6 +294,9 @@ func (s *sentence) parseAction(rest string) error {
 		a.kind = actionEnds
 		return nil
 	}
+	if ok, err := s.parseHandlerStep(rest); ok {
+		return err
+	}
 	if m := cutsRe.FindStringSubmatch(rest); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		if n < 1 {
@@ -294,7 +305,7 @@ func (s *sentence) parseAction(rest string) error {
 		a.kind, a.dur = actionCuts, time.Duration(n)*time.Millisecond
 		return nil
 	}
-	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\", sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, or cuts the client off from the server for <n> ms (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
+	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\", sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, or cuts the client off from the server for <n> ms (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
 }
 
 // noListenable are the test client's automatic listeners a scenario may
@@ -307,6 +318,9 @@ var noListenable = map[actorKind][]string{
 // check validates the sentence against what its actors can do.
 func (s *sentence) check() error {
 	t := s.trigger
+	if err := s.checkHandlerStep(); err != nil {
+		return err
+	}
 	if t.kind == triggerEvent {
 		kind := t.actor.methodsKind()
 		if !contains(emittedBy[kind], t.event) {

@@ -52,6 +52,11 @@ func TestGrammarSentencesParseIntoTriggerActorAndAction(t *testing.T) {
 		{"in the next turn, the client marks \"next-turn\"", triggerAfter, "", 0, "the client", actionMarks},
 		{"the turn after request #1 gets its socket, the client marks \"next-turn\"", triggerEvent, "socket", 0, "the client", actionMarks},
 		{"the turn after 'connection' of the server, the server calls close()", triggerEvent, "connection", 0, "the server", actionCalls},
+		{"for each request, the server response calls end(\"hi\")", triggerEachRequest, "", 0, "server response #1", actionCalls},
+		{"for each request to server \"b\", the server request listens for 'error'", triggerEachRequest, "", 0, "server request #1", actionListens},
+		{"for each request, the server waits 10 ms", triggerEachRequest, "", 0, "the server", actionWaits},
+		{"for each request, the server waits until request #1 times out", triggerEachRequest, "", 0, "the server", actionWaits},
+		{"for each request, the server reads the request body", triggerEachRequest, "", 0, "the server", actionReadsBody},
 	}
 	for _, c := range cases {
 		if m := matchStep(c.text); len(m) != 1 || m[0].domain != grammarDomain {
@@ -70,21 +75,29 @@ func TestGrammarSentencesParseIntoTriggerActorAndAction(t *testing.T) {
 
 func TestABadGrammarSentenceNamesWhatIsWrong(t *testing.T) {
 	cases := map[string]string{
-		`request #1 calls setTimeout("x")`:                   `argument 1 (msecs) must be a number, got "x"`,
-		`request #1 calls setHeader("x-a")`:                  `setHeader takes 2 argument(s), got 1`,
-		`the agent calls write("a")`:                         `the agent has no method write (it has destroy)`,
-		`on 'bogus' of request #1, request #1 calls abort()`: `request #1 emits no 'bogus'`,
-		`server response #1 sets statusCode to "x"`:          `the value must be a number, got "x"`,
-		`server response #1 sets nonsense to 1`:              `has no property nonsense`,
-		`when request #1 explodes, the server calls close()`: `want what it does`,
-		`request #0 calls abort()`:                           `numbered from 1`,
-		`request #1 calls end("a" "b")`:                      `want , or )`,
-		`request #1 calls end() and abort()`:                 `want "then" and another call`,
-		`the client calls abort()`:                           `the client only sends or starts requests`,
-		`the agent's socket calls destroy()`:                 `the agent has no socket of its own`,
-		`raw client #1 sets timeout to 5`:                    `raw client #1 has no property timeout`,
-		`request #1 calls destroy(boom)`:                     `boom is not a value`,
-		`after 5 ms the server gallops`:                      `want an action`,
+		`request #1 calls setTimeout("x")`:                                  `argument 1 (msecs) must be a number, got "x"`,
+		`request #1 calls setHeader("x-a")`:                                 `setHeader takes 2 argument(s), got 1`,
+		`the agent calls write("a")`:                                        `the agent has no method write (it has destroy)`,
+		`on 'bogus' of request #1, request #1 calls abort()`:                `request #1 emits no 'bogus'`,
+		`server response #1 sets statusCode to "x"`:                         `the value must be a number, got "x"`,
+		`server response #1 sets nonsense to 1`:                             `has no property nonsense`,
+		`when request #1 explodes, the server calls close()`:                `want what it does`,
+		`request #0 calls abort()`:                                          `numbered from 1`,
+		`request #1 calls end("a" "b")`:                                     `want , or )`,
+		`request #1 calls end() and abort()`:                                `want "then" and another call`,
+		`the client calls abort()`:                                          `the client only sends or starts requests`,
+		`the agent's socket calls destroy()`:                                `the agent has no socket of its own`,
+		`raw client #1 sets timeout to 5`:                                   `raw client #1 has no property timeout`,
+		`request #1 calls destroy(boom)`:                                    `boom is not a value`,
+		`after 5 ms the server gallops`:                                     `want an action`,
+		`after 5 ms the server waits 10 ms`:                                 `begin the sentence with "for each request,"`,
+		`for each request, server response #2 calls end()`:                  `write "the server response", not "server response #2"`,
+		`for each request, the server waits until server request #2 closes`: `not "server request #2"`,
+		`for each request, the client sends GET /`:                          `the client cannot act`,
+		`for each request, the server response reads the request body`:      `the server does`,
+		`for each request, the server waits for 'bogus' of request #1`:      `request #1 emits no 'bogus'`,
+		`for each request, the server waits until request #1 closes soon`:   `"soon" is left over`,
+		`for each request, the server request does not listen for 'error'`:  `the handler calls, sets, reads, listens, marks, waits`,
 	}
 	for text, want := range cases {
 		_, err := parseSentence(text)

@@ -92,16 +92,16 @@ func serverSteps() []*stepDef {
 			func(w *world) any { return w.aNamedServer }),
 		d(`^a server that responds with status (\d+) and no body$`, "a server that responds with status 200 and no body",
 			"a server whose handler sets the status and calls res.end()",
-			func(w *world) any { return w.aServerThatRespondsEmpty }),
+			func(w *world) any { return w.aServerThatRespondsEmpty }).sugarFor(`a server; for each request, the server response sets statusCode to <status>; for each request, the server response calls end()`),
 		d(`^a server that responds with status (\d+) and body "([^"]*)"$`, `a server that responds with status 200 and body "hello"`,
 			"a server whose handler sets the status and calls res.end(body)",
-			func(w *world) any { return w.aServerThatResponds }),
+			func(w *world) any { return w.aServerThatResponds }).sugarFor(`a server; for each request, the server response sets statusCode to <status>; for each request, the server response calls end("<body>")`),
 		d(`^a server "([a-z][a-z0-9-]*)" that responds with status (\d+) and body "([^"]*)"$`, `a server "b" that responds with status 200 and body "hello"`,
 			"a named server on its own host that responds with res.end(body)",
-			func(w *world) any { return w.aNamedServerThatResponds }),
+			func(w *world) any { return w.aNamedServerThatResponds }).sugarFor(`a server "<name>"; for each request to server "<name>", the server response sets statusCode to <status>; for each request to server "<name>", the server response calls end("<body>")`),
 		d(`^a server that never responds$`, "a server that never responds",
 			"a server whose handler does nothing",
-			func(w *world) any { return w.aServer }),
+			func(w *world) any { return w.aServer }).sugarFor(`a server`),
 		d(`^a server that listens for (checkContinue|checkExpectation)$`, "a server that listens for checkContinue",
 			"a server whose script runs in that listener instead of 'request'",
 			func(w *world) any { return w.aServerThatListensFor }),
@@ -137,64 +137,64 @@ func serverSteps() []*stepDef {
 			func(w *world) any { return w.theServersLimitIs }).sugarFor(`the server sets maxHeadersCount (maxRequestsPerSocket) to <n>; maxHeaderSize is a creation option`),
 		d(`^the server responds with status (\d+) and no body$`, "the server responds with status 404 and no body",
 			"res.statusCode = status; res.end()",
-			func(w *world) any { return w.theServerRespondsEmpty }),
+			func(w *world) any { return w.theServerRespondsEmpty }).sugarFor(`for each request, the server response sets statusCode to <status>; for each request, the server response calls end()`),
 		d(`^the server responds with status (\d+) and body "([^"]*)"$`, `the server responds with status 200 and body "hello"`,
 			"res.statusCode = status; res.end(body)",
-			func(w *world) any { return w.theServerResponds }),
+			func(w *world) any { return w.theServerResponds }).sugarFor(`for each request, the server response sets statusCode to <status>; for each request, the server response calls end("<body>")`),
 		d(`^the server sets the response header "([^"]*)" to "([^"]*)"$`, `the server sets the response header "X-A" to "1"`,
 			"res.setHeader(name, value)",
-			func(w *world) any { return w.theServerSetsTheHeader }),
+			func(w *world) any { return w.theServerSetsTheHeader }).sugarFor(`for each request, the server response calls setHeader("<name>", "<value>")`),
 		d(`^the server writes the head (\d+) with the headers:$`, "the server writes the head 200 with the headers:\n        | content-length | 100 |",
 			"res.writeHead(status, headers)",
-			func(w *world) any { return w.theServerWritesTheHeadWith }),
+			func(w *world) any { return w.theServerWritesTheHeadWith }).sugarFor(`for each request, the server response calls writeHead(<status>, {"<name>": "<value>", ...})`),
 		d(`^the server writes the head (\d+)$`, "the server writes the head 200",
 			"res.writeHead(status)",
-			func(w *world) any { return w.theServerWritesTheHead }),
+			func(w *world) any { return w.theServerWritesTheHead }).sugarFor(`for each request, the server response calls writeHead(<status>)`),
 		d(`^the server writes "([^"]*)"$`, `the server writes "partial"`,
 			"res.write(text)",
-			func(w *world) any { return w.theServerWrites }),
+			func(w *world) any { return w.theServerWrites }).sugarFor(`for each request, the server response calls write("<text>")`),
 		d(`^the server writes the body in parts:$`, "the server writes the body in parts:\n        | 0  | hel |\n        | 10 | lo  |",
 			"res.write(part) for each row, each after waiting its milliseconds of virtual time",
-			func(w *world) any { return w.theServerWritesInParts }),
+			func(w *world) any { return w.theServerWritesInParts }).sugarFor(`per row: for each request, the server waits <ms> ms; for each request, the server response calls write("<part>")`),
 		d(`^the server ends the response$`, "the server ends the response",
 			"res.end()",
-			func(w *world) any { return w.theServerEnds }),
+			func(w *world) any { return w.theServerEnds }).sugarFor(`for each request, the server response calls end()`),
 		d(`^the server ends the response with "([^"]*)"$`, `the server ends the response with "done"`,
 			"res.end(text)",
-			func(w *world) any { return w.theServerEndsWith }),
+			func(w *world) any { return w.theServerEndsWith }).sugarFor(`for each request, the server response calls end("<text>")`),
 		d(`^the server ends the response with "([^"]*)" when the request times out$`, `the server ends the response with "late" when the request times out`,
 			"waits for the client's 'timeout', then marks test:mark:respond and calls res.end(text)",
-			func(w *world) any { return w.theServerEndsOnTimeout }),
+			func(w *world) any { return w.theServerEndsOnTimeout }).sugarFor(`for each request, the server waits until request #1 times out; for each request, the server marks "respond"; for each request, the server response calls end("<text>")`),
 		d(`^the server waits (\d+) ms$`, "the server waits 100 ms",
 			"the rest of the script runs after this much virtual time",
-			func(w *world) any { return w.theServerWaits }),
+			func(w *world) any { return w.theServerWaits }).sugarFor(`for each request, the server waits <n> ms`),
 		d(`^the server waits for the next turn of the loop$`, "the server waits for the next turn of the loop",
 			"the rest of the script runs in a setImmediate",
-			func(w *world) any { return w.theServerWaitsATurn }),
+			func(w *world) any { return w.theServerWaitsATurn }).sugarFor(`for each request, the server waits for the next turn`),
 		d(`^the server reads the request body$`, "the server reads the request body",
 			"req.on('data') and req.on('end'); the rest of the script runs once the request's 'end' was emitted",
-			func(w *world) any { return w.theServerReadsTheBody }),
+			func(w *world) any { return w.theServerReadsTheBody }).sugarFor(`for each request, the server reads the request body`),
 		d(`^the server listens for the request's errors$`, "the server listens for the request's errors",
 			"req.on('error') and req.on('aborted'): a request cut short then emits 'error' (ECONNRESET \"aborted\"), which Node emits only to listeners",
-			func(w *world) any { return w.theServerListensForRequestErrors }),
+			func(w *world) any { return w.theServerListensForRequestErrors }).sugarFor(`for each request, the server request listens for 'error'; for each request, the server request listens for 'aborted'`),
 		d(`^the server adds the trailer "([^"]*)" with "([^"]*)"$`, `the server adds the trailer "X-Checksum" with "abc"`,
 			"res.addTrailers({name: value})",
-			func(w *world) any { return w.theServerAddsTheTrailer }),
+			func(w *world) any { return w.theServerAddsTheTrailer }).sugarFor(`for each request, the server response calls addTrailers({"<name>": "<value>"})`),
 		d(`^the server sends 100 Continue$`, "the server sends 100 Continue",
 			"res.writeContinue()",
-			func(w *world) any { return w.theServerSendsContinue }),
+			func(w *world) any { return w.theServerSendsContinue }).sugarFor(`for each request, the server response calls writeContinue()`),
 		d(`^the server sends 102 Processing$`, "the server sends 102 Processing",
 			"res.writeProcessing()",
-			func(w *world) any { return w.theServerSendsProcessing }),
+			func(w *world) any { return w.theServerSendsProcessing }).sugarFor(`for each request, the server response calls writeProcessing()`),
 		d(`^the server sends 103 Early Hints with the link "([^"]*)"$`, `the server sends 103 Early Hints with the link "</style.css>; rel=preload; as=style"`,
 			"res.writeEarlyHints({link})",
-			func(w *world) any { return w.theServerSendsEarlyHints }),
+			func(w *world) any { return w.theServerSendsEarlyHints }).sugarFor(`for each request, the server response calls writeEarlyHints({"link": "<link>"})`),
 		d(`^the server enforces strictContentLength$`, "the server enforces strictContentLength",
 			"res.strictContentLength = true",
-			func(w *world) any { return w.theServerEnforcesStrictContentLength }),
+			func(w *world) any { return w.theServerEnforcesStrictContentLength }).sugarFor(`for each request, the server response sets strictContentLength to true`),
 		d(`^the server destroys the connection$`, "the server destroys the connection",
 			"marks test:mark:connection-closed and calls req.socket.destroy()",
-			func(w *world) any { return w.theServerDestroysTheConnection }),
+			func(w *world) any { return w.theServerDestroysTheConnection }).sugarFor(`for each request, the server marks "connection-closed"; for each request, the server request's socket calls destroy()`),
 		d(`^the server destroys the connection when the client receives the first body data$`, "the server destroys the connection when the client receives the first body data",
 			"marks test:mark:connection-closed and destroys the server's socket in the client's first response 'data'",
 			func(w *world) any { return w.theServerDestroysOnClientData }),
@@ -279,12 +279,14 @@ func (w *world) aServerThatResponds(status int, body string) error {
 }
 
 func (w *world) aNamedServerThatResponds(name string, status int, body string) error {
-	s, err := w.addServer(name)
-	if err != nil {
+	if _, err := w.addServer(name); err != nil {
 		return err
 	}
-	s.script = append(s.script, respond(status, body, true))
-	return nil
+	each := fmt.Sprintf("for each request to server %q, the server response ", name)
+	if err := w.sugar(fmt.Sprintf("%ssets statusCode to %d", each, status), nil); err != nil {
+		return err
+	}
+	return w.sugar(fmt.Sprintf("%scalls end(%s)", each, jsString(simnet.Unescape(body))), nil)
 }
 
 func (w *world) aServerThatListensFor(event string) error {
@@ -305,9 +307,8 @@ func (w *world) aServerThatAcceptsUpgrades() error {
 	if err != nil {
 		return err
 	}
-	s.script = append(s.script, respond(200, "", false))
 	s.acceptUpgrade = true
-	return nil
+	return w.theServerRespondsEmpty(200)
 }
 
 func (w *world) aServerThatAcceptsConnect() error {
@@ -315,9 +316,8 @@ func (w *world) aServerThatAcceptsConnect() error {
 	if err != nil {
 		return err
 	}
-	s.script = append(s.script, respond(200, "", false))
 	s.acceptConnect = true
-	return nil
+	return w.theServerRespondsEmpty(200)
 }
 
 func (w *world) aServerThatEndsTunnels() error {
@@ -477,29 +477,6 @@ func (s *serverState) phrase() string {
 	return "the server"
 }
 
-// script appends an action to the default server's handler script.
-func (w *world) script(a serverAction) error {
-	s, err := w.server()
-	if err != nil {
-		return err
-	}
-	s.script = append(s.script, a)
-	return nil
-}
-
-// respond sets the status and ends the response, with body when withBody.
-func respond(status int, body string, withBody bool) serverAction {
-	return func(x *exchange, next func()) {
-		x.res.StatusCode = status
-		var p []byte
-		if withBody {
-			p = []byte(body)
-		}
-		x.end(p)
-		next()
-	}
-}
-
 // write is res.write(p), remembering what was sent.
 func (x *exchange) write(p []byte) {
 	_, err := x.res.Write(p, nil)
@@ -533,18 +510,15 @@ func (x *exchange) check(err error) {
 }
 
 func (w *world) theServerRespondsEmpty(status int) error {
-	return w.script(respond(status, "", false))
+	return w.eachRequest(fmt.Sprintf("the server response sets statusCode to %d", status), "the server response calls end()")
 }
 
 func (w *world) theServerResponds(status int, body string) error {
-	return w.script(respond(status, body, true))
+	return w.eachRequest(fmt.Sprintf("the server response sets statusCode to %d", status), "the server response calls end("+jsString(simnet.Unescape(body))+")")
 }
 
 func (w *world) theServerSetsTheHeader(name, value string) error {
-	return w.script(func(x *exchange, next func()) {
-		x.check(x.res.SetHeader(name, value))
-		next()
-	})
+	return w.eachRequest(fmt.Sprintf("the server response calls setHeader(%s, %s)", jsString(name), jsString(value)))
 }
 
 func (w *world) theServerWritesTheHeadWith(status int, table *godog.Table) error {
@@ -552,29 +526,19 @@ func (w *world) theServerWritesTheHeadWith(status int, table *godog.Table) error
 	if err != nil {
 		return err
 	}
-	fields := make([]httpcore.HeaderField, 0, len(rows))
-	for _, r := range rows {
-		fields = append(fields, httpcore.HeaderField{Name: r[0], Values: []string{r[1]}})
+	fields := make([]string, len(rows))
+	for i, r := range rows {
+		fields[i] = jsString(r[0]) + ": " + jsString(r[1])
 	}
-	return w.script(func(x *exchange, next func()) {
-		x.check(x.res.WriteHead(status, "", fields))
-		next()
-	})
+	return w.eachRequest(fmt.Sprintf("the server response calls writeHead(%d, {%s})", status, strings.Join(fields, ", ")))
 }
 
 func (w *world) theServerWritesTheHead(status int) error {
-	return w.script(func(x *exchange, next func()) {
-		x.check(x.res.WriteHead(status, "", nil))
-		next()
-	})
+	return w.eachRequest(fmt.Sprintf("the server response calls writeHead(%d)", status))
 }
 
 func (w *world) theServerWrites(text string) error {
-	p := []byte(simnet.Unescape(text))
-	return w.script(func(x *exchange, next func()) {
-		x.write(p)
-		next()
-	})
+	return w.eachRequest("the server response calls write(" + jsString(simnet.Unescape(text)) + ")")
 }
 
 func (w *world) theServerWritesInParts(table *godog.Table) error {
@@ -587,10 +551,7 @@ func (w *world) theServerWritesInParts(table *godog.Table) error {
 		if err != nil {
 			return err
 		}
-		if err := w.theServerWaitsFor(d); err != nil {
-			return err
-		}
-		if err := w.theServerWrites(r[1]); err != nil {
+		if err := w.eachRequest(fmt.Sprintf("the server waits %d ms", d.Milliseconds()), "the server response calls write("+jsString(simnet.Unescape(r[1]))+")"); err != nil {
 			return err
 		}
 	}
@@ -598,123 +559,55 @@ func (w *world) theServerWritesInParts(table *godog.Table) error {
 }
 
 func (w *world) theServerEnds() error {
-	return w.script(func(x *exchange, next func()) {
-		x.check(x.res.End(nil, nil))
-		next()
-	})
+	return w.eachRequest("the server response calls end()")
 }
 
 func (w *world) theServerEndsWith(text string) error {
-	p := []byte(simnet.Unescape(text))
-	return w.script(func(x *exchange, next func()) {
-		x.end(p)
-		next()
-	})
+	return w.eachRequest("the server response calls end(" + jsString(simnet.Unescape(text)) + ")")
 }
 
 func (w *world) theServerEndsOnTimeout(text string) error {
-	if _, err := w.server(); err != nil {
-		if err := w.aServer(); err != nil {
-			return err
-		}
-	}
-	p := []byte(simnet.Unescape(text))
-	return w.script(func(x *exchange, next func()) {
-		w.timeoutWaiters = append(w.timeoutWaiters, func() {
-			w.mark("respond", nil)
-			x.end(p)
-			next()
-		})
-	})
-}
-
-// onClientTimeout runs the server actions waiting for a client 'timeout'.
-func (w *world) onClientTimeout() {
-	waiting := w.timeoutWaiters
-	w.timeoutWaiters = nil
-	for _, fn := range waiting {
-		fn()
-	}
+	return w.eachRequest("the server waits until request #1 times out", `the server marks "respond"`, "the server response calls end("+jsString(simnet.Unescape(text))+")")
 }
 
 func (w *world) theServerWaits(ms int) error {
-	return w.theServerWaitsFor(time.Duration(ms) * time.Millisecond)
-}
-
-func (w *world) theServerWaitsFor(d time.Duration) error {
-	return w.script(func(x *exchange, next func()) {
-		if d == 0 {
-			next()
-			return
-		}
-		w.loop().SetTimeout(d, next)
-	})
+	return w.eachRequest(fmt.Sprintf("the server waits %d ms", ms))
 }
 
 func (w *world) theServerWaitsATurn() error {
-	return w.script(func(x *exchange, next func()) { w.loop().SetImmediate(next) })
+	return w.eachRequest("the server waits for the next turn")
 }
 
 func (w *world) theServerReadsTheBody() error {
-	return w.script(func(x *exchange, next func()) {
-		x.read()
-		if x.req.ReadableEnded() {
-			next()
-			return
-		}
-		x.req.Events.End.Once(func(struct{}) { next() })
-	})
+	return w.eachRequest("the server reads the request body")
 }
 
 func (w *world) theServerListensForRequestErrors() error {
-	return w.script(func(x *exchange, next func()) {
-		x.req.Events.Error.On(func(error) {})
-		x.req.Events.Aborted.On(func(struct{}) {})
-		next()
-	})
+	return w.eachRequest("the server request listens for 'error'", "the server request listens for 'aborted'")
 }
 
 func (w *world) theServerAddsTheTrailer(name, value string) error {
-	return w.script(func(x *exchange, next func()) {
-		x.check(x.res.AddTrailers([]httpcore.HeaderField{{Name: name, Values: []string{value}}}))
-		next()
-	})
+	return w.eachRequest(fmt.Sprintf("the server response calls addTrailers({%s: %s})", jsString(name), jsString(value)))
 }
 
 func (w *world) theServerSendsContinue() error {
-	return w.script(func(x *exchange, next func()) {
-		x.res.WriteContinue(nil)
-		next()
-	})
+	return w.eachRequest("the server response calls writeContinue()")
 }
 
 func (w *world) theServerSendsProcessing() error {
-	return w.script(func(x *exchange, next func()) {
-		x.res.WriteProcessing(nil)
-		next()
-	})
+	return w.eachRequest("the server response calls writeProcessing()")
 }
 
 func (w *world) theServerSendsEarlyHints(link string) error {
-	return w.script(func(x *exchange, next func()) {
-		x.check(x.res.WriteEarlyHints([]httpcore.HeaderField{{Name: "link", Values: []string{link}}}, nil))
-		next()
-	})
+	return w.eachRequest(fmt.Sprintf("the server response calls writeEarlyHints({\"link\": %s})", jsString(link)))
 }
 
 func (w *world) theServerEnforcesStrictContentLength() error {
-	return w.script(func(x *exchange, next func()) {
-		x.res.StrictContentLength = true
-		next()
-	})
+	return w.eachRequest("the server response sets strictContentLength to true")
 }
 
 func (w *world) theServerDestroysTheConnection() error {
-	return w.script(func(x *exchange, next func()) {
-		w.mark("connection-closed", nil)
-		x.req.Socket().Destroy(nil)
-		next()
-	})
+	return w.eachRequest(`the server marks "connection-closed"`, "the server request's socket calls destroy()")
 }
 
 func (w *world) theServerDestroysOnClientData() error {

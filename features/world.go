@@ -49,9 +49,8 @@ type world struct {
 	teardownN int      // the request whose close is the teardown, for teardownRequestN
 
 	// Hooks the steps set for points in the sequence that span objects.
-	onServerData   func()   // the server request's first body 'data'
-	onFirstData    func()   // the client response's first body 'data'
-	timeoutWaiters []func() // server actions waiting for the client's 'timeout'
+	onServerData func() // the server request's first body 'data'
+	onFirstData  func() // the client response's first body 'data'
 
 	plan    []func() // actions of the main script, in step order
 	started bool
