@@ -120,6 +120,24 @@ func TestSweepReportsEachFailingSeedWithItsSmallestSchedule(t *testing.T) {
 	}
 }
 
+// TestBundledSweepKeepsEveryInvariant sweeps the bundled @sweep scenarios,
+// as the README tells a user to, and fails on any seed: a @sweep scenario
+// that asserts more than what holds under every drawn fault (an exact
+// event sequence, say) fails a user's first sweep.
+func TestBundledSweepKeepsEveryInvariant(t *testing.T) {
+	var out bytes.Buffer
+	ok, err := Sweep(SweepOptions{Seeds: [2]uint64{1, 200}, Output: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Fatalf("the bundled sweep failed:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "sweep: 200 seeds (1-200): 200 passed, 0 failed") {
+		t.Errorf("the sweep's summary is not 200 passed:\n%s", out.String())
+	}
+}
+
 // TestEveryDrawnReuseFaultFires runs each close-on-reuse rule the sweep
 // draws, alone and made certain (a drawn probability only thins out the
 // strikes), on a scenario whose second request reuses the first one's
