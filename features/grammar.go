@@ -65,6 +65,9 @@ func (w *world) addSentence(s *sentence, table *godog.Table) error {
 	if s.trigger.kind == triggerEachRequest {
 		return w.addHandlerStep(s)
 	}
+	if s.action.kind == actionCreated {
+		return w.createdWith(s)
+	}
 	act, err := w.actionOf(s, table)
 	if err != nil {
 		return err
@@ -307,7 +310,7 @@ func (w *world) addListenerChoice(s *sentence) error {
 const (
 	grammarTriggered = `(?:after \d|for each request|\d+(?:\.\d+)? ms after |on (?:every |the \w+ )?'|when |in the next turn|the turn after )`
 	grammarActor     = `(?:the (?:server|agent|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+)(?:'s socket)?`
-	grammarVerb      = ` (?:calls |sets [A-Za-z]+ to |listens for '|does not listen for '|marks ")`
+	grammarVerb      = ` (?:calls |sets [A-Za-z]+ to |listens for '|does not listen for '|marks "|is created with \{)`
 	grammarOther     = `(?:raw client #\d+ (?:connects|writes )|the network (?:cuts |marks ")|the client (?:starts |marks "))`
 	grammarPattern   = `^((?:` + grammarTriggered + `|` + grammarActor + grammarVerb + `|` + grammarOther + `).*[^:]|` +
 		grammarActor + ` reads [A-Za-z]+|raw client #\d+ ends|the client aborts the signal)$`

@@ -68,6 +68,8 @@ var grammarForms = []form{
 		"adds a listener that does nothing, from the object's creation: Node behaves differently when someone listens"},
 	{"action", "<actor> does not listen for '<event>'", "response #1 does not listen for 'error'",
 		"leaves out one of the test client's own listeners (request: response, upgrade, connect, timeout, finish, abort, drain, continue, information; response: data, end, error, aborted, close)"},
+	{"action", "<server> is created with {<option>: <value>, ...}", "the server is created with {headersTimeout: 100, joinDuplicateHeaders: true}",
+		"http.createServer(options), before the run and without a trigger: joinDuplicateHeaders, insecureHTTPParser, requireHostHeader, rejectNonStandardBodyWrites, keepAlive, noDelay (true or false), uniqueHeaders ([\"a\", \"b\"]), maxHeaderSize, highWaterMark, and in ms requestTimeout, headersTimeout, keepAliveTimeout, connectionsCheckingInterval, keepAliveInitialDelay"},
 	{"action", "<actor> marks \"<name>\"", "when request #1 closes, the client marks \"first-done\"",
 		"puts test:mark:<name> in the trace"},
 	{"action", "the client sends <METHOD> <path> [to \"<server>\"] [with:]", "when request #1 closes, the client sends GET /2",

@@ -53,6 +53,7 @@ const (
 	actionAbortsSignal                   // the client aborts the signal
 	actionWaits                          // the server waits <n> ms, waits for the next turn (a handler step)
 	actionReadsBody                      // the server reads the request body (a handler step)
+	actionCreated                        // the server is created with {options}
 )
 
 type action struct {
@@ -297,6 +298,9 @@ func (s *sentence) parseAction(rest string) error {
 	if ok, err := s.parseHandlerStep(rest); ok {
 		return err
 	}
+	if ok, err := s.parseCreated(rest); ok {
+		return err
+	}
 	if m := cutsRe.FindStringSubmatch(rest); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		if n < 1 {
@@ -305,7 +309,7 @@ func (s *sentence) parseAction(rest string) error {
 		a.kind, a.dur = actionCuts, time.Duration(n)*time.Millisecond
 		return nil
 	}
-	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\", sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, or cuts the client off from the server for <n> ms (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
+	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\", sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, is created with {<options>}, or cuts the client off from the server for <n> ms (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
 }
 
 // noListenable are the test client's automatic listeners a scenario may

@@ -57,6 +57,7 @@ func TestGrammarSentencesParseIntoTriggerActorAndAction(t *testing.T) {
 		{"for each request, the server waits 10 ms", triggerEachRequest, "", 0, "the server", actionWaits},
 		{"for each request, the server waits until request #1 times out", triggerEachRequest, "", 0, "the server", actionWaits},
 		{"for each request, the server reads the request body", triggerEachRequest, "", 0, "the server", actionReadsBody},
+		{"server \"b\" is created with {uniqueHeaders: [\"a\"], noDelay: false}", triggerNone, "", 0, "server \"b\"", actionCreated},
 	}
 	for _, c := range cases {
 		if m := matchStep(c.text); len(m) != 1 || m[0].domain != grammarDomain {
@@ -98,6 +99,13 @@ func TestABadGrammarSentenceNamesWhatIsWrong(t *testing.T) {
 		`for each request, the server waits for 'bogus' of request #1`:      `request #1 emits no 'bogus'`,
 		`for each request, the server waits until request #1 closes soon`:   `"soon" is left over`,
 		`for each request, the server request does not listen for 'error'`:  `the handler calls, sets, reads, listens, marks, waits`,
+		`the server is created with {headersTimeout: "1"}`:                  `headersTimeout must be a whole number, got "1"`,
+		`the server is created with {headersTimeout: -1}`:                   `"headersTimeout" is out of range`,
+		`the server is created with {bogus: 1}`:                             `unknown server option "bogus"`,
+		`the server is created with {keepAlive: 1}`:                         `keepAlive must be true or false`,
+		`the server is created with {uniqueHeaders: [1]}`:                   `uniqueHeaders must be an array of strings`,
+		`after 5 ms the server is created with {keepAlive: true}`:           `drop the trigger`,
+		`request #1 is created with {keepAlive: true}`:                      `only a server is`,
 	}
 	for text, want := range cases {
 		_, err := parseSentence(text)

@@ -6,7 +6,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cucumber/godog"
 
@@ -128,13 +127,13 @@ func serverSteps() []*stepDef {
 			func(w *world) any { return w.theServersTimerIs }).sugarFor(`the server sets keepAliveTimeout (timeout) to <n>`),
 		d(`^the server's (headersTimeout|requestTimeout|connectionsCheckingInterval) is (-?\d+)$`, "the server's headersTimeout is 100",
 			"sets a server timeout given at creation, in milliseconds",
-			func(w *world) any { return w.theServersTimeoutIs }),
+			func(w *world) any { return w.theServersTimeoutIs }).sugarFor(`the server is created with {headersTimeout (requestTimeout, connectionsCheckingInterval): <n>}`),
 		d(`^the server is created with the options:$`, "the server is created with the options:\n        | joinDuplicateHeaders | true |",
 			"http.createServer(options): joinDuplicateHeaders, uniqueHeaders (a, b), insecureHTTPParser, requireHostHeader, rejectNonStandardBodyWrites, maxHeaderSize, highWaterMark, keepAlive, keepAliveInitialDelay, noDelay, and the timeouts in ms (requestTimeout, headersTimeout, keepAliveTimeout, connectionsCheckingInterval)",
-			func(w *world) any { return w.theServerIsCreatedWith }),
+			func(w *world) any { return w.theServerIsCreatedWith }).sugarFor(`the server is created with {<option>: <value>, ...}`),
 		d(`^the server's (maxHeaderSize|maxHeadersCount|maxRequestsPerSocket) is (-?\d+)$`, "the server's maxHeadersCount is 10",
 			"sets a server limit",
-			func(w *world) any { return w.theServersLimitIs }).sugarFor(`the server sets maxHeadersCount (maxRequestsPerSocket) to <n>; maxHeaderSize is a creation option`),
+			func(w *world) any { return w.theServersLimitIs }).sugarFor(`the server sets maxHeadersCount (maxRequestsPerSocket) to <n>; the server is created with {maxHeaderSize: <n>}`),
 		d(`^the server responds with status (\d+) and no body$`, "the server responds with status 404 and no body",
 			"res.statusCode = status; res.end()",
 			func(w *world) any { return w.theServerRespondsEmpty }).sugarFor(`for each request, the server response sets statusCode to <status>; for each request, the server response calls end()`),
@@ -372,22 +371,13 @@ func (w *world) theServersTimerIs(name string, ms int) error {
 	return w.sugar(fmt.Sprintf("%s sets %s to %d", s.phrase(), name, ms), nil)
 }
 
-// theServersTimeoutIs sets a timeout http.createServer takes as an option.
+// theServersTimeoutIs gives http.createServer a timeout option.
 func (w *world) theServersTimeoutIs(name string, ms int) error {
 	s, err := w.server()
 	if err != nil {
 		return err
 	}
-	d := time.Duration(ms) * time.Millisecond
-	switch name {
-	case "headersTimeout":
-		s.opts.HeadersTimeout = d
-	case "requestTimeout":
-		s.opts.RequestTimeout = d
-	default:
-		s.opts.ConnectionsCheckingInterval = d
-	}
-	return nil
+	return w.sugar(fmt.Sprintf("%s is created with {%s: %d}", s.phrase(), name, ms), nil)
 }
 
 func (w *world) theServerIsCreatedWith(table *godog.Table) error {
@@ -399,57 +389,15 @@ func (w *world) theServerIsCreatedWith(table *godog.Table) error {
 	if err != nil {
 		return err
 	}
-	o := &s.opts
-	for _, r := range rows {
-		name, v := r[0], r[1]
-		switch name {
-		case "joinDuplicateHeaders", "insecureHTTPParser", "requireHostHeader", "rejectNonStandardBodyWrites", "keepAlive", "noDelay":
-			on, err := yesNo(name, v)
-			if err != nil {
-				return err
-			}
-			switch name {
-			case "joinDuplicateHeaders":
-				o.JoinDuplicateHeaders = on
-			case "insecureHTTPParser":
-				o.InsecureHTTPParser = on
-			case "requireHostHeader":
-				o.RequireHostHeader = &on
-			case "rejectNonStandardBodyWrites":
-				o.RejectNonStandardBodyWrites = on
-			case "keepAlive":
-				o.KeepAlive = on
-			default:
-				o.NoDelay = &on
-			}
-		case "uniqueHeaders":
-			for _, n := range strings.Split(v, ",") {
-				o.UniqueHeaders = append(o.UniqueHeaders, strings.TrimSpace(n))
-			}
-		case "maxHeaderSize", "highWaterMark":
-			n, err := count(name, v)
-			if err != nil {
-				return err
-			}
-			if name == "maxHeaderSize" {
-				o.MaxHeaderSize = n
-			} else {
-				o.HighWaterMark = n
-			}
-		case "requestTimeout", "headersTimeout", "keepAliveTimeout", "connectionsCheckingInterval", "keepAliveInitialDelay":
-			d, err := millis(name, v)
-			if err != nil {
-				return err
-			}
-			*map[string]*time.Duration{
-				"requestTimeout": &o.RequestTimeout, "headersTimeout": &o.HeadersTimeout, "keepAliveTimeout": &o.KeepAliveTimeout,
-				"connectionsCheckingInterval": &o.ConnectionsCheckingInterval, "keepAliveInitialDelay": &o.KeepAliveInitialDelay,
-			}[name] = d
-		default:
-			return fmt.Errorf("unknown server option %q (want joinDuplicateHeaders, uniqueHeaders, insecureHTTPParser, requireHostHeader, rejectNonStandardBodyWrites, maxHeaderSize, highWaterMark, keepAlive, keepAliveInitialDelay, noDelay, requestTimeout, headersTimeout, keepAliveTimeout or connectionsCheckingInterval)", name)
+	opts := make([]string, len(rows))
+	for i, r := range rows {
+		v, err := optionLiteral(r[0], r[1])
+		if err != nil {
+			return err
 		}
+		opts[i] = r[0] + ": " + v
 	}
-	return nil
+	return w.sugar(fmt.Sprintf("%s is created with {%s}", s.phrase(), strings.Join(opts, ", ")), nil)
 }
 
 // outOfRange is the error Node throws for a negative timer value.
@@ -463,8 +411,7 @@ func (w *world) theServersLimitIs(name string, n int) error {
 		return err
 	}
 	if name == "maxHeaderSize" {
-		s.opts.MaxHeaderSize = n
-		return nil
+		return w.sugar(fmt.Sprintf("%s is created with {maxHeaderSize: %d}", s.phrase(), n), nil)
 	}
 	return w.sugar(fmt.Sprintf("%s sets %s to %d", s.phrase(), name, n), nil)
 }
