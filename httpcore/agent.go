@@ -99,7 +99,8 @@ type agentConn struct {
 	opts    simnet.ConnectOptions // made with; reused for queued requests
 	req     *ClientRequest        // socket._httpMessage: the request on it
 	off     []func()              // the agent's socket listeners
-	freeErr func()                // removes the error listener of a free socket
+	agent   *Agent
+	freeErr simnet.ListenerID // the error listener of a free socket; 0: none
 
 	// parser is the response parser the last request on the socket freed,
 	// kept for the next one as Node keeps freed parsers in a free list.
@@ -325,9 +326,9 @@ func (a *Agent) KeepSocketAlive(s *simnet.Socket) bool {
 // ReuseSocket is agent.reuseSocket(socket, request), called when a free
 // socket is handed to req: it marks req.reusedSocket and refs the socket.
 func (a *Agent) ReuseSocket(s *simnet.Socket, req *ClientRequest) {
-	if c := a.conns[s]; c != nil && c.freeErr != nil {
-		c.freeErr()
-		c.freeErr = nil
+	if c := a.conns[s]; c != nil && c.freeErr != 0 {
+		s.Events.Error.Remove(c.freeErr)
+		c.freeErr = 0
 	}
 	req.reusedSocket = true
 	s.Ref()
@@ -413,7 +414,7 @@ func (a *Agent) createSocket(opts simnet.ConnectOptions, cb func(*agentConn, err
 			cb(nil, err)
 			return
 		}
-		c := &agentConn{s: s, name: name, opts: opts}
+		c := &agentConn{s: s, name: name, opts: opts, agent: a}
 		a.sockets.push(name, c)
 		a.totalCount++
 		a.install(c)
@@ -519,10 +520,17 @@ func (a *Agent) onFree(c *agentConn) {
 	a.freeSockets.push(c.name, c)
 	c.req = nil
 	a.removeSocket(c)
-	c.freeErr = s.Events.Error.Once(func(error) {
-		s.Destroy(nil)
-		a.agentRemove(c)
-	})
+	c.freeErr = s.Events.Error.AddOnce((*freeSocketError)(c))
+}
+
+// freeSocketError is a free socket's record as its 'error' listener, which
+// destroys it and forgets it: one is added each time the socket is freed.
+type freeSocketError agentConn
+
+func (h *freeSocketError) Handle(error) {
+	c := (*agentConn)(h)
+	c.s.Destroy(nil)
+	c.agent.agentRemove(c)
 }
 
 // removeSocket takes c out of the in-use lists (and the free lists once it

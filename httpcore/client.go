@@ -79,14 +79,16 @@ type ClientRequest struct {
 	hadErr       bool // socket._hadError
 	err          error
 
-	timeout       time.Duration
-	hasTimeout    bool
-	timeoutOff    func() // removes the socket 'timeout' listener of listenSocketTimeout
-	timeoutSet    bool   // Node's timeoutCb is set
-	resTimeoutOff func() // removes the listener forwarding 'timeout' to the response
+	timeout      time.Duration
+	hasTimeout   bool
+	timeoutOff   func()            // removes the socket 'timeout' listener of listenSocketTimeout
+	timeoutSet   bool              // Node's timeoutCb is set
+	resTimeoutID simnet.ListenerID // the listener forwarding the socket's 'timeout' to the response; 0: none
 
 	queuedOpts simnet.ConnectOptions // the options a queued request waits with
-	sockOff    []func()              // the request's listeners on its socket
+	// sockIDs are the request's listeners on its socket, by the off
+	// constants; 0 once removed.
+	sockIDs [offDrain + 1]simnet.ListenerID
 }
 
 // Request is http.request(url, options, callback): url may be "" and the
@@ -331,33 +333,17 @@ func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
 		p = NewParser(ParseResponse, po)
 	}
 	req.parser = p
-	p.SetCallbacks(
-		func(h *MessageHead) BodyMode { return req.onHead(p, s, h) },
-		func(b []byte) {
-			if req.parser == p && req.incoming != nil {
-				req.incoming.pushBody(b)
-			}
-		},
-		func(trailers []string) {
-			if req.parser != p {
-				return
-			}
-			if req.incoming != nil {
-				req.incoming.finishMessage(trailers)
-			}
-			s.Resume()
-		},
-	)
+	p.hooks = (*reqParserHooks)(req)
 	if req.conn != nil {
 		req.conn.req = req
 	}
-	req.sockOff = append(req.sockOff[:0],
-		s.Events.Error.On(req.socketError),
-		s.Events.Data.On(req.socketData),
-		s.Events.End.On(req.socketEnd),
-		s.Events.Close.On(req.socketClose),
-		s.Events.Drain.On(req.socketDrain),
-	)
+	req.sockIDs = [...]simnet.ListenerID{
+		offError: s.Events.Error.Add((*reqSocketError)(req)),
+		offData:  s.Events.Data.Add((*reqSocketData)(req)),
+		offEnd:   s.Events.End.Add((*reqSocketEnd)(req)),
+		offClose: s.Events.Close.Add((*reqSocketClose)(req)),
+		offDrain: s.Events.Drain.Add((*reqSocketDrain)(req)),
+	}
 	if req.hasTimeout || (req.pool != nil && req.pool.timeout != 0) {
 		req.listenSocketTimeout(s)
 	}
@@ -371,6 +357,48 @@ func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
 	req.OutgoingMessage.Events.Socket.Emit(s)
 }
 
+// reqParserHooks is the request as the hooks of its response's parser,
+// which tickOnSocket gave the socket it reads.
+type reqParserHooks ClientRequest
+
+func (h *reqParserHooks) onHead(p *Parser, mh *MessageHead) BodyMode {
+	req := (*ClientRequest)(h)
+	return req.onHead(p, req.socket, mh)
+}
+
+func (h *reqParserHooks) onBody(p *Parser, b []byte) {
+	if req := (*ClientRequest)(h); req.parser == p && req.incoming != nil {
+		req.incoming.pushBody(b)
+	}
+}
+
+func (h *reqParserHooks) onComplete(p *Parser, trailers []string) {
+	req := (*ClientRequest)(h)
+	if req.parser != p {
+		return
+	}
+	if req.incoming != nil {
+		req.incoming.finishMessage(trailers)
+	}
+	req.socket.Resume()
+}
+
+// The request's socket listeners, as Handlers that are the request itself:
+// a method value each would be allocated per request.
+type (
+	reqSocketError ClientRequest
+	reqSocketData  ClientRequest
+	reqSocketEnd   ClientRequest
+	reqSocketClose ClientRequest
+	reqSocketDrain ClientRequest
+)
+
+func (h *reqSocketError) Handle(err error)   { (*ClientRequest)(h).socketError(err) }
+func (h *reqSocketData) Handle(d []byte)     { (*ClientRequest)(h).socketData(d) }
+func (h *reqSocketEnd) Handle(v struct{})    { (*ClientRequest)(h).socketEnd(v) }
+func (h *reqSocketClose) Handle(hadErr bool) { (*ClientRequest)(h).socketClose(hadErr) }
+func (h *reqSocketDrain) Handle(v struct{})  { (*ClientRequest)(h).socketDrain(v) }
+
 // The request's socket listeners, in the order tickOnSocket adds them.
 const (
 	offError = iota
@@ -381,10 +409,24 @@ const (
 )
 
 func (req *ClientRequest) removeSocketListeners(which ...int) {
+	s := req.socket
 	for _, i := range which {
-		if i < len(req.sockOff) && req.sockOff[i] != nil {
-			req.sockOff[i]()
-			req.sockOff[i] = nil
+		id := req.sockIDs[i]
+		if id == 0 {
+			continue
+		}
+		req.sockIDs[i] = 0
+		switch i {
+		case offError:
+			s.Events.Error.Remove(id)
+		case offData:
+			s.Events.Data.Remove(id)
+		case offEnd:
+			s.Events.End.Remove(id)
+		case offClose:
+			s.Events.Close.Remove(id)
+		case offDrain:
+			s.Events.Drain.Remove(id)
 		}
 	}
 }
@@ -564,13 +606,9 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 	if req.shouldKeepAlive && !h.KeepAlive && !req.upgraded {
 		req.shouldKeepAlive = false
 	}
-	res.Events.End.On(func(struct{}) { req.responseOnEnd(res) })
-	req.OutgoingMessage.Events.Finish.On(func(struct{}) {
-		if req.shouldKeepAlive && req.resEnded {
-			req.responseKeepAlive()
-		}
-	})
-	req.resTimeoutOff = s.Events.Timeout.On(func(struct{}) { res.Events.Timeout.Emit(struct{}{}) })
+	res.Events.End.Add((*reqResponseEnd)(req))
+	req.OutgoingMessage.Events.Finish.Add((*reqFinishKeepAlive)(req))
+	req.resTimeoutID = s.Events.Timeout.Add((*reqResponseTimeout)(req))
 	res.register()
 	req.traceStatus("response", res.StatusCode)
 	if req.aborted || !req.Events.Response.Emit(res) {
@@ -584,6 +622,29 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 		return BodySkip
 	}
 	return BodyNormal
+}
+
+// The request's listeners for its final response, req.res, as Handlers
+// that are the request itself: closures would be allocated per request.
+type (
+	reqResponseEnd     ClientRequest // the response's 'end'
+	reqFinishKeepAlive ClientRequest // the request's 'finish'
+	reqResponseTimeout ClientRequest // the socket's 'timeout', forwarded to the response
+)
+
+func (h *reqResponseEnd) Handle(struct{}) {
+	req := (*ClientRequest)(h)
+	req.responseOnEnd(req.res)
+}
+
+func (h *reqFinishKeepAlive) Handle(struct{}) {
+	if req := (*ClientRequest)(h); req.shouldKeepAlive && req.resEnded {
+		req.responseKeepAlive()
+	}
+}
+
+func (h *reqResponseTimeout) Handle(struct{}) {
+	(*ClientRequest)(h).res.Events.Timeout.Emit(struct{}{})
 }
 
 func (req *ClientRequest) traceStatus(name string, status int) {
@@ -664,9 +725,9 @@ func (req *ClientRequest) removeTimeoutListeners() {
 		req.timeoutOff()
 		req.timeoutOff = nil
 	}
-	if req.resTimeoutOff != nil {
-		req.resTimeoutOff()
-		req.resTimeoutOff = nil
+	if req.resTimeoutID != 0 {
+		req.socket.Events.Timeout.Remove(req.resTimeoutID)
+		req.resTimeoutID = 0
 	}
 }
 

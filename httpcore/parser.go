@@ -64,11 +64,9 @@ type Parser struct {
 	lenient       bool
 	skipStrings   bool
 
-	onHead     func(*MessageHead) BodyMode
-	onBody     func([]byte)
-	onComplete func(rawTrailers []string)
-	onBegin    func()
-	at         int // where in the current input the event being called back happened
+	hooks   messageHooks // nil: nobody listens
+	onBegin func()
+	at      int // where in the current input the event being called back happened
 
 	state    state
 	err      *ParseError // sticky: set once, the parser is then dead
@@ -183,7 +181,43 @@ func NewParser(kind ParserKind, opts ParserOptions) *Parser {
 // its strings and RawHeaders are allocated afresh for every message. onBody
 // gets a slice of the Execute input, to copy if kept.
 func (p *Parser) SetCallbacks(onHead func(*MessageHead) BodyMode, onBody func([]byte), onComplete func(rawTrailers []string)) {
-	p.onHead, p.onBody, p.onComplete = onHead, onBody, onComplete
+	p.hooks = &callbacks{head: onHead, body: onBody, complete: onComplete}
+}
+
+// messageHooks receive what a parser finds, as SetCallbacks's functions
+// do. The client installs its request as the hooks of its response's
+// parser: the request exists anyway, where three closures per request
+// would be allocated.
+type messageHooks interface {
+	onHead(p *Parser, h *MessageHead) BodyMode
+	onBody(p *Parser, b []byte)
+	onComplete(p *Parser, rawTrailers []string)
+}
+
+// callbacks are SetCallbacks's functions as hooks.
+type callbacks struct {
+	head     func(*MessageHead) BodyMode
+	body     func([]byte)
+	complete func(rawTrailers []string)
+}
+
+func (c *callbacks) onHead(_ *Parser, h *MessageHead) BodyMode {
+	if c.head == nil {
+		return BodyNormal
+	}
+	return c.head(h)
+}
+
+func (c *callbacks) onBody(_ *Parser, b []byte) {
+	if c.body != nil {
+		c.body(b)
+	}
+}
+
+func (c *callbacks) onComplete(_ *Parser, rawTrailers []string) {
+	if c.complete != nil {
+		c.complete(rawTrailers)
+	}
 }
 
 // SetOnBegin installs a callback for the first byte of every message, as
@@ -204,9 +238,7 @@ func (p *Parser) Reset(kind ParserKind) {
 		maxHeaderSize: p.maxHeaderSize,
 		lenient:       p.lenient,
 		skipStrings:   p.skipStrings,
-		onHead:        p.onHead,
-		onBody:        p.onBody,
-		onComplete:    p.onComplete,
+		hooks:         p.hooks,
 		onBegin:       p.onBegin,
 		buf:           p.buf[:0],
 		fields:        p.fields[:0],
@@ -294,8 +326,8 @@ func (p *Parser) Finish() error {
 		p.finish = finishSafe
 		p.state = sClosed
 		p.at = 0
-		if p.onComplete != nil {
-			p.onComplete(nil)
+		if p.hooks != nil {
+			p.hooks.onComplete(p, nil)
 		}
 	case finishUnsafe:
 		// Node reports this error from finish() without a rawPacket.
@@ -429,8 +461,8 @@ func (p *Parser) headersComplete(data []byte, at int) int {
 	p.fillHead()
 	mode := BodyNormal
 	p.at = at
-	if p.onHead != nil {
-		mode = p.onHead(&p.head)
+	if p.hooks != nil {
+		mode = p.hooks.onHead(p, &p.head)
 	}
 	p.buf = p.buf[:0]
 	p.fields = p.fields[:0]
@@ -598,8 +630,8 @@ func (p *Parser) messageComplete(at int) {
 		p.valueOpen = false
 	}
 	p.at = at
-	if p.onComplete != nil {
-		p.onComplete(trailers)
+	if p.hooks != nil {
+		p.hooks.onComplete(p, trailers)
 	}
 }
 

@@ -199,8 +199,8 @@ func (p *Parser) take(data []byte, i int) int {
 }
 
 func (p *Parser) emitBody(b []byte) {
-	if len(b) > 0 && p.onBody != nil {
-		p.onBody(b)
+	if len(b) > 0 && p.hooks != nil {
+		p.hooks.onBody(p, b)
 	}
 }
 

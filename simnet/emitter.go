@@ -1,5 +1,7 @@
 package simnet
 
+import "fmt"
+
 // Emitter is one typed Node-style event: listeners run synchronously, in the
 // order they were added, each time Emit is called.
 //
@@ -11,58 +13,73 @@ package simnet
 type Emitter[T any] struct {
 	first listener[T]   // the oldest listener, when there is one
 	rest  []listener[T] // the others, oldest first; empty when first is unused
-	// Ids are 32 bits to keep the emitter as small as the many idle
-	// sockets need: an id is reused only after 2^32 more adds to the same
-	// emitter, and only a listener that outlived all of them could be
-	// removed by mistake.
+	// The counters are small to keep the emitter at 56 bytes, as many idle
+	// sockets each hold ten: an id is reused only after 2^31 more adds to
+	// the same emitter, and only a listener that outlived all of them
+	// could be removed by mistake.
 	nextID   uint32
-	live     int32 // listeners not removed
-	emitting int32 // emissions running, nested ones included
-	used     bool  // first holds a listener
-	removed  bool  // some listener is marked and awaits compaction
+	emitting uint16 // emissions running, nested ones included
+	used     bool   // first holds a listener, live or marked
+	removed  bool   // some listener is marked and awaits compaction
 }
 
+// maxNesting bounds emissions of one emitter running inside each other;
+// deeper is a runaway recursion.
+const maxNesting = 1<<16 - 1
+
 type listener[T any] struct {
-	fn   func(T)
+	h    Handler[T]
 	id   uint32
 	once bool
 	dead bool
 }
 
-// ListenerID names one listener of an Emitter, for Remove.
+// Handler is a listener as a value: a pointer type with a Handle method
+// listens without the closure a func listener costs per object.
+type Handler[T any] interface{ Handle(T) }
+
+// HandlerFunc is a func listener as a Handler.
+type HandlerFunc[T any] func(T)
+
+// Handle calls f(v).
+func (f HandlerFunc[T]) Handle(v T) { f(v) }
+
+// ListenerID names one listener of an Emitter, for Remove; it is never 0.
 type ListenerID uint32
 
 // On adds fn and returns a function that removes it again.
 func (e *Emitter[T]) On(fn func(T)) (off func()) {
-	id := e.add(fn, false)
+	id := e.add(HandlerFunc[T](fn), false)
 	return func() { e.remove(id) }
 }
 
 // Once adds fn for the next emission only.
 func (e *Emitter[T]) Once(fn func(T)) (off func()) {
-	id := e.add(fn, true)
+	id := e.add(HandlerFunc[T](fn), true)
 	return func() { e.remove(id) }
 }
 
-// Add adds fn as On does and returns its id for Remove, which unlike On's
-// returned function costs no allocation.
-func (e *Emitter[T]) Add(fn func(T)) ListenerID { return ListenerID(e.add(fn, false)) }
+// Add adds h as On adds a func and returns its id for Remove; unlike On,
+// it allocates nothing once the emitter has room.
+func (e *Emitter[T]) Add(h Handler[T]) ListenerID { return ListenerID(e.add(h, false)) }
 
-// AddOnce adds fn as Once does and returns its id for Remove.
-func (e *Emitter[T]) AddOnce(fn func(T)) ListenerID { return ListenerID(e.add(fn, true)) }
+// AddOnce adds h for the next emission only, as Once does.
+func (e *Emitter[T]) AddOnce(h Handler[T]) ListenerID { return ListenerID(e.add(h, true)) }
 
 // Remove removes the listener with id, if it is still there.
 func (e *Emitter[T]) Remove(id ListenerID) { e.remove(uint32(id)) }
 
-func (e *Emitter[T]) add(fn func(T), once bool) uint32 {
+func (e *Emitter[T]) add(h Handler[T], once bool) uint32 {
+	// Odd ids are never 0, which callers keep for none, and cost no
+	// branch: add must stay small enough to inline into On and Once, or
+	// the function they return costs an allocation even when dropped.
 	e.nextID++
-	l := listener[T]{fn: fn, id: e.nextID, once: once}
+	l := listener[T]{h: h, id: e.nextID<<1 | 1, once: once}
 	if e.used {
 		e.rest = append(e.rest, l)
 	} else {
 		e.first, e.used = l, true
 	}
-	e.live++
 	return l.id
 }
 
@@ -95,8 +112,7 @@ func (e *Emitter[T]) remove(id uint32) {
 }
 
 func (e *Emitter[T]) kill(l *listener[T]) {
-	l.dead, l.fn = true, nil
-	e.live--
+	l.dead, l.h = true, nil
 	e.removed = true
 }
 
@@ -133,8 +149,11 @@ func (e *Emitter[T]) compact() {
 // removed during an emission is skipped for the rest of it.
 func (e *Emitter[T]) Emit(v T) bool {
 	n := e.held()
-	if e.live == 0 {
+	if !e.anyLive(n) {
 		return false
+	}
+	if e.emitting == maxNesting {
+		panic(fmt.Sprintf("simnet: %d emissions of one event nested in each other", e.emitting))
 	}
 	e.emitting++
 	// A listener may panic into the loop's uncaught-error handling; the
@@ -145,11 +164,11 @@ func (e *Emitter[T]) Emit(v T) bool {
 		if l.dead {
 			continue
 		}
-		fn := l.fn
+		h := l.h
 		if l.once {
 			e.kill(l)
 		}
-		fn(v)
+		h.Handle(v)
 	}
 	return true
 }
@@ -160,7 +179,26 @@ func (e *Emitter[T]) endEmit() {
 }
 
 // ListenerCount is Node's emitter.listenerCount(event).
-func (e *Emitter[T]) ListenerCount() int { return int(e.live) }
+func (e *Emitter[T]) ListenerCount() int {
+	live := 0
+	for i, n := 0, e.held(); i < n; i++ {
+		if !e.at(i).dead {
+			live++
+		}
+	}
+	return live
+}
+
+// anyLive reports whether one of the first n listeners was not removed;
+// outside an emission none is marked, so it looks at the first only.
+func (e *Emitter[T]) anyLive(n int) bool {
+	for i := 0; i < n; i++ {
+		if !e.at(i).dead {
+			return true
+		}
+	}
+	return false
+}
 
 // RemoveAll drops every listener.
 func (e *Emitter[T]) RemoveAll() {
