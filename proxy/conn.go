@@ -44,7 +44,8 @@ type conn struct {
 	marks      []simnet.HTTPMark   // Feed's scratch
 	pending    []posMark           // marks of bytes not yet forwarded
 	sent       [2]int64            // bytes forwarded from each side
-	exchange   []int               // the proxy-wide request number of each exchange
+	exchange   []int               // the proxy-wide request numbers of exchanges forgot+1 on
+	forgot     int                 // exchanges whose numbers no mark can name any more
 	respDone   int                 // responses forwarded whole
 	lastActive time.Time
 	ended      bool
@@ -336,6 +337,7 @@ func (c *conn) feed(side int, data []byte) {
 	}
 	for _, m := range marks {
 		if m.Point == simnet.AfterNone {
+			c.forget()
 			c.exchange = append(c.exchange, int(c.p.requests.Add(1)))
 			if len(c.rules) > 0 {
 				c.p.countRequest(c.rules, m.Exchange)
@@ -356,12 +358,27 @@ func sideName(side int) string {
 // of its latest request when k is 0.
 func (c *conn) request(k int) int {
 	if k == 0 {
-		k = len(c.exchange)
+		k = c.forgot + len(c.exchange)
 	}
-	if k < 1 || k > len(c.exchange) {
-		return 0
+	if i := k - c.forgot - 1; i >= 0 && i < len(c.exchange) {
+		return c.exchange[i]
 	}
-	return c.exchange[k-1]
+	return 0
+}
+
+// forget drops the request numbers of the exchanges before the oldest one
+// a pending mark names, keeping the latest, so that a keep-alive
+// connection's state stays as small as what is in flight on it however
+// many requests it carries. The caller holds c.mu.
+func (c *conn) forget() {
+	oldest := c.forgot + len(c.exchange)
+	for _, m := range c.pending {
+		oldest = min(oldest, m.Exchange)
+	}
+	if n := oldest - 1 - c.forgot; n > 0 {
+		c.exchange = append(c.exchange[:0], c.exchange[n:]...)
+		c.forgot += n
+	}
 }
 
 // plan decides the next piece of data from side; the caller holds c.mu.
