@@ -7,7 +7,7 @@
 //
 //	benchforward [-splice=false] LISTEN UPSTREAM
 //
-// It prints {"port":N} once it listens and exits when its stdin ends.
+// It exits when its stdin ends.
 package main
 
 import (
@@ -30,7 +30,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fmt.Printf("{\"port\":%d}\n", ln.Addr().(*net.TCPAddr).Port)
 	go func() {
 		_, _ = io.Copy(io.Discard, os.Stdin)
 		os.Exit(0)
