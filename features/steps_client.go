@@ -589,9 +589,6 @@ func (w *world) listenAll(r *reqState) {
 	})
 	ev.Close.On(func(struct{}) {
 		r.closed = true
-		if w.teardown == teardownRequestN && r.n == w.teardownN {
-			w.closeServers()
-		}
 		w.requestGone()
 	})
 	if !c.noListen["upgrade"] && on("upgrade") {
@@ -626,9 +623,6 @@ func (w *world) listenToResponse(r *reqState, res *httpcore.IncomingMessage) {
 	if on("data") {
 		res.Events.Data.On(func(p []byte) {
 			r.body = append(r.body, p...)
-			if len(r.body) == len(p) && w.onFirstData != nil {
-				w.onFirstData()
-			}
 		})
 	}
 	if on("end") {

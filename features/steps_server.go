@@ -71,7 +71,6 @@ type teardown int
 
 const (
 	teardownAllRequests   teardown = iota // once every request has closed
-	teardownRequestN                      // once request #teardownN closes
 	teardownClientSocket                  // once the client's socket closes
 	teardownServerRequest                 // once the server's request closes
 	teardownRawClient                     // once the raw client's socket closes
@@ -195,8 +194,8 @@ func serverSteps() []*stepDef {
 			"marks test:mark:connection-closed and calls req.socket.destroy()",
 			func(w *world) any { return w.theServerDestroysTheConnection }).sugarFor(`for each request, the server marks "connection-closed"; for each request, the server request's socket calls destroy()`),
 		d(`^the server destroys the connection when the client receives the first body data$`, "the server destroys the connection when the client receives the first body data",
-			"marks test:mark:connection-closed and destroys the server's socket in the client's first response 'data'",
-			func(w *world) any { return w.theServerDestroysOnClientData }),
+			"marks test:mark:connection-closed and destroys the server's socket in response #1's first 'data'",
+			func(w *world) any { return w.theServerDestroysOnClientData }).sugarFor(`on 'data' of response #1, the server marks "connection-closed"; on 'data' of response #1, server request #1's socket calls destroy()`),
 		d(`^the server resets the connection when a second request arrives on it$`, "the server resets the connection when a second request arrives on it",
 			"the second request on a connection gets test:mark:connection-reset and req.socket.resetAndDestroy()",
 			func(w *world) any { return w.theServerResetsTheSecondRequest }),
@@ -211,7 +210,7 @@ func serverSteps() []*stepDef {
 			func(w *world) any { return w.theServersCloseWhen }),
 		d(`^the servers close when request #(\d+) closes$`, "the servers close when request #2 closes",
 			"the teardown calls server.close() once that request closed",
-			func(w *world) any { return w.theServersCloseWhenRequestCloses }),
+			func(w *world) any { return w.theServersCloseWhenRequestCloses }).sugarFor(`the servers stay open; when request #<n> closes, the server calls close() (and each other server described before)`),
 		d(`^the servers stay open$`, "the servers stay open",
 			"no teardown: the servers keep listening",
 			func(w *world) any { return w.theServersStayOpen }),
@@ -558,19 +557,10 @@ func (w *world) theServerDestroysTheConnection() error {
 }
 
 func (w *world) theServerDestroysOnClientData() error {
-	s, err := w.server()
-	if err != nil {
+	if err := w.sugar(`on 'data' of response #1, the server marks "connection-closed"`, nil); err != nil {
 		return err
 	}
-	w.onFirstData = func() {
-		w.onFirstData = nil
-		if len(s.received) == 0 {
-			return
-		}
-		w.mark("connection-closed", nil)
-		s.received[len(s.received)-1].Socket().Destroy(nil)
-	}
-	return nil
+	return w.sugar("on 'data' of response #1, server request #1's socket calls destroy()", nil)
 }
 
 func (w *world) theServerResetsTheSecondRequest() error {
@@ -616,11 +606,18 @@ func (w *world) theServersCloseWhen(when string) error {
 	return nil
 }
 
+// theServersCloseWhenRequestCloses closes the servers the scenario has
+// described so far: a server described after it stays open.
 func (w *world) theServersCloseWhenRequestCloses(n int) error {
-	if n < 1 {
-		return fmt.Errorf("request #%d: requests are numbered from 1", n)
+	if len(w.servers) == 0 {
+		return errors.New("no server yet: describe the servers before when they close")
 	}
-	w.teardown, w.teardownN = teardownRequestN, n
+	w.teardown = teardownNever
+	for _, s := range w.servers {
+		if err := w.sugar(fmt.Sprintf("when request #%d closes, %s calls close()", n, s.phrase()), nil); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

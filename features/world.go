@@ -45,12 +45,10 @@ type world struct {
 	service *serviceState // a real service the client talks to instead of the servers; nil on the simulated network
 	gram    grammarState
 
-	teardown  teardown // when the servers close
-	teardownN int      // the request whose close is the teardown, for teardownRequestN
+	teardown teardown // when the servers close
 
 	// Hooks the steps set for points in the sequence that span objects.
 	onServerData func() // the server request's first body 'data'
-	onFirstData  func() // the client response's first body 'data'
 
 	plan    []func() // actions of the main script, in step order
 	started bool
