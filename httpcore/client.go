@@ -526,7 +526,10 @@ func (req *ClientRequest) socketData(d []byte) {
 		req.removeSocketListeners(offData, offEnd, offDrain)
 		req.freeParser()
 		if req.conn != nil {
-			// A parser that finished cleanly serves the socket's next request.
+			// A parser that finished cleanly serves the socket's next request;
+			// its hooks go, so an idle socket does not keep this request and
+			// its response alive.
+			p.hooks = nil
 			req.conn.parser, req.conn.parserOpts = p, req.parserOpts
 		}
 	}

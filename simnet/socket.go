@@ -2,6 +2,7 @@ package simnet
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 )
 
@@ -351,7 +352,11 @@ func (s *Socket) sendPending(sync bool) {
 		}
 		w.sync = sync
 		done = append(done, *w)
-		s.pending = s.pending[1:]
+		// Shifted down and the vacated slot cleared: a slot left behind
+		// a resliced start would keep its callback, and whatever that
+		// holds (a finished request, its response), alive for as long as
+		// the socket lives.
+		s.pending = slices.Delete(s.pending, 0, 1)
 	}
 	if len(s.pending) == 0 {
 		// Before the callbacks: a write made from one of them (a 'drain'
@@ -395,7 +400,9 @@ func (s *Socket) coalesce() {
 			}
 		}
 	}
+	n := len(s.pending)
 	s.pending = append(s.pending[:0], joined)
+	clear(s.pending[1:n])
 }
 
 // hold copies p into held for a pending write.
