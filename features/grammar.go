@@ -68,6 +68,9 @@ func (w *world) addSentence(s *sentence, table *godog.Table) error {
 	if s.action.kind == actionCreated {
 		return w.createdWith(s)
 	}
+	if ok, err := w.addSetup(s, table); ok {
+		return err
+	}
 	act, err := w.actionOf(s, table)
 	if err != nil {
 		return err
@@ -311,10 +314,10 @@ const (
 	grammarTriggered = `(?:after \d|for each request|\d+(?:\.\d+)? ms after |on (?:every |the \w+ )?'|when |in the next turn|the turn after )`
 	grammarActor     = `(?:the (?:server|agent|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+)(?:'s socket)?`
 	grammarVerb      = ` (?:calls |sets [A-Za-z]+ to |listens for '|does not listen for '|marks "|is created with \{)`
-	grammarOther     = `(?:raw client #\d+ (?:connects|writes )|the network (?:cuts |marks ")|the client (?:starts |marks "))`
+	grammarOther     = `(?:raw client #\d+ (?:connects|writes )|the network (?:cuts |marks "|sets |adds )|the client (?:starts |marks "))`
 	grammarPattern   = `^((?:` + grammarTriggered + `|` + grammarActor + grammarVerb + `|` + grammarOther + `).*[^:]|` +
 		grammarActor + ` reads [A-Za-z]+|raw client #\d+ ends|the client aborts the signal)$`
-	grammarTablePat = `^((?:` + grammarTriggered + `|the client starts ).* with:)$`
+	grammarTablePat = `^((?:` + grammarTriggered + `|the client starts |the network adds the rule|the agent is created).* with(?: the options)?:)$`
 )
 
 func grammarSteps() []*stepDef {

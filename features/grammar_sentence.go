@@ -54,6 +54,9 @@ const (
 	actionWaits                          // the server waits <n> ms, waits for the next turn (a handler step)
 	actionReadsBody                      // the server reads the request body (a handler step)
 	actionCreated                        // the server is created with {options}
+	actionAddsRule                       // the network adds the rule {...} | with: (grammar_setup.go)
+	actionAgentCreated                   // the agent is created with the options:
+	actionNetSetting                     // the network sets <setting> to <n>
 )
 
 type action struct {
@@ -71,6 +74,8 @@ type action struct {
 	dur    time.Duration
 	turn   bool    // waits for the next turn
 	until  trigger // waits until <actor> <verb>, waits for '<event>' of <actor>
+	// rule is what "the network adds the rule {...}" adds.
+	rule simnet.Rule
 }
 
 // sentence is a parsed grammar sentence.
@@ -242,6 +247,9 @@ func (s *sentence) parseTrigger(text string) (string, error) {
 }
 
 func (s *sentence) parseAction(rest string) error {
+	if ok, err := s.parseSetupAction(rest); ok {
+		return err
+	}
 	a := &s.action
 	if strings.HasPrefix(rest, " calls ") {
 		p := &literalParser{s: rest[len(" calls "):]}
@@ -309,7 +317,7 @@ func (s *sentence) parseAction(rest string) error {
 		a.kind, a.dur = actionCuts, time.Duration(n)*time.Millisecond
 		return nil
 	}
-	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\", sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, is created with {<options>}, or cuts the client off from the server for <n> ms (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
+	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\", sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, is created with {<options>}, cuts the client off from the server for <n> ms, adds the rule {...}, or is created with the options: (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
 }
 
 // noListenable are the test client's automatic listeners a scenario may
@@ -321,6 +329,9 @@ var noListenable = map[actorKind][]string{
 
 // check validates the sentence against what its actors can do.
 func (s *sentence) check() error {
+	if ok, err := s.checkSetup(); ok {
+		return err
+	}
 	t := s.trigger
 	if err := s.checkHandlerStep(); err != nil {
 		return err
@@ -334,7 +345,7 @@ func (s *sentence) check() error {
 	a, act := s.actor, s.action
 	kind := a.methodsKind()
 	if (a.kind == actorClient || a.kind == actorNetwork) && act.kind != actionMarks && act.kind != actionSends && act.kind != actionCuts && act.kind != actionAbortsSignal {
-		return fmt.Errorf("%s only %s", a, map[actorKind]string{actorClient: "sends or starts requests, aborts the signal (and marks)", actorNetwork: "cuts the client off from the server (and marks)"}[a.kind])
+		return fmt.Errorf("%s only %s", a, map[actorKind]string{actorClient: "sends or starts requests, aborts the signal (and marks)", actorNetwork: "cuts the client off from the server, sets its link, adds fault rules (and marks)"}[a.kind])
 	}
 	only := func(want ...actorKind) error {
 		for _, k := range want {

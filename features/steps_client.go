@@ -101,7 +101,7 @@ func clientSteps() []*stepDef {
 			func(w *world) any { return w.theClientSendsAfterFree }).sugarFor(`the turn after the <nth> 'free' of the agent, the client sends <METHOD> <path>`),
 		d(`^the client uses an agent with:$`, "the client uses an agent with:\n        | keepAlive  | true |\n        | maxSockets | 1    |",
 			"requests go through a new Agent with these options (keepAlive, keepAliveMsecs, maxSockets, maxTotalSockets, maxFreeSockets, scheduling, timeout); without it, the global agent",
-			func(w *world) any { return w.theClientUsesAnAgentWith }),
+			func(w *world) any { return w.theClientUsesAnAgentWith }).sugarFor(`the agent is created with the options:`),
 		d(`^the client (destroys|aborts) the request right away$`, "the client destroys the request right away",
 			"calls req.destroy() or req.abort() on the last request just after making it, which is then never ended",
 			func(w *world) any { return w.theClientActsRightAway }),
@@ -417,42 +417,7 @@ func (w *world) theClientDestroysOnServerData() error {
 }
 
 func (w *world) theClientUsesAnAgentWith(table *godog.Table) error {
-	rows, err := pairs(table)
-	if err != nil {
-		return err
-	}
-	o := httpcore.AgentOptions{}
-	for _, r := range rows {
-		name, v := r[0], r[1]
-		switch name {
-		case "keepAlive":
-			o.KeepAlive, err = yesNo(name, v)
-		case "keepAliveMsecs":
-			o.KeepAliveMsecs, err = millis(name, v)
-		case "timeout":
-			o.Timeout, err = millis(name, v)
-		case "maxSockets", "maxTotalSockets", "maxFreeSockets":
-			var n int
-			n, err = count(name, v)
-			switch name {
-			case "maxSockets":
-				o.MaxSockets = n
-			case "maxTotalSockets":
-				o.MaxTotalSockets = n
-			default:
-				o.MaxFreeSockets = n
-			}
-		case "scheduling":
-			o.Scheduling = v
-		default:
-			return fmt.Errorf("unknown agent option %q (want keepAlive, keepAliveMsecs, maxSockets, maxTotalSockets, maxFreeSockets, scheduling or timeout)", name)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	w.client.agentOpts = &o
-	return nil
+	return w.sugar("the agent is created with the options:", table)
 }
 
 // startClient makes the agent once the world exists.

@@ -37,40 +37,40 @@ func networkSteps() []*stepDef {
 	return []*stepDef{
 		d(`^the link between the client and the server has a latency of (\d+) ms$`, "the link between the client and the server has a latency of 20 ms",
 			"one-way latency of every segment (default 1 ms)",
-			func(w *world) any { return w.theLinkHasALatencyOf }),
+			func(w *world) any { return w.theLinkHasALatencyOf }).sugarFor(`the network sets latency to <n>`),
 		d(`^the link between the client and the server has a jitter of (\d+) ms$`, "the link between the client and the server has a jitter of 5 ms",
 			"up to this much extra one-way delay per segment, drawn from the seed",
-			func(w *world) any { return w.theLinkHasAJitterOf }),
+			func(w *world) any { return w.theLinkHasAJitterOf }).sugarFor(`the network sets jitter to <n>`),
 		d(`^the link between the client and the server carries (\d+) bytes per second$`, "the link between the client and the server carries 10000 bytes per second",
 			"bandwidth each way (default unlimited)",
-			func(w *world) any { return w.theLinkCarries }),
+			func(w *world) any { return w.theLinkCarries }).sugarFor(`the network sets bandwidth to <n>`),
 		d(`^the link between the client and the server has segments of at most (\d+) bytes$`, "the link between the client and the server has segments of at most 100 bytes",
 			"the MSS: the largest payload of one segment (default 1460)",
-			func(w *world) any { return w.theLinkHasAnMSSOf }),
+			func(w *world) any { return w.theLinkHasAnMSSOf }).sugarFor(`the network sets mss to <n>`),
 		d(`^name lookups take (\d+) ms$`, "name lookups take 5 ms",
 			"DNS latency of every lookup",
-			func(w *world) any { return w.nameLookupsTake }),
+			func(w *world) any { return w.nameLookupsTake }).sugarFor(`the network sets dnsLatency to <n>`),
 		d(`^the fault rule:$`, "the fault rule:\n        | what    | reset          |\n        | dir     | server->client |\n        | pattern | \\r\\n\\r\\n       |",
 			"any fault rule, with the keys of the proxy's JSON rules: what (refuse, black-hole-connect, black-hole-data, reset, close, stall, delay, slice, partition, close-on-reuse, dns-fail, dns-delay), client, server, port, dir, conn, request, name, after bytes, pattern, after (request headers, response headers, response), at, idle, probability, delay, size, duration (times in ms)",
-			func(w *world) any { return w.theFaultRule }),
+			func(w *world) any { return w.theFaultRule }).sugarFor(`the network adds the rule with:`),
 		d(`^the server (resets|closes) the connection after the response headers$`, "the server resets the connection after the response headers",
 			"the server's side aborts (RST) or closes (FIN) the connection once the end of a response head (\\r\\n\\r\\n) has left",
-			func(w *world) any { return w.theServerFaultsAfterTheHeaders }),
+			func(w *world) any { return w.theServerFaultsAfterTheHeaders }).sugarFor(`the network adds the rule {what: "reset" (closes: "close"), server: "server", dir: "server->client", pattern: "\r\n\r\n"}`),
 		d(`^the server (resets|closes) the connection after sending (\d+) bytes$`, "the server closes the connection after sending 100 bytes",
 			"the server's side aborts or closes the connection once it has sent this many bytes",
-			func(w *world) any { return w.theServerFaultsAfterBytes }),
+			func(w *world) any { return w.theServerFaultsAfterBytes }).sugarFor(`the network adds the rule {what: "reset" (closes: "close"), server: "server", dir: "server->client", "after bytes": <n>}`),
 		d(`^the server closes the idle connection as the client reuses it$`, "the server closes the idle connection as the client reuses it",
 			"the keep-alive race (rule what: close on reuse): when the client writes a new request on an idle keep-alive connection, the server has just closed it",
-			func(w *world) any { return w.theServerClosesOnReuse }),
+			func(w *world) any { return w.theServerClosesOnReuse }).sugarFor(`the network adds the rule {what: "close on reuse", server: "server"}`),
 		d(`^the server refuses connections$`, "the server refuses connections",
 			"every SYN to the server is answered with RST: ECONNREFUSED",
-			func(w *world) any { return w.theServerRefusesConnections }),
+			func(w *world) any { return w.theServerRefusesConnections }).sugarFor(`the network adds the rule {what: "refuse", server: "server"}`),
 		d(`^the network swallows the connection attempts$`, "the network swallows the connection attempts",
 			"SYNs to the server are dropped: connect is never answered",
-			func(w *world) any { return w.theNetworkSwallowsConnects }),
+			func(w *world) any { return w.theNetworkSwallowsConnects }).sugarFor(`the network adds the rule {what: "black-hole-connect", server: "server"}`),
 		d(`^the client and the server are cut off from each other from (\d+) ms to (\d+) ms$`, "the client and the server are cut off from each other from 10 ms to 500 ms",
 			"a partition between the two hosts for that span of virtual time",
-			func(w *world) any { return w.theHostsArePartitioned }),
+			func(w *world) any { return w.theHostsArePartitioned }).sugarFor(`the network adds the rule {what: "partition", client: "client", server: "server", at: <from>, duration: <to - from>}`),
 		d(`^a raw client connects and writes "([^"]*)"$`, `a raw client connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"`,
 			"a plain TCP client writes these bytes (\\r \\n \\t escapes) once connected; when its socket closes it marks test:mark:raw-received and the servers close",
 			func(w *world) any { return w.aRawClientWrites }).sugarFor(`raw client #<next> connects and writes "<bytes>", without socket:data in the trace`),
@@ -89,110 +89,70 @@ func networkSteps() []*stepDef {
 	}
 }
 
-func (w *world) link(edit func(l *simnet.Link)) {
-	for i := range w.links {
-		if w.links[i].a == clientHost && w.links[i].b == serverHost {
-			edit(&w.links[i].link)
-			return
-		}
-	}
-	l := simnet.Link{Latency: time.Millisecond}
-	edit(&l)
-	w.links = append(w.links, linkSetting{a: clientHost, b: serverHost, link: l})
-}
+// The link and fault sentences are sugar: each is the network's setting
+// or rule it names.
 
 func (w *world) theLinkHasALatencyOf(ms int) error {
-	w.link(func(l *simnet.Link) { l.Latency = time.Duration(ms) * time.Millisecond })
-	return nil
+	return w.sugar(fmt.Sprintf("the network sets latency to %d", ms), nil)
 }
 
 func (w *world) theLinkHasAJitterOf(ms int) error {
-	w.link(func(l *simnet.Link) { l.Jitter = time.Duration(ms) * time.Millisecond })
-	return nil
+	return w.sugar(fmt.Sprintf("the network sets jitter to %d", ms), nil)
 }
 
 func (w *world) theLinkCarries(bps int64) error {
-	w.link(func(l *simnet.Link) { l.Bandwidth = bps })
-	return nil
+	return w.sugar(fmt.Sprintf("the network sets bandwidth to %d", bps), nil)
 }
 
 func (w *world) theLinkHasAnMSSOf(n int) error {
-	if n < 1 {
-		return fmt.Errorf("segments of at most %d bytes: want 1 or more", n)
-	}
-	w.link(func(l *simnet.Link) { l.MSS = n })
-	return nil
+	return w.sugar(fmt.Sprintf("the network sets mss to %d", n), nil)
 }
 
 func (w *world) nameLookupsTake(ms int) error {
-	w.dnsDelay = time.Duration(ms) * time.Millisecond
-	return nil
+	return w.sugar(fmt.Sprintf("the network sets dnsLatency to %d", ms), nil)
 }
 
-// theFaultRule reads a rule as simnet.ParseRule does for every source of
-// rules (JSON files, the proxy's control API), so the keys mean the same.
 func (w *world) theFaultRule(table *godog.Table) error {
-	rows, err := pairs(table)
-	if err != nil {
-		return err
-	}
-	fields := make([]simnet.RuleField, len(rows))
-	for i, row := range rows {
-		fields[i] = simnet.RuleField{Key: row[0], Value: row[1]}
-	}
-	r, err := simnet.ParseRule(fields, nil)
-	if err != nil {
-		return err
-	}
-	w.rules = append(w.rules, r)
-	return nil
+	return w.sugar("the network adds the rule with:", table)
+}
+
+// ruleSugar adds the rule written as the object literal's members.
+func (w *world) ruleSugar(members string) error {
+	return w.sugar("the network adds the rule {"+members+"}", nil)
 }
 
 func (w *world) theServerFaultsAfterTheHeaders(verb string) error {
-	w.rules = append(w.rules, simnet.Rule{What: faultOf(verb), Server: serverHost, Dir: simnet.ServerToClient, Pattern: []byte("\r\n\r\n")})
-	return nil
+	return w.ruleSugar(fmt.Sprintf(`what: %q, server: %q, dir: "server->client", pattern: "\r\n\r\n"`, faultOf(verb), serverHost))
 }
 
 func (w *world) theServerFaultsAfterBytes(verb string, n int64) error {
-	w.rules = append(w.rules, simnet.Rule{What: faultOf(verb), Server: serverHost, Dir: simnet.ServerToClient, AfterBytes: n})
-	return nil
+	return w.ruleSugar(fmt.Sprintf(`what: %q, server: %q, dir: "server->client", "after bytes": %d`, faultOf(verb), serverHost, n))
 }
 
-func faultOf(verb string) simnet.Fault {
+func faultOf(verb string) string {
 	if verb == "resets" {
-		return simnet.FaultReset
+		return "reset"
 	}
-	return simnet.FaultClose
+	return "close"
 }
 
 func (w *world) theServerClosesOnReuse() error {
-	r, err := simnet.ParseRule([]simnet.RuleField{{Key: "what", Value: "close on reuse"}, {Key: "server", Value: serverHost}}, nil)
-	if err != nil {
-		return err
-	}
-	w.rules = append(w.rules, r)
-	return nil
+	return w.ruleSugar(fmt.Sprintf(`what: "close on reuse", server: %q`, serverHost))
 }
 
 func (w *world) theServerRefusesConnections() error {
-	w.rules = append(w.rules, simnet.Rule{What: simnet.FaultRefuse, Server: serverHost})
-	return nil
+	return w.ruleSugar(fmt.Sprintf(`what: "refuse", server: %q`, serverHost))
 }
 
 func (w *world) theNetworkSwallowsConnects() error {
-	w.rules = append(w.rules, simnet.Rule{What: simnet.FaultBlackHoleConnect, Server: serverHost})
-	return nil
+	return w.ruleSugar(fmt.Sprintf(`what: "black-hole-connect", server: %q`, serverHost))
 }
 
 func (w *world) theHostsArePartitioned(from, to int) error {
 	if to <= from {
 		return fmt.Errorf("cut off from %d ms to %d ms: the end must come after the start", from, to)
 	}
-	w.rules = append(w.rules, simnet.Rule{
-		What: simnet.FaultPartition, Client: clientHost, Server: serverHost,
-		At: time.Duration(from) * time.Millisecond, Duration: time.Duration(to-from) * time.Millisecond,
-	})
-	return nil
+	return w.ruleSugar(fmt.Sprintf(`what: "partition", client: %q, server: %q, at: %d, duration: %d`, clientHost, serverHost, from, to-from))
 }
 
 func (w *world) aRawClientWrites(data string) error {
