@@ -71,6 +71,9 @@ func (w *world) addSentence(s *sentence, table *godog.Table) error {
 	if ok, err := w.addSetup(s, table); ok {
 		return err
 	}
+	if s.trigger.kind == triggerBytes {
+		return w.addOnReceived(s, table)
+	}
 	act, err := w.actionOf(s, table)
 	if err != nil {
 		return err

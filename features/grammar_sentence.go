@@ -21,8 +21,9 @@ const (
 	triggerNone        triggerKind = iota // the actor's natural moment (see defaultMoment)
 	triggerAfter                          // after <n> ms of the main script
 	triggerEvent                          // on '<event>' of <actor>, when <actor> <verb>s
-	triggerBirth                          // when request #N arrives, when response #N arrives
+	triggerBirth                          // when request #N arrives (is made), when response #N arrives
 	triggerEachRequest                    // for each request: a step of the server's handler script
+	triggerBytes                          // when raw client #N has received "<text>" (grammar_received.go)
 )
 
 type trigger struct {
@@ -33,6 +34,8 @@ type trigger struct {
 	event string
 	every bool // on every '<event>': each emission, not just the first
 	nth   int  // on the <nth> '<event>': that emission only; 0 means the first
+	// text is what "when raw client #N has received" waits for.
+	text string
 }
 
 // actionKind is what a grammar sentence makes its actor do.
@@ -94,7 +97,7 @@ var (
 	onRe       = regexp.MustCompile(`^on (every |the (` + ordinalRe + `) )?'([A-Za-z]+)' of `)
 	nthRe      = regexp.MustCompile(`^the (` + ordinalRe + `) '`)
 	commaRe    = regexp.MustCompile(`^,? `)
-	whenVerbRe = regexp.MustCompile(`^ (closes|ends|finishes|errors|times out|connects|drains|is aborted|aborts|gets its socket|gets its response|receives data|receives a connection|receives a request|frees a socket|arrives|emits '([A-Za-z]+)')`)
+	whenVerbRe = regexp.MustCompile(`^ (closes|ends|finishes|errors|times out|connects|drains|is aborted|aborts|gets its socket|gets its response|receives data|receives a connection|receives a request|frees a socket|arrives|is made|emits '([A-Za-z]+)'|has received "((?:[^"\\]|\\.)*)")`)
 	sendsRe    = regexp.MustCompile(`^ (sends|starts) ` + methodRe + ` (\S+?)(?: to "([a-z][a-z0-9-]*)")?( with:)?$`)
 	connectsRe = regexp.MustCompile(`^ connects(?: and writes "((?:[^"\\]|\\.)*)")?$`)
 	writesRe   = regexp.MustCompile(`^ writes "((?:[^"\\]|\\.)*)"$`)
@@ -212,12 +215,16 @@ func (s *sentence) parseTrigger(text string) (string, error) {
 		}
 		m := whenVerbRe.FindStringSubmatch(r)
 		if m == nil {
-			return "", fmt.Errorf("the trigger: after %q want what it does: closes, ends, finishes, errors, times out, connects, drains, is aborted, aborts, gets its socket, gets its response, receives data, receives a connection, receives a request, frees a socket, arrives or emits '<event>' (at %q)", a.String(), clip(r))
+			return "", fmt.Errorf("the trigger: after %q want what it does: closes, ends, finishes, errors, times out, connects, drains, is aborted, aborts, gets its socket, gets its response, receives data, receives a connection, receives a request, frees a socket, arrives, is made, emits '<event>' or has received \"<text>\" (at %q)", a.String(), clip(r))
 		}
 		t.kind, t.actor, rest = triggerEvent, a, r[len(m[0]):]
 		switch {
 		case m[2] != "":
 			t.event = m[2]
+		case m[1] == "is made" || m[3] != "" || strings.HasPrefix(m[1], "has received"):
+			if err := t.setMadeOrReceived(a, m[1], m[3]); err != nil {
+				return "", fmt.Errorf("the trigger: %w", err)
+			}
 		case m[1] == "arrives":
 			t.kind = triggerBirth
 			switch a.kind {

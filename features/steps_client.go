@@ -63,8 +63,7 @@ type requestSpec struct {
 	insecure     *bool    // insecureHTTPParser
 	maxHeader    int      // maxHeaderSize
 	setHost      *bool
-	noAgent      bool                // agent: false
-	immediate    []func(r *reqState) // run right after the request is made, instead of end()
+	noAgent      bool // agent: false
 }
 
 // reqState is one request made, and what became of it.
@@ -104,7 +103,7 @@ func clientSteps() []*stepDef {
 			func(w *world) any { return w.theClientUsesAnAgentWith }).sugarFor(`the agent is created with the options:`),
 		d(`^the client (destroys|aborts) the request right away$`, "the client destroys the request right away",
 			"calls req.destroy() or req.abort() on the last request just after making it, which is then never ended",
-			func(w *world) any { return w.theClientActsRightAway }),
+			func(w *world) any { return w.theClientActsRightAway }).sugarFor(`the client starts <METHOD> <path> (the request sent last is not ended), then request #<n> marks "destroy-called" and request #<n> calls destroy() (aborts: "abort-called", abort())`),
 		d(`^the client (destroys|aborts) the request on '(socket|response|data|timeout|finish)'$`, "the client destroys the request on 'response'",
 			"calls req.destroy() or req.abort() in the last request's listener of that event ('data': the response's first body chunk)",
 			func(w *world) any { return w.theClientActsOn }).sugarFor(`on '<event>' of request #<n> (for 'data': of response #<n>), the client marks "destroy-called" then request #<n> calls destroy() (aborts: "abort-called", abort())`),
@@ -113,7 +112,7 @@ func clientSteps() []*stepDef {
 			func(w *world) any { return w.theClientAbortsTheSignalBeforeSending }).sugarFor(`the client aborts the signal`),
 		d(`^the client aborts the signal right away$`, "the client aborts the signal right away",
 			"aborts the AbortController just after making the last request, which is then never ended",
-			func(w *world) any { return w.theClientAbortsTheSignalRightAway }),
+			func(w *world) any { return w.theClientAbortsTheSignalRightAway }).sugarFor(`the client starts <METHOD> <path> (the request sent last is not ended), then when request #<n> is made, the client aborts the signal`),
 		d(`^the client aborts the signal on '(socket|response)'$`, "the client aborts the signal on 'response'",
 			"aborts the AbortController in the last request's listener of that event",
 			func(w *world) any { return w.theClientAbortsTheSignalOn }).sugarFor(`on '<event>' of request #<n>, the client aborts the signal`),
@@ -271,12 +270,33 @@ func (w *world) lastSpec() (*requestSpec, error) {
 }
 
 func (w *world) theClientActsRightAway(verb string) error {
-	sp, err := w.lastSpec()
+	n, err := w.startedRightAway()
 	if err != nil {
 		return err
 	}
-	sp.immediate = append(sp.immediate, func(r *reqState) { w.act(verb, r) })
-	return nil
+	mark, call := "destroy-called", "destroy()"
+	if verb == "aborts" {
+		mark, call = "abort-called", "abort()"
+	}
+	if err := w.sugar(fmt.Sprintf("request #%d marks %q", n, mark), nil); err != nil {
+		return err
+	}
+	return w.sugar(fmt.Sprintf("request #%d calls %s", n, call), nil)
+}
+
+// startedRightAway turns the request sent last into one started (made,
+// not ended), for a sentence acting on it right away, and returns its
+// number: the request's natural moment is right after http.request().
+func (w *world) startedRightAway() (int, error) {
+	sp, err := w.lastSpec()
+	if err != nil {
+		return 0, err
+	}
+	if len(sp.writes) > 0 || sp.flushHeaders {
+		return 0, errors.New("right away comes before the request's writes and flushHeaders, which would then never go out: start the request (\"the client starts ...\") and write the steps that act on it")
+	}
+	sp.noEnd = true
+	return len(w.client.specs), nil
 }
 
 func (w *world) theClientActsOn(verb, event string) error {
@@ -315,12 +335,11 @@ func (w *world) theClientAbortsTheSignalBeforeSending() error {
 }
 
 func (w *world) theClientAbortsTheSignalRightAway() error {
-	sp, err := w.lastSpec()
+	n, err := w.startedRightAway()
 	if err != nil {
 		return err
 	}
-	sp.immediate = append(sp.immediate, func(*reqState) { w.abortSignal() })
-	return nil
+	return w.sugar(fmt.Sprintf("when request #%d is made, the client aborts the signal", n), nil)
 }
 
 func (w *world) theClientAbortsTheSignalOn(event string) error {
@@ -476,12 +495,6 @@ func (w *world) makeRequest(sp *requestSpec) {
 		}
 	}
 	w.born(actorKey{kind: actorRequest, n: r.n}, &target{req: r})
-	if len(sp.immediate) > 0 {
-		for _, fn := range sp.immediate {
-			fn(r)
-		}
-		return
-	}
 	if sp.flushHeaders {
 		if err := req.FlushHeaders(); err != nil {
 			r.thrown = err

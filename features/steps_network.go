@@ -25,8 +25,7 @@ type rawClient struct {
 // rawReply is what a raw client does once it has received when.
 type rawReply struct {
 	when string
-	data string
-	end  bool
+	run  func()
 	done bool
 }
 
@@ -79,10 +78,10 @@ func networkSteps() []*stepDef {
 			func(w *world) any { return w.aRawClientWritesABigHeader }).sugarFor(`raw client #<next> connects and writes "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: aaa...\r\n\r\n", without socket:data in the trace`),
 		d(`^the raw client writes "([^"]*)" once it has received "([^"]*)"$`, `the raw client writes "hello" once it has received "100 Continue"`,
 			"the raw client writes more once the text it received contains the second string",
-			func(w *world) any { return w.theRawClientWritesOnce }),
+			func(w *world) any { return w.theRawClientWritesOnce }).sugarFor(`when raw client #<n> has received "<text>", raw client #<n> writes "<bytes>"`),
 		d(`^the raw client ends once it has received "([^"]*)"$`, `the raw client ends once it has received "plain"`,
 			"the raw client half-closes once the text it received contains this",
-			func(w *world) any { return w.theRawClientEndsOnce }),
+			func(w *world) any { return w.theRawClientEndsOnce }).sugarFor(`when raw client #<n> has received "<text>", raw client #<n> ends`),
 		d(`^the run stops at (\d+) ms$`, "the run stops at 500 ms",
 			"the simulation is cut at this virtual time instead of running until nothing is left to do",
 			func(w *world) any { return w.theRunStopsAt }),
@@ -211,8 +210,7 @@ func (w *world) theRawClientWritesOnce(data, when string) error {
 	if err != nil {
 		return err
 	}
-	rc.replies = append(rc.replies, rawReply{when: simnet.Unescape(when), data: simnet.Unescape(data)})
-	return nil
+	return w.sugar(fmt.Sprintf(`when raw client #%d has received "%s", raw client #%d writes "%s"`, rc.n, when, rc.n, data), nil)
 }
 
 func (w *world) theRawClientEndsOnce(when string) error {
@@ -220,8 +218,7 @@ func (w *world) theRawClientEndsOnce(when string) error {
 	if err != nil {
 		return err
 	}
-	rc.replies = append(rc.replies, rawReply{when: simnet.Unescape(when), end: true})
-	return nil
+	return w.sugar(fmt.Sprintf(`when raw client #%d has received "%s", raw client #%d ends`, rc.n, when, rc.n), nil)
 }
 
 func (w *world) theRunStopsAt(ms int) error {
@@ -280,11 +277,7 @@ func (w *world) onRawData(rc *rawClient) {
 			continue
 		}
 		rp.done = true
-		if rp.end {
-			rc.sock.End(nil, nil)
-		} else {
-			rc.sock.Write([]byte(rp.data), nil)
-		}
+		rp.run()
 	}
 	for _, s := range w.servers {
 		if s.closeOnRaw != "" && strings.HasSuffix(got, s.closeOnRaw) {
