@@ -23,7 +23,7 @@ type grammarState struct {
 // autoListens reports whether the test client puts its own listener for
 // event on the object of kind and number n.
 func (w *world) autoListens(kind actorKind, n int, event string) bool {
-	return !w.gram.noListen[actorKey{kind: kind, n: n}][event]
+	return !w.gram.noListen[actorKey{kind: kind, n: n}][event] && !w.gram.noListen[actorKey{kind: kind}][event]
 }
 
 // sugar runs a fixed sentence of the phrasebook as the grammar sentence it
@@ -73,6 +73,9 @@ func (w *world) addSentence(s *sentence, table *godog.Table) error {
 	}
 	if s.trigger.kind == triggerBytes {
 		return w.addOnReceived(s, table)
+	}
+	if s.actor.every {
+		return w.addEvery(s)
 	}
 	act, err := w.actionOf(s, table)
 	if err != nil {
@@ -315,7 +318,7 @@ func (w *world) addListenerChoice(s *sentence) error {
 // what is wrong. None of them matches a sentence of the phrasebook.
 const (
 	grammarTriggered = `(?:after \d|for each request|\d+(?:\.\d+)? ms after |on (?:every |the \w+ )?'|when |in the next turn|the turn after )`
-	grammarActor     = `(?:the (?:server|agent|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+)(?:'s socket)?`
+	grammarActor     = `(?:the (?:server|agent|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+|every (?:request|response))(?:'s socket)?`
 	grammarVerb      = ` (?:calls |sets [A-Za-z]+ to |listens for '|does not listen for '|marks "|is created with \{)`
 	grammarOther     = `(?:raw client #\d+ (?:connects|writes )|the network (?:cuts |marks "|sets |adds )|the client (?:starts |marks "))`
 	grammarPattern   = `^((?:` + grammarTriggered + `|` + grammarActor + grammarVerb + `|` + grammarOther + `).*[^:]|` +

@@ -40,6 +40,7 @@ type actor struct {
 	n      int    // 1-based; numbered kinds only
 	server string // named server; "" for the default one
 	socket bool   // "<actor>'s socket"
+	every  bool   // every request, every response: each one, as it is made
 }
 
 // key names the object an actor refers to, without its socket.
@@ -49,6 +50,8 @@ type actorKey struct {
 	server string
 }
 
+// key names the object an actor refers to; every request (response) is
+// number 0.
 func (a actor) key() actorKey { return actorKey{a.kind, a.n, a.server} }
 
 // methodsKind is the method table an actor's calls go to.
@@ -85,6 +88,9 @@ func (a actor) String() string {
 	case actorRaw:
 		s = "raw client #" + strconv.Itoa(a.n)
 	}
+	if a.every {
+		s = "every " + strings.TrimPrefix(a.kind.String(), "a ")
+	}
 	if a.socket {
 		s += "'s socket"
 	}
@@ -92,15 +98,18 @@ func (a actor) String() string {
 }
 
 // actorPattern matches every way of naming an actor, at the start of text.
-const actorPattern = `(?:the (?:server|client|agent|network|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+)(?:'s socket)?`
+const actorPattern = `(?:the (?:server|client|agent|network|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+|every (?:request|response))(?:'s socket)?`
 
 var actorAt = regexp.MustCompile(`^(?:the (server request|server response|raw client|server|client|agent|network|request|response)|server "([a-z][a-z0-9-]*)"|(server request|server response|raw client|request|response) #(\d+))('s socket)?`)
 
 // parseActor reads an actor at the start of text and returns the rest.
 func parseActor(text string) (actor, string, error) {
+	if a, rest, ok := parseEvery(text); ok {
+		return a, rest, nil
+	}
 	m := actorAt.FindStringSubmatchIndex(text)
 	if m == nil {
-		return actor{}, text, fmt.Errorf("want an actor (the server, the client, the agent, request #N, response #N, server request #N, server response #N, raw client #N, the network, or one of them followed by 's socket) at %q", clip(text))
+		return actor{}, text, fmt.Errorf("want an actor (the server, the client, the agent, request #N, response #N, server request #N, server response #N, raw client #N, the network, every request, every response, or one of them followed by 's socket) at %q", clip(text))
 	}
 	group := func(i int) string {
 		if m[2*i] < 0 {
@@ -181,6 +190,7 @@ func (t *target) socket() *simnet.Socket {
 type registry struct {
 	objs    map[actorKey]*target
 	waiting map[actorKey][]waiter
+	each    map[actorKind][]func(*target) // what every request or response does
 }
 
 // waiter is a sentence waiting for an object to exist.
@@ -196,6 +206,9 @@ func (w *world) born(k actorKey, t *target) {
 		r.objs = map[actorKey]*target{}
 	}
 	r.objs[k] = t
+	for _, fn := range r.each[k.kind] {
+		fn(t)
+	}
 	waiting := r.waiting[k]
 	delete(r.waiting, k)
 	for _, wt := range waiting {

@@ -60,6 +60,8 @@ var grammarForms = []form{
 		"a plain net.Socket client; what it receives is traced as socket:data"},
 	{"actor", "<actor>'s socket", "server request #1's socket calls resetAndDestroy()",
 		"the net.Socket under a request, response or server request or response"},
+	{"actor", "every request | every response", "every request does not listen for 'response'",
+		"each request the client makes, each response it gets, as each is made (before the sentences naming one of them): it calls, sets, listens, does not listen or marks; no trigger"},
 	{"actor", "the network", "after 10 ms the network cuts the client off from the server for 200 ms",
 		"the simulated network"},
 	{"action", "<actor> calls <method>(<args>) [then <method>(<args>)]...", "server response #1 calls end(\"done\") then write(\"late\")",

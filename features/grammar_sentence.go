@@ -339,6 +339,9 @@ func (s *sentence) check() error {
 	if ok, err := s.checkSetup(); ok {
 		return err
 	}
+	if err := s.checkEvery(); err != nil {
+		return err
+	}
 	t := s.trigger
 	if err := s.checkHandlerStep(); err != nil {
 		return err

@@ -22,8 +22,6 @@ type clientState struct {
 	specs    []*requestSpec // requests the steps described, in step order
 	requests []*reqState    // requests made, numbered as Node numbers them
 
-	noListen     map[string]bool // 'response', 'upgrade' or 'connect' left without a listener
-	leaveUnread  bool            // the 'response' listener leaves res alone
 	markSockets  bool
 	markKeep     bool
 	markTrailers bool
@@ -41,7 +39,7 @@ type clientState struct {
 }
 
 func newClientState() clientState {
-	return clientState{noListen: map[string]bool{}}
+	return clientState{}
 }
 
 // requestSpec is one request as the steps describe it.
@@ -118,10 +116,10 @@ func clientSteps() []*stepDef {
 			func(w *world) any { return w.theClientAbortsTheSignalOn }).sugarFor(`on '<event>' of request #<n>, the client aborts the signal`),
 		d(`^the client does not listen for '(response|upgrade|connect)'$`, "the client does not listen for 'upgrade'",
 			"leaves that event without a listener, for Node's behaviour when nobody listens",
-			func(w *world) any { return w.theClientDoesNotListenFor }),
+			func(w *world) any { return w.theClientDoesNotListenFor }).sugarFor(`every request does not listen for '<event>'`),
 		d(`^the client leaves the response unread$`, "the client leaves the response unread",
 			"listens for 'response' but never reads the response",
-			func(w *world) any { return w.theClientLeavesTheResponseUnread }),
+			func(w *world) any { return w.theClientLeavesTheResponseUnread }).sugarFor(`every response does not listen for 'data' (nor for 'end', 'error', 'aborted', 'close')`),
 		d(`^the client marks which socket each request gets$`, "the client marks which socket each request gets",
 			"puts test:mark:req-socket {req, socket} in the trace on each 'socket'",
 			func(w *world) any { return w.theClientMarksSockets }),
@@ -363,12 +361,15 @@ func (w *world) controller() *httpcore.AbortController {
 }
 
 func (w *world) theClientDoesNotListenFor(event string) error {
-	w.client.noListen[event] = true
-	return nil
+	return w.sugar(fmt.Sprintf("every request does not listen for '%s'", event), nil)
 }
 
 func (w *world) theClientLeavesTheResponseUnread() error {
-	w.client.leaveUnread = true
+	for _, event := range noListenable[actorResponse] {
+		if err := w.sugar(fmt.Sprintf("every response does not listen for '%s'", event), nil); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -569,13 +570,13 @@ func (w *world) listenAll(r *reqState) {
 		r.closed = true
 		w.requestGone()
 	})
-	if !c.noListen["upgrade"] && on("upgrade") {
+	if on("upgrade") {
 		ev.Upgrade.On(func(u httpcore.UpgradedResponse) { u.Socket.Destroy(nil) })
 	}
-	if !c.noListen["connect"] && on("connect") {
+	if on("connect") {
 		ev.Connect.On(func(u httpcore.UpgradedResponse) { u.Socket.Destroy(nil) })
 	}
-	if c.noListen["response"] || !on("response") {
+	if !on("response") {
 		return
 	}
 	ev.Response.On(func(res *httpcore.IncomingMessage) {
@@ -586,9 +587,7 @@ func (w *world) listenAll(r *reqState) {
 		if c.stopAfter > 0 {
 			w.stopRecordingAfter(c.stopAfter)
 		}
-		if !c.leaveUnread {
-			w.listenToResponse(r, res)
-		}
+		w.listenToResponse(r, res)
 		w.born(actorKey{kind: actorResponse, n: r.n}, &target{res: res})
 	})
 }
