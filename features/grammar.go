@@ -323,7 +323,7 @@ const (
 	grammarOther     = `(?:raw client #\d+ (?:connects|writes )|the network (?:cuts |marks "|sets |adds )|the client (?:starts |marks "))`
 	grammarPattern   = `^((?:` + grammarTriggered + `|` + grammarActor + grammarVerb + `|` + grammarOther + `).*[^:]|` +
 		grammarActor + ` reads [A-Za-z]+|raw client #\d+ ends|the client aborts the signal)$`
-	grammarTablePat = `^((?:` + grammarTriggered + `|the client starts |the network adds the rule|the agent is created).* with(?: the options)?:)$`
+	grammarTablePat = `^((?:` + grammarTriggered + `|the client starts |the network adds the rule).* with:)$`
 )
 
 func grammarSteps() []*stepDef {

@@ -25,6 +25,7 @@ const (
 	optionList                     // an array of strings
 	optionCount                    // a number, 0 or more
 	optionMillis                   // milliseconds, 0 or more
+	optionText                     // a string
 )
 
 // serverOptions are the options http.createServer takes, with their types
@@ -64,7 +65,7 @@ func (s *sentence) parseCreated(rest string) (ok bool, err error) {
 		return true, fmt.Errorf("%s is created with: the options %w", s.actor, err)
 	}
 	if s.actor.kind != actorServer {
-		return true, fmt.Errorf("%s is not created with options: only a server is (http.createServer(options))", s.actor)
+		return true, fmt.Errorf("%s is not created with options: only a server is (http.createServer(options)), and the agent (new http.Agent(options))", s.actor)
 	}
 	if s.trigger.kind != triggerNone {
 		return true, errors.New("a server's options hold from its creation: drop the trigger")
@@ -100,6 +101,10 @@ func checkOption(name string, kind optionKind, v value) error {
 	case optionBool:
 		if v.kind != vBool {
 			return fmt.Errorf("%s must be true or false, got %s", name, v.src)
+		}
+	case optionText:
+		if v.kind != vString {
+			return fmt.Errorf("%s must be a string, got %s", name, v.src)
 		}
 	case optionList:
 		ok := v.kind == vArray
@@ -142,7 +147,15 @@ func optionLiteral(name, cell string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("unknown server option %q (want %s)", name, strings.Join(names(serverOptions), ", "))
 	}
-	switch opt.kind {
+	return cellLiteral(opt.kind, name, cell)
+}
+
+// cellLiteral writes a table cell as the grammar's literal for an option
+// of kind.
+func cellLiteral(kind optionKind, name, cell string) (string, error) {
+	switch kind {
+	case optionText:
+		return jsString(cell), nil
 	case optionBool:
 		on, err := yesNo(name, cell)
 		return strconv.FormatBool(on), err

@@ -98,8 +98,8 @@ var grammarForms = []form{
 		"before the run, sets the link between the client and the server or name lookups: latency, jitter (ms), bandwidth (bytes per second), mss (bytes), dnsLatency (ms)"},
 	{"action", "the network adds the rule {<key>: <value>, ...} | the network adds the rule with:", "when request #1 gets its socket, the network adds the rule {what: \"reset\", dir: \"server->client\", \"after bytes\": 100}",
 		"a fault rule with the keys of the proxy's JSON rules (what, client, server, port, dir, conn, request, name, after bytes, pattern, after, at, idle, probability, delay, size, duration; times in ms), or as a two-column table; without a trigger it holds from the start"},
-	{"action", "the agent is created with the options:", "the agent is created with the options:\n        | keepAlive  | true |\n        | maxSockets | 1    |",
-		"before the run, requests go through a new Agent with these options (keepAlive, keepAliveMsecs, maxSockets, maxTotalSockets, maxFreeSockets, scheduling, timeout); without it, the global agent"},
+	{"action", "the agent is created with {<option>: <value>, ...}", "the agent is created with {keepAlive: true, maxSockets: 1}",
+		"new http.Agent(options), before the run: requests go through it (keepAlive, keepAliveMsecs, maxSockets, maxTotalSockets, maxFreeSockets, scheduling, timeout); without it, the global agent"},
 	{"value", "<value>", "request #1 calls destroy({code: \"EBOOM\", message: \"boom\"})",
 		"JavaScript literals: 5, -1.5, \"text\" or 'text' (\\r \\n \\t escapes), true, false, null, [a, b], {name: value}, new Error(\"message\")"},
 }

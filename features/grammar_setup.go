@@ -19,10 +19,7 @@ import (
 // and fault rules, and the options the agent is created with. A fault
 // rule may also come at a moment of the run.
 
-var (
-	addsRuleRe     = regexp.MustCompile(`^ adds the rule(?: (\{.*\})| with:)$`)
-	agentCreatedRe = regexp.MustCompile(`^ is created with the options:$`)
-)
+var addsRuleRe = regexp.MustCompile(`^ adds the rule(?: (\{.*\})| with:)$`)
 
 // parseSetupAction reads the setup actions; ok says the text is one.
 func (s *sentence) parseSetupAction(rest string) (ok bool, err error) {
@@ -51,8 +48,15 @@ func (s *sentence) parseSetupAction(rest string) (ok bool, err error) {
 				return true, fmt.Errorf("%s adds the rule: %w", s.actor, err)
 			}
 		}
-	case agentCreatedRe.MatchString(rest):
-		a.kind, a.table = actionAgentCreated, true
+	case s.actor.kind == actorAgent && createdRe.MatchString(rest):
+		v, err := parseValue(createdRe.FindStringSubmatch(rest)[1])
+		if err != nil {
+			return true, fmt.Errorf("the agent is created with: the options %w", err)
+		}
+		if err := applyAgentOptions(&httpcore.AgentOptions{}, v); err != nil {
+			return true, fmt.Errorf("the agent is created with: %w", err)
+		}
+		a.kind, a.val = actionAgentCreated, v
 	default:
 		return false, nil
 	}
@@ -143,7 +147,7 @@ func (w *world) addSetup(s *sentence, table *godog.Table) (ok bool, err error) {
 			return true, errors.New("a setting holds from the start of the run: put it before the first Then")
 		}
 		if act.kind == actionAgentCreated {
-			return true, w.createAgentWith(table)
+			return true, w.createAgent(act.val)
 		}
 		networkSettings[act.prop].set(w, int(act.val.num))
 		return true, nil
@@ -196,58 +200,67 @@ func (w *world) link(edit func(l *simnet.Link)) {
 	w.links = append(w.links, linkSetting{a: clientHost, b: serverHost, link: l})
 }
 
-// agentOptions are the rows "the agent is created with the options:"
-// takes, each setting its part of http.Agent's options.
-var agentOptions = map[string]func(o *httpcore.AgentOptions, name, v string) (err error){
-	"keepAlive": func(o *httpcore.AgentOptions, name, v string) (err error) {
-		o.KeepAlive, err = yesNo(name, v)
-		return err
-	},
-	"keepAliveMsecs": func(o *httpcore.AgentOptions, name, v string) (err error) {
-		o.KeepAliveMsecs, err = millis(name, v)
-		return err
-	},
-	"timeout": func(o *httpcore.AgentOptions, name, v string) (err error) {
-		o.Timeout, err = millis(name, v)
-		return err
-	},
-	"maxSockets": func(o *httpcore.AgentOptions, name, v string) (err error) {
-		o.MaxSockets, err = count(name, v)
-		return err
-	},
-	"maxTotalSockets": func(o *httpcore.AgentOptions, name, v string) (err error) {
-		o.MaxTotalSockets, err = count(name, v)
-		return err
-	},
-	"maxFreeSockets": func(o *httpcore.AgentOptions, name, v string) (err error) {
-		o.MaxFreeSockets, err = count(name, v)
-		return err
-	},
-	"scheduling": func(o *httpcore.AgentOptions, _, v string) error {
-		o.Scheduling = v
-		return nil
-	},
+// agentOptions are the options new http.Agent(options) takes, with their
+// types and where each goes.
+var agentOptions = map[string]struct {
+	kind optionKind
+	set  func(o *httpcore.AgentOptions, v value)
+}{
+	"keepAlive":       {optionBool, func(o *httpcore.AgentOptions, v value) { o.KeepAlive = v.b }},
+	"keepAliveMsecs":  {optionMillis, func(o *httpcore.AgentOptions, v value) { o.KeepAliveMsecs = ms(v) }},
+	"timeout":         {optionMillis, func(o *httpcore.AgentOptions, v value) { o.Timeout = ms(v) }},
+	"maxSockets":      {optionCount, func(o *httpcore.AgentOptions, v value) { o.MaxSockets = int(v.num) }},
+	"maxTotalSockets": {optionCount, func(o *httpcore.AgentOptions, v value) { o.MaxTotalSockets = int(v.num) }},
+	"maxFreeSockets":  {optionCount, func(o *httpcore.AgentOptions, v value) { o.MaxFreeSockets = int(v.num) }},
+	"scheduling":      {optionText, func(o *httpcore.AgentOptions, v value) { o.Scheduling = v.str }},
 }
 
-// createAgentWith makes the scenario's requests go through a new Agent
-// with the table's options.
-func (w *world) createAgentWith(table *godog.Table) error {
-	if w.client.agentOpts != nil {
-		return errors.New("the agent is already created with its options: one table holds them all")
+// applyAgentOptions sets each option of an object literal; an error names
+// the option at fault.
+func applyAgentOptions(o *httpcore.AgentOptions, v value) error {
+	if v.kind != vObject {
+		return fmt.Errorf("the options must be an object {name: value}, got %s", v.src)
 	}
-	rows, err := pairs(table)
-	if err != nil {
-		return err
-	}
-	o := httpcore.AgentOptions{}
-	for _, r := range rows {
-		set := agentOptions[r[0]]
-		if set == nil {
-			return fmt.Errorf("unknown agent option %q (want %s)", r[0], strings.Join(names(agentOptions), ", "))
+	for i, name := range v.keys {
+		opt, ok := agentOptions[name]
+		if !ok {
+			return fmt.Errorf("unknown agent option %q (want %s)", name, strings.Join(names(agentOptions), ", "))
 		}
-		if err := set(&o, r[0], r[1]); err != nil {
+		if err := checkOption(name, opt.kind, v.items[i]); err != nil {
 			return err
 		}
+		opt.set(o, v.items[i])
+	}
+	return nil
+}
+
+// agentLiteral writes the rows of "the client uses an agent with:" as the
+// object literal of "the agent is created with {...}".
+func agentLiteral(rows [][2]string) (string, error) {
+	members := make([]string, len(rows))
+	for i, r := range rows {
+		opt, ok := agentOptions[r[0]]
+		if !ok {
+			return "", fmt.Errorf("unknown agent option %q (want %s)", r[0], strings.Join(names(agentOptions), ", "))
+		}
+		v, err := cellLiteral(opt.kind, r[0], r[1])
+		if err != nil {
+			return "", err
+		}
+		members[i] = r[0] + ": " + v
+	}
+	return "{" + strings.Join(members, ", ") + "}", nil
+}
+
+// createAgent makes the scenario's requests go through a new Agent with
+// these options.
+func (w *world) createAgent(v value) error {
+	if w.client.agentOpts != nil {
+		return errors.New("the agent is already created with its options: one sentence gives them all")
+	}
+	o := httpcore.AgentOptions{}
+	if err := applyAgentOptions(&o, v); err != nil {
+		return err
 	}
 	w.client.agentOpts = &o
 	return nil

@@ -216,3 +216,27 @@ func TestASentenceWaitingForAnObjectThatNeverComesFailsItsScenario(t *testing.T)
 		}
 	}
 }
+
+func TestASetupSentenceOrNewTriggerNamesWhatIsWrong(t *testing.T) {
+	for text, want := range map[string]string{
+		`the agent is created with {keepAlive: "yes"}`:            "keepAlive must be true or false",
+		`the agent is created with {maxSockets: -1}`:              "maxSockets must be 0 or more",
+		`the agent is created with {bogus: 1}`:                    `unknown agent option "bogus"`,
+		`the network sets latency to -5`:                          "the network sets latency: the value must be a whole number, 0 or more",
+		`the network sets speed to 5`:                             "the network has no setting speed",
+		`the network adds the rule {what: "nope"}`:                "nope",
+		`request #1 adds the rule {what: "reset"}`:                "only the network can",
+		`when raw client #1 has received "x", raw client #1 ends`: "",
+		`when request #1 has received "x", the client marks "m"`:  "only a raw client tells what it has received",
+		`on 'socket' of every request, the client marks "m"`:      "name one object, not every request",
+		`after 5 ms every request calls abort()`:                  "drop the trigger",
+	} {
+		_, err := parseSentence(text)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", text, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: error %v does not say %q", text, err, want)
+		}
+	}
+}

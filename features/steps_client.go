@@ -98,7 +98,7 @@ func clientSteps() []*stepDef {
 			func(w *world) any { return w.theClientSendsAfterFree }).sugarFor(`the turn after the <nth> 'free' of the agent, the client sends <METHOD> <path>`),
 		d(`^the client uses an agent with:$`, "the client uses an agent with:\n        | keepAlive  | true |\n        | maxSockets | 1    |",
 			"requests go through a new Agent with these options (keepAlive, keepAliveMsecs, maxSockets, maxTotalSockets, maxFreeSockets, scheduling, timeout); without it, the global agent",
-			func(w *world) any { return w.theClientUsesAnAgentWith }).sugarFor(`the agent is created with the options:`),
+			func(w *world) any { return w.theClientUsesAnAgentWith }).sugarFor(`the agent is created with {<option>: <value>, ...}`),
 		d(`^the client (destroys|aborts) the request right away$`, "the client destroys the request right away",
 			"calls req.destroy() or req.abort() on the last request just after making it, which is then never ended",
 			func(w *world) any { return w.theClientActsRightAway }).sugarFor(`the client starts <METHOD> <path> (the request sent last is not ended), then request #<n> marks "destroy-called" and request #<n> calls destroy() (aborts: "abort-called", abort())`),
@@ -437,7 +437,15 @@ func (w *world) theClientDestroysOnServerData() error {
 }
 
 func (w *world) theClientUsesAnAgentWith(table *godog.Table) error {
-	return w.sugar("the agent is created with the options:", table)
+	rows, err := pairs(table)
+	if err != nil {
+		return err
+	}
+	options, err := agentLiteral(rows)
+	if err != nil {
+		return err
+	}
+	return w.sugar("the agent is created with "+options, nil)
 }
 
 // startClient makes the agent once the world exists.
