@@ -30,10 +30,7 @@ const (
 
 // serverOptions are the options http.createServer takes, with their types
 // and where each goes.
-var serverOptions = map[string]struct {
-	kind optionKind
-	set  func(o *httpcore.ServerOptions, v value)
-}{
+var serverOptions = map[string]option[httpcore.ServerOptions]{
 	"joinDuplicateHeaders":        {optionBool, func(o *httpcore.ServerOptions, v value) { o.JoinDuplicateHeaders = v.b }},
 	"insecureHTTPParser":          {optionBool, func(o *httpcore.ServerOptions, v value) { o.InsecureHTTPParser = v.b }},
 	"requireHostHeader":           {optionBool, func(o *httpcore.ServerOptions, v value) { o.RequireHostHeader = &v.b }},
@@ -77,16 +74,28 @@ func (s *sentence) parseCreated(rest string) (ok bool, err error) {
 	return true, nil
 }
 
+// option is one creation option of an O: its type and where it goes.
+type option[O any] struct {
+	kind optionKind
+	set  func(o *O, v value)
+}
+
 // applyServerOptions sets each option of an object literal; an error
 // names the option at fault.
 func applyServerOptions(o *httpcore.ServerOptions, v value) error {
+	return applyOptions("server", serverOptions, o, v)
+}
+
+// applyOptions sets each option of an object literal from the options of
+// what; an error names the option at fault.
+func applyOptions[O any](what string, options map[string]option[O], o *O, v value) error {
 	if v.kind != vObject {
 		return fmt.Errorf("the options must be an object {name: value}, got %s", v.src)
 	}
 	for i, name := range v.keys {
-		opt, ok := serverOptions[name]
+		opt, ok := options[name]
 		if !ok {
-			return fmt.Errorf("unknown server option %q (want %s)", name, strings.Join(names(serverOptions), ", "))
+			return fmt.Errorf("unknown %s option %q (want %s)", what, name, strings.Join(names(options), ", "))
 		}
 		if err := checkOption(name, opt.kind, v.items[i]); err != nil {
 			return err

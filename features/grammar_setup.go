@@ -202,10 +202,7 @@ func (w *world) link(edit func(l *simnet.Link)) {
 
 // agentOptions are the options new http.Agent(options) takes, with their
 // types and where each goes.
-var agentOptions = map[string]struct {
-	kind optionKind
-	set  func(o *httpcore.AgentOptions, v value)
-}{
+var agentOptions = map[string]option[httpcore.AgentOptions]{
 	"keepAlive":       {optionBool, func(o *httpcore.AgentOptions, v value) { o.KeepAlive = v.b }},
 	"keepAliveMsecs":  {optionMillis, func(o *httpcore.AgentOptions, v value) { o.KeepAliveMsecs = ms(v) }},
 	"timeout":         {optionMillis, func(o *httpcore.AgentOptions, v value) { o.Timeout = ms(v) }},
@@ -218,20 +215,7 @@ var agentOptions = map[string]struct {
 // applyAgentOptions sets each option of an object literal; an error names
 // the option at fault.
 func applyAgentOptions(o *httpcore.AgentOptions, v value) error {
-	if v.kind != vObject {
-		return fmt.Errorf("the options must be an object {name: value}, got %s", v.src)
-	}
-	for i, name := range v.keys {
-		opt, ok := agentOptions[name]
-		if !ok {
-			return fmt.Errorf("unknown agent option %q (want %s)", name, strings.Join(names(agentOptions), ", "))
-		}
-		if err := checkOption(name, opt.kind, v.items[i]); err != nil {
-			return err
-		}
-		opt.set(o, v.items[i])
-	}
-	return nil
+	return applyOptions("agent", agentOptions, o, v)
 }
 
 // agentLiteral writes the rows of "the client uses an agent with:" as the
