@@ -62,7 +62,7 @@ type ClientRequest struct {
 	// (2000 rawHeaders entries), a negative value keeps all (Node's 0).
 	MaxHeadersCount int
 
-	spec *requestSpec
+	spec requestSpec
 	pool *Agent     // nil when CreateConnection replaces the agent
 	conn *agentConn // the agent's record of the socket, once assigned
 
@@ -86,6 +86,10 @@ type ClientRequest struct {
 	resTimeoutID simnet.ListenerID // the listener forwarding the socket's 'timeout' to the response; 0: none
 
 	queuedOpts simnet.ConnectOptions // the options a queued request waits with
+	nextSocket *simnet.Socket        // the socket onSocket hands over on the next tick
+
+	firstRes     IncomingMessage // the first response head's message, allocated with the request
+	firstResUsed bool
 	// sockIDs are the request's listeners on its socket, by the off
 	// constants; 0 once removed.
 	sockIDs [offDrain + 1]simnet.ListenerID
@@ -96,11 +100,12 @@ type ClientRequest struct {
 // 'response'. Invalid options return Node's error synchronously, as Node
 // throws; everything after that is reported through the request's events.
 func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*IncomingMessage)) (*ClientRequest, error) {
-	sp, err := resolveRequest(rt, url, opts)
-	if err != nil {
+	req := &ClientRequest{}
+	if err := resolveRequest(rt, url, opts, &req.spec); err != nil {
 		return nil, err
 	}
-	req := &ClientRequest{spec: sp, pool: sp.agent}
+	sp := &req.spec
+	req.pool = sp.agent
 	req.init(rt, "req", 0)
 	req.Events.OutgoingEvents = &req.OutgoingMessage.Events
 	req.kind = req
@@ -168,7 +173,7 @@ func (req *ClientRequest) setInitialHeaders() error {
 }
 
 func (req *ClientRequest) setOptionHeaders() error {
-	sp := req.spec
+	sp := &req.spec
 	opts := sp.opts
 	if opts.RawHeaders != nil {
 		fields, err := headerFieldsOf(opts.RawHeaders)
@@ -268,7 +273,20 @@ func (req *ClientRequest) listenSignal(s *AbortSignal) {
 // onSocket is ClientRequest.onSocket: the socket, or the error of getting
 // one, is taken up on the next tick.
 func (req *ClientRequest) onSocket(s *simnet.Socket, err error) {
+	if err == nil && req.nextSocket == nil {
+		req.nextSocket = s
+		req.loop.NextTickWith(takeNextSocketNT, req)
+		return
+	}
 	req.loop.NextTick(func() { req.onSocketNT(s, err) })
+}
+
+// takeNextSocketNT takes up the socket onSocket kept in nextSocket.
+func takeNextSocketNT(r any) {
+	req := r.(*ClientRequest)
+	s := req.nextSocket
+	req.nextSocket = nil
+	req.onSocketNT(s, nil)
 }
 
 func (req *ClientRequest) onSocketNT(s *simnet.Socket, err error) {
@@ -319,7 +337,7 @@ func (req *ClientRequest) onSocketNT(s *simnet.Socket, err error) {
 // tickOnSocket makes s the request's socket: a response parser, the
 // socket listeners, the timeout, then 'socket'.
 func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
-	sp := req.spec
+	sp := &req.spec
 	po := ParserOptions{
 		MaxHeaderSize: sp.opts.MaxHeaderSize,
 		Lenient:       sp.opts.InsecureHTTPParser != nil && *sp.opts.InsecureHTTPParser,
@@ -574,7 +592,15 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 	if req.parser != p {
 		return BodySkip
 	}
-	res := newIncomingMessage(req.loop, s, "res")
+	var res *IncomingMessage
+	if !req.firstResUsed {
+		// Nearly every request has one response: it comes with the request.
+		req.firstResUsed = true
+		res = &req.firstRes
+		res.init(req.loop, s, "res")
+	} else {
+		res = newIncomingMessage(req.loop, s, "res")
+	}
 	res.joinDuplicateHeaders = req.spec.opts.JoinDuplicateHeaders
 	hc, n := limitHeaders(h, headerEntryLimit(req.MaxHeadersCount))
 	res.setHead(&hc, n)
@@ -696,15 +722,19 @@ func (req *ClientRequest) responseKeepAlive() {
 		req.timeoutSet = false
 	}
 	req.removeSocketListeners(offClose, offError, offData, offEnd)
-	req.loop.NextTick(func() {
-		req.emitClose()
-		if req.pool != nil && req.conn != nil {
-			req.pool.free(req.conn)
-		}
-	})
+	req.loop.NextTickWith(emitFreeNT, req)
 	req.destroyed = true
 	if req.res != nil {
 		req.res.socket = nil
+	}
+}
+
+// emitFreeNT closes the request kept alive and frees its socket.
+func emitFreeNT(r any) {
+	req := r.(*ClientRequest)
+	req.emitClose()
+	if req.pool != nil && req.conn != nil {
+		req.pool.free(req.conn)
 	}
 }
 

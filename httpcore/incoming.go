@@ -177,14 +177,21 @@ func (m *IncomingMessage) readStop() {
 // newIncomingMessage makes the message for a head read from socket; obj is
 // its trace kind ("sreq" or "res").
 func newIncomingMessage(loop *simnet.Loop, socket *simnet.Socket, obj string) *IncomingMessage {
-	m := &IncomingMessage{loop: loop, socket: socket, obj: obj}
+	m := &IncomingMessage{}
+	m.init(loop, socket, obj)
+	return m
+}
+
+// init readies a zero message, for owners that allocate it together with
+// what it is born with.
+func (m *IncomingMessage) init(loop *simnet.Loop, socket *simnet.Socket, obj string) {
+	m.loop, m.socket, m.obj = loop, socket, obj
 	m.Events.Data.m = m
 	m.r.hwm = simnet.DefaultHighWaterMark
 	// Node's IncomingMessage starts with readingMore set, so nothing is
 	// read ahead until a consumer asks.
 	m.r.readingMore = true
 	m.r.sync = true
-	return m
 }
 
 // setHead fills in the start line and headers; only the first n entries of

@@ -100,15 +100,15 @@ type requestSpec struct {
 // resolveRequest merges rawURL into opts and checks every option in the
 // order Node's ClientRequest constructor does, so the first invalid option
 // is the one reported.
-func resolveRequest(rt simnet.Runtime, rawURL string, opts RequestOptions) (*requestSpec, error) {
+func resolveRequest(rt simnet.Runtime, rawURL string, opts RequestOptions, sp *requestSpec) error {
 	if rawURL != "" {
 		u, err := parseRequestURL(rawURL)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		opts = mergeURL(u, opts)
 	}
-	sp := &requestSpec{opts: opts}
+	*sp = requestSpec{opts: opts}
 	switch {
 	case opts.NoAgent:
 		sp.agent = oneOffAgent(rt)
@@ -125,10 +125,10 @@ func resolveRequest(rt simnet.Runtime, rawURL string, opts RequestOptions) (*req
 		expected = sp.agent.protocol
 	}
 	if opts.Path != "" && !validRequestPath(opts.Path) {
-		return nil, &Error{Code: "ERR_UNESCAPED_CHARACTERS", Message: "Request path contains unescaped characters"}
+		return &Error{Code: "ERR_UNESCAPED_CHARACTERS", Message: "Request path contains unescaped characters"}
 	}
 	if protocol != expected {
-		return nil, &Error{Code: "ERR_INVALID_PROTOCOL",
+		return &Error{Code: "ERR_INVALID_PROTOCOL",
 			Message: fmt.Sprintf("Protocol %q not supported. Expected %q", protocol, expected)}
 	}
 	sp.protocol = protocol
@@ -154,20 +154,20 @@ func resolveRequest(rt simnet.Runtime, rawURL string, opts RequestOptions) (*req
 	if opts.Timeout != nil {
 		d, err := timerDuration(*opts.Timeout, "timeout")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		sp.timeout, sp.hasTimeout = d, true
 	}
 	sp.method = "GET"
 	if opts.Method != "" {
 		if !checkIsHTTPToken(opts.Method) {
-			return nil, &Error{Code: "ERR_INVALID_HTTP_TOKEN",
+			return &Error{Code: "ERR_INVALID_HTTP_TOKEN",
 				Message: fmt.Sprintf("Method must be a valid HTTP token [%q]", opts.Method)}
 		}
 		sp.method = strings.ToUpper(opts.Method)
 	}
 	if opts.MaxHeaderSize < 0 {
-		return nil, outOfRange("maxHeaderSize", ">= 0 && <= 9007199254740991", strconv.Itoa(opts.MaxHeaderSize))
+		return outOfRange("maxHeaderSize", ">= 0 && <= 9007199254740991", strconv.Itoa(opts.MaxHeaderSize))
 	}
 	switch sp.method {
 	case "GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT":
@@ -178,7 +178,7 @@ func resolveRequest(rt simnet.Runtime, rawURL string, opts RequestOptions) (*req
 	if sp.path == "" {
 		sp.path = "/"
 	}
-	return sp, nil
+	return nil
 }
 
 // checkConnectOptions makes the checks net.connect makes synchronously,

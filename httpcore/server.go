@@ -527,7 +527,9 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 		c.beginMessage()
 	}
 	c.headersCompleted = true
-	req := newIncomingMessage(s.loop, c.sock, "sreq")
+	x := &serverExchange{}
+	req := &x.req
+	req.init(s.loop, c.sock, "sreq")
 	req.joinDuplicateHeaders = s.opts.JoinDuplicateHeaders
 	hc, n := limitHeaders(h, c.maxHeaderEntries)
 	req.setHead(&hc, n)
@@ -550,13 +552,14 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 		c.paused = true
 		c.sock.Pause()
 	}
-	res := newServerResponse(s, c, req, h.KeepAlive)
+	res := &x.res
+	initServerResponse(res, s, c, req, h.KeepAlive)
 	if c.current != nil {
 		c.outgoing = append(c.outgoing, res)
 	} else {
 		res.assignSocket()
 	}
-	res.Events.Finish.On(func(struct{}) { c.onResponseFinish(req, res) })
+	res.Events.Finish.Add((*exchangeFinish)(x))
 
 	if h.VersionMajor == 1 && h.VersionMinor == 1 {
 		if (s.opts.RequireHostHeader == nil || *s.opts.RequireHostHeader) && !hasHeader(req.Headers, "host") {
@@ -652,7 +655,8 @@ func (c *serverConn) readStart() {
 
 // onResponseFinish is Node's resOnFinish: the response is done, so the next
 // one in line gets the socket, or the connection idles or ends.
-func (c *serverConn) onResponseFinish(req *IncomingMessage, res *ServerResponse) {
+func (c *serverConn) onResponseFinish(x *serverExchange) {
+	req, res := &x.req, &x.res
 	s := c.srv
 	if len(c.incoming) > 0 && c.incoming[0] == req {
 		// Shifted in place, so a keep-alive connection reuses the queue.
@@ -666,14 +670,10 @@ func (c *serverConn) onResponseFinish(req *IncomingMessage, res *ServerResponse)
 		if req.r.endEmitted {
 			c.reading = nil
 		} else {
-			req.Events.End.Once(func(struct{}) {
-				if c.reading == req {
-					c.reading = nil
-				}
-			})
+			req.Events.End.AddOnce((*exchangeReadEnd)(x))
 		}
 	}
-	s.loop.NextTick(res.emitClose)
+	s.loop.NextTickWith(serverResponseEmitClose, res)
 	switch {
 	case res.last:
 		c.destroySoon()

@@ -34,8 +34,9 @@ func (r *ServerResponse) pendingData(delta int) { r.conn.updateOutgoingData(delt
 // hadError is false: only a client request suppresses 'finish' on a socket error.
 func (r *ServerResponse) hadError() bool { return false }
 
-func newServerResponse(s *Server, c *serverConn, req *IncomingMessage, keepAlive bool) *ServerResponse {
-	r := &ServerResponse{StatusCode: 200, Req: req, conn: c}
+// initServerResponse readies the zero response r to req.
+func initServerResponse(r *ServerResponse, s *Server, c *serverConn, req *IncomingMessage, keepAlive bool) {
+	r.StatusCode, r.Req, r.conn = 200, req, c
 	r.init(s.rt, "sres", c.hwm)
 	r.kind = r
 	r.SendDate = true
@@ -51,8 +52,36 @@ func newServerResponse(s *Server, c *serverConn, req *IncomingMessage, keepAlive
 	r.maxRequestsPerSocket = s.MaxRequestsPerSocket
 	r.shouldKeepAlive = keepAlive
 	r.uniqueHeaders = s.unique
-	return r
 }
+
+// serverExchange is a request and its response, born together for each
+// request and so allocated together; it is also the connection's listener
+// for them.
+type serverExchange struct {
+	req IncomingMessage
+	res ServerResponse
+}
+
+// exchangeFinish is the response's 'finish' listener (Node's resOnFinish).
+type exchangeFinish serverExchange
+
+func (h *exchangeFinish) Handle(struct{}) {
+	x := (*serverExchange)(h)
+	x.res.conn.onResponseFinish(x)
+}
+
+// exchangeReadEnd is the request's 'end' listener when the response
+// finished before the request was read: the connection stops reading it.
+type exchangeReadEnd serverExchange
+
+func (h *exchangeReadEnd) Handle(struct{}) {
+	x := (*serverExchange)(h)
+	if c := x.res.conn; c.reading == &x.req {
+		c.reading = nil
+	}
+}
+
+func serverResponseEmitClose(r any) { r.(*ServerResponse).emitClose() }
 
 // assignSocket gives the connection's socket to this response.
 func (r *ServerResponse) assignSocket() {
