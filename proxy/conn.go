@@ -183,8 +183,13 @@ func (c *conn) pump(side int, src, dst *net.TCPConn) {
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	buf := *bp
+	r, err := newLegReader(c.p, src, dst)
+	if err != nil {
+		c.readEnded(side, err, dst)
+		return
+	}
 	for {
-		n, err := src.Read(buf)
+		n, err := r.read(buf)
 		if n > 0 {
 			c.record(side, side, buf[:n])
 			if !c.forward(side, buf[:n], dst) {

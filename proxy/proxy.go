@@ -28,6 +28,7 @@ type Options struct {
 	Record          io.Writer     // when set, both legs are written here as a capture
 	RecordFormat    record.Format // PCAP (the zero value) or PCAPNG
 	OnUpstreamError int           // 0: a client whose upstream cannot be reached is reset; 502: it gets a 502 response
+	NoSpin          bool          // never poll a drained socket before parking: saves CPU on a busy machine, costs latency on an idle one
 	Log             *log.Logger   // fired faults, unreachable upstreams, malformed HTTP; nil discards
 }
 
@@ -50,6 +51,7 @@ type Proxy struct {
 	closed      bool
 
 	requests atomic.Int64 // counted on every connection's hot path, so outside mu
+	open     atomic.Int32 // open connections, read by every leg that may spin
 
 	wg sync.WaitGroup
 }
@@ -304,12 +306,14 @@ func (p *Proxy) attach(tc *net.TCPConn) *conn {
 		}
 	}
 	p.conns[c] = struct{}{}
+	p.open.Add(1)
 	return c
 }
 
 func (p *Proxy) detach(c *conn) {
 	p.mu.Lock()
 	delete(p.conns, c)
+	p.open.Add(-1)
 	p.mu.Unlock()
 }
 

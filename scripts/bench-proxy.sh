@@ -4,9 +4,10 @@
 # the floor of any user-space proxy (scripts/benchforward: two io.Copy
 # goroutines per connection and nothing else, copying through a buffer, and
 # with splice(2)) and against toxiproxy v2.5.0, all in the same run, on
-# loopback. Loads: wrk -c1, wrk -c50 and a Node keep-alive loop; upstreams:
-# Node (fixtures/node/proxy/server.js) and Go's net/http
-# (scripts/benchupstream). Every target is warmed up for one run first; then
+# loopback. simhttp runs three ways: with no rules, with an HTTP-aware rule
+# that never fires, and with no rules and --no-spin. Loads: wrk -c1, wrk
+# -c50 and a Node keep-alive loop; upstreams: Node
+# (fixtures/node/proxy/server.js) and Go's net/http (scripts/benchupstream). Every target is warmed up for one run first; then
 # each figure is the median of REPEATS runs with the targets interleaved
 # within each repeat, and the lowest and highest req/s beside it. For the
 # proxies the script also reads, from /proc, the CPU time the proxy process
@@ -52,7 +53,7 @@ api=$(freeport)
 toxipid=$!
 waitport "$api"
 
-targets="direct floor floor-splice simhttp simhttp-rule toxiproxy"
+targets="direct floor floor-splice simhttp simhttp-rule simhttp-nospin toxiproxy"
 declare -A port pid
 never='[{"what":"reset","request":1000000000,"after":"response headers"}]'
 for u in node go; do
@@ -69,6 +70,9 @@ for u in node go; do
   port[$u-simhttp-rule]=$(freeport)
   "$tmp/simhttp" proxy --listen "127.0.0.1:${port[$u-simhttp-rule]}" --upstream "127.0.0.1:${up[$u]}" --rules "$never" 2>>"$tmp/proxy.log" & pids+=($!)
   pid[$u-simhttp-rule]=$!
+  port[$u-simhttp-nospin]=$(freeport)
+  "$tmp/simhttp" proxy --listen "127.0.0.1:${port[$u-simhttp-nospin]}" --upstream "127.0.0.1:${up[$u]}" --no-spin 2>>"$tmp/proxy.log" & pids+=($!)
+  pid[$u-simhttp-nospin]=$!
   port[$u-toxiproxy]=$(freeport)
   pid[$u-toxiproxy]=$toxipid
   curl -sf -X POST "http://127.0.0.1:$api/proxies" \

@@ -40,6 +40,7 @@ func setupProxy(fs *pflag.FlagSet) func(*env, []string) error {
 	recordTo := fs.String("record", "", "write both legs of every connection to the capture `FILE` (.pcapng for pcapng, - for standard output)")
 	control := fs.String("control", "", "serve the control API (HTTP+JSON) on `ADDR`, loopback unless a host is given")
 	onUpstream := fs.Int("on-upstream-error", 0, "`STATUS` 502: answer a client whose upstream cannot be reached with 502 instead of a reset")
+	noSpin := fs.Bool("no-spin", false, "never poll a drained socket briefly before sleeping (done while one connection is open, to answer without a wake-up): saves CPU on a busy machine, costs latency on an idle one")
 	return func(e *env, rest []string) error {
 		if len(rest) > 0 {
 			return usagef("unexpected argument %q", rest[0])
@@ -55,7 +56,7 @@ func setupProxy(fs *pflag.FlagSet) func(*env, []string) error {
 			return err
 		}
 		opts := proxy.Options{Listen: *listen, Upstream: *upstream, Rules: rules, Seed: *seed,
-			OnUpstreamError: *onUpstream, Log: log.New(e.stderr, "simhttp proxy: ", log.LstdFlags|log.Lmicroseconds)}
+			OnUpstreamError: *onUpstream, NoSpin: *noSpin, Log: log.New(e.stderr, "simhttp proxy: ", log.LstdFlags|log.Lmicroseconds)}
 		if *recordTo != "" {
 			f, err := e.create(*recordTo)
 			if err != nil {
