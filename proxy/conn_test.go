@@ -8,25 +8,32 @@ import (
 	"github.com/simhttp/simhttp/simnet"
 )
 
-// tcpPair is a connected loopback pair; what is written to the first is
-// read and dropped at the other end.
-func tcpPair(t *testing.T) *net.TCPConn {
+// tcpConns is a connected loopback pair.
+func tcpConns(t *testing.T) (*net.TCPConn, *net.TCPConn) {
 	t.Helper()
 	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	w, err := net.DialTCP("tcp", nil, ln.Addr().(*net.TCPAddr))
+	a, err := net.DialTCP("tcp", nil, ln.Addr().(*net.TCPAddr))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := ln.AcceptTCP()
+	b, err := ln.AcceptTCP()
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return a, b
+}
+
+// sink is a loopback connection whatever is written to is read and dropped
+// at the other end.
+func sink(t *testing.T) *net.TCPConn {
+	t.Helper()
+	w, r := tcpConns(t)
 	go func() { _, _ = io.Copy(io.Discard, r) }()
-	t.Cleanup(func() { w.Close(); r.Close() })
 	return w
 }
 
@@ -45,7 +52,7 @@ func TestAConnectionForgetsExchangesThatAreOver(t *testing.T) {
 		for _, r := range p.rules {
 			c.rules = append(c.rules, &ruleState{r: r})
 		}
-		dst := tcpPair(t)
+		dst := sink(t)
 		req := []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 		res := []byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
 		const n = 1000

@@ -1,29 +1,6 @@
 package proxy
 
-import (
-	"net"
-	"testing"
-)
-
-// tcpConns is a connected loopback pair.
-func tcpConns(t *testing.T) (*net.TCPConn, *net.TCPConn) {
-	t.Helper()
-	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	a, err := net.DialTCP("tcp", nil, ln.Addr().(*net.TCPAddr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := ln.AcceptTCP()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close(); b.Close() })
-	return a, b
-}
+import "testing"
 
 // A drained leg spins only while one connection is open and not told
 // otherwise; it stops at once when the other leg has bytes, and rests after
