@@ -35,6 +35,8 @@ type Loop struct {
 	bounded bool
 	halted  bool
 
+	freeWriteBatches *writeBatch // sockets' completed write batches, for reuse
+
 	due       *Timer // the timer next handed out to fire
 	fireDueFn func() // fireDue, made once: a method value per firing would allocate
 

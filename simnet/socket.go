@@ -107,9 +107,9 @@ type SocketEvents struct {
 }
 
 type writeReq struct {
-	data []byte
-	cb   func(error)
-	sync bool // taken during the Write call, so the callback is deferred to nextTick
+	data   []byte
+	cb     func(error)
+	cbOnly bool // a callback riding behind the write coalesce joined it into
 }
 
 // Feed is the transport's way back into its socket; runtimes call it on the
@@ -276,7 +276,9 @@ func (s *Socket) Write(p []byte, cb func(error)) bool {
 			s.writableLen += len(p) - n
 			s.pending = append(s.pending, writeReq{data: s.hold(p[n:]), cb: cb})
 		} else if cb != nil {
-			s.loop.NextTick(func() { cb(nil) })
+			b := s.loop.newWriteBatch(s)
+			b.done = append(b.done, writeReq{cb: cb})
+			s.loop.NextTickWith(runWriteBatch, b)
 		}
 	} else {
 		s.writableLen += len(p)
@@ -335,23 +337,28 @@ func (s *Socket) sendPending(sync bool) {
 	if sync && len(s.pending) > 1 {
 		s.coalesce()
 	}
-	var done []writeReq
+	var done *writeBatch
 	for len(s.pending) > 0 {
 		w := &s.pending[0]
-		n := s.t.Send(w.data)
-		if s.writeErr != nil {
-			cb := w.cb
-			s.pending = nil
-			s.failWrite(cb, sync)
-			return
+		if !w.cbOnly {
+			n := s.t.Send(w.data)
+			if s.writeErr != nil {
+				cb := s.joinedCallbacks()
+				s.pending = nil
+				s.failWrite(cb, sync)
+				return
+			}
+			w.data = w.data[n:]
+			s.writableLen -= n
+			if len(w.data) > 0 {
+				break
+			}
 		}
-		w.data = w.data[n:]
-		s.writableLen -= n
-		if len(w.data) > 0 {
-			break
+		if done == nil {
+			done = s.loop.newWriteBatch(s)
+			done.drain = true
 		}
-		w.sync = sync
-		done = append(done, *w)
+		done.done = append(done.done, *w)
 		// Shifted down and the vacated slot cleared: a slot left behind
 		// a resliced start would keep its callback, and whatever that
 		// holds (a finished request, its response), alive for as long as
@@ -364,9 +371,13 @@ func (s *Socket) sendPending(sync bool) {
 		// would keep every byte ever written behind it.
 		s.held = s.held[:0]
 	}
-	if len(done) > 0 {
+	if done != nil {
 		s.touch()
-		s.completeWrites(done, sync)
+		if sync {
+			s.loop.NextTickWith(runWriteBatch, done)
+		} else {
+			done.run()
+		}
 	}
 	if len(s.pending) == 0 && s.ending && !s.finSent {
 		s.finSent = true
@@ -375,34 +386,58 @@ func (s *Socket) sendPending(sync bool) {
 }
 
 // coalesce joins writes queued while corked or connecting into one, as
-// Node's writev does, so they leave in the same segments.
+// Node's writev does, so they leave in the same segments. The callbacks
+// after the first ride behind it as entries with no data of their own,
+// completed with it in order.
 func (s *Socket) coalesce() {
 	total := 0
-	var cbs []func(error)
 	for _, w := range s.pending {
 		total += len(w.data)
-		if w.cb != nil {
-			cbs = append(cbs, w.cb)
-		}
 	}
 	// Every pending write was copied into held in order, and only the
 	// first may have been taken in part, so together they are held's
 	// last total bytes: joining them needs no copy.
-	joined := writeReq{data: s.held[len(s.held)-total:]}
-	switch len(cbs) {
-	case 0:
-	case 1:
-		joined.cb = cbs[0]
-	default:
-		joined.cb = func(err error) {
-			for _, cb := range cbs {
+	data := s.held[len(s.held)-total:]
+	kept := s.pending[:0]
+	for _, w := range s.pending {
+		if w.cb == nil {
+			continue
+		}
+		if len(kept) == 0 {
+			kept = append(kept, writeReq{data: data, cb: w.cb})
+		} else {
+			kept = append(kept, writeReq{cb: w.cb, cbOnly: true})
+		}
+	}
+	if len(kept) == 0 {
+		kept = append(kept, writeReq{data: data})
+	}
+	n := len(s.pending)
+	s.pending = kept
+	clear(s.pending[len(kept):n])
+}
+
+// joinedCallbacks is the callback of the first pending write and of the
+// entries that ride behind it, as one: a write the kernel refuses fails
+// them all.
+func (s *Socket) joinedCallbacks() func(error) {
+	cbs := []func(error){s.pending[0].cb}
+	for _, w := range s.pending[1:] {
+		if !w.cbOnly {
+			break
+		}
+		cbs = append(cbs, w.cb)
+	}
+	if len(cbs) == 1 {
+		return cbs[0]
+	}
+	return func(err error) {
+		for _, cb := range cbs {
+			if cb != nil {
 				cb(err)
 			}
 		}
 	}
-	n := len(s.pending)
-	s.pending = append(s.pending[:0], joined)
-	clear(s.pending[1:n])
 }
 
 // hold copies p into held for a pending write.
@@ -412,23 +447,44 @@ func (s *Socket) hold(p []byte) []byte {
 	return s.held[start:len(s.held):len(s.held)]
 }
 
-func (s *Socket) completeWrites(done []writeReq, sync bool) {
-	after := func() {
-		for _, w := range done {
-			if w.cb != nil {
-				w.cb(nil)
-			}
-		}
-		if s.needDrain && s.writableLen == 0 && !s.destroyed {
-			s.needDrain = false
-			s.Events.Drain.Emit(struct{}{})
+// writeBatch is the writes one kernel hand-over completed, whose callbacks
+// run together (on nextTick when taken during the Write call). Batches
+// are reused through the loop, so a write costs no allocation.
+type writeBatch struct {
+	s     *Socket
+	done  []writeReq
+	drain bool // 'drain' is due once the callbacks ran, if needed
+	next  *writeBatch
+}
+
+func (l *Loop) newWriteBatch(s *Socket) *writeBatch {
+	b := l.freeWriteBatches
+	if b == nil {
+		return &writeBatch{s: s}
+	}
+	l.freeWriteBatches, b.next, b.s = b.next, nil, s
+	return b
+}
+
+func runWriteBatch(b any) { b.(*writeBatch).run() }
+
+func (b *writeBatch) run() {
+	s := b.s
+	for _, w := range b.done {
+		if w.cb != nil {
+			w.cb(nil)
 		}
 	}
-	if sync {
-		s.loop.NextTick(after)
-		return
+	if b.drain && s.needDrain && s.writableLen == 0 && !s.destroyed {
+		s.needDrain = false
+		s.Events.Drain.Emit(struct{}{})
 	}
-	after()
+	// Cleared, so a reused batch keeps no callback (and what it holds)
+	// alive.
+	clear(b.done)
+	l := s.loop
+	*b = writeBatch{done: b.done[:0], next: l.freeWriteBatches}
+	l.freeWriteBatches = b
 }
 
 // failWrite is Node's onwriteError for a write the kernel refused: the
