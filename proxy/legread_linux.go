@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 	"unsafe"
@@ -20,7 +21,10 @@ import (
 // just forwarded will come) by peeking. When the other leg has bytes it
 // parks at once, and the runtime's poller hands them to that leg's reader
 // on the same thread, with no wake-up. A reader whose spins keep timing
-// out stops spinning for a while, so a slow peer costs little CPU.
+// out stops spinning for a while, so a slow peer costs little CPU, and so
+// does one on a machine with more runnable threads than CPUs, where a spin
+// would take a CPU that other work is waiting for (and where wake-ups are
+// cheap, since no CPU is idle).
 const (
 	spinFor    = 100 * time.Microsecond
 	spinMisses = 4   // spins in a row that time out before a reader rests
@@ -34,7 +38,9 @@ type legReader struct {
 	p      *Proxy
 	misses int
 	rest   int
+	checks int // parks until the machine's load is read again
 	one    [1]byte
+	load   [128]byte
 
 	// What step works on, kept here so that a read allocates nothing.
 	step  func(fd uintptr) bool
@@ -110,7 +116,43 @@ func (r *legReader) shouldSpin() bool {
 		r.rest--
 		return false
 	}
+	if r.checks--; r.checks <= 0 {
+		r.checks = spinRest
+		if r.busy() {
+			r.rest = spinRest
+			return false
+		}
+	}
 	return true
+}
+
+// busy reports whether more threads are runnable than there are CPUs;
+// false if /proc/loadavg cannot be read.
+func (r *legReader) busy() bool {
+	fd, err := syscall.Open("/proc/loadavg", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	n, err := syscall.Read(fd, r.load[:])
+	_ = syscall.Close(fd)
+	return err == nil && runnable(r.load[:n]) > runtime.NumCPU()
+}
+
+// runnable reads the number of runnable threads from /proc/loadavg's
+// fourth field, "runnable/total"; 0 if there is none.
+func runnable(loadavg []byte) int {
+	fields, n := 0, 0
+	for _, b := range loadavg {
+		switch {
+		case b == ' ':
+			fields++
+		case fields == 3 && b >= '0' && b <= '9':
+			n = n*10 + int(b-'0')
+		case fields == 3:
+			return n
+		}
+	}
+	return 0
 }
 
 func (r *legReader) missed() {

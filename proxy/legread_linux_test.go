@@ -2,7 +2,7 @@ package proxy
 
 import "testing"
 
-// A drained leg spins only while one connection is open and not told
+// A drained leg spins only while one connection is open and it is not told
 // otherwise; it stops at once when the other leg has bytes, and rests after
 // spinMisses spins in a row in which nothing came.
 func TestADrainedLegSpinsUntilTheOtherLegHasBytesAndRestsWhenNothingComes(t *testing.T) {
@@ -18,6 +18,7 @@ func TestADrainedLegSpinsUntilTheOtherLegHasBytesAndRestsWhenNothingComes(t *tes
 		t.Fatal(err)
 	}
 	r.buf = make([]byte, 64)
+	r.checks = 1 << 30 // the machine's load is TestRunnableReadsLoadavg's
 	try := func() bool {
 		t.Helper()
 		if r.try(fd) {
@@ -61,5 +62,18 @@ func TestADrainedLegSpinsUntilTheOtherLegHasBytesAndRestsWhenNothingComes(t *tes
 	r.misses = spinMisses - 1
 	if !try() || r.misses != 0 {
 		t.Errorf("a spin that saw the other leg's bytes: spun %v, misses %d, want a spin and 0 misses", !r.until.IsZero(), r.misses)
+	}
+}
+
+func TestRunnableReadsLoadavg(t *testing.T) {
+	for in, want := range map[string]int{
+		"15.15 14.15 13.20 22/303 20651\n": 22,
+		"0.00 0.01 0.05 1/120 7\n":         1,
+		"0.00 0.01 0.05\n":                 0,
+		"":                                 0,
+	} {
+		if got := runnable([]byte(in)); got != want {
+			t.Errorf("runnable(%q) = %d, want %d", in, got, want)
+		}
 	}
 }
