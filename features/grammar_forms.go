@@ -100,6 +100,8 @@ var grammarForms = []form{
 		"a fault rule with the keys of the proxy's JSON rules (what, client, server, port, dir, conn, request, name, after bytes, pattern, after, at, idle, probability, delay, size, duration; times in ms), or as a two-column table; without a trigger it holds from the start"},
 	{"action", "the agent is created with {<option>: <value>, ...}", "the agent is created with {keepAlive: true, maxSockets: 1}",
 		"new http.Agent(options), before the run: requests go through it (keepAlive, keepAliveMsecs, maxSockets, maxTotalSockets, maxFreeSockets, scheduling, timeout); without it, the global agent"},
+	{"action", "after <n> ms, the network stops the run", "after 500 ms, the network stops the run",
+		"the simulation is cut at that virtual time, at that instant even when the next timer comes later, instead of running until nothing is left to do"},
 	{"value", "<value>", "request #1 calls destroy({code: \"EBOOM\", message: \"boom\"})",
 		"JavaScript literals: 5, -1.5, \"text\" or 'text' (\\r \\n \\t escapes), true, false, null, [a, b], {name: value}, new Error(\"message\")"},
 }

@@ -16,8 +16,9 @@ import (
 )
 
 // Setup sentences describe the world before it runs: the network's link
-// and fault rules, and the options the agent is created with. A fault
-// rule may also come at a moment of the run.
+// and fault rules, the options the agent is created with, and the virtual
+// time the run is cut at. A fault rule may also come at a moment of the
+// run.
 
 var addsRuleRe = regexp.MustCompile(`^ adds the rule(?: (\{.*\})| with:)$`)
 
@@ -32,6 +33,8 @@ func (s *sentence) parseSetupAction(rest string) (ok bool, err error) {
 			return true, fmt.Errorf("the network sets %s: the value %w", m[1], err)
 		}
 		a.kind, a.prop, a.val = actionNetSetting, m[1], v
+	case s.actor.kind == actorNetwork && rest == " stops the run":
+		a.kind = actionStopsRun
 	case addsRuleRe.MatchString(rest):
 		m := addsRuleRe.FindStringSubmatch(rest)
 		a.kind, a.table = actionAddsRule, m[1] == ""
@@ -128,6 +131,13 @@ func (s *sentence) checkSetup() (ok bool, err error) {
 		if a.kind != actorAgent || a.socket {
 			return true, fmt.Errorf("%s is not created with options here: only the agent is", a)
 		}
+	case actionStopsRun:
+		// The run is cut at a virtual time before it starts, so that it
+		// stops at that instant even when the next timer comes later.
+		if t := s.trigger; t.kind != triggerAfter || t.turn || t.delay < time.Millisecond {
+			return true, errors.New("the run stops at a time of 1 ms or more: \"after <n> ms, the network stops the run\"")
+		}
+		return true, nil
 	default:
 		return false, nil
 	}
@@ -142,12 +152,16 @@ func (s *sentence) checkSetup() (ok bool, err error) {
 func (w *world) addSetup(s *sentence, table *godog.Table) (ok bool, err error) {
 	act := s.action
 	switch act.kind {
-	case actionNetSetting, actionAgentCreated:
+	case actionNetSetting, actionAgentCreated, actionStopsRun:
 		if w.started {
 			return true, errors.New("a setting holds from the start of the run: put it before the first Then")
 		}
-		if act.kind == actionAgentCreated {
+		switch act.kind {
+		case actionAgentCreated:
 			return true, w.createAgent(act.val)
+		case actionStopsRun:
+			w.stopAt = s.trigger.delay
+			return true, nil
 		}
 		networkSettings[act.prop].set(w, int(act.val.num))
 		return true, nil

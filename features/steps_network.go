@@ -3,7 +3,6 @@ package features
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/cucumber/godog"
 
@@ -84,7 +83,7 @@ func networkSteps() []*stepDef {
 			func(w *world) any { return w.theRawClientEndsOnce }).sugarFor(`when raw client #<n> has received "<text>", raw client #<n> ends`),
 		d(`^the run stops at (\d+) ms$`, "the run stops at 500 ms",
 			"the simulation is cut at this virtual time instead of running until nothing is left to do",
-			func(w *world) any { return w.theRunStopsAt }),
+			func(w *world) any { return w.theRunStopsAt }).sugarFor(`after <n> ms, the network stops the run`),
 	}
 }
 
@@ -225,8 +224,7 @@ func (w *world) theRunStopsAt(ms int) error {
 	if ms < 1 {
 		return fmt.Errorf("the run stops at %d ms: want 1 ms or more", ms)
 	}
-	w.stopAt = time.Duration(ms) * time.Millisecond
-	return nil
+	return w.sugar(fmt.Sprintf("after %d ms, the network stops the run", ms), nil)
 }
 
 // connectRaw connects a raw client to the default server.
