@@ -718,9 +718,6 @@ func (w *world) handle(s *serverState, req *httpcore.IncomingMessage, res *httpc
 	x := &exchange{w: w, s: s, n: len(s.received), req: req, res: res}
 	s.bodies = append(s.bodies, nil)
 	s.sent = append(s.sent, nil)
-	if w.onServerData != nil {
-		x.read()
-	}
 	req.Events.Close.On(func(struct{}) {
 		if w.teardown == teardownServerRequest {
 			w.closeServers()
@@ -779,14 +776,9 @@ func (x *exchange) read() {
 		return
 	}
 	x.reading = true
-	w, s, body, req := x.w, x.s, x.n-1, x.req
-	first := true
+	s, body, req := x.s, x.n-1, x.req
 	req.Events.Data.On(func(p []byte) {
 		s.bodies[body] = append(s.bodies[body], p...)
-		if first && w.onServerData != nil {
-			first = false
-			w.onServerData()
-		}
 	})
 	req.Events.End.On(func(struct{}) {})
 }

@@ -47,9 +47,6 @@ type world struct {
 
 	teardown teardown // when the servers close
 
-	// Hooks the steps set for points in the sequence that span objects.
-	onServerData func() // the server request's first body 'data'
-
 	plan    []func() // actions of the main script, in step order
 	started bool
 	// failed collects errors raised inside loop callbacks (an action that
