@@ -20,11 +20,15 @@ import (
 // own socket by reading it, the other leg's (where the reply to what was
 // just forwarded will come) by peeking. When the other leg has bytes it
 // parks at once, and the runtime's poller hands them to that leg's reader
-// on the same thread, with no wake-up. A reader whose spins keep timing
-// out stops spinning for a while, so a slow peer costs little CPU, and so
-// does one on a machine with more runnable threads than CPUs, where a spin
-// would take a CPU that other work is waiting for (and where wake-ups are
-// cheap, since no CPU is idle).
+// on the same thread, with no wake-up.
+//
+// A reader whose spins keep timing out stops spinning for a while, so a
+// slow peer costs little CPU; so does a machine where more threads are
+// runnable than its CPUs plus the spinning one: there a spin takes a CPU
+// that other work waits for, and wake-ups are cheap since no CPU idles.
+// The spin pays with GOMAXPROCS=1, as `simhttp proxy` runs: with more Ps,
+// a thread sleeping in the poller is woken for the reply on another CPU
+// all the same.
 const (
 	spinFor    = 100 * time.Microsecond
 	spinMisses = 4   // spins in a row that time out before a reader rests
@@ -126,8 +130,8 @@ func (r *legReader) shouldSpin() bool {
 	return true
 }
 
-// busy reports whether more threads are runnable than there are CPUs;
-// false if /proc/loadavg cannot be read.
+// busy reports whether more threads are runnable than the CPUs and the
+// spinning one; false if /proc/loadavg cannot be read.
 func (r *legReader) busy() bool {
 	fd, err := syscall.Open("/proc/loadavg", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
@@ -135,7 +139,7 @@ func (r *legReader) busy() bool {
 	}
 	n, err := syscall.Read(fd, r.load[:])
 	_ = syscall.Close(fd)
-	return err == nil && runnable(r.load[:n]) > runtime.NumCPU()
+	return err == nil && runnable(r.load[:n]) > runtime.NumCPU()+1
 }
 
 // runnable reads the number of runnable threads from /proc/loadavg's

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -67,6 +68,14 @@ func setupProxy(fs *pflag.FlagSet) func(*env, []string) error {
 			if strings.HasSuffix(*recordTo, ".pcapng") {
 				opts.RecordFormat = record.PCAPNG
 			}
+		}
+		if os.Getenv("GOMAXPROCS") == "" {
+			// The proxy's own work is a few per cent of a request. With more
+			// than one P, a thread sleeps in the runtime's poller while a leg
+			// spins: the reply the spin waits for wakes that thread, on
+			// another CPU, and the spinning leg's P does not poll while that
+			// thread sleeps there, so the spin would save nothing.
+			runtime.GOMAXPROCS(1)
 		}
 		stop := make(chan os.Signal, 1)
 		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
