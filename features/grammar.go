@@ -320,7 +320,7 @@ const (
 	grammarTriggered = `(?:after \d|for each request|\d+(?:\.\d+)? ms after |on (?:every |the \w+ )?'|when |in the next turn|the turn after )`
 	grammarActor     = `(?:the (?:server|agent|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+|every (?:request|response))(?:'s socket)?`
 	grammarVerb      = ` (?:calls |sets [A-Za-z]+ to |listens for '|does not listen for '|marks "|is created with \{)`
-	grammarOther     = `(?:raw client #\d+ (?:connects|writes )|the network (?:cuts |marks "|sets |adds )|the client (?:starts |marks "))`
+	grammarOther     = `(?:raw client #\d+ (?:connects|writes )|the network (?:cuts |marks "|sets |adds )|the client (?:starts |marks "|stops ))`
 	grammarPattern   = `^((?:` + grammarTriggered + `|` + grammarActor + grammarVerb + `|` + grammarOther + `).*[^:]|` +
 		grammarActor + ` reads [A-Za-z]+|raw client #\d+ ends|the client aborts the signal)$`
 	grammarTablePat = `^((?:` + grammarTriggered + `|the client starts |the network adds the rule).* with:)$`

@@ -102,6 +102,8 @@ var grammarForms = []form{
 		"new http.Agent(options), before the run: requests go through it (keepAlive, keepAliveMsecs, maxSockets, maxTotalSockets, maxFreeSockets, scheduling, timeout); without it, the global agent"},
 	{"action", "after <n> ms, the network stops the run", "after 500 ms, the network stops the run",
 		"the simulation is cut at that virtual time, at that instant even when the next timer comes later, instead of running until nothing is left to do"},
+	{"action", "the client stops the trace", "50 ms after request #1 gets its response, the client stops the trace",
+		"marks test:mark:stop, records nothing more, destroys every request and closes the servers, as the reference scripts end a case"},
 	{"value", "<value>", "request #1 calls destroy({code: \"EBOOM\", message: \"boom\"})",
 		"JavaScript literals: 5, -1.5, \"text\" or 'text' (\\r \\n \\t escapes), true, false, null, [a, b], {name: value}, new Error(\"message\")"},
 }

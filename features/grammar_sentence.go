@@ -61,6 +61,7 @@ const (
 	actionAgentCreated                   // the agent is created with {options}
 	actionNetSetting                     // the network sets <setting> to <n>
 	actionStopsRun                       // after <n> ms, the network stops the run
+	actionStopsTrace                     // the client stops the trace
 )
 
 type action struct {
@@ -325,7 +326,7 @@ func (s *sentence) parseAction(rest string) error {
 		a.kind, a.dur = actionCuts, time.Duration(n)*time.Millisecond
 		return nil
 	}
-	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\", sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, is created with {<options>}, cuts the client off from the server for <n> ms, adds the rule {...}, or stops the run (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
+	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\", sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, is created with {<options>}, cuts the client off from the server for <n> ms, adds the rule {...}, stops the run, or stops the trace (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
 }
 
 // noListenable are the test client's automatic listeners a scenario may

@@ -18,7 +18,7 @@ import (
 // Setup sentences describe the world before it runs: the network's link
 // and fault rules, the options the agent is created with, and the virtual
 // time the run is cut at. A fault rule may also come at a moment of the
-// run.
+// run, and so may the end of the trace.
 
 var addsRuleRe = regexp.MustCompile(`^ adds the rule(?: (\{.*\})| with:)$`)
 
@@ -35,6 +35,8 @@ func (s *sentence) parseSetupAction(rest string) (ok bool, err error) {
 		a.kind, a.prop, a.val = actionNetSetting, m[1], v
 	case s.actor.kind == actorNetwork && rest == " stops the run":
 		a.kind = actionStopsRun
+	case s.actor.kind == actorClient && rest == " stops the trace":
+		a.kind = actionStopsTrace
 	case addsRuleRe.MatchString(rest):
 		m := addsRuleRe.FindStringSubmatch(rest)
 		a.kind, a.table = actionAddsRule, m[1] == ""
@@ -131,6 +133,8 @@ func (s *sentence) checkSetup() (ok bool, err error) {
 		if a.kind != actorAgent || a.socket {
 			return true, fmt.Errorf("%s is not created with options here: only the agent is", a)
 		}
+	case actionStopsTrace:
+		return true, nil
 	case actionStopsRun:
 		// The run is cut at a virtual time before it starts, so that it
 		// stops at that instant even when the next timer comes later.
@@ -164,6 +168,9 @@ func (w *world) addSetup(s *sentence, table *godog.Table) (ok bool, err error) {
 			return true, nil
 		}
 		networkSettings[act.prop].set(w, int(act.val.num))
+		return true, nil
+	case actionStopsTrace:
+		w.schedule(s, w.stopTrace)
 		return true, nil
 	case actionAddsRule:
 		r := act.rule

@@ -231,6 +231,7 @@ func TestASetupSentenceOrNewTriggerNamesWhatIsWrong(t *testing.T) {
 		`on 'socket' of every request, the client marks "m"`:      "name one object, not every request",
 		`after 5 ms every request calls abort()`:                  "drop the trigger",
 		`when request #1 closes, the network stops the run`:       "the run stops at a time of 1 ms or more",
+		`the client stops the trace`:                              "",
 	} {
 		_, err := parseSentence(text)
 		switch {

@@ -28,7 +28,6 @@ type clientState struct {
 	markAgentOf  int  // the request whose 'socket' marks the agent's state; 0: none
 	traceGlobal  bool // the global agent's events are traced too
 	retry        bool
-	stopAfter    time.Duration // the trace stops this long after the first response; 0: never
 
 	controller *httpcore.AbortController
 	waiting    int // deferred requests not made yet
@@ -140,7 +139,7 @@ func clientSteps() []*stepDef {
 			func(w *world) any { return w.theClientRetries }),
 		d(`^the trace stops (\d+) ms after the response$`, "the trace stops 50 ms after the response",
 			"records test:mark:stop that long after the first response, then stops recording and tears down",
-			func(w *world) any { return w.theTraceStopsAfterTheResponse }),
+			func(w *world) any { return w.theTraceStopsAfterTheResponse }).sugarFor(`<n> ms after request #1 gets its response, the client stops the trace`),
 		d(`^the client destroys the request when the server receives the first body data$`, "the client destroys the request when the server receives the first body data",
 			"calls req.destroy() on the last request in the server request's first 'data' listener",
 			func(w *world) any { return w.theClientDestroysOnServerData }).sugarFor(`on 'data' of server request #1, the client marks "destroy-called"; on 'data' of server request #1, request #<n> calls destroy()`),
@@ -405,8 +404,7 @@ func (w *world) theClientRetries() error {
 }
 
 func (w *world) theTraceStopsAfterTheResponse(ms int) error {
-	w.client.stopAfter = time.Duration(ms) * time.Millisecond
-	return nil
+	return w.sugar(fmt.Sprintf("%d ms after request #1 gets its response, the client stops the trace", ms), nil)
 }
 
 func (w *world) theClientDestroysOnServerData() error {
@@ -576,9 +574,6 @@ func (w *world) listenAll(r *reqState) {
 			v, _ := res.Headers.Get("keep-alive")
 			w.mark("keep-alive", map[string]any{"value": v})
 		}
-		if c.stopAfter > 0 {
-			w.stopRecordingAfter(c.stopAfter)
-		}
 		w.listenToResponse(r, res)
 		w.born(actorKey{kind: actorResponse, n: r.n}, &target{res: res})
 	})
@@ -629,20 +624,17 @@ func (w *world) watchClientSocket(s *simnet.Socket) {
 	})
 }
 
-// stopRecordingAfter ends the trace d after now (test:mark:stop), then
-// tears the scenario down unrecorded, as the reference scripts do.
-func (w *world) stopRecordingAfter(d time.Duration) {
-	w.client.stopAfter = 0
-	w.loop().SetTimeout(d, func() {
-		w.mark("stop", nil)
-		w.recording = false
-		for _, r := range w.client.requests {
-			if r.req != nil {
-				r.req.Destroy(nil)
-			}
+// stopTrace ends the trace (test:mark:stop), then tears the scenario
+// down unrecorded, as the reference scripts do.
+func (w *world) stopTrace() {
+	w.mark("stop", nil)
+	w.recording = false
+	for _, r := range w.client.requests {
+		if r.req != nil {
+			r.req.Destroy(nil)
 		}
-		w.closeServers()
-	})
+	}
+	w.closeServers()
 }
 
 // requestGone runs when a request closed or could not be made: once none
