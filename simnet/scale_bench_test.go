@@ -80,7 +80,7 @@ func BenchmarkTimedExchanges(b *testing.B) {
 	for _, n := range []int{1, 100, 1_000, 10_000, 100_000} {
 		b.Run(fmt.Sprint("conns=", n), func(b *testing.B) {
 			p := newTimedPairs(b, n, period)
-			// One untimed round gives every socket its send buffer.
+			// One untimed round, so every queue and timer list has grown.
 			p.runFor(b, period)
 			p.exchanges = 0
 			rounds := (b.N + n - 1) / n

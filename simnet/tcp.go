@@ -10,7 +10,6 @@ const (
 	sendBuffer    = 64 * 1024 // the least a send buffer holds; see sendRoom
 	receiveWindow = 65535
 	readChunk     = 64 * 1024
-	sndChunk      = 1024 // the least the send buffer grows by
 	minRTO        = 200 * time.Millisecond
 	maxRTO        = 120 * time.Second
 	synRTO        = time.Second
@@ -380,9 +379,12 @@ func (e *end) onAck(ack uint32, wnd uint16) {
 	if d > 0 {
 		n := int(d)
 		data := min(n, len(e.snd))
-		// Emptied, snd keeps the rest of its backing array for the next
-		// sends: no segment shares the bytes past its end.
 		e.snd = e.snd[data:]
+		if len(e.snd) == 0 {
+			// Emptied, snd lets go of its space in the send arena, so an
+			// idle connection holds none.
+			e.snd = nil
+		}
 		if e.finSent || e.finQueued {
 			e.finAcked = e.finAcked || (n > data)
 		}
@@ -811,14 +813,11 @@ func (e *end) Send(p []byte) int {
 	return n
 }
 
-// queue appends p to snd. Segments share snd's bytes, so its backing
-// array is never reused; it grows by at least sndChunk at a time, so small
-// writes share one allocation.
+// queue appends p to snd, taking room from the world's send arena when
+// snd has none left.
 func (e *end) queue(p []byte) {
 	if need := len(e.snd) + len(p); need > cap(e.snd) {
-		grown := make([]byte, len(e.snd), max(need, 2*len(e.snd), sndChunk))
-		copy(grown, e.snd)
-		e.snd = grown
+		e.snd = e.c.w.sends.grow(e.snd, need)
 	}
 	e.snd = append(e.snd, p...)
 }

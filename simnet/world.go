@@ -84,6 +84,7 @@ type World struct {
 
 	conns      int   // connections opened so far, numbering them
 	head, tail *conn // live connections, oldest first
+	sends      sendArena
 	rules      []*rule
 
 	newFollower func() HTTPFollower // set by FollowHTTP; nil: rules cannot act at HTTP points

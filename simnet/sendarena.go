@@ -1,0 +1,36 @@
+package simnet
+
+const (
+	arenaChunk   = 64 << 10 // the bytes one arena allocation serves
+	arenaLargest = 8 << 10  // a send buffer larger than this has its own array
+)
+
+// sendArena hands out the space of the world's TCP send buffers. Segments
+// and receivers keep slices of the bytes an end sent, so those bytes are
+// never written again; rather than each end keeping an array of its own
+// for its next sends, which 100,000 idle connections would hold for
+// nothing, ends take space from one shared chunk in turn, and an end with
+// nothing left to send holds no space at all. A chunk is freed when no end,
+// segment or reader refers to its bytes any more.
+type sendArena struct {
+	chunk []byte // handed out up to len
+}
+
+// grow returns a buffer holding snd's bytes with room for at least need
+// bytes in all; the room past len belongs to the caller alone.
+func (a *sendArena) grow(snd []byte, need int) []byte {
+	size := max(need, 2*len(snd))
+	var b []byte
+	if size > arenaLargest {
+		b = make([]byte, len(snd), size)
+	} else {
+		if len(a.chunk)+size > cap(a.chunk) {
+			a.chunk = make([]byte, 0, arenaChunk)
+		}
+		off := len(a.chunk)
+		a.chunk = a.chunk[:off+size]
+		b = a.chunk[off : off+len(snd) : off+size]
+	}
+	copy(b, snd)
+	return b
+}
