@@ -84,6 +84,7 @@ type Agent struct {
 	totalCount  int                       // totalSocketCount
 	conns       map[*simnet.Socket]*agentConn
 	names       map[nameKey]string // GetName's answers, built once per origin
+	parsers     []freeParser       // response parsers freed by finished requests
 }
 
 // nameKey is what an origin's name is made of.
@@ -101,11 +102,6 @@ type agentConn struct {
 	off     []func()              // the agent's socket listeners
 	agent   *Agent
 	freeErr simnet.ListenerID // the error listener of a free socket; 0: none
-
-	// parser is the response parser the last request on the socket freed,
-	// kept for the next one as Node keeps freed parsers in a free list.
-	parser     *Parser
-	parserOpts ParserOptions
 }
 
 // NewAgent is new http.Agent(options) on runtime rt. Invalid options get

@@ -344,9 +344,8 @@ func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
 	}
 	req.parserOpts = po
 	var p *Parser
-	if c := req.conn; c != nil && c.parser != nil && c.parserOpts == po {
-		p, c.parser = c.parser, nil
-		p.Reset(ParseResponse)
+	if req.pool != nil {
+		p = req.pool.allocParser(po)
 	} else {
 		p = NewParser(ParseResponse, po)
 	}
@@ -543,12 +542,8 @@ func (req *ClientRequest) socketData(d []byte) {
 	case req.incoming != nil && req.incoming.Complete && !informational(req.incoming.StatusCode):
 		req.removeSocketListeners(offData, offEnd, offDrain)
 		req.freeParser()
-		if req.conn != nil {
-			// A parser that finished cleanly serves the socket's next request;
-			// its hooks go, so an idle socket does not keep this request and
-			// its response alive.
-			p.hooks = nil
-			req.conn.parser, req.conn.parserOpts = p, req.parserOpts
+		if req.pool != nil {
+			req.pool.releaseParser(p, req.parserOpts)
 		}
 	}
 }

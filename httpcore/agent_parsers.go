@@ -1,0 +1,38 @@
+package httpcore
+
+import "slices"
+
+// maxFreeParsers is the size of Node's parser free list (FreeList('parsers', 1000)).
+const maxFreeParsers = 1000
+
+// freeParser is a response parser a finished request gave back, with the
+// options it was made with.
+type freeParser struct {
+	p    *Parser
+	opts ParserOptions
+}
+
+// allocParser is parsers.alloc() for the agent's requests: a freed parser
+// made with the same options, reset, or a new one.
+func (a *Agent) allocParser(po ParserOptions) *Parser {
+	for i := len(a.parsers) - 1; i >= 0; i-- {
+		if a.parsers[i].opts == po {
+			p := a.parsers[i].p
+			a.parsers = slices.Delete(a.parsers, i, i+1)
+			p.Reset(ParseResponse)
+			return p
+		}
+	}
+	return NewParser(ParseResponse, po)
+}
+
+// releaseParser is Node's freeParser for a parser that finished its
+// response cleanly: it goes back to the free list unless that is full, as
+// in Node, so a socket idling in the agent holds no parser. Its hooks
+// go, so it keeps neither the request nor its response alive.
+func (a *Agent) releaseParser(p *Parser, po ParserOptions) {
+	p.hooks = nil
+	if len(a.parsers) < maxFreeParsers {
+		a.parsers = append(a.parsers, freeParser{p, po})
+	}
+}
