@@ -32,7 +32,7 @@ import (
 const (
 	spinFor    = 100 * time.Microsecond
 	spinMisses = 4   // spins in a row that time out before a reader rests
-	spinRest   = 256 // parks a resting reader makes without spinning
+	spinRest   = 256 // parks a resting reader makes without spinning, and between two reads of the machine's load
 )
 
 // legReader reads one leg of a connection.
@@ -42,7 +42,8 @@ type legReader struct {
 	p      *Proxy
 	misses int
 	rest   int
-	checks int // parks until the machine's load is read again
+	checks int  // parks until the machine's load is read again
+	loaded bool // the machine was busy when last read
 	one    [1]byte
 	load   [128]byte
 
@@ -116,16 +117,15 @@ func (r *legReader) shouldSpin() bool {
 	if r.peer < 0 || r.p.opts.NoSpin || r.p.open.Load() != 1 {
 		return false
 	}
+	if r.checks--; r.checks <= 0 {
+		r.checks, r.loaded = spinRest, r.busy()
+	}
+	if r.loaded {
+		return false
+	}
 	if r.rest > 0 {
 		r.rest--
 		return false
-	}
-	if r.checks--; r.checks <= 0 {
-		r.checks = spinRest
-		if r.busy() {
-			r.rest = spinRest
-			return false
-		}
 	}
 	return true
 }

@@ -2,8 +2,8 @@ package proxy
 
 import "testing"
 
-// A drained leg spins only while one connection is open and it is not told
-// otherwise; it stops at once when the other leg has bytes, and rests after
+// A drained leg spins only while one connection is open, the machine is not
+// busy and it is not told otherwise; it stops at once when the other leg has bytes, and rests after
 // spinMisses spins in a row in which nothing came.
 func TestADrainedLegSpinsUntilTheOtherLegHasBytesAndRestsWhenNothingComes(t *testing.T) {
 	src, _ := tcpConns(t)
@@ -40,6 +40,11 @@ func TestADrainedLegSpinsUntilTheOtherLegHasBytesAndRestsWhenNothingComes(t *tes
 		t.Error("spun with NoSpin")
 	}
 	p.opts.NoSpin = false
+	r.loaded = true
+	if try() {
+		t.Error("spun on a busy machine")
+	}
+	r.loaded = false
 
 	for i := 1; i <= spinMisses; i++ {
 		if !try() || r.rest != 0 && i < spinMisses {
