@@ -65,8 +65,11 @@ func (w *world) addSentence(s *sentence, table *godog.Table) error {
 	if s.trigger.kind == triggerEachRequest {
 		return w.addHandlerStep(s)
 	}
-	if s.action.kind == actionCreated {
+	switch s.action.kind {
+	case actionCreated:
 		return w.createdWith(s)
+	case actionHandles:
+		return w.handles(s)
 	}
 	if ok, err := w.addSetup(s, table); ok {
 		return err
@@ -317,9 +320,9 @@ func (w *world) addListenerChoice(s *sentence) error {
 // as one godog pattern each: the parser does the real work and names
 // what is wrong. None of them matches a sentence of the phrasebook.
 const (
-	grammarTriggered = `(?:after \d|for each request|\d+(?:\.\d+)? ms after |on (?:every |the \w+ )?'|when |in the next turn|the turn after )`
+	grammarTriggered = `(?:after \d|for each (?:request|upgrade|CONNECT)|\d+(?:\.\d+)? ms after |on (?:every |the \w+ )?'|when |in the next turn|the turn after )`
 	grammarActor     = `(?:the (?:server|agent|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+|every (?:request|response))(?:'s socket)?`
-	grammarVerb      = ` (?:calls |sets [A-Za-z]+ to |listens for '|does not listen for '|marks "|is created with \{)`
+	grammarVerb      = ` (?:calls |sets [A-Za-z]+ to |listens for '|does not listen for '|marks "|is created with \{|handles ')`
 	grammarOther     = `(?:raw client #\d+ (?:connects|writes )|the network (?:cuts |marks "|sets |adds )|the client (?:starts |marks "|stops ))`
 	grammarPattern   = `^((?:` + grammarTriggered + `|` + grammarActor + grammarVerb + `|` + grammarOther + `).*[^:]|` +
 		grammarActor + ` reads [A-Za-z]+|raw client #\d+ ends|the client aborts the signal)$`

@@ -62,7 +62,7 @@ func (s *sentence) parseCreated(rest string) (ok bool, err error) {
 		return true, fmt.Errorf("%s is created with: the options %w", s.actor, err)
 	}
 	if s.actor.kind != actorServer {
-		return true, fmt.Errorf("%s is not created with options: only a server is (http.createServer(options)), and the agent (new http.Agent(options))", s.actor)
+		return true, fmt.Errorf("%s is not created with options: only a server (http.createServer(options)) and the agent (new http.Agent(options)) are", s.actor)
 	}
 	if s.trigger.kind != triggerNone {
 		return true, errors.New("a server's options hold from its creation: drop the trigger")

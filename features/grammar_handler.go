@@ -5,17 +5,23 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/simhttp/simhttp/httpcore"
 )
 
 // "for each request, <actor> <action>" makes a sentence a step of a
 // server's handler script: the handler runs its steps in the order the
 // scenario gives them, for every request, each once the one before is
 // done, so a wait or reading the body holds back the steps after it.
+// "for each upgrade" and "for each CONNECT" are the scripts of the
+// server's 'upgrade' and 'connect' listeners, whose request has a socket
+// and no response.
 
 var (
-	eachRequestRe  = regexp.MustCompile(`^for each request(?: to server "([a-z][a-z0-9-]*)")?,? `)
+	eachRequestRe  = regexp.MustCompile(`^for each (request|upgrade|CONNECT)(?: to server "([a-z][a-z0-9-]*)")?,? `)
 	numberedInHand = regexp.MustCompile(`(?:^|until |of )((server request|server response) #\d+)`)
 	waitsRe        = regexp.MustCompile(`^ waits (\d+(?:\.\d+)?) ms$`)
+	handlesRe      = regexp.MustCompile(`^ handles '(checkContinue|checkExpectation)'$`)
 )
 
 // parseEachRequest reads the "for each request" trigger; ok says the
@@ -25,7 +31,7 @@ func (s *sentence) parseEachRequest(text string) (rest string, ok bool, err erro
 	if m == nil {
 		return text, false, nil
 	}
-	s.trigger = trigger{kind: triggerEachRequest, actor: actor{kind: actorServer, server: m[1]}}
+	s.trigger = trigger{kind: triggerEachRequest, event: strings.ToLower(m[1]), actor: actor{kind: actorServer, server: m[2]}}
 	rest = text[len(m[0]):]
 	if m := numberedInHand.FindStringSubmatch(rest); m != nil {
 		return "", true, fmt.Errorf("for each request acts on the request in hand: write %q, not %q", "the "+m[2], m[1])
@@ -44,6 +50,11 @@ func (s *sentence) parseHandlerStep(rest string) (ok bool, err error) {
 		a.kind, a.turn = actionWaits, true
 	case rest == " reads the request body":
 		a.kind = actionReadsBody
+	case handlesRe.MatchString(rest):
+		a.kind, a.event = actionHandles, handlesRe.FindStringSubmatch(rest)[1]
+		if s.actor.kind != actorServer || s.trigger.kind != triggerNone {
+			return true, fmt.Errorf("only the server handles '%s', from its creation: \"the server handles '%s'\"", a.event, a.event)
+		}
 	case strings.HasPrefix(rest, " waits for '") || strings.HasPrefix(rest, " waits until "):
 		// The event forms of the triggers, read by the trigger's parser.
 		event, ok := strings.CutPrefix(rest, " waits for ")
@@ -83,6 +94,9 @@ func (s *sentence) checkHandlerStep() error {
 		}
 		return nil
 	}
+	if s.trigger.event != "request" && (s.actor.kind == actorServerResponse || s.action.kind == actionReadsBody) {
+		return fmt.Errorf("for each %s there is a request and its socket, no response and no body to read: write to the server request's socket", map[string]string{"upgrade": "upgrade", "connect": "CONNECT"}[s.trigger.event])
+	}
 	switch s.actor.kind {
 	case actorServer, actorServerRequest, actorServerResponse:
 	default:
@@ -107,8 +121,37 @@ func (w *world) addHandlerStep(s *sentence) error {
 	if err != nil {
 		return err
 	}
-	srv.script = append(srv.script, w.handlerStep(s))
+	step := w.handlerStep(s)
+	switch s.trigger.event {
+	case "upgrade":
+		srv.onUpgrade = append(srv.onUpgrade, step)
+	case "connect":
+		srv.onConnect = append(srv.onConnect, step)
+	default:
+		srv.script = append(srv.script, step)
+	}
 	return nil
+}
+
+// handles runs a server's handler in 'checkContinue' or
+// 'checkExpectation' too, as server.on('checkContinue', handler) does.
+func (w *world) handles(s *sentence) error {
+	srv, err := w.namedServer(s.actor.server)
+	if err != nil {
+		return err
+	}
+	if s.action.event == "checkContinue" {
+		srv.checkContinue = true
+	} else {
+		srv.checkExpect = true
+	}
+	return nil
+}
+
+// upgraded runs an 'upgrade' or 'connect' script on the request the
+// server handed over with its socket.
+func (w *world) upgraded(s *serverState, script []serverAction) func(httpcore.UpgradeRequest) {
+	return func(u httpcore.UpgradeRequest) { runScript(&exchange{w: w, s: s, req: u.Req}, script) }
 }
 
 // namedServer is the server a "for each request" sentence means: a named

@@ -22,7 +22,7 @@ const (
 	triggerAfter                          // after <n> ms of the main script
 	triggerEvent                          // on '<event>' of <actor>, when <actor> <verb>s
 	triggerBirth                          // when request #N arrives (is made), when response #N arrives
-	triggerEachRequest                    // for each request: a step of the server's handler script
+	triggerEachRequest                    // for each request (upgrade, CONNECT): a step of the server's handler script
 	triggerBytes                          // when raw client #N has received "<text>" (grammar_received.go)
 )
 
@@ -62,6 +62,7 @@ const (
 	actionNetSetting                     // the network sets <setting> to <n>
 	actionStopsRun                       // after <n> ms, the network stops the run
 	actionStopsTrace                     // the client stops the trace
+	actionHandles                        // the server handles 'checkContinue' with its handler
 )
 
 type action struct {
@@ -326,7 +327,7 @@ func (s *sentence) parseAction(rest string) error {
 		a.kind, a.dur = actionCuts, time.Duration(n)*time.Millisecond
 		return nil
 	}
-	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\", sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, is created with {<options>}, cuts the client off from the server for <n> ms, adds the rule {...}, stops the run, or stops the trace (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
+	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\", sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, handles 'checkContinue', is created with {<options>}, cuts the client off from the server for <n> ms, adds the rule {...}, stops the run, or stops the trace (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
 }
 
 // noListenable are the test client's automatic listeners a scenario may

@@ -52,11 +52,13 @@ func TestGrammarSentencesParseIntoTriggerActorAndAction(t *testing.T) {
 		{"in the next turn, the client marks \"next-turn\"", triggerAfter, "", 0, "the client", actionMarks},
 		{"the turn after request #1 gets its socket, the client marks \"next-turn\"", triggerEvent, "socket", 0, "the client", actionMarks},
 		{"the turn after 'connection' of the server, the server calls close()", triggerEvent, "connection", 0, "the server", actionCalls},
-		{"for each request, the server response calls end(\"hi\")", triggerEachRequest, "", 0, "server response #1", actionCalls},
-		{"for each request to server \"b\", the server request listens for 'error'", triggerEachRequest, "", 0, "server request #1", actionListens},
-		{"for each request, the server waits 10 ms", triggerEachRequest, "", 0, "the server", actionWaits},
-		{"for each request, the server waits until request #1 times out", triggerEachRequest, "", 0, "the server", actionWaits},
-		{"for each request, the server reads the request body", triggerEachRequest, "", 0, "the server", actionReadsBody},
+		{"for each request, the server response calls end(\"hi\")", triggerEachRequest, "request", 0, "server response #1", actionCalls},
+		{"for each request to server \"b\", the server request listens for 'error'", triggerEachRequest, "request", 0, "server request #1", actionListens},
+		{"for each request, the server waits 10 ms", triggerEachRequest, "request", 0, "the server", actionWaits},
+		{"for each request, the server waits until request #1 times out", triggerEachRequest, "request", 0, "the server", actionWaits},
+		{"for each request, the server reads the request body", triggerEachRequest, "request", 0, "the server", actionReadsBody},
+		{"for each CONNECT to server \"b\", the server request's socket calls end(\"x\")", triggerEachRequest, "connect", 0, "server request #1's socket", actionCalls},
+		{"the server handles 'checkContinue'", triggerNone, "", 0, "the server", actionHandles},
 		{"server \"b\" is created with {uniqueHeaders: [\"a\"], noDelay: false}", triggerNone, "", 0, "server \"b\"", actionCreated},
 	}
 	for _, c := range cases {
@@ -105,7 +107,10 @@ func TestABadGrammarSentenceNamesWhatIsWrong(t *testing.T) {
 		`the server is created with {keepAlive: 1}`:                         `keepAlive must be true or false`,
 		`the server is created with {uniqueHeaders: [1]}`:                   `uniqueHeaders must be an array of strings`,
 		`after 5 ms the server is created with {keepAlive: true}`:           `drop the trigger`,
-		`request #1 is created with {keepAlive: true}`:                      `only a server is`,
+		`for each upgrade, the server response calls end()`:                 `no response and no body to read`,
+		`for each CONNECT, the server reads the request body`:               `no response and no body to read`,
+		`after 5 ms the server handles 'checkContinue'`:                     `only the server handles 'checkContinue', from its creation`,
+		`request #1 is created with {keepAlive: true}`:                      `only a server (http.createServer(options)) and the agent`,
 	}
 	for text, want := range cases {
 		_, err := parseSentence(text)

@@ -23,17 +23,16 @@ type serverState struct {
 	opts     httpcore.ServerOptions
 	settings []func(*httpcore.Server) error // server.x = y after creation
 
-	script          []serverAction // what the handler does, in order
-	resetOnSecond   bool           // reset a connection's second request
-	checkContinue   bool           // the script answers 'checkContinue'
-	checkExpect     bool           // the script answers 'checkExpectation'
-	acceptUpgrade   bool
-	acceptConnect   bool
-	endTunnelAtOnce bool
-	hold            int    // hold responses until this many requests arrived
-	holdBody        string // then end them with this body, one per agent 'free'
-	rawReply        string // a raw net server: answers the first bytes with this
-	closeOnRaw      string // close the server once the raw client received this
+	script        []serverAction // what the handler does, in order
+	resetOnSecond bool           // reset a connection's second request
+	checkContinue bool           // the script answers 'checkContinue'
+	checkExpect   bool           // the script answers 'checkExpectation'
+	onUpgrade     []serverAction // the 'upgrade' listener's script
+	onConnect     []serverAction // the 'connect' listener's script
+	hold          int            // hold responses until this many requests arrived
+	holdBody      string         // then end them with this body, one per agent 'free'
+	rawReply      string         // a raw net server: answers the first bytes with this
+	closeOnRaw    string         // close the server once the raw client received this
 
 	srv          *httpcore.Server
 	raw          simnet.Listener
@@ -102,16 +101,16 @@ func serverSteps() []*stepDef {
 			func(w *world) any { return w.aServer }).sugarFor(`a server`),
 		d(`^a server that listens for (checkContinue|checkExpectation)$`, "a server that listens for checkContinue",
 			"a server whose script runs in that listener instead of 'request'",
-			func(w *world) any { return w.aServerThatListensFor }),
+			func(w *world) any { return w.aServerThatListensFor }).sugarFor(`a server; the server handles 'checkContinue' (checkExpectation)`),
 		d(`^a server that accepts upgrades$`, "a server that accepts upgrades",
 			"an 'upgrade' listener that writes 101 Switching Protocols and ends its socket when the client ends",
-			func(w *world) any { return w.aServerThatAcceptsUpgrades }),
+			func(w *world) any { return w.aServerThatAcceptsUpgrades }).sugarFor(`a server that responds with status 200 and no body; for each upgrade, the server request's socket calls write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n"); for each upgrade, the server waits for 'end' of the server request's socket; for each upgrade, the server request's socket calls end()`),
 		d(`^a server that accepts CONNECT$`, "a server that accepts CONNECT",
 			"a 'connect' listener that writes 200 Connection Established and ends its socket when the client ends",
-			func(w *world) any { return w.aServerThatAcceptsConnect }),
+			func(w *world) any { return w.aServerThatAcceptsConnect }).sugarFor(`a server that responds with status 200 and no body; for each CONNECT, the server request's socket calls write("HTTP/1.1 200 Connection Established\r\n\r\n"); for each CONNECT, the server waits for 'end' of the server request's socket; for each CONNECT, the server request's socket calls end()`),
 		d(`^a server that ends CONNECT tunnels at once$`, "a server that ends CONNECT tunnels at once",
 			"a 'connect' listener that ends its socket with 200 Connection Established at once",
-			func(w *world) any { return w.aServerThatEndsTunnels }),
+			func(w *world) any { return w.aServerThatEndsTunnels }).sugarFor(`a server that responds with status 200 and no body; for each CONNECT, the server request's socket calls end("HTTP/1.1 200 Connection Established\r\n\r\n")`),
 		d(`^a raw server that answers the first request bytes with "([^"]*)"$`, `a raw server that answers the first request bytes with "HTTP/1.1 abc OK\r\n\r\n"`,
 			"a plain TCP server that writes these bytes (\\r \\n \\t escapes) when the first data arrives",
 			func(w *world) any { return w.aRawServer }),
@@ -288,42 +287,50 @@ func (w *world) aNamedServerThatResponds(name string, status int, body string) e
 }
 
 func (w *world) aServerThatListensFor(event string) error {
-	s, err := w.addServer("")
-	if err != nil {
+	if err := w.aServer(); err != nil {
 		return err
 	}
-	if event == "checkContinue" {
-		s.checkContinue = true
-	} else {
-		s.checkExpect = true
-	}
-	return nil
+	return w.sugar(fmt.Sprintf("the server handles '%s'", event), nil)
 }
 
+// Node answers an upgrade or a CONNECT from its listener, on the socket.
+const (
+	switchingProtocols = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n`
+	tunnelEstablished  = `HTTP/1.1 200 Connection Established\r\n\r\n`
+)
+
 func (w *world) aServerThatAcceptsUpgrades() error {
-	s, err := w.addServer("")
-	if err != nil {
-		return err
-	}
-	s.acceptUpgrade = true
-	return w.theServerRespondsEmpty(200)
+	return w.aServerThatAccepts("upgrade", switchingProtocols)
 }
 
 func (w *world) aServerThatAcceptsConnect() error {
-	s, err := w.addServer("")
-	if err != nil {
+	return w.aServerThatAccepts("CONNECT", tunnelEstablished)
+}
+
+// aServerThatAccepts answers other requests with 200 and an upgrade or a
+// CONNECT with reply, ending the socket when the client ends it.
+func (w *world) aServerThatAccepts(what, reply string) error {
+	if err := w.aServerThatRespondsEmpty(200); err != nil {
 		return err
 	}
-	s.acceptConnect = true
-	return w.theServerRespondsEmpty(200)
+	each := "for each " + what + ", "
+	for _, step := range []string{
+		`the server request's socket calls write("` + reply + `")`,
+		"the server waits for 'end' of the server request's socket",
+		"the server request's socket calls end()",
+	} {
+		if err := w.sugar(each+step, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (w *world) aServerThatEndsTunnels() error {
-	if err := w.aServerThatAcceptsConnect(); err != nil {
+	if err := w.aServerThatRespondsEmpty(200); err != nil {
 		return err
 	}
-	w.servers[len(w.servers)-1].endTunnelAtOnce = true
-	return nil
+	return w.sugar(`for each CONNECT, the server request's socket calls end("`+tunnelEstablished+`")`, nil)
 }
 
 func (w *world) aRawServer(reply string) error {
@@ -685,31 +692,16 @@ func (w *world) startServer(s *serverState) error {
 		srv.Events.CheckExpectation.On(handle)
 	}
 	srv.Events.Request.On(handle)
-	if s.acceptUpgrade {
-		srv.Events.Upgrade.On(func(u httpcore.UpgradeRequest) {
-			endOnEnd(u.Socket)
-			u.Socket.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n"), nil)
-		})
+	if len(s.onUpgrade) > 0 {
+		srv.Events.Upgrade.On(w.upgraded(s, s.onUpgrade))
 	}
-	if s.acceptConnect {
-		srv.Events.Connect.On(func(u httpcore.UpgradeRequest) {
-			const established = "HTTP/1.1 200 Connection Established\r\n\r\n"
-			if s.endTunnelAtOnce {
-				u.Socket.End([]byte(established), nil)
-				return
-			}
-			endOnEnd(u.Socket)
-			u.Socket.Write([]byte(established), nil)
-		})
+	if len(s.onConnect) > 0 {
+		srv.Events.Connect.On(w.upgraded(s, s.onConnect))
 	}
 	// After the handler's listeners, as http.createServer(handler) adds
 	// its own before a program can add any.
 	w.born(actorKey{kind: actorServer, server: s.name}, &target{server: s})
 	return srv.Listen(s.port, "", nil)
-}
-
-func endOnEnd(s *simnet.Socket) {
-	s.Events.End.On(func(struct{}) { s.End(nil, nil) })
 }
 
 // handle runs the handler script for one request.

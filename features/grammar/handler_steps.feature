@@ -52,3 +52,39 @@ Feature: the server's handler as "for each request" steps
     Then the response has the body "got it"
     And the server receives the body "hello"
     And "req:response" happens between 10 and 11 ms
+
+  @node:grammar-check-expectation
+  Scenario: the handler runs in 'checkExpectation' too, as server.on('checkExpectation', handler)
+    Given a server
+    And the server handles 'checkExpectation'
+    And for each request, the server response sets statusCode to 417
+    And for each request, the server response calls end()
+    And on 'checkExpectation' of the server, the client marks "check-expectation"
+    When the client sends GET / with:
+      | header | expect: something-else |
+    Then the whole run is:
+      """
+      req:socket server:connection socket:connect req:finish server:checkExpectation
+      test:mark:check-expectation sres:finish sres:close sreq:end sreq:close req:response res:end
+      req:close server:close res:close ssocket:close
+      """
+
+  Scenario: an 'upgrade' listener written out as "for each upgrade" steps
+    Given a server
+    And for each upgrade, the server request's socket calls write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n")
+    And for each upgrade, the server waits until the server request's socket ends
+    And for each upgrade, the server marks "client-ended"
+    And for each upgrade, the server request's socket calls end()
+    And on 'upgrade' of the server, the client marks "server-upgrade"
+    When the client sends GET / with:
+      | header | connection: upgrade |
+      | header | upgrade: test       |
+    And on 'upgrade' of request #1, the client marks "client-upgrade"
+    Then the run includes "server:upgrade test:mark:server-upgrade req:upgrade test:mark:client-upgrade req:close socket:close ssocket:end test:mark:client-ended server:close ssocket:close"
+
+  Scenario: a CONNECT tunnel ended at once from a "for each CONNECT" step
+    Given a server
+    And for each CONNECT, the server request's socket calls end("HTTP/1.1 200 Connection Established\r\n\r\n")
+    When the client sends CONNECT example:443
+    Then the run includes "server:connect req:connect"
+    And the run includes "ssocket:close"
