@@ -572,6 +572,10 @@ func writable(s *simnet.Socket) bool { return !s.Destroyed() && !s.WritableEnded
 type namedList[T comparable] struct {
 	keys []string
 	m    map[string][]T
+	// spare is the cleared backing of the last list emptied, for the
+	// next push onto an empty list: a keep-alive socket leaves its list
+	// and comes back on every request.
+	spare []T
 }
 
 // ensure creates an empty list for name, as Node's `sockets[name] ||= []`.
@@ -587,7 +591,11 @@ func (l *namedList[T]) ensure(name string) {
 
 func (l *namedList[T]) push(name string, v T) {
 	l.ensure(name)
-	l.m[name] = append(l.m[name], v)
+	vs := l.m[name]
+	if vs == nil && l.spare != nil {
+		vs, l.spare = l.spare, nil
+	}
+	l.m[name] = append(vs, v)
 }
 
 // set replaces the list of name, dropping the key when it is empty.
@@ -597,8 +605,14 @@ func (l *namedList[T]) set(name string, vs []T) {
 		l.m[name] = vs
 		return
 	}
-	if _, ok := l.m[name]; !ok {
+	old, ok := l.m[name]
+	if !ok {
 		return
+	}
+	if cap(old) > 0 {
+		// Every caller has read what it needs of the list by now.
+		clear(old[:cap(old)])
+		l.spare = old[:0]
 	}
 	delete(l.m, name)
 	for i, k := range l.keys {

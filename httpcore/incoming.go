@@ -43,22 +43,22 @@ type DataEvent struct {
 
 // On adds fn and starts the flow; the returned function removes fn again.
 func (e *DataEvent) On(fn func([]byte)) (off func()) {
-	return e.listen(e.Emitter.On(fn))
+	return e.listen(e.Emitter.Add(simnet.HandlerFunc[[]byte](fn)))
 }
 
 // Once adds fn for the next chunk only and starts the flow.
 func (e *DataEvent) Once(fn func([]byte)) (off func()) {
-	return e.listen(e.Emitter.Once(fn))
+	return e.listen(e.Emitter.AddOnce(simnet.HandlerFunc[[]byte](fn)))
 }
 
-func (e *DataEvent) listen(off func()) func() {
+func (e *DataEvent) listen(id simnet.ListenerID) func() {
 	m := e.m
 	m.r.dataListening = true
 	if m.r.flowing != flowPaused {
 		m.Resume()
 	}
 	return func() {
-		off()
+		e.Remove(id)
 		if e.ListenerCount() == 0 {
 			m.r.dataListening = false
 		}

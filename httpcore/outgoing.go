@@ -69,6 +69,11 @@ type OutgoingMessage struct {
 	headerSent bool          // the head has been handed to send
 	outputData []outChunk    // bytes waiting for the socket to become the message's own
 	outputSize int
+	// outputFirst backs outputData until a second chunk waits: a request
+	// ended before it has a socket waits with one. It is not reused while
+	// flushOutput walks it.
+	outputFirst [1]outChunk
+	flushing    bool
 
 	socket    *simnet.Socket
 	attached  bool // Node's socket._httpMessage === this
@@ -441,7 +446,9 @@ func (m *OutgoingMessage) onError(err error, cb func(error)) {
 // send is Node's _send: the first body bytes carry the head with them.
 func (m *OutgoingMessage) send(data []byte, cb func(error)) bool {
 	if !m.headerSent && m.header != nil {
-		data = append(slices.Clip(m.header), data...)
+		// Into the head's spare capacity when the data fits: the head is
+		// stored once and never appended to again, so its bytes stay.
+		data = append(m.header[:len(m.header):cap(m.header)], data...)
 		m.headerSent = true
 	}
 	return m.writeRaw(data, cb)
@@ -459,6 +466,9 @@ func (m *OutgoingMessage) writeRaw(data []byte, cb func(error)) bool {
 			m.flushOutput(conn)
 		}
 		return conn.Write(data, cb)
+	}
+	if m.outputData == nil && !m.flushing {
+		m.outputData = m.outputFirst[:0]
 	}
 	m.outputData = append(m.outputData, outChunk{data: data, cb: cb})
 	m.outputSize += len(data)
@@ -526,9 +536,13 @@ func (m *OutgoingMessage) flushOutput(s *simnet.Socket) (ret, wrote bool) {
 	out := m.outputData
 	m.outputData = nil
 	m.corkSocket()
+	was := m.flushing
+	m.flushing = true
 	for _, c := range out {
 		ret = s.Write(c.data, c.cb)
 	}
+	m.flushing = was
+	clear(out)
 	m.uncorkSocket(s)
 	m.kind.pendingData(-m.outputSize)
 	m.outputSize = 0

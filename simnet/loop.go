@@ -25,7 +25,8 @@ type Loop struct {
 	io         ioState
 	ticks      fifo
 	micro      fifo
-	immediates []*Immediate
+	immediates []*Immediate // from immHead on: queued; before it, slots already run
+	immHead    int
 	closing    []func() // handles closed since the last close phase, oldest first
 	closeBatch []func() // the running close phase's handles; the newest runs first
 
@@ -171,7 +172,7 @@ func (l *Loop) NextDue() (time.Duration, bool) { return l.nextDue() }
 
 // nextDue is the earliest instant at which a callback could run.
 func (l *Loop) nextDue() (time.Duration, bool) {
-	if l.ticks.len() > 0 || l.micro.len() > 0 || len(l.immediates) > 0 || l.closingLen() > 0 || l.io.waiting() || len(l.io.lingers) > 0 {
+	if l.ticks.len() > 0 || l.micro.len() > 0 || l.immediatesLen() > 0 || l.closingLen() > 0 || l.io.waiting() || len(l.io.lingers) > 0 {
 		return l.now, true
 	}
 	next, ok := time.Duration(0), false
@@ -218,7 +219,7 @@ func (l *Loop) Step() (bool, error) {
 // scheduled at all: nothing could ever run again.
 func (l *Loop) stalled() bool {
 	return l.real == nil && l.io.idle() && l.timers.idle() &&
-		len(l.immediates) == 0 && l.closingLen() == 0
+		l.immediatesLen() == 0 && l.closingLen() == 0
 }
 
 // next picks the callback the current phase runs next, moving through the
@@ -261,12 +262,11 @@ func (l *Loop) next() func() {
 		if l.io.takePending(l.io.pendRound + 1) {
 			return nil
 		}
-		l.phase, l.budget = phaseCheck, len(l.immediates)
+		l.phase, l.budget = phaseCheck, l.immediatesLen()
 		return nil
 	case phaseCheck:
-		for l.budget > 0 && len(l.immediates) > 0 {
-			im := l.immediates[0]
-			l.immediates = l.immediates[1:]
+		for l.budget > 0 && l.immediatesLen() > 0 {
+			im := l.popImmediate()
 			l.budget--
 			if im.cleared {
 				continue
@@ -290,6 +290,21 @@ func (l *Loop) next() func() {
 		l.phase = phaseTimers
 		return nil
 	}
+}
+
+func (l *Loop) immediatesLen() int { return len(l.immediates) - l.immHead }
+
+// popImmediate takes the oldest queued immediate; the queue's array is
+// reused once it has run dry, so an immediate per request costs only its
+// own allocation.
+func (l *Loop) popImmediate() *Immediate {
+	im := l.immediates[l.immHead]
+	l.immediates[l.immHead] = nil
+	l.immHead++
+	if l.immHead == len(l.immediates) {
+		l.immediates, l.immHead = l.immediates[:0], 0
+	}
+	return im
 }
 
 // fireDue fires the timer the timers phase handed out.
