@@ -33,8 +33,7 @@ type clientState struct {
 	waiting    int // deferred requests not made yet
 
 	raws       []*rawClient
-	rawPending int                     // raw clients waiting for their trigger to connect
-	watched    map[*simnet.Socket]bool // client sockets whose close is watched
+	rawPending int // raw clients waiting for their trigger to connect
 }
 
 func newClientState() clientState {
@@ -516,7 +515,6 @@ func (w *world) listenAll(r *reqState) {
 	req := r.req
 	ev := &req.Events
 	ev.Socket.On(func(s *simnet.Socket) {
-		w.watchClientSocket(s)
 		if c.markSockets {
 			w.mark("req-socket", map[string]any{"req": r.n, "socket": s.ID()})
 		}
@@ -605,23 +603,6 @@ func (w *world) listenToResponse(r *reqState, res *httpcore.IncomingMessage) {
 	if on("close") {
 		res.Events.Close.On(func(struct{}) {})
 	}
-}
-
-// watchClientSocket makes the close of a client socket the teardown when
-// the scenario says so.
-func (w *world) watchClientSocket(s *simnet.Socket) {
-	if w.client.watched == nil {
-		w.client.watched = map[*simnet.Socket]bool{}
-	}
-	if w.client.watched[s] {
-		return
-	}
-	w.client.watched[s] = true
-	s.Events.Close.On(func(bool) {
-		if w.teardown == teardownClientSocket {
-			w.closeServers()
-		}
-	})
 }
 
 // stopTrace ends the trace (test:mark:stop), then tears the scenario

@@ -265,8 +265,7 @@ func (w *world) connectRaw(rc *rawClient) {
 	w.born(actorKey{kind: actorRaw, n: rc.n}, &target{raw: rc})
 }
 
-// onRawData runs the raw client's replies whose text has arrived, and a
-// server close waiting for it.
+// onRawData runs the raw client's replies whose text has arrived.
 func (w *world) onRawData(rc *rawClient) {
 	got := string(rc.got)
 	for i := range rc.replies {
@@ -276,12 +275,5 @@ func (w *world) onRawData(rc *rawClient) {
 		}
 		rp.done = true
 		rp.run()
-	}
-	for _, s := range w.servers {
-		if s.closeOnRaw != "" && strings.HasSuffix(got, s.closeOnRaw) {
-			s.closeOnRaw = ""
-			w.mark("close-called", nil)
-			w.closeServer(s)
-		}
 	}
 }

@@ -32,7 +32,6 @@ type serverState struct {
 	hold          int            // hold responses until this many requests arrived
 	holdBody      string         // then end them with this body, one per agent 'free'
 	rawReply      string         // a raw net server: answers the first bytes with this
-	closeOnRaw    string         // close the server once the raw client received this
 
 	srv          *httpcore.Server
 	raw          simnet.Listener
@@ -69,10 +68,8 @@ type exchange struct {
 type teardown int
 
 const (
-	teardownAllRequests   teardown = iota // once every request has closed
-	teardownClientSocket                  // once the client's socket closes
-	teardownServerRequest                 // once the server's request closes
-	teardownRawClient                     // once the raw client's socket closes
+	teardownAllRequests teardown = iota // once every request has closed
+	teardownRawClient                   // once the raw client's socket closes
 	teardownNever
 )
 
@@ -203,10 +200,10 @@ func serverSteps() []*stepDef {
 			func(w *world) any { return w.theServerHoldsTheResponses }),
 		d(`^the server closes once the raw client has received "([^"]*)"$`, `the server closes once the raw client has received "hello"`,
 			"marks test:mark:close-called and calls server.close() when the raw client's received text ends with this",
-			func(w *world) any { return w.theServerClosesOnRaw }),
+			func(w *world) any { return w.theServerClosesOnRaw }).sugarFor(`the servers stay open; when raw client #<last> has received "<text>", the server marks "close-called"; when raw client #<last> has received "<text>", the server calls close()`),
 		d(`^the servers close when (every request has closed|the client socket closes|the server request closes)$`, "the servers close when the client socket closes",
 			"when the teardown calls server.close() (by default once every request has closed)",
-			func(w *world) any { return w.theServersCloseWhen }),
+			func(w *world) any { return w.theServersCloseWhen }).sugarFor(`the client socket, the server request: the servers stay open; when request #1's socket closes (server request #1 closes), the server calls close() (and each other server described before); every request: the harness's own teardown`),
 		d(`^the servers close when request #(\d+) closes$`, "the servers close when request #2 closes",
 			"the teardown calls server.close() once that request closed",
 			func(w *world) any { return w.theServersCloseWhenRequestCloses }).sugarFor(`the servers stay open; when request #<n> closes, the server calls close() (and each other server described before)`),
@@ -596,32 +593,42 @@ func (w *world) theServerClosesOnRaw(text string) error {
 	if err != nil {
 		return err
 	}
-	s.closeOnRaw = simnet.Unescape(text)
+	if len(w.client.raws) == 0 {
+		return errors.New("no raw client yet: describe it (\"a raw client connects ...\") before what it receives")
+	}
 	w.teardown = teardownNever
-	return nil
+	on := fmt.Sprintf("when raw client #%d has received %s, %s ", len(w.client.raws), jsString(simnet.Unescape(text)), s.phrase())
+	if err := w.sugar(on+`marks "close-called"`, nil); err != nil {
+		return err
+	}
+	return w.sugar(on+"calls close()", nil)
 }
 
 func (w *world) theServersCloseWhen(when string) error {
 	switch when {
 	case "every request has closed":
 		w.teardown = teardownAllRequests
+		return nil
 	case "the client socket closes":
-		w.teardown = teardownClientSocket
-	default:
-		w.teardown = teardownServerRequest
+		return w.closeServersWhen("request #1's socket closes")
 	}
-	return nil
+	return w.closeServersWhen("server request #1 closes")
 }
 
-// theServersCloseWhenRequestCloses closes the servers the scenario has
-// described so far: a server described after it stays open.
 func (w *world) theServersCloseWhenRequestCloses(n int) error {
+	return w.closeServersWhen(fmt.Sprintf("request #%d closes", n))
+}
+
+// closeServersWhen is "the servers stay open" and, for each server
+// described so far, "when <event>, <server> calls close()": a server
+// described after it stays open.
+func (w *world) closeServersWhen(event string) error {
 	if len(w.servers) == 0 {
 		return errors.New("no server yet: describe the servers before when they close")
 	}
 	w.teardown = teardownNever
 	for _, s := range w.servers {
-		if err := w.sugar(fmt.Sprintf("when request #%d closes, %s calls close()", n, s.phrase()), nil); err != nil {
+		if err := w.sugar(fmt.Sprintf("when %s, %s calls close()", event, s.phrase()), nil); err != nil {
 			return err
 		}
 	}
@@ -710,11 +717,6 @@ func (w *world) handle(s *serverState, req *httpcore.IncomingMessage, res *httpc
 	x := &exchange{w: w, s: s, n: len(s.received), req: req, res: res}
 	s.bodies = append(s.bodies, nil)
 	s.sent = append(s.sent, nil)
-	req.Events.Close.On(func(struct{}) {
-		if w.teardown == teardownServerRequest {
-			w.closeServers()
-		}
-	})
 	w.born(actorKey{kind: actorServerRequest, n: x.n, server: s.name}, &target{x: x})
 	w.born(actorKey{kind: actorServerResponse, n: x.n, server: s.name}, &target{x: x})
 	sock := req.Socket()
