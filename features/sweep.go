@@ -49,6 +49,8 @@ type SweepOptions struct {
 // scenario's invariants. Each failing seed is reported with the command
 // that reproduces it and the smallest subset of its drawn rules that
 // still fails. Scenarios that cannot run are returned in err, as by Run.
+// Unless GOGC is set, the garbage collector's target is 400 while a sweep
+// runs, as a sweep keeps little memory live, and is put back after.
 func Sweep(opts SweepOptions) (ok bool, err error) {
 	return sweep(opts, false, nil)
 }
@@ -75,6 +77,7 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 	if jobs < 1 {
 		return false, &OptionError{Option: "jobs", Value: strconv.Itoa(jobs), Why: "want at least 1"}
 	}
+	defer batchGC()()
 	out := outputOf(opts.Output)
 	c, err := loadCatalog(opts.Paths, opts.Stdin)
 	if err != nil {
