@@ -23,10 +23,9 @@ type Loop struct {
 
 	timers     timerQueue
 	io         ioState
-	ticks      fifo
-	micro      fifo
-	immediates []*Immediate // from immHead on: queued; before it, slots already run
-	immHead    int
+	ticks      fifo[task]
+	micro      fifo[task]
+	immediates fifo[*Immediate]
 	closing    []func() // handles closed since the last close phase, oldest first
 	closeBatch []func() // the running close phase's handles; the newest runs first
 
@@ -172,7 +171,7 @@ func (l *Loop) NextDue() (time.Duration, bool) { return l.nextDue() }
 
 // nextDue is the earliest instant at which a callback could run.
 func (l *Loop) nextDue() (time.Duration, bool) {
-	if l.ticks.len() > 0 || l.micro.len() > 0 || l.immediatesLen() > 0 || l.closingLen() > 0 || l.io.waiting() || len(l.io.lingers) > 0 {
+	if l.ticks.len() > 0 || l.micro.len() > 0 || l.immediates.len() > 0 || l.closingLen() > 0 || l.io.waiting() || len(l.io.lingers) > 0 {
 		return l.now, true
 	}
 	next, ok := time.Duration(0), false
@@ -219,7 +218,7 @@ func (l *Loop) Step() (bool, error) {
 // scheduled at all: nothing could ever run again.
 func (l *Loop) stalled() bool {
 	return l.real == nil && l.io.idle() && l.timers.idle() &&
-		l.immediatesLen() == 0 && l.closingLen() == 0
+		l.immediates.len() == 0 && l.closingLen() == 0
 }
 
 // next picks the callback the current phase runs next, moving through the
@@ -262,11 +261,11 @@ func (l *Loop) next() func() {
 		if l.io.takePending(l.io.pendRound + 1) {
 			return nil
 		}
-		l.phase, l.budget = phaseCheck, l.immediatesLen()
+		l.phase, l.budget = phaseCheck, l.immediates.len()
 		return nil
 	case phaseCheck:
-		for l.budget > 0 && l.immediatesLen() > 0 {
-			im := l.popImmediate()
+		for l.budget > 0 && l.immediates.len() > 0 {
+			im := l.immediates.pop()
 			l.budget--
 			if im.cleared {
 				continue
@@ -290,21 +289,6 @@ func (l *Loop) next() func() {
 		l.phase = phaseTimers
 		return nil
 	}
-}
-
-func (l *Loop) immediatesLen() int { return len(l.immediates) - l.immHead }
-
-// popImmediate takes the oldest queued immediate; the queue's array is
-// reused once it has run dry, so an immediate per request costs only its
-// own allocation.
-func (l *Loop) popImmediate() *Immediate {
-	im := l.immediates[l.immHead]
-	l.immediates[l.immHead] = nil
-	l.immHead++
-	if l.immHead == len(l.immediates) {
-		l.immediates, l.immHead = l.immediates[:0], 0
-	}
-	return im
 }
 
 // fireDue fires the timer the timers phase handed out.
@@ -436,22 +420,34 @@ func (t task) run() {
 	t.fn()
 }
 
-// fifo is a queue of callbacks that reuses its backing array.
-type fifo struct {
-	q    []task
+// fifo is a queue that reuses its backing array: once it has run dry, and
+// when it is full and at least half its slots were taken from its front
+// (so moving the rest down costs O(1) per element over time).
+type fifo[T any] struct {
+	q    []T
 	head int
 }
 
-func (f *fifo) push(t task) { f.q = append(f.q, t) }
-func (f *fifo) len() int    { return len(f.q) - f.head }
-func (f *fifo) pop() task {
-	fn := f.q[f.head]
-	f.q[f.head] = task{}
+func (f *fifo[T]) push(v T) {
+	if len(f.q) == cap(f.q) && f.head > 0 && f.head >= len(f.q)/2 {
+		n := copy(f.q, f.q[f.head:])
+		clear(f.q[n:])
+		f.q, f.head = f.q[:n], 0
+	}
+	f.q = append(f.q, v)
+}
+
+func (f *fifo[T]) len() int { return len(f.q) - f.head }
+
+func (f *fifo[T]) pop() T {
+	v := f.q[f.head]
+	var zero T
+	f.q[f.head] = zero
 	f.head++
 	if f.head == len(f.q) {
 		f.q, f.head = f.q[:0], 0
 	}
-	return fn
+	return v
 }
 
 type ioEvent struct {

@@ -321,3 +321,34 @@ func TestNextTickWithKeepsTheTickOrder(t *testing.T) {
 		t.Errorf("a tick with an argument allocates %v times", n)
 	}
 }
+
+// TestFifoKeepsOrderAsItReusesItsArray pops and pushes across the moves
+// down and the growths of the queue's array: the order never changes.
+func TestFifoKeepsOrderAsItReusesItsArray(t *testing.T) {
+	var f fifo[int]
+	next, want := 0, 0
+	for round := range 50 {
+		for range round%7 + 1 {
+			f.push(next)
+			next++
+		}
+		for range round % 5 {
+			if f.len() == 0 {
+				break
+			}
+			if got := f.pop(); got != want {
+				t.Fatalf("round %d: popped %d, want %d", round, got, want)
+			}
+			want++
+		}
+	}
+	for f.len() > 0 {
+		if got := f.pop(); got != want {
+			t.Fatalf("popped %d, want %d", got, want)
+		}
+		want++
+	}
+	if want != next {
+		t.Errorf("popped %d of %d", want, next)
+	}
+}

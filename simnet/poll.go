@@ -246,7 +246,7 @@ func (l *Loop) poll() func() {
 		if fn := l.takeReady(); fn != nil {
 			return fn
 		}
-		if l.io.ranIO || l.immediatesLen() > 0 || l.closingLen() > 0 || l.io.waiting() {
+		if l.io.ranIO || l.immediates.len() > 0 || l.closingLen() > 0 || l.io.waiting() {
 			return nil
 		}
 		if l.runLingers() {
@@ -295,7 +295,7 @@ func (c *wallClock) poll(l *Loop) func() {
 			return fn
 		}
 	}
-	if l.io.ranIO || l.immediatesLen() > 0 || l.closingLen() > 0 || l.io.waiting() || !l.alive() {
+	if l.io.ranIO || l.immediates.len() > 0 || l.closingLen() > 0 || l.io.waiting() || !l.alive() {
 		return nil
 	}
 	wake := time.Duration(-1)

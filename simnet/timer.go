@@ -327,13 +327,7 @@ type Immediate struct {
 // SetImmediate is setImmediate(fn): fn runs in the next check phase.
 func (l *Loop) SetImmediate(fn func()) *Immediate {
 	im := &Immediate{loop: l, fn: fn, ref: true}
-	if l.immHead > 0 && len(l.immediates) == cap(l.immediates) {
-		// Full, with run slots at the front: reuse them before growing.
-		n := copy(l.immediates, l.immediates[l.immHead:])
-		clear(l.immediates[n:])
-		l.immediates, l.immHead = l.immediates[:n], 0
-	}
-	l.immediates = append(l.immediates, im)
+	l.immediates.push(im)
 	l.refImmediates++
 	return im
 }
