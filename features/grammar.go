@@ -77,6 +77,10 @@ func (w *world) addSentence(s *sentence, table *godog.Table) error {
 	if s.trigger.kind == triggerBytes {
 		return w.addOnReceived(s, table)
 	}
+	if s.trigger.actor.every {
+		w.addOnEvery(s)
+		return nil
+	}
 	if s.actor.every {
 		return w.addEvery(s)
 	}
@@ -141,7 +145,9 @@ func (w *world) actionOf(s *sentence, table *godog.Table) (func(), error) {
 			}
 		}, nil
 	case actionMarks:
-		return func() { w.mark(a.text, nil) }, nil
+		if !a.refers() {
+			return func() { w.markWith(s, nil) }, nil
+		}
 	case actionAbortsSignal:
 		return w.abortSignal, nil
 	}
@@ -178,6 +184,8 @@ func (w *world) perform(s *sentence, t *target) {
 		t.socket().Write([]byte(a.text), nil)
 	case actionEnds:
 		t.socket().End(nil, nil)
+	case actionMarks:
+		w.markWith(s, t)
 	}
 }
 
@@ -213,13 +221,7 @@ func (w *world) value(mark, what string, v any) {
 // schedule runs act at the sentence's moment.
 func (w *world) schedule(s *sentence, act func()) {
 	t := s.trigger
-	fire := act
-	switch {
-	case t.turn:
-		fire = func() { w.loop().SetImmediate(act) }
-	case t.delay > 0 && t.kind != triggerAfter:
-		fire = func() { w.loop().SetTimeout(t.delay, act) }
-	}
+	fire := w.deferred(t, act)
 	switch t.kind {
 	case triggerAfter:
 		if t.turn {
@@ -236,17 +238,36 @@ func (w *world) schedule(s *sentence, act func()) {
 	}
 }
 
+// deferred is act put off as an event trigger says: <n> ms after the
+// event, or to the turn after it.
+func (w *world) deferred(t trigger, act func()) func() {
+	switch {
+	case t.turn:
+		return func() { w.loop().SetImmediate(act) }
+	case t.delay > 0 && t.kind != triggerAfter:
+		return func() { w.loop().SetTimeout(t.delay, act) }
+	}
+	return act
+}
+
+// nthOnly is fire run at the n-th call only (every call for n 0 or 1 is
+// the listener's business: it runs once or each time).
+func nthOnly(n int, fire func()) func() {
+	if n <= 1 {
+		return fire
+	}
+	seen := 0
+	return func() {
+		if seen++; seen == n {
+			fire()
+		}
+	}
+}
+
 // onEvent runs fire at the trigger's event, once its actor exists.
 func (w *world) onEvent(s *sentence, t trigger, fire func()) {
 	kind := t.actor.methodsKind()
-	if t.nth > 1 {
-		seen, at := 0, fire
-		fire = func() {
-			if seen++; seen == t.nth {
-				at()
-			}
-		}
-	}
+	fire = nthOnly(t.nth, fire)
 	subscribe := func(tg *target) {
 		if err := listen(tg, kind, t.event, t.every || t.nth > 1, fire); err != nil {
 			w.fail(fmt.Errorf("%q: %w", s.text, err))

@@ -41,6 +41,7 @@ type actor struct {
 	server string // named server; "" for the default one
 	socket bool   // "<actor>'s socket"
 	every  bool   // every request, every response: each one, as it is made
+	it     bool   // the one of every request (response) whose event triggered
 }
 
 // key names the object an actor refers to, without its socket.
@@ -91,6 +92,9 @@ func (a actor) String() string {
 	if a.every {
 		s = "every " + strings.TrimPrefix(a.kind.String(), "a ")
 	}
+	if a.it {
+		s = "it"
+	}
 	if a.socket {
 		s += "'s socket"
 	}
@@ -106,6 +110,9 @@ var actorAt = regexp.MustCompile(`^(?:the (server request|server response|raw cl
 func parseActor(text string) (actor, string, error) {
 	if a, rest, ok := parseEvery(text); ok {
 		return a, rest, nil
+	}
+	if rest, ok := strings.CutPrefix(text, "it "); ok {
+		return actor{it: true}, " " + rest, nil
 	}
 	m := actorAt.FindStringSubmatchIndex(text)
 	if m == nil {

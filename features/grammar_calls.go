@@ -450,15 +450,18 @@ var propertiesOf = map[actorKind]map[string]*property{
 		"method":                {get: func(t *target) any { return t.req.req.Method() }},
 		"host":                  {get: func(t *target) any { return t.req.req.Host() }},
 		"protocol":              {get: func(t *target) any { return t.req.req.Protocol() }},
+		// Not Node's: the request's number in the scenario and the trace (req#n).
+		"number": {get: func(t *target) any { return t.req.n }},
 	},
 	actorResponse:      incomingProperties(func(t *target) *httpcore.IncomingMessage { return t.res }),
 	actorServerRequest: incomingProperties(func(t *target) *httpcore.IncomingMessage { return t.x.req }),
 	actorAgent: {
-		"maxSockets":      {get: func(t *target) any { return t.agent.MaxSockets() }},
-		"maxFreeSockets":  {get: func(t *target) any { return t.agent.MaxFreeSockets() }},
-		"maxTotalSockets": {get: func(t *target) any { return t.agent.MaxTotalSockets() }},
-		"sockets":         {get: func(t *target) any { return socketCounts(t.agent.Sockets()) }},
-		"freeSockets":     {get: func(t *target) any { return socketCounts(t.agent.FreeSockets()) }},
+		"maxSockets":       {get: func(t *target) any { return t.agent.MaxSockets() }},
+		"maxFreeSockets":   {get: func(t *target) any { return t.agent.MaxFreeSockets() }},
+		"maxTotalSockets":  {get: func(t *target) any { return t.agent.MaxTotalSockets() }},
+		"totalSocketCount": {get: func(t *target) any { return t.agent.TotalSocketCount() }},
+		"sockets":          {get: func(t *target) any { return socketCounts(t.agent.Sockets()) }},
+		"freeSockets":      {get: func(t *target) any { return socketCounts(t.agent.FreeSockets()) }},
 		"requests": {get: func(t *target) any {
 			n := 0
 			for _, v := range t.agent.Requests() {
@@ -473,6 +476,8 @@ var propertiesOf = map[actorKind]map[string]*property{
 		"bytesRead":     {get: func(t *target) any { return t.socket().BytesRead() }},
 		"bytesWritten":  {get: func(t *target) any { return t.socket().BytesWritten() }},
 		"writableEnded": {get: func(t *target) any { return t.socket().WritableEnded() }},
+		// Not Node's: the socket's number in the trace (socket#id).
+		"id": {get: func(t *target) any { return t.socket().ID() }},
 	},
 }
 

@@ -27,22 +27,49 @@ func parseEvery(text string) (a actor, rest string, ok bool) {
 	return a, text[len(m[0]):], true
 }
 
-// checkEvery checks what every request or response can do.
+// checkEvery checks what every request or response can do, and "it",
+// the object of a trigger on every request or response.
 func (s *sentence) checkEvery() error {
 	if s.trigger.actor.every {
-		return fmt.Errorf("the trigger: name one object, not %s (\"on 'socket' of request #1\")", s.trigger.actor)
+		if s.trigger.kind != triggerEvent {
+			return fmt.Errorf("the trigger: %s has no one moment; wait for its events (\"on 'end' of every response, it marks ...\")", s.trigger.actor)
+		}
+		if !s.actor.it {
+			return fmt.Errorf("the trigger names %s: the one that emitted acts, as \"it\" (\"on 'end' of every response, it marks ...\")", s.trigger.actor)
+		}
+		switch s.action.kind {
+		case actionCalls, actionSets, actionReads, actionMarks:
+			return nil
+		}
+		return errors.New("it calls, sets, reads or marks")
+	}
+	if s.actor.it {
+		return errors.New("\"it\" is the object of a trigger on every request or response (\"on 'socket' of every request, it marks ...\")")
 	}
 	if !s.actor.every {
 		return nil
 	}
 	if s.trigger.kind != triggerNone {
-		return fmt.Errorf("%s acts as each one is made: drop the trigger", s.actor)
+		return fmt.Errorf("%s acts as each one is made: drop the trigger, or wait for the events of each (\"on 'end' of every response, it ...\")", s.actor)
 	}
 	switch s.action.kind {
 	case actionCalls, actionSets, actionListens, actionNoListen, actionMarks:
 		return nil
 	}
 	return fmt.Errorf("%s calls, sets, listens, does not listen or marks", s.actor)
+}
+
+// addOnEvery wires a sentence whose trigger names every request or
+// response: each one, as it is made, gets the trigger's listener, in
+// which it acts itself.
+func (w *world) addOnEvery(s *sentence) {
+	t := s.trigger
+	w.onEach(t.actor.kind, func(tg *target) {
+		fire := nthOnly(t.nth, w.deferred(t, func() { w.perform(s, tg) }))
+		if err := listen(tg, t.actor.kind, t.event, t.every || t.nth > 1, fire); err != nil {
+			w.fail(fmt.Errorf("%q: %w", s.text, err))
+		}
+	})
 }
 
 // addEvery wires a sentence of every request or response: it runs on each
@@ -59,7 +86,7 @@ func (w *world) addEvery(s *sentence) error {
 			}
 		})
 	case actionMarks:
-		w.onEach(a.kind, func(*target) { w.mark(s.action.text, nil) })
+		w.onEach(a.kind, func(t *target) { w.markWith(s, t) })
 	case actionCalls, actionSets:
 		w.onEach(a.kind, func(t *target) { w.perform(s, t) })
 	default:

@@ -195,9 +195,11 @@ func (w *world) handlerStep(s *sentence) serverAction {
 			x.req.Events.End.Once(func(struct{}) { next() })
 		}
 	case actionMarks:
-		return func(x *exchange, next func()) {
-			w.mark(a.text, nil)
-			next()
+		if !a.refers() {
+			return func(x *exchange, next func()) {
+				w.markWith(s, nil)
+				next()
+			}
 		}
 	}
 	return func(x *exchange, next func()) {

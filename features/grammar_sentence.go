@@ -72,6 +72,7 @@ type action struct {
 	val    value
 	event  string
 	text   string // mark name, raw bytes
+	detail value  // a mark's details: an object, or none (grammar_marks.go)
 	method string
 	path   string
 	server string
@@ -107,7 +108,7 @@ var (
 	setsRe     = regexp.MustCompile(`^ sets ([A-Za-z]+) to (.+)$`)
 	readsRe    = regexp.MustCompile(`^ reads ([A-Za-z]+)$`)
 	listensRe  = regexp.MustCompile(`^ (listens|does not listen) for '([A-Za-z]+)'$`)
-	marksRe    = regexp.MustCompile(`^ marks "([A-Za-z0-9:_-]+)"$`)
+	marksRe    = regexp.MustCompile(`^ marks "([A-Za-z0-9:_-]+)"(?: with (.+))?$`)
 	cutsRe     = regexp.MustCompile(`^ cuts the client off from the server for (\d+) ms$`)
 )
 
@@ -151,6 +152,9 @@ func parseSentence(text string) (*sentence, error) {
 	a, rest, err := parseActor(rest)
 	if err != nil {
 		return nil, err
+	}
+	if a.it && s.trigger.actor.every {
+		a.kind = s.trigger.actor.kind
 	}
 	s.actor = a
 	if err := s.parseAction(rest); err != nil {
@@ -291,6 +295,13 @@ func (s *sentence) parseAction(rest string) error {
 	}
 	if m := marksRe.FindStringSubmatch(rest); m != nil {
 		a.kind, a.text = actionMarks, m[1]
+		if m[2] != "" {
+			d, err := parseDetail(m[2])
+			if err != nil {
+				return fmt.Errorf("%s marks %q with: %w", s.actor, m[1], err)
+			}
+			a.detail = d
+		}
 		return nil
 	}
 	if m := sendsRe.FindStringSubmatch(rest); m != nil {
@@ -327,7 +338,7 @@ func (s *sentence) parseAction(rest string) error {
 		a.kind, a.dur = actionCuts, time.Duration(n)*time.Millisecond
 		return nil
 	}
-	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\", sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, handles 'checkContinue', is created with {<options>}, cuts the client off from the server for <n> ms, adds the rule {...}, stops the run, or stops the trace (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
+	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\" [with {<key>: <value>, ...}], sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, handles 'checkContinue', is created with {<options>}, cuts the client off from the server for <n> ms, adds the rule {...}, stops the run, or stops the trace (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
 }
 
 // noListenable are the test client's automatic listeners a scenario may
@@ -343,6 +354,9 @@ func (s *sentence) check() error {
 		return err
 	}
 	if err := s.checkEvery(); err != nil {
+		return err
+	}
+	if err := s.checkDetail(); err != nil {
 		return err
 	}
 	t := s.trigger

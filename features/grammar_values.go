@@ -18,9 +18,10 @@ type value struct {
 	num   float64
 	str   string // strings; an error's message
 	b     bool
-	items []value  // arrays; object values in key order
-	keys  []string // object keys, in the order written
-	src   string   // as written, for messages
+	items []value    // arrays; object values in key order
+	keys  []string   // object keys, in the order written
+	ref   *reference // a reference to a property (grammar_marks.go)
+	src   string     // as written, for messages
 }
 
 type valueKind int
@@ -33,10 +34,11 @@ const (
 	vArray
 	vObject
 	vError
+	vRef
 )
 
 func (k valueKind) String() string {
-	return [...]string{"a number", "a string", "a boolean", "null", "an array", "an object", "an Error"}[k]
+	return [...]string{"a number", "a string", "a boolean", "null", "an array", "an object", "an Error", "a property of its"}[k]
 }
 
 // call is one method call of a grammar action: name(args), or
@@ -51,8 +53,9 @@ type call struct {
 // literalParser reads JavaScript-like literals and call lists from a
 // grammar sentence.
 type literalParser struct {
-	s   string
-	pos int
+	s    string
+	pos  int
+	refs bool // "its <property>" is a value: a mark's details
 }
 
 func (p *literalParser) errorf(format string, a ...any) error {
@@ -208,6 +211,8 @@ func (p *literalParser) bare() (value, error) {
 			v.str = args[0].str
 		}
 		return v, nil
+	case "its":
+		return p.reference()
 	case "":
 		return value{}, p.errorf("want a value")
 	default:

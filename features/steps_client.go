@@ -22,12 +22,8 @@ type clientState struct {
 	specs    []*requestSpec // requests the steps described, in step order
 	requests []*reqState    // requests made, numbered as Node numbers them
 
-	markSockets  bool
-	markKeep     bool
-	markTrailers bool
-	markAgentOf  int  // the request whose 'socket' marks the agent's state; 0: none
-	traceGlobal  bool // the global agent's events are traced too
-	retry        bool
+	traceGlobal bool // the global agent's events are traced too
+	retry       bool
 
 	controller *httpcore.AbortController
 	waiting    int // deferred requests not made yet
@@ -120,19 +116,19 @@ func clientSteps() []*stepDef {
 			func(w *world) any { return w.theClientLeavesTheResponseUnread }).sugarFor(`every response does not listen for 'data' (nor for 'end', 'error', 'aborted', 'close')`),
 		d(`^the client marks which socket each request gets$`, "the client marks which socket each request gets",
 			"puts test:mark:req-socket {req, socket} in the trace on each 'socket'",
-			func(w *world) any { return w.theClientMarksSockets }),
+			func(w *world) any { return w.theClientMarksSockets }).sugarFor(markSockets),
 		d(`^the client marks the Keep-Alive header of each response$`, "the client marks the Keep-Alive header of each response",
 			"puts test:mark:keep-alive {value} in the trace on each 'response'",
-			func(w *world) any { return w.theClientMarksKeepAlive }),
+			func(w *world) any { return w.theClientMarksKeepAlive }).sugarFor(markKeepAlive),
 		d(`^the client marks the trailers of each response$`, "the client marks the trailers of each response",
 			"puts test:mark:trailers {trailers, rawTrailers} in the trace on each response 'end'",
-			func(w *world) any { return w.theClientMarksTrailers }),
+			func(w *world) any { return w.theClientMarksTrailers }).sugarFor(markTrailers),
 		d(`^the client traces the global agent$`, "the client traces the global agent",
 			"puts the global agent's events ('free') in the trace; an agent the scenario creates is always traced",
 			func(w *world) any { return w.theClientTracesTheGlobalAgent }),
 		d(`^the client marks the agent's state when request #(\d+) gets its socket$`, "the client marks the agent's state when request #2 gets its socket",
 			"puts test:mark:agent-state {totalSocketCount, freeSockets} in the trace in that request's 'socket' listener",
-			func(w *world) any { return w.theClientMarksTheAgentState }),
+			func(w *world) any { return w.theClientMarksTheAgentState }).sugarFor(`when request #<n> gets its socket, ` + markAgentState),
 		d(`^the client retries a request that fails with ECONNRESET on a reused socket$`, "the client retries a request that fails with ECONNRESET on a reused socket",
 			"Node's documented retry: on 'error' with reusedSocket and ECONNRESET, make the request again (test:mark:retry)",
 			func(w *world) any { return w.theClientRetries }),
@@ -359,20 +355,20 @@ func (w *world) theClientLeavesTheResponseUnread() error {
 	return nil
 }
 
-func (w *world) theClientMarksSockets() error {
-	w.client.markSockets = true
-	return nil
-}
+// The marking sentences put the details the reference scripts' marks
+// carry, read from the world.
+const (
+	markSockets    = `on 'socket' of every request, it marks "req-socket" with {req: its number, socket: its socket's id}`
+	markKeepAlive  = `every response marks "keep-alive" with {value: its headers["keep-alive"]}`
+	markTrailers   = `on 'end' of every response, it marks "trailers" with {trailers: its trailers, rawTrailers: its rawTrailers}`
+	markAgentState = `the agent marks "agent-state" with {totalSocketCount: its totalSocketCount, freeSockets: its freeSockets}`
+)
 
-func (w *world) theClientMarksKeepAlive() error {
-	w.client.markKeep = true
-	return nil
-}
+func (w *world) theClientMarksSockets() error { return w.sugar(markSockets, nil) }
 
-func (w *world) theClientMarksTrailers() error {
-	w.client.markTrailers = true
-	return nil
-}
+func (w *world) theClientMarksKeepAlive() error { return w.sugar(markKeepAlive, nil) }
+
+func (w *world) theClientMarksTrailers() error { return w.sugar(markTrailers, nil) }
 
 func (w *world) theClientTracesTheGlobalAgent() error {
 	w.client.traceGlobal = true
@@ -380,21 +376,7 @@ func (w *world) theClientTracesTheGlobalAgent() error {
 }
 
 func (w *world) theClientMarksTheAgentState(n int) error {
-	if n < 1 {
-		return fmt.Errorf("request #%d: requests are numbered from 1", n)
-	}
-	w.client.markAgentOf = n
-	return nil
-}
-
-// markAgentState records the agent's socket counts, as the reference
-// scripts' agent-state mark does.
-func (w *world) markAgentState() {
-	free := 0
-	for _, l := range w.client.agent.FreeSockets() {
-		free += len(l)
-	}
-	w.mark("agent-state", map[string]any{"totalSocketCount": w.client.agent.TotalSocketCount(), "freeSockets": free})
+	return w.sugar(fmt.Sprintf("when request #%d gets its socket, %s", n, markAgentState), nil)
 }
 
 func (w *world) theClientRetries() error {
@@ -514,14 +496,7 @@ func (w *world) listenAll(r *reqState) {
 	c := &w.client
 	req := r.req
 	ev := &req.Events
-	ev.Socket.On(func(s *simnet.Socket) {
-		if c.markSockets {
-			w.mark("req-socket", map[string]any{"req": r.n, "socket": s.ID()})
-		}
-		if c.markAgentOf == r.n {
-			w.markAgentState()
-		}
-	})
+	ev.Socket.On(func(*simnet.Socket) {})
 	on := func(event string) bool { return w.autoListens(actorRequest, r.n, event) }
 	if on("continue") {
 		ev.Continue.On(func(struct{}) {
@@ -568,10 +543,6 @@ func (w *world) listenAll(r *reqState) {
 		return
 	}
 	ev.Response.On(func(res *httpcore.IncomingMessage) {
-		if c.markKeep {
-			v, _ := res.Headers.Get("keep-alive")
-			w.mark("keep-alive", map[string]any{"value": v})
-		}
 		w.listenToResponse(r, res)
 		w.born(actorKey{kind: actorResponse, n: r.n}, &target{res: res})
 	})
@@ -580,7 +551,6 @@ func (w *world) listenAll(r *reqState) {
 // listenToResponse puts the test client's listeners on a response, but
 // those the scenario turned off.
 func (w *world) listenToResponse(r *reqState, res *httpcore.IncomingMessage) {
-	c := &w.client
 	on := func(event string) bool { return w.autoListens(actorResponse, r.n, event) }
 	if on("data") {
 		res.Events.Data.On(func(p []byte) {
@@ -588,11 +558,7 @@ func (w *world) listenToResponse(r *reqState, res *httpcore.IncomingMessage) {
 		})
 	}
 	if on("end") {
-		res.Events.End.On(func(struct{}) {
-			if c.markTrailers {
-				w.mark("trailers", map[string]any{"trailers": headerMap(res.Trailers), "rawTrailers": res.RawTrailers})
-			}
-		})
+		res.Events.End.On(func(struct{}) {})
 	}
 	if on("error") {
 		res.Events.Error.On(func(err error) { r.resErr = err })
