@@ -34,8 +34,11 @@ func (s *sentence) checkEvery() error {
 		if s.trigger.kind != triggerEvent {
 			return fmt.Errorf("the trigger: %s has no one moment; wait for its events (\"on 'end' of every response, it marks ...\")", s.trigger.actor)
 		}
+		if s.action.kind == actionSendsAgain && s.trigger.actor.kind == actorRequest {
+			return nil
+		}
 		if !s.actor.it {
-			return fmt.Errorf("the trigger names %s: the one that emitted acts, as \"it\" (\"on 'end' of every response, it marks ...\")", s.trigger.actor)
+			return fmt.Errorf("the trigger names %s: the one that emitted acts, as \"it\" (\"on 'end' of every response, it marks ...\"), or the client sends it again", s.trigger.actor)
 		}
 		switch s.action.kind {
 		case actionCalls, actionSets, actionReads, actionMarks:
@@ -43,7 +46,7 @@ func (s *sentence) checkEvery() error {
 		}
 		return errors.New("it calls, sets, reads or marks")
 	}
-	if s.actor.it {
+	if s.actor.it || s.action.kind == actionSendsAgain {
 		return errors.New("\"it\" is the object of a trigger on every request or response (\"on 'socket' of every request, it marks ...\")")
 	}
 	if !s.actor.every {
@@ -65,7 +68,16 @@ func (s *sentence) checkEvery() error {
 func (w *world) addOnEvery(s *sentence) {
 	t := s.trigger
 	w.onEach(t.actor.kind, func(tg *target) {
-		fire := nthOnly(t.nth, w.deferred(t, func() { w.perform(s, tg) }))
+		act := func() {
+			switch {
+			case !w.holds(s, tg):
+			case s.action.kind == actionSendsAgain:
+				w.sendAgain(tg.req)
+			default:
+				w.perform(s, tg)
+			}
+		}
+		fire := nthOnly(t.nth, w.deferred(t, act))
 		if err := listen(tg, t.actor.kind, t.event, t.every || t.nth > 1, fire); err != nil {
 			w.fail(fmt.Errorf("%q: %w", s.text, err))
 		}
@@ -102,4 +114,11 @@ func (w *world) onEach(kind actorKind, fn func(*target)) {
 		r.each = map[actorKind][]func(*target){}
 	}
 	r.each[kind] = append(r.each[kind], fn)
+}
+
+// sendAgain makes a request again as it was described, as Node's
+// documented retry does: its method, path, server, headers and body.
+func (w *world) sendAgain(r *reqState) {
+	sp := r.spec
+	w.makeRequest(&requestSpec{method: sp.method, path: sp.path, server: sp.server, headers: sp.headers, body: sp.body})
 }

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -11,8 +12,10 @@ import (
 // `its socket's <property>`, read from the acting object as
 // "<actor> reads" would.
 
-// reference is `its [socket's ]<property>[["<key>"]]` in a mark's details.
+// reference is `its [socket's ]<property>[["<key>"]]` or `the error's
+// <property>` in a mark's details or a trigger's condition.
 type reference struct {
+	err    bool   // a property of the error the request emitted
 	socket bool   // the property is its socket's
 	prop   string // a property of propertiesOf
 	key    string // an entry of an object property ("" for the whole)
@@ -21,11 +24,17 @@ type reference struct {
 
 // reference reads a reference after "its"; only a mark's details hold
 // them.
-func (p *literalParser) reference() (value, error) {
+func (p *literalParser) reference(ofError bool) (value, error) {
 	if !p.refs {
-		return value{}, p.errorf("its names a property of the acting object, and only a mark's details can read one (marks \"<name>\" with {<key>: its <property>})")
+		return value{}, p.errorf("its names a property of the acting object, and only a mark's details or a condition can read one (marks \"<name>\" with {<key>: its <property>})")
 	}
-	r := &reference{}
+	r := &reference{err: ofError}
+	if ofError {
+		if r.prop = p.ident(); errorProperties[r.prop] == nil {
+			return value{}, p.errorf("the error has code and message, not %q", r.prop)
+		}
+		return value{kind: vRef, ref: r}, nil
+	}
 	if p.eat("socket's ") {
 		r.socket = true
 	}
@@ -77,28 +86,50 @@ func (a *action) refers() bool {
 	return false
 }
 
-// checkDetail checks that each reference of a mark names a property the
-// actor has.
+// checkDetail checks that each reference of a mark or a condition names
+// a property the object it reads has.
 func (s *sentence) checkDetail() error {
-	a := s.actor
+	if len(s.trigger.cond) > 0 && !s.trigger.actor.every {
+		return errors.New("the condition: only a trigger on every request or response holds one (\"on 'error' of every request, if its reusedSocket is true, ...\")")
+	}
+	for _, c := range s.trigger.cond {
+		if err := s.checkRef(c.ref.ref, s.trigger.actor, "the condition"); err != nil {
+			return err
+		}
+	}
 	for i, it := range s.action.detail.items {
 		if it.kind != vRef {
 			continue
 		}
-		r := it.ref
-		if a.kind == actorClient || a.kind == actorNetwork {
-			return fmt.Errorf("%s marks %q: %s has no properties to read (name the object: request #1, the agent, ...)", a, s.action.text, a)
+		if err := s.checkRef(it.ref, s.actor, fmt.Sprintf("%s marks %q: %s", s.actor, s.action.text, s.action.detail.keys[i])); err != nil {
+			return err
 		}
-		kind := a.methodsKind()
-		if r.socket {
-			if kind == actorSocket || a.kind == actorServer || a.kind == actorAgent {
-				return fmt.Errorf("%s marks %q: %s has no socket of its own to read", a, s.action.text, a)
-			}
-			kind = actorSocket
+	}
+	return nil
+}
+
+// checkRef checks one reference read from a's object; where says which
+// part of the sentence holds it.
+func (s *sentence) checkRef(r *reference, a actor, where string) error {
+	if r.err {
+		if s.trigger.kind != triggerEvent || s.trigger.event != "error" || s.trigger.actor.kind != actorRequest || s.trigger.actor.socket ||
+			a.socket || !a.it && a.key() != s.trigger.actor.key() {
+			return fmt.Errorf("%s: the error is the one of a request's 'error' that the request itself handles (\"on 'error' of every request, if the error's code is ...\")", where)
 		}
-		if propertiesOf[kind][r.prop] == nil {
-			return fmt.Errorf("%s marks %q: %s: %s has no property %s (it has %s)", a, s.action.text, s.action.detail.keys[i], kind, r.prop, strings.Join(settable(kind, false), ", "))
+		return nil
+	}
+	if a.kind == actorClient || a.kind == actorNetwork {
+		return fmt.Errorf("%s: %s has no properties to read (name the object: request #1, the agent, ...)", where, a)
+	}
+	kind := a.methodsKind()
+	if r.socket {
+		if kind == actorSocket || a.kind == actorServer || a.kind == actorAgent {
+			return fmt.Errorf("%s: %s has no socket of its own to read", where, a)
 		}
+		kind = actorSocket
+	}
+	if propertiesOf[kind][r.prop] == nil {
+		return fmt.Errorf("%s: %s has no property %s (it has %s)", where, kind, r.prop, strings.Join(settable(kind, false), ", "))
 	}
 	return nil
 }
@@ -118,27 +149,42 @@ func (w *world) markWith(s *sentence, t *target) {
 			detail[k] = it.plain()
 			continue
 		}
-		r, kind, on := it.ref, s.actor.methodsKind(), t
-		if r.socket {
-			kind, on = actorSocket, &target{sock: t.socket()}
-			if on.sock == nil {
-				w.fail(fmt.Errorf("%q: %s has no socket yet", s.text, s.actor))
-				return
-			}
-		}
-		v := propertiesOf[kind][r.prop].get(on)
-		if r.index {
-			m, ok := v.(map[string]any)
-			if !ok {
-				w.fail(fmt.Errorf("%q: its %s is not an object to index", s.text, r.prop))
-				return
-			}
-			// An absent entry is undefined in Node, which JSON leaves out.
-			if v, ok = m[r.key]; !ok {
-				continue
-			}
+		v, ok := w.read(s, t, s.actor.methodsKind(), it.ref)
+		if !ok {
+			continue
 		}
 		detail[k] = v
 	}
 	w.mark(s.action.text, detail)
+}
+
+// read is what a reference reads now from t, an object of kind; false
+// when there is nothing to read (an absent entry, which JSON leaves out
+// as undefined) or it failed the scenario.
+func (w *world) read(s *sentence, t *target, kind actorKind, r *reference) (any, bool) {
+	if r.err {
+		if t.req.err == nil {
+			return nil, false
+		}
+		return errorProperties[r.prop](t.req.err), true
+	}
+	on := t
+	if r.socket {
+		kind, on = actorSocket, &target{sock: t.socket()}
+		if on.sock == nil {
+			w.fail(fmt.Errorf("%q: %s has no socket yet", s.text, s.actor))
+			return nil, false
+		}
+	}
+	v := propertiesOf[kind][r.prop].get(on)
+	if !r.index {
+		return v, true
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		w.fail(fmt.Errorf("%q: its %s is not an object to index", s.text, r.prop))
+		return nil, false
+	}
+	v, ok = m[r.key]
+	return v, ok
 }

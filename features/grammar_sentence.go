@@ -32,8 +32,9 @@ type trigger struct {
 	turn  bool          // in the next turn; the turn after <event>: a setImmediate
 	actor actor
 	event string
-	every bool // on every '<event>': each emission, not just the first
-	nth   int  // on the <nth> '<event>': that emission only; 0 means the first
+	every bool        // on every '<event>': each emission, not just the first
+	nth   int         // on the <nth> '<event>': that emission only; 0 means the first
+	cond  []condition // if ... and ...: the action runs only when all hold (grammar_conditions.go)
 	// text is what "when raw client #N has received" waits for.
 	text string
 }
@@ -63,6 +64,7 @@ const (
 	actionStopsRun                       // after <n> ms, the network stops the run
 	actionStopsTrace                     // the client stops the trace
 	actionHandles                        // the server handles 'checkContinue' with its handler
+	actionSendsAgain                     // the client sends it again: the request of a trigger on every request
 )
 
 type action struct {
@@ -257,7 +259,7 @@ func (s *sentence) parseTrigger(text string) (string, error) {
 	if m == "" {
 		return "", fmt.Errorf("the trigger: want a space or a comma, then who acts, at %q", clip(rest))
 	}
-	return rest[len(m):], nil
+	return s.parseConditions(rest[len(m):])
 }
 
 func (s *sentence) parseAction(rest string) error {
@@ -316,6 +318,10 @@ func (s *sentence) parseAction(rest string) error {
 		a.kind, a.text = actionWrites, simnet.Unescape(m[1])
 		return nil
 	}
+	if rest == " sends it again" {
+		a.kind = actionSendsAgain
+		return nil
+	}
 	if rest == " aborts the signal" {
 		a.kind = actionAbortsSignal
 		return nil
@@ -338,7 +344,7 @@ func (s *sentence) parseAction(rest string) error {
 		a.kind, a.dur = actionCuts, time.Duration(n)*time.Millisecond
 		return nil
 	}
-	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\" [with {<key>: <value>, ...}], sends <METHOD> <path>, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, handles 'checkContinue', is created with {<options>}, cuts the client off from the server for <n> ms, adds the rule {...}, stops the run, or stops the trace (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
+	return fmt.Errorf("after %q want an action: calls <method>(<args>), sets <property> to <value>, reads <property>, listens for '<event>', does not listen for '<event>', marks \"<name>\" [with {<key>: <value>, ...}], sends <METHOD> <path>, sends it again, starts <METHOD> <path>, aborts the signal, connects [and writes \"<bytes>\"], writes \"<bytes>\", ends, waits <n> ms, waits for the next turn, reads the request body, handles 'checkContinue', is created with {<options>}, cuts the client off from the server for <n> ms, adds the rule {...}, stops the run, or stops the trace (at %q)", s.actor.String(), clip(strings.TrimSpace(rest)))
 }
 
 // noListenable are the test client's automatic listeners a scenario may
@@ -371,7 +377,7 @@ func (s *sentence) check() error {
 	}
 	a, act := s.actor, s.action
 	kind := a.methodsKind()
-	if (a.kind == actorClient || a.kind == actorNetwork) && act.kind != actionMarks && act.kind != actionSends && act.kind != actionCuts && act.kind != actionAbortsSignal {
+	if (a.kind == actorClient || a.kind == actorNetwork) && act.kind != actionMarks && act.kind != actionSends && act.kind != actionCuts && act.kind != actionAbortsSignal && act.kind != actionSendsAgain {
 		return fmt.Errorf("%s only %s", a, map[actorKind]string{actorClient: "sends or starts requests, aborts the signal (and marks)", actorNetwork: "cuts the client off from the server, sets its link, adds fault rules (and marks)"}[a.kind])
 	}
 	only := func(want ...actorKind) error {
@@ -420,7 +426,7 @@ func (s *sentence) check() error {
 		return only(actorClient)
 	case actionConnects, actionWrites, actionEnds:
 		return only(actorRaw)
-	case actionAbortsSignal:
+	case actionAbortsSignal, actionSendsAgain:
 		return only(actorClient)
 	case actionCuts:
 		return only(actorNetwork)

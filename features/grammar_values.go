@@ -212,7 +212,12 @@ func (p *literalParser) bare() (value, error) {
 		}
 		return v, nil
 	case "its":
-		return p.reference()
+		return p.reference(false)
+	case "the":
+		if p.refs && p.eat("error's ") {
+			return p.reference(true)
+		}
+		return value{}, p.errorf("want a value")
 	case "":
 		return value{}, p.errorf("want a value")
 	default:

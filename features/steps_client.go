@@ -23,7 +23,6 @@ type clientState struct {
 	requests []*reqState    // requests made, numbered as Node numbers them
 
 	traceGlobal bool // the global agent's events are traced too
-	retry       bool
 
 	controller *httpcore.AbortController
 	waiting    int // deferred requests not made yet
@@ -131,7 +130,7 @@ func clientSteps() []*stepDef {
 			func(w *world) any { return w.theClientMarksTheAgentState }).sugarFor(`when request #<n> gets its socket, ` + markAgentState),
 		d(`^the client retries a request that fails with ECONNRESET on a reused socket$`, "the client retries a request that fails with ECONNRESET on a reused socket",
 			"Node's documented retry: on 'error' with reusedSocket and ECONNRESET, make the request again (test:mark:retry)",
-			func(w *world) any { return w.theClientRetries }),
+			func(w *world) any { return w.theClientRetries }).sugarFor(retryMark + `; ` + retrySend),
 		d(`^the trace stops (\d+) ms after the response$`, "the trace stops 50 ms after the response",
 			"records test:mark:stop that long after the first response, then stops recording and tears down",
 			func(w *world) any { return w.theTraceStopsAfterTheResponse }).sugarFor(`<n> ms after request #1 gets its response, the client stops the trace`),
@@ -379,9 +378,19 @@ func (w *world) theClientMarksTheAgentState(n int) error {
 	return w.sugar(fmt.Sprintf("when request #%d gets its socket, %s", n, markAgentState), nil)
 }
 
+// The retry sentence is Node's documented retry of a request that failed
+// on a socket the server had closed.
+const (
+	retryIf   = `on 'error' of every request, if the error's code is "ECONNRESET" and its reusedSocket is true, `
+	retryMark = retryIf + `it marks "retry"`
+	retrySend = retryIf + `the client sends it again`
+)
+
 func (w *world) theClientRetries() error {
-	w.client.retry = true
-	return nil
+	if err := w.sugar(retryMark, nil); err != nil {
+		return err
+	}
+	return w.sugar(retrySend, nil)
 }
 
 func (w *world) theTraceStopsAfterTheResponse(ms int) error {
@@ -493,7 +502,6 @@ func (w *world) makeRequest(sp *requestSpec) {
 // the reference scripts' T.listenAll does: what Node does can depend on
 // whether anyone listens.
 func (w *world) listenAll(r *reqState) {
-	c := &w.client
 	req := r.req
 	ev := &req.Events
 	ev.Socket.On(func(*simnet.Socket) {})
@@ -522,13 +530,7 @@ func (w *world) listenAll(r *reqState) {
 	if on("drain") {
 		ev.Drain.On(func(struct{}) {})
 	}
-	ev.Error.On(func(err error) {
-		r.err = err
-		if c.retry && req.ReusedSocket() && simnet.CodeOf(err) == "ECONNRESET" {
-			w.mark("retry", nil)
-			w.makeRequest(&requestSpec{method: r.spec.method, path: r.spec.path, server: r.spec.server, headers: r.spec.headers, body: r.spec.body})
-		}
-	})
+	ev.Error.On(func(err error) { r.err = err })
 	ev.Close.On(func(struct{}) {
 		r.closed = true
 		w.requestGone()
