@@ -266,3 +266,41 @@ func TestASetupSentenceOrNewTriggerNamesWhatIsWrong(t *testing.T) {
 		}
 	}
 }
+
+func TestAMarkCarriesDetailsReadFromTheWorldAndAConditionChoosesWhoActs(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "marks.feature")
+	feature := `Feature: marks
+  Scenario: details and conditions
+    Given a server that responds with status 200 and body "hi"
+    When the client sends GET /
+    And every response marks "h" with {alive: its headers["keep-alive"], none: its headers["x-none"], status: its statusCode, n: 1}
+    And on 'socket' of every request, if its number is 1, it marks "first" with {req: its number}
+    And on 'socket' of every request, if its number is 2, it marks "second"
+    Then the run includes "req:close"
+`
+	if err := os.WriteFile(path, []byte(feature), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	traces := t.TempDir()
+	if ok, err, out := run(t, RunOptions{Paths: []string{path}, TraceDir: traces}); !ok {
+		t.Fatalf("the scenario failed: %v\n%s", err, out)
+	}
+	files, err := filepath.Glob(filepath.Join(traces, "*marks.feature-2.jsonl"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("want the scenario's one trace, got %v (%v)", files, err)
+	}
+	raw, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No x-none header: the entry is left out, as JSON leaves out undefined.
+	for _, want := range []string{`"mark:h","detail":{"alive":"timeout=5","n":1,"status":200}`, `"mark:first","detail":{"req":1}`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("the trace lacks %s:\n%s", want, raw)
+		}
+	}
+	if strings.Contains(string(raw), "mark:second") {
+		t.Errorf("a condition that does not hold let its action run:\n%s", raw)
+	}
+}
