@@ -270,19 +270,24 @@ func (d *driver) drive() {
 	timer.Stop()
 	for {
 		synctest.Wait()
-		d.progress.Add(1)
-		d.signals = 0
-		d.advance()
+		// Only here is every other goroutine blocked: the operations and
+		// the stop must be taken now. Goroutines the loop wakes below run
+		// alongside the driver, and what they submit meanwhile belongs to
+		// the next quiescent point, however far they got.
 		d.mu.Lock()
 		ops, stopped := d.ops, d.stopped
 		d.ops = nil
+		d.mu.Unlock()
+		d.progress.Add(1)
+		d.signals = 0
+		d.advance()
 		if stopped && d.shut && len(ops) == 0 && d.signals == 0 {
+			d.mu.Lock()
 			d.exited = true
 			d.mu.Unlock()
 			d.finish()
 			return
 		}
-		d.mu.Unlock()
 		slices.SortStableFunc(ops, func(a, b op) int { return compareKeys(a.key, b.key) })
 		for _, o := range ops {
 			o.apply()
