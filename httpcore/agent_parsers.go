@@ -2,7 +2,9 @@ package httpcore
 
 import "slices"
 
-// maxFreeParsers is the size of Node's parser free list (FreeList('parsers', 1000)).
+// maxFreeParsers is the size of Node's parser free list (FreeList('parsers', 1000)),
+// which Node keeps once per process and simhttp once per agent: only memory
+// tells them apart.
 const maxFreeParsers = 1000
 
 // freeParser is a response parser a finished request gave back, with the

@@ -24,7 +24,7 @@ const (
 type ParserOptions struct {
 	MaxHeaderSize int  // 0 (or less) means 16384, Node's default http.maxHeaderSize; counts the bytes of URL, status message, header names and values, as Node does
 	Lenient       bool // insecureHTTPParser: every llhttp leniency flag on, as Node sets them
-	SkipStrings   bool // OnHead gets no URL, status message or RawHeaders: for following messages without copying them
+	SkipStrings   bool // OnHead gets no URL, status message or RawHeaders, and OnComplete no trailers: for following messages without copying them
 }
 
 // MessageHead is the start line and header block of one message.
