@@ -101,9 +101,6 @@ func (a actor) String() string {
 	return s
 }
 
-// actorPattern matches every way of naming an actor, at the start of text.
-const actorPattern = `(?:the (?:server|client|agent|network|request|response|server request|server response|raw client)|server "[a-z][a-z0-9-]*"|(?:request|response|server request|server response|raw client) #\d+|every (?:request|response))(?:'s socket)?`
-
 var actorAt = regexp.MustCompile(`^(?:the (server request|server response|raw client|server|client|agent|network|request|response)|server "([a-z][a-z0-9-]*)"|(server request|server response|raw client|request|response) #(\d+))('s socket)?`)
 
 // parseActor reads an actor at the start of text and returns the rest.

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -191,24 +190,6 @@ func stepProblem(text string) error {
 		e.Matches = append(e.Matches, d.readable())
 	}
 	return e
-}
-
-// nearest returns the n examples closest to text by edit distance.
-func nearest(text string, n int) []string {
-	type scored struct {
-		example string
-		d       int
-	}
-	all := make([]scored, 0, len(vocabulary))
-	for _, d := range vocabulary {
-		all = append(all, scored{d.example, editDistance(strings.ToLower(text), strings.ToLower(d.example))})
-	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].d < all[j].d })
-	out := make([]string, 0, n)
-	for _, s := range all[:min(n, len(all))] {
-		out = append(out, s.example)
-	}
-	return out
 }
 
 // editDistance is the Levenshtein distance between a and b, in runes.
