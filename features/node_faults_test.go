@@ -72,8 +72,8 @@ func TestNodeFaultScenariosLiveWhatNodeLived(t *testing.T) {
 			got, found := expected(p.Steps, "the client sees:")
 			if !found {
 				t.Errorf("%s: %q has no \"the client sees:\" step", f.uri, p.Name)
-			} else if !slices.Equal(strings.Fields(got), strings.Fields(ref.Client)) {
-				t.Errorf("%s: %q expects the client to see\n\t%s\nbut Node v20's client saw\n\t%s", f.uri, p.Name, strings.Join(strings.Fields(got), " "), ref.Client)
+			} else if !sameWords(got, ref.Client) {
+				t.Errorf("%s: %q expects the client to see\n\t%s\nbut Node v20's client saw\n\t%s", f.uri, p.Name, words(got), ref.Client)
 			}
 			line := f.scens[p.AstNodeIds[0]]
 			sim, errs := simulatedClient(t, f.uri, int(line))

@@ -33,20 +33,8 @@ func TestEveryCaseOfTheGrammarAreasHasANodeScenario(t *testing.T) {
 	if err := json.Unmarshal(raw, &cases); err != nil {
 		t.Fatal(err)
 	}
-	c, err := loadCatalog(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tagged := map[string]bool{}
-	for _, f := range c.files {
-		for _, p := range f.pickles {
-			for _, tag := range p.Tags {
-				if name, ok := strings.CutPrefix(tag.Name, "@node:"); ok {
-					tagged[name] = true
-				}
-			}
-		}
-	}
+	forEachNodeTag(t, func(_ *featureFile, _ *messages.Pickle, _, name string) { tagged[name] = true })
 	n := 0
 	for _, rc := range cases {
 		if !slices.Contains(grammarAreas, rc.Area) {
@@ -92,11 +80,11 @@ func TestNodeTagsExpectTheReference(t *testing.T) {
 			t.Errorf("%s: %q is tagged %s but has no \"the whole run is:\" step", f.uri, p.Name, tag)
 			return
 		}
-		if !slices.Equal(strings.Fields(got), strings.Fields(ref.Compact)) {
-			t.Errorf("%s: %q expects\n\t%s\nbut Node v20 recorded for %s\n\t%s", f.uri, p.Name, strings.Join(strings.Fields(got), " "), name, ref.Compact)
+		if !sameWords(got, ref.Compact) {
+			t.Errorf("%s: %q expects\n\t%s\nbut Node v20 recorded for %s\n\t%s", f.uri, p.Name, words(got), name, ref.Compact)
 		}
-		if got, found := expected(p.Steps, "the client sees:"); found && !slices.Equal(strings.Fields(got), strings.Fields(ref.Client)) {
-			t.Errorf("%s: %q expects the client to see\n\t%s\nbut Node v20's client saw for %s\n\t%s", f.uri, p.Name, strings.Join(strings.Fields(got), " "), name, ref.Client)
+		if got, found := expected(p.Steps, "the client sees:"); found && !sameWords(got, ref.Client) {
+			t.Errorf("%s: %q expects the client to see\n\t%s\nbut Node v20's client saw for %s\n\t%s", f.uri, p.Name, words(got), name, ref.Client)
 		}
 	})
 	if tagged == 0 {
@@ -121,6 +109,17 @@ func forEachNodeTag(t *testing.T, fn func(f *featureFile, p *messages.Pickle, ta
 			}
 		}
 	}
+}
+
+// sameWords reports whether an expected trace and a recorded one hold the
+// same tokens, however the docstring wraps them.
+func sameWords(a, b string) bool {
+	return slices.Equal(strings.Fields(a), strings.Fields(b))
+}
+
+// words puts a docstring's tokens on one line, for a failure message.
+func words(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // expected returns the docstring of a scenario's step with this text.
