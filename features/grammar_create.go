@@ -149,14 +149,23 @@ func (w *world) createdWith(s *sentence) error {
 	return applyServerOptions(&srv.opts, s.action.val)
 }
 
-// optionLiteral writes a table cell of "the server is created with the
-// options:" as the grammar's literal for that option.
-func optionLiteral(name, cell string) (string, error) {
-	opt, ok := serverOptions[name]
-	if !ok {
-		return "", fmt.Errorf("unknown server option %q (want %s)", name, strings.Join(names(serverOptions), ", "))
+// optionsLiteral writes the rows of a table of creation options as the
+// grammar's object literal, so a table is sugar for "is created with
+// {...}"; an error names the option at fault.
+func optionsLiteral[O any](what string, options map[string]option[O], rows [][2]string) (string, error) {
+	members := make([]string, len(rows))
+	for i, r := range rows {
+		opt, ok := options[r[0]]
+		if !ok {
+			return "", fmt.Errorf("unknown %s option %q (want %s)", what, r[0], strings.Join(names(options), ", "))
+		}
+		v, err := cellLiteral(opt.kind, r[0], r[1])
+		if err != nil {
+			return "", err
+		}
+		members[i] = r[0] + ": " + v
 	}
-	return cellLiteral(opt.kind, name, cell)
+	return "{" + strings.Join(members, ", ") + "}", nil
 }
 
 // cellLiteral writes a table cell as the grammar's literal for an option

@@ -239,24 +239,6 @@ func applyAgentOptions(o *httpcore.AgentOptions, v value) error {
 	return applyOptions("agent", agentOptions, o, v)
 }
 
-// agentLiteral writes the rows of "the client uses an agent with:" as the
-// object literal of "the agent is created with {...}".
-func agentLiteral(rows [][2]string) (string, error) {
-	members := make([]string, len(rows))
-	for i, r := range rows {
-		opt, ok := agentOptions[r[0]]
-		if !ok {
-			return "", fmt.Errorf("unknown agent option %q (want %s)", r[0], strings.Join(names(agentOptions), ", "))
-		}
-		v, err := cellLiteral(opt.kind, r[0], r[1])
-		if err != nil {
-			return "", err
-		}
-		members[i] = r[0] + ": " + v
-	}
-	return "{" + strings.Join(members, ", ") + "}", nil
-}
-
 // createAgent makes the scenario's requests go through a new Agent with
 // these options.
 func (w *world) createAgent(v value) error {

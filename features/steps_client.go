@@ -413,7 +413,7 @@ func (w *world) theClientUsesAnAgentWith(table *godog.Table) error {
 	if err != nil {
 		return err
 	}
-	options, err := agentLiteral(rows)
+	options, err := optionsLiteral("agent", agentOptions, rows)
 	if err != nil {
 		return err
 	}

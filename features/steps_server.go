@@ -392,15 +392,11 @@ func (w *world) theServerIsCreatedWith(table *godog.Table) error {
 	if err != nil {
 		return err
 	}
-	opts := make([]string, len(rows))
-	for i, r := range rows {
-		v, err := optionLiteral(r[0], r[1])
-		if err != nil {
-			return err
-		}
-		opts[i] = r[0] + ": " + v
+	options, err := optionsLiteral("server", serverOptions, rows)
+	if err != nil {
+		return err
 	}
-	return w.sugar(fmt.Sprintf("%s is created with {%s}", s.phrase(), strings.Join(opts, ", ")), nil)
+	return w.sugar(s.phrase()+" is created with "+options, nil)
 }
 
 // outOfRange is the error Node throws for a negative timer value.
