@@ -121,10 +121,14 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 // seed if the two runs differ; it touches nothing shared but the catalog,
 // which it only reads, so seeds may run side by side.
 func runSeed(c *catalog, paths []string, seed uint64, traces, twice bool) seedResult {
-	s := &suite{catalog: c, seed: seed, faults: &faultPlan{}}
+	run := func(onWorld func(*world)) *suite {
+		s := &suite{catalog: c, seed: seed, faults: &faultPlan{}, onWorld: onWorld}
+		s.run(godog.Options{Format: "progress", Output: io.Discard, Tags: "@sweep"}, paths)
+		return s
+	}
 	var trace strings.Builder
 	var first []worldTrace
-	s.onWorld = func(w *world) {
+	s := run(func(w *world) {
 		if traces {
 			trace.WriteString(w.ref())
 			trace.WriteByte(' ')
@@ -134,17 +138,14 @@ func runSeed(c *catalog, paths []string, seed uint64, traces, twice bool) seedRe
 		if twice {
 			first = append(first, traceOf(w))
 		}
-	}
-	s.run(godog.Options{Format: "progress", Output: io.Discard, Tags: "@sweep"}, paths)
+	})
 	var failures []SweepFailure
 	for _, f := range s.failures {
 		failures = append(failures, shrinkFailure(c, f, seed))
 	}
 	if twice {
-		again := &suite{catalog: c, seed: seed, faults: &faultPlan{}}
 		var second []worldTrace
-		again.onWorld = func(w *world) { second = append(second, traceOf(w)) }
-		again.run(godog.Options{Format: "progress", Output: io.Discard, Tags: "@sweep"}, paths)
+		run(func(w *world) { second = append(second, traceOf(w)) })
 		if f, differs := firstDifference(first, second, seed); differs {
 			failures = append(failures, f)
 		}
