@@ -22,8 +22,8 @@ type reference struct {
 	index  bool
 }
 
-// reference reads a reference after "its"; only a mark's details hold
-// them.
+// reference reads a reference after "its" or "the error's"; only a mark's
+// details and a trigger's condition hold them.
 func (p *literalParser) reference(ofError bool) (value, error) {
 	if !p.refs {
 		return value{}, p.errorf("its names a property of the acting object, and only a mark's details or a condition can read one (marks \"<name>\" with {<key>: its <property>})")
