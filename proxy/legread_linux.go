@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -22,37 +23,76 @@ import (
 // parks at once, and the runtime's poller hands them to that leg's reader
 // on the same thread, with no wake-up.
 //
-// A reader whose spins keep timing out stops spinning for a while, so a
-// slow peer costs little CPU; so does a machine where more threads are
-// runnable than its CPUs plus the spinning one: there a spin takes a CPU
-// that other work waits for, and wake-ups are cheap since no CPU idles.
-// The spin pays with GOMAXPROCS=1, as `simhttp proxy` runs: with more Ps,
-// a thread sleeping in the poller is woken for the reply on another CPU
-// all the same.
+// How long to poll is learned per leg from the replies it saw, because
+// peers differ: wrk sends its next request within tens of microseconds of
+// a response, a Node client's loop within a few hundred. The window
+// starts at spinFor; a spin that times out doubles it, up to spinMax, and
+// a reply seen after a gap g raises it to 2g when that is more, or else
+// lets it fall by an eighth, never below spinFor. A reader whose spins
+// keep timing out at spinMax stops spinning for a while, so a slow peer
+// costs little CPU; so does a machine where more threads are runnable
+// than its CPUs plus the spinning one: there a spin takes a CPU that other
+// work waits for, and wake-ups are cheap since no CPU idles. The spin pays
+// with GOMAXPROCS=1, as `simhttp proxy` runs: with more Ps, a thread
+// sleeping in the poller is woken for the reply on another CPU all the
+// same.
 const (
 	spinFor    = 100 * time.Microsecond
-	spinMisses = 4   // spins in a row that time out before a reader rests
-	spinRest   = 256 // parks a resting reader makes without spinning, and between two reads of the machine's load
+	spinMax    = time.Millisecond
+	spinMisses = 4   // spins in a row that time out at spinMax before a reader rests
+	spinRest   = 256 // parks a resting reader makes without spinning, and spin decisions between two reads of the machine's load
 )
+
+// spinGate is what the legs of a proxy share to decide whether to spin:
+// whether the machine is busy, read at most once every spinRest decisions
+// of all legs together.
+type spinGate struct {
+	decisions atomic.Uint64
+	loaded    atomic.Bool
+	// loadavg reads /proc/loadavg into buf; tests replace it.
+	loadavg func(buf []byte) (int, error)
+}
+
+// busy reports whether more threads were runnable than the CPUs and the
+// spinning one when the load was last read; false if it cannot be read.
+func (g *spinGate) busy() bool {
+	if g.decisions.Add(1)%spinRest == 1 {
+		read := g.loadavg
+		if read == nil {
+			read = readLoadavg
+		}
+		var buf [128]byte
+		n, err := read(buf[:])
+		g.loaded.Store(err == nil && runnable(buf[:n]) > runtime.NumCPU()+1)
+	}
+	return g.loaded.Load()
+}
+
+func readLoadavg(buf []byte) (int, error) {
+	fd, err := syscall.Open("/proc/loadavg", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer syscall.Close(fd)
+	return syscall.Read(fd, buf)
+}
 
 // legReader reads one leg of a connection.
 type legReader struct {
 	rc     syscall.RawConn
 	peer   int // the other leg's descriptor, peeked while spinning; -1 when unknown
 	p      *Proxy
-	misses int
-	rest   int
-	checks int  // parks until the machine's load is read again
-	loaded bool // the machine was busy when last read
+	window time.Duration // how long the next spin may last
+	misses int           // spins in a row that timed out at spinMax
+	rest   int           // parks to make before spinning again
 	one    [1]byte
-	load   [128]byte
 
 	// What step works on, kept here so that a read allocates nothing.
 	step  func(fd uintptr) bool
 	buf   []byte
 	n     int
 	err   error
-	until time.Time
+	since time.Time // when the spin began; zero when not spinning
 }
 
 func newLegReader(p *Proxy, src, dst *net.TCPConn) (*legReader, error) {
@@ -60,7 +100,7 @@ func newLegReader(p *Proxy, src, dst *net.TCPConn) (*legReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &legReader{rc: rc, p: p, peer: -1}
+	r := &legReader{rc: rc, p: p, peer: -1, window: spinFor}
 	if prc, err := dst.SyscallConn(); err == nil {
 		_ = prc.Control(func(fd uintptr) { r.peer = int(fd) })
 	}
@@ -86,41 +126,35 @@ func (r *legReader) read(buf []byte) (int, error) {
 // try reads the socket fd, spinning first when it is drained and that
 // may pay; false parks the reader until fd is readable.
 func (r *legReader) try(fd uintptr) bool {
-	r.until = time.Time{}
+	r.since = time.Time{}
 	for {
 		r.n, r.err = syscall.Read(int(fd), r.buf)
 		switch {
 		case r.err == syscall.EINTR:
 			continue
 		case r.err != syscall.EAGAIN:
-			if !r.until.IsZero() {
-				r.misses = 0
+			if !r.since.IsZero() {
+				r.replied(time.Since(r.since))
 			}
 			return true
-		case r.until.IsZero():
+		case r.since.IsZero():
 			if !r.shouldSpin() {
 				return false
 			}
-			r.until = time.Now().Add(spinFor)
-		case time.Now().After(r.until):
-			r.missed()
+			r.since = time.Now()
+		case time.Since(r.since) > r.window:
+			r.timedOut()
 			return false
 		}
 		if r.peerReady() {
-			r.misses = 0
+			r.replied(time.Since(r.since))
 			return false
 		}
 	}
 }
 
 func (r *legReader) shouldSpin() bool {
-	if r.peer < 0 || r.p.opts.NoSpin || r.p.open.Load() != 1 {
-		return false
-	}
-	if r.checks--; r.checks <= 0 {
-		r.checks, r.loaded = spinRest, r.busy()
-	}
-	if r.loaded {
+	if r.peer < 0 || r.p.opts.NoSpin || r.p.open.Load() != 1 || r.p.spin.busy() {
 		return false
 	}
 	if r.rest > 0 {
@@ -128,18 +162,6 @@ func (r *legReader) shouldSpin() bool {
 		return false
 	}
 	return true
-}
-
-// busy reports whether more threads are runnable than the CPUs and the
-// spinning one; false if /proc/loadavg cannot be read.
-func (r *legReader) busy() bool {
-	fd, err := syscall.Open("/proc/loadavg", syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return false
-	}
-	n, err := syscall.Read(fd, r.load[:])
-	_ = syscall.Close(fd)
-	return err == nil && runnable(r.load[:n]) > runtime.NumCPU()+1
 }
 
 // runnable reads the number of runnable threads from /proc/loadavg's
@@ -159,7 +181,19 @@ func runnable(loadavg []byte) int {
 	return 0
 }
 
-func (r *legReader) missed() {
+// replied learns from a spin that saw bytes after gap.
+func (r *legReader) replied(gap time.Duration) {
+	r.misses = 0
+	r.window = min(spinMax, max(spinFor, 2*gap, r.window-r.window/8))
+}
+
+// timedOut learns from a spin that saw nothing: the window was too short,
+// or, at spinMax, the peer is too slow to wait for.
+func (r *legReader) timedOut() {
+	if r.window < spinMax {
+		r.window = min(spinMax, 2*r.window)
+		return
+	}
 	if r.misses++; r.misses >= spinMisses {
 		r.misses, r.rest = 0, spinRest
 	}

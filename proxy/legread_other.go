@@ -4,6 +4,9 @@ package proxy
 
 import "net"
 
+// spinGate is empty: only Linux legs spin.
+type spinGate struct{}
+
 // legReader reads one leg of a connection.
 type legReader struct{ src *net.TCPConn }
 

@@ -52,6 +52,7 @@ type Proxy struct {
 
 	requests atomic.Int64 // counted on every connection's hot path, so outside mu
 	open     atomic.Int32 // open connections, read by every leg that may spin
+	spin     spinGate     // the machine's load, shared by the legs that may spin
 
 	wg sync.WaitGroup
 }
