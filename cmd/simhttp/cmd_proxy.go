@@ -41,7 +41,7 @@ func setupProxy(fs *pflag.FlagSet) func(*env, []string) error {
 	recordTo := fs.String("record", "", "write both legs of every connection to the capture `FILE` (.pcapng for pcapng, - for standard output)")
 	control := fs.String("control", "", "serve the control API (HTTP+JSON) on `ADDR`, loopback unless a host is given")
 	onUpstream := fs.Int("on-upstream-error", 0, "`STATUS` 502: answer a client whose upstream cannot be reached with 502 instead of a reset")
-	noSpin := fs.Bool("no-spin", false, "never poll a drained socket briefly before sleeping (done while one connection is open, to answer without a wake-up): saves CPU on a busy machine, costs latency on an idle one")
+	noSpin := fs.Bool("no-spin", false, "never poll a drained socket briefly before sleeping (done while one connection is open, to answer without a wake-up, with GOMAXPROCS=1): saves CPU on a busy machine and leaves Go's default GOMAXPROCS, costs latency on an idle one")
 	return func(e *env, rest []string) error {
 		if len(rest) > 0 {
 			return usagef("unexpected argument %q", rest[0])
@@ -69,12 +69,7 @@ func setupProxy(fs *pflag.FlagSet) func(*env, []string) error {
 				opts.RecordFormat = record.PCAPNG
 			}
 		}
-		if os.Getenv("GOMAXPROCS") == "" {
-			// The proxy's own work is a few per cent of a request. With more
-			// than one P, a thread sleeps in the runtime's poller while a leg
-			// spins: the reply the spin waits for wakes that thread, on
-			// another CPU, and the spinning leg's P does not poll while that
-			// thread sleeps there, so the spin would save nothing.
+		if oneP(*noSpin, runtime.GOOS, os.Getenv("GOMAXPROCS")) {
 			runtime.GOMAXPROCS(1)
 		}
 		stop := make(chan os.Signal, 1)
@@ -82,6 +77,18 @@ func setupProxy(fs *pflag.FlagSet) func(*env, []string) error {
 		defer signal.Stop(stop)
 		return runProxyUntil(opts, *control, e.stderr, stop)
 	}
+}
+
+// oneP reports whether the proxy runs with GOMAXPROCS=1: when its legs
+// may spin (on Linux, without --no-spin) and the environment does not set
+// it. The proxy's own work is a few per cent of a request. With more than
+// one P, a thread sleeps in the runtime's poller while a leg spins: the
+// reply the spin waits for wakes that thread, on another CPU, and the
+// spinning leg's P does not poll while that thread sleeps there, so the
+// spin would save nothing. Without the spin, one P would only cap the
+// proxy at one CPU.
+func oneP(noSpin bool, goos, env string) bool {
+	return !noSpin && goos == "linux" && env == ""
 }
 
 // readProxyRules reads --rules: a file, standard input, or the JSON array

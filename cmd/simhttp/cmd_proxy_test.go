@@ -30,3 +30,23 @@ func TestProxyRefusesBadRulesAtStartWithExit2(t *testing.T) {
 		}
 	}
 }
+
+// The proxy takes one P only when its legs may spin and GOMAXPROCS is not
+// set: with --no-spin, elsewhere than Linux or with GOMAXPROCS given, Go's
+// choice stands.
+func TestProxyRunsOnOnePOnlyWhenItSpins(t *testing.T) {
+	for _, c := range []struct {
+		noSpin    bool
+		goos, env string
+		want      bool
+	}{
+		{false, "linux", "", true},
+		{true, "linux", "", false},
+		{false, "linux", "4", false},
+		{false, "darwin", "", false},
+	} {
+		if got := oneP(c.noSpin, c.goos, c.env); got != c.want {
+			t.Errorf("oneP(noSpin %v, %s, GOMAXPROCS=%q) = %v, want %v", c.noSpin, c.goos, c.env, got, c.want)
+		}
+	}
+}
