@@ -127,12 +127,9 @@ func newConn(d *driver, s *simnet.Socket) *TCPConn {
 
 func tcpAddr(a netip.AddrPort) *net.TCPAddr { return net.TCPAddrFromAddrPort(a) }
 
-// broadcast wakes every goroutine waiting on the connection and tells the
-// driver it did; it runs on the driver goroutine with c.mu held.
-func (c *TCPConn) broadcast() {
-	c.wakeAll()
-	c.d.signals++
-}
+// broadcast wakes every goroutine waiting on the connection when the
+// driver's step ends; it runs on the driver goroutine with c.mu held.
+func (c *TCPConn) broadcast() { c.d.wakeLater(&c.cond) }
 
 // wakeAll wakes every goroutine waiting on the connection; c.mu is held.
 func (c *TCPConn) wakeAll() { c.cond.Broadcast() }

@@ -2,6 +2,7 @@ package gonet_test
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -243,9 +244,11 @@ func TestOperationsApplyInConnectionOrder(t *testing.T) {
 // woken by its timer at T wrote on the second connection before the
 // quiescent point; an observer of the ACK the data draws, which the loop
 // sends after handing the data to the reader, holds the driver inside the
-// loop's run until the reader's write is in, as a busy machine can (the
-// seed 167 flake of TestSeedsGiveTheSameOutcomeEveryRun). The sleeper's
-// segment must leave first every time.
+// loop's run until the reader's write is in (for a bounded number of
+// yields, since the reader is now released only when the step ends), as a
+// busy machine can (the seed 167 flake of
+// TestSeedsGiveTheSameOutcomeEveryRun). The sleeper's segment must leave
+// first every time.
 func TestOperationsOfAQuiescentPointAreThoseSubmittedBeforeIt(t *testing.T) {
 	const latency = 10 * time.Millisecond
 	w, client, server := newWorld(t, simnet.WithLink(simnet.Link{Latency: latency}))
@@ -257,7 +260,7 @@ func TestOperationsOfAQuiescentPointAreThoseSubmittedBeforeIt(t *testing.T) {
 			return
 		}
 		if ev.T == arrival && ev.Name == "ack" {
-			for i := 0; i < 1_000_000 && !readerWrote.Load(); i++ {
+			for i := 0; i < 10_000 && !readerWrote.Load(); i++ {
 				runtime.Gosched()
 			}
 		}
@@ -293,5 +296,80 @@ func TestOperationsOfAQuiescentPointAreThoseSubmittedBeforeIt(t *testing.T) {
 	}
 	if len(order) != 2 || order[0] != "server2" {
 		t.Errorf("segments at the data's arrival: %v; want the sleeper's on connection 2 first", order)
+	}
+}
+
+// wokenMidStep runs a world where, at one instant, bytes reach the server
+// on a connection A of the adapter, on a connection X of a Node-like
+// socket, and on a connection B of the adapter, in that order, all in one
+// step of the driver. A reader woken by A's byte then polls B without
+// waiting (its read deadline has passed) and reports how many bytes it
+// found there. With hold set, X's data handler keeps the driver between
+// A's and B's deliveries until the reader has polled (for a bounded number
+// of yields), as a busy machine can.
+func wokenMidStep(t *testing.T, hold bool) (found int) {
+	const latency = 10 * time.Millisecond
+	w, client, server := newWorld(t, simnet.WithLink(simnet.Link{Latency: latency}))
+	var polled atomic.Bool
+	var x *simnet.Socket
+	var listenErr, connectErr error
+	_, listenErr = server.Listen(simnet.ListenOptions{Port: 81}, func(s *simnet.Socket) {
+		s.Events.Data.On(func([]byte) {
+			for i := 0; hold && i < 10_000 && !polled.Load(); i++ {
+				runtime.Gosched()
+			}
+		})
+	})
+	x, connectErr = client.Connect(simnet.ConnectOptions{Host: "server", Port: 81})
+	if err := cmp.Or(listenErr, connectErr); err != nil {
+		t.Fatal(err)
+	}
+	gonet.Run(t, w, func(t *testing.T) {
+		cA, sA := connect(t, client, server)
+		cB, sB := connect(t, client, server)
+		for _, c := range []net.Conn{cA, sA, cB, sB} {
+			defer c.Close()
+		}
+		read := make(chan struct{})
+		go func() {
+			defer close(read)
+			sA.Read(make([]byte, 1))
+			sB.SetReadDeadline(time.Now().Add(-time.Second))
+			found, _ = sB.Read(make([]byte, 1))
+			polled.Store(true)
+		}()
+		// A quiescent point applies the adapter's writes before Do's
+		// function, and a write made after Do returns waits for the next
+		// one at the same instant: A's byte leaves first, then X's, then
+		// B's.
+		cA.Write([]byte("a"))
+		if err := gonet.Do(w, func() { x.Write([]byte("x"), nil) }); err != nil {
+			t.Fatal(err)
+		}
+		cB.Write([]byte("b"))
+		<-read
+		if err := gonet.Do(w, func() { x.Destroy(nil) }); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return found
+}
+
+// A goroutine that the network wakes during a step of the driver runs only
+// once the step is done, so it sees the network as the whole instant left
+// it, however the scheduler runs it: here the reader woken by A's data
+// must find B's byte, delivered later in the same step, whether or not
+// the driver is held between the two deliveries, at every GOMAXPROCS.
+func TestGoroutinesWokenDuringAStepRunAfterIt(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 2, 8} {
+		runtime.GOMAXPROCS(procs)
+		for run := range 20 {
+			for _, hold := range []bool{false, true} {
+				if found := wokenMidStep(t, hold); found != 1 {
+					t.Fatalf("GOMAXPROCS %d, run %d, driver held: %v: the reader found %d bytes of B's, want 1", procs, run, hold, found)
+				}
+			}
+		}
 	}
 }

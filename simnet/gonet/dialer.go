@@ -118,7 +118,6 @@ func (a *dialAttempt) start(d *driver, h *simnet.Host, opts simnet.ConnectOption
 			return
 		}
 		a.settle(newConn(d, s), nil)
-		d.signals++
 	})
 	offs[1] = s.Events.Error.Once(func(err error) {
 		offs[0]()
@@ -134,7 +133,6 @@ func (a *dialAttempt) start(d *driver, h *simnet.Host, opts simnet.ConnectOption
 			call = "lookup"
 		}
 		a.settle(nil, &net.OpError{Op: "dial", Net: "tcp", Addr: to, Err: sysErr(call, opts.Host, err)})
-		d.signals++
 	})
 }
 
@@ -161,7 +159,7 @@ func (a *dialAttempt) settle(c *TCPConn, err error) {
 	a.closed = true
 	a.d.forgetDial(a)
 	a.conn, a.err = c, err
-	close(a.done)
+	a.d.closeLater(a.done)
 }
 
 // cancel abandons the attempt when the dialler's context ends; it runs on
@@ -176,5 +174,5 @@ func (a *dialAttempt) cancel() {
 	if a.sock != nil {
 		a.sock.Destroy(nil)
 	}
-	close(a.done)
+	a.d.closeLater(a.done)
 }

@@ -33,7 +33,11 @@
 //     and address;
 //   - a goroutine woken by a timer at instant T runs before the network's
 //     events at T are applied, and a goroutine woken by the network runs
-//     before the loop moves past that instant.
+//     before the loop moves past that instant;
+//   - a goroutine the driver wakes (data, an end of stream, an error, an
+//     accepted connection, a dial's outcome, Do returning) runs only once
+//     the driver's work at that quiescent point is done, so it finds the
+//     network as that work left it, never half-way through.
 //
 // Not controlled: the interleaving of goroutines between two quiescent
 // points, which the Go scheduler picks. A program whose network behaviour

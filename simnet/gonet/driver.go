@@ -92,7 +92,9 @@ type driver struct {
 	virtual  atomic.Int64  // the loop's clock at the latest quiescent point, for the watchdog
 
 	// Owned by the driver goroutine.
-	signals   int // goroutines woken since the last quiescent point
+	signals   int             // goroutines woken since the last quiescent point
+	conds     []*sync.Cond    // to broadcast when the step ends
+	closing   []chan struct{} // to close when the step ends
 	conns     []*TCPConn
 	dials     []*dialAttempt // connects under way
 	listeners []*TCPListener
@@ -183,10 +185,10 @@ func driverOfLoop(what, host string, loop *simnet.Loop) (*driver, error) {
 	return d, nil
 }
 
-// Do runs fn on w's loop at the next quiescent point and waits for it to
-// return. It is how a goroutine of Run's bubble touches Node-side objects
-// (httpcore servers, clients, sockets), which belong to the loop. A panic
-// in fn comes back as the error.
+// Do runs fn on w's loop at the next quiescent point and waits until the
+// driver's work at that point is done. It is how a goroutine of Run's
+// bubble touches Node-side objects (httpcore servers, clients, sockets),
+// which belong to the loop. A panic in fn comes back as the error.
 func Do(w *simnet.World, fn func()) error {
 	d, err := driverOfLoop("Do", "", w.Loop())
 	if err != nil {
@@ -234,10 +236,11 @@ func (d *driver) submit(k opKey, fn func()) bool {
 	return true
 }
 
-// call submits fn and waits until the driver has applied it.
+// call submits fn and waits until the driver has applied it and ended the
+// step.
 func (d *driver) call(k opKey, fn func()) bool {
 	ack := make(chan struct{})
-	if !d.submit(k, func() { fn(); close(ack) }) {
+	if !d.submit(k, func() { fn(); d.closeLater(ack) }) {
 		return false
 	}
 	<-ack
@@ -260,9 +263,10 @@ func (d *driver) stop() {
 // point (every other goroutine of the bubble durably blocked) it runs the
 // loop up to the bubble's clock, applies the submitted operations in key
 // order, and runs what they made due at this instant; goroutines it woke
-// get the next quiescent point at the same instant. When nothing woke, it
-// sleeps until the loop's next due instant or the next submission, and the
-// bubble's clock jumps there once everyone is blocked.
+// are released when that is done and get the next quiescent point at the
+// same instant. When nothing woke, it sleeps until the loop's next due
+// instant or the next submission, and the bubble's clock jumps there once
+// everyone is blocked.
 func (d *driver) drive() {
 	defer close(d.done)
 	defer d.detach()
@@ -271,9 +275,9 @@ func (d *driver) drive() {
 	for {
 		synctest.Wait()
 		// Only here is every other goroutine blocked: the operations and
-		// the stop must be taken now. Goroutines the loop wakes below run
-		// alongside the driver, and what they submit meanwhile belongs to
-		// the next quiescent point, however far they got.
+		// the stop must be taken now, and the goroutines the step wakes
+		// are released only at its end, so none runs alongside the
+		// driver and sees the network half-way through an instant.
 		d.mu.Lock()
 		ops, stopped := d.ops, d.stopped
 		d.ops = nil
@@ -281,6 +285,7 @@ func (d *driver) drive() {
 		d.progress.Add(1)
 		d.signals = 0
 		d.advance()
+		// Every wake-up counts as a signal, so none is held back here.
 		if stopped && d.shut && len(ops) == 0 && d.signals == 0 {
 			d.mu.Lock()
 			d.exited = true
@@ -296,6 +301,7 @@ func (d *driver) drive() {
 			d.shutdown()
 		}
 		d.advance()
+		d.release()
 		if len(ops) > 0 || d.signals > 0 || stopped {
 			continue
 		}
@@ -310,6 +316,36 @@ func (d *driver) drive() {
 		}
 		timer.Stop()
 	}
+}
+
+// wakeLater has cond broadcast when the step ends; it runs on the driver
+// goroutine.
+func (d *driver) wakeLater(cond *sync.Cond) {
+	d.conds = append(d.conds, cond)
+	d.signals++
+}
+
+// closeLater has ch closed when the step ends; it runs on the driver
+// goroutine.
+func (d *driver) closeLater(ch chan struct{}) {
+	d.closing = append(d.closing, ch)
+	d.signals++
+}
+
+// release wakes the goroutines the step woke. A goroutine woken earlier,
+// in the middle of the step, would run alongside the driver and could
+// find the network as it was half-way through the instant or at its end,
+// as the scheduler had it (TestGoroutinesWokenDuringAStepRunAfterIt).
+func (d *driver) release() {
+	for i, c := range d.conds {
+		c.Broadcast()
+		d.conds[i] = nil
+	}
+	for i, ch := range d.closing {
+		close(ch)
+		d.closing[i] = nil
+	}
+	d.conds, d.closing = d.conds[:0], d.closing[:0]
 }
 
 // advance runs the loop up to the bubble's clock.
@@ -348,7 +384,6 @@ func (d *driver) shutdown() {
 	}
 	for _, a := range slices.Clone(d.dials) {
 		a.abort()
-		d.signals++
 	}
 }
 

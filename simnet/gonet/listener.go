@@ -73,10 +73,9 @@ func (d *driver) listen(h *simnet.Host, port int) (*TCPListener, error) {
 	return l, nil
 }
 
-func (l *TCPListener) broadcast() {
-	l.cond.Broadcast()
-	l.d.signals++
-}
+// broadcast wakes every goroutine waiting on the listener when the
+// driver's step ends; it runs on the driver goroutine with l.mu held.
+func (l *TCPListener) broadcast() { l.d.wakeLater(&l.cond) }
 
 // Accept waits for the next connection.
 func (l *TCPListener) Accept() (net.Conn, error) {
