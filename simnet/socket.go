@@ -619,11 +619,18 @@ func (s *Socket) destroy(err error, reset bool) {
 // disables it. The timer does not keep the loop alive.
 func (s *Socket) SetTimeout(d time.Duration) {
 	s.timeout = d
-	if s.timeoutTimer != nil {
-		s.timeoutTimer.Clear()
-		s.timeoutTimer = nil
+	t := s.timeoutTimer
+	if t != nil {
+		t.Clear()
 	}
 	if d <= 0 || s.destroyed {
+		return
+	}
+	if t != nil {
+		// Node makes a new Timeout each time; nothing outside the socket
+		// holds this one, so rearming it is the same to the loop (a fresh
+		// place in line) and saves a timer per keep-alive request.
+		t.rearm(d)
 		return
 	}
 	s.timeoutTimer = s.loop.SetTimeout(d, func() {

@@ -34,12 +34,25 @@ func (l *Loop) SetInterval(d time.Duration, fn func()) *Timer {
 }
 
 func (l *Loop) newTimer(d time.Duration, fn func(), repeat bool) *Timer {
-	if d < time.Millisecond || d > maxTimeout {
-		d = time.Millisecond
-	}
-	t := &Timer{loop: l, fn: fn, delay: d, repeat: repeat, ref: true}
+	t := &Timer{loop: l, fn: fn, delay: timerDelay(d), repeat: repeat, ref: true}
 	t.schedule()
 	return t
+}
+
+// timerDelay is d as Node takes a timer's delay.
+func timerDelay(d time.Duration) time.Duration {
+	if d < time.Millisecond || d > maxTimeout {
+		return time.Millisecond
+	}
+	return d
+}
+
+// rearm schedules a cleared timer again with delay d, as a timer made now
+// with the same callback and ref would be scheduled.
+func (t *Timer) rearm(d time.Duration) {
+	t.cleared = false
+	t.delay = timerDelay(d)
+	t.schedule()
 }
 
 func (t *Timer) schedule() {

@@ -287,6 +287,35 @@ func TestIdleTimeoutFiresAtTheExactVirtualTime(t *testing.T) {
 	}
 }
 
+// TestSetTimeoutAgainRearmsWithoutAllocating sets a socket's timeout,
+// turns it off and sets it again, as a keep-alive server does per request:
+// only the last setting fires, at its own delay, and changing it allocates
+// nothing once the socket has had a timeout.
+func TestSetTimeoutAgainRearmsWithoutAllocating(t *testing.T) {
+	w, cli, srv := twoHosts(t)
+	echoServer(t, srv, 80)
+	s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
+	var at []time.Duration
+	s.Events.Timeout.On(func(struct{}) {
+		at = append(at, w.Loop().Now())
+		s.Destroy(nil)
+	})
+	s.Events.Connect.On(func(struct{}) {
+		s.SetTimeout(time.Second)
+		if n := testing.AllocsPerRun(20, func() {
+			s.SetTimeout(0)
+			s.SetTimeout(7 * time.Second)
+		}); n != 0 {
+			t.Errorf("setting the timeout again allocates %v times", n)
+		}
+		s.SetTimeout(2 * time.Second)
+	})
+	run(t, w)
+	if fmt.Sprint(at) != "[2.002s]" {
+		t.Errorf("'timeout' at %v, want [2.002s]", at)
+	}
+}
+
 func TestNamesResolveToHostAddressesAndUnknownNamesAreENOTFOUND(t *testing.T) {
 	w, cli, _ := twoHosts(t, simnet.WithDNSLatency(5*ms))
 	addHost(t, w, "db", "10.9.0.1", "fd00::9")
