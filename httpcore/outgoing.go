@@ -67,7 +67,11 @@ type OutgoingMessage struct {
 	fields     []headerEntry // the header store, in the order names were first set
 	header     []byte        // Node's _header: the rendered head, nil until stored
 	headerSent bool          // the head has been handed to send
-	outputData []outChunk    // bytes waiting for the socket to become the message's own
+	// headSpare, when set, is where the head is rendered: a buffer its
+	// owner (the server) lends, taken back once the socket copied the
+	// head, so a keep-alive response allocates none.
+	headSpare  *[]byte
+	outputData []outChunk // bytes waiting for the socket to become the message's own
 	outputSize int
 	// outputFirst backs outputData until a second chunk waits: a request
 	// ended before it has a socket waits with one. It is not reused while
@@ -445,27 +449,66 @@ func (m *OutgoingMessage) onError(err error, cb func(error)) {
 
 // send is Node's _send: the first body bytes carry the head with them.
 func (m *OutgoingMessage) send(data []byte, cb func(error)) bool {
-	if !m.headerSent && m.header != nil {
-		// Into the head's spare capacity when the data fits: the head is
-		// stored once and never appended to again, so its bytes stay.
-		data = append(m.header[:len(m.header):cap(m.header)], data...)
-		m.headerSent = true
+	if m.headerSent || m.header == nil {
+		return m.writeRaw(data, cb)
 	}
-	return m.writeRaw(data, cb)
+	// Into the head's spare capacity when the data fits: the head is
+	// stored once and never appended to again, so its bytes stay.
+	data = append(m.header[:len(m.header):cap(m.header)], data...)
+	m.headerSent = true
+	ok, kept := m.writeOut(data, cb)
+	if !kept {
+		m.returnHead()
+	}
+	return ok
+}
+
+// maxSpareHead bounds the head buffer kept for the next response, so one
+// response with a huge head does not pin its buffer.
+const maxSpareHead = 4 << 10
+
+// headBuffer is an empty buffer to render a head into: the lender's spare
+// when it has one.
+func (m *OutgoingMessage) headBuffer() []byte {
+	if p := m.headSpare; p != nil && *p != nil {
+		b := *p
+		*p = nil
+		return b[:0]
+	}
+	return make([]byte, 0, 256)
+}
+
+// returnHead hands the head's buffer back to its lender once nothing
+// refers to its bytes: the socket copies what it is given. The message
+// keeps an empty head, which still says the head was stored.
+func (m *OutgoingMessage) returnHead() {
+	p := m.headSpare
+	if p == nil || *p != nil || cap(m.header) > maxSpareHead {
+		return
+	}
+	*p = m.header[:0]
+	m.header = m.header[:0:0]
 }
 
 // writeRaw writes to the socket when it is the message's own and writable,
 // and buffers otherwise.
 func (m *OutgoingMessage) writeRaw(data []byte, cb func(error)) bool {
+	ok, _ := m.writeOut(data, cb)
+	return ok
+}
+
+// writeOut is writeRaw that also reports whether data was kept to be
+// written later, which the socket, copying what it is given, never does.
+func (m *OutgoingMessage) writeOut(data []byte, cb func(error)) (ok, kept bool) {
 	conn := m.socket
 	if conn != nil && conn.Destroyed() {
-		return false
+		return false, false
 	}
 	if conn != nil && m.attached && socketWritable(conn) {
 		if len(m.outputData) > 0 {
 			m.flushOutput(conn)
 		}
-		return conn.Write(data, cb)
+		return conn.Write(data, cb), false
 	}
 	if m.outputData == nil && !m.flushing {
 		m.outputData = m.outputFirst[:0]
@@ -473,7 +516,7 @@ func (m *OutgoingMessage) writeRaw(data []byte, cb func(error)) bool {
 	m.outputData = append(m.outputData, outChunk{data: data, cb: cb})
 	m.outputSize += len(data)
 	m.kind.pendingData(len(data))
-	return m.outputSize < m.highWaterMark
+	return m.outputSize < m.highWaterMark, true
 }
 
 func socketWritable(s *simnet.Socket) bool { return !s.Destroyed() && !s.WritableEnded() }
@@ -772,7 +815,7 @@ type headState struct {
 // Keep-Alive and the framing headers Node adds by itself, and decides
 // whether the connection ends after this message.
 func (m *OutgoingMessage) storeHeader(firstLine string, source []field, own bool, status int) error {
-	st := &headState{b: append(make([]byte, 0, 256), firstLine...)}
+	st := &headState{b: append(m.headBuffer(), firstLine...)}
 	if own {
 		for _, e := range m.fields {
 			if err := m.processHeader(st, e.name, e.value, false); err != nil {

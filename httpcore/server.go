@@ -121,6 +121,7 @@ type Server struct {
 	conns     []*serverConn // every connection whose parser is alive, oldest first
 	live      int           // Node's server._connections: sockets not destroyed yet
 	checker   *simnet.Timer
+	headSpare []byte // the buffer responses render their heads into, between responses
 }
 
 // CreateServer is http.createServer(options, handler): handler, if not nil,

@@ -52,6 +52,7 @@ func initServerResponse(r *ServerResponse, s *Server, c *serverConn, req *Incomi
 	r.maxRequestsPerSocket = s.MaxRequestsPerSocket
 	r.shouldKeepAlive = keepAlive
 	r.uniqueHeaders = s.unique
+	r.headSpare = &s.headSpare
 }
 
 // serverExchange is a request and its response, born together for each

@@ -634,3 +634,54 @@ func TestRandomBytesNeverPanicOrHang(t *testing.T) {
 		t.Errorf("%d of %d connections closed", closed, conns)
 	}
 }
+
+// TestKeepAliveResponsesRenderTheirHeadsIntoOneBuffer answers three
+// keep-alive requests in turn: each response's head is rendered into the
+// buffer the one before handed back once the socket had copied it, and
+// every response still arrives whole.
+func TestKeepAliveResponsesRenderTheirHeadsIntoOneBuffer(t *testing.T) {
+	e := newServerWorld(t)
+	bodies := []string{"first", "2nd", "the third"}
+	var srv *Server
+	var spares []*byte
+	srv, port := e.server(ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
+		var spare *byte
+		if cap(srv.headSpare) > 0 {
+			spare = &srv.headSpare[:1][0]
+		}
+		spares = append(spares, spare)
+		if err := res.End([]byte(bodies[len(spares)-1]), nil); err != nil {
+			t.Error(err)
+		}
+	})
+	request := "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+	var want strings.Builder
+	for _, b := range bodies {
+		fmt.Fprintf(&want, "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
+	}
+	answered := 0
+	e.rawPeer(port, request, func(got string, c *rawPeer) {
+		if !strings.HasSuffix(got, bodies[answered]) {
+			return
+		}
+		if answered++; answered < len(bodies) {
+			c.sock.Write([]byte(request), nil)
+			return
+		}
+		c.sock.End(nil, nil)
+		srv.Close(nil)
+	})
+	e.run()
+	if len(spares) != 3 || spares[0] != nil || spares[1] == nil || spares[2] != spares[1] {
+		t.Errorf("head buffers lent to the three responses: %v; want none, then one buffer twice", spares)
+	}
+	var got string
+	for _, ev := range e.events {
+		if ev.Name == "mark:raw-received" {
+			got, _ = ev.Detail["raw"].(string)
+		}
+	}
+	if got != want.String() {
+		t.Errorf("client received\n%q\nwant\n%q", got, want.String())
+	}
+}

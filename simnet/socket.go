@@ -14,8 +14,9 @@ const DefaultHighWaterMark = 16 * 1024
 // reports what the peer did through the socket's Feed. It decides nothing
 // about Node semantics, which live in Socket so both runtimes share them.
 type Transport interface {
-	// Send offers p to the kernel and returns how many bytes it took now;
-	// the socket keeps the rest and offers it again on Feed.Writable.
+	// Send offers p to the kernel and returns how many bytes it took now,
+	// copying them; the socket keeps the rest and offers it again on
+	// Feed.Writable.
 	Send(p []byte) int
 	// CloseWrite sends FIN after every byte taken so far.
 	CloseWrite()
@@ -244,7 +245,8 @@ func (f Feed) Fail(err error) { f.s.Destroy(err) }
 
 // Write is socket.write(data[, cb]): it returns false once the length still
 // buffered after offering the data to the kernel reaches the high-water
-// mark, and 'drain' follows when it empties.
+// mark, and 'drain' follows when it empties. p is free again when Write
+// returns: what the kernel does not take at once is copied.
 func (s *Socket) Write(p []byte, cb func(error)) bool {
 	if s.ending || s.writeAfterFIN || s.destroyed {
 		var err *Error

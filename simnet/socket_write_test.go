@@ -72,3 +72,44 @@ func TestCorkedWriteCallbacksRunInOrder(t *testing.T) {
 		t.Errorf("%d write callbacks ran and %d bytes read, want 52 and 56", done, read)
 	}
 }
+
+// TestWriteKeepsNoReferenceToItsBytes overwrites each buffer as soon as
+// Write returns, uncorked, corked and larger than the send buffer: the peer
+// still reads what was written, so a caller may reuse its buffer at once
+// (the HTTP server renders every response head into one).
+func TestWriteKeepsNoReferenceToItsBytes(t *testing.T) {
+	w := newWorld(t, 1)
+	srv := addHost(t, w, "server", "10.0.0.1")
+	cli := addHost(t, w, "client")
+	var got []byte
+	if _, err := srv.Listen(simnet.ListenOptions{Port: 80}, func(s *simnet.Socket) {
+		s.Events.Data.On(func(p []byte) { got = append(got, p...) })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := cli.Connect(simnet.ConnectOptions{Host: "10.0.0.1", Port: 80})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("b", 1<<20)
+	want := "direct" + "corked" + big
+	write := func(text string) {
+		p := []byte(text)
+		s.Write(p, nil)
+		for i := range p {
+			p[i] = 'X'
+		}
+	}
+	s.Events.Connect.On(func(struct{}) {
+		write("direct")
+		s.Cork()
+		write("corked")
+		s.Uncork()
+		write(big)
+		s.End(nil, nil)
+	})
+	run(t, w)
+	if string(got) != want {
+		t.Errorf("peer read %d bytes, %d of them X; want the %d written", len(got), strings.Count(string(got), "X"), len(want))
+	}
+}
