@@ -357,11 +357,7 @@ func (s *Server) onConnection(sock *simnet.Socket) {
 	// not, and learns of it at once. A socket tells only of its 'close', so
 	// the server also looks right after the moments a socket destroys
 	// itself: its 'end', 'finish' and 'error'.
-	check := func() { s.loop.NextTick(c.checkGone) }
-	sock.Events.End.On(func(struct{}) { check() })
-	sock.Events.Finish.On(func(struct{}) { check() })
-	sock.Events.Error.On(func(error) { c.checkGone() })
-	sock.Events.Close.On(func(bool) { c.markGone() })
+	c.watchGone()
 	s.trace("connection")
 	c.start()
 	s.Events.Connection.Emit(sock)
@@ -397,8 +393,7 @@ type serverConn struct {
 
 	gone      bool // destroyed: no longer counted in server._connections
 	detached  bool // upgraded or closed: the parser is gone
-	offs      []func()
-	errorOff  func()
+	listeners connListeners
 	upgradeTo *IncomingMessage // set when a head asked to upgrade and someone listens
 }
 
@@ -412,16 +407,7 @@ func (c *serverConn) start() {
 	c.parser.SetCallbacks(c.onHead, c.onBody, c.onComplete)
 	s.conns = append(s.conns, c)
 	c.active, c.messageStart = true, s.loop.Now()
-
-	ev := &c.sock.Events
-	c.offs = append(c.offs,
-		ev.Timeout.On(func(struct{}) { c.onTimeout() }),
-		ev.Data.On(c.onData),
-		ev.End.On(func(struct{}) { c.onEnd() }),
-		ev.Close.On(func(bool) { c.onClose() }),
-		ev.Drain.On(func(struct{}) { c.onDrain() }),
-	)
-	c.errorOff = ev.Error.On(c.onError)
+	c.listen()
 }
 
 // destroy destroys the socket and counts the connection as gone at once, as
@@ -499,10 +485,7 @@ func (c *serverConn) afterExecute(n int, err error, d []byte) {
 		return
 	}
 	s := c.srv
-	for _, off := range c.offs {
-		off()
-	}
-	c.errorOff()
+	c.unlisten()
 	c.forget()
 	head := append([]byte(nil), d[min(n, len(d)):]...)
 	if req.Method == "CONNECT" {
@@ -708,9 +691,7 @@ func (c *serverConn) destroySoon() {
 // 431 when it still can, and destroys the socket.
 func (c *serverConn) onError(err error) {
 	s := c.srv
-	if c.errorOff != nil {
-		c.errorOff()
-		c.errorOff = nil
+	if c.stopErrorListener() {
 		// Later errors of this socket are expected and ignored.
 		c.sock.Events.Error.On(func(error) {})
 	}
