@@ -1,25 +1,49 @@
 #!/usr/bin/env bash
 # Keep-alive throughput, added latency and CPU per request of `simhttp
 # proxy`, against the same client talking to the server directly, against
-# the floor of any user-space proxy (scripts/benchforward: two io.Copy
-# goroutines per connection and nothing else, copying through a buffer, and
-# with splice(2)) and against toxiproxy v2.5.0, all in the same run, on
-# loopback. simhttp runs three ways: with no rules, with an HTTP-aware rule
-# that never fires, and with no rules and --no-spin. Loads: wrk -c1, wrk
-# -c50 and a Node keep-alive loop; upstreams: Node
-# (fixtures/node/proxy/server.js) and Go's net/http (scripts/benchupstream). Every target is warmed up for one run first; then
-# each figure is the median of REPEATS runs with the targets interleaved
-# within each repeat, and the lowest and highest req/s beside it. For the
-# proxies the script also reads, from /proc, the CPU time the proxy process
-# used and the context switches its threads made over each run, per request.
+# floors that show what any user-space proxy can reach on this machine, and
+# against toxiproxy v2.5.0, all in the same run, on loopback. The floors:
+# scripts/benchforward, two io.Copy goroutines per connection and nothing
+# else, copying through a buffer with Go's default GOMAXPROCS (floor), the
+# same with GOMAXPROCS=1 as `simhttp proxy` runs (floor-1p, the floor the
+# x-floor column divides by), and with splice(2) (floor-splice); and
+# scripts/benchpoll (floor-poll), one thread that never sleeps while a
+# connection is open, busy-polling nonblocking sockets: the best latency a
+# user-space proxy can have. simhttp runs three ways: with no rules, with
+# an HTTP-aware rule that never fires, and with no rules and --no-spin.
+# Loads: wrk -c1, wrk -c50 and a Node keep-alive loop; upstreams: Node
+# (fixtures/node/proxy/server.js) and Go's net/http
+# (scripts/benchupstream). Every target is warmed up for one run first;
+# then each figure is the median of REPEATS runs with the targets
+# interleaved within each repeat, and the lowest and highest req/s beside
+# it. For the proxies the script also reads, from /proc, the CPU time the
+# proxy process used and the context switches its threads made over each
+# run, per request.
 #   scripts/bench-proxy.sh [SECONDS_PER_RUN] [REPEATS]     (default 2 and 5)
+# For a quick check, UPSTREAMS (node go), LOADS (wrk-c1 wrk-c50 node-loop)
+# and TARGETS (all; direct and floor-1p are always measured) pick a part,
+# e.g. UPSTREAMS=go LOADS=node-loop TARGETS="simhttp toxiproxy" scripts/bench-proxy.sh 1 3
 # Needs go, node and wrk (apt-get install -y wrk). toxiproxy is built into a
 # temporary directory from the Go module proxy; it never becomes a
-# dependency of this module.
+# dependency of this module, and neither floor is part of simhttp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-2}
 repeats=${2:-5}
+all="direct floor floor-1p floor-splice floor-poll simhttp simhttp-rule simhttp-nospin toxiproxy"
+for t in ${TARGETS:-}; do
+  case " $all " in *" $t "*) ;; *) echo "TARGETS: unknown target $t (one of: $all)" >&2; exit 2 ;; esac
+done
+targets=
+for t in $all; do
+  case " direct floor-1p ${TARGETS:-$all} " in *" $t "*) targets="$targets $t" ;; esac
+done
+for u in ${UPSTREAMS:-node go}; do
+  case $u in node|go) ;; *) echo "UPSTREAMS: unknown upstream $u (node or go)" >&2; exit 2 ;; esac
+done
+for l in ${LOADS:-wrk-c1 wrk-c50 node-loop}; do
+  case $l in wrk-c1|wrk-c50|node-loop) ;; *) echo "LOADS: unknown load $l (wrk-c1, wrk-c50 or node-loop)" >&2; exit 2 ;; esac
+done
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$tmp"; }
@@ -29,6 +53,7 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2
 go build -o "$tmp/simhttp" ./cmd/simhttp
 go build -o "$tmp/goupstream" ./scripts/benchupstream
 go build -o "$tmp/benchforward" ./scripts/benchforward
+go build -o "$tmp/benchpoll" ./scripts/benchpoll
 GOBIN="$tmp" go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0
 freeport() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 portof() { # FILE: waits for {"port":N} in FILE
@@ -53,16 +78,21 @@ api=$(freeport)
 toxipid=$!
 waitport "$api"
 
-targets="direct floor floor-splice simhttp simhttp-rule simhttp-nospin toxiproxy"
 declare -A port pid
 never='[{"what":"reset","request":1000000000,"after":"response headers"}]'
 for u in node go; do
   port[$u-direct]=${up[$u]}
   port[$u-floor]=$(freeport)
-  "$tmp/benchforward" -splice=false "127.0.0.1:${port[$u-floor]}" "127.0.0.1:${up[$u]}" <"$tmp/stdin" >/dev/null & pids+=($!)
+  "$tmp/benchforward" -splice=false "127.0.0.1:${port[$u-floor]}" "127.0.0.1:${up[$u]}" <"$tmp/stdin" >/dev/null 8>&- & pids+=($!)
   pid[$u-floor]=$!
+  port[$u-floor-1p]=$(freeport)
+  GOMAXPROCS=1 "$tmp/benchforward" -splice=false "127.0.0.1:${port[$u-floor-1p]}" "127.0.0.1:${up[$u]}" <"$tmp/stdin" >/dev/null 8>&- & pids+=($!)
+  pid[$u-floor-1p]=$!
+  port[$u-floor-poll]=$(freeport)
+  "$tmp/benchpoll" "127.0.0.1:${port[$u-floor-poll]}" "127.0.0.1:${up[$u]}" <"$tmp/stdin" >/dev/null 8>&- & pids+=($!)
+  pid[$u-floor-poll]=$!
   port[$u-floor-splice]=$(freeport)
-  "$tmp/benchforward" "127.0.0.1:${port[$u-floor-splice]}" "127.0.0.1:${up[$u]}" <"$tmp/stdin" >/dev/null & pids+=($!)
+  "$tmp/benchforward" "127.0.0.1:${port[$u-floor-splice]}" "127.0.0.1:${up[$u]}" <"$tmp/stdin" >/dev/null 8>&- & pids+=($!)
   pid[$u-floor-splice]=$!
   port[$u-simhttp]=$(freeport)
   "$tmp/simhttp" proxy --listen "127.0.0.1:${port[$u-simhttp]}" --upstream "127.0.0.1:${up[$u]}" 2>>"$tmp/proxy.log" & pids+=($!)
@@ -77,7 +107,7 @@ for u in node go; do
   pid[$u-toxiproxy]=$toxipid
   curl -sf -X POST "http://127.0.0.1:$api/proxies" \
     -d "{\"name\":\"$u\",\"listen\":\"127.0.0.1:${port[$u-toxiproxy]}\",\"upstream\":\"127.0.0.1:${up[$u]}\"}" >/dev/null
-  for t in $targets; do waitport "${port[$u-$t]}"; done
+  for t in $all; do waitport "${port[$u-$t]}"; done
 done
 
 # usage PID: prints the CPU nanoseconds and the context switches of all the
@@ -113,8 +143,8 @@ column() { awk -v t="$1" -v k="$2" '$1 == t { print $k }' "$tmp/runs"; }
 
 printf "%-7s %-9s %-13s %8s %15s %8s %7s %8s %8s %8s %8s %9s\n" \
   upstream load target req/s min-max x-direct x-floor p50-us p99-us +p50-us cpu-us/req switch/req
-for u in node go; do
-  for load in wrk-c1 wrk-c50 node-loop; do
+for u in ${UPSTREAMS:-node go}; do
+  for load in ${LOADS:-wrk-c1 wrk-c50 node-loop}; do
     for t in $targets; do measure "$load" "${port[$u-$t]}" >/dev/null; done # warm-up
     : >"$tmp/runs"
     for _ in $(seq "$repeats"); do
@@ -132,7 +162,7 @@ for u in node go; do
       lo=$(column "$t" 2 | sort -g | head -1) hi=$(column "$t" 2 | sort -g | tail -1)
       p50d=$(column direct 3 | median)
       [ "$t" = direct ] && cpu=- sw=-
-      awk -v u="$u" -v l="$load" -v t="$t" -v r="${rps[$t]}" -v lo="$lo" -v hi="$hi" -v d="${rps[direct]}" -v f="${rps[floor]}" \
+      awk -v u="$u" -v l="$load" -v t="$t" -v r="${rps[$t]}" -v lo="$lo" -v hi="$hi" -v d="${rps[direct]}" -v f="${rps[floor-1p]}" \
         -v a="$p50" -v b="$p99" -v a0="$p50d" -v cpu="$cpu" -v sw="$sw" \
         'BEGIN { printf "%-7s %-9s %-13s %8.0f %15s %8.2f %7.2f %8.1f %8.1f %8.1f %8s %9s\n", u, l, t, r, sprintf("%.0f-%.0f", lo, hi), r / d, r / f, a, b, a - a0, cpu, sw }'
     done
