@@ -172,9 +172,9 @@ func (c *conn) upstreamFailed(err error) {
 	c.record(client, client, buf[:n])
 	body := "simhttp proxy: upstream " + c.p.opts.Upstream + " unreachable\n"
 	msg := []byte(fmt.Sprintf(badGateway, len(body), body))
-	if _, err := c.cc.Write(msg); err == nil {
-		c.record(client, server, msg)
-	}
+	seg := c.sending(client, server)
+	n, _ = c.cc.Write(msg)
+	c.left(seg, simnet.FlagPSH, msg[:n])
 	c.finish(endClose)
 }
 
@@ -208,8 +208,8 @@ func (c *conn) pump(side int, src, dst *net.TCPConn) {
 func (c *conn) readEnded(side int, err error, dst *net.TCPConn) {
 	if errors.Is(err, io.EOF) && !c.isEnded() {
 		c.recordFlags(side, side, simnet.FlagFIN)
-		c.recordFlags(1-side, side, simnet.FlagFIN)
-		_ = dst.CloseWrite()
+		seg := c.sending(1-side, side)
+		c.left(seg, sentIf(simnet.FlagFIN, dst.CloseWrite()), nil)
 		return
 	}
 	if !c.isEnded() {
@@ -286,10 +286,12 @@ func (c *conn) write(side int, dst *net.TCPConn, data []byte, slice int) bool {
 		if slice > 0 {
 			n = min(n, slice)
 		}
-		// Recorded before it leaves, so the capture never shows an answer
-		// to it first.
-		c.record(1-side, side, data[:n])
-		if _, err := dst.Write(data[:n]); err != nil {
+		// Its place in the capture is taken before it leaves, so that the
+		// capture never shows an answer to it first.
+		seg := c.sending(1-side, side)
+		w, err := dst.Write(data[:n])
+		c.left(seg, simnet.FlagPSH, data[:w])
+		if err != nil {
 			c.finish(endReset)
 			return false
 		}
@@ -602,9 +604,9 @@ func (c *conn) resetLeg(l int) {
 	if tc == nil {
 		return
 	}
-	c.recordFlags(l, proxySide(l), simnet.FlagRST)
+	seg := c.sending(l, proxySide(l))
 	_ = tc.SetLinger(0)
-	_ = tc.Close()
+	c.left(seg, sentIf(simnet.FlagRST, tc.Close()), nil)
 }
 
 // closeLeg sends FIN on a leg, then closes it once the peer is done
@@ -614,8 +616,8 @@ func (c *conn) closeLeg(l int) {
 	if tc == nil {
 		return
 	}
-	c.recordFlags(l, proxySide(l), simnet.FlagFIN)
-	_ = tc.CloseWrite()
+	seg := c.sending(l, proxySide(l))
+	c.left(seg, sentIf(simnet.FlagFIN, tc.CloseWrite()), nil)
 	go func() {
 		_ = tc.SetReadDeadline(time.Now().Add(lingerAfterClose))
 		_, _ = io.Copy(io.Discard, tc)

@@ -1,10 +1,14 @@
 package proxy
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"testing"
+	"time"
 
+	"github.com/simhttp/simhttp/record"
+	"github.com/simhttp/simhttp/replay"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -74,5 +78,88 @@ func TestAConnectionForgetsExchangesThatAreOver(t *testing.T) {
 		if most > 2 || cap(c.exchange) > 4 {
 			t.Errorf("rules %v: the connection held up to %d request numbers (capacity %d) for at most 2 in flight", rules, most, cap(c.exchange))
 		}
+	}
+}
+
+// The capture records what the proxy sent only once it has left: a write
+// or a FIN or RST that failed leaves nothing in it.
+func TestTheCaptureRecordsOnlyWhatLeft(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		upClosed bool
+		want     int // packets
+	}{
+		// The handshakes (3+3); the request forwarded; the client's FIN
+		// seen and passed on; both legs reset.
+		{"the upstream's leg open", false, 6 + 1 + 2 + 2},
+		// The handshakes; the failed write resets the client's leg, and
+		// the upstream's leg, closed, sends nothing.
+		{"the upstream's leg closed", true, 6 + 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var file bytes.Buffer
+			cp, err := newCapture(&file, record.PCAP, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := &Proxy{cap: cp}
+			cc, _ := tcpConns(t)
+			uc := sink(t)
+			k := newConn(p, 1, cc)
+			k.uc = uc
+			k.legs[client] = cp.newLeg(1, cc.RemoteAddr(), cc.LocalAddr())
+			k.legs[server] = cp.newLeg(1, uc.LocalAddr(), uc.RemoteAddr())
+			if c.upClosed {
+				uc.Close()
+			}
+			if ok := k.write(client, uc, []byte("GET / HTTP/1.1\r\n\r\n"), 0); ok == c.upClosed {
+				t.Errorf("write reported %v with the upstream's leg closed %v", ok, c.upClosed)
+			}
+			k.readEnded(client, io.EOF, uc)
+			k.finish(endReset)
+			if err := cp.close(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := replay.ReadCapture(&file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Packets != c.want {
+				t.Errorf("%d packets in the capture, want %d", got.Packets, c.want)
+			}
+		})
+	}
+}
+
+// What the proxy reads while it is sending on the other leg waits in the
+// capture behind what it sends, with its own copy of the bytes, and is
+// written once the send is settled.
+func TestTheCaptureHoldsWhatFollowsASendInFlight(t *testing.T) {
+	var file bytes.Buffer
+	cp, err := newCapture(&file, record.PCAP, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Proxy{cap: cp}
+	cc, _ := tcpConns(t)
+	k := newConn(p, 1, cc)
+	k.legs[client] = cp.newLeg(1, cc.RemoteAddr(), cc.LocalAddr())
+	k.legs[server] = cp.newLeg(1, cc.RemoteAddr(), cc.LocalAddr())
+	seg := k.sending(server, client)
+	read := []byte("answer")
+	k.record(server, server, read)
+	copy(read, "XXXXXX")
+	if len(cp.held) != 2 || cp.held[0] != seg || string(cp.held[1].payload) != "answer" {
+		t.Fatalf("held %d segments, the second with %q; want the send, then the answer's own copy", len(cp.held), cp.held[len(cp.held)-1].payload)
+	}
+	k.left(seg, simnet.FlagPSH, []byte("request"))
+	if len(cp.held) != 0 {
+		t.Errorf("%d segments still held after the send was settled", len(cp.held))
+	}
+	if err := cp.close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := replay.ReadCapture(&file); err != nil || got.Packets != 6+2 {
+		t.Errorf("capture: %v, %v; want 8 packets", got, err)
 	}
 }
