@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -195,6 +196,50 @@ func TestTheFaultLogLineReproducesTheRun(t *testing.T) {
 	}
 	if diff := cmp.Diff(mustRules(t, rules), back); diff != "" {
 		t.Errorf("the logged rules differ (-want +got):\n%s", diff)
+	}
+}
+
+// The reproduction line is a shell command: a rule holding a single quote
+// comes back whole through sh's parsing, and --listen names the port the
+// proxy took, not the 0 it was asked for.
+func TestTheReproductionLineQuotesTheRulesAndNamesThePort(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to parse the line; TestTheFaultLogLineReproducesTheRun reads the rules back without it")
+	}
+	upstream, _ := answerer(t, reply)
+	rules := `[{"what":"reset","dir":"client->server","pattern":"it's 'quoted'"}]`
+	p, err := proxy.Start(proxy.Options{Listen: "127.0.0.1:0", Upstream: upstream, Seed: 7, Rules: mustRules(t, rules)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	line := p.Reproduce()
+	args, ok := strings.CutPrefix(line, "simhttp proxy ")
+	if !ok {
+		t.Fatalf("reproduction %q", line)
+	}
+	out, err := exec.Command(sh, "-c", `printf '%s\0' `+args).Output()
+	if err != nil {
+		t.Fatalf("sh -c on %q: %v", args, err)
+	}
+	got := map[string]string{}
+	words := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	for i := 0; i+1 < len(words); i += 2 {
+		got[words[i]] = words[i+1]
+	}
+	if got["--listen"] != p.Addr() || strings.HasSuffix(p.Addr(), ":0") {
+		t.Errorf("--listen %q, want the proxy's address %q", got["--listen"], p.Addr())
+	}
+	if got["--upstream"] != upstream || got["--seed"] != "7" {
+		t.Errorf("--upstream %q --seed %q, want %q and 7", got["--upstream"], got["--seed"], upstream)
+	}
+	back, err := proxy.CheckRules("the line", []byte(got["--rules"]))
+	if err != nil {
+		t.Fatalf("--rules %q as sh reads it: %v", got["--rules"], err)
+	}
+	if diff := cmp.Diff(mustRules(t, rules), back); diff != "" {
+		t.Errorf("the rules sh reads differ (-want +got):\n%s", diff)
 	}
 }
 
