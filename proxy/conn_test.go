@@ -81,6 +81,34 @@ func TestAConnectionForgetsExchangesThatAreOver(t *testing.T) {
 	}
 }
 
+// recordedConn is a connection between a client's leg and an upstream's
+// leg (a sink) recorded into a capture, and a function that closes the
+// capture and counts its packets.
+func recordedConn(t *testing.T) (*conn, func() int) {
+	t.Helper()
+	var file bytes.Buffer
+	cp, err := newCapture(&file, record.PCAP, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, _ := tcpConns(t)
+	k := newConn(&Proxy{cap: cp}, 1, cc)
+	k.uc = sink(t)
+	k.legs[client] = cp.newLeg(1, cc.RemoteAddr(), cc.LocalAddr())
+	k.legs[server] = cp.newLeg(1, k.uc.LocalAddr(), k.uc.RemoteAddr())
+	return k, func() int {
+		t.Helper()
+		if err := cp.close(); err != nil {
+			t.Fatal(err)
+		}
+		got, err := replay.ReadCapture(&file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Packets
+	}
+}
+
 // The capture records what the proxy sent only once it has left: a write
 // or a FIN or RST that failed leaves nothing in it.
 func TestTheCaptureRecordsOnlyWhatLeft(t *testing.T) {
@@ -97,35 +125,17 @@ func TestTheCaptureRecordsOnlyWhatLeft(t *testing.T) {
 		{"the upstream's leg closed", true, 6 + 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var file bytes.Buffer
-			cp, err := newCapture(&file, record.PCAP, time.Now())
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := &Proxy{cap: cp}
-			cc, _ := tcpConns(t)
-			uc := sink(t)
-			k := newConn(p, 1, cc)
-			k.uc = uc
-			k.legs[client] = cp.newLeg(1, cc.RemoteAddr(), cc.LocalAddr())
-			k.legs[server] = cp.newLeg(1, uc.LocalAddr(), uc.RemoteAddr())
+			k, packets := recordedConn(t)
 			if c.upClosed {
-				uc.Close()
+				k.uc.Close()
 			}
-			if ok := k.write(client, uc, []byte("GET / HTTP/1.1\r\n\r\n"), 0); ok == c.upClosed {
+			if ok := k.write(client, k.uc, []byte("GET / HTTP/1.1\r\n\r\n"), 0); ok == c.upClosed {
 				t.Errorf("write reported %v with the upstream's leg closed %v", ok, c.upClosed)
 			}
-			k.readEnded(client, io.EOF, uc)
+			k.readEnded(client, io.EOF, k.uc)
 			k.finish(endReset)
-			if err := cp.close(); err != nil {
-				t.Fatal(err)
-			}
-			got, err := replay.ReadCapture(&file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Packets != c.want {
-				t.Errorf("%d packets in the capture, want %d", got.Packets, c.want)
+			if n := packets(); n != c.want {
+				t.Errorf("%d packets in the capture, want %d", n, c.want)
 			}
 		})
 	}
@@ -135,16 +145,8 @@ func TestTheCaptureRecordsOnlyWhatLeft(t *testing.T) {
 // capture behind what it sends, with its own copy of the bytes, and is
 // written once the send is settled.
 func TestTheCaptureHoldsWhatFollowsASendInFlight(t *testing.T) {
-	var file bytes.Buffer
-	cp, err := newCapture(&file, record.PCAP, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &Proxy{cap: cp}
-	cc, _ := tcpConns(t)
-	k := newConn(p, 1, cc)
-	k.legs[client] = cp.newLeg(1, cc.RemoteAddr(), cc.LocalAddr())
-	k.legs[server] = cp.newLeg(1, cc.RemoteAddr(), cc.LocalAddr())
+	k, packets := recordedConn(t)
+	cp := k.p.cap
 	seg := k.sending(server, client)
 	read := []byte("answer")
 	k.record(server, server, read)
@@ -156,10 +158,7 @@ func TestTheCaptureHoldsWhatFollowsASendInFlight(t *testing.T) {
 	if len(cp.held) != 0 {
 		t.Errorf("%d segments still held after the send was settled", len(cp.held))
 	}
-	if err := cp.close(); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := replay.ReadCapture(&file); err != nil || got.Packets != 6+2 {
-		t.Errorf("capture: %v, %v; want 8 packets", got, err)
+	if n := packets(); n != 6+2 {
+		t.Errorf("%d packets in the capture, want 8", n)
 	}
 }
