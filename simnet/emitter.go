@@ -24,7 +24,9 @@ type Emitter[T any] struct {
 }
 
 // maxNesting bounds emissions of one emitter running inside each other;
-// deeper is a runaway recursion.
+// deeper is a runaway recursion. Go's own stack limit (1 GB) is far off at
+// this depth and, unlike JavaScript's, ends the process uncatchably, so
+// the bound stands in for it; the counter holding it is a uint16.
 const maxNesting = 1<<16 - 1
 
 type listener[T any] struct {
@@ -146,14 +148,17 @@ func (e *Emitter[T]) compact() {
 // Emit calls every listener with v and reports whether there was any. As in
 // Node, a listener added during an emission does not run in it. Unlike Node,
 // which calls every listener present when the emission began, a listener
-// removed during an emission is skipped for the rest of it.
+// removed during an emission is skipped for the rest of it. Past 65,535
+// emissions of one emitter nested in each other Emit panics with an
+// *Error matching ErrMaxCallStack.
 func (e *Emitter[T]) Emit(v T) bool {
 	n := e.held()
 	if !e.anyLive(n) {
 		return false
 	}
 	if e.emitting == maxNesting {
-		panic(fmt.Sprintf("simnet: %d emissions of one event nested in each other", e.emitting))
+		panic(&Error{Code: ErrMaxCallStack.Code,
+			Message: fmt.Sprintf("%s: %d emissions of one event nested in each other", ErrMaxCallStack.Message, e.emitting)})
 	}
 	e.emitting++
 	// A listener may panic into the loop's uncaught-error handling; the

@@ -1,10 +1,13 @@
 package simnet
 
 import (
+	"encoding/json"
+	"errors"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 )
 
@@ -83,3 +86,46 @@ func TestEmitterRemovingTheOldestKeepsOrder(t *testing.T) {
 type countHandler struct{ n int }
 
 func (h *countHandler) Handle(int) { h.n++ }
+
+// A listener that re-emits its own event without end meets Node's
+// RangeError (fixtures/node/emitter/nesting.js) as a typed panic, which
+// the loop reports as an uncaught exception; the emitter works again once
+// the runaway has unwound.
+func TestEmitterRunawayNestingIsNodesRangeError(t *testing.T) {
+	raw, err := os.ReadFile("../fixtures/node/emitter/nesting.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var node struct{ Name, Message string }
+	if err := json.Unmarshal(raw, &node); err != nil {
+		t.Fatal(err)
+	}
+	if node.Name != "RangeError" {
+		t.Fatalf("Node threw %s, not the RangeError ErrMaxCallStack stands for", raw)
+	}
+	var e Emitter[int]
+	depth := 0
+	e.On(func(int) {
+		depth++
+		e.Emit(0)
+	})
+	l := NewLoop()
+	l.SetTimeout(time.Millisecond, func() { e.Emit(0) })
+	err = l.Run()
+	var se *Error
+	if !errors.Is(err, ErrMaxCallStack) || !errors.As(err, &se) {
+		t.Fatalf("Run = %v, want an uncaught ErrMaxCallStack", err)
+	}
+	if se.Code != "ERR_SIMNET_MAX_CALL_STACK" || !strings.HasPrefix(se.Message, node.Message+": ") {
+		t.Errorf("code %q, message %q; want ERR_SIMNET_MAX_CALL_STACK and Node's message %q first", se.Code, se.Message, node.Message)
+	}
+	if depth != maxNesting {
+		t.Errorf("the listener ran %d times nested, want %d", depth, maxNesting)
+	}
+	e.RemoveAll()
+	got := 0
+	e.On(func(v int) { got += v })
+	if !e.Emit(1) || got != 1 || e.ListenerCount() != 1 {
+		t.Errorf("after the runaway: emitted %d, %d listeners", got, e.ListenerCount())
+	}
+}

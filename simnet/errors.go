@@ -42,6 +42,12 @@ var (
 	ErrWriteAfterEnd   = &Error{Code: "ERR_STREAM_WRITE_AFTER_END", Message: "ERR_STREAM_WRITE_AFTER_END"}
 )
 
+// ErrMaxCallStack is what an Emitter panics with, as Node's emit throws a
+// RangeError "Maximum call stack size exceeded", when a listener re-emits
+// its own event without end. Node's error has no code; this one carries
+// simnet's own, ERR_SIMNET_MAX_CALL_STACK, so errors.Is can match it.
+var ErrMaxCallStack = &Error{Code: "ERR_SIMNET_MAX_CALL_STACK", Message: "Maximum call stack size exceeded"}
+
 // sysError builds a system error the way libuv-backed Node modules word it:
 // "read ECONNRESET", "connect ECONNREFUSED 10.0.0.2:80".
 func sysError(code, syscall, addr string) *Error {
