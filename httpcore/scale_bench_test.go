@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/simhttp/simhttp/internal/cputime"
+	"github.com/simhttp/simhttp/internal/heapuse"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -89,7 +90,7 @@ func benchBody(b *testing.B, size int) {
 func BenchmarkIdleHTTPConns(b *testing.B) {
 	const conns = 100_000
 	for range b.N {
-		before := heapAfterGC()
+		before := heapuse.AfterGC()
 		w, err := simnet.NewWorld(1)
 		if err != nil {
 			b.Fatal(err)
@@ -146,7 +147,7 @@ func BenchmarkIdleHTTPConns(b *testing.B) {
 		if answered != conns || open != conns {
 			b.Fatalf("%d of %d GETs answered, %d connections open", answered, conns, open)
 		}
-		heap := heapAfterGC() - before
+		heap := heapuse.AfterGC() - before
 		b.ReportMetric(float64(heap)/conns, "bytes/conn")
 		b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
 		b.ReportMetric(wall.Seconds(), "wall-s")
@@ -157,11 +158,4 @@ func BenchmarkIdleHTTPConns(b *testing.B) {
 		runtime.KeepAlive(srv)
 		runtime.KeepAlive(agents)
 	}
-}
-
-func heapAfterGC() int64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
 }

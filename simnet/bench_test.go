@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/simhttp/simhttp/internal/heapuse"
 	"github.com/simhttp/simhttp/simnet"
 	"github.com/simhttp/simhttp/simnet/internal/sockettest"
 )
@@ -49,7 +50,7 @@ func BenchmarkEchoSim(b *testing.B) {
 func BenchmarkIdleConns(b *testing.B) {
 	const pairs = 100_000
 	for range b.N {
-		before := heapAfterGC()
+		before := heapuse.AfterGC()
 		w := newWorld(b, 1)
 		srv := addHost(b, w, "server")
 		var accepted []*simnet.Socket
@@ -78,19 +79,12 @@ func BenchmarkIdleConns(b *testing.B) {
 		if len(accepted) != pairs {
 			b.Fatalf("accepted %d connections, want %d", len(accepted), pairs)
 		}
-		used := heapAfterGC() - before
+		used := heapuse.AfterGC() - before
 		b.ReportMetric(float64(used)/pairs, "bytes/conn")
 		runtime.KeepAlive(w)
 		runtime.KeepAlive(ln)
 		runtime.KeepAlive(clients)
 	}
-}
-
-func heapAfterGC() int64 {
-	var m runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
 }
 
 // BenchmarkIdleHour opens a connection whose socket idles for one virtual

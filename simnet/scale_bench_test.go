@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/simhttp/simhttp/internal/cputime"
+	"github.com/simhttp/simhttp/internal/heapuse"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -110,11 +111,11 @@ func BenchmarkTimedExchanges(b *testing.B) {
 func BenchmarkTimeoutsHour(b *testing.B) {
 	const pairs = 100_000
 	for range b.N {
-		before := heapAfterGC()
+		before := heapuse.AfterGC()
 		p := newTimedPairs(b, pairs, time.Minute)
 		start, cpu := time.Now(), cputime.Used()
 		p.runFor(b, time.Hour)
-		heap := heapAfterGC() - before
+		heap := heapuse.AfterGC() - before
 		for _, t := range p.intervals {
 			t.Clear()
 		}
