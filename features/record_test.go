@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/simhttp/simhttp/internal/tsharktest"
 	"github.com/simhttp/simhttp/record"
 	"github.com/simhttp/simhttp/replay"
 	"github.com/simhttp/simhttp/simnet"
@@ -139,47 +139,11 @@ func TestRecordedScenariosReadBackAsTheirExchanges(t *testing.T) {
 	}
 }
 
-func needTshark(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("!!! tshark not installed: the recorded capture is NOT being checked by Wireshark's dissectors. " +
-			"Install it with: DEBIAN_FRONTEND=noninteractive apt-get install -y tshark")
-	}
-	return path
-}
-
-// tsharkFields runs tshark over file and returns its field lines.
-func tsharkFields(t *testing.T, tshark, file, filter string, fields ...string) [][]string {
-	t.Helper()
-	args := []string{"-n", "-r", file, "-T", "fields"}
-	if filter != "" {
-		args = append(args, "-Y", filter)
-	}
-	for _, f := range fields {
-		args = append(args, "-e", f)
-	}
-	cmd := exec.Command(tshark, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark %q: %v\n%s", args, err, stderr.String())
-	}
-	var rows [][]string
-	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
-		if line != "" {
-			rows = append(rows, strings.Split(line, "\t"))
-		}
-	}
-	return rows
-}
-
 // Wireshark follows every stream of the recorded scenarios and finds the
 // same requests; every response it dissects is one replay read too (it
 // leaves out responses cut short by the faults, which replay keeps).
 func TestTsharkFollowsTheRecordedScenarios(t *testing.T) {
-	tshark := needTshark(t)
+	tshark := tsharktest.Need(t, "the recorded scenarios' capture", "TestRecordedScenariosReadBackAsTheirExchanges (through replay)")
 	path, file, _ := recordFeatures(t, recordedFeatures, 1)
 	c, err := replay.ReadCapture(bytes.NewReader(file))
 	if err != nil {
@@ -188,7 +152,7 @@ func TestTsharkFollowsTheRecordedScenarios(t *testing.T) {
 	requests, statuses := exchangesOf(c)
 
 	streams := map[string]bool{}
-	for _, row := range tsharkFields(t, tshark, path, "tcp", "tcp.stream") {
+	for _, row := range tsharktest.Fields(t, tshark, path, []string{"-Y", "tcp"}, "tcp.stream") {
 		streams[row[0]] = true
 	}
 	if len(streams) != len(c.Connections) {
@@ -197,7 +161,7 @@ func TestTsharkFollowsTheRecordedScenarios(t *testing.T) {
 
 	// A frame carrying several requests lists their fields joined by commas.
 	var tsReq []string
-	for _, row := range tsharkFields(t, tshark, path, "http.request", "http.request.method", "http.request.uri") {
+	for _, row := range tsharktest.Fields(t, tshark, path, []string{"-Y", "http.request"}, "http.request.method", "http.request.uri") {
 		methods, uris := strings.Split(row[0], ","), strings.Split(row[1], ",")
 		for i := range methods {
 			tsReq = append(tsReq, methods[i]+" "+uris[i])
@@ -207,7 +171,7 @@ func TestTsharkFollowsTheRecordedScenarios(t *testing.T) {
 		t.Errorf("requests (-replay +tshark):\n%s", diff)
 	}
 	left := sorted(statuses)
-	for _, row := range tsharkFields(t, tshark, path, "http.response", "http.response.code") {
+	for _, row := range tsharktest.Fields(t, tshark, path, []string{"-Y", "http.response"}, "http.response.code") {
 		for _, code := range strings.Split(row[0], ",") {
 			i := slices.Index(left, code)
 			if i < 0 {

@@ -3,11 +3,11 @@ package proxy_test
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/simhttp/simhttp/internal/tsharktest"
 	"github.com/simhttp/simhttp/proxy"
 	"github.com/simhttp/simhttp/record"
 )
@@ -17,10 +17,7 @@ import (
 // injected. TestRecordWritesBothLegsWithTheInjectedReset proves the same
 // without tshark.
 func TestTsharkFollowsBothLegs(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("!!! tshark not installed: the proxy's capture is NOT checked by Wireshark's dissectors; TestRecordWritesBothLegsWithTheInjectedReset checks it with gopacket")
-	}
+	tshark := tsharktest.Need(t, "the proxy's capture", "TestRecordWritesBothLegsWithTheInjectedReset (with gopacket)")
 	upstream := goServer(t)
 	var capture bytes.Buffer
 	p, err := proxy.Start(proxy.Options{Upstream: upstream, Record: &capture, RecordFormat: record.PCAPNG,
@@ -36,14 +33,10 @@ func TestTsharkFollowsBothLegs(t *testing.T) {
 	if err := os.WriteFile(file, capture.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(tshark, "-n", "-r", file, "-o", "tcp.check_checksum:TRUE",
-		"-T", "fields", "-e", "http.request.uri", "-e", "tcp.flags.reset", "-e", "_ws.expert.message").Output()
-	if err != nil {
-		t.Fatalf("tshark: %v", err)
-	}
+	rows := tsharktest.Fields(t, tshark, file, []string{"-o", "tcp.check_checksum:TRUE"},
+		"http.request.uri", "tcp.flags.reset", "_ws.expert.message")
 	requests, resets := 0, 0
-	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
-		f := strings.Split(line, "\t")
+	for _, f := range rows {
 		if f[0] != "" {
 			requests++
 		}
@@ -51,12 +44,12 @@ func TestTsharkFollowsBothLegs(t *testing.T) {
 			resets++
 		}
 		if len(f) > 2 && strings.Contains(strings.ToLower(f[2]), "checksum") {
-			t.Errorf("tshark complains: %s", line)
+			t.Errorf("tshark complains: %q", f)
 		}
 	}
 	// The fault resets both legs of the first connection; closing the
 	// proxy may reset the second's too, if the client has not closed it yet.
 	if requests != 6 || resets < 2 {
-		t.Errorf("tshark saw %d requests and %d resets, want each of 3 requests on both legs and the reset on both legs:\n%s", requests, resets, out)
+		t.Errorf("tshark saw %d requests and %d resets, want each of 3 requests on both legs and the reset on both legs:\n%q", requests, resets, rows)
 	}
 }

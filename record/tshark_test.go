@@ -1,17 +1,16 @@
 package record
 
 import (
-	"bytes"
 	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/simhttp/simhttp/internal/tsharktest"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -22,25 +21,13 @@ import (
 
 func needTshark(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("!!! tshark not installed: the capture is NOT being checked by Wireshark's dissectors. " +
-			"Install it with: DEBIAN_FRONTEND=noninteractive apt-get install -y tshark")
-	}
-	return path
+	return tsharktest.Need(t, "the sample capture", "the pure-Go tests of recorder_test.go")
 }
 
-func runTshark(t *testing.T, tshark, file string, args ...string) string {
-	t.Helper()
-	base := []string{"-n", "-r", file, "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-d", "tcp.port==8080,http"}
-	cmd := exec.Command(tshark, append(base, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark %q: %v\n%s", args, err, stderr.String())
-	}
-	return string(out)
+// checking has tshark verify both checksums and read the sample's port
+// 8080 as HTTP.
+func checking(args ...string) []string {
+	return append([]string{"-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE", "-d", "tcp.port==8080,http"}, args...)
 }
 
 func writeSample(t *testing.T, f Format) string {
@@ -132,7 +119,7 @@ func TestTsharkFollowsEveryStreamByteForByte(t *testing.T) {
 	}
 	for _, f := range []Format{PCAP, PCAPNG} {
 		t.Run(f.String(), func(t *testing.T) {
-			got := parseFollowRaw(t, runTshark(t, tshark, writeSample(t, f), args...))
+			got := parseFollowRaw(t, tsharktest.Run(t, tshark, writeSample(t, f), checking(args...)...))
 			if len(got) != len(want) {
 				t.Errorf("tshark followed %d streams, want %d", len(got), len(want))
 			}
@@ -173,19 +160,17 @@ func TestTsharkFindsNoChecksumOrAnalysisProblems(t *testing.T) {
 	}
 	for _, f := range []Format{PCAP, PCAPNG} {
 		t.Run(f.String(), func(t *testing.T) {
-			out := runTshark(t, tshark, writeSample(t, f), "-T", "fields", "-E", "separator=/t", "-E", "aggregator=|",
-				"-e", "frame.number", "-e", "ip.checksum.status", "-e", "tcp.checksum.status", "-e", "tcp.analysis.flags",
-				"-e", "http.request.method", "-e", "http.response.code", "-e", "_ws.expert.severity", "-e", "_ws.expert.message")
-			rows := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+			rows := tsharktest.Fields(t, tshark, writeSample(t, f), checking("-E", "aggregator=|"),
+				"frame.number", "ip.checksum.status", "tcp.checksum.status", "tcp.analysis.flags",
+				"http.request.method", "http.response.code", "_ws.expert.severity", "_ws.expert.message")
 			if len(rows) != len(packets) {
-				t.Fatalf("tshark shows %d frames, want %d:\n%s", len(rows), len(packets), out)
+				t.Fatalf("tshark shows %d frames, want %d:\n%q", len(rows), len(packets), rows)
 			}
 			var methods, codes []string
 			resets := 0
-			for i, row := range rows {
-				col := strings.Split(row, "\t")
+			for i, col := range rows {
 				if len(col) != 8 {
-					t.Fatalf("row %q has %d columns", row, len(col))
+					t.Fatalf("row %q has %d columns", col, len(col))
 				}
 				p := packets[i].Packet
 				wantIPCheck := "1" // good

@@ -10,10 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/simhttp/simhttp/httpcore"
+	"github.com/simhttp/simhttp/internal/tsharktest"
 	simrecord "github.com/simhttp/simhttp/record"
 	"github.com/simhttp/simhttp/simnet"
 )
@@ -104,14 +106,7 @@ func simTraffic(tb testing.TB, w io.Writer, conns, minPackets int) (packets, exc
 // tsharkExchanges runs tshark as the benchmark script does, listing the
 // URI of every HTTP request, and returns how many lines it printed.
 func tsharkExchanges(b *testing.B, tshark, file string) int {
-	cmd := exec.Command(tshark, "-n", "-r", file, "-Y", "http", "-T", "fields", "-e", "http.request.uri")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		b.Fatalf("tshark: %v\n%s", err, stderr.String())
-	}
-	return bytes.Count(out, []byte("\n"))
+	return strings.Count(tsharktest.Run(b, tshark, file, "-Y", "http", "-T", "fields", "-e", "http.request.uri"), "\n")
 }
 
 // BenchmarkInspectVsTshark reads one capture of about 200,000 packets of
