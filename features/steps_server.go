@@ -120,15 +120,15 @@ func serverSteps() []*stepDef {
 		d(`^the server's (keepAliveTimeout|timeout) is (-?\d+)$`, "the server's keepAliveTimeout is 1000",
 			"sets a server timeout after creation, in milliseconds; a negative one fails the scenario with ERR_OUT_OF_RANGE",
 			func(w *world) any { return w.theServersTimerIs }).sugarFor(`the server sets keepAliveTimeout (timeout) to <n>`),
-		d(`^the server's (headersTimeout|requestTimeout|connectionsCheckingInterval) is (-?\d+)$`, "the server's headersTimeout is 100",
-			"sets a server timeout given at creation, in milliseconds",
-			func(w *world) any { return w.theServersTimeoutIs }).sugarFor(`the server is created with {headersTimeout (requestTimeout, connectionsCheckingInterval): <n>}`),
+		d(`^the server's (headersTimeout|requestTimeout|connectionsCheckingInterval|maxHeaderSize) is (-?\d+)$`, "the server's headersTimeout is 100",
+			"sets a server option given at creation: a timeout in milliseconds, or maxHeaderSize in bytes",
+			func(w *world) any { return w.theServersOptionIs }).sugarFor(`the server is created with {headersTimeout (requestTimeout, connectionsCheckingInterval, maxHeaderSize): <n>}`),
 		d(`^the server is created with the options:$`, "the server is created with the options:\n        | joinDuplicateHeaders | true |",
 			"http.createServer(options): joinDuplicateHeaders, uniqueHeaders (a, b), insecureHTTPParser, requireHostHeader, rejectNonStandardBodyWrites, maxHeaderSize, highWaterMark, keepAlive, keepAliveInitialDelay, noDelay, and the timeouts in ms (requestTimeout, headersTimeout, keepAliveTimeout, connectionsCheckingInterval)",
 			func(w *world) any { return w.theServerIsCreatedWith }).sugarFor(`the server is created with {<option>: <value>, ...}`),
-		d(`^the server's (maxHeaderSize|maxHeadersCount|maxRequestsPerSocket) is (-?\d+)$`, "the server's maxHeadersCount is 10",
-			"sets a server limit",
-			func(w *world) any { return w.theServersLimitIs }).sugarFor(`the server sets maxHeadersCount (maxRequestsPerSocket) to <n>; the server is created with {maxHeaderSize: <n>}`),
+		d(`^the server's (maxHeadersCount|maxRequestsPerSocket) is (-?\d+)$`, "the server's maxHeadersCount is 10",
+			"sets a server limit after creation",
+			func(w *world) any { return w.theServersLimitIs }).sugarFor(`the server sets maxHeadersCount (maxRequestsPerSocket) to <n>`),
 		d(`^the server responds with status (\d+) and no body$`, "the server responds with status 404 and no body",
 			"res.statusCode = status; res.end()",
 			func(w *world) any { return w.theServerRespondsEmpty }).sugarFor(`for each request, the server response sets statusCode to <status>; for each request, the server response calls end()`),
@@ -374,13 +374,13 @@ func (w *world) theServersTimerIs(name string, ms int) error {
 	return w.sugar(fmt.Sprintf("%s sets %s to %d", s.phrase(), name, ms), nil)
 }
 
-// theServersTimeoutIs gives http.createServer a timeout option.
-func (w *world) theServersTimeoutIs(name string, ms int) error {
+// theServersOptionIs gives http.createServer a timeout or maxHeaderSize.
+func (w *world) theServersOptionIs(name string, n int) error {
 	s, err := w.server()
 	if err != nil {
 		return err
 	}
-	return w.sugar(fmt.Sprintf("%s is created with {%s: %d}", s.phrase(), name, ms), nil)
+	return w.sugar(fmt.Sprintf("%s is created with {%s: %d}", s.phrase(), name, n), nil)
 }
 
 func (w *world) theServerIsCreatedWith(table *godog.Table) error {
@@ -404,13 +404,12 @@ func outOfRange(name string, v int) error {
 	return &simnet.Error{Code: "ERR_OUT_OF_RANGE", Message: fmt.Sprintf("The value of %q is out of range. It must be >= 0. Received %d", name, v), Field: name}
 }
 
+// theServersLimitIs sets maxHeadersCount or maxRequestsPerSocket on the
+// server after its creation.
 func (w *world) theServersLimitIs(name string, n int) error {
 	s, err := w.server()
 	if err != nil {
 		return err
-	}
-	if name == "maxHeaderSize" {
-		return w.sugar(fmt.Sprintf("%s is created with {maxHeaderSize: %d}", s.phrase(), n), nil)
 	}
 	return w.sugar(fmt.Sprintf("%s sets %s to %d", s.phrase(), name, n), nil)
 }
