@@ -37,6 +37,9 @@ type Loop struct {
 
 	freeWriteBatches *writeBatch // sockets' completed write batches, for reuse
 
+	spareWrites spares[writeReq] // drained sockets' pending arrays
+	spareHeld   spares[byte]     // drained sockets' held bytes
+
 	due       *Timer // the timer next handed out to fire
 	fireDueFn func() // fireDue, made once: a method value per firing would allocate
 

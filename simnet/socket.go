@@ -280,7 +280,7 @@ func (s *Socket) Write(p []byte, cb func(error)) bool {
 		s.touch()
 		if n < len(p) {
 			s.writableLen += len(p) - n
-			s.pending = append(s.pending, writeReq{data: s.hold(p[n:]), cb: cb})
+			s.queue(writeReq{data: s.hold(p[n:]), cb: cb})
 		} else if cb != nil {
 			b := s.loop.newWriteBatch(s)
 			b.done = append(b.done, writeReq{cb: cb})
@@ -288,7 +288,7 @@ func (s *Socket) Write(p []byte, cb func(error)) bool {
 		}
 	} else {
 		s.writableLen += len(p)
-		s.pending = append(s.pending, writeReq{data: s.hold(p), cb: cb})
+		s.queue(writeReq{data: s.hold(p), cb: cb})
 		if s.corked == 0 {
 			s.sendPending(true)
 		}
@@ -374,8 +374,11 @@ func (s *Socket) sendPending(sync bool) {
 	if len(s.pending) == 0 {
 		// Before the callbacks: a write made from one of them (a 'drain'
 		// listener refilling the socket) must find held empty, or held
-		// would keep every byte ever written behind it.
-		s.held = s.held[:0]
+		// would keep every byte ever written behind it. The emptied
+		// arrays go back to the loop, so an idle socket keeps none.
+		s.loop.spareWrites.put(s.pending)
+		s.loop.spareHeld.put(s.held)
+		s.pending, s.held = nil, nil
 	}
 	if done != nil {
 		s.touch()
@@ -446,8 +449,19 @@ func (s *Socket) joinedCallbacks() func(error) {
 	}
 }
 
+// queue adds w to the pending writes.
+func (s *Socket) queue(w writeReq) {
+	if s.pending == nil {
+		s.pending = s.loop.spareWrites.take()
+	}
+	s.pending = append(s.pending, w)
+}
+
 // hold copies p into held for a pending write.
 func (s *Socket) hold(p []byte) []byte {
+	if s.held == nil {
+		s.held = s.loop.spareHeld.take()
+	}
 	start := len(s.held)
 	s.held = append(s.held, p...)
 	return s.held[start:len(s.held):len(s.held)]
