@@ -33,9 +33,9 @@ import (
 // costs little CPU; so does a machine where more threads are runnable
 // than its CPUs plus the spinning one: there a spin takes a CPU that other
 // work waits for, and wake-ups are cheap since no CPU idles. The spin pays
-// with GOMAXPROCS=1, as `simhttp proxy` runs: with more Ps, a thread
-// sleeping in the poller is woken for the reply on another CPU all the
-// same.
+// only with GOMAXPROCS=1, as `simhttp proxy` runs, so legs spin only then:
+// with more Ps, a thread sleeping in the poller is woken for the reply on
+// another CPU all the same.
 const (
 	spinFor    = 100 * time.Microsecond
 	spinMax    = time.Millisecond
@@ -44,18 +44,19 @@ const (
 )
 
 // spinGate is what the legs of a proxy share to decide whether to spin:
-// whether the machine is busy, read at most once every spinRest decisions
-// of all legs together.
+// whether the machine is busy and how many Ps the proxy has, read at most
+// once every spinRest decisions of all legs together.
 type spinGate struct {
 	decisions atomic.Uint64
-	loaded    atomic.Bool
+	shut      atomic.Bool
 	// loadavg reads /proc/loadavg into buf; tests replace it.
 	loadavg func(buf []byte) (int, error)
 }
 
-// busy reports whether more threads were runnable than the CPUs and the
-// spinning one when the load was last read; false if it cannot be read.
-func (g *spinGate) busy() bool {
+// closed reports whether no leg may spin: when last read, more threads
+// were runnable than the CPUs and the spinning one (a load that cannot be
+// read is no load), or the proxy had more than one P.
+func (g *spinGate) closed() bool {
 	if g.decisions.Add(1)%spinRest == 1 {
 		read := g.loadavg
 		if read == nil {
@@ -63,9 +64,10 @@ func (g *spinGate) busy() bool {
 		}
 		var buf [128]byte
 		n, err := read(buf[:])
-		g.loaded.Store(err == nil && runnable(buf[:n]) > runtime.NumCPU()+1)
+		busy := err == nil && runnable(buf[:n]) > runtime.NumCPU()+1
+		g.shut.Store(busy || runtime.GOMAXPROCS(0) != 1)
 	}
-	return g.loaded.Load()
+	return g.shut.Load()
 }
 
 func readLoadavg(buf []byte) (int, error) {
@@ -154,7 +156,7 @@ func (r *legReader) try(fd uintptr) bool {
 }
 
 func (r *legReader) shouldSpin() bool {
-	if r.peer < 0 || r.p.opts.NoSpin || r.p.open.Load() != 1 || r.p.spin.busy() {
+	if r.peer < 0 || r.p.opts.NoSpin || r.p.open.Load() != 1 || r.p.spin.closed() {
 		return false
 	}
 	if r.rest > 0 {

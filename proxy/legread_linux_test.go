@@ -8,11 +8,19 @@ import (
 	"time"
 )
 
+// oneP runs the proxy's legs on one P, as `simhttp proxy` does, for the
+// rest of the test.
+func oneP(t *testing.T) {
+	n := runtime.GOMAXPROCS(1)
+	t.Cleanup(func() { runtime.GOMAXPROCS(n) })
+}
+
 // A drained leg spins only while one connection is open, the machine is not
 // busy and it is not told otherwise; it stops at once when the other leg
 // has bytes, and rests after spinMisses spins in a row at spinMax in which
 // nothing came.
 func TestADrainedLegSpinsUntilTheOtherLegHasBytesAndRestsWhenNothingComes(t *testing.T) {
+	oneP(t)
 	src, _ := tcpConns(t)
 	dst, dstPeer := tcpConns(t)
 	p := &Proxy{}
@@ -118,9 +126,11 @@ func TestTheSpinWindowFollowsTheGapsOfReplies(t *testing.T) {
 }
 
 // The legs of a proxy read the machine's load once every spinRest
-// decisions, all legs together, and call a machine busy when more threads
-// are runnable than its CPUs and the spinning one.
+// decisions, all legs together, and do not spin on a machine where more
+// threads are runnable than its CPUs and the spinning one, nor with more
+// than one P.
 func TestTheSpinGateReadsTheLoadOncePerSpinRestDecisions(t *testing.T) {
+	oneP(t)
 	var g spinGate
 	reads := 0
 	load, fail := "0.50 0.40 0.30 1/100 7\n", false
@@ -131,11 +141,11 @@ func TestTheSpinGateReadsTheLoadOncePerSpinRestDecisions(t *testing.T) {
 		}
 		return copy(buf, load), nil
 	}
-	decide := func(n int) (busy bool) {
+	decide := func(n int) (closed bool) {
 		for range n {
-			busy = g.busy()
+			closed = g.closed()
 		}
-		return busy
+		return closed
 	}
 	if decide(1) || reads != 1 {
 		t.Fatalf("first decision: busy or %d reads, want quiet and 1 read", reads)
@@ -154,6 +164,10 @@ func TestTheSpinGateReadsTheLoadOncePerSpinRestDecisions(t *testing.T) {
 	fail = true
 	if decide(spinRest) || reads != 4 {
 		t.Errorf("an unreadable load: busy or %d reads, want quiet and 4", reads)
+	}
+	runtime.GOMAXPROCS(2)
+	if !decide(spinRest) || reads != 5 {
+		t.Errorf("two Ps: open to spinning or %d reads, want closed and 5", reads)
 	}
 	if n, err := readLoadavg(make([]byte, 128)); err != nil || n == 0 {
 		t.Errorf("reading /proc/loadavg: %d bytes, %v", n, err)

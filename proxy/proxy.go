@@ -28,7 +28,7 @@ type Options struct {
 	Record          io.Writer     // when set, both legs are written here as a capture
 	RecordFormat    record.Format // PCAP (the zero value) or PCAPNG
 	OnUpstreamError int           // 0: a client whose upstream cannot be reached is reset; 502: it gets a 502 response
-	NoSpin          bool          // never poll a drained socket before parking: saves CPU on a busy machine, costs latency on an idle one
+	NoSpin          bool          // never poll a drained socket before parking (done only with GOMAXPROCS=1): saves CPU on a busy machine, costs latency on an idle one
 	Log             *log.Logger   // fired faults, unreachable upstreams, malformed HTTP; nil discards
 }
 
