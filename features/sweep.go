@@ -84,7 +84,7 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 		return false, err
 	}
 	probe := &suite{catalog: c}
-	paths := probe.runnable()
+	paths := c.tagged(probe.runnable(), "@sweep")
 	res := SweepResult{First: opts.Seeds[0], Last: opts.Seeds[1], Shard: opts.Shard, Seeds: seeds, Failures: []SweepFailure{}}
 	done := 0
 	results := inParallel(len(seeds), jobs, func(i int) seedResult {

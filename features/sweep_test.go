@@ -177,3 +177,19 @@ func TestEveryDrawnReuseFaultFires(t *testing.T) {
 		t.Fatal("no seed of 0-39 drew a close-on-reuse rule")
 	}
 }
+
+// TestSweepHandsGodogOnlyFilesWithSweepScenarios checks that a sweep, which
+// runs godog once per seed, leaves out the files godog would parse for
+// nothing, and keeps a FILE:LINE reference as it was given.
+func TestSweepHandsGodogOnlyFilesWithSweepScenarios(t *testing.T) {
+	c, err := loadCatalog([]string{"testdata/sweep.feature", "testdata/mismatch.feature", "testdata/sweep_reuse.feature:4"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := &suite{catalog: c}
+	got := c.tagged(probe.runnable(), "@sweep")
+	want := []string{"testdata/sweep.feature", "testdata/sweep_reuse.feature:4"}
+	if !slices.Equal(got, want) {
+		t.Errorf("the sweep runs %q, want %q", got, want)
+	}
+}
