@@ -45,14 +45,7 @@ type SweepFailure struct {
 	Smallest []string `json:"smallest,omitempty"`
 	// Divergence, set by CheckDeterminism, is where two runs of the seed
 	// parted.
-	Divergence *Divergence `json:"divergence,omitempty"`
-}
-
-// Divergence is the first event where two runs of one seed differ.
-type Divergence struct {
-	Event  int    `json:"event"`  // 0-based index in the scenario's trace
-	First  string `json:"first"`  // that event in the first run, as a JSON trace line ("" if it had no such event)
-	Second string `json:"second"` // and in the second
+	Divergence *simnet.Divergence `json:"divergence,omitempty"`
 }
 
 // WriteText writes each failure with its reproduction, then one summary line.
@@ -60,7 +53,9 @@ func (r *SweepResult) WriteText(w io.Writer) error {
 	var b strings.Builder
 	for _, f := range r.Failures {
 		fmt.Fprintf(&b, "FAIL %s seed %d\n  %s\n", f.Ref, f.Seed, indent(f.Error))
-		if d := f.Divergence; d != nil {
+		// A divergence with neither event is a pair of runs that could not
+		// be compared event by event: the error says why.
+		if d := f.Divergence; d != nil && (d.First != "" || d.Second != "") {
 			fmt.Fprintf(&b, "    first run:  %s\n    second run: %s\n", orNothing(d.First), orNothing(d.Second))
 		}
 		fmt.Fprintf(&b, "  reproduce: %s\n", f.Reproduce)
@@ -232,20 +227,13 @@ func MergeSweeps(results []*SweepResult, names []string) (*SweepResult, error) {
 	return merged, nil
 }
 
-// worldTrace is one scenario's run as JSON trace lines, to compare runs.
+// worldTrace is one scenario's run, to compare runs.
 type worldTrace struct {
-	ref   string
-	lines []string
+	ref    string
+	events []simnet.Event
 }
 
-func traceOf(w *world) worldTrace {
-	var b bytes.Buffer
-	tw := simnet.NewTraceWriter(&b, true)
-	for _, ev := range w.events {
-		tw.Observe(ev)
-	}
-	return worldTrace{ref: w.ref(), lines: strings.SplitAfter(strings.TrimSuffix(b.String(), "\n"), "\n")}
-}
+func traceOf(w *world) worldTrace { return worldTrace{ref: w.ref(), events: w.events} }
 
 // firstDifference compares two runs of one seed, scenario by scenario,
 // and describes the first event where they part.
@@ -258,27 +246,20 @@ func firstDifference(a, b []worldTrace, seed uint64) (SweepFailure, bool) {
 			} else {
 				ref = b[i].ref
 			}
-			return divergence(ref, seed, errors.New("not deterministic: the two runs ran different scenarios"), &Divergence{Event: 0}), true
+			return divergence(ref, seed, errors.New("not deterministic: the two runs ran different scenarios"), &simnet.Divergence{}), true
 		}
-		x, y := a[i].lines, b[i].lines
-		for k := range max(len(x), len(y)) {
-			var ex, ey string
-			if k < len(x) {
-				ex = strings.TrimSuffix(x[k], "\n")
-			}
-			if k < len(y) {
-				ey = strings.TrimSuffix(y[k], "\n")
-			}
-			if ex != ey {
-				d := &Divergence{Event: k, First: ex, Second: ey}
-				return divergence(a[i].ref, seed, fmt.Errorf("not deterministic: two runs of seed %d part at event %d of %s", seed, k, a[i].ref), d), true
-			}
+		d, err := simnet.FirstDivergence(a[i].events, b[i].events)
+		if err != nil {
+			return divergence(a[i].ref, seed, fmt.Errorf("two runs of seed %d cannot be compared: %w", seed, err), &simnet.Divergence{}), true
+		}
+		if d != nil {
+			return divergence(a[i].ref, seed, fmt.Errorf("not deterministic: two runs of seed %d part at event %d of %s", seed, d.Event, a[i].ref), d), true
 		}
 	}
 	return SweepFailure{}, false
 }
 
-func divergence(ref string, seed uint64, err error, d *Divergence) SweepFailure {
+func divergence(ref string, seed uint64, err error, d *simnet.Divergence) SweepFailure {
 	return SweepFailure{
 		Ref: ref, Seed: seed, Error: err.Error(), Divergence: d,
 		Reproduce: fmt.Sprintf("simhttp sweep %s --seeds %d-%d --check-determinism", ref, seed, seed),

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/simhttp/simhttp/simnet"
 )
 
 func sweepResult(t *testing.T, opts SweepOptions) *SweepResult {
@@ -103,8 +106,10 @@ func TestCheckDeterminismPassesADeterministicSweep(t *testing.T) {
 }
 
 func TestFirstDifferenceNamesTheEventWhereTwoRunsPart(t *testing.T) {
-	a := []worldTrace{{ref: "f.feature:3", lines: []string{"{\"t\":0,\"obj\":\"req\",\"id\":1,\"event\":\"socket\"}\n", "{\"t\":5,\"obj\":\"req\",\"id\":1,\"event\":\"close\"}\n"}}}
-	b := []worldTrace{{ref: "f.feature:3", lines: []string{"{\"t\":0,\"obj\":\"req\",\"id\":1,\"event\":\"socket\"}\n", "{\"t\":6,\"obj\":\"req\",\"id\":1,\"event\":\"close\"}\n"}}}
+	run := func(closeAt time.Duration) []worldTrace {
+		return []worldTrace{{ref: "f.feature:3", events: []simnet.Event{{Obj: "req", ID: 1, Name: "socket"}, {T: closeAt, Obj: "req", ID: 1, Name: "close"}}}}
+	}
+	a, b := run(5), run(6)
 	if _, differs := firstDifference(a, a, 7); differs {
 		t.Error("identical runs differ")
 	}
@@ -116,5 +121,12 @@ func TestFirstDifferenceNamesTheEventWhereTwoRunsPart(t *testing.T) {
 	res := SweepResult{Seeds: []uint64{7}, FailedSeeds: 1, Failures: []SweepFailure{f}}
 	if err := res.WriteText(&text); err != nil || !strings.Contains(text.String(), "part at event 1 of f.feature:3") || !strings.Contains(text.String(), "second run: {\"t\":6") {
 		t.Errorf("%v\n%s", err, text.String())
+	}
+
+	f, differs = firstDifference(a, nil, 7)
+	text.Reset()
+	res = SweepResult{Seeds: []uint64{7}, FailedSeeds: 1, Failures: []SweepFailure{f}}
+	if err := res.WriteText(&text); !differs || err != nil || !strings.Contains(text.String(), "ran different scenarios") || strings.Contains(text.String(), "first run:") {
+		t.Errorf("a run against no run: %v %v\n%s", differs, err, text.String())
 	}
 }

@@ -189,9 +189,9 @@ func TestCheckDeterminismCatchesARacyTest(t *testing.T) {
 		return w, err
 	}
 	err := gonet.CheckDeterminism(t, newWorld, racy)
-	var div *gonet.Divergence
+	var div *simnet.Divergence
 	if !errors.As(err, &div) {
-		t.Fatalf("CheckDeterminism = %v, want a *Divergence", err)
+		t.Fatalf("CheckDeterminism = %v, want a *simnet.Divergence", err)
 	}
 	if !strings.Contains(div.First, `"len":`) || div.First == div.Second {
 		t.Errorf("divergence %v does not point at a segment that differs", err)
