@@ -36,7 +36,7 @@ func BenchmarkSweep(b *testing.B) {
 	for _, jobs := range []int{1, 2} {
 		b.Run(fmt.Sprint("jobs=", jobs), func(b *testing.B) {
 			cpu := cputime.Used()
-			ok, err := Sweep(SweepOptions{Seeds: [2]uint64{1, uint64(b.N)}, Jobs: jobs, Output: io.Discard})
+			ok, err := Sweep(SweepOptions{Seeds: [2]uint64{1, uint64(b.N)}, Jobs: jobs, Output: io.Discard, BatchGC: true})
 			cpu = cputime.Used() - cpu
 			if err != nil || !ok {
 				b.Fatalf("sweep of %d seeds: ok %v, %v", b.N, ok, err)

@@ -42,6 +42,12 @@ type SweepOptions struct {
 	Result *SweepResult
 	// Stdin is read for the path -, a feature on standard input.
 	Stdin io.Reader
+	// BatchGC sets the garbage collector's target (GOGC) to 400 while the
+	// sweep runs and puts the previous one back after: a sweep keeps
+	// little memory live, so the collector runs a quarter as often. It
+	// is the process's setting, so a program embedding the sweep keeps
+	// its own unless it asks; the simhttp command asks unless GOGC is set.
+	BatchGC bool
 }
 
 // Sweep runs every @sweep scenario once per seed, each time under fault
@@ -49,8 +55,6 @@ type SweepOptions struct {
 // scenario's invariants. Each failing seed is reported with the command
 // that reproduces it and the smallest subset of its drawn rules that
 // still fails. Scenarios that cannot run are returned in err, as by Run.
-// Unless GOGC is set, the garbage collector's target is 400 while a sweep
-// runs, as a sweep keeps little memory live, and is put back after.
 func Sweep(opts SweepOptions) (ok bool, err error) {
 	return sweep(opts, false, nil)
 }
@@ -77,7 +81,9 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 	if jobs < 1 {
 		return false, &OptionError{Option: "jobs", Value: strconv.Itoa(jobs), Why: "want at least 1"}
 	}
-	defer batchGC()()
+	if opts.BatchGC {
+		defer batchGC()()
+	}
 	out := outputOf(opts.Output)
 	c, err := loadCatalog(opts.Paths, opts.Stdin)
 	if err != nil {

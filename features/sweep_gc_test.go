@@ -1,7 +1,7 @@
 package features
 
 import (
-	"os"
+	"io"
 	"runtime/debug"
 	"testing"
 )
@@ -14,12 +14,8 @@ func gcPercent() int {
 
 // TestBatchGCRestoresAfterTheLastSweep checks that overlapping sweeps
 // raise the collector's target once and that the last to end puts the
-// caller's back, and that a GOGC the user set is left alone.
+// caller's back.
 func TestBatchGCRestoresAfterTheLastSweep(t *testing.T) {
-	if v, set := os.LookupEnv("GOGC"); set {
-		t.Cleanup(func() { os.Setenv("GOGC", v) })
-		os.Unsetenv("GOGC")
-	}
 	defer debug.SetGCPercent(debug.SetGCPercent(150))
 	first := batchGC()
 	second := batchGC()
@@ -34,11 +30,28 @@ func TestBatchGCRestoresAfterTheLastSweep(t *testing.T) {
 	if got := gcPercent(); got != 150 {
 		t.Fatalf("after the sweeps the GC percent is %d, want the caller's 150", got)
 	}
+}
 
-	t.Setenv("GOGC", "150")
-	restore := batchGC()
-	if got := gcPercent(); got != 150 {
-		t.Fatalf("with GOGC set the GC percent is %d during a sweep, want 150", got)
+// TestSweepTouchesTheCollectorOnlyWhenAsked checks that a program
+// embedding a sweep keeps its own GC percent during the sweep unless it
+// sets BatchGC, and has it back after either way.
+func TestSweepTouchesTheCollectorOnlyWhenAsked(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(150))
+	for _, c := range []struct {
+		batch bool
+		want  int
+	}{{false, 150}, {true, sweepGCPercent}} {
+		during := 0
+		opts := SweepOptions{Paths: []string{"testdata/sweep_reuse.feature"}, Seeds: [2]uint64{1, 1}, Jobs: 1, Output: io.Discard,
+			BatchGC: c.batch, Progress: func(int, int) { during = gcPercent() }}
+		if _, err := Sweep(opts); err != nil {
+			t.Fatal(err)
+		}
+		if during != c.want {
+			t.Errorf("BatchGC %v: the GC percent during the sweep is %d, want %d", c.batch, during, c.want)
+		}
+		if got := gcPercent(); got != 150 {
+			t.Errorf("BatchGC %v: after the sweep the GC percent is %d, want the program's 150", c.batch, got)
+		}
 	}
-	restore()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"io"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -97,13 +98,20 @@ func (e *env) runSweep(paths []string, seeds, shard string, jobs int, determinis
 	bar := e.progress("sweep", int64(hi-lo+1), false)
 	_, err = features.Sweep(features.SweepOptions{
 		Paths: paths, Seeds: [2]uint64{lo, hi}, Shard: sh, Jobs: jobs, Output: out, Progress: bar.set,
-		CheckDeterminism: determinism, Result: &res, Stdin: e.stdin,
+		CheckDeterminism: determinism, Result: &res, Stdin: e.stdin, BatchGC: batchGC(),
 	})
 	bar.done()
 	if err != nil {
 		return nil, featuresError(err)
 	}
 	return &res, nil
+}
+
+// batchGC reports whether a sweep should raise the collector's target:
+// yes, unless the user chose one with GOGC.
+func batchGC() bool {
+	_, chosen := os.LookupEnv("GOGC")
+	return !chosen
 }
 
 // mergeSweeps reads shard results and prints their merged report, on
