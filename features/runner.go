@@ -148,6 +148,9 @@ type suite struct {
 	// onStart, when set, sees each scenario's simulated world as soon as
 	// it exists, before anything runs on it (Record observes it there).
 	onStart func(*world)
+	// steps are the definitions each scenario registers with godog; nil
+	// means the whole vocabulary.
+	steps []*stepDef
 }
 
 // failure is one failed scenario: where it is written and why it failed.
@@ -233,7 +236,11 @@ func (s *suite) run(opts godog.Options, paths []string) int {
 // on it; godog calls it once per scenario.
 func (s *suite) initScenario(ctx *godog.ScenarioContext) {
 	w := newWorld(s)
-	for _, d := range vocabulary {
+	steps := s.steps
+	if steps == nil {
+		steps = vocabulary
+	}
+	for _, d := range steps {
 		ctx.Step(d.re, w.reproducible(d.bind(w)))
 	}
 	ctx.Before(func(ctx context.Context, sc *godog.Scenario) (context.Context, error) {

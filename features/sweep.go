@@ -90,11 +90,12 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 		return false, err
 	}
 	probe := &suite{catalog: c}
-	paths := c.tagged(probe.runnable(), "@sweep")
+	paths, pickles := c.tagged(probe.runnable(), "@sweep")
+	steps := stepsOf(pickles)
 	res := SweepResult{First: opts.Seeds[0], Last: opts.Seeds[1], Shard: opts.Shard, Seeds: seeds, Failures: []SweepFailure{}}
 	done := 0
 	results := inParallel(len(seeds), jobs, func(i int) seedResult {
-		return runSeed(c, paths, seeds[i], traces, opts.CheckDeterminism)
+		return runSeed(c, paths, steps, seeds[i], traces, opts.CheckDeterminism)
 	}, func() {
 		done++
 		if opts.Progress != nil {
@@ -123,12 +124,13 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 }
 
 // runSeed runs the @sweep scenarios of paths once under seed's faults,
-// shrinking each failure, and with twice set runs them again and fails the
-// seed if the two runs differ; it touches nothing shared but the catalog,
-// which it only reads, so seeds may run side by side.
-func runSeed(c *catalog, paths []string, seed uint64, traces, twice bool) seedResult {
+// with steps the definitions they use, shrinking each failure, and with
+// twice set runs them again and fails the seed if the two runs differ; it
+// touches nothing shared but the catalog and steps, which it only reads,
+// so seeds may run side by side.
+func runSeed(c *catalog, paths []string, steps []*stepDef, seed uint64, traces, twice bool) seedResult {
 	run := func(onWorld func(*world)) *suite {
-		s := &suite{catalog: c, seed: seed, faults: &faultPlan{}, onWorld: onWorld}
+		s := &suite{catalog: c, seed: seed, faults: &faultPlan{}, onWorld: onWorld, steps: steps}
 		s.run(godog.Options{Format: "progress", Output: io.Discard, Tags: "@sweep"}, paths)
 		return s
 	}

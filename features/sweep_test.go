@@ -187,9 +187,38 @@ func TestSweepHandsGodogOnlyFilesWithSweepScenarios(t *testing.T) {
 		t.Fatal(err)
 	}
 	probe := &suite{catalog: c}
-	got := c.tagged(probe.runnable(), "@sweep")
+	got, pickles := c.tagged(probe.runnable(), "@sweep")
 	want := []string{"testdata/sweep.feature", "testdata/sweep_reuse.feature:4"}
 	if !slices.Equal(got, want) {
 		t.Errorf("the sweep runs %q, want %q", got, want)
+	}
+	var names []string
+	for _, p := range pickles {
+		names = append(names, p.Name)
+	}
+	if len(names) != 3 || names[2] != "the second request goes out on the first one's socket" {
+		t.Errorf("the sweep's scenarios are %q, want sweep.feature's two and sweep_reuse.feature's", names)
+	}
+}
+
+// TestSweepRegistersTheStepsItsScenariosUse checks that the definitions a
+// sweep gives godog are every one its scenarios' steps match, and only
+// those.
+func TestSweepRegistersTheStepsItsScenariosUse(t *testing.T) {
+	c, err := loadCatalog([]string{"testdata/sweep.feature"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, pickles := c.tagged((&suite{catalog: c}).runnable(), "@sweep")
+	steps := stepsOf(pickles)
+	for _, p := range pickles {
+		for _, st := range p.Steps {
+			if m := matchStep(st.Text); len(m) != 1 || !slices.Contains(steps, m[0]) {
+				t.Errorf("step %q matches %d definitions, and the sweep registers %d of them", st.Text, len(m), len(steps))
+			}
+		}
+	}
+	if len(steps) != 5 {
+		t.Errorf("the sweep registers %d definitions for the 5 distinct sentences of its steps", len(steps))
 	}
 }
