@@ -33,6 +33,7 @@ type catalog struct {
 type featureFile struct {
 	uri     string // path as godog reports it (relative to fsys)
 	line    int    // the scenario line asked for with FILE:LINE, or 0
+	src     []byte
 	doc     *messages.GherkinDocument
 	pickles []*messages.Pickle
 	steps   map[string]*messages.Step // AST id -> step, for locations
@@ -162,7 +163,7 @@ func (c *catalog) add(name string, line int) {
 		c.bad = append(c.bad, &FeatureError{File: name, Err: fmt.Errorf("syntax error %w", err)})
 		return
 	}
-	f := &featureFile{uri: name, line: line, doc: doc, steps: map[string]*messages.Step{}, scens: map[string]int64{}}
+	f := &featureFile{uri: name, line: line, src: src, doc: doc, steps: map[string]*messages.Step{}, scens: map[string]int64{}}
 	f.pickles = gherkin.Pickles(*doc, name, newID)
 	f.indexAST()
 	if line != 0 && len(f.scenariosAt(line)) == 0 {
@@ -299,7 +300,7 @@ type diskOrBundle struct {
 
 func (d diskOrBundle) Open(name string) (fs.File, error) {
 	if name == "-" && d.stdin != nil {
-		return &stdinFile{Reader: bytes.NewReader(d.stdin)}, nil
+		return &memFile{Reader: bytes.NewReader(d.stdin), name: "-"}, nil
 	}
 	f, err := os.Open(filepath.FromSlash(name))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -334,17 +335,26 @@ func bundledName(name string) string {
 	return strings.TrimPrefix(name, "features/")
 }
 
-// stdinFile is the feature read from standard input, as the file "-".
-type stdinFile struct{ *bytes.Reader }
+// memFile is a file held in memory: the feature read from standard
+// input, as the file "-", or one a sweep's view serves.
+type memFile struct {
+	*bytes.Reader
+	name string
+}
 
-func (f *stdinFile) Stat() (fs.FileInfo, error) { return stdinInfo{size: f.Size()}, nil }
-func (f *stdinFile) Close() error               { return nil }
+func (f *memFile) Stat() (fs.FileInfo, error) {
+	return memInfo{name: path.Base(f.name), size: f.Size()}, nil
+}
+func (f *memFile) Close() error { return nil }
 
-type stdinInfo struct{ size int64 }
+type memInfo struct {
+	name string
+	size int64
+}
 
-func (stdinInfo) Name() string       { return "-" }
-func (i stdinInfo) Size() int64      { return i.size }
-func (stdinInfo) Mode() fs.FileMode  { return 0o444 }
-func (stdinInfo) ModTime() time.Time { return time.Time{} }
-func (stdinInfo) IsDir() bool        { return false }
-func (stdinInfo) Sys() any           { return nil }
+func (i memInfo) Name() string     { return i.name }
+func (i memInfo) Size() int64      { return i.size }
+func (memInfo) Mode() fs.FileMode  { return 0o444 }
+func (memInfo) ModTime() time.Time { return time.Time{} }
+func (memInfo) IsDir() bool        { return false }
+func (memInfo) Sys() any           { return nil }

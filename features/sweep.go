@@ -92,10 +92,11 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 	probe := &suite{catalog: c}
 	paths, pickles := c.tagged(probe.runnable(), "@sweep")
 	steps := stepsOf(pickles)
+	view := sweepView(c, paths, pickles)
 	res := SweepResult{First: opts.Seeds[0], Last: opts.Seeds[1], Shard: opts.Shard, Seeds: seeds, Failures: []SweepFailure{}}
 	done := 0
 	results := inParallel(len(seeds), jobs, func(i int) seedResult {
-		return runSeed(c, paths, steps, seeds[i], traces, opts.CheckDeterminism)
+		return runSeed(view, paths, steps, seeds[i], traces, opts.CheckDeterminism)
 	}, func() {
 		done++
 		if opts.Progress != nil {

@@ -2,7 +2,10 @@ package features
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -220,5 +223,64 @@ func TestSweepRegistersTheStepsItsScenariosUse(t *testing.T) {
 	}
 	if len(steps) != 5 {
 		t.Errorf("the sweep registers %d definitions for the 5 distinct sentences of its steps", len(steps))
+	}
+}
+
+// TestSweepViewKeepsTheScenariosThatRun checks that the files a sweep's
+// seeds read, with every other scenario blanked, give godog the same
+// @sweep scenarios on the same lines, step for step, and nothing else.
+func TestSweepViewKeepsTheScenariosThatRun(t *testing.T) {
+	c, err := loadCatalog(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, pickles := c.tagged((&suite{catalog: c}).runnable(), "@sweep")
+	view := sweepView(c, paths, pickles)
+	type scenario struct {
+		uri, name string
+		line      int64
+		tags      []string
+		steps     string
+	}
+	describe := func(c *catalog, all bool) []scenario {
+		var out []scenario
+		for _, f := range c.files {
+			for _, p := range f.pickles {
+				var tags []string
+				for _, tag := range p.Tags {
+					tags = append(tags, tag.Name)
+				}
+				if !all && !slices.Contains(tags, "@sweep") {
+					continue
+				}
+				var steps strings.Builder
+				for _, st := range p.Steps {
+					arg, err := json.Marshal(st.Argument)
+					if err != nil {
+						t.Fatal(err)
+					}
+					fmt.Fprintf(&steps, "%d %s %s|", f.stepLine(st), st.Text, arg)
+				}
+				out = append(out, scenario{f.uri, p.Name, f.scens[p.AstNodeIds[0]], tags, steps.String()})
+			}
+		}
+		return out
+	}
+	seen := &catalog{fsys: view.fsys}
+	for _, p := range paths {
+		seen.add(splitRef(p))
+	}
+	if len(seen.bad) > 0 {
+		t.Fatalf("the view does not parse: %v", seen.bad[0])
+	}
+	want, got := describe(c, false), describe(seen, true)
+	if len(got) == 0 || len(got) > len(want) {
+		t.Fatalf("the view holds %d scenarios, want the %d that run", len(got), len(want))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("the view gives godog\n%v\nwant\n%v", got, want)
+	}
+	if n, all := len(view.fsys.(memFS)["faults/network.feature"]), len(c.files[slices.IndexFunc(c.files, func(f *featureFile) bool { return f.uri == "faults/network.feature" })].src); n >= all {
+		t.Errorf("the view of faults/network.feature is %d bytes of %d: nothing was blanked", n, all)
 	}
 }
