@@ -177,24 +177,32 @@ var errNoScenarioAtLine = fmt.Errorf("no scenario starts on this line (give the 
 
 // indexAST records the location of every step and scenario by AST id.
 func (f *featureFile) indexAST() {
+	f.eachChild(func(ch *messages.FeatureChild) {
+		var steps []*messages.Step
+		switch {
+		case ch.Background != nil:
+			steps = ch.Background.Steps
+		case ch.Scenario != nil:
+			steps = ch.Scenario.Steps
+			f.scens[ch.Scenario.Id] = ch.Scenario.Location.Line
+		}
+		for _, s := range steps {
+			f.steps[s.Id] = s
+		}
+	})
+}
+
+// eachChild calls fn with every background, scenario and rule of the
+// file in the order they are written, a rule before its own children.
+func (f *featureFile) eachChild(fn func(*messages.FeatureChild)) {
 	if f.doc.Feature == nil {
 		return
 	}
 	var visit func(children []*messages.FeatureChild)
-	visitSteps := func(steps []*messages.Step) {
-		for _, s := range steps {
-			f.steps[s.Id] = s
-		}
-	}
 	visit = func(children []*messages.FeatureChild) {
 		for _, ch := range children {
-			switch {
-			case ch.Background != nil:
-				visitSteps(ch.Background.Steps)
-			case ch.Scenario != nil:
-				visitSteps(ch.Scenario.Steps)
-				f.scens[ch.Scenario.Id] = ch.Scenario.Location.Line
-			case ch.Rule != nil:
+			fn(ch)
+			if ch.Rule != nil {
 				rc := make([]*messages.FeatureChild, 0, len(ch.Rule.Children))
 				for _, r := range ch.Rule.Children {
 					rc = append(rc, &messages.FeatureChild{Background: r.Background, Scenario: r.Scenario})

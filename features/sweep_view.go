@@ -47,27 +47,16 @@ func blankUnselected(f *featureFile, selected map[string]bool) []byte {
 		}
 		return line
 	}
-	var visit func(children []*messages.FeatureChild)
-	visit = func(children []*messages.FeatureChild) {
-		for _, ch := range children {
-			switch {
-			case ch.Background != nil:
-				blocks = append(blocks, block{start: int(ch.Background.Location.Line)})
-			case ch.Scenario != nil:
-				blocks = append(blocks, block{start: startOf(ch.Scenario.Location, ch.Scenario.Tags), blank: !selected[ch.Scenario.Id]})
-			case ch.Rule != nil:
-				blocks = append(blocks, block{start: startOf(ch.Rule.Location, ch.Rule.Tags)})
-				rc := make([]*messages.FeatureChild, 0, len(ch.Rule.Children))
-				for _, r := range ch.Rule.Children {
-					rc = append(rc, &messages.FeatureChild{Background: r.Background, Scenario: r.Scenario})
-				}
-				visit(rc)
-			}
+	f.eachChild(func(ch *messages.FeatureChild) {
+		switch {
+		case ch.Background != nil:
+			blocks = append(blocks, block{start: int(ch.Background.Location.Line)})
+		case ch.Scenario != nil:
+			blocks = append(blocks, block{start: startOf(ch.Scenario.Location, ch.Scenario.Tags), blank: !selected[ch.Scenario.Id]})
+		case ch.Rule != nil:
+			blocks = append(blocks, block{start: startOf(ch.Rule.Location, ch.Rule.Tags)})
 		}
-	}
-	if f.doc.Feature != nil {
-		visit(f.doc.Feature.Children)
-	}
+	})
 	var out bytes.Buffer
 	out.Grow(len(f.src))
 	b := 0
