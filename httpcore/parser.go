@@ -99,6 +99,8 @@ type Parser struct {
 	fields    []fieldMark
 	valueOpen bool // the last span piece was a value, as Node's binding tracks it
 
+	spares *headSpares // where buf's and fields' arrays go between heads; nil: kept
+
 	headerNread   int // Node's header_nread_, checked against maxHeaderSize
 	chunkExtNread int // Node's chunk_extensions_nread_
 	inHead        bool
@@ -242,6 +244,7 @@ func (p *Parser) Reset(kind ParserKind) {
 		onBegin:       p.onBegin,
 		buf:           p.buf[:0],
 		fields:        p.fields[:0],
+		spares:        p.spares,
 	}
 }
 
@@ -366,8 +369,7 @@ func (p *Parser) fail(data []byte, code, reason string, at int) int {
 // beginMessage is llhttp's on_message_begin as Node's binding handles it.
 func (p *Parser) beginMessage(at int) {
 	p.finish = finishUnsafe
-	p.buf = p.buf[:0]
-	p.fields = p.fields[:0]
+	p.emptyHead()
 	p.valueOpen = false
 	p.lineEnd = 0
 	p.chunkExtNread = 0
@@ -414,6 +416,9 @@ func (p *Parser) endSpan(data []byte, at, errAt int) bool {
 // collect keeps a piece of the head: start-line text, or a header name or
 // value, which may come in several pieces.
 func (p *Parser) collect(k spanKind, piece []byte) {
+	if p.spares != nil {
+		p.spares.take(p)
+	}
 	switch k {
 	case spanURL, spanStatus:
 		p.buf = append(p.buf, piece...)
@@ -464,8 +469,10 @@ func (p *Parser) headersComplete(data []byte, at int) int {
 	if p.hooks != nil {
 		mode = p.hooks.onHead(p, &p.head)
 	}
-	p.buf = p.buf[:0]
-	p.fields = p.fields[:0]
+	// The head's strings and RawHeaders were the hook's; kept here they
+	// would stay with an idle connection.
+	p.head = MessageHead{}
+	p.emptyHead()
 	p.valueOpen = false
 	switch mode {
 	case BodyNormal:
@@ -625,8 +632,7 @@ func (p *Parser) messageComplete(at int) {
 	var trailers []string
 	if len(p.fields) > 0 {
 		trailers = p.rawFields(string(p.buf))
-		p.buf = p.buf[:0]
-		p.fields = p.fields[:0]
+		p.emptyHead()
 		p.valueOpen = false
 	}
 	p.at = at

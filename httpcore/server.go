@@ -122,6 +122,8 @@ type Server struct {
 	live      int           // Node's server._connections: sockets not destroyed yet
 	checker   *simnet.Timer
 	headSpare []byte // the buffer responses render their heads into, between responses
+
+	parsed headSpares // the arrays request heads are collected in, between heads
 }
 
 // CreateServer is http.createServer(options, handler): handler, if not nil,
@@ -405,6 +407,7 @@ func (c *serverConn) start() {
 	c.maxHeaderEntries = headerEntryLimit(s.MaxHeadersCount)
 	c.parser = NewParser(ParseRequest, ParserOptions{MaxHeaderSize: s.opts.MaxHeaderSize, Lenient: s.opts.InsecureHTTPParser})
 	c.parser.SetCallbacks(c.onHead, c.onBody, c.onComplete)
+	c.parser.spares = &s.parsed
 	s.conns = append(s.conns, c)
 	c.active, c.messageStart = true, s.loop.Now()
 	c.listen()

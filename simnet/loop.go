@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/simhttp/simhttp/internal/spares"
 )
 
 // Loop is a one-threaded event loop with Node's task phases: timers, I/O
@@ -37,8 +39,8 @@ type Loop struct {
 
 	freeWriteBatches *writeBatch // sockets' completed write batches, for reuse
 
-	spareWrites spares[writeReq] // drained sockets' pending arrays
-	spareHeld   spares[byte]     // drained sockets' held bytes
+	spareWrites spares.List[writeReq] // drained sockets' pending arrays
+	spareHeld   spares.List[byte]     // drained sockets' held bytes
 
 	due       *Timer // the timer next handed out to fire
 	fireDueFn func() // fireDue, made once: a method value per firing would allocate

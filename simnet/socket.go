@@ -376,8 +376,8 @@ func (s *Socket) sendPending(sync bool) {
 		// listener refilling the socket) must find held empty, or held
 		// would keep every byte ever written behind it. The emptied
 		// arrays go back to the loop, so an idle socket keeps none.
-		s.loop.spareWrites.put(s.pending)
-		s.loop.spareHeld.put(s.held)
+		s.loop.spareWrites.Put(s.pending)
+		s.loop.spareHeld.Put(s.held)
 		s.pending, s.held = nil, nil
 	}
 	if done != nil {
@@ -452,7 +452,7 @@ func (s *Socket) joinedCallbacks() func(error) {
 // queue adds w to the pending writes.
 func (s *Socket) queue(w writeReq) {
 	if s.pending == nil {
-		s.pending = s.loop.spareWrites.take()
+		s.pending = s.loop.spareWrites.Take()
 	}
 	s.pending = append(s.pending, w)
 }
@@ -460,7 +460,7 @@ func (s *Socket) queue(w writeReq) {
 // hold copies p into held for a pending write.
 func (s *Socket) hold(p []byte) []byte {
 	if s.held == nil {
-		s.held = s.loop.spareHeld.take()
+		s.held = s.loop.spareHeld.Take()
 	}
 	start := len(s.held)
 	s.held = append(s.held, p...)
