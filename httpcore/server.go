@@ -121,7 +121,8 @@ type Server struct {
 	conns     []*serverConn // every connection whose parser is alive, oldest first
 	live      int           // Node's server._connections: sockets not destroyed yet
 	checker   *simnet.Timer
-	headSpare []byte // the buffer responses render their heads into, between responses
+	headSpare []byte           // the buffer responses render their heads into, between responses
+	slab      []serverExchange // exchanges allocated together and not handed out yet
 
 	parsed headSpares // the arrays request heads are collected in, between heads
 }
@@ -514,7 +515,7 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 		c.beginMessage()
 	}
 	c.headersCompleted = true
-	x := &serverExchange{}
+	x := s.newExchange()
 	req := &x.req
 	req.init(s.loop, c.sock, "sreq")
 	req.joinDuplicateHeaders = s.opts.JoinDuplicateHeaders
@@ -575,6 +576,23 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 	}
 	s.emitExchange("request", &s.Events.Request, req, res)
 	return BodyNormal
+}
+
+// exchangeSlab is how many exchanges are allocated at once. An exchange
+// is 1.5 KB, five to a span, so the allocator fetched a new span every
+// fifth request; eight together are one 12 KB allocation. What it costs: a
+// request or response a program keeps keeps its slab's memory alive, and
+// Go's size classes round a slab up by less than an eighth.
+const exchangeSlab = 8
+
+// newExchange hands out the next unused exchange of the server's slab.
+func (s *Server) newExchange() *serverExchange {
+	if len(s.slab) == 0 {
+		s.slab = new([exchangeSlab]serverExchange)[:]
+	}
+	x := &s.slab[0]
+	s.slab = s.slab[1:]
+	return x
 }
 
 // expect answers a request with an Expect header: 100-continue goes to
