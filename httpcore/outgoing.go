@@ -80,9 +80,9 @@ type OutgoingMessage struct {
 	flushing    bool
 
 	socket    *simnet.Socket
-	attached  bool // Node's socket._httpMessage === this
-	sockCorks int  // corks this message holds on its socket
-	corked    int  // corks taken while there was no socket
+	attached  bool  // Node's socket._httpMessage === this
+	sockCorks int32 // corks this message holds on its socket
+	corked    int32 // corks taken while there was no socket
 
 	finished  bool // end() was called
 	destroyed bool
@@ -102,9 +102,9 @@ type OutgoingMessage struct {
 	needDrain                      bool
 	rejectNonStandardBodyWrites    bool
 	agent                          bool
+	hasContentLen                  bool // Node's _contentLength != null
 
 	bytesWritten  int64
-	hasContentLen bool    // Node's _contentLength != null
 	contentLength float64 // Number(value) as Node converts it, NaN included
 	trailer       string
 
@@ -144,7 +144,25 @@ type headerEntry struct {
 
 type outChunk struct {
 	data []byte
-	cb   func(error)
+	cb   simnet.Handler[error]
+}
+
+// writeCallback is a write's callback as the socket takes it; nil stays nil.
+func writeCallback(cb func(error)) simnet.Handler[error] {
+	if cb == nil {
+		return nil
+	}
+	return simnet.HandlerFunc[error](cb)
+}
+
+// outgoingFinish is the callback of the write End makes last (Node's
+// onFinish): a Handler, so that ending a message costs no closure.
+type outgoingFinish OutgoingMessage
+
+func (f *outgoingFinish) Handle(error) {
+	if m := (*OutgoingMessage)(f); !m.kind.hadError() {
+		m.emitFinish()
+	}
 }
 
 // init sets the defaults of Node's OutgoingMessage constructor.
@@ -421,9 +439,9 @@ func (m *OutgoingMessage) write(chunk []byte, cb func(error), fromEnd bool) (boo
 		framed = append(framed, "\r\n"...)
 		framed = append(framed, chunk...)
 		framed = append(framed, "\r\n"...)
-		return m.send(framed, cb), nil
+		return m.send(framed, simnet.HandlerFunc[error](cb)), nil
 	}
-	return m.send(chunk, cb), nil
+	return m.send(chunk, simnet.HandlerFunc[error](cb)), nil
 }
 
 // strictLength is Node's strictContentLength(msg): whether the declared
@@ -448,7 +466,7 @@ func (m *OutgoingMessage) onError(err error, cb func(error)) {
 }
 
 // send is Node's _send: the first body bytes carry the head with them.
-func (m *OutgoingMessage) send(data []byte, cb func(error)) bool {
+func (m *OutgoingMessage) send(data []byte, cb simnet.Handler[error]) bool {
 	if m.headerSent || m.header == nil {
 		return m.writeRaw(data, cb)
 	}
@@ -492,14 +510,14 @@ func (m *OutgoingMessage) returnHead() {
 
 // writeRaw writes to the socket when it is the message's own and writable,
 // and buffers otherwise.
-func (m *OutgoingMessage) writeRaw(data []byte, cb func(error)) bool {
+func (m *OutgoingMessage) writeRaw(data []byte, cb simnet.Handler[error]) bool {
 	ok, _ := m.writeOut(data, cb)
 	return ok
 }
 
 // writeOut is writeRaw that also reports whether data was kept to be
 // written later, which the socket, copying what it is given, never does.
-func (m *OutgoingMessage) writeOut(data []byte, cb func(error)) (ok, kept bool) {
+func (m *OutgoingMessage) writeOut(data []byte, cb simnet.Handler[error]) (ok, kept bool) {
 	conn := m.socket
 	if conn != nil && conn.Destroyed() {
 		return false, false
@@ -508,7 +526,7 @@ func (m *OutgoingMessage) writeOut(data []byte, cb func(error)) (ok, kept bool) 
 		if len(m.outputData) > 0 {
 			m.flushOutput(conn)
 		}
-		return conn.Write(data, cb), false
+		return conn.WriteHandler(data, cb), false
 	}
 	if m.outputData == nil && !m.flushing {
 		m.outputData = m.outputFirst[:0]
@@ -582,7 +600,7 @@ func (m *OutgoingMessage) flushOutput(s *simnet.Socket) (ret, wrote bool) {
 	was := m.flushing
 	m.flushing = true
 	for _, c := range out {
-		ret = s.Write(c.data, c.cb)
+		ret = s.WriteHandler(c.data, c.cb)
 	}
 	m.flushing = was
 	clear(out)
@@ -637,18 +655,14 @@ func (m *OutgoingMessage) End(p []byte, cb func()) error {
 	if m.strictLength() && float64(m.bytesWritten) != m.contentLength {
 		return errContentLengthMismatch(m.bytesWritten, m.contentLength)
 	}
-	finish := func(error) {
-		if !m.kind.hadError() {
-			m.emitFinish()
-		}
-	}
+	finish := (*outgoingFinish)(m)
 	switch {
 	case m.hasBody && m.chunkedEncoding:
 		m.send([]byte("0\r\n"+m.trailer+"\r\n"), finish)
 	case !m.headerSent || m.WritableLength() > 0 || len(p) > 0:
 		m.send(nil, finish)
 	default:
-		m.loop.NextTick(func() { finish(nil) })
+		m.loop.NextTick(func() { finish.Handle(nil) })
 	}
 	if s := m.socket; s != nil {
 		for m.sockCorks > 0 {
@@ -788,7 +802,7 @@ func (m *OutgoingMessage) WritableHighWaterMark() int { return m.highWaterMark }
 
 // WritableCorked is outgoingMessage.writableCorked: how many Cork calls
 // Uncork has yet to match.
-func (m *OutgoingMessage) WritableCorked() int { return m.corked + m.sockCorks }
+func (m *OutgoingMessage) WritableCorked() int { return int(m.corked) + int(m.sockCorks) }
 
 // WritableNeedDrain is outgoingMessage.writableNeedDrain.
 func (m *OutgoingMessage) WritableNeedDrain() bool {

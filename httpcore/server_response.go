@@ -155,13 +155,13 @@ func (r *ServerResponse) WriteHead(statusCode int, statusMessage string, headers
 
 // WriteContinue is response.writeContinue(cb): an interim 100 Continue.
 func (r *ServerResponse) WriteContinue(cb func(error)) {
-	r.writeRaw([]byte("HTTP/1.1 100 Continue\r\n\r\n"), cb)
+	r.writeRaw([]byte("HTTP/1.1 100 Continue\r\n\r\n"), writeCallback(cb))
 	r.sent100 = true
 }
 
 // WriteProcessing is response.writeProcessing(cb): an interim 102 Processing.
 func (r *ServerResponse) WriteProcessing(cb func(error)) {
-	r.writeRaw([]byte("HTTP/1.1 102 Processing\r\n\r\n"), cb)
+	r.writeRaw([]byte("HTTP/1.1 102 Processing\r\n\r\n"), writeCallback(cb))
 }
 
 // linkValue is the shape Node accepts for an early-hints Link value.
@@ -188,6 +188,6 @@ func (r *ServerResponse) WriteEarlyHints(hints []HeaderField, cb func(error)) er
 		return nil
 	}
 	head := "HTTP/1.1 103 Early Hints\r\nLink: " + strings.Join(links, ", ") + "\r\n" + strings.Join(extra, "") + "\r\n"
-	r.writeRaw([]byte(head), cb)
+	r.writeRaw([]byte(head), writeCallback(cb))
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/simhttp/simhttp/simnet"
 	"github.com/simhttp/simhttp/simnet/realtcp"
@@ -683,5 +684,16 @@ func TestKeepAliveResponsesRenderTheirHeadsIntoOneBuffer(t *testing.T) {
 	}
 	if got != want.String() {
 		t.Errorf("client received\n%q\nwant\n%q", got, want.String())
+	}
+}
+
+// TestExchangeSlabKeepsItsSizeClass guards the bytes every request costs:
+// a slab of exchanges is one allocation in Go's 12,288-byte size class;
+// past it, the next class is 13,568 bytes, 10% more per request. A field
+// that pushes it over should come with one taken out (or a new slab size,
+// measured with BenchmarkSimServer).
+func TestExchangeSlabKeepsItsSizeClass(t *testing.T) {
+	if n := unsafe.Sizeof([exchangeSlab]serverExchange{}); n > 12288 {
+		t.Errorf("a slab of %d exchanges is %d bytes, over the 12,288-byte size class", exchangeSlab, n)
 	}
 }

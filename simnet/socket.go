@@ -113,7 +113,7 @@ type SocketEvents struct {
 
 type writeReq struct {
 	data   []byte
-	cb     func(error)
+	cb     Handler[error]
 	cbOnly bool // a callback riding behind the write coalesce joined it into
 }
 
@@ -248,6 +248,16 @@ func (f Feed) Fail(err error) { f.s.Destroy(err) }
 // mark, and 'drain' follows when it empties. p is free again when Write
 // returns: what the kernel does not take at once is copied.
 func (s *Socket) Write(p []byte, cb func(error)) bool {
+	var h Handler[error]
+	if cb != nil {
+		h = HandlerFunc[error](cb)
+	}
+	return s.WriteHandler(p, h)
+}
+
+// WriteHandler is Write with its callback, if not nil, as a Handler, which
+// a caller can make without a closure per write.
+func (s *Socket) WriteHandler(p []byte, cb Handler[error]) bool {
 	if s.ending || s.writeAfterFIN || s.destroyed {
 		var err *Error
 		switch {
@@ -260,7 +270,7 @@ func (s *Socket) Write(p []byte, cb func(error)) bool {
 		}
 		s.loop.NextTick(func() {
 			if cb != nil {
-				cb(err)
+				cb.Handle(err)
 			}
 			if !s.destroyed {
 				s.Destroy(err)
@@ -429,8 +439,8 @@ func (s *Socket) coalesce() {
 // joinedCallbacks is the callback of the first pending write and of the
 // entries that ride behind it, as one: a write the kernel refuses fails
 // them all.
-func (s *Socket) joinedCallbacks() func(error) {
-	cbs := []func(error){s.pending[0].cb}
+func (s *Socket) joinedCallbacks() Handler[error] {
+	cbs := []Handler[error]{s.pending[0].cb}
 	for _, w := range s.pending[1:] {
 		if !w.cbOnly {
 			break
@@ -440,13 +450,13 @@ func (s *Socket) joinedCallbacks() func(error) {
 	if len(cbs) == 1 {
 		return cbs[0]
 	}
-	return func(err error) {
+	return HandlerFunc[error](func(err error) {
 		for _, cb := range cbs {
 			if cb != nil {
-				cb(err)
+				cb.Handle(err)
 			}
 		}
-	}
+	})
 }
 
 // queue adds w to the pending writes.
@@ -492,7 +502,7 @@ func (b *writeBatch) run() {
 	s := b.s
 	for _, w := range b.done {
 		if w.cb != nil {
-			w.cb(nil)
+			w.cb.Handle(nil)
 		}
 	}
 	if b.drain && s.needDrain && s.writableLen == 0 && !s.destroyed {
@@ -510,12 +520,12 @@ func (b *writeBatch) run() {
 // failWrite is Node's onwriteError for a write the kernel refused: the
 // write's callback gets the error, then the socket is destroyed with it;
 // both wait for nextTick when the write was made in this call.
-func (s *Socket) failWrite(cb func(error), sync bool) {
+func (s *Socket) failWrite(cb Handler[error], sync bool) {
 	err := s.writeErr
 	s.writeErr = nil
 	fail := func() {
 		if cb != nil {
-			cb(err)
+			cb.Handle(err)
 		}
 		s.Destroy(err)
 	}
