@@ -57,13 +57,13 @@ type Observer func(Event)
 type Events struct {
 	now       func() time.Duration
 	observers []Observer
-	ids       map[string]int
+	ids       map[string]*int // the last number given out per kind
 	tail      [tailSize]Event // ring of the latest events, for uncaught errors
 	tailN     int
 }
 
 func newEvents(now func() time.Duration) *Events {
-	return &Events{now: now, ids: map[string]int{}}
+	return &Events{now: now, ids: map[string]*int{}}
 }
 
 // Observe adds an observer; it sees every later event.
@@ -72,8 +72,15 @@ func (e *Events) Observe(o Observer) { e.observers = append(e.observers, o) }
 // NewID numbers a new object of the given kind: 1 for the first "req", 2 for
 // the second, and so on.
 func (e *Events) NewID(obj string) int {
-	e.ids[obj]++
-	return e.ids[obj]
+	// A counter per kind behind a pointer: one map lookup per object
+	// instead of a lookup and an assignment.
+	n := e.ids[obj]
+	if n == nil {
+		n = new(int)
+		e.ids[obj] = n
+	}
+	*n++
+	return *n
 }
 
 // Emit stamps ev with the current time and hands it to every observer.
