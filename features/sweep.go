@@ -32,7 +32,7 @@ type SweepOptions struct {
 	// means one per CPU. The report is the same for any value.
 	Jobs int
 	// Progress, when set, learns after each seed how many of how many are
-	// done.
+	// done; the workers call it one at a time.
 	Progress func(done, total int)
 	// CheckDeterminism runs each seed twice and fails a seed whose two
 	// runs differ, naming the first event where they part.
