@@ -6,13 +6,12 @@ import (
 )
 
 // sweepGCPercent is the garbage collector's target while a sweep runs. A
-// seed allocates about 1.5 MB and the heap keeps 3-5 MB live, so at Go's
-// default of 100 the collector starts every three or four seeds (55 cycles
-// in 300 seeds) and takes 6-7% of the process's CPU, on the core a second
-// worker needs; at 400 it runs a quarter as often (14 cycles), takes 2%,
-// and the heap peaks near 46 MB (GODEBUG=gctrace=1 on the bundled sweep).
-// Collecting less often changes no result: nothing a world does depends on
-// when memory is reclaimed.
+// seed allocates about 1 MB and the heap keeps 3-6 MB live, so at Go's
+// default of 100 the collector starts every few seeds and a seed costs 17%
+// more CPU than at 400, where it runs about 10 times in 300 seeds and the
+// heap peaks near 50 MB; 1600 saves nothing more (GODEBUG=gctrace=1 and
+// BenchmarkSweep on the bundled sweep). Collecting less often changes no
+// result: nothing a world does depends on when memory is reclaimed.
 const sweepGCPercent = 400
 
 // sweepGC counts the sweeps running, so that the first sets the target
