@@ -407,7 +407,7 @@ func (c *serverConn) start() {
 	}
 	c.maxHeaderEntries = headerEntryLimit(s.MaxHeadersCount)
 	c.parser = NewParser(ParseRequest, ParserOptions{MaxHeaderSize: s.opts.MaxHeaderSize, Lenient: s.opts.InsecureHTTPParser})
-	c.parser.SetCallbacks(c.onHead, c.onBody, c.onComplete)
+	c.parser.hooks = (*connParserHooks)(c)
 	c.parser.spares = &s.parsed
 	s.conns = append(s.conns, c)
 	c.active, c.messageStart = true, s.loop.Now()

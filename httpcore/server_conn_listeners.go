@@ -43,6 +43,21 @@ func (c *connDrain) Handle(struct{}) { (*serverConn)(c).onDrain() }
 
 func (c *connError) Handle(err error) { (*serverConn)(c).onError(err) }
 
+// connParserHooks is the connection as its request parser's hooks, for
+// the same reason: three method values and the struct holding them would
+// stay with every connection.
+type connParserHooks serverConn
+
+func (c *connParserHooks) onHead(_ *Parser, h *MessageHead) BodyMode {
+	return (*serverConn)(c).onHead(h)
+}
+
+func (c *connParserHooks) onBody(_ *Parser, b []byte) { (*serverConn)(c).onBody(b) }
+
+func (c *connParserHooks) onComplete(_ *Parser, rawTrailers []string) {
+	(*serverConn)(c).onComplete(rawTrailers)
+}
+
 // connListeners are the ids of the parser's side's listeners; error is 0
 // once the first error removed its listener.
 type connListeners struct {
