@@ -197,6 +197,11 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
+// writerFunc is a function that serves as an io.Writer.
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
 func mustRules(t *testing.T, js string) []simnet.Rule {
 	t.Helper()
 	rs, err := proxy.CheckRules("test", []byte(js))
@@ -218,37 +223,67 @@ func deadUpstream(t *testing.T) string {
 	return addr
 }
 
+// A client whose upstream cannot be reached is reset, whenever the reset
+// reaches it: before its connect returns, between its connect and its
+// write (the write then reports the reset, and consumes it: the read
+// after it sees only the end), or after its write. With OnUpstreamError
+// 502 it gets a 502 instead.
 func TestDeadUpstreamResetsTheClientOrAnswers502(t *testing.T) {
-	for _, code := range []int{0, 502} {
-		var logged bytes.Buffer
-		var mu sync.Mutex
-		p, err := proxy.Start(proxy.Options{Upstream: deadUpstream(t), OnUpstreamError: code, Log: log.New(lockedWriter{&mu, &logged}, "", 0)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The reset may even reach the client before its connect returns.
-		var got []byte
-		conn, err := net.Dial("tcp", p.Addr())
-		if err == nil {
-			conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
-			got, err = io.ReadAll(conn)
-			conn.Close()
-		}
-		p.Close()
-		if code == 0 && !errors.Is(err, syscall.ECONNRESET) {
-			t.Errorf("without --on-upstream-error: got %q, %v; want a reset", got, err)
-		}
-		if code == 502 {
-			res, rerr := http.ReadResponse(bufio.NewReader(bytes.NewReader(got)), nil)
-			if err != nil || rerr != nil || res.StatusCode != 502 {
-				t.Errorf("with 502: got %q, %v, %v", got, err, rerr)
+	for _, c := range []struct {
+		name string
+		code int
+		late bool // the client writes only once the proxy has closed the connection
+	}{
+		{"reset", 0, false},
+		{"reset before the client writes", 0, true},
+		{"502", 502, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var logged bytes.Buffer
+			var mu sync.Mutex
+			said := make(chan struct{}) // the proxy logged the connection's failed dial
+			logTo := writerFunc(func(b []byte) (int, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				if !strings.Contains(logged.String(), "unreachable") && bytes.Contains(b, []byte("unreachable")) {
+					close(said)
+				}
+				return logged.Write(b)
+			})
+			p, err := proxy.Start(proxy.Options{Upstream: deadUpstream(t), OnUpstreamError: c.code, Log: log.New(logTo, "", 0)})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		mu.Lock()
-		if !strings.Contains(logged.String(), "unreachable") {
-			t.Errorf("log %q does not say the upstream is unreachable", logged.String())
-		}
-		mu.Unlock()
+			var got []byte
+			conn, err := net.Dial("tcp", p.Addr())
+			if err == nil {
+				if c.late {
+					// Once the proxy has given up on the upstream, Close
+					// waits for it to have reset the connection.
+					<-said
+					p.Close()
+				}
+				if _, err = conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err == nil {
+					got, err = io.ReadAll(conn)
+				}
+				conn.Close()
+			}
+			p.Close()
+			if c.code == 0 && !errors.Is(err, syscall.ECONNRESET) {
+				t.Errorf("without --on-upstream-error: got %q, %v; want a reset", got, err)
+			}
+			if c.code == 502 {
+				res, rerr := http.ReadResponse(bufio.NewReader(bytes.NewReader(got)), nil)
+				if err != nil || rerr != nil || res.StatusCode != 502 {
+					t.Errorf("with 502: got %q, %v, %v", got, err, rerr)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !strings.Contains(logged.String(), "unreachable") {
+				t.Errorf("log %q does not say the upstream is unreachable", logged.String())
+			}
+		})
 	}
 }
 
