@@ -2,16 +2,16 @@ package replay
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/simhttp/simhttp/internal/tsharktest"
 )
 
 // inspectFixture inspects one capture of fixtures/captures.
@@ -194,10 +194,7 @@ func subtract(a, b []string) []string {
 // The recorded tshark output stands in for tshark at test time; where tshark
 // is installed, it must still say the same.
 func TestTsharkRecordingsAreCurrent(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("SKIP: tshark is not installed, so the recorded fixtures/captures/*.tshark.tsv are not re-checked (apt-get install -y tshark); TestEveryExchangeTsharkFindsIsFound still compares with them")
-	}
+	tshark := tsharktest.Need(t, "the recorded fixtures/captures/*.tshark.tsv", "TestEveryExchangeTsharkFindsIsFound, which compares with them")
 	if testing.Short() {
 		t.Skip("SKIP in -short: tshark takes about a second a capture; TestEveryExchangeTsharkFindsIsFound still compares with the recordings")
 	}
@@ -216,15 +213,9 @@ func checkTsharkRecording(t *testing.T, tshark, path string) {
 		t.Fatal(err)
 	}
 	capture := strings.TrimSuffix(path, ".tshark.tsv") + ".pcap"
-	cmd := exec.Command(tshark, "-n", "-r", capture, "-Y", "http", "-T", "fields", "-E", "separator=/t",
+	got := tsharktest.Run(t, tshark, capture, "-Y", "http", "-T", "fields", "-E", "separator=/t",
 		"-e", "frame.number", "-e", "http.request.method", "-e", "http.request.uri", "-e", "http.response.code", "-e", "http.request_in")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	got, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark on %s: %v: %s", capture, err, stderr.Bytes())
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+	if diff := cmp.Diff(string(want), got); diff != "" {
 		t.Errorf("tshark now says (-recorded +tshark):\n%s", diff)
 	}
 }

@@ -7,12 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/simhttp/simhttp/internal/tsharktest"
 )
 
 const httpsDir = "../fixtures/captures/https"
@@ -183,25 +184,24 @@ func TestHTTPSWithoutKeys(t *testing.T) {
 // TestHTTPSAgainstTshark runs tshark on every HTTPS capture with its key log
 // and checks the golden files still say what tshark says.
 func TestHTTPSAgainstTshark(t *testing.T) {
-	if _, err := exec.LookPath("tshark"); err != nil {
-		t.Skip("SKIPPED: tshark is not installed, so the golden NAME.tshark.txt files were not re-checked against it (TestHTTPS still compares against them)")
+	tshark := tsharktest.Need(t, "the golden NAME.tshark.txt files", "TestHTTPS, which compares against them")
+	type run struct {
+		file string
+		args []string
 	}
-	runs := map[string][]string{"tls13-aes128-dsb": {"-r", filepath.Join(httpsDir, "tls13-aes128-dsb.pcapng")}}
+	runs := map[string]run{"tls13-aes128-dsb": {file: filepath.Join(httpsDir, "tls13-aes128-dsb.pcapng")}}
 	for name := range httpsFixtures {
-		runs[name] = []string{"-r", filepath.Join(httpsDir, name+".pcap"), "-o", "tls.keylog_file:" + filepath.Join(httpsDir, name+".keys")}
+		runs[name] = run{filepath.Join(httpsDir, name+".pcap"), []string{"-o", "tls.keylog_file:" + filepath.Join(httpsDir, name+".keys")}}
 	}
-	for name, args := range runs {
-		args = append(append([]string{"-n"}, args...), "-Y", "http", "-T", "fields", "-E", "separator= ", "-e", "frame.number",
+	for name, r := range runs {
+		args := append(r.args, "-Y", "http", "-T", "fields", "-E", "separator= ", "-e", "frame.number",
 			"-e", "http.request.method", "-e", "http.request.uri", "-e", "http.response.code")
-		out, err := exec.Command("tshark", args...).Output()
-		if err != nil {
-			t.Fatalf("tshark %s: %v", name, err)
-		}
+		out := tsharktest.Run(t, tshark, r.file, args...)
 		golden, err := os.ReadFile(filepath.Join(httpsDir, name+".tshark.txt"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(string(golden), string(out)); diff != "" {
+		if diff := cmp.Diff(string(golden), out); diff != "" {
 			t.Errorf("%s: tshark now says (-golden +tshark):\n%s", name, diff)
 		}
 	}
