@@ -352,3 +352,24 @@ func TestFifoKeepsOrderAsItReusesItsArray(t *testing.T) {
 		t.Errorf("popped %d of %d", want, next)
 	}
 }
+
+// TestFifoDropsABurstsArray keeps a small array once the queue runs dry,
+// so steady use allocates nothing, but not one a burst grew past
+// maxKeptFifo, which would stay at its peak for the loop's life.
+func TestFifoDropsABurstsArray(t *testing.T) {
+	var f fifo[int]
+	f.push(1)
+	f.pop()
+	if cap(f.q) == 0 {
+		t.Fatal("a small queue dropped its array once dry")
+	}
+	for i := range maxKeptFifo + 1 {
+		f.push(i)
+	}
+	for f.len() > 0 {
+		f.pop()
+	}
+	if f.q != nil {
+		t.Errorf("a queue run dry keeps an array of %d slots", cap(f.q))
+	}
+}
