@@ -92,7 +92,6 @@ type driver struct {
 	virtual  atomic.Int64  // the loop's clock at the latest quiescent point, for the watchdog
 
 	// Owned by the driver goroutine.
-	signals   int             // goroutines woken since the last quiescent point
 	conds     []*sync.Cond    // to broadcast when the step ends
 	closing   []chan struct{} // to close when the step ends
 	conns     []*TCPConn
@@ -283,10 +282,9 @@ func (d *driver) drive() {
 		d.ops = nil
 		d.mu.Unlock()
 		d.progress.Add(1)
-		d.signals = 0
 		d.advance()
-		// Every wake-up counts as a signal, so none is held back here.
-		if stopped && d.shut && len(ops) == 0 && d.signals == 0 {
+		// Every wake-up waits in conds or closing, so none is held back here.
+		if stopped && d.shut && len(ops) == 0 && len(d.conds)+len(d.closing) == 0 {
 			d.mu.Lock()
 			d.exited = true
 			d.mu.Unlock()
@@ -301,8 +299,8 @@ func (d *driver) drive() {
 			d.shutdown()
 		}
 		d.advance()
-		d.release()
-		if len(ops) > 0 || d.signals > 0 || stopped {
+		woke := d.release()
+		if len(ops) > 0 || woke > 0 || stopped {
 			continue
 		}
 		var due <-chan time.Time
@@ -320,23 +318,19 @@ func (d *driver) drive() {
 
 // wakeLater has cond broadcast when the step ends; it runs on the driver
 // goroutine.
-func (d *driver) wakeLater(cond *sync.Cond) {
-	d.conds = append(d.conds, cond)
-	d.signals++
-}
+func (d *driver) wakeLater(cond *sync.Cond) { d.conds = append(d.conds, cond) }
 
 // closeLater has ch closed when the step ends; it runs on the driver
 // goroutine.
-func (d *driver) closeLater(ch chan struct{}) {
-	d.closing = append(d.closing, ch)
-	d.signals++
-}
+func (d *driver) closeLater(ch chan struct{}) { d.closing = append(d.closing, ch) }
 
-// release wakes the goroutines the step woke. A goroutine woken earlier,
+// release wakes the goroutines the step woke and returns how many
+// wake-ups it made (a broadcast counts once). A goroutine woken earlier,
 // in the middle of the step, would run alongside the driver and could
 // find the network as it was half-way through the instant or at its end,
 // as the scheduler had it (TestGoroutinesWokenDuringAStepRunAfterIt).
-func (d *driver) release() {
+func (d *driver) release() (woke int) {
+	woke = len(d.conds) + len(d.closing)
 	for i, c := range d.conds {
 		c.Broadcast()
 		d.conds[i] = nil
@@ -346,6 +340,7 @@ func (d *driver) release() {
 		d.closing[i] = nil
 	}
 	d.conds, d.closing = d.conds[:0], d.closing[:0]
+	return woke
 }
 
 // advance runs the loop up to the bubble's clock.
