@@ -234,12 +234,12 @@ func (f *featureFile) scenariosAt(line int) []*messages.Pickle {
 func (c *catalog) tagged(paths []string, tag string) (keep []string, pickles []*messages.Pickle) {
 	for _, p := range paths {
 		uri, line := splitRef(p)
-		i := slices.IndexFunc(c.files, func(f *featureFile) bool { return f.uri == uri })
-		if i < 0 {
+		f := c.file(uri)
+		if f == nil {
 			continue
 		}
 		n := len(pickles)
-		for _, pk := range c.files[i].scenariosAt(line) {
+		for _, pk := range f.scenariosAt(line) {
 			if slices.ContainsFunc(pk.Tags, func(t *messages.PickleTag) bool { return t.Name == tag }) {
 				pickles = append(pickles, pk)
 			}
@@ -249,6 +249,17 @@ func (c *catalog) tagged(paths []string, tag string) (keep []string, pickles []*
 		}
 	}
 	return keep, pickles
+}
+
+// file is the first file read from uri, or nil. A file named twice, at
+// two lines, is read twice, alike.
+func (c *catalog) file(uri string) *featureFile {
+	for _, f := range c.files {
+		if f.uri == uri {
+			return f
+		}
+	}
+	return nil
 }
 
 // runnable is the godog path of the file: FILE or FILE:LINE.
@@ -272,18 +283,16 @@ func (f *featureFile) stepLine(ps *messages.PickleStep) int {
 // run, so the match is by file, name and step texts, not by id.
 func (c *catalog) locate(sc *messages.Pickle) (*featureFile, int) {
 	uri, _ := splitRef(sc.Uri)
-	for _, f := range c.files {
-		if f.uri != uri {
-			continue
-		}
-		for _, p := range f.pickles {
-			if p.Name == sc.Name && sameSteps(p.Steps, sc.Steps) {
-				return f, int(f.scens[p.AstNodeIds[0]])
-			}
-		}
-		return f, 0
+	f := c.file(uri)
+	if f == nil {
+		return nil, 0
 	}
-	return nil, 0
+	for _, p := range f.pickles {
+		if p.Name == sc.Name && sameSteps(p.Steps, sc.Steps) {
+			return f, int(f.scens[p.AstNodeIds[0]])
+		}
+	}
+	return f, 0
 }
 
 func sameSteps(a, b []*messages.PickleStep) bool {

@@ -42,10 +42,8 @@ func (w *world) result() ScenarioResult {
 // featureName is the name of the feature the scenario belongs to.
 func (w *world) featureName() string {
 	if c := w.suite.catalog; c != nil {
-		for _, f := range c.files {
-			if f.uri == w.uri && f.doc.Feature != nil {
-				return f.doc.Feature.Name
-			}
+		if f := c.file(w.uri); f != nil && f.doc.Feature != nil {
+			return f.doc.Feature.Name
 		}
 	}
 	return w.uri

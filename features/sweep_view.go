@@ -20,11 +20,8 @@ func sweepView(c *catalog, paths []string, runs []*messages.Pickle) *catalog {
 	}
 	files := map[string][]byte{}
 	for _, p := range paths {
-		uri, _ := splitRef(p)
-		for _, f := range c.files {
-			if f.uri == uri && files[uri] == nil {
-				files[uri] = blankUnselected(f, selected)
-			}
+		if uri, _ := splitRef(p); files[uri] == nil {
+			files[uri] = blankUnselected(c.file(uri), selected)
 		}
 	}
 	return &catalog{fsys: memFS(files), files: c.files, bad: c.bad}
