@@ -2,6 +2,7 @@ package proxy_test
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,19 @@ func TestTsharkFollowsBothLegs(t *testing.T) {
 	if err := os.WriteFile(file, capture.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	rows := tsharktest.Fields(t, tshark, file, []string{"-o", "tcp.check_checksum:TRUE"},
+	// Both legs' server ports are named HTTP: tshark tries a connection's
+	// server port first, but when that port has no dissector it tries the
+	// other, and an ephemeral port can be one tshark gives another
+	// protocol (44818 is EtherNet/IP): that leg would not be read as HTTP.
+	args := []string{"-o", "tcp.check_checksum:TRUE"}
+	for _, addr := range []string{upstream, p.Addr()} {
+		_, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "-d", "tcp.port=="+port+",http")
+	}
+	rows := tsharktest.Fields(t, tshark, file, args,
 		"http.request.uri", "tcp.flags.reset", "_ws.expert.message")
 	requests, resets := 0, 0
 	for _, f := range rows {
