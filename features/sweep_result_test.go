@@ -105,11 +105,14 @@ func TestCheckDeterminismPassesADeterministicSweep(t *testing.T) {
 	}
 }
 
+// runClosingAt is one seed's run of one scenario whose request closes at
+// closeAt.
+func runClosingAt(closeAt time.Duration) []worldTrace {
+	return []worldTrace{{ref: "f.feature:3", events: []simnet.Event{{Obj: "req", ID: 1, Name: "socket"}, {T: closeAt, Obj: "req", ID: 1, Name: "close"}}}}
+}
+
 func TestFirstDifferenceNamesTheEventWhereTwoRunsPart(t *testing.T) {
-	run := func(closeAt time.Duration) []worldTrace {
-		return []worldTrace{{ref: "f.feature:3", events: []simnet.Event{{Obj: "req", ID: 1, Name: "socket"}, {T: closeAt, Obj: "req", ID: 1, Name: "close"}}}}
-	}
-	a, b := run(5), run(6)
+	a, b := runClosingAt(5), runClosingAt(6)
 	if _, differs := firstDifference(a, a, 7); differs {
 		t.Error("identical runs differ")
 	}
@@ -128,5 +131,24 @@ func TestFirstDifferenceNamesTheEventWhereTwoRunsPart(t *testing.T) {
 	res = SweepResult{Seeds: []uint64{7}, FailedSeeds: 1, Failures: []SweepFailure{f}}
 	if err := res.WriteText(&text); !differs || err != nil || !strings.Contains(text.String(), "ran different scenarios") || strings.Contains(text.String(), "first run:") {
 		t.Errorf("a run against no run: %v %v\n%s", differs, err, text.String())
+	}
+}
+
+// TestSweepJSONKeepsTheDivergenceShape pins the shape --json gives a run
+// that was not deterministic, which MergeSweeps and users' tools read:
+// the divergence's fields come from simnet.Divergence, another package.
+func TestSweepJSONKeepsTheDivergenceShape(t *testing.T) {
+	f, _ := firstDifference(runClosingAt(5), runClosingAt(6), 7)
+	var b bytes.Buffer
+	if err := (&SweepResult{Seeds: []uint64{7}, FailedSeeds: 1, Failures: []SweepFailure{f}}).WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `"divergence": {
+        "event": 1,
+        "first": "{\"t\":5,\"obj\":\"req\",\"id\":1,\"event\":\"close\"}",
+        "second": "{\"t\":6,\"obj\":\"req\",\"id\":1,\"event\":\"close\"}"
+      }`
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("--json of a divergence:\n%s\nwant it to hold\n%s", b.String(), want)
 	}
 }
