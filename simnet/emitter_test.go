@@ -96,12 +96,18 @@ func TestEmitterRunawayNestingIsNodesRangeError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var node struct{ Name, Message string }
+	var node struct {
+		Name, Message string
+		Code          *string
+	}
 	if err := json.Unmarshal(raw, &node); err != nil {
 		t.Fatal(err)
 	}
 	if node.Name != "RangeError" {
 		t.Fatalf("Node threw %s, not the RangeError ErrMaxCallStack stands for", raw)
+	}
+	if node.Code != nil {
+		t.Fatalf("Node's RangeError has the code %q: ErrMaxCallStack should carry it instead of its own", *node.Code)
 	}
 	var e Emitter[int]
 	depth := 0
