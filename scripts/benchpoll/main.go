@@ -1,13 +1,15 @@
 //go:build linux
 
-// Command benchpoll is the latency floor of scripts/bench-proxy.sh: the
-// best a user-space TCP proxy can do for a client that sends one request
+// Command benchpoll is the latency floor of scripts/bench-proxy.sh: a
+// proxy with no wake-up in its path, for a client that sends one request
 // at a time. While a connection is open, one thread never sleeps: it
 // polls its nonblocking sockets with epoll_wait and a zero timeout, and
 // moves each chunk with one read(2) and one write(2), parsing nothing, so
 // no wake-up ever stands between a byte's arrival and its forwarding. It
-// burns a CPU to do so. Where even this stays below some ratio to direct,
-// no user-space proxy reaches that ratio on the same machine.
+// burns a CPU to do so. A proxy that moves bytes with read(2) and
+// write(2) adds at least this floor's two system calls per chunk to each
+// round trip, so where this stays below some ratio to direct, such a
+// proxy is not expected to reach it on the same machine.
 //
 //	benchpoll LISTEN UPSTREAM
 //
