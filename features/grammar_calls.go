@@ -501,9 +501,9 @@ func incomingProperties(in func(t *target) *httpcore.IncomingMessage) map[string
 		"url":           {get: func(t *target) any { return in(t).URL }},
 		"statusCode":    {get: func(t *target) any { return in(t).StatusCode }},
 		"statusMessage": {get: func(t *target) any { return in(t).StatusMessage }},
-		"headers":       {get: func(t *target) any { return headerMap(in(t).Headers) }},
+		"headers":       {get: func(t *target) any { return headerMap(in(t).Headers()) }},
 		"rawHeaders":    {get: func(t *target) any { return in(t).RawHeaders }},
-		"trailers":      {get: func(t *target) any { return headerMap(in(t).Trailers) }},
+		"trailers":      {get: func(t *target) any { return headerMap(in(t).Trailers()) }},
 		"rawTrailers":   {get: func(t *target) any { return in(t).RawTrailers }},
 	}
 }

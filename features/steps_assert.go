@@ -366,7 +366,7 @@ func (w *world) theResponseHasTheHeader(n, name, value string) error {
 	if err != nil {
 		return err
 	}
-	if got, _ := res.Headers.Get(name); got != value {
+	if got, _ := res.Headers().Get(name); got != value {
 		return fmt.Errorf("response #%d has the header %q with %q, expected %q (raw headers %q)", r.n, name, got, value, res.RawHeaders)
 	}
 	return nil
@@ -377,7 +377,7 @@ func (w *world) theResponseHasNoHeader(n, name string) error {
 	if err != nil {
 		return err
 	}
-	if got, ok := res.Headers.Get(name); ok {
+	if got, ok := res.Headers().Get(name); ok {
 		return fmt.Errorf("response #%d has the header %q with %q, expected none", r.n, name, got)
 	}
 	return nil
@@ -428,7 +428,7 @@ func (w *world) theResponseHasTheTrailer(n, name, value string) error {
 	if err != nil {
 		return err
 	}
-	if got, _ := res.Trailers.Get(name); got != value {
+	if got, _ := res.Trailers().Get(name); got != value {
 		return fmt.Errorf("response #%d has the trailer %q with %q, expected %q (raw trailers %q)", r.n, name, got, value, res.RawTrailers)
 	}
 	return nil
@@ -547,7 +547,7 @@ func (w *world) theServerReceivesTheHeader(name, value string) error {
 	if err != nil {
 		return err
 	}
-	if got, _ := req.Headers.Get(name); got != value {
+	if got, _ := req.Headers().Get(name); got != value {
 		return fmt.Errorf("the server received the header %q with %q, expected %q (raw headers %q)", name, got, value, req.RawHeaders)
 	}
 	return nil

@@ -302,7 +302,7 @@ func TestClientMaxHeadersCountAsNode(t *testing.T) {
 			}
 			got := "no response"
 			req.Events.Response.On(func(res *IncomingMessage) {
-				got = fmt.Sprintf("%d/%d", res.Headers.Len(), len(res.RawHeaders))
+				got = fmt.Sprintf("%d/%d", res.Headers().Len(), len(res.RawHeaders))
 				res.Resume()
 			})
 			if err := req.End(nil, nil); err != nil {

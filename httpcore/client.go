@@ -623,7 +623,7 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 		req.Events.Information.Emit(Information{
 			StatusCode: res.StatusCode, StatusMessage: res.StatusMessage,
 			HTTPVersion: res.HTTPVersion, HTTPVersionMajor: res.HTTPVersionMajor, HTTPVersionMinor: res.HTTPVersionMinor,
-			Headers: res.Headers, RawHeaders: res.RawHeaders,
+			Headers: res.Headers(), RawHeaders: res.RawHeaders,
 		})
 		return BodySkip
 	}
@@ -875,6 +875,6 @@ func (req *ClientRequest) keepAliveHeader() string {
 	if req.res == nil {
 		return ""
 	}
-	v, _ := req.res.Headers.Get("keep-alive")
+	v, _ := req.res.header("keep-alive")
 	return v
 }

@@ -598,7 +598,7 @@ func TestClient1xxUpgradeConnectMatchNode(t *testing.T) {
 				req := listenAll(s.request(RequestOptions{Port: port}), listenOpts{})
 				req.Events.Response.On(func(res *IncomingMessage) {
 					res.Events.End.On(func(struct{}) {
-						v, _ := res.Trailers.Get("x-checksum")
+						v, _ := res.Trailers().Get("x-checksum")
 						s.mark("trailers", map[string]any{
 							"trailers":    map[string]any{"x-checksum": v},
 							"rawTrailers": []any{res.RawTrailers[0], res.RawTrailers[1]},
@@ -659,7 +659,7 @@ func TestAgentCasesMatchNode(t *testing.T) {
 			s.server(ServerOptions{KeepAliveTimeout: keepAlive}, hello, func(srv *Server, port int) {
 				r1 := get(s, port, nil, "/")
 				r1.Events.Response.On(func(res *IncomingMessage) {
-					v, _ := res.Headers.Get("keep-alive")
+					v, _ := res.Headers().Get("keep-alive")
 					s.mark("keep-alive", map[string]any{"value": v})
 				})
 				r1.Events.Socket.On(func(sock *simnet.Socket) { sock.Events.Close.On(func(bool) { srv.Close(nil) }) })

@@ -140,7 +140,7 @@ func sequence(t *testing.T, port int, reqs []RequestOptions, header string) []ex
 		var body []byte
 		req, err := Request(rt, "", o, func(res *IncomingMessage) {
 			out[i].status = res.StatusCode
-			out[i].header, _ = res.Headers.Get(header)
+			out[i].header, _ = res.Headers().Get(header)
 			res.Events.Data.On(func(p []byte) { body = append(body, p...) })
 		})
 		if err != nil {

@@ -306,7 +306,7 @@ func TestResponseSplitAnywhere(t *testing.T) {
 		var body []byte
 		var long string
 		req, err := Get(c, "http://api/", RequestOptions{NoAgent: true}, func(res *IncomingMessage) {
-			long, _ = res.Headers.Get("x-long")
+			long, _ = res.Headers().Get("x-long")
 			res.Events.Data.On(func(p []byte) { body = append(body, p...) })
 		})
 		if err != nil {

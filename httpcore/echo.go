@@ -37,11 +37,11 @@ func EchoHandler(req *IncomingMessage, res *ServerResponse) {
 }
 
 func echoJSON(req *IncomingMessage, n int, sum hash.Hash) ([]byte, error) {
-	headers, err := headersJSON(req.Headers)
+	headers, err := headersJSON(req.Headers())
 	if err != nil {
 		return nil, err
 	}
-	trailers, err := headersJSON(req.Trailers)
+	trailers, err := headersJSON(req.Trailers())
 	if err != nil {
 		return nil, err
 	}

@@ -34,7 +34,7 @@ func echoBack(req *IncomingMessage, res *ServerResponse) {
 	var body []byte
 	req.Events.Data.On(func(p []byte) { body = append(body, p...) })
 	req.Events.End.On(func(struct{}) {
-		x, _ := req.Headers.Get("x-a")
+		x, _ := req.Headers().Get("x-a")
 		_ = res.SetHeader("X-Echo", req.Method+" "+req.URL+" "+x)
 		_ = res.End(body, nil)
 	})

@@ -70,10 +70,8 @@ func (e *DataEvent) listen(id simnet.ListenerID) func() {
 type IncomingMessage struct {
 	Events IncomingEvents
 
-	Headers     Headers  // lower-cased names with Node's rules for duplicates
 	RawHeaders  []string // name, value, name, value... as received
-	Trailers    Headers  // set once the message is complete
-	RawTrailers []string
+	RawTrailers []string // as RawHeaders, set once the message is complete
 
 	HTTPVersion      string // "1.1"
 	HTTPVersionMajor int
@@ -93,6 +91,13 @@ type IncomingMessage struct {
 	socket *simnet.Socket
 	obj    string // trace kind: "sreq" or "res"
 	id     int    // trace id; 0 until register
+
+	// headerCount is how many RawHeaders entries make Headers (Node's
+	// kHeadersCount): maxHeadersCount may keep fewer than were received.
+	headerCount int
+	// headers and trailers are built from the raw lists on first read, as
+	// Node's getters do since v15: most messages are never asked.
+	headers, trailers *Headers
 
 	joinDuplicateHeaders bool
 	consuming            bool // a read was asked for: the body is being consumed
@@ -202,15 +207,57 @@ func (m *IncomingMessage) setHead(h *MessageHead, n int) {
 	m.Method, m.URL = h.Method, h.URL
 	m.StatusCode, m.StatusMessage = h.StatusCode, h.StatusMessage
 	m.Upgrade = h.Upgrade
-	m.RawHeaders = h.RawHeaders
-	m.Headers = m.buildHeaders(h.RawHeaders[:min(n, len(h.RawHeaders))])
+	m.RawHeaders, m.headerCount, m.headers = h.RawHeaders, n, nil
 }
 
-func (m *IncomingMessage) buildHeaders(raw []string) Headers {
-	if m.joinDuplicateHeaders {
-		return BuildHeaders(joinDuplicates(raw))
+// Headers is message.headers: the first entries of RawHeaders that
+// maxHeadersCount keeps, lower-cased with Node's rules for duplicates.
+func (m *IncomingMessage) Headers() Headers {
+	if m.headers == nil {
+		m.headers = m.buildHeaders(m.RawHeaders[:min(m.headerCount, len(m.RawHeaders))])
 	}
-	return BuildHeaders(raw)
+	return *m.headers
+}
+
+// Trailers is message.trailers: RawTrailers as Headers, empty until the
+// message is complete.
+func (m *IncomingMessage) Trailers() Headers {
+	if m.trailers == nil {
+		m.trailers = m.buildHeaders(m.RawTrailers)
+	}
+	return *m.trailers
+}
+
+func (m *IncomingMessage) buildHeaders(raw []string) *Headers {
+	if m.joinDuplicateHeaders {
+		raw = joinDuplicates(raw)
+	}
+	h := BuildHeaders(raw)
+	return &h
+}
+
+// header is Headers().Get(name) for a lower-case ASCII name without
+// building Headers when the field appears at most once, which is all the
+// server and the agent ask of nearly every message.
+func (m *IncomingMessage) header(name string) (string, bool) {
+	if m.headers != nil {
+		return m.headers.Get(name)
+	}
+	raw := m.RawHeaders[:min(m.headerCount, len(m.RawHeaders))]
+	at := -1
+	for i := 0; i+1 < len(raw); i += 2 {
+		if len(raw[i]) != len(name) || !asciiEqualFold(raw[i], name) {
+			continue
+		}
+		if at >= 0 {
+			return m.Headers().Get(name)
+		}
+		at = i
+	}
+	if at < 0 {
+		return "", false
+	}
+	return raw[at+1], true
 }
 
 // joinDuplicates merges repeated fields into their first line, values
@@ -288,8 +335,8 @@ func (m *IncomingMessage) pushBody(b []byte) {
 func (m *IncomingMessage) finishMessage(rawTrailers []string) {
 	m.Complete = true
 	if len(rawTrailers) > 0 {
-		m.RawTrailers = rawTrailers
-		m.Trailers = m.buildHeaders(rawTrailers)
+		// Trailers read before now were empty; Node adds these to them.
+		m.RawTrailers, m.trailers = rawTrailers, nil
 	}
 	m.push(nil)
 }

@@ -56,26 +56,26 @@ var incomingCases = map[string]incomingCase{
 	"chunked-body-with-trailers": {handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse) {
 		req.Events.Data.On(func([]byte) {})
 		req.Events.End.On(func(struct{}) {
-			e.mark("fields", map[string]any{"trailers": req.Trailers, "rawTrailers": req.RawTrailers, "complete": req.Complete})
+			e.mark("fields", map[string]any{"trailers": req.Trailers(), "rawTrailers": req.RawTrailers, "complete": req.Complete})
 			mustEnd(t, res, "ok")
 		})
 	}},
 	"head-fields": {handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse) {
 		e.mark("fields", map[string]any{
 			"method": req.Method, "url": req.URL, "httpVersion": req.HTTPVersion, "major": req.HTTPVersionMajor,
-			"minor": req.HTTPVersionMinor, "headers": req.Headers, "rawHeaders": req.RawHeaders,
+			"minor": req.HTTPVersionMinor, "headers": req.Headers(), "rawHeaders": req.RawHeaders,
 			"complete": req.Complete, "aborted": req.Aborted,
 		})
 		mustEnd(t, res, "")
 	}},
 	"max-headers-count-small": {server: func(s *Server) { s.MaxHeadersCount = 2 }, handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse) {
-		e.mark("fields", map[string]any{"headers": req.Headers, "raw": len(req.RawHeaders)})
+		e.mark("fields", map[string]any{"headers": req.Headers(), "raw": len(req.RawHeaders)})
 		mustEnd(t, res, "")
 	}},
 	"max-headers-count-batches": {server: func(s *Server) { s.MaxHeadersCount = 2 }, handler: headerCounts},
 	"max-headers-count-default": {handler: headerCounts},
 	"join-duplicate-headers": {opts: ServerOptions{JoinDuplicateHeaders: true}, handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse) {
-		e.mark("fields", map[string]any{"headers": req.Headers})
+		e.mark("fields", map[string]any{"headers": req.Headers()})
 		mustEnd(t, res, "")
 	}},
 	"request-set-timeout": {handler: func(t *testing.T, e *serverWorld, req *IncomingMessage, _ *ServerResponse) {
@@ -88,7 +88,7 @@ var incomingCases = map[string]incomingCase{
 }
 
 func headerCounts(t *testing.T, e *serverWorld, req *IncomingMessage, res *ServerResponse) {
-	e.mark("fields", map[string]any{"keys": req.Headers.Len(), "raw": len(req.RawHeaders)})
+	e.mark("fields", map[string]any{"keys": req.Headers().Len(), "raw": len(req.RawHeaders)})
 	mustEnd(t, res, "")
 }
 
@@ -202,5 +202,49 @@ func TestJoinDuplicatesKeepsCookieRules(t *testing.T) {
 	want := []string{"A", "1, 2", "Cookie", "c", "Set-Cookie", "s", "cookie", "d", "Set-Cookie", "t"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("joinDuplicates = %q, want %q", got, want)
+	}
+}
+
+// TestHeadersAreBuiltOnFirstRead compares with fixtures/node/server-extra/
+// lazy-headers.json: headers and trailers are built when first read, from
+// the raw lists as they are then and within maxHeadersCount's limit, and
+// not before: the server's and the agent's own lookups build nothing.
+func TestHeadersAreBuiltOnFirstRead(t *testing.T) {
+	raw, err := os.ReadFile("../fixtures/node/server-extra/lazy-headers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	m := &IncomingMessage{}
+	m.setHead(&MessageHead{RawHeaders: []string{"Host", "a", "X-A", "1", "x-a", "2", "Set-Cookie", "c"}}, 6)
+	if v, ok := m.header("host"); v != "a" || !ok || m.headers != nil {
+		t.Fatalf("header(host) = %q, %v, built %v: want \"a\", true, nothing built", v, ok, m.headers != nil)
+	}
+	if _, ok := m.header("set-cookie"); ok || m.headers != nil {
+		t.Fatalf("header(set-cookie) found an entry beyond the limit, or built headers")
+	}
+	m.RawHeaders[1] = "b"
+	got := map[string]any{"headers": m.Headers()}
+	m.RawHeaders[3] = "changed"
+	got["headersAfterChange"] = m.Headers()
+	got["trailersBefore"] = m.Trailers()
+	m.finishMessage([]string{"X-T", "1"})
+	got["trailers"] = m.Trailers()
+	for key, w := range want {
+		g, err := json.Marshal(got[key])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(g) != string(w) {
+			t.Errorf("%s: %s, Node %s", key, g, w)
+		}
+	}
+	fresh := &IncomingMessage{}
+	fresh.setHead(&MessageHead{RawHeaders: []string{"X-A", "1", "x-a", "2"}}, 4)
+	if v, _ := fresh.header("x-a"); v != "1, 2" {
+		t.Errorf("header(x-a) of a repeated field = %q, want the joined \"1, 2\" of Headers", v)
 	}
 }

@@ -404,9 +404,10 @@ func isSpecialName(name []byte) bool {
 
 var specialHeaderNames = [...]string{"connection", "content-length", "proxy-connection", "transfer-encoding", "upgrade"}
 
-// asciiEqualFold compares b with the lower-case s, folding A-Z only.
-func asciiEqualFold(b []byte, s string) bool {
-	for i := range b {
+// asciiEqualFold compares b with the lower-case s of the same length,
+// folding A-Z only.
+func asciiEqualFold[T []byte | string](b T, s string) bool {
+	for i := 0; i < len(b); i++ {
 		if toLower(b[i]) != s[i] {
 			return false
 		}

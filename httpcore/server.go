@@ -550,7 +550,7 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 	res.Events.Finish.Add((*exchangeFinish)(x))
 
 	if h.VersionMajor == 1 && h.VersionMinor == 1 {
-		if (s.opts.RequireHostHeader == nil || *s.opts.RequireHostHeader) && !hasHeader(req.Headers, "host") {
+		if _, host := req.header("host"); !host && (s.opts.RequireHostHeader == nil || *s.opts.RequireHostHeader) {
 			if err := res.WriteHead(400, "", []string{"Connection", "close"}); err == nil {
 				_ = res.End(nil, nil)
 			}
@@ -569,7 +569,7 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 				return BodyNormal
 			}
 		}
-		if expect, ok := req.Headers.Get("expect"); ok {
+		if expect, ok := req.header("expect"); ok {
 			c.expect(req, res, expect)
 			return BodyNormal
 		}
@@ -624,11 +624,6 @@ func (s *Server) emitExchange(name string, e *simnet.Emitter[Exchange], req *Inc
 	res.register()
 	s.trace(name)
 	e.Emit(Exchange{Req: req, Res: res})
-}
-
-func hasHeader(h Headers, name string) bool {
-	_, ok := h.Get(name)
-	return ok
 }
 
 func (c *serverConn) onBody(b []byte) {

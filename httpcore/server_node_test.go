@@ -295,7 +295,7 @@ var serverCases = map[string]func(t *testing.T, e *serverWorld){
 		req := e.request(port, RequestOptions{})
 		req.Events.Response.On(func(res *IncomingMessage) {
 			res.Events.End.On(func(struct{}) {
-				e.mark("trailers", map[string]any{"trailers": res.Trailers, "rawTrailers": res.RawTrailers})
+				e.mark("trailers", map[string]any{"trailers": res.Trailers(), "rawTrailers": res.RawTrailers})
 			})
 		})
 		req.Events.Close.On(func(struct{}) { srv.Close(nil) })

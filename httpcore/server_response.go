@@ -44,7 +44,7 @@ func initServerResponse(r *ServerResponse, s *Server, c *serverConn, req *Incomi
 		r.hasBody = false
 	}
 	if req.HTTPVersionMajor < 1 || req.HTTPVersionMinor < 1 {
-		te, _ := req.Headers.Get("te")
+		te, _ := req.header("te")
 		r.useChunkedEncodingByDefault = hasToken(te, "chunked")
 	}
 	r.rejectNonStandardBodyWrites = s.opts.RejectNonStandardBodyWrites
