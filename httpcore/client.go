@@ -62,7 +62,6 @@ type ClientRequest struct {
 	// (2000 rawHeaders entries), a negative value keeps all (Node's 0).
 	MaxHeadersCount int
 
-	spec requestSpec
 	pool *Agent     // nil when CreateConnection replaces the agent
 	conn *agentConn // the agent's record of the socket, once assigned
 
@@ -72,6 +71,7 @@ type ClientRequest struct {
 	incoming     *IncomingMessage // parser.incoming: the latest head, 1xx included
 	parser       *Parser          // nil once freed
 	parserOpts   ParserOptions
+	joinDups     bool // the joinDuplicateHeaders option, for the response
 	aborted      bool
 	reusedSocket bool
 	upgraded     bool // upgradeOrConnect
@@ -100,11 +100,13 @@ type ClientRequest struct {
 // 'response'. Invalid options return Node's error synchronously, as Node
 // throws; everything after that is reported through the request's events.
 func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*IncomingMessage)) (*ClientRequest, error) {
-	req := &ClientRequest{}
-	if err := resolveRequest(rt, url, opts, &req.spec); err != nil {
+	// The resolved options stay here: the request keeps only what it
+	// reads after this call, which keeps it a size class smaller.
+	var sp requestSpec
+	if err := resolveRequest(rt, url, opts, &sp); err != nil {
 		return nil, err
 	}
-	sp := &req.spec
+	req := &ClientRequest{}
 	req.pool = sp.agent
 	req.init(rt, "req", 0)
 	req.Events.OutgoingEvents = &req.OutgoingMessage.Events
@@ -112,6 +114,11 @@ func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*Incomi
 	req.method, req.path, req.host, req.protocol = sp.method, sp.path, sp.host, sp.protocol
 	req.timeout, req.hasTimeout = sp.timeout, sp.hasTimeout
 	req.useChunkedEncodingByDefault = sp.chunkedByDflt
+	req.parserOpts = ParserOptions{
+		MaxHeaderSize: sp.opts.MaxHeaderSize,
+		Lenient:       sp.opts.InsecureHTTPParser != nil && *sp.opts.InsecureHTTPParser,
+	}
+	req.joinDups = sp.opts.JoinDuplicateHeaders
 	if cb != nil {
 		req.Events.Response.Once(cb)
 	}
@@ -122,10 +129,10 @@ func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*Incomi
 		keep := req.pool.keepAlive || req.pool.maxSockets != maxSocketsInfinity
 		req.last, req.shouldKeepAlive = !keep, keep
 	}
-	if err := req.setInitialHeaders(); err != nil {
+	if err := req.setInitialHeaders(&sp); err != nil {
 		return nil, err
 	}
-	if err := checkConnectOptions(sp); err != nil {
+	if err := checkConnectOptions(&sp); err != nil {
 		return nil, err
 	}
 	if s := sp.opts.Signal; s != nil {
@@ -137,7 +144,7 @@ func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*Incomi
 		}
 	} else {
 		req.last, req.shouldKeepAlive = true, false
-		req.connectWithoutAgent()
+		req.connectWithoutAgent(&sp)
 	}
 	req.register()
 	return req, nil
@@ -159,11 +166,11 @@ func Get(rt simnet.Runtime, url string, opts RequestOptions, cb func(*IncomingMe
 // Authorization as Node adds them; a raw header array, or an Expect header,
 // renders the head at once. As in Node, uniqueHeaders applies only to a head
 // rendered later.
-func (req *ClientRequest) setInitialHeaders() error {
-	if err := req.setOptionHeaders(); err != nil {
+func (req *ClientRequest) setInitialHeaders(sp *requestSpec) error {
+	if err := req.setOptionHeaders(sp); err != nil {
 		return err
 	}
-	if u := req.spec.opts.UniqueHeaders; len(u) > 0 {
+	if u := sp.opts.UniqueHeaders; len(u) > 0 {
 		req.uniqueHeaders = make(map[string]bool, len(u))
 		for _, h := range u {
 			req.uniqueHeaders[strings.ToLower(h)] = true
@@ -172,9 +179,8 @@ func (req *ClientRequest) setInitialHeaders() error {
 	return nil
 }
 
-func (req *ClientRequest) setOptionHeaders() error {
-	sp := &req.spec
-	opts := sp.opts
+func (req *ClientRequest) setOptionHeaders(sp *requestSpec) error {
+	opts := &sp.opts
 	if opts.RawHeaders != nil {
 		fields, err := headerFieldsOf(opts.RawHeaders)
 		if err != nil {
@@ -236,7 +242,7 @@ func (req *ClientRequest) pendingData(int) {}
 
 // connectWithoutAgent asks the createConnection option for a socket; an
 // error, thrown or passed back, becomes 'error' on the next tick.
-func (req *ClientRequest) connectWithoutAgent() {
+func (req *ClientRequest) connectWithoutAgent(sp *requestSpec) {
 	answered := false
 	oncreate := func(s *simnet.Socket, err error) {
 		if answered {
@@ -249,7 +255,7 @@ func (req *ClientRequest) connectWithoutAgent() {
 		}
 		req.onSocket(s, nil)
 	}
-	s, err := req.spec.opts.CreateConnection(req.spec.connectOptions(), oncreate)
+	s, err := sp.opts.CreateConnection(sp.connectOptions(), oncreate)
 	switch {
 	case err != nil:
 		oncreate(nil, err)
@@ -337,12 +343,7 @@ func (req *ClientRequest) onSocketNT(s *simnet.Socket, err error) {
 // tickOnSocket makes s the request's socket: a response parser, the
 // socket listeners, the timeout, then 'socket'.
 func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
-	sp := &req.spec
-	po := ParserOptions{
-		MaxHeaderSize: sp.opts.MaxHeaderSize,
-		Lenient:       sp.opts.InsecureHTTPParser != nil && *sp.opts.InsecureHTTPParser,
-	}
-	req.parserOpts = po
+	po := req.parserOpts
 	var p *Parser
 	if req.pool != nil {
 		p = req.pool.allocParser(po)
@@ -596,7 +597,7 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 	} else {
 		res = newIncomingMessage(req.loop, s, "res")
 	}
-	res.joinDuplicateHeaders = req.spec.opts.JoinDuplicateHeaders
+	res.joinDuplicateHeaders = req.joinDups
 	hc, n := limitHeaders(h, headerEntryLimit(req.MaxHeadersCount))
 	res.setHead(&hc, n)
 	req.incoming = res

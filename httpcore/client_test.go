@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/simhttp/simhttp/simnet"
 )
@@ -521,5 +522,18 @@ func TestWriteAfterEndFails(t *testing.T) {
 	}
 	if simnet.CodeOf(cbErr) != "ERR_STREAM_WRITE_AFTER_END" || simnet.CodeOf(evErr) != "ERR_STREAM_WRITE_AFTER_END" {
 		t.Errorf("callback %v, 'error' %v", cbErr, evErr)
+	}
+}
+
+// TestRequestObjectsKeepTheirSizeClass: a GET allocates a ClientRequest
+// (with its first response inside) and the server an IncomingMessage, all
+// zeroed per request, so a field more must not push them into Go's next
+// size class unnoticed (2,048 and 640 bytes; the next are 2,304 and 704).
+func TestRequestObjectsKeepTheirSizeClass(t *testing.T) {
+	if n := unsafe.Sizeof(ClientRequest{}); n > 2048 {
+		t.Errorf("a ClientRequest is %d bytes, over the 2,048-byte size class", n)
+	}
+	if n := unsafe.Sizeof(IncomingMessage{}); n > 640 {
+		t.Errorf("an IncomingMessage is %d bytes, over the 640-byte size class", n)
 	}
 }

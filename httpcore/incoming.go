@@ -87,6 +87,12 @@ type IncomingMessage struct {
 	Aborted  bool // the message was destroyed before it was complete
 	Upgrade  bool // the message upgrades the connection (Upgrade or CONNECT)
 
+	// Beside the exported flags, these share their word: the message
+	// stays in the 640-byte size class (TestRequestObjectsKeepTheirSizeClass).
+	joinDuplicateHeaders bool
+	consuming            bool // a read was asked for: the body is being consumed
+	dumped               bool // the body is thrown away unread
+
 	loop   *simnet.Loop
 	socket *simnet.Socket
 	obj    string // trace kind: "sreq" or "res"
@@ -98,10 +104,6 @@ type IncomingMessage struct {
 	// headers and trailers are built from the raw lists on first read, as
 	// Node's getters do since v15: most messages are never asked.
 	headers, trailers *Headers
-
-	joinDuplicateHeaders bool
-	consuming            bool // a read was asked for: the body is being consumed
-	dumped               bool // the body is thrown away unread
 
 	owner readOwner // nil: the socket is resumed and paused directly
 
