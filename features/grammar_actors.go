@@ -323,20 +323,27 @@ func listen(t *target, kind actorKind, event string, every bool, fn func()) erro
 }
 
 // addListener adds fn to the emitter of event in an Events struct: each
-// event is the field named after it (clientError is ClientError), and
-// every emitter has On and Once taking a func of its value.
+// event is the field named after it (clientError is ClientError), or, for
+// the rare events an emitter is made for on demand, the method of that
+// name; every emitter has On and Once taking a func of its value.
 func addListener(events any, event string, every bool, fn func()) error {
-	field := reflect.ValueOf(events).Elem().FieldByName(strings.ToUpper(event[:1]) + event[1:])
-	if !field.IsValid() {
+	name := strings.ToUpper(event[:1]) + event[1:]
+	v := reflect.ValueOf(events)
+	var emitter reflect.Value
+	if field := v.Elem().FieldByName(name); field.IsValid() {
+		emitter = field.Addr()
+	} else if m := v.MethodByName(name); m.IsValid() && m.Type().NumIn() == 0 && m.Type().NumOut() == 1 {
+		emitter = m.Call(nil)[0]
+	} else {
 		return fmt.Errorf("no emitter for '%s'", event)
 	}
-	name := "Once"
+	op := "Once"
 	if every {
-		name = "On"
+		op = "On"
 	}
-	add := field.Addr().MethodByName(name)
+	add := emitter.MethodByName(op)
 	if !add.IsValid() {
-		return fmt.Errorf("'%s' has no %s", event, name)
+		return fmt.Errorf("'%s' has no %s", event, op)
 	}
 	listener := reflect.MakeFunc(add.Type().In(0), func([]reflect.Value) []reflect.Value {
 		fn()

@@ -507,7 +507,7 @@ func (w *world) listenAll(r *reqState) {
 	ev.Socket.On(func(*simnet.Socket) {})
 	on := func(event string) bool { return w.autoListens(actorRequest, r.n, event) }
 	if on("continue") {
-		ev.Continue.On(func(struct{}) {
+		ev.Continue().On(func(struct{}) {
 			if r.spec.onContinue != "" {
 				if err := req.End([]byte(r.spec.onContinue), nil); err != nil {
 					r.thrown = err
@@ -516,7 +516,7 @@ func (w *world) listenAll(r *reqState) {
 		})
 	}
 	if on("information") {
-		ev.Information.On(func(httpcore.Information) {})
+		ev.Information().On(func(httpcore.Information) {})
 	}
 	if on("timeout") {
 		ev.Timeout.On(func(struct{}) {})
@@ -525,7 +525,7 @@ func (w *world) listenAll(r *reqState) {
 		ev.Finish.On(func(struct{}) {})
 	}
 	if on("abort") {
-		ev.Abort.On(func(struct{}) {})
+		ev.Abort().On(func(struct{}) {})
 	}
 	if on("drain") {
 		ev.Drain.On(func(struct{}) {})
@@ -536,10 +536,10 @@ func (w *world) listenAll(r *reqState) {
 		w.requestGone()
 	})
 	if on("upgrade") {
-		ev.Upgrade.On(func(u httpcore.UpgradedResponse) { u.Socket.Destroy(nil) })
+		ev.Upgrade().On(func(u httpcore.UpgradedResponse) { u.Socket.Destroy(nil) })
 	}
 	if on("connect") {
-		ev.Connect.On(func(u httpcore.UpgradedResponse) { u.Socket.Destroy(nil) })
+		ev.Connect().On(func(u httpcore.UpgradedResponse) { u.Socket.Destroy(nil) })
 	}
 	if !on("response") {
 		return

@@ -14,21 +14,51 @@ import (
 
 // ClientRequestEvents are the events a ClientRequest emits; those it shares
 // with every OutgoingMessage (socket, finish, drain, close, timeout, error)
-// come from the embedded OutgoingEvents.
+// come from the embedded OutgoingEvents. The rare ones are methods, whose
+// emitters are made on first use: most requests never need them, and every
+// request is zeroed with its events.
 type ClientRequestEvents struct {
 	*OutgoingEvents
-	// Abort is emitted once, on the tick after the first Abort.
-	Abort simnet.Emitter[struct{}]
-	// Connect answers a CONNECT request; with no listener the socket is destroyed.
-	Connect simnet.Emitter[UpgradedResponse]
-	// Continue is a 100 Continue interim response.
-	Continue simnet.Emitter[struct{}]
-	// Information is any 1xx interim response but 101.
-	Information simnet.Emitter[Information]
 	// Response is the response head; with no listener the body is discarded.
 	Response simnet.Emitter[*IncomingMessage]
-	// Upgrade is a 101 Switching Protocols; with no listener the socket is destroyed.
-	Upgrade simnet.Emitter[UpgradedResponse]
+
+	rare *rareRequestEvents // nil until one of them is asked for
+}
+
+type rareRequestEvents struct {
+	abort       simnet.Emitter[struct{}]
+	connect     simnet.Emitter[UpgradedResponse]
+	cont        simnet.Emitter[struct{}]
+	information simnet.Emitter[Information]
+	upgrade     simnet.Emitter[UpgradedResponse]
+}
+
+func (e *ClientRequestEvents) rareEvents() *rareRequestEvents {
+	if e.rare == nil {
+		e.rare = &rareRequestEvents{}
+	}
+	return e.rare
+}
+
+// Abort is emitted once, on the tick after the first Abort.
+func (e *ClientRequestEvents) Abort() *simnet.Emitter[struct{}] { return &e.rareEvents().abort }
+
+// Connect answers a CONNECT request; with no listener the socket is destroyed.
+func (e *ClientRequestEvents) Connect() *simnet.Emitter[UpgradedResponse] {
+	return &e.rareEvents().connect
+}
+
+// Continue is a 100 Continue interim response.
+func (e *ClientRequestEvents) Continue() *simnet.Emitter[struct{}] { return &e.rareEvents().cont }
+
+// Information is any 1xx interim response but 101.
+func (e *ClientRequestEvents) Information() *simnet.Emitter[Information] {
+	return &e.rareEvents().information
+}
+
+// Upgrade is a 101 Switching Protocols; with no listener the socket is destroyed.
+func (e *ClientRequestEvents) Upgrade() *simnet.Emitter[UpgradedResponse] {
+	return &e.rareEvents().upgrade
 }
 
 // UpgradedResponse is the payload of 'upgrade' and 'connect': the response,
@@ -557,9 +587,9 @@ func (req *ClientRequest) onUpgrade(s *simnet.Socket, res *IncomingMessage, head
 	req.removeTimeoutListeners()
 	_ = req.parser.Finish()
 	req.freeParser()
-	name, ev := "upgrade", &req.Events.Upgrade
+	name, ev := "upgrade", req.Events.Upgrade()
 	if req.method == "CONNECT" {
-		name, ev = "connect", &req.Events.Connect
+		name, ev = "connect", req.Events.Connect()
 	}
 	if ev.ListenerCount() == 0 {
 		s.Destroy(nil)
@@ -618,10 +648,12 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 		req.res = nil
 		if res.StatusCode == 100 {
 			req.trace("continue", nil, nil)
-			req.Events.Continue.Emit(struct{}{})
+			if r := req.Events.rare; r != nil {
+				r.cont.Emit(struct{}{})
+			}
 		}
 		req.traceStatus("information", res.StatusCode)
-		req.Events.Information.Emit(Information{
+		req.Events.Information().Emit(Information{
 			StatusCode: res.StatusCode, StatusMessage: res.StatusMessage,
 			HTTPVersion: res.HTTPVersion, HTTPVersionMajor: res.HTTPVersionMajor, HTTPVersionMinor: res.HTTPVersionMinor,
 			Headers: res.Headers(), RawHeaders: res.RawHeaders,
@@ -773,7 +805,9 @@ func (req *ClientRequest) Abort() {
 	req.aborted = true
 	req.loop.NextTick(func() {
 		req.trace("abort", nil, nil)
-		req.Events.Abort.Emit(struct{}{})
+		if r := req.Events.rare; r != nil {
+			r.abort.Emit(struct{}{})
+		}
 	})
 	req.Destroy(nil)
 }

@@ -549,7 +549,7 @@ func TestClient1xxUpgradeConnectMatchNode(t *testing.T) {
 				req := listenAll(s.request(RequestOptions{Port: port, Method: "POST", Headers: []HeaderField{
 					{Name: "expect", Values: []string{"100-continue"}}, {Name: "content-length", Values: []string{"5"}},
 				}}), listenOpts{})
-				req.Events.Continue.On(func(struct{}) { s.end(req, "hello") })
+				req.Events.Continue().On(func(struct{}) { s.end(req, "hello") })
 				closeOnReqClose(req, srv)
 				if err := req.FlushHeaders(); err != nil {
 					s.t.Fatal(err)

@@ -165,7 +165,7 @@ var serverCases = map[string]func(t *testing.T, e *serverWorld){
 		req := e.request(port, RequestOptions{Method: "POST", Headers: []HeaderField{
 			{Name: "expect", Values: []string{"100-continue"}}, {Name: "content-length", Values: []string{"5"}},
 		}})
-		req.Events.Continue.On(func(struct{}) {
+		req.Events.Continue().On(func(struct{}) {
 			if err := req.End([]byte("hello"), nil); err != nil {
 				t.Error(err)
 			}

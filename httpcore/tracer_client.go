@@ -17,19 +17,19 @@ type listenOpts struct {
 func listenAll(req *ClientRequest, o listenOpts) *ClientRequest {
 	ev := &req.Events
 	ev.Socket.On(func(*simnet.Socket) {})
-	ev.Continue.On(func(struct{}) {})
-	ev.Information.On(func(Information) {})
+	ev.Continue().On(func(struct{}) {})
+	ev.Information().On(func(Information) {})
 	ev.Timeout.On(func(struct{}) {})
 	ev.Finish.On(func(struct{}) {})
-	ev.Abort.On(func(struct{}) {})
+	ev.Abort().On(func(struct{}) {})
 	ev.Error.On(func(error) {})
 	ev.Close.On(func(struct{}) {})
 	ev.Drain.On(func(struct{}) {})
 	if !o.noUpgrade {
-		ev.Upgrade.On(func(u UpgradedResponse) { u.Socket.Destroy(nil) })
+		ev.Upgrade().On(func(u UpgradedResponse) { u.Socket.Destroy(nil) })
 	}
 	if !o.noConnect {
-		ev.Connect.On(func(u UpgradedResponse) { u.Socket.Destroy(nil) })
+		ev.Connect().On(func(u UpgradedResponse) { u.Socket.Destroy(nil) })
 	}
 	if !o.noResponse {
 		ev.Response.On(func(res *IncomingMessage) {

@@ -384,7 +384,7 @@ func (l *lane) send() {
 	}
 	a.req = req
 	req.Events.Error.On(func(err error) { a.fail(err, "") })
-	req.Events.Upgrade.On(func(u httpcore.UpgradedResponse) {
+	req.Events.Upgrade().On(func(u httpcore.UpgradedResponse) {
 		u.Socket.Destroy(nil)
 		a.fail(&simnet.Error{Code: "ERR_HTTP_UPGRADE", Message: "the server switched protocols (101), which the capture did not show"}, "")
 	})
