@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -458,4 +460,70 @@ func TestLiveWorldKeepsItsGlobalAgent(t *testing.T) {
 		t.Errorf("the global agent was made again (agent#%d, then agent#%d)", id, again)
 	}
 	runtime.KeepAlive(w)
+}
+
+// TestKeepAliveRequestsRenderTheirHeadsIntoTheAgentsBuffer sends three
+// requests in turn over one keep-alive socket, each ended before it has its
+// socket: every head after the first is rendered into the buffer the one
+// before handed back to the agent once the socket had copied it, and every
+// request still arrives whole.
+func TestKeepAliveRequestsRenderTheirHeadsIntoTheAgentsBuffer(t *testing.T) {
+	w, err := simnet.NewWorld(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := w.AddHost("local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	srv, err := CreateServer(h, ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
+		got = append(got, req.URL+" "+strings.Join(req.RawHeaders, " "))
+		_ = res.End(nil, nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(80, "127.0.0.1", nil); err != nil {
+		t.Fatal(err)
+	}
+	srv.Unref()
+	a, err := NewAgent(h, AgentOptions{KeepAlive: true, MaxSockets: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{"/first", "/2", "/the-third"}
+	var spares []*byte
+	var next func()
+	next = func() {
+		if len(spares) == len(paths) {
+			return
+		}
+		var spare *byte
+		if cap(a.headSpare) > 0 {
+			spare = &a.headSpare[:1][0]
+		}
+		spares = append(spares, spare)
+		_, err := Get(h, "", RequestOptions{Host: "127.0.0.1", Port: 80, Path: paths[len(spares)-1], Agent: a}, func(res *IncomingMessage) {
+			res.Events.Data.On(func([]byte) {})
+			res.Events.End.On(func(struct{}) { w.Loop().SetImmediate(next) })
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	next()
+	if err := w.Loop().Run(); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, p := range paths {
+		want = append(want, p+" Host 127.0.0.1 Connection keep-alive")
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the server read\n%q\nwant\n%q", got, want)
+	}
+	if len(spares) != 3 || spares[0] != nil || spares[1] == nil || spares[2] != spares[1] {
+		t.Errorf("head buffers lent to the three requests: %v; want none, then one buffer twice", spares)
+	}
 }

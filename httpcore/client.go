@@ -154,6 +154,7 @@ func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*Incomi
 	}
 	if req.pool != nil {
 		req.agent = true
+		req.headSpare = &req.pool.headSpare
 		// A keep-alive header only makes sense when the agent can reuse
 		// the socket: it keeps sockets alive or queues requests.
 		keep := req.pool.keepAlive || req.pool.maxSockets != maxSocketsInfinity

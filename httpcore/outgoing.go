@@ -68,8 +68,8 @@ type OutgoingMessage struct {
 	header     []byte        // Node's _header: the rendered head, nil until stored
 	headerSent bool          // the head has been handed to send
 	// headSpare, when set, is where the head is rendered: a buffer its
-	// owner (the server) lends, taken back once the socket copied the
-	// head, so a keep-alive response allocates none.
+	// owner (the server, or the request's agent) lends, taken back once
+	// the socket copied the head, so a keep-alive exchange allocates none.
 	headSpare  *[]byte
 	outputData []outChunk // bytes waiting for the socket to become the message's own
 	outputSize int
@@ -604,6 +604,11 @@ func (m *OutgoingMessage) flushOutput(s *simnet.Socket) (ret, wrote bool) {
 	}
 	m.flushing = was
 	clear(out)
+	if m.headerSent && len(m.outputData) == 0 {
+		// A request ended before it had its socket waited here with its
+		// head; the socket has copied it now.
+		m.returnHead()
+	}
 	m.uncorkSocket(s)
 	m.kind.pendingData(-m.outputSize)
 	m.outputSize = 0
