@@ -566,7 +566,7 @@ func (w *world) listenToResponse(r *reqState, res *httpcore.IncomingMessage) {
 		res.Events.Error.On(func(err error) { r.resErr = err })
 	}
 	if on("aborted") {
-		res.Events.Aborted.On(func(struct{}) {})
+		res.Events.Aborted().On(func(struct{}) {})
 	}
 	if on("close") {
 		res.Events.Close.On(func(struct{}) {})

@@ -248,7 +248,7 @@ func TestRequestAbortedPropertyAsNode(t *testing.T) {
 	var peer *rawPeer
 	srv, port := e.server(ServerOptions{}, func(req *IncomingMessage, _ *ServerResponse) {
 		n = append(n, []any{"request", req.Aborted, req.Complete})
-		req.Events.Aborted.On(func(struct{}) { n = append(n, []any{"aborted", req.Aborted, req.Complete}) })
+		req.Events.Aborted().On(func(struct{}) { n = append(n, []any{"aborted", req.Aborted, req.Complete}) })
 		req.Events.Error.On(func(err error) { n = append(n, []any{"error", simnet.CodeOf(err), err.Error()}) })
 		req.Events.Close.On(func(struct{}) { n = append(n, []any{"close", req.Aborted, req.Complete}) })
 		req.Events.Data.Once(func([]byte) { peer.sock.Destroy(nil) })

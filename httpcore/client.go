@@ -702,7 +702,7 @@ func (h *reqFinishKeepAlive) Handle(struct{}) {
 }
 
 func (h *reqResponseTimeout) Handle(struct{}) {
-	(*ClientRequest)(h).res.Events.Timeout.Emit(struct{}{})
+	(*ClientRequest)(h).res.Events.emitTimeout()
 }
 
 func (req *ClientRequest) traceStatus(name string, status int) {

@@ -23,14 +23,38 @@ import (
 	"github.com/simhttp/simhttp/simnet"
 )
 
-// IncomingEvents are the events an IncomingMessage emits.
+// IncomingEvents are the events an IncomingMessage emits. The rare ones
+// are methods, whose emitters are made on first use: every message is
+// zeroed with its events, and most never abort or time out.
 type IncomingEvents struct {
-	Data    DataEvent
-	End     simnet.Emitter[struct{}]
-	Aborted simnet.Emitter[struct{}]
-	Error   simnet.Emitter[error]
-	Close   simnet.Emitter[struct{}]
-	Timeout simnet.Emitter[struct{}]
+	Data  DataEvent
+	End   simnet.Emitter[struct{}]
+	Error simnet.Emitter[error]
+	Close simnet.Emitter[struct{}]
+
+	rare *rareIncomingEvents // nil until one of them is asked for
+}
+
+type rareIncomingEvents struct {
+	aborted, timeout simnet.Emitter[struct{}]
+}
+
+func (e *IncomingEvents) rareEvents() *rareIncomingEvents {
+	if e.rare == nil {
+		e.rare = &rareIncomingEvents{}
+	}
+	return e.rare
+}
+
+// Aborted is emitted when the message is destroyed before it was complete.
+func (e *IncomingEvents) Aborted() *simnet.Emitter[struct{}] { return &e.rareEvents().aborted }
+
+// Timeout is the socket's 'timeout' while the message is read.
+func (e *IncomingEvents) Timeout() *simnet.Emitter[struct{}] { return &e.rareEvents().timeout }
+
+// emitTimeout emits 'timeout' and reports whether anyone listened.
+func (e *IncomingEvents) emitTimeout() bool {
+	return e.rare != nil && e.rare.timeout.Emit(struct{}{})
 }
 
 // DataEvent is the 'data' event of an IncomingMessage. As with
@@ -88,7 +112,7 @@ type IncomingMessage struct {
 	Upgrade  bool // the message upgrades the connection (Upgrade or CONNECT)
 
 	// Beside the exported flags, these share their word: the message
-	// stays in the 640-byte size class (TestRequestObjectsKeepTheirSizeClass).
+	// stays in the 576-byte size class (TestRequestObjectsKeepTheirSizeClass).
 	joinDuplicateHeaders bool
 	consuming            bool // a read was asked for: the body is being consumed
 	dumped               bool // the body is thrown away unread
@@ -360,7 +384,7 @@ func (m *IncomingMessage) Socket() *simnet.Socket { return m.socket }
 // cb listening for the message's 'timeout'.
 func (m *IncomingMessage) SetTimeout(d time.Duration, cb func()) {
 	if cb != nil {
-		m.Events.Timeout.On(func(struct{}) { cb() })
+		m.Events.Timeout().On(func(struct{}) { cb() })
 	}
 	if m.socket != nil {
 		m.socket.SetTimeout(d)
@@ -412,7 +436,9 @@ func (m *IncomingMessage) Destroy(err error) {
 	if !r.endEmitted || !m.Complete {
 		m.Aborted = true
 		m.trace(simnet.Event{Name: "aborted"})
-		m.Events.Aborted.Emit(struct{}{})
+		if r := m.Events.rare; r != nil {
+			r.aborted.Emit(struct{}{})
+		}
 	}
 	if m.socket != nil && !m.socket.Destroyed() && m.Aborted {
 		m.socket.Destroy(err)

@@ -782,7 +782,7 @@ func (c *serverConn) onTimeout() {
 	heard := false
 	if req := c.reading; req != nil && !req.Complete {
 		req.trace(simnet.Event{Name: "timeout"})
-		heard = req.Events.Timeout.Emit(struct{}{})
+		heard = req.Events.emitTimeout()
 	}
 	if res := c.current; res != nil {
 		res.trace("timeout", nil)

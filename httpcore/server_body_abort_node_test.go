@@ -57,7 +57,7 @@ func TestServerBodyAbortMatchNode(t *testing.T) {
 		srv = s.server(ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
 			req.Events.Data.On(func([]byte) {})
 			req.Events.End.On(func(struct{}) {})
-			req.Events.Aborted.On(func(struct{}) {})
+			req.Events.Aborted().On(func(struct{}) {})
 			if !o.noError {
 				req.Events.Error.On(func(error) {})
 			}
@@ -139,7 +139,7 @@ func TestServerBodyAbortMatchNode(t *testing.T) {
 		var srv *Server
 		srv = s.server(ServerOptions{}, func(req *IncomingMessage, _ *ServerResponse) {
 			req.Events.Error.On(func(error) {})
-			req.Events.Aborted.On(func(struct{}) {})
+			req.Events.Aborted().On(func(struct{}) {})
 			req.Events.Close.On(func(struct{}) { srv.Close(nil) })
 			s.w.Loop().SetImmediate(func() {
 				s.mark("end-called", nil)

@@ -333,7 +333,7 @@ var serverCases = map[string]func(t *testing.T, e *serverWorld){
 			req.Events.Data.On(func([]byte) {})
 			req.Events.End.On(func(struct{}) {})
 			req.Events.Error.On(func(error) {})
-			req.Events.Aborted.On(func(struct{}) {})
+			req.Events.Aborted().On(func(struct{}) {})
 			req.Events.Data.Once(func([]byte) {
 				e.mark("destroy-called", nil)
 				creq.Destroy(nil)

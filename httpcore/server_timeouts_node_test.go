@@ -63,7 +63,7 @@ func TestServerTimeoutsMatchNode(t *testing.T) {
 		"server-timeout-request-listener": func(s *scene) {
 			srv := s.server(ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
 				readBody(req)
-				req.Events.Timeout.On(func(struct{}) {
+				req.Events.Timeout().On(func(struct{}) {
 					s.mark("respond", nil)
 					_ = res.WriteHead(200, "", []HeaderField{{Name: "connection", Values: []string{"close"}}})
 					_ = res.End([]byte("late"), nil)

@@ -39,7 +39,7 @@ func listenAll(req *ClientRequest, o listenOpts) *ClientRequest {
 			res.Events.Data.On(func([]byte) {})
 			res.Events.End.On(func(struct{}) {})
 			res.Events.Error.On(func(error) {})
-			res.Events.Aborted.On(func(struct{}) {})
+			res.Events.Aborted().On(func(struct{}) {})
 			res.Events.Close.On(func(struct{}) {})
 		})
 	}
