@@ -468,14 +468,7 @@ func TestLiveWorldKeepsItsGlobalAgent(t *testing.T) {
 // before handed back to the agent once the socket had copied it, and every
 // request still arrives whole.
 func TestKeepAliveRequestsRenderTheirHeadsIntoTheAgentsBuffer(t *testing.T) {
-	w, err := simnet.NewWorld(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := w.AddHost("local")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, h := loopbackHost(t)
 	var got []string
 	srv, err := CreateServer(h, ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
 		got = append(got, req.URL+" "+strings.Join(req.RawHeaders, " "))
