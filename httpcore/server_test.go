@@ -697,3 +697,12 @@ func TestExchangeSlabKeepsItsSizeClass(t *testing.T) {
 		t.Errorf("a slab of %d exchanges is %d bytes, over the 12,288-byte size class", exchangeSlab, n)
 	}
 }
+
+// TestServerConnKeepsItsSizeClass guards the bytes every idle connection
+// costs: a connection record over 176 bytes is allocated as 192
+// (BenchmarkIdleHTTPConns).
+func TestServerConnKeepsItsSizeClass(t *testing.T) {
+	if n := unsafe.Sizeof(serverConn{}); n > 176 {
+		t.Errorf("a serverConn is %d bytes, over the 176-byte size class", n)
+	}
+}
