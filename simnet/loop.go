@@ -204,8 +204,8 @@ func (l *Loop) Step() (bool, error) {
 		if l.phase == phaseTimers && !l.alive() {
 			return false, nil
 		}
-		if fn := l.next(); fn != nil {
-			l.run(task{fn: fn})
+		if t := l.next(); t.valid() {
+			l.run(t)
 			l.drain()
 			return true, l.uncaughtErr()
 		}
@@ -228,7 +228,7 @@ func (l *Loop) stalled() bool {
 
 // next picks the callback the current phase runs next, moving through the
 // phases as each runs dry, as one turn of libuv's loop does.
-func (l *Loop) next() func() {
+func (l *Loop) next() task {
 	switch l.phase {
 	case phaseTimers:
 		if t := l.timers.first(); t != nil && t.deadline <= l.Now() {
@@ -236,38 +236,38 @@ func (l *Loop) next() func() {
 			if l.fireDueFn == nil {
 				l.fireDueFn = l.fireDue
 			}
-			return l.fireDueFn
+			return task{fn: l.fireDueFn}
 		}
 		l.phase = phasePrePoll
 		l.io.takePending(0)
-		return nil
+		return task{}
 	case phasePrePoll:
 		if fn := l.io.nextPending(); fn != nil {
-			return fn
+			return task{fn: fn}
 		}
 		l.phase = phasePoll
 		l.enterPoll()
-		return nil
+		return task{}
 	case phasePoll:
-		if fn := l.poll(); fn != nil {
+		if t := l.poll(); t.valid() {
 			l.io.ranIO = true
-			return fn
+			return t
 		}
 		if l.halted {
-			return nil
+			return task{}
 		}
 		l.phase = phasePostPoll
 		l.io.takePending(0)
-		return nil
+		return task{}
 	case phasePostPoll:
 		if fn := l.io.nextPending(); fn != nil {
-			return fn
+			return task{fn: fn}
 		}
 		if l.io.takePending(l.io.pendRound + 1) {
-			return nil
+			return task{}
 		}
 		l.phase, l.budget = phaseCheck, l.immediates.len()
-		return nil
+		return task{}
 	case phaseCheck:
 		for l.budget > 0 && l.immediates.len() > 0 {
 			im := l.immediates.pop()
@@ -279,20 +279,20 @@ func (l *Loop) next() func() {
 			if im.ref {
 				l.refImmediates--
 			}
-			return im.fn
+			return task{fn: im.fn}
 		}
 		l.phase = phaseClose
 		l.closeBatch, l.closing = l.closing, l.closeBatch[:0]
-		return nil
+		return task{}
 	default:
 		if n := len(l.closeBatch); n > 0 {
 			fn := l.closeBatch[n-1]
 			l.closeBatch[n-1] = nil
 			l.closeBatch = l.closeBatch[:n-1]
-			return fn
+			return task{fn: fn}
 		}
 		l.phase = phaseTimers
-		return nil
+		return task{}
 	}
 }
 
@@ -333,17 +333,20 @@ func (l *Loop) run(t task) {
 // call runs one callback, turning a panic into the loop's uncaught error, as
 // Node turns a throw into an uncaught exception that ends the process.
 func (l *Loop) call(t task) {
-	defer func() {
-		if r := recover(); r != nil {
-			l.uncaught = &UncaughtError{
-				T:     l.Now(),
-				Value: r,
-				Stack: string(debug.Stack()),
-				Trace: l.events.Tail(),
-			}
-		}
-	}()
+	defer l.catch()
 	t.run()
+}
+
+// catch, deferred, turns a panic into the loop's uncaught error.
+func (l *Loop) catch() {
+	if r := recover(); r != nil {
+		l.uncaught = &UncaughtError{
+			T:     l.Now(),
+			Value: r,
+			Stack: string(debug.Stack()),
+			Trace: l.events.Tail(),
+		}
+	}
 }
 
 func (l *Loop) uncaughtErr() error {
@@ -417,6 +420,8 @@ type task struct {
 	arg  any
 }
 
+func (t task) valid() bool { return t.fn != nil || t.with != nil }
+
 func (t task) run() {
 	if t.with != nil {
 		t.with(t.arg)
@@ -464,61 +469,6 @@ func (f *fifo[T]) pop() T {
 
 // maxKeptFifo is the largest array a fifo keeps once it has run dry.
 const maxKeptFifo = 4096
-
-type ioEvent struct {
-	at  time.Duration
-	seq uint64
-	fn  func()
-}
-
-// ioHeap orders completions by (at, seq). It is typed rather than built on
-// container/heap, whose interface boxing cost an allocation per event.
-type ioHeap []ioEvent
-
-func (h ioHeap) less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
-	}
-	return h[i].seq < h[j].seq
-}
-
-func (h *ioHeap) push(e ioEvent) {
-	*h = append(*h, e)
-	q := *h
-	for i := len(q) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if !q.less(i, parent) {
-			break
-		}
-		q[i], q[parent] = q[parent], q[i]
-		i = parent
-	}
-}
-
-func (h *ioHeap) pop() ioEvent {
-	q := *h
-	top := q[0]
-	last := len(q) - 1
-	q[0] = q[last]
-	q[last] = ioEvent{}
-	q = q[:last]
-	for i := 0; ; {
-		small, l, r := i, 2*i+1, 2*i+2
-		if l < len(q) && q.less(l, small) {
-			small = l
-		}
-		if r < len(q) && q.less(r, small) {
-			small = r
-		}
-		if small == i {
-			break
-		}
-		q[i], q[small] = q[small], q[i]
-		i = small
-	}
-	*h = q
-	return top
-}
 
 // wallClock drives a real loop: the wall clock and a thread-safe inbox of
 // completions posted by I/O goroutines.

@@ -25,17 +25,17 @@ import (
 // handle without asking epoll (a socket shutdown with nothing left to
 // write): one round before each poll, up to eight right after it.
 type ioState struct {
-	kernel   ioHeap   // kernel work by instant, then by creation
-	ready    []ioRdy  // completions in the order they became ready
-	head     int      // first completion of ready not run yet
-	deferred []func() // completions of watchers started since the last poll
-	again    []func() // level-triggered readiness left after the last poll
-	boundary uint64   // completions ready up to this seq belong to the running poll phase
-	polls    uint64   // epoll_wait calls so far
-	ranIO    bool     // the running poll phase ran a completion, so it must not block
+	kernel   kernelQueue // kernel work by instant, then by creation
+	ready    []ioRdy     // completions in the order they became ready
+	head     int         // first completion of ready not run yet
+	deferred []func()    // completions of watchers started since the last poll
+	again    []func()    // level-triggered readiness left after the last poll
+	boundary uint64      // completions ready up to this seq belong to the running poll phase
+	polls    uint64      // epoll_wait calls so far
+	ranIO    bool        // the running poll phase ran a completion, so it must not block
 	inKernel bool
-	lingers  []func() // kernel work left for when the loop has nothing else to do at this instant
-	lingered []func() // the lingers being run, kept for their backing array
+	lingers  []task // kernel work left for when the loop has nothing else to do at this instant
+	lingered []task // the lingers being run, kept for their backing array
 
 	// libuv's pending queue: callbacks it owes without asking epoll (a
 	// shutdown with nothing left to write). One round runs before each
@@ -51,7 +51,7 @@ const maxPendingRounds = 8
 
 type ioRdy struct {
 	seq uint64
-	fn  func()
+	t   task
 }
 
 func (s *ioState) readyLen() int { return len(s.ready) - s.head }
@@ -65,7 +65,12 @@ func (s *ioState) waiting() bool {
 // linger queues kernel work for the moment the loop would block: a delayed
 // ACK waits for whatever reply the program sends at this instant to carry
 // it.
-func (l *Loop) linger(fn func()) { l.io.lingers = append(l.io.lingers, fn) }
+func (l *Loop) linger(fn func()) { l.io.lingers = append(l.io.lingers, task{fn: fn}) }
+
+// lingerWith is linger of fn(arg), which costs no closure.
+func (l *Loop) lingerWith(fn func(any), arg any) {
+	l.io.lingers = append(l.io.lingers, task{with: fn, arg: arg})
+}
 
 // runLingers runs the lingering kernel work and what it makes due; it
 // reports whether there was any.
@@ -76,9 +81,9 @@ func (l *Loop) runLingers() bool {
 	}
 	work := s.lingers
 	s.lingers = s.lingered[:0]
-	for i, fn := range work {
-		work[i] = nil
-		l.call(task{fn: fn})
+	for i, t := range work {
+		work[i] = task{}
+		l.call(t)
 	}
 	s.lingered = work
 	l.runKernel()
@@ -114,13 +119,13 @@ func (s *ioState) nextPending() func() {
 	return fn
 }
 
-func (s *ioState) idle() bool { return len(s.kernel) == 0 && len(s.lingers) == 0 && !s.waiting() }
+func (s *ioState) idle() bool { return s.kernel.len() == 0 && len(s.lingers) == 0 && !s.waiting() }
 
 func (s *ioState) nextKernel() (time.Duration, bool) {
-	if len(s.kernel) == 0 {
+	if s.kernel.len() == 0 {
 		return 0, false
 	}
-	return s.kernel[0].at, true
+	return s.kernel.first().at, true
 }
 
 // kernelAt queues kernel work for virtual time at.
@@ -129,11 +134,23 @@ func (l *Loop) kernelAt(at time.Duration, fn func()) {
 	l.io.kernel.push(ioEvent{at: max(at, l.now), seq: l.seq, fn: fn})
 }
 
+// arriveAt queues seg's arrival at the end to for virtual time at.
+func (l *Loop) arriveAt(at time.Duration, to *end, seg segment) {
+	l.seq++
+	l.io.kernel.push(ioEvent{at: max(at, l.now), seq: l.seq, to: to, seg: seg})
+}
+
 // ready reports an I/O completion to user code: it runs in the first poll
 // phase that polls from now on.
 func (l *Loop) ready(fn func()) {
 	l.seq++
-	l.io.ready = append(l.io.ready, ioRdy{seq: l.seq, fn: fn})
+	l.io.ready = append(l.io.ready, ioRdy{seq: l.seq, t: task{fn: fn}})
+}
+
+// readyWith is ready of fn(arg), which costs no closure.
+func (l *Loop) readyWith(fn func(any), arg any) {
+	l.seq++
+	l.io.ready = append(l.io.ready, ioRdy{seq: l.seq, t: task{with: fn, arg: arg}})
 }
 
 // readyNextPoll reports a completion of a watcher started since the last
@@ -151,7 +168,7 @@ func (l *Loop) readyNextPoll(fn func()) {
 // are done.
 func (l *Loop) readyNext(fn func()) {
 	s := &l.io
-	s.ready = slices.Insert(s.ready, s.head, ioRdy{seq: s.boundary, fn: fn})
+	s.ready = slices.Insert(s.ready, s.head, ioRdy{seq: s.boundary, t: task{fn: fn}})
 }
 
 // readyAgain reports that a watcher is still ready after its callback ran
@@ -192,10 +209,21 @@ func (l *Loop) runKernel() {
 		return
 	}
 	s.inKernel = true
-	for l.uncaught == nil && len(s.kernel) > 0 && s.kernel[0].at <= l.Now() {
-		l.call(task{fn: s.kernel.pop().fn})
+	for l.uncaught == nil && s.kernel.len() > 0 && s.kernel.first().at <= l.Now() {
+		ev := s.kernel.pop()
+		if ev.to != nil {
+			l.arrive(ev.to, ev.seg)
+		} else {
+			l.call(task{fn: ev.fn})
+		}
 	}
 	s.inKernel = false
+}
+
+// arrive processes seg reaching the end to, as call runs a callback.
+func (l *Loop) arrive(to *end, seg segment) {
+	defer l.catch()
+	to.c.arrive(to, seg)
 }
 
 // enterPoll is one epoll_wait: watchers started since the last one join,
@@ -207,7 +235,7 @@ func (l *Loop) enterPoll() {
 		rest := s.ready[s.head:]
 		q := make([]ioRdy, 0, len(s.again)+len(rest))
 		for _, fn := range s.again {
-			q = append(q, ioRdy{seq: s.boundary, fn: fn})
+			q = append(q, ioRdy{seq: s.boundary, t: task{fn: fn}})
 		}
 		s.ready, s.head, s.again = append(q, rest...), 0, s.again[:0]
 	}
@@ -221,33 +249,33 @@ func (l *Loop) enterPoll() {
 }
 
 // takeReady returns the next completion of the running poll's batch.
-func (l *Loop) takeReady() func() {
+func (l *Loop) takeReady() task {
 	s := &l.io
 	if s.head == len(s.ready) || s.ready[s.head].seq > s.boundary {
-		return nil
+		return task{}
 	}
-	fn := s.ready[s.head].fn
+	t := s.ready[s.head].t
 	s.ready[s.head] = ioRdy{}
 	s.head++
 	if s.head == len(s.ready) {
 		s.ready, s.head = s.ready[:0], 0
 	}
-	return fn
+	return t
 }
 
 // poll returns the next completion of this poll phase, blocking on a
 // virtual loop (advancing the clock) when nothing was ready and nothing
 // else waits, as libuv blocks in epoll_wait until I/O or a timer.
-func (l *Loop) poll() func() {
+func (l *Loop) poll() task {
 	if l.real != nil {
 		return l.real.poll(l)
 	}
 	for {
-		if fn := l.takeReady(); fn != nil {
-			return fn
+		if t := l.takeReady(); t.valid() {
+			return t
 		}
 		if l.io.ranIO || l.immediates.len() > 0 || l.closingLen() > 0 || l.io.waiting() {
-			return nil
+			return task{}
 		}
 		if l.runLingers() {
 			l.enterPoll()
@@ -260,20 +288,20 @@ func (l *Loop) poll() func() {
 		at, ok := l.io.nextKernel()
 		if !ok || (wake >= 0 && at > wake) {
 			if l.haltBefore(wake) {
-				return nil
+				return task{}
 			}
 			if wake > l.now {
 				l.now = wake
 			}
-			return nil
+			return task{}
 		}
 		if l.haltBefore(at) {
-			return nil
+			return task{}
 		}
 		l.now = max(l.now, at)
 		l.runKernel()
 		if l.uncaught != nil {
-			return nil
+			return task{}
 		}
 		l.enterPoll()
 	}
@@ -282,21 +310,21 @@ func (l *Loop) poll() func() {
 // poll hands out the completions of this poll's batch and those posted by
 // I/O goroutines; when there are none and nothing else is ready, it blocks
 // until one is posted or the next timer or kernel work is due.
-func (c *wallClock) poll(l *Loop) func() {
-	if fn := l.takeReady(); fn != nil {
-		return fn
+func (c *wallClock) poll(l *Loop) task {
+	if t := l.takeReady(); t.valid() {
+		return t
 	}
 	if fn := c.take(); fn != nil {
-		return fn
+		return task{fn: fn}
 	}
 	if !l.io.ranIO && l.runLingers() {
 		l.enterPoll()
-		if fn := l.takeReady(); fn != nil {
-			return fn
+		if t := l.takeReady(); t.valid() {
+			return t
 		}
 	}
 	if l.io.ranIO || l.immediates.len() > 0 || l.closingLen() > 0 || l.io.waiting() || !l.alive() {
-		return nil
+		return task{}
 	}
 	wake := time.Duration(-1)
 	if t := l.timers.first(); t != nil {
@@ -309,7 +337,7 @@ func (c *wallClock) poll(l *Loop) func() {
 	if wake >= 0 {
 		d := wake - c.now()
 		if d <= 0 {
-			return nil
+			return task{}
 		}
 		c.timer.Reset(d)
 		defer c.timer.Stop()
@@ -317,8 +345,8 @@ func (c *wallClock) poll(l *Loop) func() {
 	}
 	select {
 	case <-c.wake:
-		return c.take()
+		return task{fn: c.take()}
 	case <-deadline:
-		return nil
+		return task{}
 	}
 }

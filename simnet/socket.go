@@ -49,18 +49,10 @@ type LookupResult struct {
 // Socket is a TCP socket with Node's net.Socket semantics: the events,
 // their order and phases, buffering, half-close and backpressure.
 type Socket struct {
-	Events SocketEvents
-
-	loop   *Loop
-	obj    string
-	id     int
-	handle *Handle
-	t      Transport // nil until connected
-	shaken Transport // the connection the kernel completed before 'connect' is reported
-	opts   SocketOptions
-
-	local, remote netip.AddrPort
-
+	// The fields a write or a read touches come first, with the 'data'
+	// emitter right behind them, so an exchange touches the socket's
+	// first four cache lines rather than seven spread over all fourteen:
+	// with 100,000 connections exchanging in turn, each line is a miss.
 	// The flags are kept together: spread among the wider fields, their
 	// padding made a Socket 912 bytes, which Go allocates as 1,024; 100,000
 	// idle connections have 200,000 sockets.
@@ -79,30 +71,46 @@ type Socket struct {
 
 	resetAfterData bool // a peer's RST behind unread data fails reads once the data is read
 
-	corked  int
-	pending []writeReq // accepted by Write, not yet taken by the kernel
-	// held holds the bytes of pending writes; the kernel copies what it
-	// takes, so once nothing is pending the space is reused.
-	held        []byte
+	corked      int
+	t           Transport  // nil until connected
+	pending     []writeReq // accepted by Write, not yet taken by the kernel
 	writableLen int
 
 	readBuf [][]byte // data held while paused
-	readLen int
 
 	bytesRead, bytesWritten int64
 
-	timeout      time.Duration
 	timeoutTimer *Timer
+	writeErr     error // set by the transport while Send refuses a write
 
-	writeErr error // set by the transport while Send refuses a write
+	loop *Loop
+	opts SocketOptions
+
+	Events SocketEvents
+
+	// held holds the bytes of pending writes; the kernel copies what it
+	// takes, so once nothing is pending the space is reused.
+	held    []byte
+	readLen int
+
+	obj    string
+	id     int
+	handle *Handle
+	shaken Transport // the connection the kernel completed before 'connect' is reported
+
+	local, remote netip.AddrPort
+
+	timeout time.Duration
 }
 
 // SocketEvents are the events a net.Socket emits.
 type SocketEvents struct {
+	// Data comes first: it is the one emitted on every read, and sits
+	// next to the socket's other fields a read touches.
+	Data    Emitter[[]byte]
 	Lookup  Emitter[LookupResult]
 	Connect Emitter[struct{}]
 	Ready   Emitter[struct{}]
-	Data    Emitter[[]byte]
 	End     Emitter[struct{}]
 	Finish  Emitter[struct{}]
 	Drain   Emitter[struct{}]

@@ -44,16 +44,22 @@ type segment struct {
 
 // conn is one simulated TCP connection. Both ends live here; segments
 // between them are loop I/O events scheduled at their arrival time.
+//
+// With thousands of connections exchanging in turn, every cache line an
+// exchange touches is a miss, so the fields it touches come first, in the
+// connection and in each end, and what only opening, closing or tracing
+// needs comes last; the retransmission timers live in the ends, where
+// the ACK that stops them already is.
 type conn struct {
 	w          *World
-	id         int
-	end        [2]end
 	path       *path
-	ln         *tcpListener // the listener answering the SYN, while handshaking
 	rules      []*ruleState // nil unless a fault rule matched
+	http       *httpTrack   // nil unless a rule acts at HTTP points
 	lastActive time.Duration
-	http       *httpTrack // nil unless a rule acts at HTTP points
-	prev, next *conn      // the world's live list
+	prev, next *conn // the world's live list
+	end        [2]end
+	id         int
+	ln         *tcpListener // the listener answering the SYN, while handshaking
 }
 
 // end is one side's TCP control block and the Transport its socket uses.
@@ -62,12 +68,10 @@ type end struct {
 	side int
 	dir  int // direction index of this end's sends on the path
 	host *Host
-	addr netip.AddrPort
 	feed Feed // zero until a socket is attached
 
 	// The narrow fields are kept together: spread among the wider ones,
-	// their padding pushed a connection (two ends) from Go's 768-byte size
-	// class into the 896-byte one.
+	// their padding would take a cache line more.
 	state  tcpState
 	closed bool // the socket let go; data arriving now is answered with RST
 	abort  bool // the next Close sends RST: a fault aborts this end
@@ -85,33 +89,37 @@ type end struct {
 	peerReset              bool // the peer's RST closed the connection while it was open
 	resetErr               bool // Linux's sk_err: the RST's ECONNRESET, until a read or a write takes it
 
-	iss, sndUna, sndNxt, sndMax, finSeq uint32
-	rcvNxt                              uint32
-	ackSent                             uint32
+	sndUna, sndNxt, sndMax uint32
+	rcvNxt                 uint32
+	ackSent                uint32
 
 	// send side: snd holds the bytes from sndUna on, sent or not
 	snd     []byte
 	peerWnd int
 
-	// receive side: rcvQ holds bytes arrived but not yet read by the socket
-	rcvQ    [][]byte
+	// receive side
 	rcvLen  int
 	wndSent int
 
 	rto       time.Duration
 	retries   int
-	timer     *Timer // retransmission timer, nil until needed
 	arrivedAt time.Duration
-	keepIdle  time.Duration
-	dialPoll  uint64 // the loop's poll count when connect() was called
 
-	reads      [][]byte // data handed to the poll phase, not read by the socket yet
-	afterReads func()   // the EOF or error a read finds after them
-	afterReset func()   // what the socket learns of the peer's RST once it reads all that is left
-	readFn     func()   // readOne, made once
-	ackFn      func()   // flushAck, made once
-	inbound    segQueue // segments on their way to this end, in arrival order
-	arriveFn   func()   // arriveNext, made once
+	// Data handed to the poll phase, not read by the socket yet: the
+	// oldest in read0, inline, as there is rarely more than one; the
+	// others in reads.
+	read0      []byte
+	reads      [][]byte
+	afterReads func() // the EOF or error a read finds after them
+	afterReset func() // what the socket learns of the peer's RST once it reads all that is left
+
+	rtx Timer // the retransmission timer, unused until first armed
+
+	iss, finSeq uint32
+	rcvQ        [][]byte // bytes arrived but not yet read by the socket, while it does not read
+	keepIdle    time.Duration
+	dialPoll    uint64 // the loop's poll count when connect() was called
+	addr        netip.AddrPort
 }
 
 // open starts a connection from h's local address to remote by sending SYN.
@@ -220,17 +228,18 @@ func (c *conn) deliver(from, to *end, seg segment, extra time.Duration) {
 	at := c.w.transit(c.path, from.dir, len(seg.data)) + extra
 	at = max(at, from.arrivedAt)
 	from.arrivedAt = at
-	// A direction's segments arrive in the order they were sent (at never
-	// decreases), so one queue and one callback made once serve them all.
-	to.inbound.push(seg)
-	if to.arriveFn == nil {
-		to.arriveFn = to.arriveNext
-	}
-	c.w.loop.kernelAt(at, to.arriveFn)
+	c.w.loop.arriveAt(at, to, seg)
 }
 
-// arriveNext processes the oldest segment on its way to e.
-func (e *end) arriveNext() { e.c.arrive(e, e.inbound.pop()) }
+// The per-segment work of an end is queued as a function of the end, not
+// as a method value: a method value is a closure of its own, which an
+// exchange would fetch from elsewhere in memory, one per end and kind.
+
+// readOne is the read of one segment's data in the poll phase.
+func readOne(e any) { e.(*end).readOne() }
+
+// flushAck sends the ACK queueAck left to linger.
+func flushAck(e any) { e.(*end).flushAck() }
 
 // observe emits a net event for seg (or its drop) when anyone is listening.
 func (w *World) observe(c *conn, from *end, seg segment, name, dropped string) {
@@ -440,11 +449,8 @@ func (e *end) onData(seg segment) {
 	if len(data) > 0 {
 		e.c.lastActive = e.loop().Now()
 		if s := e.socket(); s != nil && e.reading && e.rcvLen == 0 && !e.flushQueued {
-			e.reads = append(e.reads, data)
-			if e.readFn == nil {
-				e.readFn = e.readOne
-			}
-			e.loop().ready(e.readFn)
+			e.pushRead(data)
+			e.loop().readyWith(readOne, e)
 		} else {
 			e.rcvQ = append(e.rcvQ, data)
 			e.rcvLen += len(data)
@@ -470,14 +476,9 @@ func (e *end) feedEOF() {
 
 // readOne is the read of one segment's data in the poll phase.
 func (e *end) readOne() {
-	data := e.reads[0]
-	// Shift rather than reslice, so the backing array is reused by the
-	// next segment: reads rarely holds more than one.
-	n := copy(e.reads, e.reads[1:])
-	e.reads[n] = nil
-	e.reads = e.reads[:n]
+	data := e.popRead()
 	e.feed.Data(data)
-	if len(e.reads) > 0 {
+	if e.read0 != nil {
 		return
 	}
 	if e.afterReads != nil {
@@ -489,11 +490,32 @@ func (e *end) readOne() {
 	}
 }
 
+func (e *end) pushRead(data []byte) {
+	if e.read0 == nil {
+		e.read0 = data
+		return
+	}
+	e.reads = append(e.reads, data)
+}
+
+func (e *end) popRead() []byte {
+	data := e.read0
+	e.read0 = nil
+	if len(e.reads) > 0 {
+		// Shift rather than reslice, so the backing array is reused.
+		e.read0 = e.reads[0]
+		n := copy(e.reads, e.reads[1:])
+		e.reads[n] = nil
+		e.reads = e.reads[:n]
+	}
+	return data
+}
+
 // tell reports the end of the stream or an error, which a read finds only
 // once the data before it was read: libuv stops reading a socket at a short
 // read, so the EOF or error behind data comes out in a later poll.
 func (e *end) tell(fn func()) {
-	if len(e.reads) == 0 {
+	if e.read0 == nil {
 		e.loop().ready(fn)
 		return
 	}
@@ -517,10 +539,7 @@ func (e *end) queueAck(force bool) {
 		return
 	}
 	e.ackQueued = true
-	if e.ackFn == nil {
-		e.ackFn = e.flushAck
-	}
-	e.loop().linger(e.ackFn)
+	e.loop().lingerWith(flushAck, e)
 }
 
 func (e *end) flushAck() {
@@ -614,7 +633,7 @@ func seqMax(a, b uint32) uint32 {
 
 // armTimer starts the retransmission timer unless it is running.
 func (e *end) armTimer() {
-	if e.timer == nil || !e.timer.Active() {
+	if !e.rtx.Active() {
 		e.startTimer()
 	}
 }
@@ -623,20 +642,18 @@ func (e *end) armTimer() {
 // unref'd: the socket's handle, not TCP, keeps the loop alive. It is the
 // kernel's timer, not a program's Timeout, so stopping it never retires it.
 func (e *end) startTimer() {
-	if e.timer != nil && e.timer.delay == e.rto {
-		e.timer.schedule()
+	if e.rtx.loop != nil && e.rtx.delay == e.rto {
+		e.rtx.schedule()
 		return
 	}
+	// A new delay is a new timer, as a program's setTimeout would make,
+	// in the same place: the old one is off every list.
 	e.stopTimer()
-	e.timer = e.loop().SetTimeout(e.rto, e.onTimer)
-	e.timer.Unref()
+	e.rtx = Timer{loop: e.loop(), fn: e.onTimer, delay: e.rto}
+	e.rtx.schedule()
 }
 
-func (e *end) stopTimer() {
-	if e.timer != nil {
-		e.timer.unschedule()
-	}
-}
+func (e *end) stopTimer() { e.rtx.unschedule() }
 
 func (e *end) backoff() {
 	e.retries++
@@ -712,7 +729,7 @@ func (e *end) onReset() {
 // held back by backpressure) learns nothing until it reads.
 func (e *end) reportReset() {
 	feed := e.feed
-	if (len(e.reads) > 0 || e.rcvLen > 0) && !feed.s.resetAfterData {
+	if (e.read0 != nil || e.rcvLen > 0) && !feed.s.resetAfterData {
 		e.afterReset = feed.EOF
 	} else {
 		e.afterReset = func() {
@@ -720,7 +737,7 @@ func (e *end) reportReset() {
 			feed.Fail(sysError("ECONNRESET", "read", ""))
 		}
 	}
-	if e.reading && len(e.reads) == 0 && e.rcvLen == 0 {
+	if e.reading && e.read0 == nil && e.rcvLen == 0 {
 		e.loop().ready(e.takeReset())
 	}
 }
@@ -764,7 +781,6 @@ func (e *end) kill() {
 	}
 	e.state = stateDead
 	e.stopTimer()
-	e.timer = nil
 	e.snd, e.rcvQ, e.rcvLen = nil, nil, 0
 	e.c.maybeDone()
 }
@@ -786,7 +802,6 @@ func (c *conn) maybeDone() {
 	}
 	for i := range c.end {
 		c.end[i].stopTimer()
-		c.end[i].timer = nil
 	}
 	c.w.unlink(c)
 	a.host.releasePort(a.addr, b.addr)
@@ -895,7 +910,7 @@ func (e *end) flush() {
 		e.feed.Data(chunk)
 		read = true
 	}
-	if e.afterReset != nil && e.reading && e.rcvLen == 0 && len(e.reads) == 0 {
+	if e.afterReset != nil && e.reading && e.rcvLen == 0 && e.read0 == nil {
 		if read {
 			e.loop().readyNext(e.takeReset())
 		} else {

@@ -1,0 +1,112 @@
+package simnet
+
+import "time"
+
+// ioEvent is one piece of kernel work due at a virtual instant: fn, or
+// the arrival of seg at the end to. A segment rides in its event rather
+// than in a queue of its end's: the queue was one more place in memory
+// each arrival fetched, and an end's arrivals run in the order they were
+// queued in anyway, as a direction's instants never decrease.
+type ioEvent struct {
+	at  time.Duration
+	seq uint64
+	fn  func()
+	to  *end
+	seg segment
+}
+
+func (e *ioEvent) before(o *ioEvent) bool {
+	if e.at != o.at {
+		return e.at < o.at
+	}
+	return e.seq < o.seq
+}
+
+// kernelQueue orders kernel work by (at, seq). Nearly all of it is queued in
+// the order of its instant (a link delays every segment alike, so with
+// thousands of connections exchanging at once their segments leave and
+// arrive in the same order); such work waits in a FIFO, where queueing and
+// taking it are O(1) and walk memory in order. Only work due before the
+// FIFO's last entry (jitter, a fault's delay, a shorter link) goes to a
+// heap; the next piece is the earlier of the two heads, the same order one
+// heap of everything gave. seq grows with every piece queued, so an entry
+// not earlier in time than the FIFO's last comes after it.
+type kernelQueue struct {
+	inOrder fifo[ioEvent]
+	early   ioHeap
+}
+
+func (q *kernelQueue) len() int { return q.inOrder.len() + len(q.early) }
+
+func (q *kernelQueue) push(e ioEvent) {
+	if f := &q.inOrder; f.len() == 0 || f.q[len(f.q)-1].at <= e.at {
+		f.push(e)
+		return
+	}
+	q.early.push(e)
+}
+
+// first is the piece due next; the queue must not be empty.
+func (q *kernelQueue) first() *ioEvent {
+	f := &q.inOrder
+	if f.len() == 0 {
+		return &q.early[0]
+	}
+	if len(q.early) > 0 && q.early[0].before(&f.q[f.head]) {
+		return &q.early[0]
+	}
+	return &f.q[f.head]
+}
+
+// pop takes the piece due next; the queue must not be empty.
+func (q *kernelQueue) pop() ioEvent {
+	f := &q.inOrder
+	if f.len() == 0 || len(q.early) > 0 && q.early[0].before(&f.q[f.head]) {
+		return q.early.pop()
+	}
+	return f.pop()
+}
+
+// ioHeap orders kernel work by (at, seq). It is typed rather than built on
+// container/heap, whose interface boxing cost an allocation per event.
+type ioHeap []ioEvent
+
+func (h ioHeap) less(i, j int) bool { return h[i].before(&h[j]) }
+
+func (h *ioHeap) push(e ioEvent) {
+	*h = append(*h, e)
+	q := *h
+	for i := len(q) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !q.less(i, parent) {
+			break
+		}
+		q[i], q[parent] = q[parent], q[i]
+		i = parent
+	}
+}
+
+func (h *ioHeap) pop() ioEvent {
+	q := *h
+	top := q[0]
+	last := len(q) - 1
+	q[0] = q[last]
+	q[last] = ioEvent{}
+	q = q[:last]
+	for i := 0; ; {
+		small, l, r := i, 2*i+1, 2*i+2
+		if l < len(q) && q.less(l, small) {
+			small = l
+		}
+		if r < len(q) && q.less(r, small) {
+			small = r
+		}
+		if small == i {
+			break
+		}
+		q[i], q[small] = q[small], q[i]
+		i = small
+	}
+	*h = q
+	return top
+}
