@@ -164,7 +164,7 @@ func (q *timerQueue) idle() bool { return len(q.heap) == 0 }
 // the end of its delay's list.
 func (q *timerQueue) append(t *Timer) {
 	ls := t.list
-	if ls == nil || ls.head == nil {
+	if ls == nil || ls.head == nil || ls.delay != t.delay {
 		ls = q.listOf(t)
 	}
 	t.queued, t.next, t.prev = true, nil, ls.tail
@@ -198,7 +198,8 @@ func (q *timerQueue) requeue(t *Timer, deadline time.Duration, seq uint64) {
 // in the map, so the timers of a delay that comes and goes (a socket's
 // timeout replaced per request) reuse one, and with the timers that last
 // used them after a prune, so a lone timer rearmed again and again (a
-// retransmission timer) does not allocate either.
+// retransmission timer) does not allocate either; a timer rearmed with
+// another delay leaves its old list behind.
 func (q *timerQueue) listOf(t *Timer) *timerList {
 	if ls, ok := q.byDelay[t.delay]; ok {
 		t.list = ls
@@ -208,7 +209,7 @@ func (q *timerQueue) listOf(t *Timer) *timerList {
 		q.byDelay = map[time.Duration]*timerList{}
 	}
 	ls := t.list
-	if ls == nil {
+	if ls == nil || ls.delay != t.delay {
 		ls = &timerList{delay: t.delay}
 	}
 	q.byDelay[t.delay] = ls

@@ -1,7 +1,9 @@
 package simnet
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -53,5 +55,29 @@ func checkTimerQueue(t *testing.T, delays int) {
 	}
 	if fired == 0 || len(l.timers.byDelay) > 2*delays {
 		t.Fatalf("%d delays: %d timers fired, %d lists kept", delays, fired, len(l.timers.byDelay))
+	}
+}
+
+// TestTimerRearmedWithAnotherDelayJoinsItsList rearms a timeout with a
+// longer delay while its old delay's list still holds another timer: it
+// must go to the list of its new delay, or a timer of the old delay made
+// after it would wait behind it.
+func TestTimerRearmedWithAnotherDelayJoinsItsList(t *testing.T) {
+	l := NewLoop()
+	var fired []string
+	at := func(name string) func() {
+		return func() { fired = append(fired, fmt.Sprint(name, "@", l.Now())) }
+	}
+	a := l.SetTimeout(5*time.Second, at("a"))
+	l.SetTimeout(5*time.Second, at("b"))
+	a.Clear()
+	a.rearm(10 * time.Second)
+	l.SetTimeout(6*time.Second, at("c"))
+	l.SetTimeout(5*time.Second, at("d"))
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(fired, " "), "b@5s d@5s c@6s a@10s"; got != want {
+		t.Fatalf("fired %s, want %s", got, want)
 	}
 }
