@@ -1,6 +1,9 @@
 package simnet
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // ioEvent is one piece of kernel work due at a virtual instant: fn, or
 // the arrival of seg at the end to. A segment rides in its event rather
@@ -31,6 +34,12 @@ func (e *ioEvent) before(o *ioEvent) bool {
 // heap; the next piece is the earlier of the two heads, the same order one
 // heap of everything gave. seq grows with every piece queued, so an entry
 // not earlier in time than the FIFO's last comes after it.
+//
+// Unlike the program's queues, the FIFO keeps its array when it runs dry:
+// it fills and drains with every phase of an exchange among thousands of
+// connections, and growing it again each time cost 100,000 pairs a
+// microsecond and 1.2 KB per exchange. After a burst it holds 72 bytes
+// per entry, as the heap it replaced held 24.
 type kernelQueue struct {
 	inOrder fifo[ioEvent]
 	early   ioHeap
@@ -64,7 +73,7 @@ func (q *kernelQueue) pop() ioEvent {
 	if f.len() == 0 || len(q.early) > 0 && q.early[0].before(&f.q[f.head]) {
 		return q.early.pop()
 	}
-	return f.pop()
+	return f.take(math.MaxInt)
 }
 
 // ioHeap orders kernel work by (at, seq). It is typed rather than built on

@@ -52,3 +52,33 @@ func TestKernelQueueKeepsInstantOrder(t *testing.T) {
 		t.Fatalf("the heap was never used (%d) or the queue lost work (%d queued, %d kept)", early, len(queued), q.len())
 	}
 }
+
+// TestKernelQueueKeepsItsArray drains a burst larger than the program's
+// queues keep: the kernel queue fills and drains like this in every phase
+// of an exchange among thousands of connections, and must not grow its
+// array again each time.
+func TestKernelQueueKeepsItsArray(t *testing.T) {
+	var q kernelQueue
+	const burst = 4 * maxKeptFifo
+	for range 2 {
+		for i := range burst {
+			q.push(ioEvent{at: time.Duration(i), seq: uint64(i)})
+		}
+		for q.len() > 0 {
+			q.pop()
+		}
+		if got := cap(q.inOrder.q); got < burst {
+			t.Fatalf("the queue keeps room for %d entries after a burst of %d", got, burst)
+		}
+	}
+	if n := testing.AllocsPerRun(3, func() {
+		for i := range burst {
+			q.push(ioEvent{at: time.Duration(i), seq: uint64(i)})
+		}
+		for q.len() > 0 {
+			q.pop()
+		}
+	}); n != 0 {
+		t.Fatalf("a burst the queue has held before allocates %v times", n)
+	}
+}

@@ -450,14 +450,18 @@ func (f *fifo[T]) push(v T) {
 
 func (f *fifo[T]) len() int { return len(f.q) - f.head }
 
-func (f *fifo[T]) pop() T {
+func (f *fifo[T]) pop() T { return f.take(maxKeptFifo) }
+
+// take pops the oldest entry; a queue run dry keeps its array if it
+// holds at most kept entries.
+func (f *fifo[T]) take(kept int) T {
 	v := f.q[f.head]
 	var zero T
 	f.q[f.head] = zero
 	f.head++
 	if f.head == len(f.q) {
 		f.q, f.head = f.q[:0], 0
-		if cap(f.q) > maxKeptFifo {
+		if cap(f.q) > kept {
 			// A burst's array would stay at its peak size for the
 			// loop's life, 100,000 entries after 100,000 connections
 			// opened at once (BenchmarkIdleHTTPConns).
