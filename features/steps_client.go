@@ -519,7 +519,7 @@ func (w *world) listenAll(r *reqState) {
 		ev.Information().On(func(httpcore.Information) {})
 	}
 	if on("timeout") {
-		ev.Timeout.On(func(struct{}) {})
+		ev.Timeout().On(func(struct{}) {})
 	}
 	if on("finish") {
 		ev.Finish.On(func(struct{}) {})

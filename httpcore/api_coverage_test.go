@@ -132,7 +132,7 @@ func TestServerResponseAPIAsNode(t *testing.T) {
 		n = append(n, []any{"getHeaders", res.GetHeaders()})
 		res.Events.Error.On(func(err error) { n = append(n, []any{"error", simnet.CodeOf(err), err.Error()}) })
 		n = append(n, []any{"pipe returned", res.Pipe() == nil})
-		res.Events.Prefinish.On(func(struct{}) { n = append(n, []any{"prefinish", res.WritableFinished()}) })
+		res.Events.Prefinish().On(func(struct{}) { n = append(n, []any{"prefinish", res.WritableFinished()}) })
 		res.Events.Finish.On(func(struct{}) {
 			n = append(n, []any{"finish", res.WritableFinished(), res.Finished(), res.Socket() == nil, res.Connection() == nil})
 		})

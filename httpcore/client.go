@@ -776,7 +776,7 @@ func (req *ClientRequest) listenSocketTimeout(s *simnet.Socket) {
 	req.timeoutOff = s.Events.Timeout.Once(func(struct{}) {
 		req.timeoutOff = nil
 		req.trace("timeout", nil, nil)
-		req.OutgoingMessage.Events.Timeout.Emit(struct{}{})
+		req.OutgoingMessage.Events.emitTimeout()
 	})
 }
 
@@ -846,7 +846,7 @@ func (req *ClientRequest) SetTimeout(d time.Duration, cb func()) error {
 		req.OutgoingMessage.Events.Socket.Once(func(s *simnet.Socket) { req.listenSocketTimeout(s) })
 	}
 	if cb != nil {
-		req.OutgoingMessage.Events.Timeout.Once(func(struct{}) { cb() })
+		req.OutgoingMessage.Events.Timeout().Once(func(struct{}) { cb() })
 	}
 	req.deferToConnect(func(s *simnet.Socket) { s.SetTimeout(d) })
 	return nil

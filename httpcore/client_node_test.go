@@ -373,7 +373,7 @@ func TestClientOrdersMatchNode(t *testing.T) {
 				if err := req.SetTimeout(100*time.Millisecond, nil); err != nil {
 					s.t.Fatal(err)
 				}
-				req.Events.Timeout.On(func(struct{}) {
+				req.Events.Timeout().On(func(struct{}) {
 					s.mark("destroy-called", nil)
 					req.Destroy(nil)
 				})
@@ -388,7 +388,7 @@ func TestClientOrdersMatchNode(t *testing.T) {
 				if err := req.SetTimeout(100*time.Millisecond, nil); err != nil {
 					s.t.Fatal(err)
 				}
-				req.Events.Timeout.On(func(struct{}) {
+				req.Events.Timeout().On(func(struct{}) {
 					s.mark("respond", nil)
 					_ = sres.End([]byte("late"), nil)
 				})
@@ -399,7 +399,7 @@ func TestClientOrdersMatchNode(t *testing.T) {
 		"client-option-timeout-destroy": func(s *scene) {
 			s.server(ServerOptions{}, func(*IncomingMessage, *ServerResponse) {}, func(srv *Server, port int) {
 				req := listenAll(s.request(RequestOptions{Port: port, Timeout: new(100 * time.Millisecond)}), listenOpts{})
-				req.Events.Timeout.On(func(struct{}) {
+				req.Events.Timeout().On(func(struct{}) {
 					s.mark("destroy-called", nil)
 					req.Destroy(nil)
 				})

@@ -31,13 +31,37 @@ import (
 
 // OutgoingEvents are the events an OutgoingMessage emits.
 type OutgoingEvents struct {
-	Socket    simnet.Emitter[*simnet.Socket] // a socket was assigned
-	Drain     simnet.Emitter[struct{}]       // the buffer emptied after Write returned false
-	Prefinish simnet.Emitter[struct{}]       // every byte was handed to the socket
-	Finish    simnet.Emitter[struct{}]       // the last byte was written to the socket
-	Close     simnet.Emitter[struct{}]
-	Timeout   simnet.Emitter[struct{}]
-	Error     simnet.Emitter[error]
+	Socket simnet.Emitter[*simnet.Socket] // a socket was assigned
+	Drain  simnet.Emitter[struct{}]       // the buffer emptied after Write returned false
+	Finish simnet.Emitter[struct{}]       // the last byte was written to the socket
+	Close  simnet.Emitter[struct{}]
+	Error  simnet.Emitter[error]
+
+	rare *rareOutgoingEvents // nil until one of them is asked for
+}
+
+// rareOutgoingEvents are the events few programs listen to, kept apart so
+// a message that nobody asks them of does not carry them.
+type rareOutgoingEvents struct {
+	prefinish, timeout simnet.Emitter[struct{}]
+}
+
+func (e *OutgoingEvents) rareEvents() *rareOutgoingEvents {
+	if e.rare == nil {
+		e.rare = &rareOutgoingEvents{}
+	}
+	return e.rare
+}
+
+// Prefinish is emitted once every byte was handed to the socket.
+func (e *OutgoingEvents) Prefinish() *simnet.Emitter[struct{}] { return &e.rareEvents().prefinish }
+
+// Timeout is the socket's 'timeout' while the message owns it.
+func (e *OutgoingEvents) Timeout() *simnet.Emitter[struct{}] { return &e.rareEvents().timeout }
+
+// emitTimeout emits 'timeout' and reports whether anyone listened.
+func (e *OutgoingEvents) emitTimeout() bool {
+	return e.rare != nil && e.rare.timeout.Emit(struct{}{})
 }
 
 // field is one header to render: its name as given and its value (a
@@ -199,7 +223,11 @@ func (m *OutgoingMessage) trace(name string, err error) {
 
 // emitPrefinish is Node's _finish, run once every byte was handed to the
 // socket.
-func (m *OutgoingMessage) emitPrefinish() { m.Events.Prefinish.Emit(struct{}{}) }
+func (m *OutgoingMessage) emitPrefinish() {
+	if r := m.Events.rare; r != nil {
+		r.prefinish.Emit(struct{}{})
+	}
+}
 
 func (m *OutgoingMessage) emitFinish() {
 	m.trace("finish", nil)
@@ -770,7 +798,7 @@ func (m *OutgoingMessage) Destroy(err error) {
 // timeout, applied once a socket is assigned; cb listens for 'timeout'.
 func (m *OutgoingMessage) SetTimeout(d time.Duration, cb func()) {
 	if cb != nil {
-		m.Events.Timeout.On(func(struct{}) { cb() })
+		m.Events.Timeout().On(func(struct{}) { cb() })
 	}
 	if m.socket == nil {
 		m.Events.Socket.Once(func(s *simnet.Socket) { s.SetTimeout(d) })

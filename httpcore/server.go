@@ -582,8 +582,8 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 }
 
 // exchangeSlab is how many exchanges are allocated at once. An exchange
-// is 1.5 KB, five to a span, so the allocator fetched a new span every
-// fifth request; eight together are one 12 KB allocation. What it costs: a
+// is 1.2 KB, six to a span, so the allocator fetched a new span every
+// sixth request; eight together are one 9.5 KB allocation. What it costs: a
 // request or response a program keeps keeps its slab's memory alive, and
 // Go's size classes round a slab up by less than an eighth.
 const exchangeSlab = 8
@@ -789,7 +789,7 @@ func (c *serverConn) onTimeout() {
 	}
 	if res := c.current; res != nil {
 		res.trace("timeout", nil)
-		heard = res.Events.Timeout.Emit(struct{}{}) || heard
+		heard = res.Events.emitTimeout() || heard
 	}
 	s.trace("timeout")
 	if s.Events.Timeout.Emit(c.sock) || heard {

@@ -73,7 +73,7 @@ func TestServerTimeoutsMatchNode(t *testing.T) {
 		},
 		"server-timeout-response-listener": func(s *scene) {
 			srv := s.server(ServerOptions{}, func(_ *IncomingMessage, res *ServerResponse) {
-				res.Events.Timeout.On(func(struct{}) { respondLate(s, res) })
+				res.Events.Timeout().On(func(struct{}) { respondLate(s, res) })
 			}, func(srv *Server, port int) { get(s, srv, port) })
 			srv.SetTimeout(d, nil)
 		},

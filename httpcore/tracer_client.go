@@ -19,7 +19,7 @@ func listenAll(req *ClientRequest, o listenOpts) *ClientRequest {
 	ev.Socket.On(func(*simnet.Socket) {})
 	ev.Continue().On(func(struct{}) {})
 	ev.Information().On(func(Information) {})
-	ev.Timeout.On(func(struct{}) {})
+	ev.Timeout().On(func(struct{}) {})
 	ev.Finish.On(func(struct{}) {})
 	ev.Abort().On(func(struct{}) {})
 	ev.Error.On(func(error) {})
