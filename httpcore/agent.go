@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/simhttp/simhttp/internal/spares"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -85,7 +86,7 @@ type Agent struct {
 	conns       map[*simnet.Socket]*agentConn
 	names       map[nameKey]string // GetName's answers, built once per origin
 	parsers     []freeParser       // response parsers freed by finished requests
-	headSpare   []byte             // the buffer its requests render their heads into, between requests
+	headSpare   spares.List[byte]  // the buffers its requests render their heads into, between requests
 }
 
 // nameKey is what an origin's name is made of.

@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/simhttp/simhttp/internal/spares"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -91,10 +92,10 @@ type OutgoingMessage struct {
 	fields     []headerEntry // the header store, in the order names were first set
 	header     []byte        // Node's _header: the rendered head, nil until stored
 	headerSent bool          // the head has been handed to send
-	// headSpare, when set, is where the head is rendered: a buffer its
+	// headSpare, when set, is where the head is rendered: buffers its
 	// owner (the server, or the request's agent) lends, taken back once
 	// the socket copied the head, so a keep-alive exchange allocates none.
-	headSpare  *[]byte
+	headSpare  *spares.List[byte]
 	outputData []outChunk // bytes waiting for the socket to become the message's own
 	outputSize int
 	// outputFirst backs outputData until a second chunk waits: a request
@@ -509,17 +510,17 @@ func (m *OutgoingMessage) send(data []byte, cb simnet.Handler[error]) bool {
 	return ok
 }
 
-// maxSpareHead bounds the head buffer kept for the next response, so one
-// response with a huge head does not pin its buffer.
+// maxSpareHead bounds a head buffer kept for the next head, so one message
+// with a huge head does not pin its buffer.
 const maxSpareHead = 4 << 10
 
-// headBuffer is an empty buffer to render a head into: the lender's spare
-// when it has one.
+// headBuffer is an empty buffer to render a head into: one of the
+// lender's spares when it has one.
 func (m *OutgoingMessage) headBuffer() []byte {
-	if p := m.headSpare; p != nil && *p != nil {
-		b := *p
-		*p = nil
-		return b[:0]
+	if m.headSpare != nil {
+		if b := m.headSpare.Take(); b != nil {
+			return b
+		}
 	}
 	return make([]byte, 0, 256)
 }
@@ -528,11 +529,10 @@ func (m *OutgoingMessage) headBuffer() []byte {
 // refers to its bytes: the socket copies what it is given. The message
 // keeps an empty head, which still says the head was stored.
 func (m *OutgoingMessage) returnHead() {
-	p := m.headSpare
-	if p == nil || *p != nil || cap(m.header) > maxSpareHead {
+	if m.headSpare == nil || cap(m.header) > maxSpareHead {
 		return
 	}
-	*p = m.header[:0]
+	m.headSpare.Put(m.header)
 	m.header = m.header[:0:0]
 }
 

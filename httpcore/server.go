@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/simhttp/simhttp/internal/spares"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -121,8 +122,8 @@ type Server struct {
 	conns     []*serverConn // every connection whose parser is alive, oldest first
 	live      int           // Node's server._connections: sockets not destroyed yet
 	checker   *simnet.Timer
-	headSpare []byte           // the buffer responses render their heads into, between responses
-	slab      []serverExchange // exchanges allocated together and not handed out yet
+	headSpare spares.List[byte] // the buffers responses render their heads into, between responses
+	slab      []serverExchange  // exchanges allocated together and not handed out yet
 
 	parsed headSpares // the arrays request heads are collected in, between heads
 }

@@ -647,8 +647,9 @@ func TestKeepAliveResponsesRenderTheirHeadsIntoOneBuffer(t *testing.T) {
 	var spares []*byte
 	srv, port := e.server(ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
 		var spare *byte
-		if cap(srv.headSpare) > 0 {
-			spare = &srv.headSpare[:1][0]
+		if b := srv.headSpare.Take(); b != nil {
+			spare = &b[:1][0]
+			srv.headSpare.Put(b)
 		}
 		spares = append(spares, spare)
 		if err := res.End([]byte(bodies[len(spares)-1]), nil); err != nil {
