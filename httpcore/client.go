@@ -654,11 +654,13 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 			}
 		}
 		req.traceStatus("information", res.StatusCode)
-		req.Events.Information().Emit(Information{
-			StatusCode: res.StatusCode, StatusMessage: res.StatusMessage,
-			HTTPVersion: res.HTTPVersion, HTTPVersionMajor: res.HTTPVersionMajor, HTTPVersionMinor: res.HTTPVersionMinor,
-			Headers: res.Headers(), RawHeaders: res.RawHeaders,
-		})
+		if r := req.Events.rare; r != nil {
+			r.information.Emit(Information{
+				StatusCode: res.StatusCode, StatusMessage: res.StatusMessage,
+				HTTPVersion: res.HTTPVersion, HTTPVersionMajor: res.HTTPVersionMajor, HTTPVersionMinor: res.HTTPVersionMinor,
+				Headers: res.Headers(), RawHeaders: res.RawHeaders,
+			})
+		}
 		return BodySkip
 	}
 	if req.shouldKeepAlive && !h.KeepAlive && !req.upgraded {
