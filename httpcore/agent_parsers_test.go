@@ -3,8 +3,6 @@ package httpcore
 import (
 	"testing"
 	"time"
-
-	"github.com/simhttp/simhttp/simnet"
 )
 
 // TestAgentReusesFreedParsers: a request on a kept-alive socket reads its
@@ -18,9 +16,7 @@ func TestAgentReusesFreedParsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	var used []*Parser
-	left := 3
-	var next func()
-	next = func() {
+	next := func() {
 		req := w.get(a, "/", func(_ *ClientRequest, _ string, err error) {
 			if err != nil {
 				t.Fatal(err)
@@ -28,15 +24,7 @@ func TestAgentReusesFreedParsers(t *testing.T) {
 		})
 		req.Events.Response.On(func(*IncomingMessage) { used = append(used, req.parser) })
 	}
-	a.Events.Free.On(func(*simnet.Socket) {
-		if left--; left > 0 {
-			next()
-			return
-		}
-		w.srv.Close(nil)
-	})
-	next()
-	w.run()
+	w.inTurn(a, 3, next)
 	if len(used) != 3 || used[0] == nil || used[1] != used[0] || used[2] != used[0] {
 		t.Fatalf("parsers of three requests in turn: %v, want one parser reused", used)
 	}

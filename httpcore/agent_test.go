@@ -74,6 +74,22 @@ func (w *apiWorld) run() {
 	}
 }
 
+// inTurn runs n requests through a kept-alive agent one at a time: send
+// makes one, the next once the agent frees the socket, and the server
+// closes after the last.
+func (w *apiWorld) inTurn(a *Agent, n int, send func()) {
+	w.t.Helper()
+	a.Events.Free.On(func(*simnet.Socket) {
+		if n--; n > 0 {
+			send()
+			return
+		}
+		w.srv.Close(nil)
+	})
+	send()
+	w.run()
+}
+
 // TestReusedSocketResetIsRetried is the race the documents describe under
 // request.reusedSocket: the server drops an idle keep-alive connection just
 // as the client sends its next request on it. The request fails with
@@ -409,9 +425,7 @@ func TestKeptSocketDoesNotCollectListeners(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sock *simnet.Socket
-	left := 20
-	var next func()
-	next = func() {
+	next := func() {
 		req := w.get(a, "/", func(req *ClientRequest, _ string, err error) {
 			if err != nil {
 				t.Fatal(err)
@@ -422,15 +436,7 @@ func TestKeptSocketDoesNotCollectListeners(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	a.Events.Free.On(func(*simnet.Socket) {
-		if left--; left > 0 {
-			next()
-			return
-		}
-		w.srv.Close(nil)
-	})
-	next()
-	w.run()
+	w.inTurn(a, 20, next)
 	counts := fmt.Sprint(sock.Events.Timeout.ListenerCount(), sock.Events.Data.ListenerCount(),
 		sock.Events.Error.ListenerCount(), sock.Events.Close.ListenerCount(), sock.Events.End.ListenerCount())
 	// Left: the agent's timeout, free-socket error and close listeners.
