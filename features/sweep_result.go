@@ -8,7 +8,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -40,11 +39,15 @@ type SweepFailure struct {
 	Reproduce string `json:"reproduce"` // the command that runs it again
 	// Drawn and Smallest: how many fault rules the seed drew, and the
 	// smallest schedule of them that still fails (empty: it fails without
-	// faults). Both are absent for a run that was not deterministic.
+	// faults). Both are absent for a failure of the determinism check.
 	Drawn    int      `json:"drawn,omitempty"`
 	Smallest []string `json:"smallest,omitempty"`
-	// Divergence, set by CheckDeterminism, is where two runs of the seed
-	// parted.
+	// Determinism marks a failure of CheckDeterminism's check, not of the
+	// scenario: the seed's two runs differ, or could not be compared.
+	Determinism bool `json:"determinism,omitempty"`
+	// Divergence is the first event where the two runs parted; nil when
+	// they could not be compared event by event (they ran different
+	// scenarios, or an event could not be encoded: Error says which).
 	Divergence *simnet.Divergence `json:"divergence,omitempty"`
 }
 
@@ -53,13 +56,12 @@ func (r *SweepResult) WriteText(w io.Writer) error {
 	var b strings.Builder
 	for _, f := range r.Failures {
 		fmt.Fprintf(&b, "FAIL %s seed %d\n  %s\n", f.Ref, f.Seed, indent(f.Error))
-		// A divergence with neither event is a pair of runs that could not
-		// be compared event by event: the error says why.
-		if d := f.Divergence; d != nil && (d.First != "" || d.Second != "") {
-			fmt.Fprintf(&b, "    first run:  %s\n    second run: %s\n", orNothing(d.First), orNothing(d.Second))
+		if f.Divergence != nil {
+			first, second := f.Divergence.Shown()
+			fmt.Fprintf(&b, "    first run:  %s\n    second run: %s\n", first, second)
 		}
 		fmt.Fprintf(&b, "  reproduce: %s\n", f.Reproduce)
-		if f.Divergence != nil {
+		if f.Determinism {
 			continue
 		}
 		fmt.Fprintf(&b, "  smallest fault schedule (%d of %d drawn rules):\n", len(f.Smallest), f.Drawn)
@@ -80,13 +82,6 @@ func (r *SweepResult) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "): %d passed, %d failed\n", len(r.Seeds)-r.FailedSeeds, r.FailedSeeds)
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func orNothing(s string) string {
-	if s == "" {
-		return "(no such event: the run ended)"
-	}
-	return s
 }
 
 // WriteJSON writes the result as one indented JSON document, the form
@@ -240,28 +235,34 @@ func traceOf(w *world) worldTrace { return worldTrace{ref: w.ref(), events: w.ev
 func firstDifference(a, b []worldTrace, seed uint64) (SweepFailure, bool) {
 	for i := range max(len(a), len(b)) {
 		if i >= len(a) || i >= len(b) || a[i].ref != b[i].ref {
-			ref := ""
-			if i < len(a) {
-				ref = a[i].ref
-			} else {
+			scenario := func(run []worldTrace) string {
+				if i < len(run) {
+					return run[i].ref
+				}
+				return fmt.Sprintf("none (it ran %d)", len(run))
+			}
+			ref := scenario(a)
+			if i >= len(a) {
 				ref = b[i].ref
 			}
-			return divergence(ref, seed, errors.New("not deterministic: the two runs ran different scenarios"), &simnet.Divergence{}), true
+			return determinismFailure(ref, seed, fmt.Errorf("not deterministic: two runs of seed %d ran different scenarios: their scenario %d is %s in the first run, %s in the second", seed, i+1, scenario(a), scenario(b)), nil), true
 		}
 		d, err := simnet.FirstDivergence(a[i].events, b[i].events)
 		if err != nil {
-			return divergence(a[i].ref, seed, fmt.Errorf("two runs of seed %d cannot be compared: %w", seed, err), &simnet.Divergence{}), true
+			return determinismFailure(a[i].ref, seed, fmt.Errorf("two runs of seed %d cannot be compared: %w", seed, err), nil), true
 		}
 		if d != nil {
-			return divergence(a[i].ref, seed, fmt.Errorf("not deterministic: two runs of seed %d part at event %d of %s", seed, d.Event, a[i].ref), d), true
+			return determinismFailure(a[i].ref, seed, fmt.Errorf("not deterministic: two runs of seed %d part at event %d of %s", seed, d.Event, a[i].ref), d), true
 		}
 	}
 	return SweepFailure{}, false
 }
 
-func divergence(ref string, seed uint64, err error, d *simnet.Divergence) SweepFailure {
+// determinismFailure is the determinism check's failure of one seed; d is
+// where its runs parted, nil when they could not be compared event by event.
+func determinismFailure(ref string, seed uint64, err error, d *simnet.Divergence) SweepFailure {
 	return SweepFailure{
-		Ref: ref, Seed: seed, Error: err.Error(), Divergence: d,
+		Ref: ref, Seed: seed, Error: err.Error(), Determinism: true, Divergence: d,
 		Reproduce: fmt.Sprintf("simhttp sweep %s --seeds %d-%d --check-determinism", ref, seed, seed),
 	}
 }

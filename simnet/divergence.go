@@ -14,13 +14,20 @@ type Divergence struct {
 }
 
 func (d *Divergence) Error() string {
+	first, second := d.Shown()
+	return fmt.Sprintf("simnet: two runs diverge at trace event %d:\n first:  %s\n second: %s", d.Event, first, second)
+}
+
+// Shown returns the two runs' events as every report words them, a run
+// whose trace had already ended included.
+func (d *Divergence) Shown() (first, second string) {
 	show := func(s string) string {
 		if s == "" {
-			return "(trace ended)"
+			return "(no such event: the run's trace ended)"
 		}
 		return s
 	}
-	return fmt.Sprintf("simnet: two runs diverge at trace event %d:\n first:  %s\n second: %s", d.Event, show(d.First), show(d.Second))
+	return show(d.First), show(d.Second)
 }
 
 // FirstDivergence compares two runs' events as JSON trace lines, network

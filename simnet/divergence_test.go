@@ -21,7 +21,7 @@ func TestFirstDivergenceNamesTheFirstEventThatDiffers(t *testing.T) {
 		t.Errorf("runs parting at a net event: %+v, %v; want event 1 with both segments", d, err)
 	}
 	d, err = FirstDivergence(a, a[:2])
-	if err != nil || d == nil || d.Event != 2 || d.Second != "" || !strings.Contains(d.Error(), "second: (trace ended)") {
+	if err != nil || d == nil || d.Event != 2 || d.Second != "" || !strings.Contains(d.Error(), "second: (no such event: the run's trace ended)") {
 		t.Errorf("a run that ends early: %+v, %v; want event 2, the second run ended", d, err)
 	}
 }
