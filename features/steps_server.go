@@ -117,18 +117,15 @@ func serverSteps() []*stepDef {
 		d(`^nothing listens on the server's port$`, "nothing listens on the server's port",
 			"no server: connecting is refused",
 			func(w *world) any { return w.nothingListens }),
-		d(`^the server's (keepAliveTimeout|timeout) is (-?\d+)$`, "the server's keepAliveTimeout is 1000",
-			"sets a server timeout after creation, in milliseconds; a negative one fails the scenario with ERR_OUT_OF_RANGE",
-			func(w *world) any { return w.theServersTimerIs }).sugarFor(`the server sets keepAliveTimeout (timeout) to <n>`),
+		d(`^the server's (keepAliveTimeout|timeout|maxHeadersCount|maxRequestsPerSocket) is (-?\d+)$`, "the server's keepAliveTimeout is 1000",
+			"sets a server timeout (in milliseconds) or limit after creation; a negative timeout fails the scenario with ERR_OUT_OF_RANGE",
+			func(w *world) any { return w.theServersSettingIs }).sugarFor(`the server sets keepAliveTimeout (timeout, maxHeadersCount, maxRequestsPerSocket) to <n>`),
 		d(`^the server's (headersTimeout|requestTimeout|connectionsCheckingInterval|maxHeaderSize) is (-?\d+)$`, "the server's headersTimeout is 100",
 			"sets a server option given at creation: a timeout in milliseconds, or maxHeaderSize in bytes",
 			func(w *world) any { return w.theServersOptionIs }).sugarFor(`the server is created with {headersTimeout (requestTimeout, connectionsCheckingInterval, maxHeaderSize): <n>}`),
 		d(`^the server is created with the options:$`, "the server is created with the options:\n        | joinDuplicateHeaders | true |",
 			"http.createServer(options): joinDuplicateHeaders, uniqueHeaders (a, b), insecureHTTPParser, requireHostHeader, rejectNonStandardBodyWrites, maxHeaderSize, highWaterMark, keepAlive, keepAliveInitialDelay, noDelay, and the timeouts in ms (requestTimeout, headersTimeout, keepAliveTimeout, connectionsCheckingInterval)",
 			func(w *world) any { return w.theServerIsCreatedWith }).sugarFor(`the server is created with {<option>: <value>, ...}`),
-		d(`^the server's (maxHeadersCount|maxRequestsPerSocket) is (-?\d+)$`, "the server's maxHeadersCount is 10",
-			"sets a server limit after creation",
-			func(w *world) any { return w.theServersLimitIs }).sugarFor(`the server sets maxHeadersCount (maxRequestsPerSocket) to <n>`),
 		d(`^the server responds with status (\d+) and no body$`, "the server responds with status 404 and no body",
 			"res.statusCode = status; res.end()",
 			func(w *world) any { return w.theServerRespondsEmpty }).sugarFor(`for each request, the server response sets statusCode to <status>; for each request, the server response calls end()`),
@@ -359,19 +356,20 @@ func (w *world) nothingListens() error {
 	return nil
 }
 
-// theServersTimerIs is sugar for "the server sets <name> to <ms>"; Node
-// throws on a negative timer when the server first uses it, which fails
-// the scenario before anything runs.
-func (w *world) theServersTimerIs(name string, ms int) error {
+// theServersSettingIs is sugar for "the server sets <name> to <n>", a
+// timeout in milliseconds or a limit. Node throws on a negative timeout
+// when the server first uses it, which fails the scenario before anything
+// runs; a limit is a plain property Node never checks.
+func (w *world) theServersSettingIs(name string, n int) error {
 	s, err := w.server()
 	if err != nil {
 		return err
 	}
-	if ms < 0 {
-		s.settings = append(s.settings, func(*httpcore.Server) error { return outOfRange("server."+name, ms) })
+	if n < 0 && (name == "keepAliveTimeout" || name == "timeout") {
+		s.settings = append(s.settings, func(*httpcore.Server) error { return outOfRange("server."+name, n) })
 		return nil
 	}
-	return w.sugar(fmt.Sprintf("%s sets %s to %d", s.phrase(), name, ms), nil)
+	return w.sugar(fmt.Sprintf("%s sets %s to %d", s.phrase(), name, n), nil)
 }
 
 // theServersOptionIs gives http.createServer a timeout or maxHeaderSize.
@@ -402,16 +400,6 @@ func (w *world) theServerIsCreatedWith(table *godog.Table) error {
 // outOfRange is the error Node throws for a negative timer value.
 func outOfRange(name string, v int) error {
 	return &simnet.Error{Code: "ERR_OUT_OF_RANGE", Message: fmt.Sprintf("The value of %q is out of range. It must be >= 0. Received %d", name, v), Field: name}
-}
-
-// theServersLimitIs sets maxHeadersCount or maxRequestsPerSocket on the
-// server after its creation.
-func (w *world) theServersLimitIs(name string, n int) error {
-	s, err := w.server()
-	if err != nil {
-		return err
-	}
-	return w.sugar(fmt.Sprintf("%s sets %s to %d", s.phrase(), name, n), nil)
 }
 
 // phrase names the server as a grammar sentence's actor.

@@ -8,16 +8,20 @@ import (
 	"testing"
 )
 
-// The server's option and limit sentences run exactly the grammar sentence
-// `simhttp steps` gives as their sugar: maxHeaderSize is given at the
-// server's creation, maxHeadersCount and maxRequestsPerSocket are set on
-// it after. Each fixed sentence and its sugar give one trace.
+// The server's option, timeout and limit sentences run exactly the grammar
+// sentence `simhttp steps` gives as their sugar: maxHeaderSize is given at
+// the server's creation, the timeouts, maxHeadersCount and
+// maxRequestsPerSocket are set on it after. Each fixed sentence and its
+// sugar give one trace.
 func TestServerOptionAndLimitSentencesRunAsTheirSugar(t *testing.T) {
 	pairs := [][2]string{
 		{"the server's maxHeaderSize is 20", "the server is created with {maxHeaderSize: 20}"},
 		{"the server's headersTimeout is 100", "the server is created with {headersTimeout: 100}"},
 		{"the server's maxRequestsPerSocket is 1", "the server sets maxRequestsPerSocket to 1"},
 		{"the server's maxHeadersCount is 1", "the server sets maxHeadersCount to 1"},
+		{"the server's maxHeadersCount is -1", "the server sets maxHeadersCount to -1"},
+		{"the server's keepAliveTimeout is 5", "the server sets keepAliveTimeout to 5"},
+		{"the server's timeout is 5", "the server sets timeout to 5"},
 	}
 	feature := "Feature: sugar\n"
 	for _, p := range pairs {
