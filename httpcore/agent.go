@@ -490,15 +490,8 @@ func (a *Agent) free(c *agentConn) {
 	if a.conns[c.s] != c {
 		return
 	}
-	if a.id != 0 {
-		ev := simnet.Event{Obj: "agent", ID: a.id, Name: "free"}
-		events := a.rt.Loop().Events()
-		if events.Active() {
-			// Only observers read the detail; the event alone is kept for
-			// the tail an uncaught error reports.
-			ev.Detail = map[string]any{"socket": c.s.ID()}
-		}
-		events.Emit(ev)
+	if events := a.rt.Loop().Events(); a.id != 0 && events.Active() {
+		events.Emit(simnet.Event{Obj: "agent", ID: a.id, Name: "free", Detail: map[string]any{"socket": c.s.ID()}})
 	}
 	a.onFree(c)
 	a.Events.Free.Emit(c.s)

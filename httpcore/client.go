@@ -398,7 +398,7 @@ func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
 	}
 	var detail map[string]any
 	if req.loop.Events().Active() {
-		// Only observers read the detail; see Agent.free.
+		// Events nobody observes are dropped; the map would be garbage.
 		detail = map[string]any{"reusedSocket": req.reusedSocket}
 	}
 	req.trace("socket", nil, detail)

@@ -362,7 +362,7 @@ type UncaughtError struct {
 	T     time.Duration
 	Value any
 	Stack string
-	Trace []Event // the last events emitted before the panic
+	Trace []Event // the last events emitted before the panic, if the loop's events were observed
 }
 
 func (e *UncaughtError) Error() string {

@@ -172,6 +172,7 @@ func TestLoopStepUntilStopsAtTheInstantBeforeALaterTimer(t *testing.T) {
 
 func TestLoopPanicIsUncaught(t *testing.T) {
 	l := NewLoop()
+	l.Events().Observe(func(Event) {})
 	l.Events().Emit(Event{Obj: "test", ID: 1, Name: "mark:before"})
 	boom := errors.New("boom")
 	after := false

@@ -58,7 +58,7 @@ type Events struct {
 	now       func() time.Duration
 	observers []Observer
 	ids       map[string]*int // the last number given out per kind
-	tail      [tailSize]Event // ring of the latest events, for uncaught errors
+	tail      [tailSize]Event // ring of the latest observed events, for uncaught errors
 	tailN     int
 }
 
@@ -83,17 +83,27 @@ func (e *Events) NewID(obj string) int {
 	return *n
 }
 
-// Emit stamps ev with the current time and hands it to every observer.
+// Emit stamps ev with the current time and hands it to every observer; with
+// none, it does nothing.
 func (e *Events) Emit(ev Event) {
-	ev.T = e.now()
-	e.tail[e.tailN%tailSize] = ev
-	e.tailN++
-	for _, o := range e.observers {
-		o(ev)
+	// Small enough to inline, so an event nobody observes costs its
+	// caller a length check, not a call copying it into the tail.
+	if len(e.observers) > 0 {
+		e.emit(&ev)
 	}
 }
 
-// Tail returns the latest events, oldest first.
+func (e *Events) emit(ev *Event) {
+	ev.T = e.now()
+	e.tail[e.tailN%tailSize] = *ev
+	e.tailN++
+	for _, o := range e.observers {
+		o(*ev)
+	}
+}
+
+// Tail returns the latest events, oldest first. The tail is kept only while
+// someone observes: the events of a run nobody traces are not kept anywhere.
 func (e *Events) Tail() []Event {
 	n := min(e.tailN, tailSize)
 	out := make([]Event, 0, n)

@@ -644,7 +644,9 @@ func (s *Socket) destroy(err error, reset bool) {
 	}
 	s.loop.OnClose(func() {
 		s.handle.Close()
-		s.trace("close", nil, map[string]any{"hadError": hadError})
+		if s.loop.events.Active() {
+			s.trace("close", nil, map[string]any{"hadError": hadError})
+		}
 		s.Events.Close.Emit(hadError)
 	})
 }
