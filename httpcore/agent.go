@@ -86,6 +86,7 @@ type Agent struct {
 	conns       map[*simnet.Socket]*agentConn
 	names       map[nameKey]string // GetName's answers, built once per origin
 	parsers     []freeParser       // response parsers freed by finished requests
+	parsed      headSpares         // what its parsers keep between response heads
 	headSpare   spares.List[byte]  // the buffers its requests render their heads into, between requests
 }
 

@@ -15,7 +15,8 @@ type freeParser struct {
 }
 
 // allocParser is parsers.alloc() for the agent's requests: a freed parser
-// made with the same options, reset, or a new one.
+// made with the same options, reset, or a new one sharing the agent's
+// spares.
 func (a *Agent) allocParser(po ParserOptions) *Parser {
 	for i := len(a.parsers) - 1; i >= 0; i-- {
 		if a.parsers[i].opts == po {
@@ -25,7 +26,9 @@ func (a *Agent) allocParser(po ParserOptions) *Parser {
 			return p
 		}
 	}
-	return NewParser(ParseResponse, po)
+	p := NewParser(ParseResponse, po)
+	p.spares = &a.parsed
+	return p
 }
 
 // releaseParser is Node's freeParser for a parser that finished its

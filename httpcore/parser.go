@@ -180,7 +180,8 @@ func NewParser(kind ParserKind, opts ParserOptions) *Parser {
 
 // SetCallbacks installs the message callbacks; any may be nil. onHead gets a
 // head that is valid only during the call, but a shallow copy may be kept:
-// its strings and RawHeaders are allocated afresh for every message. onBody
+// its RawHeaders is allocated afresh for every message (its strings may be
+// shared with earlier messages, which immutable strings cannot tell). onBody
 // gets a slice of the Execute input, to copy if kept.
 func (p *Parser) SetCallbacks(onHead func(*MessageHead) BodyMode, onBody func([]byte), onComplete func(rawTrailers []string)) {
 	p.hooks = &callbacks{head: onHead, body: onBody, complete: onComplete}
@@ -506,8 +507,10 @@ func (p *Parser) headersComplete(data []byte, at int) int {
 	return at
 }
 
-// fillHead builds p.head from the collected bytes: one string for the whole
-// head, sliced for the URL, the status message, and every name and value.
+// fillHead builds p.head from the collected bytes: the URL or status message
+// and every name and value are the strings recent heads left in the
+// spares where the bytes match, and slices of one copy of the head
+// otherwise.
 func (p *Parser) fillHead() {
 	h := &p.head
 	h.Method, h.URL, h.StatusCode, h.StatusMessage, h.RawHeaders = "", "", 0, "", nil
@@ -517,13 +520,17 @@ func (p *Parser) fillHead() {
 		h.StatusCode = p.status
 	}
 	if !p.skipStrings {
-		s := string(p.buf)
-		if p.kind == ParseRequest {
-			h.URL = s[:p.lineEnd]
-		} else {
-			h.StatusMessage = s[:p.lineEnd]
+		var r *recentStrings
+		if p.spares != nil {
+			r = &p.spares.recent
 		}
-		h.RawHeaders = p.rawFields(s)
+		line, raw := p.headStrings(r)
+		if p.kind == ParseRequest {
+			h.URL = line
+		} else {
+			h.StatusMessage = line
+		}
+		h.RawHeaders = raw
 	}
 	h.VersionMajor, h.VersionMinor = p.major, p.minor
 	h.Upgrade = p.upgrade
@@ -539,19 +546,12 @@ func (p *Parser) fillHead() {
 }
 
 // rawFields slices the collected header lines out of s, which holds a copy
-// of p.buf, trimming values' trailing SP and HTAB as Node's binding does.
+// of p.buf.
 func (p *Parser) rawFields(s string) []string {
-	raw := make([]string, 0, 2*len(p.fields))
-	for _, f := range p.fields {
-		value := ""
-		if f.valueFrom >= 0 {
-			end := f.valueTo
-			for end > f.valueFrom && (s[end-1] == ' ' || s[end-1] == '\t') {
-				end--
-			}
-			value = s[f.valueFrom:end]
-		}
-		raw = append(raw, s[f.nameFrom:f.nameTo], value)
+	raw := make([]string, 2*len(p.fields))
+	for i := range raw {
+		from, to := p.piece(i)
+		raw[i] = s[from:to]
 	}
 	return raw
 }

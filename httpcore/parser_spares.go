@@ -2,13 +2,15 @@ package httpcore
 
 import "github.com/simhttp/simhttp/internal/spares"
 
-// headSpares keeps the arrays parsers collect heads in while they have no
-// head to collect: a server's parsers give theirs back once a head is
-// complete, so an idle keep-alive connection's parser holds none, and the
-// next head takes them again (BenchmarkIdleHTTPConns).
+// headSpares is what the owner of parsers (a server, an agent) keeps for
+// them between heads: the arrays they collect heads in, which a parser gives
+// back once a head is complete, so an idle keep-alive connection's parser
+// holds none and the next head takes them again (BenchmarkIdleHTTPConns);
+// and the strings of recent heads, which a head repeating them shares.
 type headSpares struct {
 	buf    spares.List[byte]
 	fields spares.List[fieldMark]
+	recent recentStrings
 }
 
 // take gives p arrays for a head it starts collecting. An array is taken

@@ -1,0 +1,74 @@
+package httpcore
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestRepeatedHeadsShareStrings parses keep-alive heads through parsers
+// sharing spares: a head repeating the last one's pieces costs only its
+// RawHeaders array, and a head that differs anywhere - a value, a name, a
+// longer or shorter head, one past the kept fields or too long to keep -
+// still comes out exactly as sent.
+func TestRepeatedHeadsShareStrings(t *testing.T) {
+	var shared headSpares
+	var got []string
+	var url string
+	p := NewParser(ParseRequest, ParserOptions{})
+	p.spares = &shared
+	p.SetCallbacks(func(h *MessageHead) BodyMode {
+		url, got = h.URL, h.RawHeaders
+		return BodyNormal
+	}, nil, nil)
+	head := func(url string, fields ...string) string {
+		var b strings.Builder
+		b.WriteString("GET " + url + " HTTP/1.1\r\n")
+		for i := 0; i < len(fields); i += 2 {
+			b.WriteString(fields[i] + ": " + fields[i+1] + " \t\r\n")
+		}
+		b.WriteString("\r\n")
+		return b.String()
+	}
+	many := make([]string, 0, 2*(recentFields+2))
+	for i := range recentFields + 2 {
+		many = append(many, "X-"+strings.Repeat("n", i+1), strings.Repeat("v", i))
+	}
+	cases := []struct {
+		url    string
+		fields []string
+	}{
+		{"/", []string{"Host", "a:80", "Connection", "keep-alive"}},
+		{"/", []string{"Host", "a:80", "Connection", "keep-alive"}},
+		{"/", []string{"Host", "a:81", "Connection", "keep-alive"}},
+		{"/x", []string{"Host", "a:81", "Connection", "keep-alive"}},
+		{"/x", []string{"Host", "a:81"}},
+		{"/x", []string{"Host", "a:81", "Connection", "keep-alive", "X-Empty", ""}},
+		{"/x", []string{"host", "a:81", "Connection", "", "X-Empty", "keep-alive"}},
+		{"/x", many},
+		{"/x", many},
+		{"/long", []string{"X-Long", strings.Repeat("l", recentHeadMax)}},
+		{"/long", []string{"X-Long", strings.Repeat("l", recentHeadMax-1) + "m"}},
+		{"/", nil},
+	}
+	for i, c := range cases {
+		if _, err := p.Execute([]byte(head(c.url, c.fields...))); err != nil {
+			t.Fatalf("head %d: %v", i, err)
+		}
+		want := c.fields
+		if want == nil {
+			want = []string{}
+		}
+		if url != c.url || !slices.Equal(got, want) {
+			t.Errorf("head %d: got %q %q, want %q %q", i, url, got, c.url, want)
+		}
+	}
+	repeat := []byte(head("/", "Host", "a:80", "Connection", "keep-alive"))
+	if allocs := testing.AllocsPerRun(100, func() {
+		if _, err := p.Execute(repeat); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs != 1 {
+		t.Errorf("a repeated head costs %v allocations, want 1 (its RawHeaders)", allocs)
+	}
+}
