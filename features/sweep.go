@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +50,20 @@ type SweepOptions struct {
 	// is the process's setting, so a program embedding the sweep keeps
 	// its own unless it asks; the simhttp command asks unless GOGC is set.
 	BatchGC bool
+	// RunSeeds, when set, runs the seeds instead of Jobs goroutines of
+	// this process, for instance in worker processes running SweepWorker:
+	// it calls found once per seed, in any order, from one goroutine at a
+	// time, and returns an error if any seed could not run. The report is
+	// the same as the goroutines would give.
+	RunSeeds func(seeds []uint64, found func(SweepSeed) error) error
+}
+
+// SweepSeed is what one seed of a sweep found: the record a worker
+// process passes back.
+type SweepSeed struct {
+	Seed     uint64         `json:"seed"`
+	Ran      int            `json:"ran"` // scenarios run: none means the features hold no @sweep scenario
+	Failures []SweepFailure `json:"failures,omitempty"`
 }
 
 // Sweep runs every @sweep scenario once per seed, each time under fault
@@ -55,8 +71,56 @@ type SweepOptions struct {
 // scenario's invariants. Each failing seed is reported with the command
 // that reproduces it and the smallest subset of its drawn rules that
 // still fails. Scenarios that cannot run are returned in err, as by Run.
+//
+// The seeds run on Jobs goroutines sharing this process's heap, unless
+// RunSeeds hands them elsewhere; the simhttp command runs --jobs N > 1 as
+// N worker processes, which allocate from separate heaps and so scale
+// better across cores.
 func Sweep(opts SweepOptions) (ok bool, err error) {
 	return sweep(opts, false, nil)
+}
+
+// SweepWorker runs each seed that seeds yields as Sweep would under opts
+// (its Paths, Stdin, CheckDeterminism and BatchGC; the seed range, Shard,
+// Jobs and Output are the caller's) and passes what it found to found, in
+// order: the worker's side of a sweep whose RunSeeds hands seeds to other
+// processes. It stops at found's first error and returns it.
+func SweepWorker(opts SweepOptions, seeds iter.Seq[uint64], found func(SweepSeed) error) error {
+	if opts.BatchGC {
+		defer batchGC()()
+	}
+	sw, err := loadSweep(opts)
+	if err != nil {
+		return err
+	}
+	for seed := range seeds {
+		r := runSeed(sw.view, sw.paths, sw.steps, seed, false, opts.CheckDeterminism)
+		if err := found(SweepSeed{Seed: seed, Ran: r.ran, Failures: r.failures}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadedSweep is what every seed of a sweep shares: the scenarios to run,
+// in a view holding only them, the step definitions they use, and the
+// suite that found problems in the features.
+type loadedSweep struct {
+	view  *catalog
+	paths []string
+	steps []*stepDef
+	probe *suite
+	none  bool // no scenario is tagged @sweep
+}
+
+func loadSweep(opts SweepOptions) (*loadedSweep, error) {
+	c, err := loadCatalog(opts.Paths, opts.Stdin)
+	if err != nil {
+		return nil, err
+	}
+	probe := &suite{catalog: c}
+	paths, pickles := c.tagged(probe.runnable(), "@sweep")
+	return &loadedSweep{view: sweepView(c, paths, pickles), paths: paths, steps: stepsOf(pickles), probe: probe, none: len(pickles) == 0}, nil
 }
 
 // seedResult is what one seed's runs leave: its failures, each shrunk,
@@ -85,27 +149,36 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 		defer batchGC()()
 	}
 	out := outputOf(opts.Output)
-	c, err := loadCatalog(opts.Paths, opts.Stdin)
+	sw, err := loadSweep(opts)
 	if err != nil {
 		return false, err
 	}
-	probe := &suite{catalog: c}
-	paths, pickles := c.tagged(probe.runnable(), "@sweep")
-	steps := stepsOf(pickles)
-	view := sweepView(c, paths, pickles)
+	probe := sw.probe
+	nothing := func() error { return errors.Join(probe.problemsErr(), probe.nothingSelected("is tagged @sweep")) }
+	if sw.none {
+		return false, nothing()
+	}
 	res := SweepResult{First: opts.Seeds[0], Last: opts.Seeds[1], Shard: opts.Shard, Seeds: seeds, Failures: []SweepFailure{}}
 	done := 0
-	results := inParallel(len(seeds), jobs, func(i int) seedResult {
-		return runSeed(view, paths, steps, seeds[i], traces, opts.CheckDeterminism)
-	}, func() {
+	progress := func() {
 		done++
 		if opts.Progress != nil {
 			opts.Progress(done, len(seeds))
 		}
-	})
+	}
+	var results []seedResult
+	if opts.RunSeeds != nil {
+		if results, err = elsewhere(seeds, opts.RunSeeds, progress); err != nil {
+			return false, err
+		}
+	} else {
+		results = inParallel(len(seeds), jobs, func(i int) seedResult {
+			return runSeed(sw.view, sw.paths, sw.steps, seeds[i], traces, opts.CheckDeterminism)
+		}, progress)
+	}
 	for i, r := range results {
 		if r.ran == 0 {
-			return false, errors.Join(probe.problemsErr(), probe.nothingSelected("is tagged @sweep"))
+			return false, nothing()
 		}
 		if len(r.failures) > 0 {
 			res.FailedSeeds++
@@ -122,6 +195,36 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 		return false, fmt.Errorf("writing the sweep report: %w", err)
 	}
 	return res.FailedSeeds == 0 && len(probe.problems) == 0, probe.problemsErr()
+}
+
+// elsewhere runs seeds through run, placing each seed's result at its
+// index, and fails unless every seed came back exactly once: a partial
+// report would pass the seeds that never ran.
+func elsewhere(seeds []uint64, run func([]uint64, func(SweepSeed) error) error, progress func()) ([]seedResult, error) {
+	results := make([]seedResult, len(seeds))
+	back := make([]bool, len(seeds))
+	came := 0
+	err := run(seeds, func(s SweepSeed) error {
+		i, ok := slices.BinarySearch(seeds, s.Seed)
+		switch {
+		case !ok:
+			return fmt.Errorf("features: sweep seed %d came back, but it is not one of this sweep's seeds", s.Seed)
+		case back[i]:
+			return fmt.Errorf("features: sweep seed %d came back twice", s.Seed)
+		}
+		back[i] = true
+		came++
+		results[i] = seedResult{failures: s.Failures, ran: s.Ran}
+		progress()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if i := slices.Index(back, false); i >= 0 {
+		return nil, fmt.Errorf("features: sweep seed %d never came back (%d of %d seeds did)", seeds[i], came, len(seeds))
+	}
+	return results, nil
 }
 
 // runSeed runs the @sweep scenarios of paths once under seed's faults,

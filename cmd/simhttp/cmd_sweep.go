@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/pflag"
 
@@ -95,16 +100,57 @@ func (e *env) runSweep(paths []string, seeds, shard string, jobs int, determinis
 		out = e.stderr
 	}
 	var res features.SweepResult
-	bar := e.progress("sweep", int64(hi-lo+1), false)
-	_, err = features.Sweep(features.SweepOptions{
-		Paths: paths, Seeds: [2]uint64{lo, hi}, Shard: sh, Jobs: jobs, Output: out, Progress: bar.set,
+	opts := features.SweepOptions{
+		Paths: paths, Seeds: [2]uint64{lo, hi}, Shard: sh, Jobs: jobs, Output: out,
 		CheckDeterminism: determinism, Result: &res, Stdin: e.stdin, BatchGC: batchGC(),
-	})
+	}
+	if jobs > 1 {
+		interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := e.inWorkers(&opts, jobs, interrupted); err != nil {
+			return nil, err
+		}
+	}
+	bar := e.progress("sweep", int64(hi-lo+1), false)
+	opts.Progress = bar.set
+	_, err = features.Sweep(opts)
 	bar.done()
 	if err != nil {
 		return nil, featuresError(err)
 	}
 	return &res, nil
+}
+
+// inWorkers makes opts run its seeds in jobs worker processes of this
+// program, which stop when interrupted ends.
+func (e *env) inWorkers(opts *features.SweepOptions, jobs int, interrupted context.Context) error {
+	if isWorker() {
+		return fmt.Errorf("%s is set: a sweep worker does not start workers of its own", workerEnv)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding this program to start sweep workers (--jobs 1 runs without them): %w", err)
+	}
+	job := workerJob{Paths: opts.Paths, CheckDeterminism: opts.CheckDeterminism}
+	if readsStdin(opts.Paths) {
+		if job.Stdin, err = io.ReadAll(e.stdin); err != nil {
+			return fmt.Errorf("reading a feature from standard input: %w", err)
+		}
+		opts.Stdin = bytes.NewReader(job.Stdin)
+	}
+	w := &workers{n: jobs, exe: exe, job: job, interrupted: interrupted}
+	opts.RunSeeds = w.run
+	return nil
+}
+
+// readsStdin reports whether paths name the feature on standard input.
+func readsStdin(paths []string) bool {
+	for _, p := range paths {
+		if p == "-" || strings.HasPrefix(p, "-:") {
+			return true
+		}
+	}
+	return false
 }
 
 // batchGC reports whether a sweep should raise the collector's target:

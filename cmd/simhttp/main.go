@@ -32,6 +32,9 @@ type command struct {
 var commands = map[string]command{}
 
 func main() {
+	if isWorker() {
+		os.Exit(serveWorker(os.Stdin, os.Stdout, os.Stderr))
+	}
 	os.Exit(runIO(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

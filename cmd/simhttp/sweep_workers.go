@@ -1,0 +1,376 @@
+package main
+
+// `sweep --jobs N` runs its seeds in N worker processes of this same
+// binary rather than N goroutines of one: goroutines share one heap, and
+// a seed is mostly allocation, so two of them ran 1.5-1.7x one, where two
+// separate processes run 1.86x (BENCHMARKS.md, issue 10). The parent keeps
+// everything but running seeds: it loads the features, hands each worker
+// seeds one or two ahead of what it has finished, and writes the report
+// from what comes back, so the report is the one a single process writes.
+//
+// The protocol is lines on the worker's standard input and output: first
+// a workerJob in JSON, then one seed a line; the worker answers each seed,
+// in order, with a features.SweepSeed in JSON, and exits once its input
+// ends. A worker whose parent dies reads the end of its input and exits.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/simhttp/simhttp/features"
+)
+
+// workerEnv, set to 1 in a process's environment, makes simhttp a sweep
+// worker reading its job from standard input instead of a command line.
+const workerEnv = "SIMHTTP_SWEEP_WORKER"
+
+// workerJob is the first line a worker reads: what every seed runs.
+type workerJob struct {
+	Paths            []string `json:"paths"`
+	CheckDeterminism bool     `json:"check_determinism"`
+	Stdin            []byte   `json:"stdin,omitempty"` // the feature of the path -, read once by the parent
+}
+
+// seedsAhead is how many seeds a worker holds at once: the one it runs
+// and the next, so it never waits for the parent between seeds.
+const seedsAhead = 2
+
+// isWorker reports whether this process was started as a sweep worker.
+func isWorker() bool { return os.Getenv(workerEnv) != "" }
+
+// serveWorker is a worker process's whole life: it reads its job and
+// seeds from stdin and writes each seed's result to stdout, returning
+// the exit status.
+func serveWorker(stdin io.Reader, stdout, stderr io.Writer) int {
+	if err := work(stdin, stdout); err != nil {
+		fmt.Fprintf(stderr, "simhttp sweep worker: %v\n", err)
+		return exitCannotRun
+	}
+	return exitOK
+}
+
+func work(stdin io.Reader, stdout io.Writer) error {
+	in := bufio.NewReader(stdin)
+	head, err := in.ReadBytes('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && len(head) > 0) {
+		return fmt.Errorf("%s is set, so this process is a sweep worker, but its job never came on standard input (%v); unset %s to run simhttp", workerEnv, err, workerEnv)
+	}
+	var job workerJob
+	dec := json.NewDecoder(bytes.NewReader(head))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&job); err != nil {
+		return fmt.Errorf("%s is set, so this process is a sweep worker, but the first line of standard input is not its job (%v); unset %s to run simhttp", workerEnv, err, workerEnv)
+	}
+	var stdinFeature io.Reader
+	if job.Stdin != nil {
+		stdinFeature = bytes.NewReader(job.Stdin)
+	}
+	var readErr error
+	seeds := func(yield func(uint64) bool) {
+		for line := 2; ; line++ {
+			text, err := in.ReadString('\n')
+			if errors.Is(err, io.EOF) && text == "" {
+				return
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				readErr = fmt.Errorf("reading seeds: %w", err)
+				return
+			}
+			seed, err := strconv.ParseUint(strings.TrimSuffix(text, "\n"), 10, 64)
+			if err != nil {
+				readErr = fmt.Errorf("line %d of standard input: %q is not a seed", line, text)
+				return
+			}
+			if !yield(seed) {
+				return
+			}
+		}
+	}
+	out := bufio.NewWriter(stdout)
+	enc := json.NewEncoder(out)
+	err = features.SweepWorker(features.SweepOptions{
+		Paths: job.Paths, Stdin: stdinFeature, CheckDeterminism: job.CheckDeterminism, BatchGC: batchGC(),
+	}, iter.Seq[uint64](seeds), func(s features.SweepSeed) error {
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+		return out.Flush()
+	})
+	return errors.Join(err, readErr)
+}
+
+// workers runs a sweep's seeds in n worker processes of exe.
+type workers struct {
+	n   int
+	exe string
+	job workerJob
+	// interrupted, when done, stops the workers and the sweep.
+	interrupted context.Context
+}
+
+// WorkerError is a worker process that failed: it crashed, was killed,
+// sent something that is not a seed's result or ended before its seeds.
+type WorkerError struct {
+	Worker int      // 1 to N
+	PID    int      // 0 when it never started
+	Seeds  []uint64 // the seeds it held, unanswered, when it failed
+	Err    error    // what went wrong
+	Stderr string   // the last lines it wrote on standard error
+}
+
+func (e *WorkerError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "sweep worker %d", e.Worker)
+	if e.PID != 0 {
+		fmt.Fprintf(&b, " (pid %d)", e.PID)
+	}
+	if len(e.Seeds) > 0 {
+		seeds := make([]string, len(e.Seeds))
+		for i, s := range e.Seeds {
+			seeds[i] = strconv.FormatUint(s, 10)
+		}
+		fmt.Fprintf(&b, ", running seed %s", strings.Join(seeds, ", "))
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	if e.Stderr != "" {
+		fmt.Fprintf(&b, "\n  its standard error ends:\n    %s", strings.ReplaceAll(strings.TrimRight(e.Stderr, "\n"), "\n", "\n    "))
+	}
+	return b.String()
+}
+
+func (e *WorkerError) Unwrap() error { return e.Err }
+
+// errInterrupted is a sweep stopped by SIGINT or SIGTERM.
+var errInterrupted = errors.New("interrupted: the sweep workers were stopped")
+
+// run hands seeds out to the workers as each asks for more and passes
+// each result to found; the first worker to fail stops the others.
+func (w *workers) run(seeds []uint64, found func(features.SweepSeed) error) error {
+	ctx, stop := context.WithCancelCause(w.interrupted)
+	defer stop(nil)
+	var next atomic.Int64
+	take := func() (uint64, bool) {
+		i := next.Add(1) - 1
+		if i >= int64(len(seeds)) {
+			return 0, false
+		}
+		return seeds[i], true
+	}
+	var mu sync.Mutex
+	foundOne := func(s features.SweepSeed) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return found(s)
+	}
+	var wg sync.WaitGroup
+	for id := 1; id <= min(w.n, len(seeds)); id++ {
+		wg.Go(func() {
+			if err := w.worker(ctx, id, take, foundOne); err != nil {
+				stop(err)
+			}
+		})
+	}
+	wg.Wait()
+	if w.interrupted.Err() != nil {
+		return errInterrupted
+	}
+	return context.Cause(ctx)
+}
+
+// worker runs one worker process until the seeds run out or ctx ends.
+func (w *workers) worker(ctx context.Context, id int, take func() (uint64, bool), found func(features.SweepSeed) error) error {
+	tail := &tailWriter{}
+	cmd := exec.CommandContext(ctx, w.exe)
+	cmd.Env = append(os.Environ(), workerEnv+"=1")
+	cmd.Stderr = tail
+	// A worker killed mid-write leaves its stderr pipe to close; a
+	// grandchild holding it open must not keep the sweep waiting.
+	cmd.WaitDelay = 5 * time.Second
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return &WorkerError{Worker: id, Err: err}
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return &WorkerError{Worker: id, Err: err}
+	}
+	if err := cmd.Start(); err != nil {
+		return &WorkerError{Worker: id, Err: fmt.Errorf("starting %s: %w", w.exe, err)}
+	}
+	fail := func(held []uint64, err error) error {
+		return &WorkerError{Worker: id, PID: cmd.Process.Pid, Seeds: held, Err: err, Stderr: tail.String()}
+	}
+	var held heldSeeds
+	slots := make(chan struct{}, seedsAhead)
+	finished := make(chan struct{})
+	wrote := make(chan error, 1)
+	go func() { wrote <- w.feed(stdin, &held, slots, finished, take) }()
+
+	readErr := w.collect(stdout, &held, slots, found)
+	close(finished)
+	if readErr != nil || len(held.all()) > 0 {
+		// It broke the protocol or closed its output early: whatever it
+		// still does is of no use.
+		_ = cmd.Process.Kill()
+	}
+	feedErr := <-wrote
+	waitErr := cmd.Wait()
+	left := held.all()
+	switch {
+	case ctx.Err() != nil:
+		return nil
+	case readErr != nil:
+		return fail(left, readErr)
+	case waitErr != nil:
+		return fail(left, fmt.Errorf("exited: %w", waitErr))
+	case len(left) > 0:
+		return fail(left, errors.New("exited before answering every seed it was given"))
+	case feedErr != nil:
+		return fail(left, fmt.Errorf("handing it seeds: %w", feedErr))
+	}
+	return nil
+}
+
+// feed writes the job, then seeds as slots free up, and closes the
+// worker's input once take has none left or the worker is finished.
+func (w *workers) feed(stdin io.WriteCloser, held *heldSeeds, slots chan struct{}, finished <-chan struct{}, take func() (uint64, bool)) error {
+	defer stdin.Close()
+	job, err := json.Marshal(w.job)
+	if err != nil {
+		return err
+	}
+	if _, err := stdin.Write(append(job, '\n')); err != nil {
+		return err
+	}
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-finished:
+			return nil
+		}
+		seed, ok := take()
+		if !ok {
+			return nil
+		}
+		held.push(seed)
+		if _, err := io.WriteString(stdin, strconv.FormatUint(seed, 10)+"\n"); err != nil {
+			return err
+		}
+	}
+}
+
+// collect reads the worker's results until its output ends, checking
+// that each answers the oldest seed it holds.
+func (w *workers) collect(stdout io.Reader, held *heldSeeds, slots chan struct{}, found func(features.SweepSeed) error) error {
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		var s features.SweepSeed
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&s); err != nil || dec.More() {
+			return fmt.Errorf("sent %q, which is not a seed's result", truncate(sc.Text(), 200))
+		}
+		want, ok := held.pop()
+		if !ok || s.Seed != want {
+			return fmt.Errorf("answered seed %d, but the seed it was due to answer is %s", s.Seed, dueSeed(want, ok))
+		}
+		if err := found(s); err != nil {
+			return err
+		}
+		<-slots
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading its results: %w", err)
+	}
+	return nil
+}
+
+func dueSeed(seed uint64, ok bool) string {
+	if !ok {
+		return "none"
+	}
+	return strconv.FormatUint(seed, 10)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
+
+// heldSeeds are the seeds handed to a worker and not yet answered, oldest
+// first; the feeding and collecting goroutines share them.
+type heldSeeds struct {
+	mu    sync.Mutex
+	seeds []uint64
+}
+
+func (h *heldSeeds) push(seed uint64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.seeds = append(h.seeds, seed)
+}
+
+func (h *heldSeeds) pop() (uint64, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.seeds) == 0 {
+		return 0, false
+	}
+	seed := h.seeds[0]
+	h.seeds = h.seeds[1:]
+	return seed, true
+}
+
+func (h *heldSeeds) all() []uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]uint64(nil), h.seeds...)
+}
+
+// tailWriter keeps the last stderrTail bytes written to it, from a line's
+// start where it can.
+type tailWriter struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const stderrTail = 2048
+
+func (t *tailWriter) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2*stderrTail {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-stderrTail:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailWriter) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.buf
+	if len(b) > stderrTail {
+		b = b[len(b)-stderrTail:]
+		if i := bytes.IndexByte(b, '\n'); i >= 0 && i < len(b)-1 {
+			b = b[i+1:]
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/simhttp/simhttp/features"
+)
+
+// asCLIEnv, set to 1, makes this test binary the simhttp command, so tests
+// and benchmarks can run it as a user would.
+const asCLIEnv = "SIMHTTP_TEST_AS_CLI"
+
+// TestMain lets this test binary stand in for simhttp: `sweep --jobs N`
+// starts its workers from os.Executable(), which under go test is this
+// binary.
+func TestMain(m *testing.M) {
+	if isWorker() || os.Getenv(asCLIEnv) == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
+// sweepOutput is everything one sweep command leaves.
+type sweepOutput struct {
+	code                      int
+	stdout, stderr, json, xml string
+}
+
+func sweepCmd(t *testing.T, stdin string, args ...string) sweepOutput {
+	t.Helper()
+	dir := t.TempDir()
+	jsonPath, xmlPath := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml")
+	var out, errOut bytes.Buffer
+	code := runIO(append([]string{"sweep", "--json", jsonPath, "--junit", xmlPath}, args...), strings.NewReader(stdin), &out, &errOut)
+	res := sweepOutput{code: code, stdout: out.String(), stderr: errOut.String()}
+	for _, f := range []struct {
+		path string
+		into *string
+	}{{jsonPath, &res.json}, {xmlPath, &res.xml}} {
+		data, err := os.ReadFile(f.path)
+		if err != nil && code < 2 {
+			t.Fatalf("%q: exit %d without %s: %v\n%s", args, code, f.path, err, res.stderr)
+		}
+		*f.into = string(data)
+	}
+	return res
+}
+
+// TestSweepInWorkerProcessesIsTheSame runs 1,000 seeds of the bundled
+// @sweep scenarios, and seeds of a scenario that fails under faults
+// (shrunk schedules, determinism checks, a shard, the feature on standard
+// input), in process with --jobs 1 and in two and three worker processes,
+// and wants the same exit status, report, JSON and JUnit, byte for byte.
+func TestSweepInWorkerProcessesIsTheSame(t *testing.T) {
+	failing, err := os.ReadFile("../../features/testdata/sweep.feature")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		stdin string
+		args  []string
+	}{
+		{"bundled", "", []string{"--seeds", "1-1000"}},
+		{"failing", "", []string{"../../features/testdata/sweep.feature", "--seeds", "1-40", "--check-determinism"}},
+		{"shard", "", []string{"../../features/testdata/sweep.feature", "--seeds", "1-60", "--shard", "2/3"}},
+		{"stdin", string(failing), []string{"-", "--seeds", "1-20"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			one := sweepCmd(t, c.stdin, append(c.args, "--jobs", "1")...)
+			if one.code > 1 || !strings.Contains(one.stdout, "sweep: ") {
+				t.Fatalf("--jobs 1: exit %d\n%s%s", one.code, one.stdout, one.stderr)
+			}
+			if fails := c.name != "bundled"; fails != strings.Contains(one.stdout, "smallest fault schedule") {
+				t.Fatalf("--jobs 1: want failures %v, got\n%s", fails, one.stdout)
+			}
+			for _, jobs := range []string{"2", "3"} {
+				if c.name == "bundled" && jobs == "3" {
+					continue // 1,000 seeds twice is the bound; three workers split the smaller runs
+				}
+				many := sweepCmd(t, c.stdin, append(c.args, "--jobs", jobs)...)
+				if many != one {
+					t.Errorf("--jobs %s differs from --jobs 1:\nexit %d vs %d\nstdout\n%s\nvs\n%s\nstderr %q vs %q\njson equal %v, junit equal %v",
+						jobs, many.code, one.code, many.stdout, one.stdout, many.stderr, one.stderr, many.json == one.json, many.xml == one.xml)
+				}
+			}
+		})
+	}
+}
+
+// fakeWorker is a worker process written in sh, for the ways a real one
+// can fail.
+func fakeWorker(t *testing.T, script string) *workers {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("the fake workers are sh scripts")
+	}
+	path := filepath.Join(t.TempDir(), "worker.sh")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+script+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &workers{n: 1, exe: path, interrupted: context.Background()}
+}
+
+// TestSweepWorkerFailuresNameTheWorkerTheSeedsAndTheCause makes a worker
+// crash, get killed, write garbage, answer the wrong seed and end early,
+// and wants each to stop the sweep with an error saying which worker,
+// which seeds it held and why, with its last words on standard error.
+func TestSweepWorkerFailuresNameTheWorkerTheSeedsAndTheCause(t *testing.T) {
+	for _, c := range []struct {
+		name, script string
+		want         []string
+	}{
+		{"crash", `read job; read a; read b; echo "panic: something broke" >&2; exit 7`,
+			[]string{"sweep worker 1 (pid ", "running seed 10, 11", "exited: exit status 7", "its standard error ends:\n    panic: something broke"}},
+		{"killed", `read job; read a; read b; kill -9 $$`,
+			[]string{"sweep worker 1", "running seed 10, 11", "signal: killed"}},
+		{"garbage", `read job; read a; read b; echo "hello there"; cat >/dev/null`,
+			[]string{"sweep worker 1", "running seed 10, 11", `sent "hello there", which is not a seed's result`}},
+		{"wrong seed", `read job; read a; read b; echo '{"seed":99,"ran":1}'; cat >/dev/null`,
+			[]string{"sweep worker 1", "running seed 11", "answered seed 99, but the seed it was due to answer is 10"}},
+		{"early", `read job; read a; read b; echo '{"seed":10,"ran":1}'; echo "done, I think" >&2; exit 0`,
+			[]string{"sweep worker 1", "running seed 11", "exited before answering every seed it was given", "done, I think"}},
+		{"missing", "",
+			[]string{"sweep worker 1: starting /no/such/worker: "}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := fakeWorker(t, c.script)
+			if c.script == "" {
+				w.exe = "/no/such/worker"
+			}
+			var got []uint64
+			err := w.run([]uint64{10, 11, 12, 13}, func(s features.SweepSeed) error {
+				got = append(got, s.Seed)
+				return nil
+			})
+			var we *WorkerError
+			if !errors.As(err, &we) {
+				t.Fatalf("got %v, want a WorkerError (results for %v)", err, got)
+			}
+			for _, want := range c.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("the error does not say %q:\n%v", want, err)
+				}
+			}
+		})
+	}
+}
+
+// TestSweepWorkersStopWhenInterrupted interrupts a sweep far from its end
+// and wants it to return at once, saying so, with no worker left running.
+func TestSweepWorkersStopWhenInterrupted(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, interrupt := context.WithCancel(context.Background())
+	defer interrupt()
+	w := &workers{n: 2, exe: exe, interrupted: ctx}
+	seeds := make([]uint64, 1_000_000)
+	for i := range seeds {
+		seeds[i] = uint64(i + 1)
+	}
+	n := 0
+	err = w.run(seeds, func(s features.SweepSeed) error {
+		if n++; n == 3 {
+			interrupt()
+		}
+		return nil
+	})
+	if !errors.Is(err, errInterrupted) {
+		t.Fatalf("got %v, want the sweep interrupted", err)
+	}
+	if kids := children(t); kids != "" {
+		t.Errorf("workers still running after the sweep returned: pids %s", kids)
+	}
+}
+
+// children lists this process's child processes, on Linux.
+func children(t *testing.T) string {
+	tasks, _ := filepath.Glob("/proc/self/task/*/children")
+	if len(tasks) == 0 {
+		t.Skip("no /proc/self/task/*/children here to list child processes")
+	}
+	var kids []string
+	for _, f := range tasks {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kids = append(kids, strings.Fields(string(data))...)
+	}
+	return strings.Join(kids, " ")
+}
+
+// TestSweepWorkerRefusesAnythingButItsJob starts a worker on input that is
+// not a job, as a user who set SIMHTTP_SWEEP_WORKER by mistake would, and
+// wants a message telling them to unset it.
+func TestSweepWorkerRefusesAnythingButItsJob(t *testing.T) {
+	for _, in := range []string{"", "sweep --seeds 1-5\n", `{"paths":[]}` + "\nfive\n"} {
+		var out, errOut bytes.Buffer
+		code := serveWorker(strings.NewReader(in), &out, &errOut)
+		if code != exitCannotRun {
+			t.Errorf("input %q: exit %d, want %d", in, code, exitCannotRun)
+		}
+		if want := "unset " + workerEnv; in != `{"paths":[]}`+"\nfive\n" && !strings.Contains(errOut.String(), want) {
+			t.Errorf("input %q: stderr %q does not say %q", in, errOut.String(), want)
+		}
+		if in == `{"paths":[]}`+"\nfive\n" && !strings.Contains(errOut.String(), `line 2 of standard input: "five\n" is not a seed`) {
+			t.Errorf("input %q: stderr %q", in, errOut.String())
+		}
+	}
+}
+
+// TestSweepWorkerStartsNoWorkers runs sweep --jobs 2 as if inside a worker
+// and wants it refused: workers never start workers.
+func TestSweepWorkerStartsNoWorkers(t *testing.T) {
+	t.Setenv(workerEnv, "1")
+	out := sweepCmd(t, "", "--seeds", "1-4", "--jobs", "2")
+	if out.code != exitCannotRun || !strings.Contains(out.stderr, "a sweep worker does not start workers of its own") {
+		t.Errorf("exit %d, stderr %q", out.code, out.stderr)
+	}
+}
