@@ -28,7 +28,9 @@ still fails. --shard I/N runs every N-th seed, so N machines split a range;
 each writes its result with --json, and --merge joins them (every shard
 exactly once) into one report, JSON and JUnit. --check-determinism runs
 each seed twice and fails a seed whose runs differ, naming the first event
-where they part. A sweep whose features hold no @sweep scenario exits 2.`,
+where they part. --jobs N runs the seeds in N worker processes of simhttp
+(--jobs 1 in this one); the report is the same for any N. A sweep whose
+features hold no @sweep scenario exits 2.`,
 		example: `simhttp sweep --seeds 1-500
 simhttp sweep --seeds 1-10000 --shard 2/8 --jobs 4 --json shard-2.json
 simhttp sweep --merge shard-*.json --junit sweep.xml --json sweep.json
@@ -40,7 +42,7 @@ simhttp sweep --seeds 1-200 --check-determinism`,
 func setupSweep(fs *pflag.FlagSet) func(*env, []string) error {
 	seeds := fs.String("seeds", "", "inclusive seed range `A-B` (required unless --merge)")
 	shard := fs.String("shard", "", "run only shard I of N (`I/N`), to split the seeds across machines")
-	jobs := fs.Int("jobs", runtime.NumCPU(), "how many seeds run at once (`N`); the report is the same for any value")
+	jobs := fs.Int("jobs", runtime.NumCPU(), "how many seeds run at once (`N`), each in a worker process when N > 1; the report is the same for any value")
 	determinism := fs.Bool("check-determinism", false, "run each seed twice and fail a seed whose two runs differ")
 	merge := fs.Bool("merge", false, "join the shard results named as arguments (JSON from --json) instead of running")
 	jsonOut := fs.String("json", "", "also write the result as JSON to `FILE` (- for standard output), the form --merge reads")
