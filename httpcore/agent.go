@@ -448,12 +448,7 @@ type (
 	agentConnTimeout agentConn
 )
 
-func (c *agentConnClose) Handle(bool) {
-	a := c.agent
-	a.totalCount--
-	a.removeSocket((*agentConn)(c))
-	delete(a.conns, c.s)
-}
+func (c *agentConnClose) Handle(bool) { c.agent.forget((*agentConn)(c)) }
 
 func (c *agentConnTimeout) Handle(struct{}) {
 	if c.agent.freeSockets.contains(c.name, (*agentConn)(c)) {
@@ -461,16 +456,23 @@ func (c *agentConnTimeout) Handle(struct{}) {
 	}
 }
 
-// agentRemove is the 'agentRemove' listener: the socket leaves the agent.
+// agentRemove is the 'agentRemove' listener: the socket leaves the agent,
+// which stops listening to it.
 func (a *Agent) agentRemove(c *agentConn) {
 	if a.conns[c.s] != c {
 		return
 	}
-	a.totalCount--
-	a.removeSocket(c)
+	a.forget(c)
 	c.s.Events.Close.Remove(c.onClose)
 	c.s.Events.Timeout.Remove(c.onTimeout)
 	c.onClose, c.onTimeout = 0, 0
+}
+
+// forget takes a socket out of the agent's count, lists and records, as
+// its closing or 'agentRemove' does.
+func (a *Agent) forget(c *agentConn) {
+	a.totalCount--
+	a.removeSocket(c)
 	delete(a.conns, c.s)
 }
 

@@ -414,6 +414,11 @@ func TestRemoveSocketFreesThePoolSlot(t *testing.T) {
 	if second != "hello /2" {
 		t.Errorf("the second request did not get its own socket: %q", second)
 	}
+	// The removed socket's closing is no longer the agent's: counted
+	// twice, it would leave the count at -1.
+	if a.totalCount != 0 || len(a.conns) != 0 {
+		t.Errorf("after every socket closed the agent counts %d sockets and records %d", a.totalCount, len(a.conns))
+	}
 }
 
 // TestKeptSocketDoesNotCollectListeners sends many requests over one
