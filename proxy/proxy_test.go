@@ -19,6 +19,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
+	"github.com/simhttp/simhttp/internal/refusing"
 	"github.com/simhttp/simhttp/proxy"
 	"github.com/simhttp/simhttp/simnet"
 )
@@ -211,18 +212,6 @@ func mustRules(t *testing.T, js string) []simnet.Rule {
 	return rs
 }
 
-// deadUpstream is a loopback address nobody listens on.
-func deadUpstream(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // A client whose upstream cannot be reached is reset, whenever the reset
 // reaches it: before its connect returns, between its connect and its
 // write (the write then reports the reset, and consumes it: the read
@@ -250,7 +239,7 @@ func TestDeadUpstreamResetsTheClientOrAnswers502(t *testing.T) {
 				}
 				return logged.Write(b)
 			})
-			p, err := proxy.Start(proxy.Options{Upstream: deadUpstream(t), OnUpstreamError: c.code, Log: log.New(logTo, "", 0)})
+			p, err := proxy.Start(proxy.Options{Upstream: refusing.Addr(t).String(), OnUpstreamError: c.code, Log: log.New(logTo, "", 0)})
 			if err != nil {
 				t.Fatal(err)
 			}

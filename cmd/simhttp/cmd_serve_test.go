@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/simhttp/simhttp/httpcore"
+	"github.com/simhttp/simhttp/internal/refusing"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -132,10 +133,7 @@ func TestRequestPrintsTheResponseAndItsTrace(t *testing.T) {
 // TestRequestFailsWithTheErrorCode: a refused connection prints Node's
 // error and trace, and exits 3 since the server could not be reached.
 func TestRequestFailsWithTheErrorCode(t *testing.T) {
-	addr, stop := startEcho(t)
-	if err := stop(); err != nil {
-		t.Fatal(err)
-	}
+	addr := refusing.Addr(t)
 	var out, errOut strings.Builder
 	code := run([]string{"request", "--trace", "http://" + addr.String() + "/"}, &out, &errOut)
 	if code != 3 || !strings.Contains(out.String(), "trace: req:socket req:error(ECONNREFUSED) req:close") {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/simhttp/simhttp/internal/refusing"
 	"github.com/simhttp/simhttp/simnet"
 	"github.com/simhttp/simhttp/simnet/gonet"
 )
@@ -40,16 +41,8 @@ func realStack() stack {
 			var d net.Dialer
 			return d.DialContext(ctx, "tcp", addr)
 		},
-		addrOf: func(ln net.Listener) string { return ln.Addr().String() },
-		refusedAddr: func(t *testing.T) string {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			ln.Close()
-			return addr
-		},
+		addrOf:      func(ln net.Listener) string { return ln.Addr().String() },
+		refusedAddr: func(t *testing.T) string { return refusing.Addr(t).String() },
 	}
 }
 

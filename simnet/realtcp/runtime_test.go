@@ -6,14 +6,13 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/simhttp/simhttp/internal/refusing"
 	"github.com/simhttp/simhttp/simnet"
 )
 
 func TestConnectToClosedPortIsRefused(t *testing.T) {
 	rt := newRuntime(t)
-	ln := listen(t, rt, simnet.ListenOptions{}, nil)
-	to := ln.Addr()
-	ln.Close()
+	to := refusing.Addr(t)
 	var client eventLog
 	c := connect(t, rt, to)
 	record(c, &client)
