@@ -87,6 +87,7 @@ type Agent struct {
 	names       map[nameKey]string // GetName's answers, built once per origin
 	parsers     []freeParser       // response parsers freed by finished requests
 	parsed      headSpares         // what its parsers keep between response heads
+	lastHost    hostMemo           // the Host header its last request was given
 	headSpare   spares.List[byte]  // the buffers its requests render their heads into, between requests
 }
 

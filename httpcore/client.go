@@ -232,14 +232,7 @@ func (req *ClientRequest) setOptionHeaders(sp *requestSpec) error {
 		}
 	}
 	if sp.setHost && !req.HasHeader("host") {
-		host := sp.host
-		if i := strings.IndexByte(host, ':'); i >= 0 && strings.IndexByte(host[i+1:], ':') >= 0 && host[0] != '[' {
-			host = "[" + host + "]"
-		}
-		if sp.port != sp.defaultPort {
-			host += ":" + strconv.Itoa(sp.port)
-		}
-		if err := req.SetHeader("Host", host); err != nil {
+		if err := req.SetHeader("Host", hostHeader(sp)); err != nil {
 			return err
 		}
 	}
@@ -252,6 +245,38 @@ func (req *ClientRequest) setOptionHeaders(sp *requestSpec) error {
 		return req.implicitHeader()
 	}
 	return nil
+}
+
+// hostHeader is the Host header Node adds: the host, bracketed when it is
+// an IPv6 address, with the port unless it is the protocol's default. An
+// agent keeps the last one as an interface value, so its requests to one
+// origin, which are most, build and box none.
+func hostHeader(sp *requestSpec) any {
+	a := sp.agent
+	if a != nil && a.lastHost.value != nil && a.lastHost.host == sp.host &&
+		a.lastHost.port == sp.port && a.lastHost.defaultPort == sp.defaultPort {
+		return a.lastHost.value
+	}
+	host := sp.host
+	if i := strings.IndexByte(host, ':'); i >= 0 && strings.IndexByte(host[i+1:], ':') >= 0 && host[0] != '[' {
+		host = "[" + host + "]"
+	}
+	if sp.port != sp.defaultPort {
+		host += ":" + strconv.Itoa(sp.port)
+	}
+	var v any = host
+	if a != nil {
+		a.lastHost = hostMemo{host: sp.host, port: sp.port, defaultPort: sp.defaultPort, value: v}
+	}
+	return v
+}
+
+// hostMemo is the last Host header an agent's request was given, with what
+// it was built from.
+type hostMemo struct {
+	host              string
+	port, defaultPort int
+	value             any // nil: none yet
 }
 
 func (req *ClientRequest) firstLine() string {

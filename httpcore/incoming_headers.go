@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Headers is IncomingMessage.headers: lower-cased names in first-seen order with Node's duplicate rules.
@@ -271,6 +272,18 @@ func lowerLatin1(s string) string {
 		}
 	}
 	return s
+}
+
+// lowerName is strings.ToLower of a header name an outgoing message is
+// given, without a new string for the names most messages carry.
+func lowerName(name string) string {
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			return strings.ToLower(name)
+		}
+	}
+	// On ASCII, lowerLatin1 is strings.ToLower.
+	return lowerLatin1(name)
 }
 
 // commonLowerNames are the lower-cased field names most messages carry, so

@@ -3,6 +3,7 @@ package httpcore
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -84,5 +85,21 @@ func TestHeadersPastTheIndexThreshold(t *testing.T) {
 	}
 	if v, ok := h.Get("I"); !ok || v != "9, y" || h.Len() != 11 {
 		t.Fatalf("Get(I) = %q %v, Len %d", v, ok, h.Len())
+	}
+}
+
+// TestLowerNameIsToLower holds lowerName to strings.ToLower, interned names,
+// non-ASCII and names longer than its stack buffer included.
+func TestLowerNameIsToLower(t *testing.T) {
+	for _, name := range []string{
+		"Host", "host", "Content-Length", "X-Custom", "\u212Aeep-Alive", "Ünïcode-Name", "\xc0\xde",
+		strings.Repeat("Long-Header-Name-", 4), "",
+	} {
+		if got, want := lowerName(name), strings.ToLower(name); got != want {
+			t.Errorf("lowerName(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(10, func() { _ = lowerName("Host") }); n != 0 {
+		t.Errorf("lowering Host costs %v allocations, want 0", n)
 	}
 }

@@ -268,7 +268,7 @@ func (m *OutgoingMessage) SetHeader(name string, value any) error {
 	if err := validateOutgoingHeader(name, value); err != nil {
 		return err
 	}
-	key := strings.ToLower(name)
+	key := lowerName(name)
 	if i := m.find(key); i >= 0 {
 		m.fields[i] = headerEntry{key: key, name: name, value: value}
 		return nil
@@ -983,7 +983,7 @@ func (m *OutgoingMessage) matchHeader(st *headState, name, value string) {
 	if len(name) < 4 || len(name) > 17 {
 		return
 	}
-	switch strings.ToLower(name) {
+	switch lowerName(name) {
 	case "connection":
 		st.connection = true
 		m.removedConnection = false

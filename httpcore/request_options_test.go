@@ -261,3 +261,32 @@ func TestAbortControllerRunsListenersOnce(t *testing.T) {
 		t.Fatalf("signal aborted=%v reason=%v", c.Signal().Aborted(), c.Signal().Reason())
 	}
 }
+
+// TestHostHeaderFollowsTheOrigin sends one agent's requests to several
+// origins in turn: the Host header an agent keeps from its last request is
+// only reused for the same host, port and default port.
+func TestHostHeaderFollowsTheOrigin(t *testing.T) {
+	a := &Agent{}
+	for _, c := range []struct {
+		host       string
+		port, dflt int
+		want       string
+	}{
+		{"127.0.0.1", 80, 80, "127.0.0.1"},
+		{"127.0.0.1", 80, 80, "127.0.0.1"},
+		{"127.0.0.1", 8080, 80, "127.0.0.1:8080"},
+		{"127.0.0.1", 8080, 8080, "127.0.0.1"},
+		{"example.com", 8080, 8080, "example.com"},
+		{"::1", 80, 80, "[::1]"},
+		{"::1", 81, 80, "[::1]:81"},
+		{"[::1]", 81, 80, "[::1]:81"},
+		{"127.0.0.1", 80, 80, "127.0.0.1"},
+	} {
+		for _, agent := range []*Agent{a, nil} {
+			sp := requestSpec{agent: agent, host: c.host, port: c.port, defaultPort: c.dflt}
+			if got := hostHeader(&sp); got != c.want {
+				t.Errorf("host %q port %d default %d, agent %v: Host %q, want %q", c.host, c.port, c.dflt, agent != nil, got, c.want)
+			}
+		}
+	}
+}
