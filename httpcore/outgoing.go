@@ -23,7 +23,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/simhttp/simhttp/internal/spares"
@@ -878,7 +877,7 @@ func (m *OutgoingMessage) storeHeader(firstLine string, source []field, own bool
 	}
 	if m.SendDate && !st.date {
 		st.b = append(st.b, "Date: "...)
-		st.b = append(st.b, httpDate(clockOf(m.rt))...)
+		st.b = append(st.b, m.dateValue()...)
 		st.b = append(st.b, "\r\n"...)
 	}
 	// A 204 or 304 must not carry the zero chunk; Node drops the chunking
@@ -919,7 +918,7 @@ func (m *OutgoingMessage) storeHeader(firstLine string, source []field, own bool
 			m.last = true
 		case !st.trailer && !m.removedContLen && m.hasContentLen:
 			st.b = append(st.b, "Content-Length: "...)
-			st.b = append(st.b, formatJSNumber(m.contentLength)...)
+			st.b = appendJSNumber(st.b, m.contentLength)
 			st.b = append(st.b, "\r\n"...)
 		case !m.removedTE:
 			st.b = append(st.b, "Transfer-Encoding: chunked\r\n"...)
@@ -1112,6 +1111,15 @@ func formatJSNumber(f float64) string {
 	return mant + "e" + string(sign) + exp
 }
 
+// appendJSNumber appends f as formatJSNumber renders it; a whole number
+// below 2^53, as a length is, needs none of the float formatting.
+func appendJSNumber(b []byte, f float64) []byte {
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return strconv.AppendInt(b, int64(f), 10)
+	}
+	return append(b, formatJSNumber(f)...)
+}
+
 // jsNumber is Number(s) for a header value: surrounding white space is
 // ignored, the empty string is 0 and anything unparsable NaN.
 func jsNumber(s string) float64 {
@@ -1194,48 +1202,6 @@ func inspectStrings(list []string) string {
 		parts[i] = "'" + strings.ReplaceAll(s, "'", "\\'") + "'"
 	}
 	return "[ " + strings.Join(parts, ", ") + " ]"
-}
-
-// httpDateLayout is the IMF-fixdate of the Date header.
-const httpDateLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
-
-// formattedDate is a Date header value and the Unix second it shows.
-type formattedDate struct {
-	sec  int64
-	text string
-}
-
-// lastDate is the latest Date value rendered: within one second of clock
-// time every message shows the same text, so it is formatted once.
-var lastDate atomic.Pointer[formattedDate]
-
-// httpDate is t as a Date header shows it.
-func httpDate(t time.Time) string {
-	sec := t.Unix()
-	if d := lastDate.Load(); d != nil && d.sec == sec {
-		return d.text
-	}
-	d := &formattedDate{sec: sec, text: t.UTC().Format(httpDateLayout)}
-	lastDate.Store(d)
-	return d.text
-}
-
-// simEpoch is the wall-clock time a simulated world starts at, so Date
-// headers are the same on every run.
-var simEpoch = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
-
-// clockOf is the runtime's wall clock: its own when it offers one; for a
-// simulated host the simulated epoch plus the loop's virtual time, so runs
-// repeat byte for byte; for any other runtime (the real network) the
-// machine's clock.
-func clockOf(rt simnet.Runtime) time.Time {
-	if wc, ok := rt.(interface{ WallClock() time.Time }); ok {
-		return wc.WallClock()
-	}
-	if _, ok := rt.(*simnet.Host); ok {
-		return simEpoch.Add(rt.Loop().Now())
-	}
-	return time.Now()
 }
 
 func errHeadersSent(action string) error {

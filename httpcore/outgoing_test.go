@@ -349,6 +349,14 @@ func TestJSNumbersFormatAsJavaScript(t *testing.T) {
 			t.Errorf("formatJSNumber(%v) = %q, want %q", c.f, got, c.want)
 		}
 	}
+	// appendJSNumber takes a shortcut for whole numbers: it must render
+	// what formatJSNumber does on both sides of the shortcut's bounds.
+	for _, f := range []float64{0, math.Copysign(0, -1), 5, -5, 1 << 53, 1<<53 - 1, -(1<<53 - 1), 1e20, 1e21, 2.5, -0.5,
+		math.NaN(), math.Inf(1), math.Inf(-1), math.MaxInt64, math.MinInt64, 1e300} {
+		if got, want := string(appendJSNumber([]byte("x"), f)), "x"+formatJSNumber(f); got != want {
+			t.Errorf("appendJSNumber(%v) = %q, want %q", f, got, want)
+		}
+	}
 	for _, c := range []struct {
 		s    string
 		want float64

@@ -126,6 +126,7 @@ type Server struct {
 	slab      []serverExchange  // exchanges allocated together and not handed out yet
 
 	parsed headSpares // the arrays request heads are collected in, between heads
+	date   dateCache  // the Date its responses send, for the current second
 }
 
 // CreateServer is http.createServer(options, handler): handler, if not nil,

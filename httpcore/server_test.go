@@ -698,3 +698,27 @@ func TestExchangeSlabKeepsItsSizeClass(t *testing.T) {
 		t.Errorf("a slab of %d exchanges is %d bytes, over the 10,240-byte size class", exchangeSlab, n)
 	}
 }
+
+// TestResponsesDateTheSecondOfVirtualTime: a response's Date shows the
+// second of simulated time it was rendered in, as Node's per-second cache
+// shows the wall clock's.
+func TestResponsesDateTheSecondOfVirtualTime(t *testing.T) {
+	e := newServerWorld(t)
+	srv, port := e.server(ServerOptions{}, func(_ *IncomingMessage, res *ServerResponse) { _ = res.End(nil, nil) })
+	at := []time.Duration{0, 999 * time.Millisecond, time.Second, 61500 * time.Millisecond, 3 * time.Second}
+	peers := make([]*rawPeer, len(at))
+	for i, d := range at {
+		e.loop.SetTimeout(d, func() {
+			peers[i] = e.rawPeer(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", nil)
+		})
+	}
+	e.loop.SetTimeout(time.Minute+2*time.Second, func() { srv.Close(nil) })
+	e.run()
+	want := []string{"00:00:00", "00:00:00", "00:00:01", "00:01:01", "00:00:03"}
+	for i, c := range peers {
+		date := "Date: Sat, 01 Jan 2000 " + want[i] + " GMT\r\n"
+		if got := c.got.String(); !strings.Contains(got, date) {
+			t.Errorf("response at %v: %q, want %q in it", at[i], got, date)
+		}
+	}
+}

@@ -1,5 +1,10 @@
 package httpcore
 
+import (
+	"slices"
+	"strconv"
+)
+
 // STATUS_CODES is Node v20's http.STATUS_CODES.
 var STATUS_CODES = map[int]string{
 	100: "Continue",
@@ -70,3 +75,42 @@ var STATUS_CODES = map[int]string{
 // StatusText returns http.STATUS_CODES[code] as Node v20 has it, or "" for a
 // code Node does not name.
 func StatusText(code int) string { return STATUS_CODES[code] }
+
+// statusLine is a rendered "HTTP/1.1 code reason\r\n" and the reason in it.
+type statusLine struct {
+	reason, line string
+}
+
+// statusLines holds the status line of every code STATUS_CODES names at
+// start-up, with its standard reason, so that a response sending one is
+// not formatted each time; statusLineOf maps a code from 100 to 599 to its
+// entry plus one (0: none). The index is kept apart from the strings so
+// the collector scans 63 entries, not 500.
+var statusLines, statusLineOf = renderStatusLines()
+
+func renderStatusLines() ([]statusLine, *[500]uint8) {
+	var index [500]uint8
+	codes := make([]int, 0, len(STATUS_CODES))
+	for code := range STATUS_CODES {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	lines := make([]statusLine, 0, len(codes))
+	for _, code := range codes {
+		reason := STATUS_CODES[code]
+		lines = append(lines, statusLine{reason: reason, line: "HTTP/1.1 " + strconv.Itoa(code) + " " + reason + "\r\n"})
+		index[code-100] = uint8(len(lines))
+	}
+	return lines, &index
+}
+
+// renderStatusLine is the status line of code with reason, from statusLines
+// when it holds that pair.
+func renderStatusLine(code int, reason string) string {
+	if code >= 100 && code < 600 {
+		if i := statusLineOf[code-100]; i > 0 && statusLines[i-1].reason == reason {
+			return statusLines[i-1].line
+		}
+	}
+	return "HTTP/1.1 " + strconv.Itoa(code) + " " + reason + "\r\n"
+}

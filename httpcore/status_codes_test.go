@@ -24,3 +24,24 @@ func TestStatusCodesMatchNode(t *testing.T) {
 		t.Error("codes Node does not name have no text")
 	}
 }
+
+// TestStatusLinesAreRenderedAsBefore: a line from the table is the line
+// formatting would give, for every code and reason, and a reason other
+// than the standard one is formatted, even after STATUS_CODES changed.
+func TestStatusLinesAreRenderedAsBefore(t *testing.T) {
+	format := func(code int, reason string) string {
+		return "HTTP/1.1 " + strconv.Itoa(code) + " " + reason + "\r\n"
+	}
+	for code := 0; code < 1000; code++ {
+		for _, reason := range []string{StatusText(code), "Fine", "", "unknown"} {
+			if got, want := renderStatusLine(code, reason), format(code, reason); got != want {
+				t.Errorf("renderStatusLine(%d, %q) = %q, want %q", code, reason, got, want)
+			}
+		}
+	}
+	STATUS_CODES[200] = "Okay"
+	defer func() { STATUS_CODES[200] = "OK" }()
+	if got, want := renderStatusLine(200, StatusText(200)), format(200, "Okay"); got != want {
+		t.Errorf("after STATUS_CODES[200] changed: %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,58 @@
+package httpcore
+
+// outgoing_date.go: the Date header, from the runtime's clock, rendered
+// once per second of that clock for each server, as Node renders it once
+// per second for its process (utcDate, whose cache a timer clears).
+
+import (
+	"time"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// httpDateLayout is the IMF-fixdate of the Date header.
+const httpDateLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+// dateCache is the Date value of one second of clock time: within that
+// second every response shows the same text, so it is formatted once.
+// Each server keeps its own, so worlds running side by side share nothing.
+type dateCache struct {
+	sec  int64
+	text string
+}
+
+// value is the Date header's value at t.
+func (c *dateCache) value(t time.Time) string {
+	if sec := t.Unix(); sec != c.sec || c.text == "" {
+		c.sec, c.text = sec, t.UTC().Format(httpDateLayout)
+	}
+	return c.text
+}
+
+// dateValue is the Date header's value now: a response takes its server's
+// cached text; a request sending a Date, which takes setting SendDate by
+// hand, formats its own.
+func (m *OutgoingMessage) dateValue() string {
+	if r, ok := m.kind.(*ServerResponse); ok {
+		return r.conn.srv.date.value(clockOf(m.rt))
+	}
+	return clockOf(m.rt).UTC().Format(httpDateLayout)
+}
+
+// simEpoch is the wall-clock time a simulated world starts at, so Date
+// headers are the same on every run.
+var simEpoch = time.Date(2000, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// clockOf is the runtime's wall clock: its own when it offers one; for a
+// simulated host the simulated epoch plus the loop's virtual time, so runs
+// repeat byte for byte; for any other runtime (the real network) the
+// machine's clock.
+func clockOf(rt simnet.Runtime) time.Time {
+	if wc, ok := rt.(interface{ WallClock() time.Time }); ok {
+		return wc.WallClock()
+	}
+	if _, ok := rt.(*simnet.Host); ok {
+		return simEpoch.Add(rt.Loop().Now())
+	}
+	return time.Now()
+}
