@@ -1,7 +1,8 @@
 package simnet
 
 const (
-	arenaChunk   = 64 << 10 // the bytes one arena allocation serves
+	arenaFirst   = 1 << 10  // a world's first chunk; each next one doubles
+	arenaChunk   = 64 << 10 // the most bytes one arena allocation serves
 	arenaLargest = 8 << 10  // a send buffer larger than this has its own array
 )
 
@@ -12,6 +13,10 @@ const (
 // nothing, ends take space from one shared chunk in turn, and an end with
 // nothing left to send holds no space at all. A chunk is freed when no end,
 // segment or reader refers to its bytes any more.
+//
+// Chunks start small and double up to arenaChunk: a world of a few
+// exchanges, as a sweep runs thousands of, sends a few kilobytes, and a
+// first chunk of arenaChunk would be most of what such a world allocates.
 type sendArena struct {
 	chunk []byte // handed out up to len
 }
@@ -25,7 +30,8 @@ func (a *sendArena) grow(snd []byte, need int) []byte {
 		b = make([]byte, len(snd), size)
 	} else {
 		if len(a.chunk)+size > cap(a.chunk) {
-			a.chunk = make([]byte, 0, arenaChunk)
+			next := min(max(2*cap(a.chunk), arenaFirst), arenaChunk)
+			a.chunk = make([]byte, 0, max(next, size))
 		}
 		off := len(a.chunk)
 		a.chunk = a.chunk[:off+size]
