@@ -10,7 +10,6 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -226,31 +225,6 @@ func (f *featureFile) scenariosAt(line int) []*messages.Pickle {
 	return out
 }
 
-// tagged keeps the godog paths (FILE or FILE:LINE, as runnable gives them)
-// under which some scenario carries tag, and returns those scenarios.
-// godog parses every file it is given on each run, whatever its tag
-// filter, so a sweep, which runs godog once per seed, hands it only the
-// files it needs: parsing the whole bundle took two thirds of a seed's CPU.
-func (c *catalog) tagged(paths []string, tag string) (keep []string, pickles []*messages.Pickle) {
-	for _, p := range paths {
-		uri, line := splitRef(p)
-		f := c.file(uri)
-		if f == nil {
-			continue
-		}
-		n := len(pickles)
-		for _, pk := range f.scenariosAt(line) {
-			if slices.ContainsFunc(pk.Tags, func(t *messages.PickleTag) bool { return t.Name == tag }) {
-				pickles = append(pickles, pk)
-			}
-		}
-		if len(pickles) > n {
-			keep = append(keep, p)
-		}
-	}
-	return keep, pickles
-}
-
 // file is the first file read from uri, or nil. A file named twice, at
 // two lines, is read twice, alike.
 func (c *catalog) file(uri string) *featureFile {
@@ -353,7 +327,7 @@ func bundledName(name string) string {
 }
 
 // memFile is a file held in memory: the feature read from standard
-// input, as the file "-", or one a sweep's view serves.
+// input, as the file "-".
 type memFile struct {
 	*bytes.Reader
 	name string

@@ -148,9 +148,6 @@ type suite struct {
 	// onStart, when set, sees each scenario's simulated world as soon as
 	// it exists, before anything runs on it (Record observes it there).
 	onStart func(*world)
-	// steps are the definitions each scenario registers with godog; nil
-	// means the whole vocabulary.
-	steps []*stepDef
 }
 
 // failure is one failed scenario: where it is written and why it failed.
@@ -236,35 +233,42 @@ func (s *suite) run(opts godog.Options, paths []string) int {
 // on it; godog calls it once per scenario.
 func (s *suite) initScenario(ctx *godog.ScenarioContext) {
 	w := newWorld(s)
-	steps := s.steps
-	if steps == nil {
-		steps = vocabulary
-	}
-	for _, d := range steps {
+	for _, d := range vocabulary {
 		ctx.Step(d.re, w.reproducible(d.bind(w)))
 	}
 	ctx.Before(func(ctx context.Context, sc *godog.Scenario) (context.Context, error) {
-		uri, line := s.where(sc)
-		w.begin(uri, line, hasTag(sc, "@sweep"))
-		w.name = sc.Name
-		s.mu.Lock()
-		s.ran++
-		s.mu.Unlock()
+		s.startScenario(w, sc)
 		return context.WithValue(ctx, worldKey{}, w), nil
 	})
 	ctx.After(func(ctx context.Context, sc *godog.Scenario, err error) (context.Context, error) {
-		ferr := w.finish()
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if failed := errors.Join(err, ferr); failed != nil {
-			s.failures = append(s.failures, failure{ref: w.ref(), err: failed})
-			w.failure = failed
-		}
-		if s.onWorld != nil {
-			s.onWorld(w)
-		}
-		return ctx, ferr
+		return ctx, s.finishScenario(w, err)
 	})
+}
+
+// startScenario names w after scenario sc before its first step.
+func (s *suite) startScenario(w *world, sc *messages.Pickle) {
+	uri, line := s.where(sc)
+	w.begin(uri, line, hasTag(sc, "@sweep"))
+	w.name = sc.Name
+	s.mu.Lock()
+	s.ran++
+	s.mu.Unlock()
+}
+
+// finishScenario ends w's scenario, which its steps left with err, records
+// a failure and hands the world on; it returns what finishing itself met.
+func (s *suite) finishScenario(w *world, err error) error {
+	ferr := w.finish()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if failed := errors.Join(err, ferr); failed != nil {
+		s.failures = append(s.failures, failure{ref: w.ref(), err: failed})
+		w.failure = failed
+	}
+	if s.onWorld != nil {
+		s.onWorld(w)
+	}
+	return ferr
 }
 
 // where finds the file and the line of godog's scenario sc; a suite that

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cucumber/godog"
-
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -94,7 +92,7 @@ func SweepWorker(opts SweepOptions, seeds iter.Seq[uint64], found func(SweepSeed
 		return err
 	}
 	for seed := range seeds {
-		r := runSeed(sw.view, sw.paths, sw.steps, seed, false, opts.CheckDeterminism)
+		r := runSeed(sw.scenarios, seed, false, opts.CheckDeterminism)
 		if err := found(SweepSeed{Seed: seed, Ran: r.ran, Failures: r.failures}); err != nil {
 			return err
 		}
@@ -103,14 +101,11 @@ func SweepWorker(opts SweepOptions, seeds iter.Seq[uint64], found func(SweepSeed
 }
 
 // loadedSweep is what every seed of a sweep shares: the scenarios to run,
-// in a view holding only them, the step definitions they use, and the
-// suite that found problems in the features.
+// their steps matched, and the suite that found problems in the features.
 type loadedSweep struct {
-	view  *catalog
-	paths []string
-	steps []*stepDef
-	probe *suite
-	none  bool // no scenario is tagged @sweep
+	scenarios *sweepScenarios
+	probe     *suite
+	none      bool // no scenario is tagged @sweep
 }
 
 func loadSweep(opts SweepOptions) (*loadedSweep, error) {
@@ -119,8 +114,11 @@ func loadSweep(opts SweepOptions) (*loadedSweep, error) {
 		return nil, err
 	}
 	probe := &suite{catalog: c}
-	paths, pickles := c.tagged(probe.runnable(), "@sweep")
-	return &loadedSweep{view: sweepView(c, paths, pickles), paths: paths, steps: stepsOf(pickles), probe: probe, none: len(pickles) == 0}, nil
+	scenarios, err := matchScenarios(c, probe.runnable(), "@sweep")
+	if err != nil {
+		return nil, err
+	}
+	return &loadedSweep{scenarios: scenarios, probe: probe, none: len(scenarios.scenarios) == 0}, nil
 }
 
 // seedResult is what one seed's runs leave: its failures, each shrunk,
@@ -173,7 +171,7 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 		}
 	} else {
 		results = inParallel(len(seeds), jobs, func(i int) seedResult {
-			return runSeed(sw.view, sw.paths, sw.steps, seeds[i], traces, opts.CheckDeterminism)
+			return runSeed(sw.scenarios, seeds[i], traces, opts.CheckDeterminism)
 		}, progress)
 	}
 	for i, r := range results {
@@ -227,15 +225,15 @@ func elsewhere(seeds []uint64, run func([]uint64, func(SweepSeed) error) error, 
 	return results, nil
 }
 
-// runSeed runs the @sweep scenarios of paths once under seed's faults,
-// with steps the definitions they use, shrinking each failure, and with
-// twice set runs them again and fails the seed if the two runs differ; it
-// touches nothing shared but the catalog and steps, which it only reads,
-// so seeds may run side by side.
-func runSeed(c *catalog, paths []string, steps []*stepDef, seed uint64, traces, twice bool) seedResult {
+// runSeed runs a sweep's scenarios once under seed's faults, shrinking
+// each failure, and with twice set runs them again and fails the seed if
+// the two runs differ; it only reads the scenarios and their catalog, so
+// seeds may run side by side.
+func runSeed(scenarios *sweepScenarios, seed uint64, traces, twice bool) seedResult {
+	c := scenarios.catalog
 	run := func(onWorld func(*world)) *suite {
-		s := &suite{catalog: c, seed: seed, faults: &faultPlan{}, onWorld: onWorld, steps: steps}
-		s.run(godog.Options{Format: "progress", Output: io.Discard, Tags: "@sweep"}, paths)
+		s := &suite{catalog: c, seed: seed, faults: &faultPlan{}, onWorld: onWorld}
+		scenarios.run(s)
 		return s
 	}
 	var trace strings.Builder
@@ -289,11 +287,16 @@ func sweepSeeds(first, last uint64, shardI, shardN int) ([]uint64, error) {
 // schedule that still fails.
 func shrinkFailure(c *catalog, f failure, seed uint64) SweepFailure {
 	drawn := drawRules(seed)
-	smallest := shrink(drawn, func(rules []simnet.Rule) bool { return failsWith(c, f.ref, seed, rules) })
 	sf := SweepFailure{
 		Ref: f.ref, Seed: seed, Error: firstLine(f.err.Error()),
 		Reproduce: fmt.Sprintf("simhttp sweep %s --seeds %d-%d", f.ref, seed, seed),
 		Drawn:     len(drawn), Smallest: []string{},
+	}
+	smallest := drawn
+	// The failing scenario was matched to run, so matching it again
+	// cannot fail; if it did, the rules stay as drawn, which still fail.
+	if one, err := matchScenarios(c, []string{f.ref}, ""); err == nil {
+		smallest = shrink(drawn, func(rules []simnet.Rule) bool { return failsWith(one, seed, rules) })
 	}
 	for _, r := range smallest {
 		sf.Smallest = append(sf.Smallest, r.String())
@@ -308,14 +311,11 @@ func firstLine(s string) string {
 
 func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
 
-// failsWith runs the scenario at ref with seed under exactly rules and
-// reports whether it fails.
-func failsWith(c *catalog, ref string, seed uint64, rules []simnet.Rule) bool {
-	file, line := splitRef(ref)
-	one := &catalog{fsys: c.fsys}
-	one.add(file, line)
-	s := &suite{catalog: one, seed: seed, faults: &faultPlan{fixed: rules, isFixed: true}}
-	s.run(godog.Options{Format: "progress", Output: io.Discard}, s.runnable())
+// failsWith runs scenarios with seed under exactly rules and reports
+// whether one fails.
+func failsWith(scenarios *sweepScenarios, seed uint64, rules []simnet.Rule) bool {
+	s := &suite{catalog: scenarios.catalog, seed: seed, faults: &faultPlan{fixed: rules, isFixed: true}}
+	scenarios.run(s)
 	return len(s.failures) > 0
 }
 

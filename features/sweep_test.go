@@ -2,15 +2,9 @@ package features
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
-	"io"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/cucumber/godog"
 
 	"github.com/simhttp/simhttp/httpcore"
 	"github.com/simhttp/simhttp/simnet"
@@ -159,6 +153,10 @@ func TestEveryDrawnReuseFaultFires(t *testing.T) {
 			drawn++
 			r.Probability = 0
 			s := &suite{catalog: c, seed: seed, faults: &faultPlan{isFixed: true, fixed: []simnet.Rule{r}}}
+			scenarios, err := matchScenarios(c, s.runnable(), "@sweep")
+			if err != nil {
+				t.Fatal(err)
+			}
 			fired := false
 			s.onWorld = func(w *world) {
 				for _, ev := range w.events {
@@ -167,7 +165,7 @@ func TestEveryDrawnReuseFaultFires(t *testing.T) {
 					}
 				}
 			}
-			s.run(godog.Options{Format: "progress", Output: io.Discard, Tags: "@sweep"}, []string{"testdata/sweep_reuse.feature"})
+			scenarios.run(s)
 			if s.ran != 1 {
 				t.Fatalf("seed %d: %d scenarios ran, want 1", seed, s.ran)
 			}
@@ -179,172 +177,4 @@ func TestEveryDrawnReuseFaultFires(t *testing.T) {
 	if drawn == 0 {
 		t.Fatal("no seed of 0-39 drew a close-on-reuse rule")
 	}
-}
-
-// TestSweepHandsGodogOnlyFilesWithSweepScenarios checks that a sweep, which
-// runs godog once per seed, leaves out the files godog would parse for
-// nothing, and keeps a FILE:LINE reference as it was given.
-func TestSweepHandsGodogOnlyFilesWithSweepScenarios(t *testing.T) {
-	c, err := loadCatalog([]string{"testdata/sweep.feature", "testdata/mismatch.feature", "testdata/sweep_reuse.feature:4"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	probe := &suite{catalog: c}
-	got, pickles := c.tagged(probe.runnable(), "@sweep")
-	want := []string{"testdata/sweep.feature", "testdata/sweep_reuse.feature:4"}
-	if !slices.Equal(got, want) {
-		t.Errorf("the sweep runs %q, want %q", got, want)
-	}
-	var names []string
-	for _, p := range pickles {
-		names = append(names, p.Name)
-	}
-	if len(names) != 3 || names[2] != "the second request goes out on the first one's socket" {
-		t.Errorf("the sweep's scenarios are %q, want sweep.feature's two and sweep_reuse.feature's", names)
-	}
-}
-
-// TestSweepRegistersTheStepsItsScenariosUse checks that the definitions a
-// sweep gives godog are every one its scenarios' steps match, and only
-// those.
-func TestSweepRegistersTheStepsItsScenariosUse(t *testing.T) {
-	c, err := loadCatalog([]string{"testdata/sweep.feature"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, pickles := c.tagged((&suite{catalog: c}).runnable(), "@sweep")
-	steps := stepsOf(pickles)
-	for _, p := range pickles {
-		for _, st := range p.Steps {
-			if m := matchStep(st.Text); len(m) != 1 || !slices.Contains(steps, m[0]) {
-				t.Errorf("step %q matches %d definitions, and the sweep registers %d of them", st.Text, len(m), len(steps))
-			}
-		}
-	}
-	if len(steps) != 5 {
-		t.Errorf("the sweep registers %d definitions for the 5 distinct sentences of its steps", len(steps))
-	}
-}
-
-// TestSweepViewKeepsTheScenariosThatRun checks that the files a sweep's
-// seeds read, with every other scenario blanked, give godog the same
-// @sweep scenarios on the same lines, step for step, and nothing else: in
-// the bundle, and in a feature with rules, backgrounds and an outline.
-func TestSweepViewKeepsTheScenariosThatRun(t *testing.T) {
-	bundled, err := loadCatalog(nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	view := checkSweepView(t, bundled)
-	if n, all := len(view.fsys.(memFS)["faults/network.feature"]), len(bundled.files[slices.IndexFunc(bundled.files, func(f *featureFile) bool { return f.uri == "faults/network.feature" })].src); n >= all {
-		t.Errorf("the view of faults/network.feature is %d bytes of %d: nothing was blanked", n, all)
-	}
-	const ruled = `@top
-Feature: rules
-  Background:
-    Given a server that responds with status 200 and body "a"
-
-  Scenario: not swept
-    When the client sends GET /
-
-  Rule: the first rule
-    Background:
-      Given a server that responds with status 200 and body "b"
-
-    # a comment before the tags
-    @sweep @first
-    Scenario: swept in a rule
-      When the client sends GET /1
-
-    @other
-    Scenario Outline: an outline, swept in one of its examples
-      When the client sends GET /<path>
-
-      @sweep
-      Examples:
-        | path |
-        | x    |
-
-      Examples:
-        | path |
-        | y    |
-
-  Rule: the second rule
-    Scenario: not swept either
-      When the client sends GET /2
-      """
-      Scenario: a doc string that looks like one
-      """
-`
-	c, err := loadCatalog([]string{"-"}, strings.NewReader(ruled))
-	if err != nil {
-		t.Fatal(err)
-	}
-	view = checkSweepView(t, c)
-	if got := string(view.fsys.(memFS)["-"]); strings.Contains(got, "not swept") || !strings.Contains(got, "| y    |") {
-		t.Errorf("the view of a feature with rules:\n%s", got)
-	}
-}
-
-// checkSweepView makes the view a sweep of c runs from and fails unless
-// it holds c's @sweep scenarios as they are written, and no other.
-func checkSweepView(t *testing.T, c *catalog) *catalog {
-	t.Helper()
-	paths, pickles := c.tagged((&suite{catalog: c}).runnable(), "@sweep")
-	view := sweepView(c, paths, pickles)
-	type scenario struct {
-		uri, name string
-		line      int64
-		tags      []string
-		steps     string
-	}
-	describe := func(c *catalog) []scenario {
-		var out []scenario
-		for _, f := range c.files {
-			for _, p := range f.pickles {
-				var tags []string
-				for _, tag := range p.Tags {
-					tags = append(tags, tag.Name)
-				}
-				if !slices.Contains(tags, "@sweep") {
-					continue
-				}
-				var steps strings.Builder
-				for _, st := range p.Steps {
-					arg, err := json.Marshal(st.Argument)
-					if err != nil {
-						t.Fatal(err)
-					}
-					fmt.Fprintf(&steps, "%d %s %s|", f.stepLine(st), st.Text, arg)
-				}
-				out = append(out, scenario{f.uri, p.Name, f.scens[p.AstNodeIds[0]], tags, steps.String()})
-			}
-		}
-		return out
-	}
-	seen := &catalog{fsys: view.fsys}
-	for _, p := range paths {
-		seen.add(splitRef(p))
-	}
-	if len(seen.bad) > 0 {
-		t.Fatalf("the view does not parse: %v", seen.bad[0])
-	}
-	want, got := describe(c), describe(seen)
-	if len(want) == 0 || !reflect.DeepEqual(got, want) {
-		t.Errorf("the view gives godog\n%v\nwant\n%v", got, want)
-	}
-	// Only an outline's other examples may be left beside them: godog's
-	// tag filter drops those, as it did before.
-	swept := map[string]bool{}
-	for _, sc := range want {
-		swept[fmt.Sprint(sc.uri, sc.line)] = true
-	}
-	for _, f := range seen.files {
-		for _, p := range f.pickles {
-			if at := fmt.Sprint(f.uri, f.scens[p.AstNodeIds[0]]); !swept[at] {
-				t.Errorf("the view still holds %q at %s", p.Name, at)
-			}
-		}
-	}
-	return view
 }

@@ -5,8 +5,6 @@ import (
 	"io"
 	"regexp"
 	"strings"
-
-	messages "github.com/cucumber/messages/go/v21"
 )
 
 // stepDef is one sentence of the step vocabulary: its pattern, an example
@@ -144,29 +142,6 @@ func matchStep(text string) []*stepDef {
 	var out []*stepDef
 	for _, d := range vocabulary {
 		if d.re.MatchString(text) {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
-// stepsOf returns the definitions the steps of pickles match, in the
-// vocabulary's order. godog tries every definition it was given on every
-// step, and its scenario set-up binds each one, so a sweep registers only
-// these: every step still matches the one definition it matched among all
-// of them, as checkSteps has made sure each matches exactly one.
-func stepsOf(pickles []*messages.Pickle) []*stepDef {
-	used := map[*stepDef]bool{}
-	for _, p := range pickles {
-		for _, st := range p.Steps {
-			for _, d := range matchStep(st.Text) {
-				used[d] = true
-			}
-		}
-	}
-	var out []*stepDef
-	for _, d := range vocabulary {
-		if used[d] {
 			out = append(out, d)
 		}
 	}

@@ -1,0 +1,195 @@
+package features
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+
+	messages "github.com/cucumber/messages/go/v21"
+)
+
+// sweepScenarios are the scenarios every seed of a sweep runs, each step
+// already matched to its definition: made once per sweep and only read by
+// the seeds, which may run side by side.
+//
+// A sweep runs them itself rather than through godog. Its report needs
+// nothing godog's formatters give, and godog, run once per seed, parsed
+// the files again, kept every step's result in a go-memdb store and
+// matched and bound every step anew: two thirds of a seed's CPU and four
+// fifths of its allocations. The runner follows godog's order and outcomes (see
+// runScenario); TestSweepScenariosRunAsGodogDoes holds it to them.
+type sweepScenarios struct {
+	catalog   *catalog
+	scenarios []matchedScenario
+}
+
+// matchedScenario is one pickle with its steps matched.
+type matchedScenario struct {
+	pickle *messages.Pickle
+	steps  []matchedStep
+}
+
+// matchedStep is one step: its definition and what it is called with.
+type matchedStep struct {
+	def  *stepDef
+	args []any // the pattern's captures, then the step's table or doc string
+}
+
+// matchScenarios prepares the scenarios godog would run for paths (FILE or
+// FILE:LINE, as runnable gives them) in godog's order: path by path, a
+// path named twice once, each file's scenarios as written; with tag set,
+// only the scenarios carrying it. A scenario without steps is left out,
+// as godog starts none of its hooks. Every step must match exactly one
+// definition, as runnable has checked.
+func matchScenarios(c *catalog, paths []string, tag string) (*sweepScenarios, error) {
+	out := &sweepScenarios{catalog: c}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		uri, line := splitRef(p)
+		f := c.file(uri)
+		if f == nil {
+			return nil, fmt.Errorf("features: %s: no such feature among those loaded", p)
+		}
+		for _, pk := range f.scenariosAt(line) {
+			if tag != "" && !slices.ContainsFunc(pk.Tags, func(t *messages.PickleTag) bool { return t.Name == tag }) {
+				continue
+			}
+			if len(pk.Steps) == 0 {
+				continue
+			}
+			sc := matchedScenario{pickle: pk}
+			for _, st := range pk.Steps {
+				m, err := matchOne(f, st)
+				if err != nil {
+					return nil, err
+				}
+				sc.steps = append(sc.steps, m)
+			}
+			out.scenarios = append(out.scenarios, sc)
+		}
+	}
+	return out, nil
+}
+
+func matchOne(f *featureFile, st *messages.PickleStep) (matchedStep, error) {
+	defs := matchStep(st.Text)
+	if len(defs) != 1 {
+		return matchedStep{}, &FeatureError{File: f.uri, Line: f.stepLine(st), Err: fmt.Errorf("step %q matches %d step definitions, want exactly one", st.Text, len(defs))}
+	}
+	m := matchedStep{def: defs[0]}
+	for _, s := range defs[0].re.FindStringSubmatch(st.Text)[1:] {
+		m.args = append(m.args, s)
+	}
+	if st.Argument != nil {
+		m.args = append(m.args, st.Argument)
+	}
+	return m, nil
+}
+
+// run runs every scenario on s, one after another.
+func (ss *sweepScenarios) run(s *suite) {
+	for i := range ss.scenarios {
+		s.runScenario(&ss.scenarios[i])
+	}
+}
+
+// runScenario runs one scenario in a fresh world as godog runs it with
+// Strict set: the scenario starts, its steps run until one fails, and it
+// finishes with that step's error, a panic counting as an error of its
+// message.
+func (s *suite) runScenario(sc *matchedScenario) {
+	w := newWorld(s)
+	s.startScenario(w, sc.pickle)
+	var err error
+	for i := range sc.steps {
+		if err = sc.steps[i].run(w); err != nil {
+			break
+		}
+	}
+	s.finishScenario(w, err)
+}
+
+// run calls the step's definition on w, converting its arguments as godog
+// does, and wraps a failure as reproducible does.
+func (m *matchedStep) run(w *world) (err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			err = &stepPanic{value: e}
+		}
+	}()
+	fn := reflect.ValueOf(m.def.bind(w))
+	in, err := stepArgs(fn.Type(), m.args)
+	if err != nil {
+		return err
+	}
+	if err, _ := fn.Call(in)[0].Interface().(error); err != nil {
+		return &stepFailure{err: err, seed: w.seed, reproduce: w.reproduce()}
+	}
+	return nil
+}
+
+// stepArgs converts a step's arguments to the parameters of a definition
+// of type fn, as godog does for the types the vocabulary uses.
+func stepArgs(fn reflect.Type, args []any) ([]reflect.Value, error) {
+	if len(args) < fn.NumIn() {
+		return nil, &stepArgError{fmt.Sprintf("func expected more arguments than given: expected %d arguments, matched %d from step", fn.NumIn(), len(args))}
+	}
+	in := make([]reflect.Value, fn.NumIn())
+	for i := range in {
+		param := fn.In(i)
+		if param == reflect.TypeFor[*messages.PickleTable]() || param == reflect.TypeFor[*messages.PickleDocString]() {
+			arg, ok := args[i].(*messages.PickleStepArgument)
+			if !ok {
+				return nil, &stepArgError{fmt.Sprintf("cannot convert argument %d: %q to %s", i, args[i], param)}
+			}
+			if param == reflect.TypeFor[*messages.PickleTable]() {
+				in[i] = reflect.ValueOf(arg.DataTable)
+			} else {
+				in[i] = reflect.ValueOf(arg.DocString)
+			}
+			continue
+		}
+		s, ok := args[i].(string)
+		if !ok {
+			return nil, &stepArgError{fmt.Sprintf("cannot convert argument %d: a table or doc string to %s", i, param)}
+		}
+		switch param.Kind() {
+		case reflect.String:
+			in[i] = reflect.ValueOf(s)
+		case reflect.Int, reflect.Int64:
+			n, err := strconv.ParseInt(s, 10, param.Bits())
+			if err != nil {
+				return nil, &stepArgError{fmt.Sprintf("cannot convert argument %d: %q to %s: %v", i, s, param, err)}
+			}
+			in[i] = reflect.ValueOf(n).Convert(param)
+		default:
+			return nil, &stepArgError{fmt.Sprintf("func has unsupported parameter type: the parameter %d type %s is not supported", i, param)}
+		}
+	}
+	return in, nil
+}
+
+// stepArgError is a step whose text cannot give its definition's
+// parameters, worded as godog words it; matching every step to one
+// definition and a test over the vocabulary leave only overflowing
+// numbers to meet it.
+type stepArgError struct{ msg string }
+
+func (e *stepArgError) Error() string { return e.msg }
+
+// stepPanic is a step that panicked, reported by what it panicked with,
+// as godog reports one.
+type stepPanic struct{ value any }
+
+func (e *stepPanic) Error() string { return fmt.Sprint(e.value) }
+
+// Unwrap gives the panic's value when it was an error.
+func (e *stepPanic) Unwrap() error {
+	err, _ := e.value.(error)
+	return err
+}

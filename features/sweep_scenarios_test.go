@@ -1,0 +1,207 @@
+package features
+
+import (
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cucumber/godog"
+	messages "github.com/cucumber/messages/go/v21"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// TestSweepScenariosRunAsGodogDoes runs the same scenarios through godog
+// and through the sweep's own runner and wants the same worlds from both,
+// in the same order: each one's reference, trace and failure, word for
+// word. It covers every bundled scenario that runs in the simulation at
+// two seeds (some fail on purpose), and @sweep scenarios under the faults
+// of 10 seeds, the bundled ones, and 30 of ones that fail.
+func TestSweepScenariosRunAsGodogDoes(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		paths  []string
+		tag    string
+		seeds  []uint64
+		faults bool
+		fails  bool // some seed fails: the comparison covers failures
+	}{
+		{"bundled", nil, "", []uint64{1, 7}, false, true},
+		{"bundled @sweep", nil, "@sweep", seq(1, 10), true, false},
+		{"failing @sweep", []string{"testdata/sweep.feature", "testdata/sweep_reuse.feature:4"}, "@sweep", seq(1, 30), true, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cat, err := loadCatalog(c.paths, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			paths := withoutRealServices((&suite{catalog: cat}).runnable())
+			scenarios, err := matchScenarios(cat, paths, c.tag)
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := 0
+			for _, seed := range c.seeds {
+				newSuite := func(worlds *[]string) *suite {
+					s := &suite{catalog: cat, seed: seed, onWorld: func(w *world) { *worlds = append(*worlds, describeWorld(w)) }}
+					if c.faults {
+						s.faults = &faultPlan{}
+					}
+					return s
+				}
+				var viaGodog, viaSweep []string
+				g := newSuite(&viaGodog)
+				tags := c.tag
+				if tags == "" {
+					tags = "~@no-such-tag"
+				}
+				g.run(godog.Options{Format: "progress", Output: io.Discard, Tags: tags}, paths)
+				s := newSuite(&viaSweep)
+				scenarios.run(s)
+				if len(viaGodog) == 0 || g.ran != s.ran || len(g.failures) != len(s.failures) {
+					t.Fatalf("seed %d: godog ran %d scenarios (%d failed), the sweep's runner %d (%d failed)", seed, g.ran, len(g.failures), s.ran, len(s.failures))
+				}
+				failed += len(s.failures)
+				for i := range viaGodog {
+					if viaGodog[i] != viaSweep[i] {
+						t.Fatalf("seed %d, world %d: godog gave\n%s\nthe sweep's runner gave\n%s", seed, i, viaGodog[i], viaSweep[i])
+					}
+				}
+			}
+			if c.fails && failed == 0 {
+				t.Errorf("no scenario failed at %d seeds: the comparison covers no failure", len(c.seeds))
+			}
+		})
+	}
+}
+
+func seq(first, last uint64) []uint64 {
+	var out []uint64
+	for s := first; s <= last; s++ {
+		out = append(out, s)
+	}
+	return out
+}
+
+// withoutRealServices drops the files whose scenarios drive a real
+// service: their traces carry wall-clock times, so no two runs agree.
+func withoutRealServices(paths []string) []string {
+	return slices.DeleteFunc(paths, func(p string) bool { return strings.Contains(p, "real_service") })
+}
+
+func describeWorld(w *world) string {
+	s := fmt.Sprintf("%s %q\n%s", w.ref(), w.name, simnet.Compact(w.events, true))
+	if w.failure != nil {
+		s += "\nfailed: " + w.failure.Error()
+	}
+	return s
+}
+
+// TestSweepRunsItsTaggedScenariosInOrder checks which scenarios a sweep
+// prepares, and in what order: those tagged @sweep, file by file as given,
+// a FILE:LINE reference only its own, with their backgrounds and an
+// outline's tagged examples only.
+func TestSweepRunsItsTaggedScenariosInOrder(t *testing.T) {
+	const ruled = `@top
+Feature: rules
+  Background:
+    Given a server that responds with status 200 and body "a"
+
+  Scenario: not swept
+    When the client sends GET /
+
+  Rule: the first rule
+    Background:
+      Given a server that responds with status 200 and body "b"
+
+    @sweep @first
+    Scenario: swept in a rule
+      When the client sends GET /1
+
+    @other
+    Scenario Outline: an outline, swept in one of its examples
+      When the client sends GET /<path>
+
+      @sweep
+      Examples:
+        | path |
+        | x    |
+
+      Examples:
+        | path |
+        | y    |
+
+  Rule: the second rule
+    @sweep
+    Scenario: swept with a doc string
+      Then the client sees:
+      """
+      req:socket
+      """
+`
+	c, err := loadCatalog([]string{"testdata/sweep.feature", "testdata/mismatch.feature", "-", "testdata/sweep_reuse.feature:4"}, strings.NewReader(ruled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scenarios, err := matchScenarios(c, (&suite{catalog: c}).runnable(), "@sweep")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, sc := range scenarios.scenarios {
+		var steps []string
+		for _, st := range sc.pickle.Steps {
+			steps = append(steps, st.Text)
+		}
+		got = append(got, sc.pickle.Uri+": "+sc.pickle.Name+": "+strings.Join(steps, "; "))
+	}
+	want := []string{
+		"testdata/sweep.feature: a GET that must answer with its body whatever the faults: ",
+		"testdata/sweep.feature: a GET that keeps its invariants whatever the faults: ",
+		"-: swept in a rule: a server that responds with status 200 and body \"a\"; a server that responds with status 200 and body \"b\"; the client sends GET /1",
+		"-: an outline, swept in one of its examples: a server that responds with status 200 and body \"a\"; a server that responds with status 200 and body \"b\"; the client sends GET /x",
+		"-: swept with a doc string: a server that responds with status 200 and body \"a\"; the client sees:",
+		"testdata/sweep_reuse.feature: the second request goes out on the first one's socket: ",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("the sweep runs\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("scenario %d is\n%s\nwant it to begin\n%s", i, got[i], want[i])
+		}
+	}
+	last := scenarios.scenarios[4].steps
+	if doc, ok := last[len(last)-1].args[0].(*messages.PickleStepArgument); !ok || doc.DocString.Content != "req:socket" {
+		t.Errorf("the doc string step is called with %v", last[len(last)-1].args)
+	}
+}
+
+// TestSweepConvertsEveryStepsArguments checks that the sweep's runner can
+// call every step definition of the vocabulary: each parameter is one it
+// converts, and each capture of a pattern feeds one.
+func TestSweepConvertsEveryStepsArguments(t *testing.T) {
+	table := &messages.PickleStepArgument{DataTable: &messages.PickleTable{}, DocString: &messages.PickleDocString{}}
+	for _, d := range vocabulary {
+		fn := reflect.TypeOf(d.bind(&world{}))
+		args := make([]any, d.re.NumSubexp())
+		for i := range args {
+			args[i] = "1"
+		}
+		args = append(args, table)
+		in, err := stepArgs(fn, args)
+		if err != nil {
+			t.Errorf("%s: %v", d.pattern, err)
+			continue
+		}
+		if want := d.re.NumSubexp(); len(in) != want && len(in) != want+1 {
+			t.Errorf("%s: %d parameters for %d captures", d.pattern, len(in), want)
+		}
+	}
+	if _, err := stepArgs(reflect.TypeFor[func(int) error](), []any{"99999999999999999999"}); err == nil || !strings.Contains(err.Error(), `cannot convert argument 0: "99999999999999999999" to int`) {
+		t.Errorf("an overflowing number gives %v", err)
+	}
+}
