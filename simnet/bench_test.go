@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/simhttp/simhttp/internal/cputime"
 	"github.com/simhttp/simhttp/internal/heapuse"
 	"github.com/simhttp/simhttp/simnet"
 	"github.com/simhttp/simhttp/simnet/internal/sockettest"
@@ -30,10 +31,13 @@ func BenchmarkLoopEvents(b *testing.B) {
 		l.SetTimeout(delay, fire)
 	}
 	b.ResetTimer()
+	cpu := cputime.Used()
 	if err := l.Run(); err != nil {
 		b.Fatal(err)
 	}
+	cpu = cputime.Used() - cpu
 	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(events), "cpu-ns/event")
 }
 
 // BenchmarkEchoSim runs sockettest.BenchEcho, the workload of realtcp's

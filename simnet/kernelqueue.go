@@ -47,6 +47,11 @@ type kernelQueue struct {
 
 func (q *kernelQueue) len() int { return q.inOrder.len() + len(q.early) }
 
+// empty is len() == 0 without the generic call, which is too costly to
+// inline into the loop's test after every callback. A fifo that runs dry
+// is resliced to its start, so an empty one has no entries at all.
+func (q *kernelQueue) empty() bool { return len(q.inOrder.q) == 0 && len(q.early) == 0 }
+
 func (q *kernelQueue) push(e ioEvent) {
 	if f := &q.inOrder; f.len() == 0 || f.q[len(f.q)-1].at <= e.at {
 		f.push(e)

@@ -11,7 +11,8 @@ import (
 // instant, as links do, with some due earlier than what is queued (jitter,
 // a fault's delay) and some at the same instant, taking pieces between,
 // and checks they come out in (at, seq) order: the order one heap gave,
-// which recorded traces depend on.
+// which recorded traces depend on. empty(), which the loop asks after every
+// callback, must agree with len() throughout.
 func TestKernelQueueKeepsInstantOrder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 5))
 	var q kernelQueue
@@ -19,6 +20,9 @@ func TestKernelQueueKeepsInstantOrder(t *testing.T) {
 	seq, now := uint64(0), time.Duration(0)
 	early := 0
 	for step := range 20_000 {
+		if q.empty() != (q.len() == 0) {
+			t.Fatalf("step %d: empty() is %v with %d pieces queued", step, q.empty(), q.len())
+		}
 		if rng.IntN(2) == 0 || q.len() == 0 {
 			seq++
 			at := now + time.Duration(rng.IntN(4))*time.Millisecond

@@ -313,11 +313,23 @@ func (l *Loop) DrainTicks() { l.drain() }
 // as Node does after every callback.
 func (l *Loop) drain() {
 	for l.uncaught == nil && (l.ticks.len() > 0 || l.micro.len() > 0) {
+		l.drainGuarded()
+	}
+}
+
+// drainGuarded is drain's work under one panic guard rather than one per
+// callback: a panic ends the loop's run either way, and a dozen ticks
+// run after every I/O callback of an HTTP exchange.
+func (l *Loop) drainGuarded() {
+	defer l.catch()
+	for l.uncaught == nil && (l.ticks.len() > 0 || l.micro.len() > 0) {
 		for l.uncaught == nil && l.ticks.len() > 0 {
-			l.run(l.ticks.pop())
+			l.ticks.pop().run()
+			l.runKernel()
 		}
 		for l.uncaught == nil && l.micro.len() > 0 {
-			l.run(l.micro.pop())
+			l.micro.pop().run()
+			l.runKernel()
 		}
 	}
 }

@@ -203,7 +203,15 @@ func (l *Loop) haltBefore(wake time.Duration) bool {
 func (l *Loop) polls() uint64 { return l.io.polls }
 
 // runKernel runs the kernel work due now, including what it makes due now.
+// It runs after every callback, most of which queue no kernel work, so the
+// test for none is kept small enough to inline.
 func (l *Loop) runKernel() {
+	if !l.io.kernel.empty() {
+		l.runKernelWork()
+	}
+}
+
+func (l *Loop) runKernelWork() {
 	s := &l.io
 	if s.inKernel {
 		return
