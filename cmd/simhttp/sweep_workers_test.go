@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -185,19 +186,25 @@ func TestSweepWorkersStopWhenInterrupted(t *testing.T) {
 
 // children lists this process's child processes, on Linux.
 func children(t *testing.T) string {
-	tasks, _ := filepath.Glob("/proc/self/task/*/children")
+	return strings.Join(childrenOf(t, os.Getpid()), " ")
+}
+
+// childrenOf lists the child processes of pid, on Linux.
+func childrenOf(t *testing.T, pid int) []string {
+	t.Helper()
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 	if len(tasks) == 0 {
-		t.Skip("no /proc/self/task/*/children here to list child processes")
+		t.Skip("no /proc/PID/task/*/children here to list child processes")
 	}
 	var kids []string
 	for _, f := range tasks {
 		data, err := os.ReadFile(f)
-		if err != nil {
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			t.Fatal(err)
 		}
 		kids = append(kids, strings.Fields(string(data))...)
 	}
-	return strings.Join(kids, " ")
+	return kids
 }
 
 // TestSweepWorkerRefusesAnythingButItsJob starts a worker on input that is
