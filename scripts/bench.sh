@@ -56,6 +56,7 @@ echo "client+server sim vs Node:     $(num "$(metric $cs x-node)" %.1f)x (Node's
 echo "  sim $(num "$(metric $cs req/s)" %.0f) req/s ($(low $cs req/s)-$(high $cs req/s)); Node $(metric $cs node-req/s) req/s ($(metric $cs node-min-req/s)-$(metric $cs node-max-req/s))"
 echo "client+server sim vs net/http: $(num "$(metric $cs x-nethttp)" %.1f)x; net/http $(metric $cs nethttp-req/s) req/s ($(metric $cs nethttp-min-req/s)-$(metric $cs nethttp-max-req/s))"
 echo "per simulated GET:             $(metric $cs us/req) us wall, $(metric $cs cpu-ns/req) ns CPU, $(metric $cs allocs/op) allocs   (target <= 30 allocs)"
+echo "  floor, objects alone:       $(metric BenchmarkClientServerSimFloor cpu-ns/req) ns CPU, $(metric BenchmarkClientServerSimFloor B/op) B per GET to make the objects a GET must make afresh, against the simulation's $(metric $cs cpu-ns/req) ns, $(metric $cs B/op) B"
 echo "server half per request:       $(metric BenchmarkSimServer ns/op) ns wall, $(metric BenchmarkSimServer cpu-ns/req) ns CPU, $(metric BenchmarkSimServer allocs/op) allocs   (target <= 2,000 ns)"
 te=BenchmarkTimedExchanges/conns
 echo "timed exchange, CPU ns:        1: $(metric $te=1 cpu-ns/exchange)  100: $(metric $te=100 cpu-ns/exchange)  1,000: $(metric $te=1000 cpu-ns/exchange)  10,000: $(metric $te=10000 cpu-ns/exchange)  100,000: $(metric $te=100000 cpu-ns/exchange)"
