@@ -22,7 +22,7 @@ type ClientRequestEvents struct {
 	// Response is the response head; with no listener the body is discarded.
 	Response simnet.Emitter[*IncomingMessage]
 
-	rare *rareRequestEvents // nil until one of them is asked for
+	rare rareEvents[rareRequestEvents]
 }
 
 type rareRequestEvents struct {
@@ -33,32 +33,25 @@ type rareRequestEvents struct {
 	upgrade     simnet.Emitter[UpgradedResponse]
 }
 
-func (e *ClientRequestEvents) rareEvents() *rareRequestEvents {
-	if e.rare == nil {
-		e.rare = &rareRequestEvents{}
-	}
-	return e.rare
-}
-
 // Abort is emitted once, on the tick after the first Abort.
-func (e *ClientRequestEvents) Abort() *simnet.Emitter[struct{}] { return &e.rareEvents().abort }
+func (e *ClientRequestEvents) Abort() *simnet.Emitter[struct{}] { return &e.rare.get().abort }
 
 // Connect answers a CONNECT request; with no listener the socket is destroyed.
 func (e *ClientRequestEvents) Connect() *simnet.Emitter[UpgradedResponse] {
-	return &e.rareEvents().connect
+	return &e.rare.get().connect
 }
 
 // Continue is a 100 Continue interim response.
-func (e *ClientRequestEvents) Continue() *simnet.Emitter[struct{}] { return &e.rareEvents().cont }
+func (e *ClientRequestEvents) Continue() *simnet.Emitter[struct{}] { return &e.rare.get().cont }
 
 // Information is any 1xx interim response but 101.
 func (e *ClientRequestEvents) Information() *simnet.Emitter[Information] {
-	return &e.rareEvents().information
+	return &e.rare.get().information
 }
 
 // Upgrade is a 101 Switching Protocols; with no listener the socket is destroyed.
 func (e *ClientRequestEvents) Upgrade() *simnet.Emitter[UpgradedResponse] {
-	return &e.rareEvents().upgrade
+	return &e.rare.get().upgrade
 }
 
 // UpgradedResponse is the payload of 'upgrade' and 'connect': the response,
@@ -674,12 +667,12 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 		req.res = nil
 		if res.StatusCode == 100 {
 			req.trace("continue", nil, nil)
-			if r := req.Events.rare; r != nil {
+			if r := req.Events.rare.ifMade(); r != nil {
 				r.cont.Emit(struct{}{})
 			}
 		}
 		req.traceStatus("information", res.StatusCode)
-		if r := req.Events.rare; r != nil {
+		if r := req.Events.rare.ifMade(); r != nil {
 			r.information.Emit(Information{
 				StatusCode: res.StatusCode, StatusMessage: res.StatusMessage,
 				HTTPVersion: res.HTTPVersion, HTTPVersionMajor: res.HTTPVersionMajor, HTTPVersionMinor: res.HTTPVersionMinor,
@@ -833,7 +826,7 @@ func (req *ClientRequest) Abort() {
 	req.aborted = true
 	req.loop.NextTick(func() {
 		req.trace("abort", nil, nil)
-		if r := req.Events.rare; r != nil {
+		if r := req.Events.rare.ifMade(); r != nil {
 			r.abort.Emit(struct{}{})
 		}
 	})

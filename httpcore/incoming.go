@@ -32,29 +32,23 @@ type IncomingEvents struct {
 	Error simnet.Emitter[error]
 	Close simnet.Emitter[struct{}]
 
-	rare *rareIncomingEvents // nil until one of them is asked for
+	rare rareEvents[rareIncomingEvents]
 }
 
 type rareIncomingEvents struct {
 	aborted, timeout simnet.Emitter[struct{}]
 }
 
-func (e *IncomingEvents) rareEvents() *rareIncomingEvents {
-	if e.rare == nil {
-		e.rare = &rareIncomingEvents{}
-	}
-	return e.rare
-}
-
 // Aborted is emitted when the message is destroyed before it was complete.
-func (e *IncomingEvents) Aborted() *simnet.Emitter[struct{}] { return &e.rareEvents().aborted }
+func (e *IncomingEvents) Aborted() *simnet.Emitter[struct{}] { return &e.rare.get().aborted }
 
 // Timeout is the socket's 'timeout' while the message is read.
-func (e *IncomingEvents) Timeout() *simnet.Emitter[struct{}] { return &e.rareEvents().timeout }
+func (e *IncomingEvents) Timeout() *simnet.Emitter[struct{}] { return &e.rare.get().timeout }
 
 // emitTimeout emits 'timeout' and reports whether anyone listened.
 func (e *IncomingEvents) emitTimeout() bool {
-	return e.rare != nil && e.rare.timeout.Emit(struct{}{})
+	r := e.rare.ifMade()
+	return r != nil && r.timeout.Emit(struct{}{})
 }
 
 // DataEvent is the 'data' event of an IncomingMessage. As with
@@ -436,7 +430,7 @@ func (m *IncomingMessage) Destroy(err error) {
 	if !r.endEmitted || !m.Complete {
 		m.Aborted = true
 		m.trace(simnet.Event{Name: "aborted"})
-		if r := m.Events.rare; r != nil {
+		if r := m.Events.rare.ifMade(); r != nil {
 			r.aborted.Emit(struct{}{})
 		}
 	}

@@ -37,31 +37,23 @@ type OutgoingEvents struct {
 	Close  simnet.Emitter[struct{}]
 	Error  simnet.Emitter[error]
 
-	rare *rareOutgoingEvents // nil until one of them is asked for
+	rare rareEvents[rareOutgoingEvents]
 }
 
-// rareOutgoingEvents are the events few programs listen to, kept apart so
-// a message that nobody asks them of does not carry them.
 type rareOutgoingEvents struct {
 	prefinish, timeout simnet.Emitter[struct{}]
 }
 
-func (e *OutgoingEvents) rareEvents() *rareOutgoingEvents {
-	if e.rare == nil {
-		e.rare = &rareOutgoingEvents{}
-	}
-	return e.rare
-}
-
 // Prefinish is emitted once every byte was handed to the socket.
-func (e *OutgoingEvents) Prefinish() *simnet.Emitter[struct{}] { return &e.rareEvents().prefinish }
+func (e *OutgoingEvents) Prefinish() *simnet.Emitter[struct{}] { return &e.rare.get().prefinish }
 
 // Timeout is the socket's 'timeout' while the message owns it.
-func (e *OutgoingEvents) Timeout() *simnet.Emitter[struct{}] { return &e.rareEvents().timeout }
+func (e *OutgoingEvents) Timeout() *simnet.Emitter[struct{}] { return &e.rare.get().timeout }
 
 // emitTimeout emits 'timeout' and reports whether anyone listened.
 func (e *OutgoingEvents) emitTimeout() bool {
-	return e.rare != nil && e.rare.timeout.Emit(struct{}{})
+	r := e.rare.ifMade()
+	return r != nil && r.timeout.Emit(struct{}{})
 }
 
 // field is one header to render: its name as given and its value (a
@@ -224,7 +216,7 @@ func (m *OutgoingMessage) trace(name string, err error) {
 // emitPrefinish is Node's _finish, run once every byte was handed to the
 // socket.
 func (m *OutgoingMessage) emitPrefinish() {
-	if r := m.Events.rare; r != nil {
+	if r := m.Events.rare.ifMade(); r != nil {
 		r.prefinish.Emit(struct{}{})
 	}
 }

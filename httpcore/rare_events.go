@@ -1,0 +1,21 @@
+package httpcore
+
+// rareEvents holds a message's events that few programs listen to, made
+// on first use: every message is zeroed with its events, and most never
+// need these, so until asked for they cost one nil pointer.
+type rareEvents[T any] struct {
+	made *T // nil until one of them is asked for
+}
+
+// get returns the events, making them the first time; a caller adding a
+// listener or asking for a count goes through here.
+func (r *rareEvents[T]) get() *T {
+	if r.made == nil {
+		r.made = new(T)
+	}
+	return r.made
+}
+
+// ifMade returns the events, or nil when nobody asked for them: emitting
+// one nobody asked for reaches no listener, so the emitter skips it.
+func (r *rareEvents[T]) ifMade() *T { return r.made }
