@@ -109,9 +109,11 @@ func (e *env) runSweep(paths []string, seeds, shard string, jobs int, determinis
 	if jobs > 1 {
 		interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		if err := e.inWorkers(&opts, jobs, interrupted); err != nil {
+		w, err := e.inWorkers(&opts, jobs, interrupted)
+		if err != nil {
 			return nil, err
 		}
+		defer w.stop()
 	}
 	bar := e.progress("sweep", int64(hi-lo+1), false)
 	opts.Progress = bar.set
@@ -123,26 +125,29 @@ func (e *env) runSweep(paths []string, seeds, shard string, jobs int, determinis
 	return &res, nil
 }
 
-// inWorkers makes opts run its seeds in jobs worker processes of this
-// program, which stop when interrupted ends.
-func (e *env) inWorkers(opts *features.SweepOptions, jobs int, interrupted context.Context) error {
+// inWorkers starts jobs worker processes of this program and makes opts
+// run its seeds in them; they stop when interrupted ends.
+func (e *env) inWorkers(opts *features.SweepOptions, jobs int, interrupted context.Context) (*workers, error) {
 	if isWorker() {
-		return fmt.Errorf("%s is set: a sweep worker does not start workers of its own", workerEnv)
+		return nil, fmt.Errorf("%s is set: a sweep worker does not start workers of its own", workerEnv)
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("finding this program to start sweep workers (--jobs 1 runs without them): %w", err)
+		return nil, fmt.Errorf("finding this program to start sweep workers (--jobs 1 runs without them): %w", err)
 	}
 	job := workerJob{Paths: opts.Paths, CheckDeterminism: opts.CheckDeterminism}
 	if readsStdin(opts.Paths) {
 		if job.Stdin, err = io.ReadAll(e.stdin); err != nil {
-			return fmt.Errorf("reading a feature from standard input: %w", err)
+			return nil, fmt.Errorf("reading a feature from standard input: %w", err)
 		}
 		opts.Stdin = bytes.NewReader(job.Stdin)
 	}
 	w := &workers{n: jobs, exe: exe, job: job, interrupted: interrupted}
+	if err := w.start(); err != nil {
+		return nil, err
+	}
 	opts.RunSeeds = w.run
-	return nil
+	return w, nil
 }
 
 // readsStdin reports whether paths name the feature on standard input.

@@ -220,7 +220,7 @@ func TestSweepWorkerRefusesAnythingButItsJob(t *testing.T) {
 		if want := "unset " + workerEnv; in != `{"paths":[]}`+"\nfive\n" && !strings.Contains(errOut.String(), want) {
 			t.Errorf("input %q: stderr %q does not say %q", in, errOut.String(), want)
 		}
-		if in == `{"paths":[]}`+"\nfive\n" && !strings.Contains(errOut.String(), `line 2 of standard input: "five\n" is not a seed`) {
+		if in == `{"paths":[]}`+"\nfive\n" && !strings.Contains(errOut.String(), `line 2 of standard input: "five" is not a seed`) {
 			t.Errorf("input %q: stderr %q", in, errOut.String())
 		}
 	}
