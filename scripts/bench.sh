@@ -27,7 +27,7 @@ run -bench 'Body|IdleHTTPConns' -benchtime 1x ./httpcore
 # A seed costs about 1.5 ms: 2,000 of them make each sample last seconds,
 # and three samples give the ratio a median.
 run -bench 'Sweep' -benchtime 2000x -count 3 ./features
-# What a user runs: the simhttp command sweeping 2,000 seeds with --jobs 1
+# What a user runs: the simhttp command sweeping 5,000 seeds with --jobs 1
 # (one process) and --jobs 2 (two worker processes), three interleaved
 # pairs after a warm-up, inside one benchmark run (1x: it repeats itself).
 run -bench 'SweepJobs' -benchtime 1x ./cmd/simhttp

@@ -10,13 +10,15 @@ import (
 	"time"
 )
 
-// sweepBenchSeeds is how many seeds each timed sweep runs: about 3 s with
-// one job on an idle 2-core machine, long enough that starting the
-// processes and loading the features is a few percent of it.
-const sweepBenchSeeds = 2000
+// sweepBenchSeeds is how many seeds each timed sweep runs: a few seconds
+// with one job on an idle 2-core machine (a seed is about 0.6 ms of CPU),
+// so that the fixed cost of a command, which --jobs 2 pays in three
+// processes at once (start, load the features: ~50-80 ms of CPU each), is
+// a few percent of it rather than the figure measured.
+const sweepBenchSeeds = 5000
 
 // BenchmarkSweepJobs times what a user runs: `simhttp sweep --seeds
-// 1-2000` (this test binary standing in for simhttp) as a fresh command
+// 1-5000` (this test binary standing in for simhttp) as a fresh command
 // with --jobs 1, which runs in one process, and with --jobs 2, which runs
 // two worker processes. After a warm-up pair it times max(b.N, 3) pairs,
 // alternating which goes first, and reports each side's median seeds/s
