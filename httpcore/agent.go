@@ -233,9 +233,9 @@ func (a *Agent) FreeSockets() map[string][]*simnet.Socket { return connSockets(&
 
 // Requests is agent.requests: the requests waiting for a socket.
 func (a *Agent) Requests() map[string][]*ClientRequest {
-	out := make(map[string][]*ClientRequest, len(a.requests.keys))
-	for _, k := range a.requests.keys {
-		out[k] = append([]*ClientRequest(nil), a.requests.m[k]...)
+	out := make(map[string][]*ClientRequest, len(a.requests.lists))
+	for _, e := range a.requests.lists {
+		out[e.name] = slices.Clone(e.vs)
 	}
 	return out
 }
@@ -243,8 +243,12 @@ func (a *Agent) Requests() map[string][]*ClientRequest {
 // Destroy is agent.destroy(): it destroys every free and in-use socket.
 func (a *Agent) Destroy() {
 	for _, l := range []*namedList[*agentConn]{&a.freeSockets, &a.sockets} {
-		for _, k := range append([]string(nil), l.keys...) {
-			for _, c := range append([]*agentConn(nil), l.m[k]...) {
+		names := make([]string, len(l.lists))
+		for i, e := range l.lists {
+			names[i] = e.name
+		}
+		for _, k := range names {
+			for _, c := range slices.Clone(l.get(k)) {
 				c.s.Destroy(nil)
 			}
 		}
@@ -365,7 +369,7 @@ func (a *Agent) addRequest(req *ClientRequest, opts simnet.ConnectOptions) error
 	name := a.GetName(opts)
 	a.sockets.ensure(name)
 	var c *agentConn
-	free := a.freeSockets.m[name]
+	free := a.freeSockets.get(name)
 	if free != nil {
 		for len(free) > 0 && free[0].s.Destroyed() {
 			free = free[1:]
@@ -379,7 +383,7 @@ func (a *Agent) addRequest(req *ClientRequest, opts simnet.ConnectOptions) error
 		}
 		a.freeSockets.set(name, free)
 	}
-	sockLen := len(free) + len(a.sockets.m[name])
+	sockLen := len(free) + len(a.sockets.get(name))
 	switch {
 	case c != nil:
 		a.reuseSocket(c.s, req)
@@ -507,7 +511,7 @@ func (a *Agent) onFree(c *agentConn) {
 		s.Destroy(nil)
 		return
 	}
-	if q := a.requests.m[c.name]; len(q) > 0 {
+	if q := a.requests.get(c.name); len(q) > 0 {
 		req := q[0]
 		a.requests.set(c.name, q[1:])
 		a.setRequestSocket(req, c)
@@ -518,8 +522,8 @@ func (a *Agent) onFree(c *agentConn) {
 		s.Destroy(nil)
 		return
 	}
-	freeLen := len(a.freeSockets.m[c.name])
-	count := freeLen + len(a.sockets.m[c.name])
+	freeLen := len(a.freeSockets.get(c.name))
+	count := freeLen + len(a.sockets.get(c.name))
 	if a.totalCount > a.maxTotal || count > a.maxSockets || freeLen >= a.maxFree || !a.keepSocketAlive(s) {
 		s.Destroy(nil)
 		return
@@ -550,13 +554,13 @@ func (a *Agent) removeSocket(c *agentConn) {
 	}
 	var req *ClientRequest
 	opts := c.opts
-	if q := a.requests.m[c.name]; len(q) > 0 {
+	if q := a.requests.get(c.name); len(q) > 0 {
 		req = q[0]
-	} else if len(a.requests.keys) > 0 {
+	} else if len(a.requests.lists) > 0 {
 		// Like Node's removeSocket, only the oldest waiting origin is
 		// considered, and only while it holds no socket of its own.
-		if k := a.requests.keys[0]; len(a.sockets.m[k]) == 0 {
-			req = a.requests.m[k][0]
+		if e := a.requests.lists[0]; len(a.sockets.get(e.name)) == 0 {
+			req = e.vs[0]
 			opts = req.queuedOpts
 		}
 	}
@@ -578,69 +582,82 @@ func (a *Agent) removeSocket(c *agentConn) {
 // writable is socket.writable: not destroyed and not ended.
 func writable(s *simnet.Socket) bool { return !s.Destroyed() && !s.WritableEnded() }
 
-// namedList is a map of lists whose keys keep their insertion order, as the
-// keys of a JavaScript object do; an emptied list loses its key.
+// namedList is a map of lists whose names keep their insertion order, as
+// the keys of a JavaScript object do; an emptied list loses its name. The
+// lists are kept in a slice and found by comparing names: an agent talks
+// to a few origins, and a keep-alive socket leaves its list and comes back
+// on every request, which in a Go map cost an insertion, a deletion and
+// their hashing each time.
 type namedList[T comparable] struct {
-	keys []string
-	m    map[string][]T
+	lists []namedEntry[T] // in the order their names were added
 	// spare is the cleared backing of the last list emptied, for the
-	// next push onto an empty list: a keep-alive socket leaves its list
-	// and comes back on every request.
+	// next push onto an empty list.
 	spare []T
 }
 
-// ensure creates an empty list for name, as Node's `sockets[name] ||= []`.
-func (l *namedList[T]) ensure(name string) {
-	if l.m == nil {
-		l.m = map[string][]T{}
+type namedEntry[T comparable] struct {
+	name string
+	vs   []T
+}
+
+// find returns the position of name's list, or -1.
+func (l *namedList[T]) find(name string) int {
+	for i := range l.lists {
+		if l.lists[i].name == name {
+			return i
+		}
 	}
-	if _, ok := l.m[name]; !ok {
-		l.m[name] = nil
-		l.keys = append(l.keys, name)
+	return -1
+}
+
+// get returns name's list, nil when it has none.
+func (l *namedList[T]) get(name string) []T {
+	if i := l.find(name); i >= 0 {
+		return l.lists[i].vs
 	}
+	return nil
+}
+
+// ensure creates an empty list for name, as Node's `sockets[name] ||= []`,
+// and returns its position.
+func (l *namedList[T]) ensure(name string) int {
+	if i := l.find(name); i >= 0 {
+		return i
+	}
+	l.lists = append(l.lists, namedEntry[T]{name: name})
+	return len(l.lists) - 1
 }
 
 func (l *namedList[T]) push(name string, v T) {
-	l.ensure(name)
-	vs := l.m[name]
-	if vs == nil && l.spare != nil {
-		vs, l.spare = l.spare, nil
+	e := &l.lists[l.ensure(name)]
+	if e.vs == nil && l.spare != nil {
+		e.vs, l.spare = l.spare, nil
 	}
-	l.m[name] = append(vs, v)
+	e.vs = append(e.vs, v)
 }
 
-// set replaces the list of name, dropping the key when it is empty.
+// set replaces the list of name, dropping the name when it is empty.
 func (l *namedList[T]) set(name string, vs []T) {
 	if len(vs) > 0 {
-		l.ensure(name)
-		l.m[name] = vs
+		l.lists[l.ensure(name)].vs = vs
 		return
 	}
-	old, ok := l.m[name]
-	if !ok {
+	i := l.find(name)
+	if i < 0 {
 		return
 	}
-	if cap(old) > 0 {
+	if old := l.lists[i].vs; cap(old) > 0 {
 		// Every caller has read what it needs of the list by now.
 		clear(old[:cap(old)])
 		l.spare = old[:0]
 	}
-	delete(l.m, name)
-	for i, k := range l.keys {
-		if k == name {
-			// In place: every reader of keys finishes, or copies
-			// them, before a list is set again.
-			l.keys = slices.Delete(l.keys, i, i+1)
-			break
-		}
-	}
+	// In place: every reader of the lists finishes, or copies them,
+	// before a list is set again.
+	l.lists = slices.Delete(l.lists, i, i+1)
 }
 
 func (l *namedList[T]) remove(name string, v T) {
-	vs, ok := l.m[name]
-	if !ok {
-		return
-	}
+	vs := l.get(name)
 	for i, x := range vs {
 		if x == v {
 			l.set(name, append(vs[:i:i], vs[i+1:]...))
@@ -650,23 +667,18 @@ func (l *namedList[T]) remove(name string, v T) {
 }
 
 func (l *namedList[T]) contains(name string, v T) bool {
-	for _, x := range l.m[name] {
-		if x == v {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(l.get(name), v)
 }
 
 // connSockets copies lists of connections into a map of their sockets.
 func connSockets(l *namedList[*agentConn]) map[string][]*simnet.Socket {
-	out := make(map[string][]*simnet.Socket, len(l.keys))
-	for _, k := range l.keys {
-		ss := make([]*simnet.Socket, 0, len(l.m[k]))
-		for _, c := range l.m[k] {
+	out := make(map[string][]*simnet.Socket, len(l.lists))
+	for _, e := range l.lists {
+		ss := make([]*simnet.Socket, 0, len(e.vs))
+		for _, c := range e.vs {
 			ss = append(ss, c.s)
 		}
-		out[k] = ss
+		out[e.name] = ss
 	}
 	return out
 }
