@@ -26,6 +26,9 @@ type catalog struct {
 	fsys  fs.FS // the embedded bundle, or the disk
 	files []*featureFile
 	bad   []*FeatureError // files that do not parse; they are left out of the run
+	// sentences are the grammar sentences its steps ran, parsed: the only
+	// part of a catalog its runs write, safe to share between them.
+	sentences sentenceMemo
 }
 
 // featureFile is one parsed .feature file.

@@ -29,7 +29,7 @@ func (w *world) autoListens(kind actorKind, n int, event string) bool {
 // sugar runs a fixed sentence of the phrasebook as the grammar sentence it
 // stands for.
 func (w *world) sugar(text string, table *godog.Table) error {
-	s, err := parseSentence(text)
+	s, err := w.suite.catalog.sentence(text)
 	if err != nil {
 		return fmt.Errorf("%q: %w", text, err)
 	}
@@ -38,7 +38,7 @@ func (w *world) sugar(text string, table *godog.Table) error {
 
 // theGrammarSentence is the step every grammar sentence runs.
 func (w *world) theGrammarSentence(text string) error {
-	s, err := parseSentence(text)
+	s, err := w.suite.catalog.sentence(text)
 	if err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func (w *world) theGrammarSentence(text string) error {
 }
 
 func (w *world) theGrammarSentenceWith(text string, table *godog.Table) error {
-	s, err := parseSentence(text)
+	s, err := w.suite.catalog.sentence(text)
 	if err != nil {
 		return err
 	}
