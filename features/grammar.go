@@ -279,7 +279,7 @@ func (w *world) onEvent(s *sentence, t trigger, fire func()) {
 	case t.actor.socket && t.actor.kind == actorRequest:
 		// A request has a socket only from its 'socket' event on.
 		w.await(t.actor.key(), s.text, func(tg *target) {
-			tg.req.req.Events.Socket.Once(func(sock *simnet.Socket) { subscribe(&target{sock: sock}) })
+			tg.req.req.Events.Socket().Once(func(sock *simnet.Socket) { subscribe(&target{sock: sock}) })
 		})
 	case t.actor.socket:
 		w.await(t.actor.key(), s.text, func(tg *target) { subscribe(&target{sock: tg.socket()}) })
@@ -298,7 +298,7 @@ func (w *world) atNaturalMoment(s *sentence, act func()) {
 	case a.kind == actorClient || a.kind == actorServer || a.kind == actorAgent || a.kind == actorNetwork || s.action.kind == actionConnects:
 		w.do(act)
 	case a.socket && a.kind == actorRequest:
-		w.await(a.key(), s.text, func(tg *target) { tg.req.req.Events.Socket.Once(func(*simnet.Socket) { act() }) })
+		w.await(a.key(), s.text, func(tg *target) { tg.req.req.Events.Socket().Once(func(*simnet.Socket) { act() }) })
 	default:
 		w.await(a.key(), s.text, func(*target) { act() })
 	}
@@ -329,7 +329,7 @@ func (w *world) addListenerChoice(s *sentence) error {
 	}
 	if a.socket && a.kind == actorRequest {
 		w.await(a.key(), s.text, func(tg *target) {
-			tg.req.req.Events.Socket.Once(func(sock *simnet.Socket) { add(&target{sock: sock}) })
+			tg.req.req.Events.Socket().Once(func(sock *simnet.Socket) { add(&target{sock: sock}) })
 		})
 		return nil
 	}

@@ -504,7 +504,7 @@ func (w *world) makeRequest(sp *requestSpec) {
 func (w *world) listenAll(r *reqState) {
 	req := r.req
 	ev := &req.Events
-	ev.Socket.On(func(*simnet.Socket) {})
+	ev.Socket().On(func(*simnet.Socket) {})
 	on := func(event string) bool { return w.autoListens(actorRequest, r.n, event) }
 	if on("continue") {
 		ev.Continue().On(func(struct{}) {
@@ -528,7 +528,7 @@ func (w *world) listenAll(r *reqState) {
 		ev.Abort().On(func(struct{}) {})
 	}
 	if on("drain") {
-		ev.Drain.On(func(struct{}) {})
+		ev.Drain().On(func(struct{}) {})
 	}
 	ev.Error.On(func(err error) { r.err = err })
 	ev.Close.On(func(struct{}) {

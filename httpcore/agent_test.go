@@ -395,7 +395,7 @@ func TestRemoveSocketFreesThePoolSlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Events.Socket.On(func(s *simnet.Socket) {
+	req.Events.Socket().On(func(s *simnet.Socket) {
 		held = s
 		a.RemoveSocket(s)
 	})
@@ -436,7 +436,7 @@ func TestKeptSocketDoesNotCollectListeners(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		req.Events.Socket.On(func(s *simnet.Socket) { sock = s })
+		req.Events.Socket().On(func(s *simnet.Socket) { sock = s })
 		if err := req.SetTimeout(time.Minute, nil); err != nil {
 			t.Fatal(err)
 		}

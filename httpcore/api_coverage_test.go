@@ -95,7 +95,7 @@ func TestClientRequestAPIAsNode(t *testing.T) {
 	n = append(n, []any{"uncorked", writableState(&req.OutgoingMessage)})
 	must(req.End([]byte("d"), func() { n = append(n, []any{"end callback"}) }))
 	n = append(n, []any{"ended", writableState(&req.OutgoingMessage), req.Finished()})
-	req.Events.Socket.On(func(s *simnet.Socket) { n = append(n, []any{"socket", req.Socket() == s, req.Connection() == s}) })
+	req.Events.Socket().On(func(s *simnet.Socket) { n = append(n, []any{"socket", req.Socket() == s, req.Connection() == s}) })
 	req.Events.Finish.On(func(struct{}) { n = append(n, []any{"finish", req.WritableFinished()}) })
 	req.Events.Response.On(func(res *IncomingMessage) {
 		n = append(n, []any{"response", res.StatusCode, res.StatusMessage, res.Connection() == res.Socket(), res.Socket() == req.Socket()})
@@ -462,7 +462,7 @@ func TestSocketOptionsWaitForTheConnection(t *testing.T) {
 	req.SetNoDelay(false)
 	req.SetSocketKeepAlive(true, 3*time.Second)
 	var before []string
-	req.Events.Socket.On(func(s *simnet.Socket) {
+	req.Events.Socket().On(func(s *simnet.Socket) {
 		before = append([]string(nil), tr.calls...)
 		s.Events.Connect.On(func(struct{}) { rt.Loop().SetImmediate(func() { req.Destroy(nil) }) })
 	})

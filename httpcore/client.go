@@ -85,8 +85,9 @@ type ClientRequest struct {
 	// (2000 rawHeaders entries), a negative value keeps all (Node's 0).
 	MaxHeadersCount int
 
-	pool *Agent     // nil when CreateConnection replaces the agent
-	conn *agentConn // the agent's record of the socket, once assigned
+	pool          *Agent          // nil when CreateConnection replaces the agent
+	uniqueHeaders map[string]bool // the uniqueHeaders option, lower-cased
+	conn          *agentConn      // the agent's record of the socket, once assigned
 
 	method, path, host, protocol string
 
@@ -131,7 +132,7 @@ func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*Incomi
 	}
 	req := &ClientRequest{}
 	req.pool = sp.agent
-	req.init(rt, "req", 0)
+	req.init(rt, 0)
 	req.Events.OutgoingEvents = &req.OutgoingMessage.Events
 	req.kind = req
 	req.method, req.path, req.host, req.protocol = sp.method, sp.path, sp.host, sp.protocol
@@ -286,6 +287,10 @@ func (req *ClientRequest) implicitHeader() error {
 
 func (req *ClientRequest) hadError() bool { return req.hadErr }
 
+func (req *ClientRequest) traceObj() string { return "req" }
+
+func (req *ClientRequest) unique() map[string]bool { return req.uniqueHeaders }
+
 // pendingData ignores buffered bytes: only the server counts them.
 func (req *ClientRequest) pendingData(int) {}
 
@@ -421,7 +426,7 @@ func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
 	}
 	req.trace("socket", nil, detail)
 	req.socket, req.attached = s, true
-	req.OutgoingMessage.Events.Socket.Emit(s)
+	req.emitSocket(s)
 }
 
 // reqParserHooks is the request as the hooks of its response's parser,
@@ -863,7 +868,7 @@ func (req *ClientRequest) SetTimeout(d time.Duration, cb func()) error {
 	if req.socket != nil {
 		req.listenSocketTimeout(req.socket)
 	} else {
-		req.OutgoingMessage.Events.Socket.Once(func(s *simnet.Socket) { req.listenSocketTimeout(s) })
+		req.OutgoingMessage.Events.Socket().Once(func(s *simnet.Socket) { req.listenSocketTimeout(s) })
 	}
 	if cb != nil {
 		req.OutgoingMessage.Events.Timeout().Once(func(struct{}) { cb() })
@@ -892,7 +897,7 @@ func (req *ClientRequest) deferToConnect(fn func(*simnet.Socket)) {
 		fn(s)
 	}
 	if req.socket == nil {
-		req.OutgoingMessage.Events.Socket.Once(onSocket)
+		req.OutgoingMessage.Events.Socket().Once(onSocket)
 		return
 	}
 	onSocket(req.socket)

@@ -59,7 +59,7 @@ func TestClientGivingUpBeforeConnectMatchNode(t *testing.T) {
 		scenarios["client-"+name+"-in-socket-accepted"] = func(s *scene) {
 			server(s, func(port int) {
 				req, ac := request(s, port)
-				req.Events.Socket.On(func(*simnet.Socket) {
+				req.Events.Socket().On(func(*simnet.Socket) {
 					s.mark(w.mark, nil)
 					w.act(req, ac)
 					nextTurn(s)

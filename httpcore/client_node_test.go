@@ -463,7 +463,7 @@ func TestClientOrdersMatchNode(t *testing.T) {
 		scenarios["client-"+how+"-in-socket"] = func(s *scene) {
 			s.server(ServerOptions{}, helloWorld, func(srv *Server, port int) {
 				req := listenAll(s.request(RequestOptions{Port: port}), listenOpts{})
-				req.Events.Socket.On(func(*simnet.Socket) { act(s, req) })
+				req.Events.Socket().On(func(*simnet.Socket) { act(s, req) })
 				closeOnReqClose(req, srv)
 				s.end(req, "")
 			})
@@ -627,7 +627,7 @@ func TestAgentCasesMatchNode(t *testing.T) {
 		return listenAll(s.request(RequestOptions{Port: port, Agent: a, Path: path}), listenOpts{})
 	}
 	markSocket := func(s *scene, req *ClientRequest, n int) {
-		req.Events.Socket.On(func(sock *simnet.Socket) { s.mark("req-socket", map[string]any{"req": n, "socket": sock.ID()}) })
+		req.Events.Socket().On(func(sock *simnet.Socket) { s.mark("req-socket", map[string]any{"req": n, "socket": sock.ID()}) })
 	}
 	afterAll := func(reqs []*ClientRequest, fn func()) {
 		left := len(reqs)
@@ -662,7 +662,7 @@ func TestAgentCasesMatchNode(t *testing.T) {
 					v, _ := res.Headers().Get("keep-alive")
 					s.mark("keep-alive", map[string]any{"value": v})
 				})
-				r1.Events.Socket.On(func(sock *simnet.Socket) { sock.Events.Close.On(func(bool) { srv.Close(nil) }) })
+				r1.Events.Socket().On(func(sock *simnet.Socket) { sock.Events.Close.On(func(bool) { srv.Close(nil) }) })
 				s.end(r1, "")
 			})
 		}
@@ -735,7 +735,7 @@ func TestAgentCasesMatchNode(t *testing.T) {
 					r1, r2 := get(s, pa, a, "/"), get(s, pb, a, "/")
 					markSocket(s, r1, 1)
 					markSocket(s, r2, 2)
-					r2.Events.Socket.On(func(*simnet.Socket) {
+					r2.Events.Socket().On(func(*simnet.Socket) {
 						free := 0
 						for _, l := range a.FreeSockets() {
 							free += len(l)
@@ -755,7 +755,7 @@ func TestAgentCasesMatchNode(t *testing.T) {
 			s.server(ServerOptions{}, hello, func(srv *Server, port int) {
 				a := newAgent(s, AgentOptions{KeepAlive: true, Timeout: 100 * time.Millisecond})
 				r1 := get(s, port, a, "/")
-				r1.Events.Socket.On(func(sock *simnet.Socket) { sock.Events.Close.On(func(bool) { srv.Close(nil) }) })
+				r1.Events.Socket().On(func(sock *simnet.Socket) { sock.Events.Close.On(func(bool) { srv.Close(nil) }) })
 				s.end(r1, "")
 			})
 		},

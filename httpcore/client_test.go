@@ -355,7 +355,7 @@ func TestWriteReportsBackpressureThenDrain(t *testing.T) {
 		}
 		_ = req.End(nil, nil)
 	}
-	req.Events.Drain.On(func(struct{}) {
+	req.Events.Drain().On(func(struct{}) {
 		log = append(log, "drain")
 		pump()
 	})

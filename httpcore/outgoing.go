@@ -11,12 +11,13 @@ package httpcore
 //
 // State the embedding type drives: shouldKeepAlive, useChunkedEncodingByDefault,
 // hasBody, keepAliveTimeout and maxRequestsPerSocket (the server's
-// "Keep-Alive: timeout=N, max=M" hint), maxRequestsOnConnectionReached,
-// uniqueHeaders. attach(socket) makes the socket the message's own (Node's
+// "Keep-Alive: timeout=N, max=M" hint), maxRequestsOnConnectionReached;
+// the headers sent once come from the embedding type (outgoingKind.unique).
+// attach(socket) makes the socket the message's own (Node's
 // socket._httpMessage = msg) and flushes what was buffered; detach() undoes
 // it. storeHeader renders the head; send and writeRaw put bytes on the wire
 // or in the buffer. The message traces its 'finish', 'drain', 'close' and
-// 'error' as obj once register() gave it an id.
+// 'error' as its kind's traceObj once register() gave it an id.
 
 import (
 	"math"
@@ -31,9 +32,7 @@ import (
 
 // OutgoingEvents are the events an OutgoingMessage emits.
 type OutgoingEvents struct {
-	Socket simnet.Emitter[*simnet.Socket] // a socket was assigned
-	Drain  simnet.Emitter[struct{}]       // the buffer emptied after Write returned false
-	Finish simnet.Emitter[struct{}]       // the last byte was written to the socket
+	Finish simnet.Emitter[struct{}] // the last byte was written to the socket
 	Close  simnet.Emitter[struct{}]
 	Error  simnet.Emitter[error]
 
@@ -41,8 +40,17 @@ type OutgoingEvents struct {
 }
 
 type rareOutgoingEvents struct {
-	prefinish, timeout simnet.Emitter[struct{}]
+	socket                    simnet.Emitter[*simnet.Socket]
+	drain, prefinish, timeout simnet.Emitter[struct{}]
 }
+
+// Socket is emitted when a socket is assigned. A server assigns it before
+// handing the response out, so only a response waiting behind a pipelined
+// one can be heard getting it.
+func (e *OutgoingEvents) Socket() *simnet.Emitter[*simnet.Socket] { return &e.rare.get().socket }
+
+// Drain is emitted when the buffer emptied after Write returned false.
+func (e *OutgoingEvents) Drain() *simnet.Emitter[struct{}] { return &e.rare.get().drain }
 
 // Prefinish is emitted once every byte was handed to the socket.
 func (e *OutgoingEvents) Prefinish() *simnet.Emitter[struct{}] { return &e.rare.get().prefinish }
@@ -69,20 +77,12 @@ type field struct {
 type OutgoingMessage struct {
 	Events OutgoingEvents
 
-	// SendDate adds a Date header when none is set (true for responses).
-	SendDate bool
-	// StrictContentLength makes writes that disagree with a set
-	// Content-Length fail with ERR_HTTP_CONTENT_LENGTH_MISMATCH.
-	StrictContentLength bool
-
 	rt   simnet.Runtime
 	loop *simnet.Loop
-	obj  string // trace kind: "sres" or "req"
-	id   int    // trace id; 0 until register, and then events are traced
+	id   int // trace id; 0 until register, and then events are traced
 
-	fields     []headerEntry // the header store, in the order names were first set
-	header     []byte        // Node's _header: the rendered head, nil until stored
-	headerSent bool          // the head has been handed to send
+	fields []headerEntry // the header store, in the order names were first set
+	header []byte        // Node's _header: the rendered head, nil until stored
 	// headSpare, when set, is where the head is rendered: buffers its
 	// owner (the server, or the request's agent) lends, taken back once
 	// the socket copied the head, so a keep-alive exchange allocates none.
@@ -93,18 +93,39 @@ type OutgoingMessage struct {
 	// ended before it has a socket waits with one. It is not reused while
 	// flushOutput walks it.
 	outputFirst [1]outChunk
-	flushing    bool
 
-	socket    *simnet.Socket
-	attached  bool  // Node's socket._httpMessage === this
+	socket *simnet.Socket
+	// ends holds what few messages have, a trailer and the error they
+	// were destroyed with; nil until one is set.
+	ends *outgoingEnds
+
+	bytesWritten  int64
+	contentLength float64 // Number(value) as Node converts it, NaN included
+
+	keepAliveTimeout     time.Duration
+	maxRequestsPerSocket int
+	highWaterMark        int
+
+	kind outgoingKind // the ClientRequest or ServerResponse embedding the message
+
 	sockCorks int32 // corks this message holds on its socket
 	corked    int32 // corks taken while there was no socket
 
-	finished  bool // end() was called
-	destroyed bool
-	closed    bool
-	errored   error
+	// SendDate adds a Date header when none is set (true for responses).
+	SendDate bool
+	// StrictContentLength makes writes that disagree with a set
+	// Content-Length fail with ERR_HTTP_CONTENT_LENGTH_MISMATCH.
+	StrictContentLength bool
 
+	// The flags are kept together, where they fill one 32-byte stretch
+	// instead of the padding of five: a server exchange is allocated per
+	// request (TestExchangeSlabKeepsItsSizeClass).
+	headerSent                     bool // the head has been handed to send
+	flushing                       bool
+	attached                       bool // Node's socket._httpMessage === this
+	finished                       bool // end() was called
+	destroyed                      bool
+	closed                         bool
 	last                           bool
 	chunkedEncoding                bool
 	shouldKeepAlive                bool
@@ -119,17 +140,32 @@ type OutgoingMessage struct {
 	rejectNonStandardBodyWrites    bool
 	agent                          bool
 	hasContentLen                  bool // Node's _contentLength != null
+	// A response's own two flags sit here rather than in ServerResponse,
+	// whose own fields would otherwise end in six bytes of padding.
+	expectContinue bool // the request asked for 100-continue
+	sent100        bool
+}
 
-	bytesWritten  int64
-	contentLength float64 // Number(value) as Node converts it, NaN included
-	trailer       string
+// outgoingEnds is the trailer and the error of the few messages that
+// have them.
+type outgoingEnds struct {
+	trailer string
+	errored error
+}
 
-	keepAliveTimeout     time.Duration
-	maxRequestsPerSocket int
-	highWaterMark        int
-	uniqueHeaders        map[string]bool
+func (m *OutgoingMessage) takeEnds() *outgoingEnds {
+	if m.ends == nil {
+		m.ends = &outgoingEnds{}
+	}
+	return m.ends
+}
 
-	kind outgoingKind // the ClientRequest or ServerResponse embedding the message
+// trailer is the trailer block AddTrailers rendered, if any.
+func (m *OutgoingMessage) trailer() string {
+	if m.ends == nil {
+		return ""
+	}
+	return m.ends.trailer
 }
 
 // outgoingKind is what the type embedding an OutgoingMessage adds to it.
@@ -150,6 +186,11 @@ type outgoingKind interface {
 	// hadError reports socket._hadError (client only): 'finish' is then
 	// suppressed, as Node's onFinish does.
 	hadError() bool
+	// traceObj is the kind the trace names the message by: "req" or "sres".
+	traceObj() string
+	// unique is the lower-cased names of the headers sent once, their
+	// values joined (the uniqueHeaders option); nil for none.
+	unique() map[string]bool
 }
 
 type headerEntry struct {
@@ -182,8 +223,8 @@ func (f *outgoingFinish) Handle(error) {
 }
 
 // init sets the defaults of Node's OutgoingMessage constructor.
-func (m *OutgoingMessage) init(rt simnet.Runtime, obj string, highWaterMark int) {
-	m.rt, m.loop, m.obj = rt, rt.Loop(), obj
+func (m *OutgoingMessage) init(rt simnet.Runtime, highWaterMark int) {
+	m.rt, m.loop = rt, rt.Loop()
 	m.shouldKeepAlive = true
 	m.defaultKeepAlive = true
 	m.useChunkedEncodingByDefault = true
@@ -198,7 +239,7 @@ func (m *OutgoingMessage) init(rt simnet.Runtime, obj string, highWaterMark int)
 // first sees it.
 func (m *OutgoingMessage) register() {
 	if m.id == 0 {
-		m.id = m.loop.Events().NewID(m.obj)
+		m.id = m.loop.Events().NewID(m.kind.traceObj())
 	}
 }
 
@@ -206,7 +247,7 @@ func (m *OutgoingMessage) trace(name string, err error) {
 	if m.id == 0 {
 		return
 	}
-	ev := simnet.Event{Obj: m.obj, ID: m.id, Name: name}
+	ev := simnet.Event{Obj: m.kind.traceObj(), ID: m.id, Name: name}
 	if err != nil {
 		ev.Code, ev.Message = simnet.CodeOf(err), err.Error()
 	}
@@ -228,7 +269,9 @@ func (m *OutgoingMessage) emitFinish() {
 
 func (m *OutgoingMessage) emitDrain() {
 	m.trace("drain", nil)
-	m.Events.Drain.Emit(struct{}{})
+	if r := m.Events.rare.ifMade(); r != nil {
+		r.drain.Emit(struct{}{})
+	}
 }
 
 // emitClose is Node's emitCloseNT: 'close' once, marking the message destroyed.
@@ -562,8 +605,15 @@ func socketWritable(s *simnet.Socket) bool { return !s.Destroyed() && !s.Writabl
 // was buffered (Node's assignSocket and _flush).
 func (m *OutgoingMessage) attach(s *simnet.Socket) {
 	m.socket, m.attached = s, true
-	m.Events.Socket.Emit(s)
+	m.emitSocket(s)
 	m.flush()
+}
+
+// emitSocket emits 'socket', which reaches only those who asked for it.
+func (m *OutgoingMessage) emitSocket(s *simnet.Socket) {
+	if r := m.Events.rare.ifMade(); r != nil {
+		r.socket.Emit(s)
+	}
 }
 
 // detach releases the socket (Node's detachSocket), with any cork this
@@ -682,7 +732,7 @@ func (m *OutgoingMessage) End(p []byte, cb func()) error {
 	finish := (*outgoingFinish)(m)
 	switch {
 	case m.hasBody && m.chunkedEncoding:
-		m.send([]byte("0\r\n"+m.trailer+"\r\n"), finish)
+		m.send([]byte("0\r\n"+m.trailer()+"\r\n"), finish)
 	case !m.headerSent || m.WritableLength() > 0 || len(p) > 0:
 		m.send(nil, finish)
 	default:
@@ -748,7 +798,7 @@ func (m *OutgoingMessage) AddTrailers(headers any) error {
 			return &Error{Code: "ERR_INVALID_HTTP_TOKEN", Message: "Trailer name must be a valid HTTP token [\"" + f.name + "\"]"}
 		}
 		list, isList := f.value.([]string)
-		if isList && len(list) > 1 && !m.uniqueHeaders[strings.ToLower(f.name)] {
+		if isList && len(list) > 1 && !m.kind.unique()[strings.ToLower(f.name)] {
 			for _, v := range list {
 				if checkInvalidHeaderChar(v) {
 					return errInvalidChar("trailer content", f.name)
@@ -766,7 +816,9 @@ func (m *OutgoingMessage) AddTrailers(headers any) error {
 		}
 		b.WriteString(f.name + ": " + v + "\r\n")
 	}
-	m.trailer = b.String()
+	if b.Len() > 0 || m.ends != nil {
+		m.takeEnds().trailer = b.String()
+	}
 	return nil
 }
 
@@ -777,12 +829,14 @@ func (m *OutgoingMessage) Destroy(err error) {
 		return
 	}
 	m.destroyed = true
-	m.errored = err
+	if err != nil {
+		m.takeEnds().errored = err
+	}
 	if m.socket != nil {
 		m.socket.Destroy(err)
 		return
 	}
-	m.Events.Socket.Once(func(s *simnet.Socket) { s.Destroy(err) })
+	m.Events.Socket().Once(func(s *simnet.Socket) { s.Destroy(err) })
 }
 
 // SetTimeout is outgoingMessage.setTimeout(d, cb): the socket's idle
@@ -792,7 +846,7 @@ func (m *OutgoingMessage) SetTimeout(d time.Duration, cb func()) {
 		m.Events.Timeout().On(func(struct{}) { cb() })
 	}
 	if m.socket == nil {
-		m.Events.Socket.Once(func(s *simnet.Socket) { s.SetTimeout(d) })
+		m.Events.Socket().Once(func(s *simnet.Socket) { s.SetTimeout(d) })
 		return
 	}
 	m.socket.SetTimeout(d)
@@ -840,7 +894,12 @@ func (m *OutgoingMessage) Destroyed() bool { return m.destroyed }
 func (m *OutgoingMessage) Closed() bool { return m.closed }
 
 // Errored is outgoingMessage.errored: the error given to Destroy, if any.
-func (m *OutgoingMessage) Errored() error { return m.errored }
+func (m *OutgoingMessage) Errored() error {
+	if m.ends == nil {
+		return nil
+	}
+	return m.ends.errored
+}
 
 // headState is what storeHeader learns about the framing headers present.
 type headState struct {
@@ -939,7 +998,7 @@ func (m *OutgoingMessage) processHeader(st *headState, name string, value any, v
 		}
 	}
 	if list, ok := value.([]string); ok {
-		if (len(list) < 2 || !strings.EqualFold(name, "cookie")) && !m.uniqueHeaders[strings.ToLower(name)] {
+		if (len(list) < 2 || !strings.EqualFold(name, "cookie")) && !m.kind.unique()[strings.ToLower(name)] {
 			for _, v := range list {
 				if err := m.storeLine(st, name, v, validate); err != nil {
 					return err

@@ -56,7 +56,7 @@ func benchBody(b *testing.B, size int) {
 				}
 				_ = res.End(nil, nil)
 			}
-			res.Events.Drain.On(func(struct{}) { pump() })
+			res.Events.Drain().On(func(struct{}) { pump() })
 			pump()
 		})
 		if err != nil {

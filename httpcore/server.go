@@ -584,10 +584,11 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 }
 
 // exchangeSlab is how many exchanges are allocated at once. An exchange
-// is 1.2 KB, six to a span, so the allocator fetched a new span every
-// sixth request; eight together are one 9.5 KB allocation. What it costs: a
-// request or response a program keeps keeps its slab's memory alive, and
-// Go's size classes round a slab up by less than an eighth.
+// is 1,016 bytes, eight to a span, so the allocator fetched a new span
+// every eighth request; eight together are one allocation of 8,128 bytes,
+// which with Go's 8-byte type header fill its 8,192-byte size class. What
+// it costs: a request or response a program keeps keeps its slab's memory
+// alive.
 const exchangeSlab = 8
 
 // newExchange hands out the next unused exchange of the server's slab.

@@ -22,9 +22,7 @@ type ServerResponse struct {
 	// Req is the request this response answers.
 	Req *IncomingMessage
 
-	conn           *serverConn
-	expectContinue bool // the request asked for 100-continue
-	sent100        bool
+	conn *serverConn
 }
 
 func (r *ServerResponse) implicitHeader() error { return r.WriteHead(r.StatusCode, "", nil) }
@@ -34,10 +32,15 @@ func (r *ServerResponse) pendingData(delta int) { r.conn.updateOutgoingData(delt
 // hadError is false: only a client request suppresses 'finish' on a socket error.
 func (r *ServerResponse) hadError() bool { return false }
 
+func (r *ServerResponse) traceObj() string { return "sres" }
+
+// unique is the server's uniqueHeaders, which cannot change once it is made.
+func (r *ServerResponse) unique() map[string]bool { return r.conn.srv.unique }
+
 // initServerResponse readies the zero response r to req.
 func initServerResponse(r *ServerResponse, s *Server, c *serverConn, req *IncomingMessage, keepAlive bool) {
 	r.StatusCode, r.Req, r.conn = 200, req, c
-	r.init(s.rt, "sres", c.hwm)
+	r.init(s.rt, c.hwm)
 	r.kind = r
 	r.SendDate = true
 	if req.Method == "HEAD" {
@@ -51,7 +54,6 @@ func initServerResponse(r *ServerResponse, s *Server, c *serverConn, req *Incomi
 	r.keepAliveTimeout = s.KeepAliveTimeout
 	r.maxRequestsPerSocket = s.MaxRequestsPerSocket
 	r.shouldKeepAlive = keepAlive
-	r.uniqueHeaders = s.unique
 	r.headSpare = &s.headSpare
 }
 

@@ -16,7 +16,7 @@ type listenOpts struct {
 // reference-case tests share it so they trace alike.
 func listenAll(req *ClientRequest, o listenOpts) *ClientRequest {
 	ev := &req.Events
-	ev.Socket.On(func(*simnet.Socket) {})
+	ev.Socket().On(func(*simnet.Socket) {})
 	ev.Continue().On(func(struct{}) {})
 	ev.Information().On(func(Information) {})
 	ev.Timeout().On(func(struct{}) {})
@@ -24,7 +24,7 @@ func listenAll(req *ClientRequest, o listenOpts) *ClientRequest {
 	ev.Abort().On(func(struct{}) {})
 	ev.Error.On(func(error) {})
 	ev.Close.On(func(struct{}) {})
-	ev.Drain.On(func(struct{}) {})
+	ev.Drain().On(func(struct{}) {})
 	if !o.noUpgrade {
 		ev.Upgrade().On(func(u UpgradedResponse) { u.Socket.Destroy(nil) })
 	}
