@@ -147,7 +147,8 @@ type timerQueue struct {
 type timerList struct {
 	delay      time.Duration
 	head, tail *Timer
-	index      int // position in the heap
+	index      int  // position in the heap
+	mapped     bool // byDelay holds it: emptied, it is still its delay's list
 }
 
 // first is the timer due next, or nil.
@@ -163,8 +164,10 @@ func (q *timerQueue) idle() bool { return len(q.heap) == 0 }
 // append queues t, whose deadline and seq are the latest of its delay, at
 // the end of its delay's list.
 func (q *timerQueue) append(t *Timer) {
+	// A timer rearmed alone (a retransmission timer, stopped by every
+	// ACK) finds its emptied list where it left it, without a map lookup.
 	ls := t.list
-	if ls == nil || ls.head == nil || ls.delay != t.delay {
+	if ls == nil || ls.delay != t.delay || !ls.mapped {
 		ls = q.listOf(t)
 	}
 	t.queued, t.next, t.prev = true, nil, ls.tail
@@ -213,6 +216,7 @@ func (q *timerQueue) listOf(t *Timer) *timerList {
 		ls = &timerList{delay: t.delay}
 	}
 	q.byDelay[t.delay] = ls
+	ls.mapped = true
 	q.empty++
 	t.list = ls
 	return ls
@@ -253,6 +257,7 @@ func (q *timerQueue) prune() {
 	for d, ls := range q.byDelay {
 		if ls.head == nil {
 			delete(q.byDelay, d)
+			ls.mapped = false
 		}
 	}
 	q.empty = 0

@@ -13,7 +13,8 @@ import (
 // step, that the queue's next timer is the (deadline, seq) minimum of all
 // queued timers: the order one heap of every timer gave, which recorded
 // traces depend on. With a few delays lists are shared; with hundreds,
-// emptied lists are pruned and made again.
+// emptied lists are pruned and made again, and a timer refreshed after
+// its list was pruned must not go back to it.
 func TestTimerQueueGivesTheEarliestTimer(t *testing.T) {
 	for _, delays := range []int{6, 400} {
 		checkTimerQueue(t, delays)
@@ -47,6 +48,11 @@ func checkTimerQueue(t *testing.T, delays int) {
 		for _, tm := range all {
 			if tm.Active() && (want == nil || tm.deadline < want.deadline || tm.deadline == want.deadline && tm.seq < want.seq) {
 				want = tm
+			}
+		}
+		for _, tm := range all {
+			if tm.Active() && l.timers.byDelay[tm.delay] != tm.list {
+				t.Fatalf("%d delays, step %d: a timer of %v is queued in a list that is not its delay's", delays, step, tm.delay)
 			}
 		}
 		if got := l.timers.first(); got != want {
