@@ -102,7 +102,7 @@ func (l *Loop) Events() *Events { return l.events }
 
 // NextTick is process.nextTick: fn runs after the current callback, before
 // any promise job.
-func (l *Loop) NextTick(fn func()) { l.ticks.push(task{fn: fn}) }
+func (l *Loop) NextTick(fn func()) { l.ticks.push(fnTask(fn)) }
 
 // NextTickWith is process.nextTick(fn, arg): with a function that captures
 // nothing and a pointer for arg, queueing it allocates nothing, where a
@@ -111,7 +111,7 @@ func (l *Loop) NextTickWith(fn func(any), arg any) { l.ticks.push(task{with: fn,
 
 // QueueMicrotask queues a promise job: it runs after the nextTick queue is
 // empty, before the loop moves on.
-func (l *Loop) QueueMicrotask(fn func()) { l.micro.push(task{fn: fn}) }
+func (l *Loop) QueueMicrotask(fn func()) { l.micro.push(fnTask(fn)) }
 
 // OnClose queues fn for the close-callbacks phase, where libuv reports
 // closed handles (and where net.Socket emits 'close'). Like uv_close, which
@@ -236,14 +236,14 @@ func (l *Loop) next() task {
 			if l.fireDueFn == nil {
 				l.fireDueFn = l.fireDue
 			}
-			return task{fn: l.fireDueFn}
+			return fnTask(l.fireDueFn)
 		}
 		l.phase = phasePrePoll
 		l.io.takePending(0)
 		return task{}
 	case phasePrePoll:
 		if fn := l.io.nextPending(); fn != nil {
-			return task{fn: fn}
+			return fnTask(fn)
 		}
 		l.phase = phasePoll
 		l.enterPoll()
@@ -261,7 +261,7 @@ func (l *Loop) next() task {
 		return task{}
 	case phasePostPoll:
 		if fn := l.io.nextPending(); fn != nil {
-			return task{fn: fn}
+			return fnTask(fn)
 		}
 		if l.io.takePending(l.io.pendRound + 1) {
 			return task{}
@@ -279,7 +279,7 @@ func (l *Loop) next() task {
 			if im.ref {
 				l.refImmediates--
 			}
-			return task{fn: im.fn}
+			return fnTask(im.fn)
 		}
 		l.phase = phaseClose
 		l.closeBatch, l.closing = l.closing, l.closeBatch[:0]
@@ -289,7 +289,7 @@ func (l *Loop) next() task {
 			fn := l.closeBatch[n-1]
 			l.closeBatch[n-1] = nil
 			l.closeBatch = l.closeBatch[:n-1]
-			return task{fn: fn}
+			return fnTask(fn)
 		}
 		l.phase = phaseTimers
 		return task{}
@@ -425,22 +425,28 @@ func (h *Handle) Close() {
 	}
 }
 
-// task is one queued callback: fn, or with called with arg.
+// task is one queued callback: with called with arg. A plain func() rides
+// as the arg of callFunc, so a task is three words instead of four: every
+// callback is written into a queue and cleared out of it again, and while
+// the collector marks, each pointer written costs a write barrier.
 type task struct {
-	fn   func()
 	with func(any)
 	arg  any
 }
 
-func (t task) valid() bool { return t.fn != nil || t.with != nil }
-
-func (t task) run() {
-	if t.with != nil {
-		t.with(t.arg)
-		return
+// fnTask is the task running fn; a nil fn makes no task.
+func fnTask(fn func()) task {
+	if fn == nil {
+		return task{}
 	}
-	t.fn()
+	return task{with: callFunc, arg: fn}
 }
+
+func callFunc(fn any) { fn.(func())() }
+
+func (t task) valid() bool { return t.with != nil }
+
+func (t task) run() { t.with(t.arg) }
 
 // fifo is a queue that reuses its backing array: once it has run dry
 // (unless the array outgrew maxKeptFifo), and when it is full and at least

@@ -65,7 +65,7 @@ func (s *ioState) waiting() bool {
 // linger queues kernel work for the moment the loop would block: a delayed
 // ACK waits for whatever reply the program sends at this instant to carry
 // it.
-func (l *Loop) linger(fn func()) { l.io.lingers = append(l.io.lingers, task{fn: fn}) }
+func (l *Loop) linger(fn func()) { l.io.lingers = append(l.io.lingers, fnTask(fn)) }
 
 // lingerWith is linger of fn(arg), which costs no closure.
 func (l *Loop) lingerWith(fn func(any), arg any) {
@@ -144,7 +144,7 @@ func (l *Loop) arriveAt(at time.Duration, to *end, seg segment) {
 // phase that polls from now on.
 func (l *Loop) ready(fn func()) {
 	l.seq++
-	l.io.ready = append(l.io.ready, ioRdy{seq: l.seq, t: task{fn: fn}})
+	l.io.ready = append(l.io.ready, ioRdy{seq: l.seq, t: fnTask(fn)})
 }
 
 // readyWith is ready of fn(arg), which costs no closure.
@@ -168,7 +168,7 @@ func (l *Loop) readyNextPoll(fn func()) {
 // are done.
 func (l *Loop) readyNext(fn func()) {
 	s := &l.io
-	s.ready = slices.Insert(s.ready, s.head, ioRdy{seq: s.boundary, t: task{fn: fn}})
+	s.ready = slices.Insert(s.ready, s.head, ioRdy{seq: s.boundary, t: fnTask(fn)})
 }
 
 // readyAgain reports that a watcher is still ready after its callback ran
@@ -222,7 +222,7 @@ func (l *Loop) runKernelWork() {
 		if ev.to != nil {
 			l.arrive(ev.to, ev.seg)
 		} else {
-			l.call(task{fn: ev.fn})
+			l.call(fnTask(ev.fn))
 		}
 	}
 	s.inKernel = false
@@ -243,7 +243,7 @@ func (l *Loop) enterPoll() {
 		rest := s.ready[s.head:]
 		q := make([]ioRdy, 0, len(s.again)+len(rest))
 		for _, fn := range s.again {
-			q = append(q, ioRdy{seq: s.boundary, t: task{fn: fn}})
+			q = append(q, ioRdy{seq: s.boundary, t: fnTask(fn)})
 		}
 		s.ready, s.head, s.again = append(q, rest...), 0, s.again[:0]
 	}
@@ -323,7 +323,7 @@ func (c *wallClock) poll(l *Loop) task {
 		return t
 	}
 	if fn := c.take(); fn != nil {
-		return task{fn: fn}
+		return fnTask(fn)
 	}
 	if !l.io.ranIO && l.runLingers() {
 		l.enterPoll()
@@ -353,7 +353,7 @@ func (c *wallClock) poll(l *Loop) task {
 	}
 	select {
 	case <-c.wake:
-		return task{fn: c.take()}
+		return fnTask(c.take())
 	case <-deadline:
 		return task{}
 	}
