@@ -398,7 +398,8 @@ func (a *Agent) addRequest(req *ClientRequest, opts simnet.ConnectOptions) error
 			a.setRequestSocket(req, c)
 		})
 	default:
-		req.queuedOpts = opts
+		queued := opts
+		req.queuedOpts = &queued
 		a.requests.push(name, req)
 	}
 	return nil
@@ -561,7 +562,7 @@ func (a *Agent) removeSocket(c *agentConn) {
 		// considered, and only while it holds no socket of its own.
 		if e := a.requests.lists[0]; len(a.sockets.get(e.name)) == 0 {
 			req = e.vs[0]
-			opts = req.queuedOpts
+			opts = *req.queuedOpts
 		}
 	}
 	if req == nil {

@@ -109,10 +109,13 @@ type ClientRequest struct {
 	timeoutSet   bool              // Node's timeoutCb is set
 	resTimeoutID simnet.ListenerID // the listener forwarding the socket's 'timeout' to the response; 0: none
 
-	queuedOpts simnet.ConnectOptions // the options a queued request waits with
-	nextSocket *simnet.Socket        // the socket onSocket hands over on the next tick
+	queuedOpts *simnet.ConnectOptions // the options a queued request waits with; nil unless queued
+	nextSocket *simnet.Socket         // the socket onSocket hands over on the next tick
 
-	firstRes     IncomingMessage // the first response head's message, allocated with the request
+	firstRes IncomingMessage // the first response head's message, allocated with the request
+	// firstField backs the header store until a second header is set:
+	// most requests set one, Host.
+	firstField   [1]headerEntry
 	firstResUsed bool
 	// sockIDs are the request's listeners on its socket, by the off
 	// constants; 0 once removed.
@@ -134,6 +137,7 @@ func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*Incomi
 	req.pool = sp.agent
 	req.init(rt, 0)
 	req.Events.OutgoingEvents = &req.OutgoingMessage.Events
+	req.fields = req.firstField[:0]
 	req.kind = req
 	req.method, req.path, req.host, req.protocol = sp.method, sp.path, sp.host, sp.protocol
 	req.timeout, req.hasTimeout = sp.timeout, sp.hasTimeout
