@@ -5,8 +5,9 @@ package main
 // a seed is mostly allocation, so two of them ran 1.5-1.7x one, where two
 // separate processes run 1.86x (BENCHMARKS.md, issue 10). The parent keeps
 // everything but running seeds: it loads the features, hands each worker
-// seeds one or two ahead of what it has finished, and writes the report
-// from what comes back, so the report is the one a single process writes.
+// batches of seeds, one batch ahead of what it has finished, and writes
+// the report from what comes back, so the report is the one a single
+// process writes.
 //
 // The protocol is lines on the worker's standard input and output: first
 // a workerJob in JSON, then batches of seeds, a line each, separated by
@@ -34,7 +35,7 @@ import (
 	"github.com/simhttp/simhttp/features"
 )
 
-// workerEnv, set to 1 in a process's environment, makes simhttp a sweep
+// workerEnv, set (to 1) in a process's environment, makes simhttp a sweep
 // worker reading its job from standard input instead of a command line.
 const workerEnv = "SIMHTTP_SWEEP_WORKER"
 

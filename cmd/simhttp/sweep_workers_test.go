@@ -59,6 +59,10 @@ func sweepCmd(t *testing.T, stdin string, args ...string) sweepOutput {
 // (shrunk schedules, determinism checks, a shard, the feature on standard
 // input), in process with --jobs 1 and in two and three worker processes,
 // and wants the same exit status, report, JSON and JUnit, byte for byte.
+// Every world's trace is compared seed by seed in features'
+// TestSweepIsTheSameForAnyJobs, where each goroutine runs another sequence
+// of seeds, as each worker process does; a worker adds only a fresh
+// process, which --jobs 1 starts from too.
 func TestSweepInWorkerProcessesIsTheSame(t *testing.T) {
 	failing, err := os.ReadFile("../../features/testdata/sweep.feature")
 	if err != nil {
