@@ -151,7 +151,8 @@ Feature: rules
 		t.Fatal(err)
 	}
 	var got []string
-	for _, sc := range scenarios.scenarios {
+	for i := range scenarios.scenarios {
+		sc := &scenarios.scenarios[i]
 		var steps []string
 		for _, st := range sc.pickle.Steps {
 			steps = append(steps, st.Text)
