@@ -1,0 +1,65 @@
+package features
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestSweepRunSeedsGivesTheSameReport hands a sweep's seeds to
+// SweepWorker through RunSeeds, in reverse order, and wants the report
+// the sweep writes on its own.
+func TestSweepRunSeedsGivesTheSameReport(t *testing.T) {
+	opts := SweepOptions{Paths: []string{"testdata/sweep.feature"}, Seeds: [2]uint64{1, 12}, Jobs: 1}
+	var alone, handed bytes.Buffer
+	opts.Output = &alone
+	if _, err := Sweep(opts); err != nil {
+		t.Fatal(err)
+	}
+	opts.Output = &handed
+	opts.RunSeeds = func(seeds []uint64, found func(SweepSeed) error) error {
+		reversed := slices.Clone(seeds)
+		slices.Reverse(reversed)
+		return SweepWorker(opts, slices.Values(reversed), found)
+	}
+	if _, err := Sweep(opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(alone.String(), "FAIL ") || handed.String() != alone.String() {
+		t.Errorf("through RunSeeds the sweep reported\n%s\nwhere alone it reported\n%s", handed.String(), alone.String())
+	}
+}
+
+// TestSweepRunSeedsMustAnswerEverySeedOnce gives a sweep a RunSeeds that
+// drops a seed, repeats one or makes one up, and wants an error naming
+// the seed rather than a report passing seeds that never ran.
+func TestSweepRunSeedsMustAnswerEverySeedOnce(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		answer func(seeds []uint64) []uint64
+		want   string
+	}{
+		{"dropped", func(s []uint64) []uint64 { return s[:len(s)-1] }, "sweep seed 4 never came back (3 of 4 seeds did)"},
+		{"repeated", func(s []uint64) []uint64 { return append(s, s[0]) }, "sweep seed 1 came back twice"},
+		{"made up", func(s []uint64) []uint64 { return append(s, 99) }, "sweep seed 99 came back, but it is not one of this sweep's seeds"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer
+			_, err := Sweep(SweepOptions{Seeds: [2]uint64{1, 4}, Output: &out, RunSeeds: func(seeds []uint64, found func(SweepSeed) error) error {
+				for _, s := range c.answer(slices.Clone(seeds)) {
+					if err := found(SweepSeed{Seed: s, Ran: 1}); err != nil {
+						return err
+					}
+				}
+				return nil
+			}})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v, want an error saying %q", err, c.want)
+			}
+			if out.Len() != 0 {
+				t.Errorf("it still wrote a report:\n%s", out.String())
+			}
+		})
+	}
+}
