@@ -26,20 +26,28 @@ func TestSweepStopsItsWorkersOnSIGTERM(t *testing.T) {
 	cmd.Env = append(os.Environ(), asCLIEnv+"=1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
+	children(t) // skips where /proc does not list children
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	// The workers start after the command catches SIGTERM, so once both
 	// are listed the signal reaches the command's handler.
 	var workers []string
 	for len(workers) < 2 {
+		select {
+		case err := <-exited:
+			t.Fatalf("the sweep ended before both its workers were seen: %v\n%s", err, stderr.String())
+		default:
+		}
 		workers = childrenOf(t, cmd.Process.Pid)
 		runtime.Gosched()
 	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	err = cmd.Wait()
+	err = <-exited
 	if code := cmd.ProcessState.ExitCode(); code != exitCannotRun || !strings.Contains(stderr.String(), "interrupted: the sweep workers were stopped") {
 		t.Fatalf("after SIGTERM: %v, exit %d, stderr %q", err, code, stderr.String())
 	}
