@@ -14,7 +14,14 @@ import (
 // outgoing connection can take the port meanwhile.
 func Addr(tb testing.TB) netip.AddrPort {
 	tb.Helper()
+	// Held under ForkLock until marked close-on-exec, as the net package
+	// does: a process a test starts meanwhile must not inherit the port.
+	syscall.ForkLock.RLock()
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		tb.Fatalf("refusing: socket: %v", err)
 	}
