@@ -115,7 +115,10 @@ type ClientRequest struct {
 	firstRes IncomingMessage // the first response head's message, allocated with the request
 	// firstField backs the header store until a second header is set:
 	// most requests set one, Host.
-	firstField   [1]headerEntry
+	firstField [1]headerEntry
+	// firstChunk backs the first response's read buffer: a short body
+	// arrives in one chunk, and an emptied buffer keeps its array.
+	firstChunk   [1][]byte
 	firstResUsed bool
 	// sockIDs are the request's listeners on its socket, by the off
 	// constants; 0 once removed.
@@ -652,6 +655,7 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 		req.firstResUsed = true
 		res = &req.firstRes
 		res.init(req.loop, s, "res")
+		res.r.buf = req.firstChunk[:0]
 	} else {
 		res = newIncomingMessage(req.loop, s, "res")
 	}

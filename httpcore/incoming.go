@@ -171,6 +171,18 @@ type readState struct {
 	errored      error
 }
 
+// shift drops the first buffered chunk. A buffer it empties keeps its
+// array for the next push: a body read as it arrives would otherwise
+// allocate one per chunk.
+func (r *readState) shift() {
+	r.buf[0] = nil
+	if len(r.buf) == 1 {
+		r.buf = r.buf[:0]
+	} else {
+		r.buf = r.buf[1:]
+	}
+}
+
 // readOwner is the side that reads a message off its socket, when it wants
 // a say in the flow of the socket.
 type readOwner interface {
@@ -682,8 +694,7 @@ func (m *IncomingMessage) fromList(n int) []byte {
 	r := &m.r
 	if n == len(r.buf[0]) {
 		p := r.buf[0]
-		r.buf[0] = nil
-		r.buf = r.buf[1:]
+		r.shift()
 		return p
 	}
 	out := make([]byte, 0, n)
@@ -692,8 +703,7 @@ func (m *IncomingMessage) fromList(n int) []byte {
 		take := min(n-len(out), len(p))
 		out = append(out, p[:take]...)
 		if take == len(p) {
-			r.buf[0] = nil
-			r.buf = r.buf[1:]
+			r.shift()
 		} else {
 			r.buf[0] = p[take:]
 		}

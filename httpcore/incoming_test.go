@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -246,5 +247,33 @@ func TestHeadersAreBuiltOnFirstRead(t *testing.T) {
 	fresh.setHead(&MessageHead{RawHeaders: []string{"X-A", "1", "x-a", "2"}}, 4)
 	if v, _ := fresh.header("x-a"); v != "1, 2" {
 		t.Errorf("header(x-a) of a repeated field = %q, want the joined \"1, 2\" of Headers", v)
+	}
+}
+
+// TestReadBufferKeepsItsArray reads a body chunk by chunk as it arrives:
+// the emptied buffer keeps its array, so no chunk costs one, and chunks
+// split across reads still come out whole and in order.
+func TestReadBufferKeepsItsArray(t *testing.T) {
+	var m IncomingMessage
+	chunk := []byte("hello")
+	m.r.buf = append(m.r.buf, chunk)
+	if got := string(m.fromList(len(chunk))); got != "hello" {
+		t.Fatalf("read %q, want hello", got)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		m.r.buf = append(m.r.buf, chunk)
+		if got := m.fromList(len(chunk)); len(got) != len(chunk) {
+			t.Fatalf("read %q, want hello", got)
+		}
+	}); n != 0 {
+		t.Errorf("a chunk read as it arrives costs %v allocations, want 0", n)
+	}
+	m.r.buf = append(m.r.buf, []byte("ab"), []byte("cd"), []byte("ef"))
+	var got []string
+	for _, n := range []int{3, 1, 2} {
+		got = append(got, string(m.fromList(n)))
+	}
+	if want := []string{"abc", "d", "ef"}; !slices.Equal(got, want) || len(m.r.buf) != 0 {
+		t.Errorf("read %q leaving %d chunks, want %q leaving none", got, len(m.r.buf), want)
 	}
 }
