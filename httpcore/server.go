@@ -124,6 +124,7 @@ type Server struct {
 	checker   *simnet.Timer
 	headSpare spares.List[byte] // the buffers responses render their heads into, between responses
 	slab      []serverExchange  // exchanges allocated together and not handed out yet
+	slabSize  int               // how many the last slab held
 
 	parsed headSpares // the arrays request heads are collected in, between heads
 	date   dateCache  // the Date its responses send, for the current second
@@ -583,18 +584,22 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 	return BodyNormal
 }
 
-// exchangeSlab is how many exchanges are allocated at once. An exchange
-// is 1,016 bytes, eight to a span, so the allocator fetched a new span
-// every eighth request; eight together are one allocation of 8,128 bytes,
-// which with Go's 8-byte type header fill its 8,192-byte size class. What
-// it costs: a request or response a program keeps keeps its slab's memory
-// alive.
-const exchangeSlab = 8
+// maxExchangeSlab is how many exchanges are allocated at once, at most.
+// An exchange is 1,016 bytes, so the allocator fetched a new span every
+// eighth request when each had its own; a slab of n is one allocation
+// of n*1,016 bytes, which with the 8-byte type header Go puts before a
+// pointerful object fills the n*1,024-byte size class for n = 1, 2, 4, 8
+// and 16 (TestExchangeSlabsKeepTheirSizeClasses). Slabs double from one:
+// most servers of a feature run or a sweep seed answer a request or two,
+// and a full slab would be mostly garbage. What a slab costs: a request
+// or response a program keeps keeps its slab's memory alive.
+const maxExchangeSlab = 16
 
 // newExchange hands out the next unused exchange of the server's slab.
 func (s *Server) newExchange() *serverExchange {
 	if len(s.slab) == 0 {
-		s.slab = new([exchangeSlab]serverExchange)[:]
+		s.slabSize = min(max(2*s.slabSize, 1), maxExchangeSlab)
+		s.slab = make([]serverExchange, s.slabSize)
 	}
 	x := &s.slab[0]
 	s.slab = s.slab[1:]
