@@ -109,7 +109,10 @@ func (e *env) runSweep(paths []string, seeds, shard string, jobs int, determinis
 	if jobs > 1 {
 		interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		w, err := e.inWorkers(&opts, jobs, interrupted)
+		// No more workers than seeds, min(jobs, hi-lo+1) without
+		// overflowing: each costs a process start and a load of the
+		// features.
+		w, err := e.inWorkers(&opts, int(min(uint64(jobs-1), hi-lo)+1), interrupted)
 		if err != nil {
 			return nil, err
 		}
