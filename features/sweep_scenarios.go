@@ -125,7 +125,7 @@ func (s *suite) runScenario(sc *matchedScenario) {
 }
 
 // run calls the step's definition on w, converting its arguments as godog
-// does, and wraps a failure as reproducible does.
+// does, and wraps a failure as godog's steps are wrapped (world.stepFailed).
 func (m *matchedStep) run(w *world) (err error) {
 	defer func() {
 		if e := recover(); e != nil {
@@ -138,7 +138,7 @@ func (m *matchedStep) run(w *world) (err error) {
 		return err
 	}
 	if err, _ := fn.Call(in)[0].Interface().(error); err != nil {
-		return &stepFailure{err: err, seed: w.seed, reproduce: w.reproduce()}
+		return w.stepFailed(err)
 	}
 	return nil
 }

@@ -282,10 +282,17 @@ func (w *world) reproducible(fn any) any {
 		out := v.Call(args)
 		last := out[len(out)-1]
 		if err, ok := last.Interface().(error); ok && err != nil {
-			out[len(out)-1] = reflect.ValueOf(&stepFailure{err: err, seed: w.seed, reproduce: w.reproduce()})
+			out[len(out)-1] = reflect.ValueOf(w.stepFailed(err))
 		}
 		return out
 	}).Interface()
+}
+
+// stepFailed is a step's error err telling the seed and the command that
+// repeats the scenario, for godog's steps (reproducible) and the sweep's
+// (matchedStep.run) alike.
+func (w *world) stepFailed(err error) *stepFailure {
+	return &stepFailure{err: err, seed: w.seed, reproduce: w.reproduce()}
 }
 
 // stepFailure is a failed step's error with what repeats it.
