@@ -1,9 +1,11 @@
 package features
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -183,11 +185,16 @@ Feature: rules
 
 // TestSweepConvertsEveryStepsArguments checks that the sweep's runner can
 // call every step definition of the vocabulary: each parameter is one it
-// converts, and each capture of a pattern feeds one.
+// converts, each capture of a pattern feeds one, and its one result is
+// an error.
 func TestSweepConvertsEveryStepsArguments(t *testing.T) {
 	table := &messages.PickleStepArgument{DataTable: &messages.PickleTable{}, DocString: &messages.PickleDocString{}}
 	for _, d := range vocabulary {
 		fn := reflect.TypeOf(d.bind(&world{}))
+		// The runner takes a step's one result as its error.
+		if fn.NumOut() != 1 || fn.Out(0) != reflect.TypeFor[error]() {
+			t.Errorf("%s: a step returning %v, not an error", d.pattern, fn)
+		}
 		args := make([]any, d.re.NumSubexp())
 		for i := range args {
 			args[i] = "1"
@@ -204,5 +211,74 @@ func TestSweepConvertsEveryStepsArguments(t *testing.T) {
 	}
 	if _, err := stepArgs(reflect.TypeFor[func(int) error](), []any{"99999999999999999999"}); err == nil || !strings.Contains(err.Error(), `cannot convert argument 0: "99999999999999999999" to int`) {
 		t.Errorf("an overflowing number gives %v", err)
+	}
+}
+
+// TestSweepStepFailuresReadAsUnderGodog gives the vocabulary steps that
+// panic, fail and take a number that overflows, and wants the sweep's
+// runner to report each scenario's failure word for word as godog's run
+// does, the steps after the failing one not run in either.
+func TestSweepStepFailuresReadAsUnderGodog(t *testing.T) {
+	odd := []*stepDef{
+		{pattern: `^the test step panics with "([^"]*)"$`, bind: func(*world) any {
+			return func(s string) error { panic(s) }
+		}},
+		{pattern: `^the test step panics with an error$`, bind: func(*world) any {
+			return func() error { panic(fmt.Errorf("an error: %w", io.ErrUnexpectedEOF)) }
+		}},
+		{pattern: `^the test step fails$`, bind: func(*world) any {
+			return func() error { return errors.New("it failed") }
+		}},
+		{pattern: `^the test step counts (\d+)$`, bind: func(*world) any {
+			return func(int) error { return nil }
+		}},
+	}
+	for _, d := range odd {
+		d.re = regexp.MustCompile(d.pattern)
+	}
+	defer func(v []*stepDef) { vocabulary = v }(vocabulary)
+	vocabulary = append(slices.Clip(vocabulary), odd...)
+	const feature = `Feature: steps that fail
+  Scenario: a step panics with a string
+    Given a server that responds with status 200 and body "a"
+    When the test step panics with "boom"
+    And the test step fails
+
+  Scenario: a step panics with an error
+    When the test step panics with an error
+
+  Scenario: a step fails
+    Given a server that responds with status 200 and body "a"
+    When the client sends GET /
+    And the test step fails
+    And the test step panics with "never"
+
+  Scenario: a step's number overflows
+    When the test step counts 99999999999999999999
+`
+	cat, err := loadCatalog([]string{"-"}, strings.NewReader(feature))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := (&suite{catalog: cat}).runnable()
+	scenarios, err := matchScenarios(cat, paths, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var viaGodog, viaSweep []string
+	g := &suite{catalog: cat, seed: 3, onWorld: func(w *world) { viaGodog = append(viaGodog, describeWorld(w)) }}
+	g.run(godog.Options{Format: "progress", Output: io.Discard}, paths)
+	s := &suite{catalog: cat, seed: 3, onWorld: func(w *world) { viaSweep = append(viaSweep, describeWorld(w)) }}
+	scenarios.run(s)
+	if len(viaGodog) != 4 || len(g.failures) != 4 || len(s.failures) != 4 {
+		t.Fatalf("godog ran %d scenarios (%d failed), the sweep's runner %d (%d failed); want 4 failing", len(viaGodog), len(g.failures), len(viaSweep), len(s.failures))
+	}
+	for i, want := range []string{"failed: boom", "failed: an error: unexpected EOF", "failed: it failed\n  seed 3;", `failed: cannot convert argument 0: "99999999999999999999" to int`} {
+		if viaGodog[i] != viaSweep[i] {
+			t.Errorf("world %d: godog gave\n%s\nthe sweep's runner gave\n%s", i, viaGodog[i], viaSweep[i])
+		}
+		if !strings.Contains(viaSweep[i], want) {
+			t.Errorf("world %d does not say %q:\n%s", i, want, viaSweep[i])
+		}
 	}
 }
