@@ -241,3 +241,19 @@ func TestSweepWorkerStartsNoWorkers(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", out.code, out.stderr)
 	}
 }
+
+// TestSweepWorkersStartServicesAsNoWorkers sweeps a scenario whose
+// service command tells whether SIMHTTP_SWEEP_WORKER reached it, in
+// worker processes: it must not, or a simhttp a scenario starts would sit
+// waiting for a worker's job where --jobs 1 runs it as asked.
+func TestSweepWorkersStartServicesAsNoWorkers(t *testing.T) {
+	feature := fmt.Sprintf(`Feature: a service started by a sweep
+  @sweep
+  Scenario: the service's command sees its environment
+    Given the service started with "test -z $%s || exit 7; exit 3"
+`, workerEnv)
+	out := sweepCmd(t, feature, "-", "--seeds", "1-2", "--jobs", "2")
+	if !strings.Contains(out.stdout, "exit status 3") || strings.Contains(out.stdout, "exit status 7") {
+		t.Errorf("the service's command did not exit 3, as it does outside a worker:\nexit %d\n%s%s", out.code, out.stdout, out.stderr)
+	}
+}
