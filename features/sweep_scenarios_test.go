@@ -215,9 +215,9 @@ func TestSweepConvertsEveryStepsArguments(t *testing.T) {
 }
 
 // TestSweepStepFailuresReadAsUnderGodog gives the vocabulary steps that
-// panic, fail and take a number that overflows, and wants the sweep's
-// runner to report each scenario's failure word for word as godog's run
-// does, the steps after the failing one not run in either.
+// panic, fail, skip and take a number that overflows, and wants the
+// sweep's runner to report each scenario's outcome word for word as
+// godog's run does, the steps after the failing one not run in either.
 func TestSweepStepFailuresReadAsUnderGodog(t *testing.T) {
 	odd := []*stepDef{
 		{pattern: `^the test step panics with "([^"]*)"$`, bind: func(*world) any {
@@ -231,6 +231,9 @@ func TestSweepStepFailuresReadAsUnderGodog(t *testing.T) {
 		}},
 		{pattern: `^the test step counts (\d+)$`, bind: func(*world) any {
 			return func(int) error { return nil }
+		}},
+		{pattern: `^the test step skips$`, bind: func(*world) any {
+			return func() error { return godog.ErrSkip }
 		}},
 	}
 	for _, d := range odd {
@@ -255,6 +258,14 @@ func TestSweepStepFailuresReadAsUnderGodog(t *testing.T) {
 
   Scenario: a step's number overflows
     When the test step counts 99999999999999999999
+
+  Scenario: a step skips the rest
+    When the test step skips
+    And the test step fails
+
+  Scenario: the last step skips
+    Given a server that responds with status 200 and body "a"
+    When the test step skips
 `
 	cat, err := loadCatalog([]string{"-"}, strings.NewReader(feature))
 	if err != nil {
@@ -270,14 +281,17 @@ func TestSweepStepFailuresReadAsUnderGodog(t *testing.T) {
 	g.run(godog.Options{Format: "progress", Output: io.Discard}, paths)
 	s := &suite{catalog: cat, seed: 3, onWorld: func(w *world) { viaSweep = append(viaSweep, describeWorld(w)) }}
 	scenarios.run(s)
-	if len(viaGodog) != 4 || len(g.failures) != 4 || len(s.failures) != 4 {
-		t.Fatalf("godog ran %d scenarios (%d failed), the sweep's runner %d (%d failed); want 4 failing", len(viaGodog), len(g.failures), len(viaSweep), len(s.failures))
+	if len(viaGodog) != 6 || len(g.failures) != 5 || len(viaSweep) != 6 || len(s.failures) != 5 {
+		t.Fatalf("godog ran %d scenarios (%d failed), the sweep's runner %d (%d failed); want 6, 5 failing", len(viaGodog), len(g.failures), len(viaSweep), len(s.failures))
 	}
-	for i, want := range []string{"failed: boom", "failed: an error: unexpected EOF", "failed: it failed\n  seed 3;", `failed: cannot convert argument 0: "99999999999999999999" to int`} {
+	// godog finishes a scenario with its last step's error: a skip
+	// before the last step leaves it passed, a skip at the last fails it.
+	for i, want := range []string{"failed: boom", "failed: an error: unexpected EOF", "failed: it failed\n  seed 3;",
+		`failed: cannot convert argument 0: "99999999999999999999" to int`, "", "failed: skipped\n  seed 3;"} {
 		if viaGodog[i] != viaSweep[i] {
 			t.Errorf("world %d: godog gave\n%s\nthe sweep's runner gave\n%s", i, viaGodog[i], viaSweep[i])
 		}
-		if !strings.Contains(viaSweep[i], want) {
+		if failed := strings.Contains(viaSweep[i], "failed: "); !strings.Contains(viaSweep[i], want) || failed != (want != "") {
 			t.Errorf("world %d does not say %q:\n%s", i, want, viaSweep[i])
 		}
 	}
