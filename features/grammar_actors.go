@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/simhttp/simhttp/httpcore"
 	"github.com/simhttp/simhttp/simnet"
@@ -327,23 +328,9 @@ func listen(t *target, kind actorKind, event string, every bool, fn func()) erro
 // the rare events an emitter is made for on demand, the method of that
 // name; every emitter has On and Once taking a func of its value.
 func addListener(events any, event string, every bool, fn func()) error {
-	name := strings.ToUpper(event[:1]) + event[1:]
-	v := reflect.ValueOf(events)
-	var emitter reflect.Value
-	if field := v.Elem().FieldByName(name); field.IsValid() {
-		emitter = field.Addr()
-	} else if m := v.MethodByName(name); m.IsValid() && m.Type().NumIn() == 0 && m.Type().NumOut() == 1 {
-		emitter = m.Call(nil)[0]
-	} else {
-		return fmt.Errorf("no emitter for '%s'", event)
-	}
-	op := "Once"
-	if every {
-		op = "On"
-	}
-	add := emitter.MethodByName(op)
-	if !add.IsValid() {
-		return fmt.Errorf("'%s' has no %s", event, op)
+	add, err := adderOf(events, event, every)
+	if err != nil {
+		return err
 	}
 	listener := reflect.MakeFunc(add.Type().In(0), func([]reflect.Value) []reflect.Value {
 		fn()
@@ -351,4 +338,70 @@ func addListener(events any, event string, every bool, fn func()) error {
 	})
 	add.Call([]reflect.Value{listener})
 	return nil
+}
+
+// adderOf is the On (every set) or Once method of event's emitter in an
+// Events struct.
+func adderOf(events any, event string, every bool) (reflect.Value, error) {
+	name := strings.ToUpper(event[:1]) + event[1:]
+	v := reflect.ValueOf(events)
+	var emitter reflect.Value
+	if field := fieldIndex(v.Type().Elem(), name); field != nil {
+		emitter = v.Elem().FieldByIndex(field).Addr()
+	} else if m := methodIndex(v.Type(), name); m >= 0 && v.Method(m).Type().NumIn() == 0 && v.Method(m).Type().NumOut() == 1 {
+		emitter = v.Method(m).Call(nil)[0]
+	} else {
+		return reflect.Value{}, fmt.Errorf("no emitter for '%s'", event)
+	}
+	op := "Once"
+	if every {
+		op = "On"
+	}
+	m := methodIndex(emitter.Type(), op)
+	if m < 0 {
+		return reflect.Value{}, fmt.Errorf("'%s' has no %s", event, op)
+	}
+	return emitter.Method(m), nil
+}
+
+// memberKey names a field or method of a type.
+type memberKey struct {
+	t      reflect.Type
+	name   string
+	method bool
+}
+
+// members keeps where each field and method addListener looked up is:
+// reflect finds them by name afresh on every call, allocating as it
+// searches, and a sweep attaches listeners in every world of every seed.
+var members sync.Map // memberKey -> []int (a field's index) or int (a method's, -1 for none)
+
+// fieldIndex is the index of struct t's field name for FieldByIndex, or
+// nil when it has none.
+func fieldIndex(t reflect.Type, name string) []int {
+	k := memberKey{t, name, false}
+	if at, ok := members.Load(k); ok {
+		return at.([]int)
+	}
+	var index []int
+	if f, ok := t.FieldByName(name); ok {
+		index = f.Index
+	}
+	members.Store(k, index)
+	return index
+}
+
+// methodIndex is the index of t's method name for Method, or -1 when it
+// has none.
+func methodIndex(t reflect.Type, name string) int {
+	k := memberKey{t, name, true}
+	if at, ok := members.Load(k); ok {
+		return at.(int)
+	}
+	index := -1
+	if m, ok := t.MethodByName(name); ok {
+		index = m.Index
+	}
+	members.Store(k, index)
+	return index
 }

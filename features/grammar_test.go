@@ -5,8 +5,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/simhttp/simhttp/httpcore"
+	"github.com/simhttp/simhttp/simnet"
 )
 
 func TestEveryGrammarExampleParsesAndMatchesOnlyTheGrammar(t *testing.T) {
@@ -302,5 +307,42 @@ func TestAMarkCarriesDetailsReadFromTheWorldAndAConditionChoosesWhoActs(t *testi
 	}
 	if strings.Contains(string(raw), "mark:second") {
 		t.Errorf("a condition that does not hold let its action run:\n%s", raw)
+	}
+}
+
+// TestEveryListenedEventHasAnEmitter finds, for each event a trigger can
+// wait for, its emitter in the Events struct of its kind, twice, and wants
+// where reflect finds it by name each time: the second search reads what
+// the first kept.
+func TestEveryListenedEventHasAnEmitter(t *testing.T) {
+	typeOf := map[actorKind]reflect.Type{
+		actorServer:         reflect.TypeFor[*httpcore.ServerEvents](),
+		actorAgent:          reflect.TypeFor[*httpcore.AgentEvents](),
+		actorRequest:        reflect.TypeFor[*httpcore.ClientRequestEvents](),
+		actorResponse:       reflect.TypeFor[*httpcore.IncomingEvents](),
+		actorServerRequest:  reflect.TypeFor[*httpcore.IncomingEvents](),
+		actorServerResponse: reflect.TypeFor[*httpcore.OutgoingEvents](),
+		actorSocket:         reflect.TypeFor[*simnet.SocketEvents](),
+	}
+	for kind, events := range emittedBy {
+		typ := typeOf[kind]
+		for _, event := range events {
+			name := strings.ToUpper(event[:1]) + event[1:]
+			for range 2 {
+				f, isField := typ.Elem().FieldByName(name)
+				m, isMethod := typ.MethodByName(name)
+				switch {
+				case isField && !slices.Equal(fieldIndex(typ.Elem(), name), f.Index):
+					t.Errorf("%s '%s': field %v, want %v", kind, event, fieldIndex(typ.Elem(), name), f.Index)
+				case !isField && !isMethod:
+					t.Errorf("%s '%s': no field or method %s", kind, event, name)
+				case !isField && methodIndex(typ, name) != m.Index:
+					t.Errorf("%s '%s': method %d, want %d", kind, event, methodIndex(typ, name), m.Index)
+				}
+			}
+		}
+	}
+	if fieldIndex(typeOf[actorAgent].Elem(), "Juggle") != nil || methodIndex(typeOf[actorAgent], "Juggle") != -1 {
+		t.Error("an agent's 'juggle' has an emitter")
 	}
 }
