@@ -180,7 +180,9 @@ func (e *Emitter[T]) Emit(v T) bool {
 
 func (e *Emitter[T]) endEmit() {
 	e.emitting--
-	e.compact()
+	if e.removed {
+		e.compact()
+	}
 }
 
 // ListenerCount is Node's emitter.listenerCount(event).
