@@ -145,7 +145,7 @@ func (e *env) inWorkers(opts *features.SweepOptions, jobs int, interrupted conte
 		}
 		opts.Stdin = bytes.NewReader(job.Stdin)
 	}
-	w := &workers{n: jobs, exe: exe, job: job, interrupted: interrupted}
+	w := &workers{n: jobs, exe: exe, job: job, interrupted: interrupted, stderr: e.stderr}
 	if err := w.start(); err != nil {
 		return nil, err
 	}

@@ -14,16 +14,34 @@ import (
 	"testing"
 )
 
-// TestSweepStopsItsWorkersOnSIGTERM runs the command, as a user would, on
-// a sweep far too long to finish, sends it SIGTERM once its two workers
-// run, and wants it to exit 3 saying it was interrupted, its workers gone.
-func TestSweepStopsItsWorkersOnSIGTERM(t *testing.T) {
+// TestSweepStopsItsWorkersOnSignals runs the command, as a user would, on
+// a sweep far too long to finish, and once its two workers run sends
+// SIGTERM to it, or SIGINT to its whole process group as a terminal's
+// Ctrl-C does, and wants it to exit 3 saying it was interrupted, its
+// workers gone.
+func TestSweepStopsItsWorkersOnSignals(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		sig   syscall.Signal
+		group bool
+	}{
+		{"SIGTERM to the command", syscall.SIGTERM, false},
+		{"SIGINT to its process group", syscall.SIGINT, true},
+	} {
+		t.Run(c.name, func(t *testing.T) { sweepStopsOn(t, c.sig, c.group) })
+	}
+}
+
+func sweepStopsOn(t *testing.T, sig syscall.Signal, group bool) {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, "sweep", "--seeds", "1-1000000", "--jobs", "2")
 	cmd.Env = append(os.Environ(), asCLIEnv+"=1")
+	// A group of its own, as a shell gives a command it runs, so the
+	// group's signal does not reach this test.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	children(t) // skips where /proc does not list children
@@ -44,12 +62,27 @@ func TestSweepStopsItsWorkersOnSIGTERM(t *testing.T) {
 		workers = childrenOf(t, cmd.Process.Pid)
 		runtime.Gosched()
 	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	to := cmd.Process.Pid
+	if group {
+		to = -to
+		// Only the command may take the terminal's signal: a worker it
+		// reached would die before the command could stop it and say so.
+		for _, w := range workers {
+			pid, err := strconv.Atoi(w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pgid, err := syscall.Getpgid(pid); err == nil && pgid == cmd.Process.Pid {
+				t.Errorf("worker %d is in the command's process group %d", pid, pgid)
+			}
+		}
+	}
+	if err := syscall.Kill(to, sig); err != nil {
 		t.Fatal(err)
 	}
 	err = <-exited
 	if code := cmd.ProcessState.ExitCode(); code != exitCannotRun || !strings.Contains(stderr.String(), "interrupted: the sweep workers were stopped") {
-		t.Fatalf("after SIGTERM: %v, exit %d, stderr %q", err, code, stderr.String())
+		t.Fatalf("after %v: %v, exit %d, stderr %q", sig, err, code, stderr.String())
 	}
 	for _, w := range workers {
 		pid, err := strconv.Atoi(w)

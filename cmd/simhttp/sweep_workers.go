@@ -138,6 +138,10 @@ type workers struct {
 	// interrupted, when done, stops the workers and the sweep.
 	interrupted context.Context
 	procs       []*proc
+	// stderr receives the lines the workers write on standard error, as
+	// --jobs 1 would have written them there itself; nil drops them.
+	stderr   io.Writer
+	stderrMu sync.Mutex
 }
 
 // proc is one worker process, started and sent its job.
@@ -147,6 +151,7 @@ type proc struct {
 	stdin  io.WriteCloser
 	stdout io.Reader
 	tail   *tailWriter
+	relay  *lineRelay
 	job    chan error // whether writing the job worked, once written
 	waited bool
 }
@@ -194,10 +199,11 @@ func (w *workers) start() error {
 		return err
 	}
 	for id := 1; id <= w.n; id++ {
-		p := &proc{id: id, tail: &tailWriter{}, job: make(chan error, 1)}
+		p := &proc{id: id, tail: &tailWriter{}, relay: &lineRelay{out: w.stderr, mu: &w.stderrMu}, job: make(chan error, 1)}
 		p.cmd = exec.Command(w.exe)
 		p.cmd.Env = append(os.Environ(), workerEnv+"=1")
-		p.cmd.Stderr = p.tail
+		inOwnGroup(p.cmd)
+		p.cmd.Stderr = io.MultiWriter(p.tail, p.relay)
 		// A worker that exited leaves its stderr to drain; a grandchild
 		// holding it open must not keep the sweep waiting.
 		p.cmd.WaitDelay = 5 * time.Second
@@ -227,6 +233,7 @@ func (w *workers) stop() {
 		if !p.waited {
 			_ = p.cmd.Process.Kill()
 			_ = p.cmd.Wait()
+			p.relay.flush()
 			p.waited = true
 		}
 	}
@@ -300,6 +307,7 @@ func (p *proc) run(ctx context.Context, take func() []uint64, found func(feature
 	}
 	feedErr := <-wrote
 	waitErr := p.cmd.Wait()
+	p.relay.flush()
 	p.waited = true
 	left := held.all()
 	switch {
@@ -460,4 +468,41 @@ func (t *tailWriter) String() string {
 		}
 	}
 	return string(b)
+}
+
+// lineRelay passes what one worker writes on to out a whole line at a
+// time, under the lock all workers share, so two workers' lines never
+// mix within a line.
+type lineRelay struct {
+	out     io.Writer
+	mu      *sync.Mutex
+	partial []byte
+}
+
+func (r *lineRelay) Write(p []byte) (int, error) {
+	if r.out == nil {
+		return len(p), nil
+	}
+	r.partial = append(r.partial, p...)
+	if i := bytes.LastIndexByte(r.partial, '\n'); i >= 0 {
+		r.mu.Lock()
+		// As with --jobs 1, where a scenario writes to os.Stderr itself,
+		// standard error that cannot be written does not fail the sweep.
+		_, _ = r.out.Write(r.partial[:i+1])
+		r.mu.Unlock()
+		r.partial = append(r.partial[:0], r.partial[i+1:]...)
+	}
+	return len(p), nil
+}
+
+// flush passes on a last line the worker left without its newline, once
+// the worker has exited and its standard error is drained.
+func (r *lineRelay) flush() {
+	if r.out == nil || len(r.partial) == 0 {
+		return
+	}
+	r.mu.Lock()
+	_, _ = r.out.Write(append(r.partial, '\n'))
+	r.mu.Unlock()
+	r.partial = nil
 }

@@ -257,3 +257,28 @@ func TestSweepWorkersStartServicesAsNoWorkers(t *testing.T) {
 		t.Errorf("the service's command did not exit 3, as it does outside a worker:\nexit %d\n%s%s", out.code, out.stdout, out.stderr)
 	}
 }
+
+// TestSweepWorkersPassOnTheirStandardError: what a worker writes on
+// standard error (a scenario's "!!! SKIPPING" line, say) reaches the
+// command's standard error, as it does with --jobs 1, a whole line at a
+// time, its last line even without a newline.
+func TestSweepWorkersPassOnTheirStandardError(t *testing.T) {
+	w := fakeWorker(t, `read job; echo "first line" >&2; printf "second " >&2
+while read batch; do for s in $batch; do echo "{\"seed\":$s,\"ran\":1}"; done; done
+printf "line\nlast, no newline" >&2`)
+	var stderr bytes.Buffer
+	w.stderr = &stderr
+	var got []uint64
+	if err := w.run([]uint64{10, 11, 12, 13}, func(s features.SweepSeed) error {
+		got = append(got, s.Seed)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 {
+		t.Fatalf("results for %v, want seeds 10-13", got)
+	}
+	if want := "first line\nsecond line\nlast, no newline\n"; stderr.String() != want {
+		t.Errorf("the command's standard error got %q, want %q", stderr.String(), want)
+	}
+}
