@@ -40,10 +40,12 @@ type matchedScenario struct {
 	events atomic.Int64
 }
 
-// matchedStep is one step: its definition and what it is called with.
+// matchedStep is one step: its definition and what it is called with,
+// converted once per sweep.
 type matchedStep struct {
-	def  *stepDef
-	args []any // the pattern's captures, then the step's table or doc string
+	def    *stepDef
+	in     []reflect.Value // the pattern's captures, then the step's table or doc string
+	argErr error           // why the step's text cannot give the definition's parameters
 }
 
 // matchScenarios prepares the scenarios godog would run for paths (FILE or
@@ -91,13 +93,17 @@ func matchOne(f *featureFile, st *messages.PickleStep) (matchedStep, error) {
 	if len(defs) != 1 {
 		return matchedStep{}, &FeatureError{File: f.uri, Line: f.stepLine(st), Err: fmt.Errorf("step %q matches %d step definitions, want exactly one", st.Text, len(defs))}
 	}
-	m := matchedStep{def: defs[0]}
+	var args []any
 	for _, s := range defs[0].re.FindStringSubmatch(st.Text)[1:] {
-		m.args = append(m.args, s)
+		args = append(args, s)
 	}
 	if st.Argument != nil {
-		m.args = append(m.args, st.Argument)
+		args = append(args, st.Argument)
 	}
+	m := matchedStep{def: defs[0]}
+	// A definition is a method of the world, so its type does not depend
+	// on which world it is bound to.
+	m.in, m.argErr = stepArgs(reflect.TypeOf(defs[0].bind(&world{})), args)
 	return m, nil
 }
 
@@ -131,20 +137,19 @@ func (s *suite) runScenario(sc *matchedScenario) {
 	sc.events.Store(int64(len(w.events)))
 }
 
-// run calls the step's definition on w, converting its arguments as godog
-// does, and wraps a failure as godog's steps are wrapped (world.stepFailed).
+// run calls the step's definition on w with the arguments matchOne
+// converted as godog converts them, and wraps a failure as godog's steps
+// are wrapped (world.stepFailed).
 func (m *matchedStep) run(w *world) (err error) {
 	defer func() {
 		if e := recover(); e != nil {
 			err = &stepPanic{value: e}
 		}
 	}()
-	fn := reflect.ValueOf(m.def.bind(w))
-	in, err := stepArgs(fn.Type(), m.args)
-	if err != nil {
-		return err
+	if m.argErr != nil {
+		return m.argErr
 	}
-	if err, _ := fn.Call(in)[0].Interface().(error); err != nil {
+	if err, _ := reflect.ValueOf(m.def.bind(w)).Call(m.in)[0].Interface().(error); err != nil {
 		return w.stepFailed(err)
 	}
 	return nil

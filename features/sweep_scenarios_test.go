@@ -178,8 +178,8 @@ Feature: rules
 		}
 	}
 	last := scenarios.scenarios[4].steps
-	if doc, ok := last[len(last)-1].args[0].(*messages.PickleStepArgument); !ok || doc.DocString.Content != "req:socket" {
-		t.Errorf("the doc string step is called with %v", last[len(last)-1].args)
+	if doc, ok := last[len(last)-1].in[0].Interface().(*messages.PickleDocString); !ok || doc.Content != "req:socket" {
+		t.Errorf("the doc string step is called with %v", last[len(last)-1].in)
 	}
 }
 
