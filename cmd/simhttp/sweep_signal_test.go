@@ -72,6 +72,12 @@ func sweepStopsOn(t *testing.T, sig syscall.Signal, group bool) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A worker is listed from its fork, and takes its own group
+			// only before its exec, which the worker's variable in its
+			// environment shows has happened.
+			for !execedAsWorker(t, pid) {
+				runtime.Gosched()
+			}
 			if pgid, err := syscall.Getpgid(pid); err == nil && pgid == cmd.Process.Pid {
 				t.Errorf("worker %d is in the command's process group %d", pid, pgid)
 			}
@@ -93,4 +99,15 @@ func sweepStopsOn(t *testing.T, sig syscall.Signal, group bool) {
 			t.Errorf("worker %d still there after the sweep ended: %v", pid, err)
 		}
 	}
+}
+
+// execedAsWorker reports whether process pid runs with the environment a
+// worker is started with, that is whether its exec has happened.
+func execedAsWorker(t *testing.T, pid int) bool {
+	t.Helper()
+	env, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	if err != nil {
+		t.Fatalf("worker %d: %v", pid, err)
+	}
+	return bytes.Contains(env, []byte("\x00"+workerEnv+"=1\x00")) || bytes.HasPrefix(env, []byte(workerEnv+"=1\x00"))
 }
