@@ -48,6 +48,9 @@ func sweepStopsOn(t *testing.T, sig syscall.Signal, group bool) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// A test failing before its signal must not leave a million-seed
+	// sweep running; its workers end with their input once it is gone.
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	// The workers start after the command catches SIGTERM, so once both
