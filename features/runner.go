@@ -145,6 +145,9 @@ type suite struct {
 	failures []failure  // scenarios that failed, in order
 	// onWorld, when set, sees each scenario's world once it finished.
 	onWorld func(*world)
+	// recycleEvents lets the sweep's runner reuse a world's event record
+	// once onWorld saw it: set when nothing keeps the record.
+	recycleEvents bool
 	// onStart, when set, sees each scenario's simulated world as soon as
 	// it exists, before anything runs on it (Record observes it there).
 	onStart func(*world)

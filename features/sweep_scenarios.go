@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"github.com/cucumber/godog"
@@ -38,6 +39,10 @@ type matchedScenario struct {
 	// sixth of a seed's bytes). Seeds running side by side race to set it;
 	// only the room depends on which wins.
 	events atomic.Int64
+	// spare holds event records (*[]simnet.Event) of finished runs that
+	// nothing kept, for later runs to fill again instead of allocating and
+	// zeroing a record per run (a sixth of a seed's bytes).
+	spare sync.Pool
 }
 
 // matchedStep is one step: its definition and what it is called with,
@@ -120,7 +125,15 @@ func (ss *sweepScenarios) run(s *suite) {
 // message, a skip before the last step as none.
 func (s *suite) runScenario(sc *matchedScenario) {
 	w := newWorld(s)
-	w.events = make([]simnet.Event, 0, sc.events.Load())
+	var record *[]simnet.Event
+	if s.recycleEvents {
+		record, _ = sc.spare.Get().(*[]simnet.Event)
+	}
+	if record != nil {
+		w.events = (*record)[:0]
+	} else {
+		w.events = make([]simnet.Event, 0, sc.events.Load())
+	}
 	s.startScenario(w, sc.pickle)
 	var err error
 	for i := range sc.steps {
@@ -135,6 +148,16 @@ func (s *suite) runScenario(sc *matchedScenario) {
 	}
 	s.finishScenario(w, err)
 	sc.events.Store(int64(len(w.events)))
+	if s.recycleEvents {
+		// Cleared so the spare record keeps no finished run's details
+		// and payloads alive.
+		clear(w.events)
+		if record == nil {
+			record = new([]simnet.Event)
+		}
+		*record, w.events = w.events, nil
+		sc.spare.Put(record)
+	}
 }
 
 // run calls the step's definition on w with the arguments matchOne
