@@ -148,6 +148,9 @@ type suite struct {
 	// recycleEvents lets the sweep's runner reuse a world's event record
 	// once onWorld saw it: set when nothing keeps the record.
 	recycleEvents bool
+	// bareNet leaves out the net events' detail and packets, which cost a
+	// sixth of a sweep's allocations: set when nothing reads them.
+	bareNet bool
 	// onStart, when set, sees each scenario's simulated world as soon as
 	// it exists, before anything runs on it (Record observes it there).
 	onStart func(*world)

@@ -232,7 +232,7 @@ func elsewhere(seeds []uint64, run func([]uint64, func(SweepSeed) error) error, 
 func runSeed(scenarios *sweepScenarios, seed uint64, traces, twice bool) seedResult {
 	c := scenarios.catalog
 	run := func(onWorld func(*world)) *suite {
-		s := &suite{catalog: c, seed: seed, faults: &faultPlan{}, onWorld: onWorld, recycleEvents: !twice}
+		s := &suite{catalog: c, seed: seed, faults: &faultPlan{}, onWorld: onWorld, recycleEvents: !twice, bareNet: !twice && !traces}
 		scenarios.run(s)
 		return s
 	}
@@ -314,7 +314,7 @@ func indent(s string) string { return strings.ReplaceAll(s, "\n", "\n  ") }
 // failsWith runs scenarios with seed under exactly rules and reports
 // whether one fails.
 func failsWith(scenarios *sweepScenarios, seed uint64, rules []simnet.Rule) bool {
-	s := &suite{catalog: scenarios.catalog, seed: seed, faults: &faultPlan{fixed: rules, isFixed: true}, recycleEvents: true}
+	s := &suite{catalog: scenarios.catalog, seed: seed, faults: &faultPlan{fixed: rules, isFixed: true}, recycleEvents: true, bareNet: true}
 	scenarios.run(s)
 	return len(s.failures) > 0
 }

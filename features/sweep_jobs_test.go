@@ -77,3 +77,21 @@ func dumpGuard(t *testing.T, name string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// TestSweepWithoutTracesReportsTheSame sweeps with each seed's traces
+// kept and without, when the worlds build no net event detail since
+// nothing reads it, and wants the same report.
+func TestSweepWithoutTracesReportsTheSame(t *testing.T) {
+	for _, paths := range [][]string{nil, {"testdata/sweep.feature"}} {
+		opts := SweepOptions{Paths: paths, Seeds: [2]uint64{1, 200}, Jobs: 1}
+		traced := sweepWith(t, opts)
+		var out bytes.Buffer
+		opts.Output = &out
+		if _, err := Sweep(opts); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != traced.report {
+			t.Errorf("%v: with traces the sweep reported\n%s\nwithout\n%s", paths, traced.report, out.String())
+		}
+	}
+}

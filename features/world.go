@@ -126,7 +126,11 @@ func (w *world) start() error {
 		return nil
 	}
 	w.started = true
-	sim, err := simnet.NewWorld(w.seed, simnet.WithDNSLatency(w.dnsDelay), simnet.WithLink(referenceLink))
+	opts := []simnet.Option{simnet.WithDNSLatency(w.dnsDelay), simnet.WithLink(referenceLink)}
+	if w.suite.bareNet {
+		opts = append(opts, simnet.WithoutNetDetail())
+	}
+	sim, err := simnet.NewWorld(w.seed, opts...)
 	if err != nil {
 		return err
 	}

@@ -68,10 +68,21 @@ func sweepDigest(t *testing.T, twice bool) string {
 // sweepRun is one seed's run: two clients echo a few random messages over a
 // jittery link while one random rule applies.
 func sweepRun(t *testing.T, seed uint64) ([]byte, simnet.Fault) {
-	w := newWorld(t, seed, simnet.WithLink(simnet.Link{Latency: 2 * ms, Jitter: ms, Bandwidth: 10 << 20, MSS: 1000}))
 	var trace bytes.Buffer
 	tw := simnet.NewTraceWriter(&trace, true)
-	w.Loop().Events().Observe(tw.Observe)
+	kind := echoUnderRandomRule(t, seed, tw.Observe)
+	if tw.Err() != nil {
+		t.Fatalf("seed %d: trace: %v", seed, tw.Err())
+	}
+	return trace.Bytes(), kind
+}
+
+// echoUnderRandomRule is sweepRun's workload in a world made with opts,
+// observed by observe; it returns the kind of fault the rule injects.
+func echoUnderRandomRule(t *testing.T, seed uint64, observe simnet.Observer, opts ...simnet.Option) simnet.Fault {
+	opts = append([]simnet.Option{simnet.WithLink(simnet.Link{Latency: 2 * ms, Jitter: ms, Bandwidth: 10 << 20, MSS: 1000})}, opts...)
+	w := newWorld(t, seed, opts...)
+	w.Loop().Events().Observe(observe)
 	cli, srv := addHost(t, w, "client"), addHost(t, w, "server")
 	ln := echoServer(t, srv, 80)
 	ln.Unref()
@@ -104,10 +115,7 @@ func sweepRun(t *testing.T, seed uint64) ([]byte, simnet.Fault) {
 	if err := w.Loop().Run(); err != nil {
 		t.Fatalf("seed %d: %v", seed, err)
 	}
-	if tw.Err() != nil {
-		t.Fatalf("seed %d: trace: %v", seed, tw.Err())
-	}
-	return trace.Bytes(), rule.What
+	return rule.What
 }
 
 // randomRule draws one valid rule from the world's RNG.

@@ -622,6 +622,10 @@ func (c *conn) traceFault(r *rule) {
 	if r.What == FaultCloseOnReuse {
 		from = &c.end[server]
 	}
+	if c.w.cfg.bareNet {
+		ev.Emit(Event{Obj: "net", ID: c.id, Name: "fault"})
+		return
+	}
 	to := c.peer(from)
 	ev.Emit(Event{Obj: "net", ID: c.id, Name: "fault", Detail: map[string]any{
 		"fault": r.What.String(), "from": hostName(from), "to": hostName(to),

@@ -247,10 +247,16 @@ func (w *World) observe(c *conn, from *end, seg segment, name, dropped string) {
 	if !ev.Active() {
 		return
 	}
+	if dropped != "" {
+		name = "drop"
+	}
+	if w.cfg.bareNet {
+		ev.Emit(Event{Obj: "net", ID: c.id, Name: name})
+		return
+	}
 	to := c.peer(from)
 	detail := map[string]any{"from": from.host.name, "to": hostName(to), "seq": int64(seg.seq - from.iss), "len": len(seg.data)}
 	if dropped != "" {
-		name = "drop"
 		detail["reason"] = dropped
 	}
 	ev.Emit(Event{Obj: "net", ID: c.id, Name: name, Detail: detail, Packet: &Packet{

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -949,6 +951,38 @@ func TestLoopbackSendBufferTakesABigWriteWhileTheReaderIsPaused(t *testing.T) {
 		}
 		if got := size - s.WritableLength(); got != tc.inKernel {
 			t.Errorf("MSS %d: the kernels took %d bytes of the write, want %d", tc.mss, got, tc.inKernel)
+		}
+	}
+}
+
+// TestWithoutNetDetailLeavesOutOnlyNetDetail runs seeded workloads with
+// and without the option: every event must be the same but for the net
+// events' Detail and Packet, which the option leaves out.
+func TestWithoutNetDetailLeavesOutOnlyNetDetail(t *testing.T) {
+	names := map[string]bool{}
+	for seed := range uint64(200) {
+		var full, bare []simnet.Event
+		echoUnderRandomRule(t, seed, func(ev simnet.Event) { full = append(full, ev) })
+		echoUnderRandomRule(t, seed, func(ev simnet.Event) { bare = append(bare, ev) }, simnet.WithoutNetDetail())
+		if len(full) != len(bare) {
+			t.Fatalf("seed %d: %d events with net detail, %d without", seed, len(full), len(bare))
+		}
+		for i, ev := range full {
+			if ev.Obj == "net" {
+				if ev.Detail == nil {
+					t.Fatalf("seed %d: event %d (net:%s) has no detail without the option", seed, i, ev.Name)
+				}
+				names[ev.Name] = true
+				ev.Detail, ev.Packet = nil, nil
+			}
+			if diff := cmp.Diff(ev, bare[i]); diff != "" {
+				t.Fatalf("seed %d: event %d differs without net detail (-with +without):\n%s", seed, i, diff)
+			}
+		}
+	}
+	for _, name := range []string{"syn", "synack", "seg", "fin", "drop", "fault"} {
+		if !names[name] {
+			t.Errorf("no seed emitted a net:%s event", name)
 		}
 	}
 }
