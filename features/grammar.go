@@ -98,7 +98,9 @@ func (w *world) addSentence(s *sentence, table *godog.Table) error {
 
 // actionOf builds what a sentence does when its moment comes.
 func (w *world) actionOf(s *sentence, table *godog.Table) (func(), error) {
-	a := s.action
+	// The sentence's own action, not a copy: the closures below would move
+	// a copy to the heap on every call.
+	a := &s.action
 	switch a.kind {
 	case actionSends:
 		sp := &requestSpec{method: a.method, path: a.path, server: a.server, noEnd: a.noEnd}
@@ -220,7 +222,9 @@ func (w *world) value(mark, what string, v any) {
 
 // schedule runs act at the sentence's moment.
 func (w *world) schedule(s *sentence, act func()) {
-	t := s.trigger
+	// The sentence's own trigger, not a copy: the closures below would
+	// move a copy to the heap on every call.
+	t := &s.trigger
 	fire := w.deferred(t, act)
 	switch t.kind {
 	case triggerAfter:
@@ -240,7 +244,7 @@ func (w *world) schedule(s *sentence, act func()) {
 
 // deferred is act put off as an event trigger says: <n> ms after the
 // event, or to the turn after it.
-func (w *world) deferred(t trigger, act func()) func() {
+func (w *world) deferred(t *trigger, act func()) func() {
 	switch {
 	case t.turn:
 		return func() { w.loop().SetImmediate(act) }
@@ -265,7 +269,7 @@ func nthOnly(n int, fire func()) func() {
 }
 
 // onEvent runs fire at the trigger's event, once its actor exists.
-func (w *world) onEvent(s *sentence, t trigger, fire func()) {
+func (w *world) onEvent(s *sentence, t *trigger, fire func()) {
 	kind := t.actor.methodsKind()
 	fire = nthOnly(t.nth, fire)
 	subscribe := func(tg *target) {

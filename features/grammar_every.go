@@ -66,7 +66,7 @@ func (s *sentence) checkEvery() error {
 // response: each one, as it is made, gets the trigger's listener, in
 // which it acts itself.
 func (w *world) addOnEvery(s *sentence) {
-	t := s.trigger
+	t := &s.trigger
 	w.onEach(t.actor.kind, func(tg *target) {
 		act := func() {
 			switch {

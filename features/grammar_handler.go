@@ -170,7 +170,9 @@ func (w *world) namedServer(name string) (*serverState, error) {
 
 // handlerStep is what a handler step does for one request.
 func (w *world) handlerStep(s *sentence) serverAction {
-	a := s.action
+	// The sentence's own action, not a copy: the closures below would move
+	// a copy to the heap on every call.
+	a := &s.action
 	switch a.kind {
 	case actionWaits:
 		return func(x *exchange, next func()) {
