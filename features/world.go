@@ -166,12 +166,16 @@ func (w *world) start() error {
 			return err
 		}
 	}
-	for _, r := range append(append([]simnet.Rule(nil), w.rules...), w.drawn...) {
-		if w.service != nil {
-			break // the service's proxy carries them
-		}
-		if _, err := sim.AddRule(r); err != nil {
-			return fmt.Errorf("fault rule %s: %w", r.String(), err)
+	// The scenario's rules, then the drawn ones, each list read in place:
+	// a joined copy cost every world an allocation. With a service, its
+	// proxy carries them.
+	if w.service == nil {
+		for _, rules := range [...][]simnet.Rule{w.rules, w.drawn} {
+			for _, r := range rules {
+				if _, err := sim.AddRule(r); err != nil {
+					return fmt.Errorf("fault rule %s: %w", r.String(), err)
+				}
+			}
 		}
 	}
 	for _, s := range w.servers {
