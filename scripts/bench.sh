@@ -27,9 +27,10 @@ run -bench 'Body|IdleHTTPConns' -benchtime 1x ./httpcore
 # A seed costs about 1.5 ms: 2,000 of them make each sample last seconds,
 # and three samples give the ratio a median.
 run -bench 'Sweep' -benchtime 2000x -count 3 ./features
-# What a user runs: the simhttp command sweeping 5,000 seeds with --jobs 1
-# (one process) and --jobs 2 (two worker processes), three interleaved
-# pairs after a warm-up, inside one benchmark run (1x: it repeats itself).
+# What a user runs: the simhttp command sweeping 5,000 and 20,000 seeds with
+# --jobs 1 (one process) and --jobs 2 (two worker processes), three
+# interleaved pairs of each after a warm-up, inside one benchmark run (1x:
+# it repeats itself).
 run -bench 'SweepJobs' -benchtime 1x ./cmd/simhttp
 echo "== record / replay"
 run -bench 'Record' ./record
@@ -67,7 +68,9 @@ echo "  floor, same lines, no work:  1,000: $(metric $tf=1000 cpu-ns/exchange)  
 echo "100,000 sockets, virtual hour: $(metric BenchmarkTimeoutsHour wall-s) s wall, $(metric BenchmarkTimeoutsHour cpu-s) s CPU, $(metric BenchmarkTimeoutsHour heap-MiB) MiB live"
 echo "body 1 / 10 / 100 MiB:         $(metric BenchmarkBody/1MiB MB/s) / $(metric BenchmarkBody/10MiB MB/s) / $(metric BenchmarkBody/100MiB MB/s) MB/s"
 echo "100,000 idle HTTP connections: $(metric BenchmarkIdleHTTPConns heap-MiB) MiB live, $(metric BenchmarkIdleHTTPConns bytes/conn) bytes each   (target < 512 MiB)"
-sj=BenchmarkSweepJobs
-echo "sweep command, --jobs 2 vs 1:  $(num "$(metric $sj x-jobs2)" %.2f)x ($(num "$(metric $sj x-jobs2-lo)" %.2f)-$(num "$(metric $sj x-jobs2-hi)" %.2f)x over three pairs); $(metric $sj jobs2-seeds/s) vs $(metric $sj jobs1-seeds/s) seeds/s, CPU per seed $(metric $sj jobs2-cpu-ms/seed) vs $(metric $sj jobs1-cpu-ms/seed) ms   (target >= 1.8x)"
+for n in 5000 20000; do
+  sj=BenchmarkSweepJobs/seeds=$n
+  echo "sweep command, $n seeds, --jobs 2 vs 1: $(num "$(metric $sj x-jobs2)" %.2f)x ($(num "$(metric $sj x-jobs2-lo)" %.2f)-$(num "$(metric $sj x-jobs2-hi)" %.2f)x over three pairs); $(metric $sj jobs2-seeds/s) vs $(metric $sj jobs1-seeds/s) seeds/s, CPU per seed $(metric $sj jobs2-cpu-ms/seed) vs $(metric $sj jobs1-cpu-ms/seed) ms   (target >= 1.8x)"
+done
 echo "sweep library, 2 goroutines vs 1: $(ratio "$(metric BenchmarkSweep/jobs=2 seeds/s)" "$(metric BenchmarkSweep/jobs=1 seeds/s)") seeds/s; CPU per seed $(metric BenchmarkSweep/jobs=1 cpu-ms/seed) vs $(metric BenchmarkSweep/jobs=2 cpu-ms/seed) ms, so two free cores give at most $(ratio "$(awk -v a="$(metric BenchmarkSweep/jobs=1 cpu-ms/seed)" 'BEGIN { print 2 * a }')" "$(metric BenchmarkSweep/jobs=2 cpu-ms/seed)")   (one heap: the command uses processes)"
 echo "inspect vs tshark:             $(metric BenchmarkInspectVsTshark x-tshark)x   (target >= 10x; scripts/bench-inspect.sh checks 1M packets)"

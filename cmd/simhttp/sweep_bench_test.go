@@ -10,53 +10,60 @@ import (
 	"time"
 )
 
-// sweepBenchSeeds is how many seeds each timed sweep runs: a few seconds
-// with one job on an idle 2-core machine (a seed is about 0.6 ms of CPU),
-// so that the fixed cost of a command, which --jobs 2 pays in three
-// processes at once (start, load the features: ~50-80 ms of CPU each), is
-// a few percent of it rather than the figure measured.
-const sweepBenchSeeds = 5000
-
-// BenchmarkSweepJobs times what a user runs: `simhttp sweep --seeds
-// 1-5000` (this test binary standing in for simhttp) as a fresh command
-// with --jobs 1, which runs in one process, and with --jobs 2, which runs
-// two worker processes. After a warm-up pair it times max(b.N, 3) pairs,
-// alternating which goes first, and reports each side's median seeds/s
-// with its least and greatest, the CPU per seed of the command and its
-// workers, and x-jobs2, the median of the pairs' ratios (with -lo and -hi):
-// on an idle 2-core machine it should reach 1.8.
+// BenchmarkSweepJobs times what a user runs: `simhttp sweep --seeds 1-N`
+// (this test binary standing in for simhttp) as a fresh command with
+// --jobs 1, which runs in one process, and with --jobs 2, which runs two
+// worker processes, for a sweep of 5,000 seeds (about a second with one
+// job) and one of 20,000. A command has a fixed cost that --jobs 2 pays in
+// three processes (start, load the features: tens of ms each), so the
+// shorter sweep gains less; the longer one shows what the workers give a
+// sweep that runs for a while. After a warm-up pair it times max(b.N, 3)
+// pairs per size, alternating which goes first, and reports each side's
+// median seeds/s with its least and greatest, the CPU per seed of the
+// command and its workers, and x-jobs2, the median of the pairs' ratios
+// (with -lo and -hi).
 func BenchmarkSweepJobs(b *testing.B) {
 	exe, err := os.Executable()
 	if err != nil {
 		b.Fatal(err)
 	}
-	sweep := func(jobs, seeds int) (perSec, cpuMsPerSeed float64) {
-		cmd := exec.Command(exe, "sweep", "--seeds", fmt.Sprint("1-", seeds), "--jobs", fmt.Sprint(jobs))
-		cmd.Env = append(os.Environ(), asCLIEnv+"=1")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		start := time.Now()
-		err := cmd.Run()
-		wall := time.Since(start)
-		want := fmt.Sprintf("sweep: %d seeds (1-%d): %d passed, 0 failed\n", seeds, seeds, seeds)
-		if err != nil || out.String() != want {
-			b.Fatalf("sweep --jobs %d: %v\n%s", jobs, err, out.String())
-		}
-		cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-		return float64(seeds) / wall.Seconds(), cpu.Seconds() * 1e3 / float64(seeds)
+	sweepOnce(b, exe, 1, 200)
+	sweepOnce(b, exe, 2, 200)
+	for _, seeds := range []int{5000, 20000} {
+		b.Run(fmt.Sprint("seeds=", seeds), func(b *testing.B) { sweepPairs(b, exe, max(b.N, 3), seeds) })
 	}
-	sweep(1, 200)
-	sweep(2, 200)
-	pairs := max(b.N, 3)
+}
+
+// sweepOnce runs exe as `simhttp sweep --seeds 1-seeds --jobs jobs` and
+// returns its seeds per second of wall time and its CPU per seed.
+func sweepOnce(b *testing.B, exe string, jobs, seeds int) (perSec, cpuMsPerSeed float64) {
+	cmd := exec.Command(exe, "sweep", "--seeds", fmt.Sprint("1-", seeds), "--jobs", fmt.Sprint(jobs))
+	cmd.Env = append(os.Environ(), asCLIEnv+"=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	want := fmt.Sprintf("sweep: %d seeds (1-%d): %d passed, 0 failed\n", seeds, seeds, seeds)
+	if err != nil || out.String() != want {
+		b.Fatalf("sweep --jobs %d: %v\n%s", jobs, err, out.String())
+	}
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return float64(seeds) / wall.Seconds(), cpu.Seconds() * 1e3 / float64(seeds)
+}
+
+// sweepPairs times pairs of sweeps of seeds, --jobs 1 and --jobs 2, and
+// reports them as BenchmarkSweepJobs describes.
+func sweepPairs(b *testing.B, exe string, pairs, seeds int) {
 	var one, two, ratio, cpuOne, cpuTwo []float64
 	for i := range pairs {
 		var s1, s2, c1, c2 float64
 		if i%2 == 0 {
-			s1, c1 = sweep(1, sweepBenchSeeds)
-			s2, c2 = sweep(2, sweepBenchSeeds)
+			s1, c1 = sweepOnce(b, exe, 1, seeds)
+			s2, c2 = sweepOnce(b, exe, 2, seeds)
 		} else {
-			s2, c2 = sweep(2, sweepBenchSeeds)
-			s1, c1 = sweep(1, sweepBenchSeeds)
+			s2, c2 = sweepOnce(b, exe, 2, seeds)
+			s1, c1 = sweepOnce(b, exe, 1, seeds)
 		}
 		one, two, ratio = append(one, s1), append(two, s2), append(ratio, s2/s1)
 		cpuOne, cpuTwo = append(cpuOne, c1), append(cpuTwo, c2)
