@@ -35,7 +35,6 @@ type catalog struct {
 type featureFile struct {
 	uri     string // path as godog reports it (relative to fsys)
 	line    int    // the scenario line asked for with FILE:LINE, or 0
-	src     []byte
 	doc     *messages.GherkinDocument
 	pickles []*messages.Pickle
 	steps   map[string]*messages.Step // AST id -> step, for locations
@@ -165,7 +164,7 @@ func (c *catalog) add(name string, line int) {
 		c.bad = append(c.bad, &FeatureError{File: name, Err: fmt.Errorf("syntax error %w", err)})
 		return
 	}
-	f := &featureFile{uri: name, line: line, src: src, doc: doc, steps: map[string]*messages.Step{}, scens: map[string]int64{}}
+	f := &featureFile{uri: name, line: line, doc: doc, steps: map[string]*messages.Step{}, scens: map[string]int64{}}
 	f.pickles = gherkin.Pickles(*doc, name, newID)
 	f.indexAST()
 	if line != 0 && len(f.scenariosAt(line)) == 0 {
@@ -179,32 +178,24 @@ var errNoScenarioAtLine = fmt.Errorf("no scenario starts on this line (give the 
 
 // indexAST records the location of every step and scenario by AST id.
 func (f *featureFile) indexAST() {
-	f.eachChild(func(ch *messages.FeatureChild) {
-		var steps []*messages.Step
-		switch {
-		case ch.Background != nil:
-			steps = ch.Background.Steps
-		case ch.Scenario != nil:
-			steps = ch.Scenario.Steps
-			f.scens[ch.Scenario.Id] = ch.Scenario.Location.Line
-		}
-		for _, s := range steps {
-			f.steps[s.Id] = s
-		}
-	})
-}
-
-// eachChild calls fn with every background, scenario and rule of the
-// file in the order they are written, a rule before its own children.
-func (f *featureFile) eachChild(fn func(*messages.FeatureChild)) {
 	if f.doc.Feature == nil {
 		return
 	}
 	var visit func(children []*messages.FeatureChild)
+	visitSteps := func(steps []*messages.Step) {
+		for _, s := range steps {
+			f.steps[s.Id] = s
+		}
+	}
 	visit = func(children []*messages.FeatureChild) {
 		for _, ch := range children {
-			fn(ch)
-			if ch.Rule != nil {
+			switch {
+			case ch.Background != nil:
+				visitSteps(ch.Background.Steps)
+			case ch.Scenario != nil:
+				visitSteps(ch.Scenario.Steps)
+				f.scens[ch.Scenario.Id] = ch.Scenario.Location.Line
+			case ch.Rule != nil:
 				rc := make([]*messages.FeatureChild, 0, len(ch.Rule.Children))
 				for _, r := range ch.Rule.Children {
 					rc = append(rc, &messages.FeatureChild{Background: r.Background, Scenario: r.Scenario})
@@ -294,7 +285,7 @@ type diskOrBundle struct {
 
 func (d diskOrBundle) Open(name string) (fs.File, error) {
 	if name == "-" && d.stdin != nil {
-		return &memFile{Reader: bytes.NewReader(d.stdin), name: "-"}, nil
+		return &stdinFile{Reader: bytes.NewReader(d.stdin)}, nil
 	}
 	f, err := os.Open(filepath.FromSlash(name))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -329,26 +320,17 @@ func bundledName(name string) string {
 	return strings.TrimPrefix(name, "features/")
 }
 
-// memFile is a file held in memory: the feature read from standard
-// input, as the file "-".
-type memFile struct {
-	*bytes.Reader
-	name string
-}
+// stdinFile is the feature read from standard input, as the file "-".
+type stdinFile struct{ *bytes.Reader }
 
-func (f *memFile) Stat() (fs.FileInfo, error) {
-	return memInfo{name: path.Base(f.name), size: f.Size()}, nil
-}
-func (f *memFile) Close() error { return nil }
+func (f *stdinFile) Stat() (fs.FileInfo, error) { return stdinInfo{size: f.Size()}, nil }
+func (f *stdinFile) Close() error               { return nil }
 
-type memInfo struct {
-	name string
-	size int64
-}
+type stdinInfo struct{ size int64 }
 
-func (i memInfo) Name() string     { return i.name }
-func (i memInfo) Size() int64      { return i.size }
-func (memInfo) Mode() fs.FileMode  { return 0o444 }
-func (memInfo) ModTime() time.Time { return time.Time{} }
-func (memInfo) IsDir() bool        { return false }
-func (memInfo) Sys() any           { return nil }
+func (stdinInfo) Name() string       { return "-" }
+func (i stdinInfo) Size() int64      { return i.size }
+func (stdinInfo) Mode() fs.FileMode  { return 0o444 }
+func (stdinInfo) ModTime() time.Time { return time.Time{} }
+func (stdinInfo) IsDir() bool        { return false }
+func (stdinInfo) Sys() any           { return nil }
