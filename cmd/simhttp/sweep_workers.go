@@ -2,12 +2,13 @@ package main
 
 // `sweep --jobs N` runs its seeds in N worker processes of this same
 // binary rather than N goroutines of one: goroutines share one heap, and
-// a seed is mostly allocation, so two of them ran 1.5-1.7x one, where two
-// separate processes run 1.86x (BENCHMARKS.md, issue 10). The parent keeps
-// everything but running seeds: it loads the features, hands each worker
-// batches of seeds, one batch ahead of what it has finished, and writes
-// the report from what comes back, so the report is the one a single
-// process writes.
+// a seed is mostly allocation, so two of them run 1.4-1.5x one. Two
+// independent commands gave 1.67x and 1.84x, and --jobs 2 gives 1.50x at
+// 5,000 seeds and 1.66-1.70x at 20,000 (BENCHMARKS.md, issue 10). The
+// parent keeps everything but running seeds: it loads the features, hands
+// each worker batches of seeds, one batch ahead of what it has finished,
+// and writes the report from what comes back, so the report is the one a
+// single process writes.
 //
 // The protocol is lines on the worker's standard input and output: first
 // a workerJob in JSON, then batches of seeds, a line each, separated by
