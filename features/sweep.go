@@ -105,7 +105,6 @@ func SweepWorker(opts SweepOptions, seeds iter.Seq[uint64], found func(SweepSeed
 type loadedSweep struct {
 	scenarios *sweepScenarios
 	probe     *suite
-	none      bool // no scenario is tagged @sweep
 }
 
 func loadSweep(opts SweepOptions) (*loadedSweep, error) {
@@ -118,7 +117,7 @@ func loadSweep(opts SweepOptions) (*loadedSweep, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &loadedSweep{scenarios: scenarios, probe: probe, none: len(scenarios.scenarios) == 0}, nil
+	return &loadedSweep{scenarios: scenarios, probe: probe}, nil
 }
 
 // seedResult is what one seed's runs leave: its failures, each shrunk,
@@ -153,7 +152,7 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 	}
 	probe := sw.probe
 	nothing := func() error { return errors.Join(probe.problemsErr(), probe.nothingSelected("is tagged @sweep")) }
-	if sw.none {
+	if len(sw.scenarios.scenarios) == 0 { // no scenario is tagged @sweep
 		return false, nothing()
 	}
 	res := SweepResult{First: opts.Seeds[0], Last: opts.Seeds[1], Shard: opts.Shard, Seeds: seeds, Failures: []SweepFailure{}}
