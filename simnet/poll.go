@@ -62,12 +62,9 @@ func (s *ioState) waiting() bool {
 	return s.readyLen() > 0 || len(s.deferred) > 0 || len(s.again) > 0 || len(s.pendQ) > 0 || s.pendNext < len(s.pendRun)
 }
 
-// linger queues kernel work for the moment the loop would block: a delayed
-// ACK waits for whatever reply the program sends at this instant to carry
-// it.
-func (l *Loop) linger(fn func()) { l.io.lingers = append(l.io.lingers, fnTask(fn)) }
-
-// lingerWith is linger of fn(arg), which costs no closure.
+// lingerWith queues fn(arg), kernel work, for the moment the loop would
+// block: a delayed ACK waits for whatever reply the program sends at this
+// instant to carry it. Taking fn and arg apart costs no closure.
 func (l *Loop) lingerWith(fn func(any), arg any) {
 	l.io.lingers = append(l.io.lingers, task{with: fn, arg: arg})
 }
