@@ -73,4 +73,5 @@ for n in 5000 20000; do
   echo "sweep command, $n seeds, --jobs 2 vs 1: $(num "$(metric $sj x-jobs2)" %.2f)x ($(num "$(metric $sj x-jobs2-lo)" %.2f)-$(num "$(metric $sj x-jobs2-hi)" %.2f)x over three pairs); $(metric $sj jobs2-seeds/s) vs $(metric $sj jobs1-seeds/s) seeds/s, CPU per seed $(metric $sj jobs2-cpu-ms/seed) vs $(metric $sj jobs1-cpu-ms/seed) ms   (target >= 1.8x)"
 done
 echo "sweep library, 2 goroutines vs 1: $(ratio "$(metric BenchmarkSweep/jobs=2 seeds/s)" "$(metric BenchmarkSweep/jobs=1 seeds/s)") seeds/s; CPU per seed $(metric BenchmarkSweep/jobs=1 cpu-ms/seed) vs $(metric BenchmarkSweep/jobs=2 cpu-ms/seed) ms, so two free cores give at most $(ratio "$(awk -v a="$(metric BenchmarkSweep/jobs=1 cpu-ms/seed)" 'BEGIN { print 2 * a }')" "$(metric BenchmarkSweep/jobs=2 cpu-ms/seed)")   (one heap: the command uses processes)"
-echo "inspect vs tshark:             $(metric BenchmarkInspectVsTshark x-tshark)x   (target >= 10x; scripts/bench-inspect.sh checks 1M packets)"
+it=BenchmarkInspectVsTshark
+echo "inspect vs tshark:             $(num "$(metric $it x-tshark)" %.1f)x ($(num "$(metric $it x-tshark-lo)" %.1f)-$(num "$(metric $it x-tshark-hi)" %.1f)x over tshark's three warm runs; $(num "$(metric $it x-tshark-steady)" %.1f)x without tshark's $(metric $it tshark-start-s) s start-up)   (target >= 10x; scripts/bench-inspect.sh checks 1M packets)"
