@@ -157,6 +157,7 @@ type readState struct {
 	dataListening   bool
 	ended           bool // the last chunk was pushed
 	endEmitted      bool
+	endQueued       bool // an endReadableNT tick is queued (see endReadable)
 	reading         bool // a read was asked of the source and not answered yet
 	sync            bool // inside a read call, where events must wait a tick
 	needReadable    bool
@@ -723,10 +724,17 @@ func (m *IncomingMessage) readSource() {
 	}
 }
 
+// endReadable queues endReadableNT, as Node does from every read once the
+// stream ended, but only the first time: it is called only once ended with
+// nothing buffered, and nothing can be buffered after the end (push refuses
+// and there is no unshift), so the first tick finds the same state any later
+// one would, and what stops it (error, 'close', 'end' emitted) stops them
+// all. The later ticks Node queues are no-ops, and skipping them moves
+// nothing the trace shows.
 func (m *IncomingMessage) endReadable() {
 	r := &m.r
-	if !r.endEmitted {
-		r.ended = true
+	if !r.endEmitted && !r.endQueued {
+		r.ended, r.endQueued = true, true
 		m.loop.NextTickWith(incomingEndReadableNT, m)
 	}
 }

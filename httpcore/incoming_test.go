@@ -277,3 +277,50 @@ func TestReadBufferKeepsItsArray(t *testing.T) {
 		t.Errorf("read %q leaving %d chunks, want %q leaving none", got, len(m.r.buf), want)
 	}
 }
+
+// TestEndIsQueuedOnceWhereNodeQueuesIt: Node queues endReadableNT from
+// every read() once the body ended, and the message queues only the first
+// (endReadable says why the rest are no-ops). 'end' must still come once,
+// at the first tick's place among other ticks, with reads between the
+// ticks; and an error before that tick must still keep it from coming.
+func TestEndIsQueuedOnceWhereNodeQueuesIt(t *testing.T) {
+	for _, destroy := range []bool{false, true} {
+		w, err := simnet.NewWorld(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loop := w.Loop()
+		var m IncomingMessage
+		m.init(loop, nil, "res")
+		var order []string
+		m.Events.Data.On(func(p []byte) { order = append(order, "data "+string(p)) })
+		m.Events.End.On(func(struct{}) { order = append(order, "end") })
+		m.Events.Error.On(func(error) { order = append(order, "error") })
+		m.Pause()
+		m.push([]byte("ab"))
+		m.push([]byte("cd"))
+		m.push(nil)
+		m.r.sync = false
+		m.read(-1) // takes all four bytes and queues endReadableNT
+		loop.NextTick(func() { order = append(order, "tick 1") })
+		m.read(-1) // Node queues a second endReadableNT here
+		if destroy {
+			m.Destroy(errors.New("boom"))
+		}
+		loop.NextTick(func() {
+			order = append(order, "tick 2")
+			m.read(-1) // and a third from a tick between them
+		})
+		loop.DrainTicks()
+		want := []string{"data abcd", "end", "tick 1", "tick 2"}
+		if destroy {
+			want = []string{"data abcd", "tick 1", "tick 2", "error"}
+		}
+		if !slices.Equal(order, want) {
+			t.Errorf("destroy %v: %q, want %q", destroy, order, want)
+		}
+		if m.r.endEmitted == destroy {
+			t.Errorf("destroy %v: 'end' emitted %v", destroy, m.r.endEmitted)
+		}
+	}
+}
