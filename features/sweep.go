@@ -49,11 +49,13 @@ type SweepOptions struct {
 	// its own unless it asks; the simhttp command asks unless GOGC is set.
 	BatchGC bool
 	// RunSeeds, when set, runs the seeds instead of Jobs goroutines of
-	// this process, for instance in worker processes running SweepWorker:
-	// it calls found once per seed, in any order, from one goroutine at a
-	// time, and returns an error if any seed could not run. The report is
-	// the same as the goroutines would give.
-	RunSeeds func(seeds []uint64, found func(SweepSeed) error) error
+	// this process, for instance in worker processes running SweepWorker
+	// and, through here, in this process with the features the sweep has
+	// loaded (several goroutines may call here at once): it calls found
+	// once per seed, in any order,
+	// from one goroutine at a time, and returns an error if any seed could
+	// not run. The report is the same as the goroutines would give.
+	RunSeeds func(seeds []uint64, here func(seed uint64) SweepSeed, found func(SweepSeed) error) error
 }
 
 // SweepSeed is what one seed of a sweep found: the record a worker
@@ -71,9 +73,9 @@ type SweepSeed struct {
 // still fails. Scenarios that cannot run are returned in err, as by Run.
 //
 // The seeds run on Jobs goroutines sharing this process's heap, unless
-// RunSeeds hands them elsewhere; the simhttp command runs --jobs N > 1 as
-// N worker processes, which allocate from separate heaps and so scale
-// better across cores.
+// RunSeeds hands them elsewhere; the simhttp command runs --jobs N > 1 in
+// itself and N-1 worker processes, which allocate from separate heaps and
+// so scale better across cores.
 func Sweep(opts SweepOptions) (ok bool, err error) {
 	return sweep(opts, false, nil)
 }
@@ -92,12 +94,17 @@ func SweepWorker(opts SweepOptions, seeds iter.Seq[uint64], found func(SweepSeed
 		return err
 	}
 	for seed := range seeds {
-		r := runSeed(sw.scenarios, seed, false, opts.CheckDeterminism)
-		if err := found(SweepSeed{Seed: seed, Ran: r.ran, Failures: r.failures}); err != nil {
+		if err := found(sw.seed(seed, opts.CheckDeterminism)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// seed runs one seed as a worker does and returns what it found.
+func (sw *loadedSweep) seed(seed uint64, twice bool) SweepSeed {
+	r := runSeed(sw.scenarios, seed, false, twice)
+	return SweepSeed{Seed: seed, Ran: r.ran, Failures: r.failures}
 }
 
 // loadedSweep is what every seed of a sweep shares: the scenarios to run,
@@ -165,7 +172,8 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 	}
 	var results []seedResult
 	if opts.RunSeeds != nil {
-		if results, err = elsewhere(seeds, opts.RunSeeds, progress); err != nil {
+		here := func(seed uint64) SweepSeed { return sw.seed(seed, opts.CheckDeterminism) }
+		if results, err = elsewhere(seeds, here, opts.RunSeeds, progress); err != nil {
 			return false, err
 		}
 	} else {
@@ -197,11 +205,11 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 // elsewhere runs seeds through run, placing each seed's result at its
 // index, and fails unless every seed came back exactly once: a partial
 // report would pass the seeds that never ran.
-func elsewhere(seeds []uint64, run func([]uint64, func(SweepSeed) error) error, progress func()) ([]seedResult, error) {
+func elsewhere(seeds []uint64, here func(uint64) SweepSeed, run func([]uint64, func(uint64) SweepSeed, func(SweepSeed) error) error, progress func()) ([]seedResult, error) {
 	results := make([]seedResult, len(seeds))
 	back := make([]bool, len(seeds))
 	came := 0
-	err := run(seeds, func(s SweepSeed) error {
+	err := run(seeds, here, func(s SweepSeed) error {
 		i, ok := slices.BinarySearch(seeds, s.Seed)
 		switch {
 		case !ok:

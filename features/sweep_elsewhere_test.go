@@ -8,26 +8,39 @@ import (
 )
 
 // TestSweepRunSeedsGivesTheSameReport hands a sweep's seeds to
-// SweepWorker through RunSeeds, in reverse order, and wants the report
-// the sweep writes on its own.
+// SweepWorker through RunSeeds, in reverse order, or half of them to
+// SweepWorker and half to the sweep's own here, and wants the report the
+// sweep writes on its own.
 func TestSweepRunSeedsGivesTheSameReport(t *testing.T) {
 	opts := SweepOptions{Paths: []string{"testdata/sweep.feature"}, Seeds: [2]uint64{1, 12}, Jobs: 1}
-	var alone, handed bytes.Buffer
+	var alone bytes.Buffer
 	opts.Output = &alone
 	if _, err := Sweep(opts); err != nil {
 		t.Fatal(err)
 	}
-	opts.Output = &handed
-	opts.RunSeeds = func(seeds []uint64, found func(SweepSeed) error) error {
-		reversed := slices.Clone(seeds)
-		slices.Reverse(reversed)
-		return SweepWorker(opts, slices.Values(reversed), found)
-	}
-	if _, err := Sweep(opts); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(alone.String(), "FAIL ") || handed.String() != alone.String() {
-		t.Errorf("through RunSeeds the sweep reported\n%s\nwhere alone it reported\n%s", handed.String(), alone.String())
+	for name, run := range map[string]func([]uint64, func(uint64) SweepSeed, func(SweepSeed) error) error{
+		"reversed": func(seeds []uint64, _ func(uint64) SweepSeed, found func(SweepSeed) error) error {
+			reversed := slices.Clone(seeds)
+			slices.Reverse(reversed)
+			return SweepWorker(opts, slices.Values(reversed), found)
+		},
+		"half here": func(seeds []uint64, here func(uint64) SweepSeed, found func(SweepSeed) error) error {
+			for _, s := range seeds[:len(seeds)/2] {
+				if err := found(here(s)); err != nil {
+					return err
+				}
+			}
+			return SweepWorker(opts, slices.Values(seeds[len(seeds)/2:]), found)
+		},
+	} {
+		var handed bytes.Buffer
+		opts.Output, opts.RunSeeds = &handed, run
+		if _, err := Sweep(opts); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(alone.String(), "FAIL ") || handed.String() != alone.String() {
+			t.Errorf("%s: through RunSeeds the sweep reported\n%s\nwhere alone it reported\n%s", name, handed.String(), alone.String())
+		}
 	}
 }
 
@@ -46,7 +59,7 @@ func TestSweepRunSeedsMustAnswerEverySeedOnce(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var out bytes.Buffer
-			_, err := Sweep(SweepOptions{Seeds: [2]uint64{1, 4}, Output: &out, RunSeeds: func(seeds []uint64, found func(SweepSeed) error) error {
+			_, err := Sweep(SweepOptions{Seeds: [2]uint64{1, 4}, Output: &out, RunSeeds: func(seeds []uint64, _ func(uint64) SweepSeed, found func(SweepSeed) error) error {
 				for _, s := range c.answer(slices.Clone(seeds)) {
 					if err := found(SweepSeed{Seed: s, Ran: 1}); err != nil {
 						return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"runtime"
@@ -28,8 +29,9 @@ still fails. --shard I/N runs every N-th seed, so N machines split a range;
 each writes its result with --json, and --merge joins them (every shard
 exactly once) into one report, JSON and JUnit. --check-determinism runs
 each seed twice and fails a seed whose runs differ, naming the first event
-where they part. --jobs N runs the seeds in N worker processes of simhttp
-(--jobs 1 in this one); the report is the same for any N. A sweep whose
+where they part. --jobs N runs seeds in this process and in N-1 worker
+processes of simhttp (no more than there are seeds); the report is the
+same for any N. A sweep whose
 features hold no @sweep scenario exits 2.`,
 		example: `simhttp sweep --seeds 1-500
 simhttp sweep --seeds 1-10000 --shard 2/8 --jobs 4 --json shard-2.json
@@ -42,7 +44,7 @@ simhttp sweep --seeds 1-200 --check-determinism`,
 func setupSweep(fs *pflag.FlagSet) func(*env, []string) error {
 	seeds := fs.String("seeds", "", "inclusive seed range `A-B` (required unless --merge)")
 	shard := fs.String("shard", "", "run only shard I of N (`I/N`), to split the seeds across machines")
-	jobs := fs.Int("jobs", runtime.NumCPU(), "how many seeds run at once (`N`), each in a worker process when N > 1; the report is the same for any value")
+	jobs := fs.Int("jobs", runtime.NumCPU(), "how many seeds run at once (`N`): one in this process, the others in worker processes; the report is the same for any value")
 	determinism := fs.Bool("check-determinism", false, "run each seed twice and fail a seed whose two runs differ")
 	merge := fs.Bool("merge", false, "join the shard results named as arguments (JSON from --json) instead of running")
 	jsonOut := fs.String("json", "", "also write the result as JSON to `FILE` (- for standard output), the form --merge reads")
@@ -106,13 +108,10 @@ func (e *env) runSweep(paths []string, seeds, shard string, jobs int, determinis
 		Paths: paths, Seeds: [2]uint64{lo, hi}, Shard: sh, Jobs: jobs, Output: out,
 		CheckDeterminism: determinism, Result: &res, Stdin: e.stdin, BatchGC: batchGC(),
 	}
-	if jobs > 1 {
+	if procs := workerProcs(jobs, lo, hi, sh); procs > 0 {
 		interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		// No more workers than seeds, min(jobs, hi-lo+1) without
-		// overflowing: each costs a process start and a load of the
-		// features.
-		w, err := e.inWorkers(&opts, int(min(uint64(jobs-1), hi-lo)+1), interrupted)
+		w, err := e.inWorkers(&opts, procs, interrupted)
 		if err != nil {
 			return nil, err
 		}
@@ -128,9 +127,30 @@ func (e *env) runSweep(paths []string, seeds, shard string, jobs int, determinis
 	return &res, nil
 }
 
-// inWorkers starts jobs worker processes of this program and makes opts
-// run its seeds in them; they stop when interrupted ends.
-func (e *env) inWorkers(opts *features.SweepOptions, jobs int, interrupted context.Context) (*workers, error) {
+// workerProcs is how many worker processes `--jobs jobs` starts for the
+// seeds of [lo, hi] in shard sh. This process runs seeds as one of the
+// jobs, so jobs-1, but no more than there are seeds to share with it:
+// each costs a process start and a load of the features.
+func workerProcs(jobs int, lo, hi uint64, sh [2]int) int {
+	return int(min(uint64(max(jobs, 1)), max(shardSeeds(lo, hi, sh), 1)) - 1)
+}
+
+// shardSeeds counts the seeds of [lo, hi] that shard sh = {I, N} runs,
+// those with seed % N == I-1 (all of them when N is 0), saturating at
+// the largest uint64.
+func shardSeeds(lo, hi uint64, sh [2]int) uint64 {
+	n, r := uint64(max(sh[1], 1)), uint64(max(sh[0]-1, 0))
+	first := lo + (r+n-lo%n)%n
+	if first < lo || first > hi {
+		return 0
+	}
+	return min((hi-first)/n, math.MaxUint64-1) + 1
+}
+
+// inWorkers starts procs worker processes of this program and makes opts
+// run its seeds in them and in this process; they stop when interrupted
+// ends.
+func (e *env) inWorkers(opts *features.SweepOptions, procs int, interrupted context.Context) (*workers, error) {
 	if isWorker() {
 		return nil, fmt.Errorf("%s is set: a sweep worker does not start workers of its own", workerEnv)
 	}
@@ -145,7 +165,7 @@ func (e *env) inWorkers(opts *features.SweepOptions, jobs int, interrupted conte
 		}
 		opts.Stdin = bytes.NewReader(job.Stdin)
 	}
-	w := &workers{n: jobs, exe: exe, job: job, interrupted: interrupted, stderr: e.stderr}
+	w := &workers{n: procs, exe: exe, job: job, interrupted: interrupted, stderr: e.stderr}
 	if err := w.start(); err != nil {
 		return nil, err
 	}

@@ -15,10 +15,10 @@ import (
 )
 
 // TestSweepStopsItsWorkersOnSignals runs the command, as a user would, on
-// a sweep far too long to finish, and once its two workers run sends
-// SIGTERM to it, or SIGINT to its whole process group as a terminal's
-// Ctrl-C does, and wants it to exit 3 saying it was interrupted, its
-// workers gone.
+// a sweep far too long to finish, and once its two workers run (--jobs 3,
+// as the command runs seeds too) sends SIGTERM to it, or SIGINT to its
+// whole process group as a terminal's Ctrl-C does, and wants it to exit 3
+// saying it was interrupted, its workers gone.
 func TestSweepStopsItsWorkersOnSignals(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -37,7 +37,7 @@ func sweepStopsOn(t *testing.T, sig syscall.Signal, group bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "sweep", "--seeds", "1-1000000", "--jobs", "2")
+	cmd := exec.Command(exe, "sweep", "--seeds", "1-1000000", "--jobs", "3")
 	cmd.Env = append(os.Environ(), asCLIEnv+"=1")
 	// A group of its own, as a shell gives a command it runs, so the
 	// group's signal does not reach this test.

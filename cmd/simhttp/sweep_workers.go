@@ -1,12 +1,12 @@
 package main
 
-// `sweep --jobs N` runs its seeds in N worker processes of this same
-// binary rather than N goroutines of one: goroutines share one heap, and
-// a seed is mostly allocation, so two of them run 1.4-1.5x one. Two
-// independent commands gave 1.67x and 1.84x, and --jobs 2 gives 1.50x at
-// 5,000 seeds and 1.66-1.70x at 20,000 (BENCHMARKS.md, issue 10). The
-// parent keeps everything but running seeds: it loads the features, hands
-// each worker batches of seeds, one batch ahead of what it has finished,
+// `sweep --jobs N` runs its seeds in this process and N-1 worker
+// processes of this same binary rather than N goroutines of one:
+// goroutines share one heap, and a seed is mostly allocation, so two of
+// them run 1.4-1.5x one (BENCHMARKS.md, issue 10, has what the processes
+// give). The parent loads the features while the workers load them too,
+// hands each worker batches of seeds, one batch ahead of what it has
+// finished, runs seeds itself one at a time with the features it loaded,
 // and writes the report from what comes back, so the report is the one a
 // single process writes.
 //
@@ -28,6 +28,7 @@ import (
 	"iter"
 	"os"
 	"os/exec"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -160,18 +161,23 @@ type proc struct {
 }
 
 // WorkerError is a worker process that failed: it crashed, was killed,
-// sent something that is not a seed's result or ended before its seeds.
+// sent something that is not a seed's result or ended before its seeds;
+// or a seed the command ran itself that panicked.
 type WorkerError struct {
-	Worker int      // 1 to N
+	Worker int      // 1 to N-1; 0 is the command itself
 	PID    int      // 0 when it never started
 	Seeds  []uint64 // the seeds it held, unanswered, when it failed
 	Err    error    // what went wrong
-	Stderr string   // the last lines it wrote on standard error
+	Stderr string   // the last lines it wrote on standard error; for the command itself, the panic's stack
 }
 
 func (e *WorkerError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "sweep worker %d", e.Worker)
+	if e.Worker == 0 {
+		b.WriteString("the sweep command itself")
+	} else {
+		fmt.Fprintf(&b, "sweep worker %d", e.Worker)
+	}
 	if e.PID != 0 {
 		fmt.Fprintf(&b, " (pid %d)", e.PID)
 	}
@@ -184,7 +190,11 @@ func (e *WorkerError) Error() string {
 	}
 	fmt.Fprintf(&b, ": %v", e.Err)
 	if e.Stderr != "" {
-		fmt.Fprintf(&b, "\n  its standard error ends:\n    %s", strings.ReplaceAll(strings.TrimRight(e.Stderr, "\n"), "\n", "\n    "))
+		what := "its standard error ends"
+		if e.Worker == 0 {
+			what = "where it panicked"
+		}
+		fmt.Fprintf(&b, "\n  %s:\n    %s", what, strings.ReplaceAll(strings.TrimRight(e.Stderr, "\n"), "\n", "\n    "))
 	}
 	return b.String()
 }
@@ -243,8 +253,9 @@ func (w *workers) stop() {
 }
 
 // run hands seeds out to the workers as each asks for more and passes
-// each result to found; the first worker to fail stops the others.
-func (w *workers) run(seeds []uint64, found func(features.SweepSeed) error) error {
+// each result to found; the first worker to fail stops the others. Unless
+// here is nil, this process runs seeds too, one at a time, with here.
+func (w *workers) run(seeds []uint64, here func(uint64) features.SweepSeed, found func(features.SweepSeed) error) error {
 	if w.procs == nil {
 		if err := w.start(); err != nil {
 			return err
@@ -258,13 +269,17 @@ func (w *workers) run(seeds []uint64, found func(features.SweepSeed) error) erro
 			_ = p.cmd.Process.Kill()
 		}
 	})
+	runners := len(w.procs)
+	if here != nil {
+		runners++
+	}
 	var mu sync.Mutex
 	next := 0
-	take := func() []uint64 {
+	take := func(most int) []uint64 {
 		mu.Lock()
 		defer mu.Unlock()
 		left := len(seeds) - next
-		n := min(max(left/(2*batchesAhead*len(w.procs)), 1), maxBatch, left)
+		n := min(max(left/(2*batchesAhead*runners), 1), most, left)
 		batch := seeds[next : next+n]
 		next += n
 		return batch
@@ -276,9 +291,16 @@ func (w *workers) run(seeds []uint64, found func(features.SweepSeed) error) erro
 		return found(s)
 	}
 	var wg sync.WaitGroup
+	if here != nil {
+		wg.Go(func() {
+			if err := runHere(ctx, take, here, foundOne); err != nil {
+				stop(err)
+			}
+		})
+	}
 	for _, p := range w.procs[:min(len(w.procs), len(seeds))] {
 		wg.Go(func() {
-			if err := p.run(ctx, take, foundOne); err != nil {
+			if err := p.run(ctx, func() []uint64 { return take(maxBatch) }, foundOne); err != nil {
 				stop(err)
 			}
 		})
@@ -288,6 +310,30 @@ func (w *workers) run(seeds []uint64, found func(features.SweepSeed) error) erro
 		return errInterrupted
 	}
 	return context.Cause(ctx)
+}
+
+// runHere runs seeds in this process, one at a time so that it never
+// holds seeds a worker could run, until they run out or ctx ends. A seed
+// that panics stops the sweep as a crashing worker does, with an error
+// naming this process and the seed.
+func runHere(ctx context.Context, take func(most int) []uint64, here func(uint64) features.SweepSeed, found func(features.SweepSeed) error) (err error) {
+	var seed uint64
+	defer func() {
+		if e := recover(); e != nil {
+			err = &WorkerError{PID: os.Getpid(), Seeds: []uint64{seed}, Err: fmt.Errorf("panic: %v", e), Stderr: string(debug.Stack())}
+		}
+	}()
+	for ctx.Err() == nil {
+		batch := take(1)
+		if len(batch) == 0 {
+			return nil
+		}
+		seed = batch[0]
+		if err := found(here(seed)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // run gives the worker seeds until they run out or ctx ends.

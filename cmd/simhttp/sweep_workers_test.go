@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -142,7 +143,7 @@ func TestSweepWorkerFailuresNameTheWorkerTheSeedsAndTheCause(t *testing.T) {
 				w.exe = "/no/such/worker"
 			}
 			var got []uint64
-			err := w.run([]uint64{10, 11, 12, 13}, func(s features.SweepSeed) error {
+			err := w.run([]uint64{10, 11, 12, 13}, nil, func(s features.SweepSeed) error {
 				got = append(got, s.Seed)
 				return nil
 			})
@@ -159,8 +160,80 @@ func TestSweepWorkerFailuresNameTheWorkerTheSeedsAndTheCause(t *testing.T) {
 	}
 }
 
-// TestSweepWorkersStopWhenInterrupted interrupts a sweep far from its end
-// and wants it to return at once, saying so, with no worker left running.
+// TestSweepCommandsOwnSeedsFailAsAWorkerDoes makes a seed the command runs
+// itself panic, beside a worker process, and wants the sweep stopped with
+// an error naming the command, the seed and the panic, as a crashing
+// worker's names the worker.
+func TestSweepCommandsOwnSeedsFailAsAWorkerDoes(t *testing.T) {
+	w := fakeWorker(t, `read job; while read batch; do for s in $batch; do echo "{\"seed\":$s,\"ran\":1}"; done; done`)
+	seeds := make([]uint64, 400)
+	for i := range seeds {
+		seeds[i] = uint64(i + 1)
+	}
+	err := w.run(seeds, func(seed uint64) features.SweepSeed {
+		if seed >= 300 {
+			panic(fmt.Sprintf("seed %d broke", seed))
+		}
+		return features.SweepSeed{Seed: seed, Ran: 1}
+	}, func(features.SweepSeed) error { return nil })
+	var we *WorkerError
+	if !errors.As(err, &we) || we.Worker != 0 || len(we.Seeds) != 1 || we.Seeds[0] < 300 {
+		t.Fatalf("got %v, want a WorkerError for the command itself and one seed from 300 on", err)
+	}
+	for _, want := range []string{"the sweep command itself (pid ", fmt.Sprintf("running seed %d: panic: seed %d broke", we.Seeds[0], we.Seeds[0]), "where it panicked:\n    goroutine "} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q:\n%v", want, err)
+		}
+	}
+}
+
+// TestSweepStartsNoMoreWorkersThanSeeds: --jobs N starts N-1 worker
+// processes beside the command, but never more than the seeds its range
+// and shard leave to share with the command.
+func TestSweepStartsNoMoreWorkersThanSeeds(t *testing.T) {
+	for _, c := range []struct {
+		jobs   int
+		lo, hi uint64
+		shard  [2]int
+		want   int
+	}{
+		{1, 1, 1000, [2]int{}, 0},
+		{2, 1, 1000, [2]int{}, 1},
+		{4, 1, 2, [2]int{}, 1},
+		{4, 7, 7, [2]int{}, 0},
+		{4, 1, 10, [2]int{2, 8}, 1}, // seeds 1 and 9
+		{4, 1, 10, [2]int{5, 8}, 0}, // seed 4
+		{4, 1, 3, [2]int{5, 8}, 0},  // no seed
+		{8, 1, 100, [2]int{3, 4}, 7},
+		{3, 0, math.MaxUint64, [2]int{}, 2},
+		{3, 0, math.MaxUint64, [2]int{2, 2}, 2},
+	} {
+		if got := workerProcs(c.jobs, c.lo, c.hi, c.shard); got != c.want {
+			t.Errorf("--jobs %d --seeds %d-%d --shard %v: %d worker processes, want %d", c.jobs, c.lo, c.hi, c.shard, got, c.want)
+		}
+	}
+	for n := 1; n <= 5; n++ {
+		for i := 1; i <= n; i++ {
+			for lo := uint64(0); lo < 12; lo++ {
+				for hi := lo; hi < 12; hi++ {
+					var want uint64
+					for s := lo; s <= hi; s++ {
+						if s%uint64(n) == uint64(i-1) {
+							want++
+						}
+					}
+					if got := shardSeeds(lo, hi, [2]int{i, n}); got != want {
+						t.Fatalf("shard %d/%d of %d-%d: %d seeds, want %d", i, n, lo, hi, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSweepWorkersStopWhenInterrupted interrupts a sweep far from its end,
+// run by two workers and this process, and wants it to return at once,
+// saying so, with no worker left running.
 func TestSweepWorkersStopWhenInterrupted(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -174,7 +247,8 @@ func TestSweepWorkersStopWhenInterrupted(t *testing.T) {
 		seeds[i] = uint64(i + 1)
 	}
 	n := 0
-	err = w.run(seeds, func(s features.SweepSeed) error {
+	here := func(seed uint64) features.SweepSeed { return features.SweepSeed{Seed: seed, Ran: 1} }
+	err = w.run(seeds, here, func(s features.SweepSeed) error {
 		if n++; n == 3 {
 			interrupt()
 		}
@@ -269,7 +343,7 @@ printf "line\nlast, no newline" >&2`)
 	var stderr bytes.Buffer
 	w.stderr = &stderr
 	var got []uint64
-	if err := w.run([]uint64{10, 11, 12, 13}, func(s features.SweepSeed) error {
+	if err := w.run([]uint64{10, 11, 12, 13}, nil, func(s features.SweepSeed) error {
 		got = append(got, s.Seed)
 		return nil
 	}); err != nil {
