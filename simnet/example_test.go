@@ -67,3 +67,31 @@ func ExampleWorld() {
 	// 20ms  web error: write ECONNRESET
 	// 20ms  socket close
 }
+
+// A world of 10,000 idle connection pairs, built before its run, then its heap
+// put in huge pages: what a big world's exchanges gain is measured by
+// BenchmarkTimedExchangesHugePages. An error only means some memory stays
+// in small pages, so the run goes on either way.
+func ExampleBackHeapWithHugePages() {
+	w, err := simnet.NewWorld(1)
+	if err != nil {
+		panic(err)
+	}
+	srv, _ := w.AddHost("server", "10.0.0.1")
+	cli, _ := w.AddHost("client")
+	ln, _ := srv.Listen(simnet.ListenOptions{Port: 80, Backlog: 20_000}, func(*simnet.Socket) {})
+	for range 10_000 {
+		if _, err := cli.Connect(simnet.ConnectOptions{Host: "10.0.0.1", Port: 80}); err != nil {
+			panic(err)
+		}
+	}
+	if err := w.Loop().RunUntil(time.Second); err != nil {
+		panic(err)
+	}
+	if backed, err := simnet.BackHeapWithHugePages(); err != nil {
+		fmt.Println("some memory stays in small pages:", err)
+	} else {
+		fmt.Printf("%d MiB in huge pages\n", backed.Backed>>20)
+	}
+	ln.Close()
+}

@@ -75,35 +75,53 @@ func (p *timedPairs) runFor(b *testing.B, d time.Duration) {
 // BenchmarkTimedExchanges is the cost of one timer-driven exchange among
 // 1 to 100,000 concurrent connection pairs exchanging every 10 seconds
 // (b.N exchanges, rounded up to whole rounds); at 100,000 it should cost
-// within 1.3x of 1,000.
+// within 1.3x of 1,000. BenchmarkTimedExchangesHugePages is the same with
+// the heap in huge pages.
 func BenchmarkTimedExchanges(b *testing.B) {
-	const period = 10 * time.Second
 	for _, n := range []int{1, 100, 1_000, 10_000, 100_000} {
-		b.Run(fmt.Sprint("conns=", n), func(b *testing.B) {
-			p := newTimedPairs(b, n, period)
-			// One untimed round, so every queue and timer list has grown.
-			p.runFor(b, period)
-			p.exchanges = 0
-			rounds := (b.N + n - 1) / n
-			b.ReportAllocs()
-			// The garbage of building the pairs is collected now: at
-			// 100,000 pairs the heap is still growing to 400 MiB, and the
-			// collection it is due would land in the timed rounds, about
-			// a microsecond per exchange that the exchanges did not cause.
-			runtime.GC()
-			b.ResetTimer()
-			cpu := cputime.Used()
-			p.runFor(b, time.Duration(rounds)*period)
-			cpu = cputime.Used() - cpu
-			b.StopTimer()
-			if p.exchanges < rounds*n {
-				b.Fatalf("%d exchanges in %d rounds of %d pairs", p.exchanges, rounds, n)
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(p.exchanges), "ns/exchange")
-			if cpu > 0 {
-				b.ReportMetric(float64(cpu.Nanoseconds())/float64(p.exchanges), "cpu-ns/exchange")
-			}
-		})
+		b.Run(fmt.Sprint("conns=", n), func(b *testing.B) { timedExchanges(b, n, false) })
+	}
+}
+
+// timedExchanges times b.N exchanges among n pairs, with the heap backed by
+// huge pages once the pairs are built if huge is set.
+func timedExchanges(b *testing.B, n int, huge bool) {
+	const period = 10 * time.Second
+	p := newTimedPairs(b, n, period)
+	// One untimed round, so every queue and timer list has grown.
+	p.runFor(b, period)
+	p.exchanges = 0
+	rounds := (b.N + n - 1) / n
+	b.ReportAllocs()
+	// The garbage of building the pairs is collected now: at 100,000
+	// pairs the heap is still growing to 400 MiB, and the collection it
+	// is due would land in the timed rounds, about a microsecond per
+	// exchange that the exchanges did not cause.
+	runtime.GC()
+	var backed simnet.HugePages
+	if huge {
+		var err error
+		if backed, err = simnet.BackHeapWithHugePages(); backed.Backed == 0 {
+			b.Skipf("SKIPPED: no huge pages here: %v", err)
+		}
+	}
+	b.ResetTimer()
+	cpu := cputime.Used()
+	p.runFor(b, time.Duration(rounds)*period)
+	cpu = cputime.Used() - cpu
+	b.StopTimer()
+	if p.exchanges < rounds*n {
+		b.Fatalf("%d exchanges in %d rounds of %d pairs", p.exchanges, rounds, n)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(p.exchanges), "ns/exchange")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(p.exchanges), "cpu-ns/exchange")
+	}
+	if huge {
+		b.ReportMetric(float64(backed.Backed)/(1<<20), "huge-MiB")
+		// The runtime's scavenger may have returned free pages in the
+		// meantime, splitting the huge pages they sat in.
+		b.ReportMetric(float64(hugeBytesIn(b, 0, ^uintptr(0)))/(1<<20), "huge-MiB-after")
 	}
 }
 
@@ -202,5 +220,17 @@ func BenchmarkTimedExchangesFloor(b *testing.B) {
 			}
 			b.ReportMetric(float64(cpu.Nanoseconds())/float64(rounds*n), "cpu-ns/exchange")
 		})
+	}
+}
+
+// BenchmarkTimedExchangesHugePages is BenchmarkTimedExchanges at 1,000 and
+// 100,000 pairs with the heap backed by huge pages once the pairs are
+// built (BackHeapWithHugePages); huge-MiB is the process's memory in huge
+// pages when the timing starts, huge-MiB-after when it ends. It comes last in this file, as go test runs benchmarks in
+// the order of their source: the advice stays on the process's memory, so
+// benchmarks run after it in one process are in huge pages too.
+func BenchmarkTimedExchangesHugePages(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprint("conns=", n), func(b *testing.B) { timedExchanges(b, n, true) })
 	}
 }

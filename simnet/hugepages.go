@@ -1,0 +1,29 @@
+package simnet
+
+// HugePages is what [BackHeapWithHugePages] did, in bytes.
+type HugePages struct {
+	// Advised is the anonymous read-write memory advised as huge pages.
+	Advised int64
+	// Backed is the process's anonymous memory in huge pages afterwards.
+	Backed int64
+}
+
+// BackHeapWithHugePages asks the kernel to back the memory the process has
+// mapped so far, the Go heap with a world built in it, with 2 MiB pages.
+//
+// A big world's exchanges walk hundreds of megabytes in no order a cache
+// keeps, and with 4 KiB pages nearly every cache miss is a TLB miss too,
+// which under virtualisation costs a two-level page walk: at 100,000
+// connection pairs a timer-driven exchange costs about a quarter less CPU
+// with huge pages (BENCHMARKS.md, issue 10). Go does not ask for them, and
+// kernels that keep transparent huge pages for memory advised as such
+// ("madvise", a common default) leave the heap in 4 KiB pages.
+//
+// It is opt-in and Linux only: elsewhere it returns an error wrapping
+// errors.ErrUnsupported. Call it once the world is built: memory the heap
+// maps later is not advised (call again after the world has grown), and the
+// runtime's scavenger, returning free pages to the kernel, splits the huge
+// pages they sat in. It changes no behaviour of any world, only how fast the
+// process runs and how its memory is laid out, so traces are unchanged. An
+// error means some memory is left in small pages and is safe to ignore.
+func BackHeapWithHugePages() (HugePages, error) { return backWithHugePages() }
