@@ -42,11 +42,14 @@ type SweepOptions struct {
 	Result *SweepResult
 	// Stdin is read for the path -, a feature on standard input.
 	Stdin io.Reader
-	// BatchGC sets the garbage collector's target (GOGC) to 400 while the
-	// sweep runs and puts the previous one back after: a sweep keeps
-	// little memory live, so the collector runs a quarter as often. It
-	// is the process's setting, so a program embedding the sweep keeps
-	// its own unless it asks; the simhttp command asks unless GOGC is set.
+	// BatchGC drives the garbage collector by a memory limit while the
+	// sweep runs, GOGC off and a limit of 64 MiB or four times the live
+	// heap, whichever is more, and puts the previous settings back after:
+	// a sweep keeps little memory live, so the collector runs less often
+	// than at any GOGC and the heap stays the same size. It is the
+	// process's setting, so a program embedding the sweep keeps its own
+	// unless it asks; the simhttp command asks unless GOGC or GOMEMLIMIT
+	// is set.
 	BatchGC bool
 	// RunSeeds, when set, runs the seeds instead of Jobs goroutines of
 	// this process, for instance in worker processes running SweepWorker

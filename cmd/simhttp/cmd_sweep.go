@@ -183,11 +183,12 @@ func readsStdin(paths []string) bool {
 	return false
 }
 
-// batchGC reports whether a sweep should raise the collector's target:
-// yes, unless the user chose one with GOGC.
+// batchGC reports whether a sweep should drive the collector by a memory
+// limit: yes, unless the user chose how it runs with GOGC or GOMEMLIMIT.
 func batchGC() bool {
-	_, chosen := os.LookupEnv("GOGC")
-	return !chosen
+	_, gogc := os.LookupEnv("GOGC")
+	_, limit := os.LookupEnv("GOMEMLIMIT")
+	return !gogc && !limit
 }
 
 // mergeSweeps reads shard results and prints their merged report, on
