@@ -186,51 +186,70 @@ const exchangePairLines = 32
 // it (BENCHMARKS.md, issue 10), so it touches more, or more costly,
 // memory than an exchange does.
 func BenchmarkTimedExchangesFloor(b *testing.B) {
-	type line [8]uint64
 	for _, n := range []int{1_000, 100_000} {
-		b.Run(fmt.Sprint("conns=", n), func(b *testing.B) {
-			pairs := make([]line, n*exchangePairLines)
-			rounds := (b.N + n - 1) / n
-			runtime.GC()
-			b.ResetTimer()
-			cpu := cputime.Used()
-			for range rounds {
-				first := 0
-				for _, touched := range exchangeLines {
-					for i := range n {
-						pair := pairs[i*exchangePairLines : (i+1)*exchangePairLines]
-						for k := range touched {
-							pair[(first+k)%exchangePairLines][0]++
-						}
-					}
-					first += touched
+		b.Run(fmt.Sprint("conns=", n), func(b *testing.B) { exchangeFloor(b, n, false) })
+	}
+}
+
+// exchangeFloor touches b.N exchanges' lines among n pairs, with the pairs
+// backed by huge pages if huge is set.
+func exchangeFloor(b *testing.B, n int, huge bool) {
+	type line [8]uint64
+	pairs := make([]line, n*exchangePairLines)
+	rounds := (b.N + n - 1) / n
+	runtime.GC()
+	if huge {
+		if backed, err := simnet.BackHeapWithHugePages(); backed.Backed == 0 {
+			b.Skipf("SKIPPED: no huge pages here: %v", err)
+		}
+	}
+	b.ResetTimer()
+	cpu := cputime.Used()
+	for range rounds {
+		first := 0
+		for _, touched := range exchangeLines {
+			for i := range n {
+				pair := pairs[i*exchangePairLines : (i+1)*exchangePairLines]
+				for k := range touched {
+					pair[(first+k)%exchangePairLines][0]++
 				}
 			}
-			cpu = cputime.Used() - cpu
-			b.StopTimer()
-			touches, want := uint64(0), 0
-			for i := range pairs {
-				touches += pairs[i][0]
-			}
-			for _, touched := range exchangeLines {
-				want += rounds * n * touched
-			}
-			if touches != uint64(want) {
-				b.Fatalf("%d lines touched, want %d", touches, want)
-			}
-			b.ReportMetric(float64(cpu.Nanoseconds())/float64(rounds*n), "cpu-ns/exchange")
-		})
+			first += touched
+		}
 	}
+	cpu = cputime.Used() - cpu
+	b.StopTimer()
+	touches, want := uint64(0), 0
+	for i := range pairs {
+		touches += pairs[i][0]
+	}
+	for _, touched := range exchangeLines {
+		want += rounds * n * touched
+	}
+	if touches != uint64(want) {
+		b.Fatalf("%d lines touched, want %d", touches, want)
+	}
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(rounds*n), "cpu-ns/exchange")
 }
 
 // BenchmarkTimedExchangesHugePages is BenchmarkTimedExchanges at 1,000 and
 // 100,000 pairs with the heap backed by huge pages once the pairs are
 // built (BackHeapWithHugePages); huge-MiB is the process's memory in huge
-// pages when the timing starts, huge-MiB-after when it ends. It comes last in this file, as go test runs benchmarks in
-// the order of their source: the advice stays on the process's memory, so
-// benchmarks run after it in one process are in huge pages too.
+// pages when the timing starts, huge-MiB-after when it ends. It and the
+// floor's twin come last in this file, as go test runs benchmarks in the
+// order of their source: the advice stays on the process's memory, so
+// benchmarks run after them in one process are in huge pages too.
 func BenchmarkTimedExchangesHugePages(b *testing.B) {
 	for _, n := range []int{1_000, 100_000} {
 		b.Run(fmt.Sprint("conns=", n), func(b *testing.B) { timedExchanges(b, n, true) })
+	}
+}
+
+// BenchmarkTimedExchangesFloorHugePages is BenchmarkTimedExchangesFloor
+// with the pairs in huge pages, the floor for
+// BenchmarkTimedExchangesHugePages.
+func BenchmarkTimedExchangesFloorHugePages(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		b.Run(fmt.Sprint("conns=", n), func(b *testing.B) { exchangeFloor(b, n, true) })
 	}
 }
