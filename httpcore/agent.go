@@ -85,6 +85,7 @@ type Agent struct {
 	totalCount  int                       // totalSocketCount
 	conns       map[*simnet.Socket]*agentConn
 	names       map[nameKey]string // GetName's answers, built once per origin
+	lastName    nameMemo           // GetName's last answer, found without hashing
 	parsers     []freeParser       // response parsers freed by finished requests
 	parsed      headSpares         // what its parsers keep between response heads
 	lastHost    hostMemo           // the Host header its last request was given
@@ -97,6 +98,13 @@ type nameKey struct {
 	port, family       int
 }
 
+// nameMemo is an origin's name with its key: an agent's requests mostly
+// go to one origin, and comparing the key costs less than hashing it.
+type nameMemo struct {
+	key  nameKey
+	name string // "": none yet
+}
+
 // agentConn is the agent's record of one of its sockets.
 type agentConn struct {
 	s         *simnet.Socket
@@ -107,6 +115,9 @@ type agentConn struct {
 	onTimeout simnet.ListenerID
 	agent     *Agent
 	freeErr   simnet.ListenerID // the error listener of a free socket; 0: none
+	// live is conns[s] == this record, kept so that what every request
+	// does with its socket asks no map.
+	live bool
 }
 
 // NewAgent is new http.Agent(options) on runtime rt. Invalid options get
@@ -201,7 +212,11 @@ func oneOffAgent(rt simnet.Runtime) *Agent {
 // with :family appended when it is 4 or 6.
 func (a *Agent) GetName(opts simnet.ConnectOptions) string {
 	key := nameKey{host: opts.Host, localAddress: opts.LocalAddress, port: opts.Port, family: opts.Family}
+	if a.lastName.name != "" && a.lastName.key == key {
+		return a.lastName.name
+	}
 	if name, ok := a.names[key]; ok {
+		a.lastName = nameMemo{key, name}
 		return name
 	}
 	name := cmpOr(opts.Host, "localhost") + ":"
@@ -213,6 +228,7 @@ func (a *Agent) GetName(opts simnet.ConnectOptions) string {
 		name += ":" + strconv.Itoa(opts.Family)
 	}
 	a.names[key] = name
+	a.lastName = nameMemo{key, name}
 	return name
 }
 
@@ -307,11 +323,14 @@ func keepAliveHint(v string) (secs int64, ok bool) {
 // and sets the agent's timeout, shortened to the server's Keep-Alive hint
 // less AgentKeepAliveTimeoutBuffer. It refuses (false) when the hint leaves
 // no time at all.
-func (a *Agent) KeepSocketAlive(s *simnet.Socket) bool {
+func (a *Agent) KeepSocketAlive(s *simnet.Socket) bool { return a.keepConnAlive(s, a.conns[s]) }
+
+// keepConnAlive is KeepSocketAlive of s, whose record c is (nil: none).
+func (a *Agent) keepConnAlive(s *simnet.Socket, c *agentConn) bool {
 	s.SetKeepAlive(true, a.keepAliveMsecs)
 	s.Unref()
 	timeout, keep := a.timeout, true
-	if c := a.conns[s]; c != nil && c.req != nil {
+	if c != nil && c.req != nil {
 		if secs, ok := keepAliveHint(c.req.keepAliveHeader()); ok {
 			hint := time.Duration(secs)*time.Second - a.hintBuffer
 			switch {
@@ -330,8 +349,11 @@ func (a *Agent) KeepSocketAlive(s *simnet.Socket) bool {
 
 // ReuseSocket is agent.reuseSocket(socket, request), called when a free
 // socket is handed to req: it marks req.reusedSocket and refs the socket.
-func (a *Agent) ReuseSocket(s *simnet.Socket, req *ClientRequest) {
-	if c := a.conns[s]; c != nil && c.freeErr != 0 {
+func (a *Agent) ReuseSocket(s *simnet.Socket, req *ClientRequest) { a.reuseConn(s, a.conns[s], req) }
+
+// reuseConn is ReuseSocket of s, whose record c is (nil: none).
+func (a *Agent) reuseConn(s *simnet.Socket, c *agentConn, req *ClientRequest) {
+	if c != nil && c.freeErr != 0 {
 		s.Events.Error.Remove(c.freeErr)
 		c.freeErr = 0
 	}
@@ -339,19 +361,28 @@ func (a *Agent) ReuseSocket(s *simnet.Socket, req *ClientRequest) {
 	s.Ref()
 }
 
-func (a *Agent) keepSocketAlive(s *simnet.Socket) bool {
+func (a *Agent) keepSocketAlive(c *agentConn) bool {
 	if a.opts.KeepSocketAlive != nil {
-		return a.opts.KeepSocketAlive(a, s)
+		return a.opts.KeepSocketAlive(a, c.s)
 	}
-	return a.KeepSocketAlive(s)
+	return a.keepConnAlive(c.s, a.record(c))
 }
 
-func (a *Agent) reuseSocket(s *simnet.Socket, req *ClientRequest) {
+func (a *Agent) reuseSocket(c *agentConn, req *ClientRequest) {
 	if a.opts.ReuseSocket != nil {
-		a.opts.ReuseSocket(a, s, req)
+		a.opts.ReuseSocket(a, c.s, req)
 		return
 	}
-	a.ReuseSocket(s, req)
+	a.reuseConn(c.s, a.record(c), req)
+}
+
+// record is conns[c.s], asked of the map only when c is not that record
+// (the agent forgot its socket, which a list may still hold).
+func (a *Agent) record(c *agentConn) *agentConn {
+	if c.live {
+		return c
+	}
+	return a.conns[c.s]
 }
 
 func (a *Agent) createConnection(opts simnet.ConnectOptions, cb func(*simnet.Socket, error)) (*simnet.Socket, error) {
@@ -386,7 +417,7 @@ func (a *Agent) addRequest(req *ClientRequest, opts simnet.ConnectOptions) error
 	sockLen := len(free) + len(a.sockets.get(name))
 	switch {
 	case c != nil:
-		a.reuseSocket(c.s, req)
+		a.reuseSocket(c, req)
 		a.setRequestSocket(req, c)
 		a.sockets.push(name, c)
 	case sockLen < a.maxSockets && a.totalCount < a.maxTotal:
@@ -440,7 +471,10 @@ func (a *Agent) createSocket(opts simnet.ConnectOptions, cb func(*agentConn, err
 // install adds the agent's listeners to a socket it made: a closed socket
 // leaves the pool, and a free one that idles past its timeout is destroyed.
 func (a *Agent) install(c *agentConn) {
-	a.conns[c.s] = c
+	if old := a.conns[c.s]; old != nil {
+		old.live = false
+	}
+	a.conns[c.s], c.live = c, true
 	c.onClose = c.s.Events.Close.Add((*agentConnClose)(c))
 	c.onTimeout = c.s.Events.Timeout.Add((*agentConnTimeout)(c))
 }
@@ -465,7 +499,7 @@ func (c *agentConnTimeout) Handle(struct{}) {
 // agentRemove is the 'agentRemove' listener: the socket leaves the agent,
 // which stops listening to it.
 func (a *Agent) agentRemove(c *agentConn) {
-	if a.conns[c.s] != c {
+	if !c.live {
 		return
 	}
 	a.forget(c)
@@ -479,7 +513,10 @@ func (a *Agent) agentRemove(c *agentConn) {
 func (a *Agent) forget(c *agentConn) {
 	a.totalCount--
 	a.removeSocket(c)
-	delete(a.conns, c.s)
+	if cur := a.conns[c.s]; cur != nil {
+		cur.live = false
+		delete(a.conns, c.s)
+	}
 }
 
 // setRequestSocket gives req the socket of c, applying the request's own
@@ -496,7 +533,7 @@ func (a *Agent) setRequestSocket(req *ClientRequest, c *agentConn) {
 // free is the socket's 'free' event, forwarded as the agent's: the socket
 // goes to the next queued request of its origin, into the pool, or away.
 func (a *Agent) free(c *agentConn) {
-	if a.conns[c.s] != c {
+	if !c.live {
 		return
 	}
 	if events := a.rt.Loop().Events(); a.id != 0 && events.Active() {
@@ -525,7 +562,7 @@ func (a *Agent) onFree(c *agentConn) {
 	}
 	freeLen := len(a.freeSockets.get(c.name))
 	count := freeLen + len(a.sockets.get(c.name))
-	if a.totalCount > a.maxTotal || count > a.maxSockets || freeLen >= a.maxFree || !a.keepSocketAlive(s) {
+	if a.totalCount > a.maxTotal || count > a.maxSockets || freeLen >= a.maxFree || !a.keepSocketAlive(c) {
 		s.Destroy(nil)
 		return
 	}
