@@ -9,8 +9,9 @@ var (
 	specialHeaders = newTrie(specialHeaderNames[:]...)
 	specialStates  = [...]headerState{hsConnection, hsContentLength, hsConnection, hsTransferEncoding, hsUpgrade}
 
-	connectionTokens = newTrie("close", "upgrade", "keep-alive")
-	connectionStates = [...]headerState{hsConnClose, hsConnUpgrade, hsConnKeepAlive}
+	connectionTokenNames = [...]string{"close", "upgrade", "keep-alive"}
+	connectionTokens     = newTrie(connectionTokenNames[:]...)
+	connectionStates     = [...]headerState{hsConnClose, hsConnUpgrade, hsConnKeepAlive}
 
 	chunkedToken = newTrie("chunked")
 )
@@ -350,18 +351,26 @@ func (p *Parser) parseHeaders(data []byte, i int) int {
 	return i
 }
 
-// plainHeaderLine is a fast path for the common header line: a name other
-// than the special ones, a colon, optional blanks, a non-empty value of
-// visible bytes, CRLF, and a next line that is not a fold. It has the same
-// effects the states would have, or none and false when the line at i is
-// not of that shape or not complete in data.
+// plainHeaderLine is a fast path for the common header line: a name, a
+// colon, optional blanks, a non-empty value of visible bytes, CRLF, and a
+// next line that is not a fold. The name is any but the special ones, or
+// Connection (or Proxy-Connection) with one of its three tokens as the
+// whole value, or a first Content-Length of digits only: a keep-alive GET
+// has three such lines, which byte by byte through the tries cost about a
+// tenth of its instructions. It has the same effects, in the same order,
+// as the states would have, or none and false when the line at i is not of
+// that shape, not complete in data, or would fail.
 func (p *Parser) plainHeaderLine(data []byte, i int) (int, bool) {
 	colon := i
 	for colon < len(data) && tokenChars[data[colon]] {
 		colon++
 	}
-	if colon == i || colon == len(data) || data[colon] != ':' || isSpecialName(data[i:colon]) {
+	if colon == i || colon == len(data) || data[colon] != ':' {
 		return i, false
+	}
+	hs := hsGeneral
+	if w := specialName(data[i:colon]); w >= 0 {
+		hs = specialStates[w]
 	}
 	from := colon + 1
 	for from < len(data) && (data[from] == ' ' || data[from] == '\t') {
@@ -377,29 +386,84 @@ func (p *Parser) plainHeaderLine(data []byte, i int) (int, bool) {
 	if cr+2 >= len(data) || data[cr] != '\r' || data[cr+1] != '\n' || data[cr+2] == ' ' || data[cr+2] == '\t' {
 		return i, false
 	}
+	value := data[from:cr]
+	token, length := 0, p.length
+	switch hs {
+	case hsGeneral:
+	case hsConnection:
+		if token = connectionToken(value); token < 0 {
+			return i, false
+		}
+	case hsContentLength:
+		ok := false
+		if length, ok = contentLength(length, value); !ok ||
+			p.flags&fContentLength != 0 || (p.flags&fTransferEncoding != 0 && !p.lenient) {
+			return i, false // the states report what is wrong
+		}
+	default:
+		return i, false
+	}
 	p.startSpan(spanField, i)
+	p.hstate = hs
 	if !p.endSpan(data, colon, colon+1) {
 		return colon, true
 	}
-	p.hstate = hsGeneral
 	p.startSpan(spanValue, from)
+	switch hs {
+	case hsGeneral:
+	case hsConnection:
+		p.hstate = connectionStates[token]
+	case hsContentLength:
+		p.length = length
+		p.flags |= fContentLength
+	}
+	p.node = 0
 	if !p.endSpan(data, cr, cr+1) {
 		return cr, true
 	}
+	p.setHeaderFlags()
 	return cr + 2, true
 }
 
-// isSpecialName reports whether name is one of specialHeaders, in any case.
-func isSpecialName(name []byte) bool {
+// specialName is the index in specialHeaderNames of name, in any case, or
+// -1.
+func specialName(name []byte) int {
 	switch len(name) {
 	case 7, 10, 14, 16, 17:
-		for _, s := range specialHeaderNames {
+		for w, s := range specialHeaderNames {
 			if len(s) == len(name) && asciiEqualFold(name, s) {
-				return true
+				return w
 			}
 		}
 	}
-	return false
+	return -1
+}
+
+// connectionToken is the index in connectionStates of a Connection value
+// that is exactly one token, in any case, or -1.
+func connectionToken(v []byte) int {
+	for w, s := range connectionTokenNames {
+		if len(s) == len(v) && asciiEqualFold(v, s) {
+			return w
+		}
+	}
+	return -1
+}
+
+// contentLength is a Content-Length value of digits only added to length
+// as the states add it, and false when it has another byte or overflows.
+func contentLength(length uint64, v []byte) (uint64, bool) {
+	for _, c := range v {
+		if !isDigit(c) {
+			return 0, false
+		}
+		d := uint64(c - '0')
+		if length > (^uint64(0)-d)/10 {
+			return 0, false
+		}
+		length = length*10 + d
+	}
+	return length, true
 }
 
 var specialHeaderNames = [...]string{"connection", "content-length", "proxy-connection", "transfer-encoding", "upgrade"}

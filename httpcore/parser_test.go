@@ -381,3 +381,62 @@ func TestParserDefaultHeaderLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderLineFastPathMatchesTheStates feeds heads whole, where
+// plainHeaderLine takes their lines at once, and byte by byte, where every
+// line goes through the states, and wants the same log and error: the
+// fast path's special lines (Connection's tokens, Content-Length) and
+// each way it must leave a line to the states.
+func TestHeaderLineFastPathMatchesTheStates(t *testing.T) {
+	lines := []string{
+		"Connection: keep-alive", "connection: Keep-Alive", "Connection:close", "Connection: \tupgrade",
+		"Proxy-Connection: close", "Connection: keep-alive, upgrade", "Connection: keep-alivex",
+		"Connection: keep-alive ", "Connection: keep", "Connection: clos", "Connection: Upgrade",
+		"Content-Length: 5", "content-length:0", "Content-Length: 05", "Content-Length: 18446744073709551615",
+		"Content-Length: 18446744073709551616", "Content-Length: 5 ", "Content-Length: 5x", "Content-Length: -1",
+		"Content-Length: 1, 1", "Transfer-Encoding: chunked", "Upgrade: websocket", "Host: example.com",
+		"Connectionx: close", "Connectio: close", "X-Plain: v", "Connection : close", "Content-Length:",
+	}
+	var heads []string
+	for _, a := range lines {
+		heads = append(heads, a+"\r\n")
+		for _, b := range []string{"Content-Length: 3", "Transfer-Encoding: chunked", "Connection: close", "Content-Length: 2"} {
+			heads = append(heads, a+"\r\n"+b+"\r\n", b+"\r\n"+a+"\r\n")
+		}
+		heads = append(heads, a+"\r\n folded\r\n")
+	}
+	starts := map[string]string{"request": "POST / HTTP/1.1\r\n", "response": "HTTP/1.1 200 OK\r\n"}
+	for _, typ := range []string{"request", "response"} {
+		for _, lenient := range []bool{false, true} {
+			for _, maxHeader := range []int{0} {
+				meta := caseMeta{Type: typ, Lenient: lenient, MaxHeaderSize: maxHeader}
+				for _, h := range heads {
+					input := []byte(starts[typ] + h + "\r\n0\r\n\r\nabc")
+					whole := runCase(meta, [][]byte{input})
+					var bytes [][]byte
+					for i := range input {
+						bytes = append(bytes, input[i:i+1])
+					}
+					split := runCase(meta, bytes)
+					if fmt.Sprint(whole.Log) != fmt.Sprint(split.Log) || errAt(whole) != errAt(split) {
+						t.Errorf("%+v %q:\nwhole %d %q\nbytes %d %q", meta, h, errAt(whole), whole.Log, errAt(split), split.Log)
+					}
+				}
+			}
+		}
+	}
+}
+
+// errAt is where in the input a run's error came, -1 at the finish and -2
+// without one; a chunk of one byte starts at its index.
+func errAt(r runResult) int {
+	switch {
+	case r.Err == nil:
+		return -2
+	case r.ErrChunk < 0:
+		return -1
+	case r.ErrChunk > 0:
+		return r.ErrChunk + r.Err.BytesParsed
+	}
+	return r.Err.BytesParsed
+}
