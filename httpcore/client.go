@@ -660,8 +660,7 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 		res = newIncomingMessage(req.loop, s, "res")
 	}
 	res.joinDuplicateHeaders = req.joinDups
-	hc, n := limitHeaders(h, headerEntryLimit(req.MaxHeadersCount))
-	res.setHead(&hc, n)
+	res.setHead(h, headerEntryLimit(req.MaxHeadersCount))
 	req.incoming = res
 	if req.res != nil {
 		// A second response to one request: the server is confused.

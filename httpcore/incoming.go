@@ -232,15 +232,22 @@ func (m *IncomingMessage) init(loop *simnet.Loop, socket *simnet.Socket, obj str
 	m.r.sync = true
 }
 
-// setHead fills in the start line and headers; only the first n entries of
-// raw (name/value pairs) count towards Headers, as maxHeadersCount wants.
-func (m *IncomingMessage) setHead(h *MessageHead, n int) {
+// setHead fills in the start line and headers, keeping what Node's parser
+// binding and IncomingMessage keep for an entry limit (0 means all): the
+// raw headers the binding hands over, of which the first limit entries
+// count towards Headers, as maxHeadersCount wants.
+func (m *IncomingMessage) setHead(h *MessageHead, limit int) {
 	m.HTTPVersionMajor, m.HTTPVersionMinor = h.VersionMajor, h.VersionMinor
 	m.HTTPVersion = httpVersion(h.VersionMajor, h.VersionMinor)
 	m.Method, m.URL = h.Method, h.URL
 	m.StatusCode, m.StatusMessage = h.StatusCode, h.StatusMessage
 	m.Upgrade = h.Upgrade
-	m.RawHeaders, m.headerCount, m.headers = h.RawHeaders, n, nil
+	raw := keptHeaderEntries(h.RawHeaders, limit)
+	n := len(raw)
+	if limit > 0 {
+		n = min(n, limit)
+	}
+	m.RawHeaders, m.headerCount, m.headers = raw, n, nil
 }
 
 // Headers is message.headers: the first entries of RawHeaders that
@@ -761,19 +768,6 @@ func headerEntryLimit(maxHeadersCount int) int {
 		return defaultMaxHeaderPairsKept
 	}
 	return 0
-}
-
-// limitHeaders trims a head to what Node's parser binding and IncomingMessage
-// keep for an entry limit (0 means all): the head with the rawHeaders kept,
-// and how many of those entries go into headers.
-func limitHeaders(h *MessageHead, limit int) (MessageHead, int) {
-	hc := *h
-	hc.RawHeaders = keptHeaderEntries(h.RawHeaders, limit)
-	n := len(hc.RawHeaders)
-	if limit > 0 {
-		n = min(n, limit)
-	}
-	return hc, n
 }
 
 // keptHeaderEntries is the part of raw that Node's parser binding hands to

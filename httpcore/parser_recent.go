@@ -24,7 +24,11 @@ const recentHeadMax = 256
 // its raw headers: strings kept in r where the bytes equal them, cut from one
 // copy of the head otherwise; r, if not nil, then keeps the new ones.
 func (p *Parser) headStrings(r *recentStrings) (line string, raw []string) {
-	raw = make([]string, 2*len(p.fields))
+	if p.spares != nil {
+		raw = p.spares.rawHeaders(2 * len(p.fields))
+	} else {
+		raw = make([]string, 2*len(p.fields))
+	}
 	if r != nil && r.holds(p, raw) {
 		return r.line, raw
 	}

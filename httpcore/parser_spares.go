@@ -6,11 +6,43 @@ import "github.com/simhttp/simhttp/internal/spares"
 // them between heads: the arrays they collect heads in, which a parser gives
 // back once a head is complete, so an idle keep-alive connection's parser
 // holds none and the next head takes them again (BenchmarkIdleHTTPConns);
-// and the strings of recent heads, which a head repeating them shares.
+// the strings of recent heads, which a head repeating them shares; and the
+// rest of a chunk that heads' RawHeaders arrays are cut from.
 type headSpares struct {
 	buf    spares.List[byte]
 	fields spares.List[fieldMark]
 	recent recentStrings
+	raw    []string // not handed out yet
+	rawLen int      // how many strings the last chunk held
+}
+
+// maxRawChunk is how many RawHeaders strings one allocation serves, at
+// most: 512 bytes, the largest size class whose objects Go allocates
+// without a header, so a chunk whose length is even fills its class
+// exactly and a head's strings cost what its own array did. A head of
+// three lines as a keep-alive client sends them took an allocation of its
+// own for its six strings; now five heads share one. Chunks double from
+// the first head's size, as most servers and agents of a sweep seed see a
+// head or two. What a chunk costs: a message a program keeps keeps its
+// chunk alive.
+const maxRawChunk = 32
+
+// rawHeaders returns n zeroed strings of their own, cut from the current
+// chunk, or allocated alone for a head too long to share one: their
+// capacity ends with them, so an append copies rather than writing over
+// the next head's.
+func (s *headSpares) rawHeaders(n int) []string {
+	if n > len(s.raw) {
+		most := maxRawChunk / n * n
+		if most < 2*n {
+			return make([]string, n)
+		}
+		s.rawLen = min(max(2*s.rawLen, n), most)
+		s.raw = make([]string, s.rawLen)
+	}
+	raw := s.raw[:n:n]
+	s.raw = s.raw[n:]
+	return raw
 }
 
 // take gives p arrays for a head it starts collecting. An array is taken
