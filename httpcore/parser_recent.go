@@ -1,5 +1,7 @@
 package httpcore
 
+import "slices"
+
 // recentStrings are the start-line text and the header names and values of
 // the heads a server's or an agent's parsers completed last, by position:
 // keep-alive heads mostly repeat them, and a head whose every piece equals
@@ -9,6 +11,16 @@ package httpcore
 type recentStrings struct {
 	line   string
 	fields [2 * recentFields]string // name, value, name, value...
+
+	// The last head kept whole, when it had no more than recentFields
+	// lines: its collected bytes and where its pieces lie. A head equal in
+	// both has every piece equal to the strings kept, which one comparison
+	// of the bytes finds where one per piece did.
+	whole   bool
+	head    string
+	lineEnd int
+	marks   [recentFields]fieldMark
+	nMarks  int
 }
 
 // recentFields is how many header lines are kept: a head has a handful,
@@ -50,12 +62,30 @@ func (p *Parser) headStrings(r *recentStrings) (line string, raw []string) {
 			r.fields[i] = raw[i]
 		}
 	}
+	if keep {
+		r.keepWhole(p, s)
+	}
 	return line, raw
+}
+
+// keepWhole remembers p's head, of which s is the copy r's strings were
+// just cut from or found equal to.
+func (r *recentStrings) keepWhole(p *Parser, s string) {
+	r.whole = len(p.fields) <= recentFields
+	if !r.whole {
+		return
+	}
+	r.head, r.lineEnd = s, p.lineEnd
+	r.nMarks = copy(r.marks[:], p.fields)
 }
 
 // holds puts into raw the kept strings equal to p's pieces at their
 // positions, and reports whether r held all of them and the start line.
 func (r *recentStrings) holds(p *Parser, raw []string) bool {
+	if r.whole && p.lineEnd == r.lineEnd && string(p.buf) == r.head && slices.Equal(p.fields, r.marks[:r.nMarks]) {
+		copy(raw, r.fields[:len(raw)])
+		return true
+	}
 	all := len(raw) <= len(r.fields) && r.line == string(p.buf[:p.lineEnd])
 	for i := range min(len(raw), len(r.fields)) {
 		from, to := p.piece(i)

@@ -7,7 +7,8 @@ import (
 )
 
 // TestRepeatedHeadsShareStrings parses keep-alive heads through parsers
-// sharing spares: a head repeating the last one's pieces costs nothing of
+// sharing spares: a head repeating the last one's pieces (found whole, or
+// piece by piece) costs nothing of
 // its own (its RawHeaders array is cut from a shared chunk, and ends where
 // it does), and a head that differs anywhere - a value, a name, a
 // longer or shorter head, one past the kept fields or too long to keep -
@@ -40,6 +41,10 @@ func TestRepeatedHeadsShareStrings(t *testing.T) {
 		fields []string
 	}{
 		{"/", []string{"Host", "a:80", "Connection", "keep-alive"}},
+		{"/", []string{"Host", "a:80", "Connection", "keep-alive"}},
+		// The same bytes collected, cut at other places.
+		{"/", []string{"Hos", "ta:80", "Connection", "keep-alive"}},
+		{"/H", []string{"ost", "a:80", "Connection", "keep-alive"}},
 		{"/", []string{"Host", "a:80", "Connection", "keep-alive"}},
 		{"/", []string{"Host", "a:81", "Connection", "keep-alive"}},
 		{"/x", []string{"Host", "a:81", "Connection", "keep-alive"}},
