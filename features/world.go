@@ -128,7 +128,7 @@ func (w *world) start() error {
 	w.started = true
 	opts := []simnet.Option{simnet.WithDNSLatency(w.dnsDelay), simnet.WithLink(referenceLink)}
 	if w.suite.bareNet {
-		opts = append(opts, simnet.WithoutNetDetail())
+		opts = append(opts, simnet.WithoutNetDetail(), simnet.WithoutUncaughtTrace())
 	}
 	sim, err := simnet.NewWorld(w.seed, opts...)
 	if err != nil {

@@ -68,9 +68,13 @@ const (
 )
 
 // NewLoop returns a loop on a virtual clock that starts at zero.
-func NewLoop() *Loop {
+func NewLoop() *Loop { return newLoop(true) }
+
+// newLoop is NewLoop; keepTail false leaves uncaught errors without the
+// latest events.
+func newLoop(keepTail bool) *Loop {
 	l := &Loop{}
-	l.events = newEvents(l.Now)
+	l.events = newEvents(l.Now, keepTail)
 	return l
 }
 
@@ -520,7 +524,7 @@ func (c *wallClock) take() func() {
 func NewRealLoop() *Loop {
 	l := &Loop{real: &wallClock{start: time.Now(), wake: make(chan struct{}, 1), timer: time.NewTimer(time.Hour)}}
 	l.real.timer.Stop()
-	l.events = newEvents(l.Now)
+	l.events = newEvents(l.Now, true)
 	return l
 }
 

@@ -57,13 +57,17 @@ type Observer func(Event)
 type Events struct {
 	now       func() time.Duration
 	observers []Observer
-	ids       map[string]*int // the last number given out per kind
-	tail      [tailSize]Event // ring of the latest observed events, for uncaught errors
+	ids       map[string]*int  // the last number given out per kind
+	tail      *[tailSize]Event // ring of the latest observed events, for uncaught errors; nil keeps none
 	tailN     int
 }
 
-func newEvents(now func() time.Duration) *Events {
-	return &Events{now: now, ids: map[string]*int{}}
+func newEvents(now func() time.Duration, keepTail bool) *Events {
+	e := &Events{now: now, ids: map[string]*int{}}
+	if keepTail {
+		e.tail = new([tailSize]Event)
+	}
+	return e
 }
 
 // Observe adds an observer; it sees every later event.
@@ -95,16 +99,22 @@ func (e *Events) Emit(ev Event) {
 
 func (e *Events) emit(ev *Event) {
 	ev.T = e.now()
-	e.tail[e.tailN%tailSize] = *ev
-	e.tailN++
+	if e.tail != nil {
+		e.tail[e.tailN%tailSize] = *ev
+		e.tailN++
+	}
 	for _, o := range e.observers {
 		o(*ev)
 	}
 }
 
 // Tail returns the latest events, oldest first. The tail is kept only while
-// someone observes: the events of a run nobody traces are not kept anywhere.
+// someone observes: the events of a run nobody traces are not kept anywhere,
+// nor those of a world made [WithoutUncaughtTrace].
 func (e *Events) Tail() []Event {
+	if e.tail == nil {
+		return nil
+	}
 	n := min(e.tailN, tailSize)
 	out := make([]Event, 0, n)
 	for i := e.tailN - n; i < e.tailN; i++ {

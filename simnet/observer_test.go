@@ -7,7 +7,7 @@ import (
 
 func TestEventsKeepTheirTailOnlyWhileObserved(t *testing.T) {
 	clock := 0
-	e := newEvents(func() time.Duration { clock++; return time.Duration(clock) })
+	e := newEvents(func() time.Duration { clock++; return time.Duration(clock) }, true)
 	e.Emit(Event{Obj: "test", ID: 1, Name: "unseen"})
 	if tail := e.Tail(); len(tail) != 0 || clock != 0 {
 		t.Fatalf("with no observer: tail %v, clock read %d times; want nothing kept and no clock read", tail, clock)

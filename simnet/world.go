@@ -97,6 +97,7 @@ type config struct {
 	link       Link
 	dnsLatency time.Duration
 	bareNet    bool
+	noTail     bool
 }
 
 // WithLink sets the link between every two distinct hosts; see
@@ -114,6 +115,12 @@ func WithDNSLatency(d time.Duration) Option { return func(c *config) { c.dnsLate
 // on them.
 func WithoutNetDetail() Option { return func(c *config) { c.bareNet = true } }
 
+// WithoutUncaughtTrace leaves an uncaught error's Trace empty, so the loop
+// does not copy every event into the ring of the latest ones it keeps for
+// it (2.3 KB per world), for runs that read no more of the error than its
+// message, as a sweep does.
+func WithoutUncaughtTrace() Option { return func(c *config) { c.noTail = true } }
+
 // NewWorld returns an empty world whose every random choice (initial
 // sequence numbers, jitter, fault probabilities) comes from seed.
 func NewWorld(seed uint64, opts ...Option) (*World, error) {
@@ -128,7 +135,7 @@ func NewWorld(seed uint64, opts ...Option) (*World, error) {
 		return nil, fmt.Errorf("simnet: NewWorld: %w", invalidField("DNSLatency", "must not be negative, got %v", cfg.dnsLatency))
 	}
 	return &World{
-		loop:   NewLoop(),
+		loop:   newLoop(!cfg.noTail),
 		rng:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		cfg:    cfg,
 		byName: map[string]*Host{},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -534,8 +535,34 @@ func TestUnansweredDataTimesOutWithETIMEDOUT(t *testing.T) {
 }
 
 func TestUncaughtPanicInACallbackCarriesTheTraceTail(t *testing.T) {
-	w, cli, srv := twoHosts(t)
-	w.Loop().Events().Observe(func(simnet.Event) {})
+	u, seen := panicOnConnect(t)
+	last := u.Trace[len(u.Trace)-1]
+	if last.Obj != "socket" || last.Name != "connect" || u.Trace[len(u.Trace)-2].Name != "ack" {
+		t.Errorf("trace tail ends %+v, want the handshake's ack then socket connect", u.Trace[len(u.Trace)-2:])
+	}
+	if want := seen[len(seen)-len(u.Trace):]; !reflect.DeepEqual(u.Trace, want) {
+		t.Errorf("trace tail %+v, want the last %d events observed, %+v", u.Trace, len(want), want)
+	}
+}
+
+// TestWithoutUncaughtTraceLeavesOnlyTheTrace: the same panic in a world
+// made WithoutUncaughtTrace stops the loop with the same error, time and
+// observed events, and no trace.
+func TestWithoutUncaughtTraceLeavesOnlyTheTrace(t *testing.T) {
+	u, seen := panicOnConnect(t)
+	bare, bareSeen := panicOnConnect(t, simnet.WithoutUncaughtTrace())
+	if bare.Trace != nil || bare.Error() != u.Error() || bare.Stack == "" || !reflect.DeepEqual(bareSeen, seen) {
+		t.Errorf("without the trace: %v, trace %v, %d events seen; want %v, no trace, the %d events seen with it", bare, bare.Trace, len(bareSeen), u, len(seen))
+	}
+}
+
+// panicOnConnect runs a world whose client panics once connected and
+// returns the uncaught error and every event observed.
+func panicOnConnect(t *testing.T, opts ...simnet.Option) (*simnet.UncaughtError, []simnet.Event) {
+	t.Helper()
+	w, cli, srv := twoHosts(t, opts...)
+	var seen []simnet.Event
+	w.Loop().Events().Observe(func(ev simnet.Event) { seen = append(seen, ev) })
 	echoServer(t, srv, 80)
 	s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
 	s.Events.Connect.On(func(struct{}) { panic("boom") })
@@ -544,10 +571,7 @@ func TestUncaughtPanicInACallbackCarriesTheTraceTail(t *testing.T) {
 	if !errors.As(err, &u) || u.Value != "boom" || u.T != 2*ms {
 		t.Fatalf("Run: %v, want the panic at 2ms as *UncaughtError", err)
 	}
-	last := u.Trace[len(u.Trace)-1]
-	if last.Obj != "socket" || last.Name != "connect" || u.Trace[len(u.Trace)-2].Name != "ack" {
-		t.Errorf("trace tail ends %+v, want the handshake's ack then socket connect", u.Trace[len(u.Trace)-2:])
-	}
+	return u, seen
 }
 
 func TestBadWorldsHostsAndOptionsAreRefusedWithTheField(t *testing.T) {
