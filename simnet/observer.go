@@ -58,6 +58,7 @@ type Events struct {
 	now       func() time.Duration
 	observers []Observer
 	ids       map[string]*int  // the last number given out per kind
+	recent    [4]idCounter     // the kinds last numbered, found without hashing
 	tail      *[tailSize]Event // ring of the latest observed events, for uncaught errors; nil keeps none
 	tailN     int
 }
@@ -76,6 +77,14 @@ func (e *Events) Observe(o Observer) { e.observers = append(e.observers, o) }
 // NewID numbers a new object of the given kind: 1 for the first "req", 2 for
 // the second, and so on.
 func (e *Events) NewID(obj string) int {
+	// A keep-alive GET numbers four objects of four kinds (req, res, sreq,
+	// sres): comparing a few short strings costs less than hashing one.
+	for i := range e.recent {
+		if c := &e.recent[i]; c.n != nil && c.obj == obj {
+			*c.n++
+			return *c.n
+		}
+	}
 	// A counter per kind behind a pointer: one map lookup per object
 	// instead of a lookup and an assignment.
 	n := e.ids[obj]
@@ -83,8 +92,16 @@ func (e *Events) NewID(obj string) int {
 		n = new(int)
 		e.ids[obj] = n
 	}
+	copy(e.recent[1:], e.recent[:])
+	e.recent[0] = idCounter{obj, n}
 	*n++
 	return *n
+}
+
+// idCounter is the counter of one kind of object, as ids holds it.
+type idCounter struct {
+	obj string
+	n   *int
 }
 
 // Emit stamps ev with the current time and hands it to every observer; with
