@@ -11,11 +11,11 @@ type HugePages struct {
 // BackHeapWithHugePages asks the kernel to back the memory the process has
 // mapped so far, the Go heap with a world built in it, with 2 MiB pages.
 //
-// A big world's exchanges walk hundreds of megabytes in no order a cache
-// keeps, and with 4 KiB pages nearly every cache miss is a TLB miss too,
-// which under virtualisation costs a two-level page walk: at 100,000
-// connection pairs a timer-driven exchange costs about a quarter less CPU
-// with huge pages (BENCHMARKS.md, issue 10). Go does not ask for them, and
+// A big world's exchanges walk hundreds of megabytes, which in 4 KiB pages
+// outruns the TLB as well as the caches, and under virtualisation a TLB
+// miss costs a two-level page walk: at 100,000 connection pairs a
+// timer-driven exchange takes a fifth less CPU with huge pages, and a
+// virtual hour of them as much (BENCHMARKS.md, issue 10). Go does not ask for them, and
 // kernels that keep transparent huge pages for memory advised as such
 // ("madvise", a common default) leave the heap in 4 KiB pages.
 //
