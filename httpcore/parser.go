@@ -417,7 +417,7 @@ func (p *Parser) endSpan(data []byte, at, errAt int) bool {
 // collect keeps a piece of the head: start-line text, or a header name or
 // value, which may come in several pieces.
 func (p *Parser) collect(k spanKind, piece []byte) {
-	if p.spares != nil {
+	if p.spares != nil && (p.buf == nil || p.fields == nil) {
 		p.spares.take(p)
 	}
 	switch k {
