@@ -18,28 +18,31 @@ func TestSweepRunSeedsGivesTheSameReport(t *testing.T) {
 	if _, err := Sweep(opts); err != nil {
 		t.Fatal(err)
 	}
-	for name, run := range map[string]func([]uint64, func(uint64) SweepSeed, func(SweepSeed) error) error{
-		"reversed": func(seeds []uint64, _ func(uint64) SweepSeed, found func(SweepSeed) error) error {
+	for _, c := range []struct {
+		name string
+		run  func([]uint64, func(uint64) SweepSeed, func(SweepSeed) error) error
+	}{
+		{"reversed", func(seeds []uint64, _ func(uint64) SweepSeed, found func(SweepSeed) error) error {
 			reversed := slices.Clone(seeds)
 			slices.Reverse(reversed)
 			return SweepWorker(opts, slices.Values(reversed), found)
-		},
-		"half here": func(seeds []uint64, here func(uint64) SweepSeed, found func(SweepSeed) error) error {
+		}},
+		{"half here", func(seeds []uint64, here func(uint64) SweepSeed, found func(SweepSeed) error) error {
 			for _, s := range seeds[:len(seeds)/2] {
 				if err := found(here(s)); err != nil {
 					return err
 				}
 			}
 			return SweepWorker(opts, slices.Values(seeds[len(seeds)/2:]), found)
-		},
+		}},
 	} {
 		var handed bytes.Buffer
-		opts.Output, opts.RunSeeds = &handed, run
+		opts.Output, opts.RunSeeds = &handed, c.run
 		if _, err := Sweep(opts); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(alone.String(), "FAIL ") || handed.String() != alone.String() {
-			t.Errorf("%s: through RunSeeds the sweep reported\n%s\nwhere alone it reported\n%s", name, handed.String(), alone.String())
+			t.Errorf("%s: through RunSeeds the sweep reported\n%s\nwhere alone it reported\n%s", c.name, handed.String(), alone.String())
 		}
 	}
 }

@@ -31,8 +31,7 @@ exactly once) into one report, JSON and JUnit. --check-determinism runs
 each seed twice and fails a seed whose runs differ, naming the first event
 where they part. --jobs N runs seeds in this process and in N-1 worker
 processes of simhttp (no more than there are seeds); the report is the
-same for any N. A sweep whose
-features hold no @sweep scenario exits 2.`,
+same for any N. A sweep whose features hold no @sweep scenario exits 2.`,
 		example: `simhttp sweep --seeds 1-500
 simhttp sweep --seeds 1-10000 --shard 2/8 --jobs 4 --json shard-2.json
 simhttp sweep --merge shard-*.json --junit sweep.xml --json sweep.json
