@@ -19,6 +19,29 @@ const httpDateLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
 type dateCache struct {
 	sec  int64
 	text string
+	// from and to bound the virtual time of a simulated host's loop
+	// within which text holds (to is 0 until a simulated second is known),
+	// so a response there reads the clock without building a time.Time.
+	from, to time.Duration
+}
+
+// now is the Date header's value at rt's clock now.
+func (c *dateCache) now(rt simnet.Runtime) string {
+	h, sim := rt.(*simnet.Host)
+	var d time.Duration
+	if sim {
+		if d = h.Loop().Now(); d >= c.from && d < c.to {
+			return c.text
+		}
+	}
+	text := c.value(clockOf(rt))
+	if sim {
+		// simEpoch is a whole second, so the virtual second is the
+		// clock's.
+		c.from = d.Truncate(time.Second)
+		c.to = c.from + time.Second
+	}
+	return text
 }
 
 // value is the Date header's value at t.
@@ -34,7 +57,7 @@ func (c *dateCache) value(t time.Time) string {
 // hand, formats its own.
 func (m *OutgoingMessage) dateValue() string {
 	if r, ok := m.kind.(*ServerResponse); ok {
-		return r.conn.srv.date.value(clockOf(m.rt))
+		return r.conn.srv.date.now(m.rt)
 	}
 	return clockOf(m.rt).UTC().Format(httpDateLayout)
 }
