@@ -441,6 +441,23 @@ func (p *Parser) collect(k spanKind, piece []byte) {
 	}
 }
 
+// collectLine is collect of a whole header line, its name then its value,
+// for the fast path that takes a line at once.
+func (p *Parser) collectLine(name, value []byte) {
+	if p.spares != nil {
+		p.spares.take(p)
+	}
+	if len(p.fields) == 0 || p.valueOpen {
+		p.fields = append(p.fields, fieldMark{nameFrom: len(p.buf)})
+	}
+	p.buf = append(p.buf, name...)
+	f := &p.fields[len(p.fields)-1]
+	f.nameTo, f.valueFrom = len(p.buf), len(p.buf)
+	p.buf = append(p.buf, value...)
+	f.valueTo = len(p.buf)
+	p.valueOpen = true
+}
+
 // trackHeader is Node's TrackHeader: every byte of URL, status message,
 // header names and values counts against maxHeaderSize.
 func (p *Parser) trackHeader(data []byte, n, errAt int) bool {

@@ -403,14 +403,26 @@ func (p *Parser) plainHeaderLine(data []byte, i int) (int, bool) {
 	default:
 		return i, false
 	}
-	p.startSpan(spanField, i)
-	p.hstate = hs
-	if !p.endSpan(data, colon, colon+1) {
-		return colon, true
+	if n := p.headerNread + (colon - i) + (cr - from); n < p.maxHeaderSize {
+		// Neither span can reach the limit: the name and the value are
+		// counted and collected at once, as their two endSpans would.
+		p.headerNread = n
+		if !p.skipStrings {
+			p.collectLine(data[i:colon], data[from:cr])
+		}
+	} else {
+		p.startSpan(spanField, i)
+		p.hstate = hs
+		if !p.endSpan(data, colon, colon+1) {
+			return colon, true
+		}
+		p.startSpan(spanValue, from)
+		if !p.endSpan(data, cr, cr+1) {
+			return cr, true
+		}
 	}
-	p.startSpan(spanValue, from)
+	p.hstate = hs
 	switch hs {
-	case hsGeneral:
 	case hsConnection:
 		p.hstate = connectionStates[token]
 	case hsContentLength:
@@ -418,9 +430,6 @@ func (p *Parser) plainHeaderLine(data []byte, i int) (int, bool) {
 		p.flags |= fContentLength
 	}
 	p.node = 0
-	if !p.endSpan(data, cr, cr+1) {
-		return cr, true
-	}
 	p.setHeaderFlags()
 	return cr + 2, true
 }
