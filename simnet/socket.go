@@ -2,7 +2,6 @@ package simnet
 
 import (
 	"net/netip"
-	"slices"
 	"time"
 )
 
@@ -362,11 +361,13 @@ func (s *Socket) sendPending(sync bool) {
 		s.coalesce()
 	}
 	var done *writeBatch
-	for len(s.pending) > 0 {
-		w := &s.pending[0]
+	taken := 0 // the pending writes the kernel took whole, shifted out once at the end
+	for taken < len(s.pending) {
+		w := &s.pending[taken]
 		if !w.cbOnly {
 			n := s.t.Send(w.data)
 			if s.writeErr != nil {
+				s.shiftPending(taken)
 				cb := s.joinedCallbacks()
 				s.pending = nil
 				s.failWrite(cb, sync)
@@ -383,12 +384,9 @@ func (s *Socket) sendPending(sync bool) {
 			done.drain = true
 		}
 		done.done = append(done.done, *w)
-		// Shifted down and the vacated slot cleared: a slot left behind
-		// a resliced start would keep its callback, and whatever that
-		// holds (a finished request, its response), alive for as long as
-		// the socket lives.
-		s.pending = slices.Delete(s.pending, 0, 1)
+		taken++
 	}
+	s.shiftPending(taken)
 	if len(s.pending) == 0 {
 		// Before the callbacks: a write made from one of them (a 'drain'
 		// listener refilling the socket) must find held empty, or held
@@ -410,6 +408,23 @@ func (s *Socket) sendPending(sync bool) {
 		s.finSent = true
 		s.loop.pending(s.shutdown)
 	}
+}
+
+// shiftPending drops the first n pending writes, shifting the rest down
+// and clearing the slots they vacate: a slot left behind a resliced start
+// would keep its callback, and whatever that holds (a finished request,
+// its response), alive for as long as the socket lives. The slots are
+// cleared one by one, not by clear(), which calls into the runtime even
+// for the one slot a keep-alive exchange's write leaves.
+func (s *Socket) shiftPending(n int) {
+	if n == 0 {
+		return
+	}
+	k := copy(s.pending, s.pending[n:])
+	for i := k; i < len(s.pending); i++ {
+		s.pending[i] = writeReq{}
+	}
+	s.pending = s.pending[:k]
 }
 
 // coalesce joins writes queued while corked or connecting into one, as
@@ -508,18 +523,20 @@ func runWriteBatch(b any) { b.(*writeBatch).run() }
 
 func (b *writeBatch) run() {
 	s := b.s
-	for _, w := range b.done {
-		if w.cb != nil {
-			w.cb.Handle(nil)
+	// Each slot is cleared as it is taken, so a reused batch keeps no
+	// callback (and what it holds) alive, at the cost of a store rather
+	// than clear()'s call into the runtime.
+	for i := range b.done {
+		cb := b.done[i].cb
+		b.done[i] = writeReq{}
+		if cb != nil {
+			cb.Handle(nil)
 		}
 	}
 	if b.drain && s.needDrain && s.writableLen == 0 && !s.destroyed {
 		s.needDrain = false
 		s.Events.Drain.Emit(struct{}{})
 	}
-	// Cleared, so a reused batch keeps no callback (and what it holds)
-	// alive.
-	clear(b.done)
 	l := s.loop
 	*b = writeBatch{done: b.done[:0], next: l.freeWriteBatches}
 	l.freeWriteBatches = b
