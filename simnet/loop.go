@@ -210,7 +210,6 @@ func (l *Loop) Step() (bool, error) {
 		}
 		if t := l.next(); t.valid() {
 			l.run(t)
-			l.drain()
 			return true, l.uncaughtErr()
 		}
 		if l.halted {
@@ -326,24 +325,35 @@ func (l *Loop) drain() {
 // run after every I/O callback of an HTTP exchange.
 func (l *Loop) drainGuarded() {
 	defer l.catch()
+	l.drainTicks()
+}
+
+// drainTicks is drain's work for a caller that guards against panics.
+func (l *Loop) drainTicks() {
 	for l.uncaught == nil && (l.ticks.len() > 0 || l.micro.len() > 0) {
 		for l.uncaught == nil && l.ticks.len() > 0 {
 			l.ticks.pop().run()
-			l.runKernel()
+			l.runKernelGuarded()
 		}
 		for l.uncaught == nil && l.micro.len() > 0 {
 			l.micro.pop().run()
-			l.runKernel()
+			l.runKernelGuarded()
 		}
 	}
 }
 
-// run runs one callback of user code, then the kernel work it made due: a
-// kernel does not wait for the program's next turn (on loopback, connect()
-// completes the handshake before it returns).
+// run runs one callback of user code, then the kernel work it made due (a
+// kernel does not wait for the program's next turn: on loopback, connect()
+// completes the handshake before it returns), then the nextTick callbacks
+// and promise jobs they queued. One panic guard covers it all: a panic
+// ends the loop's run wherever it comes from, and each guard costs a
+// deferred call and a recover, five times a keep-alive GET where it was
+// eight.
 func (l *Loop) run(t task) {
-	l.call(t)
-	l.runKernel()
+	defer l.catch()
+	t.run()
+	l.runKernelGuarded()
+	l.drainTicks()
 }
 
 // call runs one callback, turning a panic into the loop's uncaught error, as

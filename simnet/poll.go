@@ -208,7 +208,25 @@ func (l *Loop) runKernel() {
 	}
 }
 
+// runKernelGuarded is runKernel for a caller already under a panic guard
+// (the loop's run and drain), which covers the segments' arrivals too.
+func (l *Loop) runKernelGuarded() {
+	if !l.io.kernel.empty() {
+		l.kernelWork()
+	}
+}
+
+// runKernelWork is the kernel work under a panic guard of its own, which
+// turns a panic in a segment's arrival into the loop's uncaught error, as
+// call does for a callback.
 func (l *Loop) runKernelWork() {
+	defer l.catch()
+	l.kernelWork()
+}
+
+// kernelWork runs the kernel work due now. A panic leaves inKernel set,
+// which no longer matters: the loop stops at an uncaught error for good.
+func (l *Loop) kernelWork() {
 	s := &l.io
 	if s.inKernel {
 		return
@@ -217,18 +235,12 @@ func (l *Loop) runKernelWork() {
 	for l.uncaught == nil && s.kernel.len() > 0 && s.kernel.first().at <= l.Now() {
 		ev := s.kernel.pop()
 		if ev.to != nil {
-			l.arrive(ev.to, ev.seg)
+			ev.to.c.arrive(ev.to, ev.seg)
 		} else {
 			l.call(fnTask(ev.fn))
 		}
 	}
 	s.inKernel = false
-}
-
-// arrive processes seg reaching the end to, as call runs a callback.
-func (l *Loop) arrive(to *end, seg segment) {
-	defer l.catch()
-	to.c.arrive(to, seg)
 }
 
 // enterPoll is one epoll_wait: watchers started since the last one join,
