@@ -141,7 +141,7 @@ type seedResult struct {
 // sweep is Sweep; with traces set, onSeed sees each seed's result, traces
 // included, in seed order, so a test can compare whole runs.
 func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult)) (ok bool, err error) {
-	seeds, err := sweepSeeds(opts.Seeds[0], opts.Seeds[1], opts.Shard[0], opts.Shard[1])
+	seeds, err := opts.sweepSeeds()
 	if err != nil {
 		return false, err
 	}
@@ -273,24 +273,62 @@ func runSeed(scenarios *sweepScenarios, seed uint64, traces, twice bool) seedRes
 	return seedResult{failures: failures, traces: trace.String(), ran: s.ran}
 }
 
-// sweepSeeds lists the seeds of [first, last] that shard I of N runs:
-// those with seed % N == I-1, or all of them when N is 0.
-func sweepSeeds(first, last uint64, shardI, shardN int) ([]uint64, error) {
-	if last < first {
-		return nil, fmt.Errorf("features: sweep seeds %d-%d: the last seed comes before the first", first, last)
+// maxSweepSeeds bounds the seeds one sweep (one shard of it) runs: at
+// about a third of a millisecond a seed, more would run for most of a day
+// on one machine, and the report lists every seed, so a range typed by
+// mistake (0-18446744073709551615) must fail at once, not fill memory.
+const maxSweepSeeds = 10_000_000
+
+// SeedCount is how many seeds the sweep runs: those of Seeds that Shard
+// selects. It fails, naming the option, for a range that ends before it
+// starts, a shard that is not I/N with 1 <= I <= N, a shard holding no seed
+// of the range (a sweep of nothing passes nothing) or more seeds than one
+// sweep runs.
+func (opts SweepOptions) SeedCount() (int, error) {
+	_, n, err := opts.shardSpan()
+	return n, err
+}
+
+// shardSpan is the first seed the sweep runs and how many it runs; they
+// follow one another by the shard count N (by one without shards).
+func (opts SweepOptions) shardSpan() (first uint64, count int, err error) {
+	lo, hi := opts.Seeds[0], opts.Seeds[1]
+	i, n := opts.Shard[0], opts.Shard[1]
+	seeds := fmt.Sprintf("%d-%d", lo, hi)
+	if hi < lo {
+		return 0, 0, &OptionError{Option: "seeds", Value: seeds, Why: "the last seed comes before the first"}
 	}
-	if (shardN != 0 || shardI != 0) && (shardN < 1 || shardI < 1 || shardI > shardN) {
-		return nil, fmt.Errorf("features: sweep shard %d/%d: want I/N with 1 <= I <= N", shardI, shardN)
+	shard := fmt.Sprintf("%d/%d", i, n)
+	if (n != 0 || i != 0) && (n < 1 || i < 1 || i > n) {
+		return 0, 0, &OptionError{Option: "shard", Value: shard, Why: "want I/N with 1 <= I <= N"}
 	}
-	var seeds []uint64
-	for seed := first; ; seed++ {
-		if shardN == 0 || seed%uint64(shardN) == uint64(shardI-1) {
-			seeds = append(seeds, seed)
+	step, r := uint64(max(n, 1)), uint64(max(i-1, 0))
+	first = lo + (r+step-lo%step)%step
+	if first < lo || first > hi {
+		return 0, 0, &OptionError{Option: "shard", Value: shard, Why: fmt.Sprintf("selects no seed of %s (it runs the seeds with seed %% %d == %d): a range split into N shards needs N seeds or more", seeds, n, i-1)}
+	}
+	if (hi-first)/step >= maxSweepSeeds {
+		why := fmt.Sprintf("more than %d seeds, the most one sweep runs: split the range with --shard I/N", maxSweepSeeds)
+		if n == 0 {
+			return 0, 0, &OptionError{Option: "seeds", Value: seeds, Why: why}
 		}
-		if seed == last {
-			return seeds, nil
-		}
+		return 0, 0, &OptionError{Option: "shard", Value: shard, Why: fmt.Sprintf("holds %s (of %s)", why, seeds)}
 	}
+	return first, int((hi-first)/step) + 1, nil
+}
+
+// sweepSeeds lists the seeds the sweep runs, in order.
+func (opts SweepOptions) sweepSeeds() ([]uint64, error) {
+	first, count, err := opts.shardSpan()
+	if err != nil {
+		return nil, err
+	}
+	step := uint64(max(opts.Shard[1], 1))
+	seeds := make([]uint64, count)
+	for k := range seeds {
+		seeds[k] = first + uint64(k)*step
+	}
+	return seeds, nil
 }
 
 // shrinkFailure shrinks one failure's drawn rules to the smallest

@@ -2,6 +2,8 @@ package features
 
 import (
 	"bytes"
+	"errors"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -70,27 +72,50 @@ func TestDrawnRulesAreValidAndRepeatable(t *testing.T) {
 }
 
 func TestSweepSplitsSeedsIntoShards(t *testing.T) {
+	seedsOf := func(lo, hi uint64, i, n int) ([]uint64, error) {
+		return SweepOptions{Seeds: [2]uint64{lo, hi}, Shard: [2]int{i, n}}.sweepSeeds()
+	}
 	var all []uint64
 	for i := 1; i <= 3; i++ {
-		got, err := sweepSeeds(10, 20, i, 3)
+		got, err := seedsOf(10, 20, i, 3)
 		if err != nil {
 			t.Fatal(err)
-		}
-		for _, s := range got {
-			if s%3 != uint64(i-1) {
-				t.Errorf("shard %d/3 got seed %d", i, s)
-			}
 		}
 		all = append(all, got...)
 	}
 	slices.Sort(all)
-	want, _ := sweepSeeds(10, 20, 0, 0)
+	want, _ := seedsOf(10, 20, 0, 0)
 	if !slices.Equal(all, want) || len(want) != 11 {
 		t.Errorf("the shards cover %v, want %v", all, want)
 	}
-	for _, bad := range [][4]uint64{{5, 4, 0, 0}, {1, 2, 0, 3}, {1, 2, 4, 3}} {
-		if _, err := sweepSeeds(bad[0], bad[1], int(bad[2]), int(bad[3])); err == nil {
-			t.Errorf("sweepSeeds%v did not fail", bad)
+	// Every shard of every small range against a count seed by seed: a
+	// shard with no seed is an error, never an empty sweep.
+	for n := 1; n <= 5; n++ {
+		for i := 1; i <= n; i++ {
+			for lo := uint64(0); lo < 12; lo++ {
+				for hi := lo; hi < 12; hi++ {
+					var want []uint64
+					for s := lo; s <= hi; s++ {
+						if s%uint64(n) == uint64(i-1) {
+							want = append(want, s)
+						}
+					}
+					got, err := seedsOf(lo, hi, i, n)
+					count, cerr := SweepOptions{Seeds: [2]uint64{lo, hi}, Shard: [2]int{i, n}}.SeedCount()
+					var oe *OptionError
+					switch {
+					case len(want) == 0 && (!errors.As(err, &oe) || !errors.As(cerr, &oe) || oe.Option != "shard"):
+						t.Fatalf("shard %d/%d of %d-%d holds no seed: got %v, %v; want a --shard error", i, n, lo, hi, err, cerr)
+					case len(want) > 0 && (err != nil || cerr != nil || !slices.Equal(got, want) || count != len(want)):
+						t.Fatalf("shard %d/%d of %d-%d: %v (%d), %v, %v; want %v", i, n, lo, hi, got, count, err, cerr, want)
+					}
+				}
+			}
+		}
+	}
+	for _, bad := range [][4]uint64{{5, 4, 0, 0}, {1, 2, 0, 3}, {1, 2, 4, 3}, {0, math.MaxUint64, 0, 0}, {0, math.MaxUint64, 2, 2}} {
+		if _, err := seedsOf(bad[0], bad[1], int(bad[2]), int(bad[3])); err == nil {
+			t.Errorf("seeds %d-%d, shard %d/%d did not fail", bad[0], bad[1], bad[2], bad[3])
 		}
 	}
 }

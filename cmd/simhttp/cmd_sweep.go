@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"os/signal"
 	"runtime"
@@ -31,7 +30,9 @@ exactly once) into one report, JSON and JUnit. --check-determinism runs
 each seed twice and fails a seed whose runs differ, naming the first event
 where they part. --jobs N runs seeds in this process and in N-1 worker
 processes of simhttp (no more than there are seeds); the report is the
-same for any N. A sweep whose features hold no @sweep scenario exits 2.`,
+same for any N. A sweep whose features hold no @sweep scenario, or whose
+shard holds no seed of the range, exits 2; so does one of more than
+10,000,000 seeds (split it with --shard).`,
 		example: `simhttp sweep --seeds 1-500
 simhttp sweep --seeds 1-10000 --shard 2/8 --jobs 4 --json shard-2.json
 simhttp sweep --merge shard-*.json --junit sweep.xml --json sweep.json
@@ -107,7 +108,11 @@ func (e *env) runSweep(paths []string, seeds, shard string, jobs int, determinis
 		Paths: paths, Seeds: [2]uint64{lo, hi}, Shard: sh, Jobs: jobs, Output: out,
 		CheckDeterminism: determinism, Result: &res, Stdin: e.stdin, BatchGC: batchGC(),
 	}
-	if procs := workerProcs(jobs, lo, hi, sh); procs > 0 {
+	seedCount, err := opts.SeedCount()
+	if err != nil {
+		return nil, featuresError(err)
+	}
+	if procs := workerProcs(jobs, seedCount); procs > 0 {
 		interrupted, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
 		w, err := e.inWorkers(&opts, procs, interrupted)
@@ -126,24 +131,12 @@ func (e *env) runSweep(paths []string, seeds, shard string, jobs int, determinis
 	return &res, nil
 }
 
-// workerProcs is how many worker processes `--jobs jobs` starts for the
-// seeds of [lo, hi] in shard sh. This process runs seeds as one of the
-// jobs, so jobs-1, but no more than there are seeds to share with it:
-// each costs a process start and a load of the features.
-func workerProcs(jobs int, lo, hi uint64, sh [2]int) int {
-	return int(min(uint64(max(jobs, 1)), max(shardSeeds(lo, hi, sh), 1)) - 1)
-}
-
-// shardSeeds counts the seeds of [lo, hi] that shard sh = {I, N} runs,
-// those with seed % N == I-1 (all of them when N is 0), saturating at
-// the largest uint64.
-func shardSeeds(lo, hi uint64, sh [2]int) uint64 {
-	n, r := uint64(max(sh[1], 1)), uint64(max(sh[0]-1, 0))
-	first := lo + (r+n-lo%n)%n
-	if first < lo || first > hi {
-		return 0
-	}
-	return min((hi-first)/n, math.MaxUint64-1) + 1
+// workerProcs is how many worker processes `--jobs jobs` starts for a
+// sweep of seeds seeds. This process runs seeds as one of the jobs, so
+// jobs-1, but no more than there are seeds to share with it: each costs a
+// process start and a load of the features.
+func workerProcs(jobs, seeds int) int {
+	return min(max(jobs, 1), max(seeds, 1)) - 1
 }
 
 // inWorkers starts procs worker processes of this program and makes opts

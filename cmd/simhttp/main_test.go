@@ -128,6 +128,11 @@ func TestBadCommandLinesExitTwoWithTheCause(t *testing.T) {
 		{[]string{"replay", "../../fixtures/captures/keepalive.pcap", "--target", "notaurl"}, `--target "notaurl": want an http:// URL`},
 		{[]string{"replay", "../../fixtures/captures/keepalive.pcap", "--target", "http://x", "--timeout", "0s"}, "--timeout 0s: want a positive duration"},
 		{[]string{"serve", "--listen", "nohost", "--echo"}, `--listen "nohost": want HOST:PORT`},
+		// A sweep of no seed would pass by doing nothing; one too long to run fills memory with seeds.
+		{[]string{"sweep", "--seeds", "1-1", "--shard", "1/2"}, `--shard "1/2": selects no seed of 1-1`},
+		{[]string{"sweep", "--seeds", "1-3", "--shard", "5/8", "--jobs", "4"}, `--shard "5/8": selects no seed of 1-3`},
+		{[]string{"sweep", "--seeds", "0-18446744073709551615"}, `--seeds "0-18446744073709551615": more than 10000000 seeds`},
+		{[]string{"sweep", "--seeds", "1-100000000", "--shard", "1/2"}, `--shard "1/2": holds more than 10000000 seeds`},
 	}
 	for _, c := range cases {
 		var out, errOut bytes.Buffer

@@ -203,30 +203,16 @@ func TestSweepStartsNoMoreWorkersThanSeeds(t *testing.T) {
 		{4, 7, 7, [2]int{}, 0},
 		{4, 1, 10, [2]int{2, 8}, 1}, // seeds 1 and 9
 		{4, 1, 10, [2]int{5, 8}, 0}, // seed 4
-		{4, 1, 3, [2]int{5, 8}, 0},  // no seed
 		{8, 1, 100, [2]int{3, 4}, 7},
-		{3, 0, math.MaxUint64, [2]int{}, 2},
-		{3, 0, math.MaxUint64, [2]int{2, 2}, 2},
+		{3, 0, math.MaxUint64, [2]int{2, 1 << 42}, 2}, // 4,194,304 seeds
 	} {
-		if got := workerProcs(c.jobs, c.lo, c.hi, c.shard); got != c.want {
-			t.Errorf("--jobs %d --seeds %d-%d --shard %v: %d worker processes, want %d", c.jobs, c.lo, c.hi, c.shard, got, c.want)
+		opts := features.SweepOptions{Seeds: [2]uint64{c.lo, c.hi}, Shard: c.shard}
+		seeds, err := opts.SeedCount()
+		if err != nil {
+			t.Fatalf("--seeds %d-%d --shard %v: %v", c.lo, c.hi, c.shard, err)
 		}
-	}
-	for n := 1; n <= 5; n++ {
-		for i := 1; i <= n; i++ {
-			for lo := uint64(0); lo < 12; lo++ {
-				for hi := lo; hi < 12; hi++ {
-					var want uint64
-					for s := lo; s <= hi; s++ {
-						if s%uint64(n) == uint64(i-1) {
-							want++
-						}
-					}
-					if got := shardSeeds(lo, hi, [2]int{i, n}); got != want {
-						t.Fatalf("shard %d/%d of %d-%d: %d seeds, want %d", i, n, lo, hi, got, want)
-					}
-				}
-			}
+		if got := workerProcs(c.jobs, seeds); got != c.want {
+			t.Errorf("--jobs %d --seeds %d-%d --shard %v: %d worker processes, want %d", c.jobs, c.lo, c.hi, c.shard, got, c.want)
 		}
 	}
 }
