@@ -587,14 +587,16 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 // An exchange is 1,016 bytes, so the allocator fetched a new span every
 // eighth request when each had its own; a slab of n is one allocation
 // of n*1,016 bytes, which with the 8-byte type header Go puts before a
-// pointerful object fills the n*1,024-byte size class for n = 1, 2, 4, 8,
-// 16 and 32 (TestExchangeSlabsKeepTheirSizeClasses); 32,768 bytes is the
-// largest small class, and each slab of it takes a fresh span, so a busy
-// server takes one every 32 requests. Slabs double from one:
+// pointerful object fills the n*1,024-byte size class for n = 1, 2, 4, 8
+// and 16 (TestExchangeSlabsKeepTheirSizeClasses). Slabs of 32 took as
+// many instructions per request and missed the L1 cache 30% more often
+// (valgrind's cache simulation of BenchmarkSimServer): the slab is
+// cleared in one go, and the longer it waits to be used, the less of it
+// is still in the cache. Slabs double from one:
 // most servers of a feature run or a sweep seed answer a request or two,
 // and a full slab would be mostly garbage. What a slab costs: a request
 // or response a program keeps keeps its slab's memory alive.
-const maxExchangeSlab = 32
+const maxExchangeSlab = 16
 
 // newExchange hands out the next unused exchange of the server's slab.
 func (s *Server) newExchange() *serverExchange {
