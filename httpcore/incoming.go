@@ -350,10 +350,16 @@ func (m *IncomingMessage) register() {
 	}
 }
 
+// trace records one of the message's events. It is small enough to inline,
+// so that while nobody observes, which is most of the time, the event is
+// neither built nor copied.
 func (m *IncomingMessage) trace(ev simnet.Event) {
-	if m.id == 0 {
-		return
+	if m.id != 0 && m.loop.Events().Active() {
+		m.emitTrace(ev)
 	}
+}
+
+func (m *IncomingMessage) emitTrace(ev simnet.Event) {
 	ev.Obj, ev.ID = m.obj, m.id
 	m.loop.Events().Emit(ev)
 }
