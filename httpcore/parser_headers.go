@@ -1,5 +1,7 @@
 package httpcore
 
+import "encoding/binary"
+
 // Header and trailer lines, including the special meaning llhttp gives to
 // Connection, Content-Length, Transfer-Encoding and Upgrade.
 
@@ -440,7 +442,7 @@ func specialName(name []byte) int {
 	switch len(name) {
 	case 7, 10, 14, 16, 17:
 		for w, s := range specialHeaderNames {
-			if len(s) == len(name) && asciiEqualFold(name, s) {
+			if len(s) == len(name) && tokenEqualFold(name, s) {
 				return w
 			}
 		}
@@ -452,7 +454,7 @@ func specialName(name []byte) int {
 // that is exactly one token, in any case, or -1.
 func connectionToken(v []byte) int {
 	for w, s := range connectionTokenNames {
-		if len(s) == len(v) && asciiEqualFold(v, s) {
+		if len(s) == len(v) && tokenEqualFold(v, s) {
 			return w
 		}
 	}
@@ -476,6 +478,28 @@ func contentLength(length uint64, v []byte) (uint64, bool) {
 }
 
 var specialHeaderNames = [...]string{"connection", "content-length", "proxy-connection", "transfer-encoding", "upgrade"}
+
+// tokenEqualFold is asciiEqualFold for the fast path's names and
+// Connection tokens, eight bytes at a time: s holds only lower-case letters
+// and '-', and b only bytes of a header line (tokenChars or headerChars, no
+// control byte but HTAB), so setting bit 5 of b's bytes lower-cases its
+// letters and maps no other byte of b onto a byte of s ('-' is 0x2d; only
+// CR, 0x0d, would fold onto it).
+func tokenEqualFold(b []byte, s string) bool {
+	const fold = 0x2020202020202020
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)|fold != binary.LittleEndian.Uint64([]byte(s[:8])) {
+			return false
+		}
+		b, s = b[8:], s[8:]
+	}
+	for i := range b {
+		if b[i]|0x20 != s[i] {
+			return false
+		}
+	}
+	return true
+}
 
 // asciiEqualFold compares b with the lower-case s of the same length,
 // folding A-Z only.

@@ -396,6 +396,8 @@ func TestHeaderLineFastPathMatchesTheStates(t *testing.T) {
 		"Content-Length: 18446744073709551616", "Content-Length: 5 ", "Content-Length: 5x", "Content-Length: -1",
 		"Content-Length: 1, 1", "Transfer-Encoding: chunked", "Upgrade: websocket", "Host: example.com",
 		"Connectionx: close", "Connectio: close", "X-Plain: v", "Connection : close", "Content-Length:",
+		"CONNECTION: KEEP-ALIVE", "Connection: keep_alive", "Content_Length: 5", "Connection: keep\x0dalive",
+		"Connection: \xcbeep-alive", "Connection: keep-alive\x7f", "Connection: ^lose", "Conn\x7fction: close",
 	}
 	var heads []string
 	for _, a := range lines {
