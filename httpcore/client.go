@@ -233,7 +233,7 @@ func (req *ClientRequest) setOptionHeaders(sp *requestSpec) error {
 		}
 	}
 	if sp.setHost && !req.hasKey("host") {
-		if err := req.SetHeader("Host", hostHeader(sp)); err != nil {
+		if err := req.setHeaderKey("Host", "host", hostHeader(sp)); err != nil {
 			return err
 		}
 	}

@@ -296,13 +296,18 @@ func (m *OutgoingMessage) emitError(err error) {
 // SetHeader is outgoingMessage.setHeader(name, value): value is a string, a
 // number or a []string, and GetHeader returns it as given.
 func (m *OutgoingMessage) SetHeader(name string, value any) error {
+	return m.setHeaderKey(name, lowerName(name), value)
+}
+
+// setHeaderKey is SetHeader of a name whose lower-case key the caller
+// has: a ClientRequest's Host, whose lowering every request repeated.
+func (m *OutgoingMessage) setHeaderKey(name, key string, value any) error {
 	if m.header != nil {
 		return errHeadersSent("set")
 	}
 	if err := validateOutgoingHeader(name, value); err != nil {
 		return err
 	}
-	key := lowerName(name)
 	if i := m.find(key); i >= 0 {
 		m.fields[i] = headerEntry{key: key, name: name, value: value}
 		return nil
