@@ -124,14 +124,25 @@ func (e *Emitter[T]) compact() {
 	if e.emitting > 0 || !e.removed {
 		return
 	}
-	kept := e.rest[:0]
-	for _, l := range e.rest {
-		if !l.dead {
-			kept = append(kept, l)
+	e.removed = false
+	if len(e.rest) > 0 {
+		// Moved down and the vacated slots cleared one by one: clear()
+		// calls into the runtime even for none, and a keep-alive GET
+		// compacts emitters whose rest is empty or one long.
+		kept := 0
+		for i := range e.rest {
+			if !e.rest[i].dead {
+				if kept != i {
+					e.rest[kept] = e.rest[i]
+				}
+				kept++
+			}
 		}
+		for i := kept; i < len(e.rest); i++ {
+			e.rest[i] = listener[T]{}
+		}
+		e.rest = e.rest[:kept]
 	}
-	clear(e.rest[len(kept):])
-	e.rest, e.removed = kept, false
 	if !e.first.dead {
 		return
 	}
