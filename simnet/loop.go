@@ -230,72 +230,74 @@ func (l *Loop) stalled() bool {
 }
 
 // next picks the callback the current phase runs next, moving through the
-// phases as each runs dry, as one turn of libuv's loop does.
+// phases as each runs dry, as one turn of libuv's loop does. It returns no
+// task only where Step has something to check: on entering the check
+// phase (a stalled loop) and the timers phase (a loop no longer alive),
+// and when a bounded poll halted; the other phases it leaves for the next
+// itself, rather than through a return to Step for each.
 func (l *Loop) next() task {
-	switch l.phase {
-	case phaseTimers:
-		if t := l.timers.first(); t != nil && t.deadline <= l.Now() {
-			l.due = t
-			if l.fireDueFn == nil {
-				l.fireDueFn = l.fireDue
+	for {
+		switch l.phase {
+		case phaseTimers:
+			if t := l.timers.first(); t != nil && t.deadline <= l.Now() {
+				l.due = t
+				if l.fireDueFn == nil {
+					l.fireDueFn = l.fireDue
+				}
+				return fnTask(l.fireDueFn)
 			}
-			return fnTask(l.fireDueFn)
-		}
-		l.phase = phasePrePoll
-		l.io.takePending(0)
-		return task{}
-	case phasePrePoll:
-		if fn := l.io.nextPending(); fn != nil {
-			return fnTask(fn)
-		}
-		l.phase = phasePoll
-		l.enterPoll()
-		return task{}
-	case phasePoll:
-		if t := l.poll(); t.valid() {
-			l.io.ranIO = true
-			return t
-		}
-		if l.halted {
-			return task{}
-		}
-		l.phase = phasePostPoll
-		l.io.takePending(0)
-		return task{}
-	case phasePostPoll:
-		if fn := l.io.nextPending(); fn != nil {
-			return fnTask(fn)
-		}
-		if l.io.takePending(l.io.pendRound + 1) {
-			return task{}
-		}
-		l.phase, l.budget = phaseCheck, l.immediates.len()
-		return task{}
-	case phaseCheck:
-		for l.budget > 0 && l.immediates.len() > 0 {
-			im := l.immediates.pop()
-			l.budget--
-			if im.cleared {
+			l.phase = phasePrePoll
+			l.io.takePending(0)
+		case phasePrePoll:
+			if fn := l.io.nextPending(); fn != nil {
+				return fnTask(fn)
+			}
+			l.phase = phasePoll
+			l.enterPoll()
+		case phasePoll:
+			if t := l.poll(); t.valid() {
+				l.io.ranIO = true
+				return t
+			}
+			if l.halted {
+				return task{}
+			}
+			l.phase = phasePostPoll
+			l.io.takePending(0)
+		case phasePostPoll:
+			if fn := l.io.nextPending(); fn != nil {
+				return fnTask(fn)
+			}
+			if l.io.takePending(l.io.pendRound + 1) {
 				continue
 			}
-			im.cleared = true
-			if im.ref {
-				l.refImmediates--
+			l.phase, l.budget = phaseCheck, l.immediates.len()
+			return task{}
+		case phaseCheck:
+			for l.budget > 0 && l.immediates.len() > 0 {
+				im := l.immediates.pop()
+				l.budget--
+				if im.cleared {
+					continue
+				}
+				im.cleared = true
+				if im.ref {
+					l.refImmediates--
+				}
+				return fnTask(im.fn)
 			}
-			return fnTask(im.fn)
+			l.phase = phaseClose
+			l.closeBatch, l.closing = l.closing, l.closeBatch[:0]
+		default:
+			if n := len(l.closeBatch); n > 0 {
+				fn := l.closeBatch[n-1]
+				l.closeBatch[n-1] = nil
+				l.closeBatch = l.closeBatch[:n-1]
+				return fnTask(fn)
+			}
+			l.phase = phaseTimers
+			return task{}
 		}
-		l.phase = phaseClose
-		l.closeBatch, l.closing = l.closing, l.closeBatch[:0]
-		return task{}
-	default:
-		if n := len(l.closeBatch); n > 0 {
-			fn := l.closeBatch[n-1]
-			l.closeBatch[n-1] = nil
-			l.closeBatch = l.closeBatch[:n-1]
-			return fnTask(fn)
-		}
-		l.phase = phaseTimers
-		return task{}
 	}
 }
 
