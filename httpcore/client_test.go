@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/simhttp/simhttp/simnet"
 )
@@ -536,23 +536,12 @@ func TestRequestObjectsKeepTheirSizeClass(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		class uint64
-		alloc func() any
+		alloc func() unsafe.Pointer
 	}{
-		{"ClientRequest", 1408, func() any { return new(ClientRequest) }},
-		{"IncomingMessage", 576, func() any { return new(IncomingMessage) }},
+		{"ClientRequest", 1408, func() unsafe.Pointer { return unsafe.Pointer(new(ClientRequest)) }},
+		{"IncomingMessage", 576, func() unsafe.Pointer { return unsafe.Pointer(new(IncomingMessage)) }},
 	} {
-		// Many objects, so whatever else allocates meanwhile (the other
-		// tests' goroutines) is lost in the average.
-		const n = 256
-		keep := make([]any, n)
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		for i := range keep {
-			keep[i] = c.alloc()
-		}
-		runtime.ReadMemStats(&after)
-		runtime.KeepAlive(keep)
-		if per := (after.TotalAlloc - before.TotalAlloc) / n; per > c.class {
+		if per := bytesPerObject(256, c.alloc); per > c.class {
 			t.Errorf("a %s takes %d bytes, over the %d-byte size class", c.name, per, c.class)
 		}
 	}

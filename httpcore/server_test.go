@@ -14,7 +14,6 @@ import (
 	"net/http/httptrace"
 	"os"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -713,21 +712,10 @@ func TestExchangeSlabsKeepTheirSizeClasses(t *testing.T) {
 	if want := []int{1, 2, 4, 8, 16, 16}; !slices.Equal(sizes, want) {
 		t.Errorf("slabs of %v exchanges, want %v", sizes, want)
 	}
-	// Many slabs of each size, so whatever else allocates meanwhile (the
-	// other tests' goroutines) is lost in the average: the next class up
-	// is at least an eighth larger.
-	const slabs = 64
-	keep := make([][]serverExchange, slabs)
+	// The next class up is at least an eighth larger.
 	for _, n := range sizes[:5] {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		for i := range keep {
-			keep[i] = make([]serverExchange, n)
-		}
-		runtime.ReadMemStats(&after)
-		runtime.KeepAlive(keep)
-		class := uint64(n) * 1024
-		if per := (after.TotalAlloc - before.TotalAlloc) / slabs; per > class+class/16 {
+		per := bytesPerObject(64, func() unsafe.Pointer { return unsafe.Pointer(unsafe.SliceData(make([]serverExchange, n))) })
+		if class := uint64(n) * 1024; per > class+class/16 {
 			t.Errorf("a slab of %d exchanges (%d bytes) takes %d bytes, over the %d-byte size class",
 				n, n*int(unsafe.Sizeof(serverExchange{})), per, class)
 		}
