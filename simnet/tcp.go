@@ -585,7 +585,7 @@ func (e *end) transmit() {
 		n := min(unsent, wnd, e.mss())
 		if e.sndNxt != e.sndMax {
 			n = min(n, int(e.sndMax-e.sndNxt)) // resend old bytes as they were
-		} else {
+		} else if len(e.c.rules) > 0 {
 			n = e.c.limit(e, off, n)
 		}
 		if !e.noDelay && n == unsent && n < e.mss() && inFlight > 0 && !e.finQueued {
@@ -601,8 +601,11 @@ func (e *end) transmit() {
 // aborted the connection meanwhile.
 func (e *end) sendData(off, n int, push bool) bool {
 	c := e.c
-	fresh := e.sndNxt == e.sndMax
-	if fresh {
+	// Only fresh bytes meet the fault rules, and only a connection some
+	// rule matched has any (its HTTP follower included): the others, a
+	// keep-alive exchange's, skip the three calls that would find none.
+	faults := e.sndNxt == e.sndMax && len(c.rules) > 0
+	if faults {
 		if !c.beforePayload(e) {
 			return false
 		}
@@ -624,7 +627,7 @@ func (e *end) sendData(off, n int, push bool) bool {
 	c.lastActive = e.loop().Now()
 	e.emit("seg", seg)
 	e.armTimer()
-	if fresh {
+	if faults {
 		c.afterPayload(e, data)
 	}
 	return e.state == stateOpen
