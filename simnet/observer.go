@@ -58,7 +58,8 @@ type Events struct {
 	now       func() time.Duration
 	observers []Observer
 	ids       map[string]*int  // the last number given out per kind
-	recent    [4]idCounter     // the kinds last numbered, found without hashing
+	recent    [4]idCounter     // the kinds last numbered, newest first, found without hashing
+	guess     int              // the slot of recent NewID looks at first
 	tail      *[tailSize]Event // ring of the latest observed events, for uncaught errors; nil keeps none
 	tailN     int
 }
@@ -77,10 +78,17 @@ func (e *Events) Observe(o Observer) { e.observers = append(e.observers, o) }
 // NewID numbers a new object of the given kind: 1 for the first "req", 2 for
 // the second, and so on.
 func (e *Events) NewID(obj string) int {
-	// A keep-alive GET numbers four objects of four kinds (req, res, sreq,
-	// sres): comparing a few short strings costs less than hashing one.
-	for i := range e.recent {
+	// A keep-alive GET numbers four objects of four kinds (req, sreq,
+	// sres, res): comparing a few short strings costs less than hashing
+	// one. The kinds come round in the order they were first numbered,
+	// which recent, newest first, holds backwards: the slot before the
+	// last one found is looked at first, and is the one a GET's next
+	// object wants.
+	const slots = len(e.recent)
+	for k := range slots {
+		i := (e.guess + k) % slots
 		if c := &e.recent[i]; c.n != nil && c.obj == obj {
+			e.guess = (i + slots - 1) % slots
 			*c.n++
 			return *c.n
 		}
