@@ -420,7 +420,10 @@ func (s *Socket) shiftPending(n int) {
 	if n == 0 {
 		return
 	}
-	k := copy(s.pending, s.pending[n:])
+	k := 0
+	if n < len(s.pending) {
+		k = copy(s.pending, s.pending[n:])
+	}
 	for i := k; i < len(s.pending); i++ {
 		s.pending[i] = writeReq{}
 	}
@@ -454,9 +457,10 @@ func (s *Socket) coalesce() {
 	if len(kept) == 0 {
 		kept = append(kept, writeReq{data: data})
 	}
-	n := len(s.pending)
+	for i := len(kept); i < len(s.pending); i++ {
+		s.pending[i] = writeReq{}
+	}
 	s.pending = kept
-	clear(s.pending[len(kept):n])
 }
 
 // joinedCallbacks is the callback of the first pending write and of the
