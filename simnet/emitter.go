@@ -163,6 +163,15 @@ func (e *Emitter[T]) compact() {
 // emissions of one emitter nested in each other Emit panics with an
 // *Error matching ErrMaxCallStack.
 func (e *Emitter[T]) Emit(v T) bool {
+	// Small enough to inline, so an event nobody listens to, as most of
+	// a keep-alive GET's are, costs its emitter one test, not a call.
+	if !e.used {
+		return false
+	}
+	return e.emit(v)
+}
+
+func (e *Emitter[T]) emit(v T) bool {
 	n := e.held()
 	if !e.anyLive(n) {
 		return false
