@@ -206,7 +206,7 @@ func (l *tcpListener) acceptNext() {
 	if len(l.queue) > 0 {
 		s.loop.readyAgain(l.acceptNext)
 	}
-	s.id = s.loop.events.NewID(s.obj)
+	s.id = s.loop.events.NewID(s.opts.Obj)
 	if !s.opts.PauseOnConnect {
 		s.t.SetReading(true)
 	}
