@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/simhttp/simhttp/simnet"
 )
@@ -530,5 +531,15 @@ func TestKeepAliveRequestsRenderTheirHeadsIntoTheAgentsBuffer(t *testing.T) {
 	}
 	if len(spares) != 3 || spares[0] != nil || spares[1] == nil || spares[2] != spares[1] {
 		t.Errorf("head buffers lent to the three requests: %v; want none, then one buffer twice", spares)
+	}
+}
+
+// TestAgentKeepsItsSizeClass: a sweep seed makes an agent per world, so
+// a field more must not push it into Go's next size class unnoticed: 1,192
+// bytes and the allocator's 8-byte header fit 1,280, where the whole
+// AgentOptions it once kept took it to 1,408.
+func TestAgentKeepsItsSizeClass(t *testing.T) {
+	if per := bytesPerObject(256, func() unsafe.Pointer { return unsafe.Pointer(new(Agent)) }); per > 1280 {
+		t.Errorf("an Agent takes %d bytes, over the 1,280-byte size class", per)
 	}
 }
