@@ -59,6 +59,10 @@ const (
 // Parser is an incremental HTTP/1.x parser for one connection. It is a pure
 // state machine: it never blocks, starts goroutines or reads the clock.
 type Parser struct {
+	// One-byte fields sit beside others, not alone between words: 384
+	// bytes is a size class and 8 bytes of padding more would take 416;
+	// every connection has a parser, and a followed one two more
+	// (TestParserKeepsItsSizeClass).
 	kind          ParserKind
 	maxHeaderSize int
 	lenient       bool
@@ -69,8 +73,8 @@ type Parser struct {
 	at      int // where in the current input the event being called back happened
 
 	state    state
-	err      *ParseError // sticky: set once, the parser is then dead
 	upgraded bool
+	err      *ParseError // sticky: set once, the parser is then dead
 	hidden   *ParseError // an error Node's binding does not report: it ended an upgrade request's body
 
 	// llhttp's registers.
@@ -85,12 +89,12 @@ type Parser struct {
 	finish    finishState
 	restarted bool // llhttp's initial_message_completed
 
-	node int // position inside a trie match in progress
-	seq  int // position inside a fixed byte sequence in progress
-
 	// The open span: bytes from spanFrom of the current input belong to it.
 	span     spanKind
 	spanFrom int
+
+	node int // position inside a trie match in progress
+	seq  int // position inside a fixed byte sequence in progress
 
 	// The head being collected: start-line text then header names and
 	// values, all in buf; fields indexes buf.
@@ -98,12 +102,12 @@ type Parser struct {
 	lineEnd   int
 	fields    []fieldMark
 	valueOpen bool // the last span piece was a value, as Node's binding tracks it
+	inHead    bool
 
 	spares *headSpares // where buf's and fields' arrays go between heads; nil: kept
 
 	headerNread   int // Node's header_nread_, checked against maxHeaderSize
 	chunkExtNread int // Node's chunk_extensions_nread_
-	inHead        bool
 	headBytes     int // bytes of the current head seen in earlier inputs
 	headFrom      int // where the current head starts in the current input
 

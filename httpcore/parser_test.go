@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // maxTwoWay bounds the inputs that are also run at every two-way split.
@@ -441,4 +442,14 @@ func errAt(r runResult) int {
 		return r.ErrChunk + r.Err.BytesParsed
 	}
 	return r.Err.BytesParsed
+}
+
+// TestParserKeepsItsSizeClass: every connection makes a parser, and one a
+// fault rule follows two more, so padding must not push it into the next
+// size class unnoticed: 384 bytes, where a one-byte field alone between
+// words took it to 416.
+func TestParserKeepsItsSizeClass(t *testing.T) {
+	if per := bytesPerObject(256, func() unsafe.Pointer { return unsafe.Pointer(new(Parser)) }); per > 384 {
+		t.Errorf("a Parser takes %d bytes, over the 384-byte size class", per)
+	}
 }
