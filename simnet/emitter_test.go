@@ -83,6 +83,45 @@ func TestEmitterRemovingTheOldestKeepsOrder(t *testing.T) {
 	}
 }
 
+// TestEmitterRemovingTheNewestKeepsOrder removes the newest listener, as a
+// keep-alive request leaving its socket does, outside and inside an
+// emission: the others keep their order and count, an id already removed
+// removes nothing, and a later listener still goes last.
+func TestEmitterRemovingTheNewestKeepsOrder(t *testing.T) {
+	var out []string
+	var e Emitter[string]
+	add := func(name string) ListenerID {
+		return e.Add(HandlerFunc[string](func(v string) { out = append(out, name+v) }))
+	}
+	a := add("a")
+	b := add("b")
+	c := add("c")
+	e.Remove(c)
+	e.Remove(c)
+	e.Emit("1")
+	e.Remove(b)
+	var d ListenerID
+	d = e.Add(HandlerFunc[string](func(v string) {
+		out = append(out, "d"+v)
+		e.Remove(d)
+	}))
+	add("e")
+	e.Emit("2")
+	e.Emit("3")
+	e.Remove(a)
+	e.Emit("4")
+	if got, want := strings.Join(out, " "), "a1 b1 a2 d2 e2 a3 e3 e4"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if n := e.ListenerCount(); n != 1 {
+		t.Errorf("%d listeners left, want 1", n)
+	}
+	e.Remove(e.Add(HandlerFunc[string](func(string) {})))
+	if n := e.ListenerCount(); n != 1 {
+		t.Errorf("%d listeners after adding and removing the newest, want 1", n)
+	}
+}
+
 type countHandler struct{ n int }
 
 func (h *countHandler) Handle(int) { h.n++ }
