@@ -441,7 +441,7 @@ func (a *Agent) addRequest(req *ClientRequest, opts simnet.ConnectOptions) error
 		})
 	default:
 		queued := opts
-		req.queuedOpts = &queued
+		req.rare.get().queuedOpts = &queued
 		a.requests.push(name, req)
 	}
 	return nil
@@ -535,10 +535,10 @@ func (a *Agent) forget(c *agentConn) {
 func (a *Agent) setRequestSocket(req *ClientRequest, c *agentConn) {
 	req.conn = c
 	req.onSocket(c.s, nil)
-	if !req.hasTimeout || req.timeout == a.timeout {
+	if !req.hasTimeout || req.rare.made.timeout == a.timeout {
 		return
 	}
-	c.s.SetTimeout(req.timeout)
+	c.s.SetTimeout(req.rare.made.timeout)
 }
 
 // free is the socket's 'free' event, forwarded as the agent's: the socket
@@ -610,7 +610,7 @@ func (a *Agent) removeSocket(c *agentConn) {
 		// considered, and only while it holds no socket of its own.
 		if e := a.requests.lists[0]; len(a.sockets.get(e.name)) == 0 {
 			req = e.vs[0]
-			opts = *req.queuedOpts
+			opts = *req.rare.made.queuedOpts
 		}
 	}
 	if req == nil {

@@ -85,32 +85,34 @@ type ClientRequest struct {
 	// (2000 rawHeaders entries), a negative value keeps all (Node's 0).
 	MaxHeadersCount int
 
-	pool          *Agent          // nil when CreateConnection replaces the agent
-	uniqueHeaders map[string]bool // the uniqueHeaders option, lower-cased
-	conn          *agentConn      // the agent's record of the socket, once assigned
+	pool *Agent                  // nil when CreateConnection replaces the agent
+	conn *agentConn              // the agent's record of the socket, once assigned
+	rare rareEvents[requestRare] // what few requests set, made on first use
 
 	method, path, host, protocol string
 
-	res          *IncomingMessage // the final response, once its head arrived
-	incoming     *IncomingMessage // parser.incoming: the latest head, 1xx included
-	parser       *Parser          // nil once freed
-	parserOpts   ParserOptions
+	res      *IncomingMessage // the final response, once its head arrived
+	incoming *IncomingMessage // parser.incoming: the latest head, 1xx included
+	parser   *Parser          // nil once freed
+	// maxHeaderSize and lenient are the request's ParserOptions, kept
+	// apart so that lenient shares the flags' word.
+	maxHeaderSize int
+
+	// The flags share one word, and the request fits Go's 1,280-byte
+	// size class (TestRequestObjectsKeepTheirSizeClass): it is allocated
+	// and zeroed per request.
+	lenient      bool
 	joinDups     bool // the joinDuplicateHeaders option, for the response
 	aborted      bool
 	reusedSocket bool
 	upgraded     bool // upgradeOrConnect
 	resEnded     bool // Node's _ended: the response emitted 'end'
 	hadErr       bool // socket._hadError
-	err          error
+	hasTimeout   bool // the timeout option was given: rare.timeout holds it
+	timeoutSet   bool // Node's timeoutCb is set
+	firstResUsed bool
 
-	timeout      time.Duration
-	hasTimeout   bool
-	timeoutOff   func()            // removes the socket 'timeout' listener of listenSocketTimeout
-	timeoutSet   bool              // Node's timeoutCb is set
-	resTimeoutID simnet.ListenerID // the listener forwarding the socket's 'timeout' to the response; 0: none
-
-	queuedOpts *simnet.ConnectOptions // the options a queued request waits with; nil unless queued
-	nextSocket *simnet.Socket         // the socket onSocket hands over on the next tick
+	nextSocket *simnet.Socket // the socket onSocket hands over on the next tick
 
 	firstRes IncomingMessage // the first response head's message, allocated with the request
 	// firstField backs the header store until a second header is set:
@@ -118,11 +120,30 @@ type ClientRequest struct {
 	firstField [1]headerEntry
 	// firstChunk backs the first response's read buffer: a short body
 	// arrives in one chunk, and an emptied buffer keeps its array.
-	firstChunk   [1][]byte
-	firstResUsed bool
+	firstChunk [1][]byte
+
+	resTimeoutID simnet.ListenerID // the listener forwarding the socket's 'timeout' to the response; 0: none
 	// sockIDs are the request's listeners on its socket, by the off
 	// constants; 0 once removed.
 	sockIDs [offDrain + 1]simnet.ListenerID
+}
+
+// requestRare is the state of a request that a plain GET never sets:
+// options few requests give, a queue wait, a timeout, an error.
+type requestRare struct {
+	uniqueHeaders map[string]bool        // the uniqueHeaders option, lower-cased
+	queuedOpts    *simnet.ConnectOptions // the options a queued request waits with; nil unless queued
+	timeout       time.Duration          // the timeout option, when hasTimeout
+	timeoutOff    func()                 // removes the socket 'timeout' listener of listenSocketTimeout
+	err           error                  // the error the request was destroyed with
+}
+
+// failure is the error the request was destroyed with, if any.
+func (req *ClientRequest) failure() error {
+	if r := req.rare.ifMade(); r != nil {
+		return r.err
+	}
+	return nil
 }
 
 // Request is http.request(url, options, callback): url may be "" and the
@@ -143,12 +164,13 @@ func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*Incomi
 	req.fields = req.firstField[:0]
 	req.kind = req
 	req.method, req.path, req.host, req.protocol = sp.method, sp.path, sp.host, sp.protocol
-	req.timeout, req.hasTimeout = sp.timeout, sp.hasTimeout
-	req.useChunkedEncodingByDefault = sp.chunkedByDflt
-	req.parserOpts = ParserOptions{
-		MaxHeaderSize: sp.opts.MaxHeaderSize,
-		Lenient:       sp.opts.InsecureHTTPParser != nil && *sp.opts.InsecureHTTPParser,
+	if sp.hasTimeout {
+		req.hasTimeout = true
+		req.rare.get().timeout = sp.timeout
 	}
+	req.useChunkedEncodingByDefault = sp.chunkedByDflt
+	req.maxHeaderSize = sp.opts.MaxHeaderSize
+	req.lenient = sp.opts.InsecureHTTPParser != nil && *sp.opts.InsecureHTTPParser
 	req.joinDups = sp.opts.JoinDuplicateHeaders
 	if cb != nil {
 		req.Events.Response.Once(cb)
@@ -203,10 +225,11 @@ func (req *ClientRequest) setInitialHeaders(sp *requestSpec) error {
 		return err
 	}
 	if u := sp.opts.UniqueHeaders; len(u) > 0 {
-		req.uniqueHeaders = make(map[string]bool, len(u))
+		unique := make(map[string]bool, len(u))
 		for _, h := range u {
-			req.uniqueHeaders[strings.ToLower(h)] = true
+			unique[strings.ToLower(h)] = true
 		}
+		req.rare.get().uniqueHeaders = unique
 	}
 	return nil
 }
@@ -300,7 +323,12 @@ func (req *ClientRequest) hadError() bool { return req.hadErr }
 
 func (req *ClientRequest) traceObj() string { return "req" }
 
-func (req *ClientRequest) unique() map[string]bool { return req.uniqueHeaders }
+func (req *ClientRequest) unique() map[string]bool {
+	if r := req.rare.ifMade(); r != nil {
+		return r.uniqueHeaders
+	}
+	return nil
+}
 
 // pendingData ignores buffered bytes: only the server counts them.
 func (req *ClientRequest) pendingData(int) {}
@@ -384,7 +412,7 @@ func (req *ClientRequest) onSocketNT(s *simnet.Socket, err error) {
 			// reports the socket's error, if it had one.
 			cause := err
 			if cause == nil {
-				cause = req.err
+				cause = req.failure()
 			}
 			var sockErr error
 			s.Events.Error.Once(func(e error) { sockErr = e })
@@ -400,15 +428,20 @@ func (req *ClientRequest) onSocketNT(s *simnet.Socket, err error) {
 		}
 	}
 	if err == nil {
-		err = req.err
+		err = req.failure()
 	}
 	finish(err)
+}
+
+// parserOptions are the options of the request's response parser.
+func (req *ClientRequest) parserOptions() ParserOptions {
+	return ParserOptions{MaxHeaderSize: req.maxHeaderSize, Lenient: req.lenient}
 }
 
 // tickOnSocket makes s the request's socket: a response parser, the
 // socket listeners, the timeout, then 'socket'.
 func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
-	po := req.parserOpts
+	po := req.parserOptions()
 	var p *Parser
 	if req.pool != nil {
 		p = req.pool.allocParser(po)
@@ -609,7 +642,7 @@ func (req *ClientRequest) socketData(d []byte) {
 		req.removeSocketListeners(offData, offEnd, offDrain)
 		req.freeParser()
 		if req.pool != nil {
-			req.pool.releaseParser(p, req.parserOpts)
+			req.pool.releaseParser(p, req.parserOptions())
 		}
 	}
 }
@@ -658,10 +691,10 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 		// Nearly every request has one response: it comes with the request.
 		req.firstResUsed = true
 		res = &req.firstRes
-		res.init(req.loop, s, "res")
+		res.init(req.loop, s, nil)
 		res.r.buf = req.firstChunk[:0]
 	} else {
-		res = newIncomingMessage(req.loop, s, "res")
+		res = newIncomingMessage(req.loop, s)
 	}
 	res.joinDuplicateHeaders = req.joinDups
 	res.setHead(h, headerEntryLimit(req.MaxHeadersCount))
@@ -809,8 +842,9 @@ func (req *ClientRequest) listenSocketTimeout(s *simnet.Socket) {
 		return
 	}
 	req.timeoutSet = true
-	req.timeoutOff = s.Events.Timeout.Once(func(struct{}) {
-		req.timeoutOff = nil
+	r := req.rare.get()
+	r.timeoutOff = s.Events.Timeout.Once(func(struct{}) {
+		r.timeoutOff = nil
 		req.trace("timeout", nil, nil)
 		req.OutgoingMessage.Events.emitTimeout()
 	})
@@ -819,9 +853,9 @@ func (req *ClientRequest) listenSocketTimeout(s *simnet.Socket) {
 // removeTimeoutListeners removes the request's and the response's socket
 // 'timeout' listeners, as the socket outlives them when it is kept alive.
 func (req *ClientRequest) removeTimeoutListeners() {
-	if req.timeoutOff != nil {
-		req.timeoutOff()
-		req.timeoutOff = nil
+	if r := req.rare.ifMade(); r != nil && r.timeoutOff != nil {
+		r.timeoutOff()
+		r.timeoutOff = nil
 	}
 	if req.resTimeoutID != 0 {
 		req.socket.Events.Timeout.Remove(req.resTimeoutID)
@@ -859,7 +893,9 @@ func (req *ClientRequest) Destroy(err error) {
 	if req.res != nil {
 		req.res.dump()
 	}
-	req.err = err
+	if err != nil {
+		req.rare.get().err = err
+	}
 	if req.socket != nil {
 		req.socket.Destroy(err)
 	}

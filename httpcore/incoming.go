@@ -106,15 +106,14 @@ type IncomingMessage struct {
 	Upgrade  bool // the message upgrades the connection (Upgrade or CONNECT)
 
 	// Beside the exported flags, these share their word: the message
-	// stays in the 576-byte size class (TestRequestObjectsKeepTheirSizeClass).
+	// stays in the 512-byte size class (TestRequestObjectsKeepTheirSizeClass).
 	joinDuplicateHeaders bool
 	consuming            bool // a read was asked for: the body is being consumed
 	dumped               bool // the body is thrown away unread
 
 	loop   *simnet.Loop
 	socket *simnet.Socket
-	obj    string // trace kind: "sreq" or "res"
-	id     int    // trace id; 0 until register
+	id     int // trace id; 0 until register
 
 	// headerCount is how many RawHeaders entries make Headers (Node's
 	// kHeadersCount): maxHeadersCount may keep fewer than were received.
@@ -123,7 +122,10 @@ type IncomingMessage struct {
 	// Node's getters do since v15: most messages are never asked.
 	headers, trailers *Headers
 
-	owner readOwner // nil: the socket is resumed and paused directly
+	// owner is the server connection reading a request; nil for a
+	// response, whose socket is resumed and paused directly. Being a
+	// request or a response is told by it too, not by a field more.
+	owner *serverConn
 
 	r readState
 }
@@ -146,11 +148,14 @@ const (
 	flowFlowing
 )
 
+// incomingHighWaterMark is every IncomingMessage's readableHighWaterMark:
+// Node makes none with another, so no message keeps its own.
+const incomingHighWaterMark = simnet.DefaultHighWaterMark
+
 // readState is the part of Node's ReadableState an IncomingMessage uses.
 type readState struct {
 	buf    [][]byte
 	length int
-	hwm    int
 
 	flowing         flowing
 	paused          bool // pause() was called and not undone
@@ -184,14 +189,6 @@ func (r *readState) shift() {
 	}
 }
 
-// readOwner is the side that reads a message off its socket, when it wants
-// a say in the flow of the socket.
-type readOwner interface {
-	readStart()       // the body stream wants more
-	readStop()        // the body stream is full
-	socketDestroyed() // Destroy destroyed the socket
-}
-
 func (m *IncomingMessage) readStart() {
 	if m.owner != nil {
 		m.owner.readStart()
@@ -212,20 +209,19 @@ func (m *IncomingMessage) readStop() {
 	}
 }
 
-// newIncomingMessage makes the message for a head read from socket; obj is
-// its trace kind ("sreq" or "res").
-func newIncomingMessage(loop *simnet.Loop, socket *simnet.Socket, obj string) *IncomingMessage {
+// newIncomingMessage makes the response for a head read from socket.
+func newIncomingMessage(loop *simnet.Loop, socket *simnet.Socket) *IncomingMessage {
 	m := &IncomingMessage{}
-	m.init(loop, socket, obj)
+	m.init(loop, socket, nil)
 	return m
 }
 
 // init readies a zero message, for owners that allocate it together with
-// what it is born with.
-func (m *IncomingMessage) init(loop *simnet.Loop, socket *simnet.Socket, obj string) {
-	m.loop, m.socket, m.obj = loop, socket, obj
+// what it is born with; owner is the server connection reading a
+// request, nil for a response.
+func (m *IncomingMessage) init(loop *simnet.Loop, socket *simnet.Socket, owner *serverConn) {
+	m.loop, m.socket, m.owner = loop, socket, owner
 	m.Events.Data.m = m
-	m.r.hwm = simnet.DefaultHighWaterMark
 	// Node's IncomingMessage starts with readingMore set, so nothing is
 	// read ahead until a consumer asks.
 	m.r.readingMore = true
@@ -342,11 +338,19 @@ func itoa(n int) string {
 	return formatJSNumber(float64(n))
 }
 
+// obj is the message's trace kind.
+func (m *IncomingMessage) obj() string {
+	if m.owner != nil {
+		return "sreq"
+	}
+	return "res"
+}
+
 // register gives the message its trace id, at the moment Node's tracer
 // first sees it.
 func (m *IncomingMessage) register() {
 	if m.id == 0 {
-		m.id = m.loop.Events().NewID(m.obj)
+		m.id = m.loop.Events().NewID(m.obj())
 	}
 }
 
@@ -360,7 +364,7 @@ func (m *IncomingMessage) trace(ev simnet.Event) {
 }
 
 func (m *IncomingMessage) emitTrace(ev simnet.Event) {
-	ev.Obj, ev.ID = m.obj, m.id
+	ev.Obj, ev.ID = m.obj(), m.id
 	m.loop.Events().Emit(ev)
 }
 
@@ -544,7 +548,7 @@ func (m *IncomingMessage) push(chunk []byte) bool {
 		}
 	}
 	m.maybeReadMore()
-	return !r.ended && (r.length < r.hwm || r.length == 0)
+	return !r.ended && (r.length < incomingHighWaterMark || r.length == 0)
 }
 
 func (m *IncomingMessage) onEOF() {
@@ -578,7 +582,7 @@ func (m *IncomingMessage) emitReadableNT() {
 	if !r.destroyed && r.errored == nil && (r.length > 0 || r.ended) {
 		r.emittedReadable = false
 	}
-	if r.flowing != flowFlowing && !r.ended && r.length <= r.hwm {
+	if r.flowing != flowFlowing && !r.ended && r.length <= incomingHighWaterMark {
 		r.needReadable = true
 	}
 	m.flow()
@@ -598,7 +602,7 @@ func (m *IncomingMessage) maybeReadMore() {
 
 func (m *IncomingMessage) maybeReadMoreNT() {
 	r := &m.r
-	for !r.reading && !r.ended && (r.length < r.hwm || (r.flowing == flowFlowing && r.length == 0)) {
+	for !r.reading && !r.ended && (r.length < incomingHighWaterMark || (r.flowing == flowFlowing && r.length == 0)) {
 		n := r.length
 		m.read(0)
 		if n == r.length {
@@ -627,7 +631,7 @@ func (m *IncomingMessage) read(n int) []byte {
 	if n != 0 {
 		r.emittedReadable = false
 	}
-	if n == 0 && r.needReadable && (r.length >= r.hwm || r.ended) {
+	if n == 0 && r.needReadable && (r.length >= incomingHighWaterMark || r.ended) {
 		if r.length == 0 && r.ended {
 			m.endReadable()
 		} else {
@@ -643,7 +647,7 @@ func (m *IncomingMessage) read(n int) []byte {
 		return nil
 	}
 	doRead := r.needReadable
-	if r.length == 0 || r.length-n < r.hwm {
+	if r.length == 0 || r.length-n < incomingHighWaterMark {
 		doRead = true
 	}
 	if r.reading || r.ended || r.destroyed || r.errored != nil {
@@ -664,7 +668,7 @@ func (m *IncomingMessage) read(n int) []byte {
 		ret = m.fromList(n)
 		r.length -= n
 	} else {
-		if r.length <= r.hwm {
+		if r.length <= incomingHighWaterMark {
 			r.needReadable = true
 		}
 		n = 0

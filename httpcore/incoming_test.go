@@ -291,7 +291,7 @@ func TestEndIsQueuedOnceWhereNodeQueuesIt(t *testing.T) {
 		}
 		loop := w.Loop()
 		var m IncomingMessage
-		m.init(loop, nil, "res")
+		m.init(loop, nil, nil)
 		var order []string
 		m.Events.Data.On(func(p []byte) { order = append(order, "data "+string(p)) })
 		m.Events.End.On(func(struct{}) { order = append(order, "end") })

@@ -1,8 +1,9 @@
 package httpcore
 
-// rareEvents holds a message's events that few programs listen to, made
-// on first use: every message is zeroed with its events, and most never
-// need these, so until asked for they cost one nil pointer.
+// rareEvents holds a message's events that few programs listen to (or
+// its state that few set), made on first use: every message is zeroed
+// with its events, and most never need these, so until asked for they
+// cost one nil pointer.
 type rareEvents[T any] struct {
 	made *T // nil until one of them is asked for
 }

@@ -523,10 +523,9 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 	c.headersCompleted = true
 	x := s.newExchange()
 	req := &x.req
-	req.init(s.loop, c.sock, "sreq")
+	req.init(s.loop, c.sock, c)
 	req.joinDuplicateHeaders = s.opts.JoinDuplicateHeaders
 	req.setHead(h, c.maxHeaderEntries)
-	req.owner = c
 	c.reading = req
 
 	if c.keepAliveTimeoutSet {

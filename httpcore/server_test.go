@@ -690,11 +690,11 @@ func TestKeepAliveResponsesRenderTheirHeadsIntoOneBuffer(t *testing.T) {
 }
 
 // TestExchangeSlabsKeepTheirSizeClasses guards the bytes every request
-// costs: a slab of n exchanges is one allocation, n*1,016 bytes plus the
+// costs: a slab of n exchanges is one allocation, n*984 bytes plus the
 // 8-byte type header Go puts before a pointerful object past 512 bytes,
 // which fits Go's n*1,024-byte size class for every size newExchange
-// makes; eight more bytes per exchange and each would take a larger
-// class (9,472 bytes instead of 8,192 for eight). It measures what the
+// makes; 40 more bytes per exchange and each would take a larger class
+// (9,472 bytes instead of 8,192 for eight). It measures what the
 // allocator hands out, so the header and the classes are Go's, not ours.
 // A field that pushes it over should come with one taken out (or new
 // slab sizes, measured with BenchmarkSimServer).
