@@ -656,9 +656,16 @@ func (e *end) startTimer() {
 		return
 	}
 	// A new delay is a new timer, as a program's setTimeout would make,
-	// in the same place: the old one is off every list.
+	// in the same place: the old one is off every list. It keeps the old
+	// one's fn, the same method value: making e.onTimer again allocated
+	// it again, twice per end of a short connection (SYN, then the RTO
+	// its first round trip measured).
 	e.stopTimer()
-	e.rtx = Timer{loop: e.loop(), fn: e.onTimer, delay: e.rto}
+	fn := e.rtx.fn
+	if fn == nil {
+		fn = e.onTimer
+	}
+	e.rtx = Timer{loop: e.loop(), fn: fn, delay: e.rto}
 	e.rtx.schedule()
 }
 
