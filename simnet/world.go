@@ -141,7 +141,6 @@ func NewWorld(seed uint64, opts ...Option) (*World, error) {
 		byName: map[string]*Host{},
 		byAddr: map[netip.Addr]*Host{},
 		paths:  map[hostPair]*path{},
-		cuts:   map[hostPair]*cut{},
 	}, nil
 }
 
@@ -289,6 +288,11 @@ func (w *World) cutOf(a, b *Host) *cut {
 	key, _ := pairOf(a, b)
 	c := w.cuts[key]
 	if c == nil {
+		if w.cuts == nil {
+			// Made on the first cut: most worlds (a sweep seed's)
+			// never partition anything.
+			w.cuts = map[hostPair]*cut{}
+		}
 		c = &cut{}
 		w.cuts[key] = c
 	}
