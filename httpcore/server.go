@@ -583,19 +583,20 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 }
 
 // maxExchangeSlab is how many exchanges are allocated at once, at most.
-// An exchange is 1,016 bytes, so the allocator fetched a new span every
+// An exchange is 984 bytes, so the allocator fetched a new span every
 // eighth request when each had its own; a slab of n is one allocation
-// of n*1,016 bytes, which with the 8-byte type header Go puts before a
-// pointerful object fills the n*1,024-byte size class for n = 1, 2, 4, 8
-// and 16 (TestExchangeSlabsKeepTheirSizeClasses). Slabs of 32 took as
-// many instructions per request and missed the L1 cache 30% more often
-// (valgrind's cache simulation of BenchmarkSimServer): the slab is
-// cleared in one go, and the longer it waits to be used, the less of it
-// is still in the cache. Slabs double from one:
+// of n*984 bytes plus the 8-byte type header Go puts before a pointerful
+// object. Slabs of 1, 2, 4 and 8 take n*1,024-byte size classes; a slab
+// of 11 takes Go's 10,880-byte class, 989 bytes an exchange, where 16
+// took 16,384, 1,024 an exchange (TestExchangeSlabsKeepTheirSizeClasses).
+// Slabs of 32 took as many instructions per request and missed the L1
+// cache 30% more often (valgrind's cache simulation of BenchmarkSimServer):
+// the slab is cleared in one go, and the longer it waits to be used, the
+// less of it is still in the cache. Slabs double from one:
 // most servers of a feature run or a sweep seed answer a request or two,
 // and a full slab would be mostly garbage. What a slab costs: a request
 // or response a program keeps keeps its slab's memory alive.
-const maxExchangeSlab = 16
+const maxExchangeSlab = 11
 
 // newExchange hands out the next unused exchange of the server's slab.
 func (s *Server) newExchange() *serverExchange {
