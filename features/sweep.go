@@ -55,9 +55,9 @@ type SweepOptions struct {
 	// this process, for instance in worker processes running SweepWorker
 	// and, through here, in this process with the features the sweep has
 	// loaded (several goroutines may call here at once): it calls found
-	// once per seed, in any order,
-	// from one goroutine at a time, and returns an error if any seed could
-	// not run. The report is the same as the goroutines would give.
+	// once per seed, in any order, from one goroutine at a time, and
+	// returns an error if any seed could not run. The report is the same
+	// as the goroutines would give.
 	RunSeeds func(seeds []uint64, here func(seed uint64) SweepSeed, found func(SweepSeed) error) error
 }
 
