@@ -100,10 +100,7 @@ func timedExchanges(b *testing.B, n int, huge bool) {
 	runtime.GC()
 	var backed simnet.HugePages
 	if huge {
-		var err error
-		if backed, err = simnet.BackHeapWithHugePages(); backed.Backed == 0 {
-			b.Skipf("SKIPPED: no huge pages here: %v", err)
-		}
+		backed = backHeap(b)
 	}
 	b.ResetTimer()
 	cpu := cputime.Used()
@@ -199,9 +196,7 @@ func exchangeFloor(b *testing.B, n int, huge bool) {
 	rounds := (b.N + n - 1) / n
 	runtime.GC()
 	if huge {
-		if backed, err := simnet.BackHeapWithHugePages(); backed.Backed == 0 {
-			b.Skipf("SKIPPED: no huge pages here: %v", err)
-		}
+		backHeap(b)
 	}
 	b.ResetTimer()
 	cpu := cputime.Used()
@@ -230,6 +225,16 @@ func exchangeFloor(b *testing.B, n int, huge bool) {
 		b.Fatalf("%d lines touched, want %d", touches, want)
 	}
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(rounds*n), "cpu-ns/exchange")
+}
+
+// backHeap backs the heap with huge pages, skipping the benchmark where
+// none could be had: its figures would be the small pages' again.
+func backHeap(b *testing.B) simnet.HugePages {
+	backed, err := simnet.BackHeapWithHugePages()
+	if backed.Backed == 0 {
+		b.Skipf("SKIPPED: no huge pages here: %v", err)
+	}
+	return backed
 }
 
 // BenchmarkTimedExchangesHugePages is BenchmarkTimedExchanges at 1,000 and
