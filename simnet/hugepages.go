@@ -14,11 +14,11 @@ type HugePages struct {
 // A big world's exchanges walk hundreds of megabytes, which in 4 KiB pages
 // outruns the TLB as well as the caches, and under virtualisation a TLB
 // miss costs a two-level page walk: at 100,000 connection pairs a
-// timer-driven exchange takes a fifth less CPU with huge pages, and a
-// virtual hour of them as much (BENCHMARKS.md, issue 10). Go does not ask
-// for them, and kernels that keep transparent huge pages for memory
-// advised as such ("madvise", a common default) leave the heap in 4 KiB
-// pages.
+// timer-driven exchange took 6-19% less CPU with huge pages across runs,
+// and a virtual hour of them 22% less (BENCHMARKS.md, issue 10). Go does
+// not ask for them, and kernels that keep transparent huge pages for
+// memory advised as such ("madvise", a common default) leave the heap in
+// 4 KiB pages.
 //
 // It is opt-in and Linux only: elsewhere it returns an error wrapping
 // errors.ErrUnsupported. Call it once the world is built: memory the heap
