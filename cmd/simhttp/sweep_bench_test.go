@@ -12,16 +12,16 @@ import (
 
 // BenchmarkSweepJobs times what a user runs: `simhttp sweep --seeds 1-N`
 // (this test binary standing in for simhttp) as a fresh command with
-// --jobs 1, which runs in one process, and with --jobs 2, which runs two
-// worker processes, for a sweep of 5,000 seeds (about a second with one
-// job) and one of 20,000. A command has a fixed cost that --jobs 2 pays in
-// three processes (start, load the features: tens of ms each), so the
-// shorter sweep gains less; the longer one shows what the workers give a
-// sweep that runs for a while. After a warm-up pair it times max(b.N, 3)
-// pairs per size, alternating which goes first, and reports each side's
-// median seeds/s with its least and greatest, the CPU per seed of the
-// command and its workers, and x-jobs2, the median of the pairs' ratios
-// (with -lo and -hi).
+// --jobs 1, which runs in one process, and with --jobs 2, which runs
+// seeds in the command and one worker process, for a sweep of 5,000 seeds
+// (about a second with one job) and one of 20,000. A command has a fixed
+// cost that --jobs 2 pays in two processes (start, load the features: tens
+// of ms each), so the shorter sweep gains less; the longer one shows what
+// the worker gives a sweep that runs for a while. After a warm-up pair it
+// times max(b.N, 3) pairs per size, alternating which goes first, and
+// reports each side's median seeds/s with its least and greatest, the CPU
+// per seed of the command and its worker, and x-jobs2, the median of the
+// pairs' ratios (with -lo and -hi).
 func BenchmarkSweepJobs(b *testing.B) {
 	exe, err := os.Executable()
 	if err != nil {
