@@ -58,8 +58,9 @@ func sweepCmd(t *testing.T, stdin string, args ...string) sweepOutput {
 // TestSweepInWorkerProcessesIsTheSame runs 1,000 seeds of the bundled
 // @sweep scenarios, and seeds of a scenario that fails under faults
 // (shrunk schedules, determinism checks, a shard, the feature on standard
-// input), in process with --jobs 1 and in two and three worker processes,
-// and wants the same exit status, report, JSON and JUnit, byte for byte.
+// input), in process with --jobs 1 and with --jobs 2 and 3 (the command
+// and one or two worker processes), and wants the same exit status,
+// report, JSON and JUnit, byte for byte.
 // Every world's trace is compared seed by seed in features'
 // TestSweepIsTheSameForAnyJobs, where each goroutine runs another sequence
 // of seeds, as each worker process does; a worker adds only a fresh
@@ -89,7 +90,7 @@ func TestSweepInWorkerProcessesIsTheSame(t *testing.T) {
 			}
 			for _, jobs := range []string{"2", "3"} {
 				if c.name == "bundled" && jobs == "3" {
-					continue // 1,000 seeds twice is the bound; three workers split the smaller runs
+					continue // 1,000 seeds twice is the bound; --jobs 3 splits the smaller runs
 				}
 				many := sweepCmd(t, c.stdin, append(c.args, "--jobs", jobs)...)
 				if many != one {
