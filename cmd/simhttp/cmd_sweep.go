@@ -121,7 +121,7 @@ func (e *env) runSweep(paths []string, seeds, shard string, jobs int, determinis
 		}
 		defer w.stop()
 	}
-	bar := e.progress("sweep", int64(hi-lo+1), false)
+	bar := e.progress("sweep", int64(seedCount), false)
 	opts.Progress = bar.set
 	_, err = features.Sweep(opts)
 	bar.done()
