@@ -1,6 +1,7 @@
 package httpcore
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -389,6 +390,47 @@ func TestParserDefaultHeaderLimit(t *testing.T) {
 // fast path's special lines (Connection's tokens, Content-Length) and
 // each way it must leave a line to the states.
 func TestHeaderLineFastPathMatchesTheStates(t *testing.T) {
+	for _, meta := range fastPathMetas(0) {
+		for _, input := range fastPathInputs(meta) {
+			var oneByte [][]byte
+			for i := range input {
+				oneByte = append(oneByte, input[i:i+1])
+			}
+			compareSplit(t, meta, input, oneByte)
+		}
+	}
+}
+
+// TestHeaderLineFastPathMatchesTheStatesNearTheLimit does the same under
+// a maxHeaderSize the heads cross, where the fast path counts a line whole
+// or, near the limit, ends its spans where the states would. Byte by byte
+// would move where the limit is hit (it is checked at span ends, and every
+// byte ends one), so the heads are cut only after each LF instead: a line
+// then ends its chunk and goes through the states with the same span ends.
+func TestHeaderLineFastPathMatchesTheStatesNearTheLimit(t *testing.T) {
+	for limit := 16; limit <= 96; limit++ {
+		for _, meta := range fastPathMetas(limit) {
+			for _, input := range fastPathInputs(meta) {
+				compareSplit(t, meta, input, bytes.SplitAfter(input, []byte("\n")))
+			}
+		}
+	}
+}
+
+// fastPathMetas are the parser settings the fast path is compared under.
+func fastPathMetas(maxHeaderSize int) []caseMeta {
+	var metas []caseMeta
+	for _, typ := range []string{"request", "response"} {
+		for _, lenient := range []bool{false, true} {
+			metas = append(metas, caseMeta{Type: typ, Lenient: lenient, MaxHeaderSize: maxHeaderSize})
+		}
+	}
+	return metas
+}
+
+// fastPathInputs are messages whose heads hold the lines the fast path
+// takes, or must leave to the states, alone and beside special ones.
+func fastPathInputs(meta caseMeta) [][]byte {
 	lines := []string{
 		"Connection: keep-alive", "connection: Keep-Alive", "Connection:close", "Connection: \tupgrade",
 		"Proxy-Connection: close", "Connection: keep-alive, upgrade", "Connection: keep-alivex",
@@ -400,48 +442,45 @@ func TestHeaderLineFastPathMatchesTheStates(t *testing.T) {
 		"CONNECTION: KEEP-ALIVE", "Connection: keep_alive", "Content_Length: 5", "Connection: keep\x0dalive",
 		"Connection: \xcbeep-alive", "Connection: keep-alive\x7f", "Connection: ^lose", "Conn\x7fction: close",
 	}
-	var heads []string
+	start := map[string]string{"request": "POST / HTTP/1.1\r\n", "response": "HTTP/1.1 200 OK\r\n"}[meta.Type]
+	var inputs [][]byte
+	add := func(head string) { inputs = append(inputs, []byte(start+head+"\r\n0\r\n\r\nabc")) }
 	for _, a := range lines {
-		heads = append(heads, a+"\r\n")
+		add(a + "\r\n")
 		for _, b := range []string{"Content-Length: 3", "Transfer-Encoding: chunked", "Connection: close", "Content-Length: 2"} {
-			heads = append(heads, a+"\r\n"+b+"\r\n", b+"\r\n"+a+"\r\n")
+			add(a + "\r\n" + b + "\r\n")
+			add(b + "\r\n" + a + "\r\n")
 		}
-		heads = append(heads, a+"\r\n folded\r\n")
+		add(a + "\r\n folded\r\n")
 	}
-	starts := map[string]string{"request": "POST / HTTP/1.1\r\n", "response": "HTTP/1.1 200 OK\r\n"}
-	for _, typ := range []string{"request", "response"} {
-		for _, lenient := range []bool{false, true} {
-			for _, maxHeader := range []int{0} {
-				meta := caseMeta{Type: typ, Lenient: lenient, MaxHeaderSize: maxHeader}
-				for _, h := range heads {
-					input := []byte(starts[typ] + h + "\r\n0\r\n\r\nabc")
-					whole := runCase(meta, [][]byte{input})
-					var bytes [][]byte
-					for i := range input {
-						bytes = append(bytes, input[i:i+1])
-					}
-					split := runCase(meta, bytes)
-					if fmt.Sprint(whole.Log) != fmt.Sprint(split.Log) || errAt(whole) != errAt(split) {
-						t.Errorf("%+v %q:\nwhole %d %q\nbytes %d %q", meta, h, errAt(whole), whole.Log, errAt(split), split.Log)
-					}
-				}
-			}
-		}
+	return inputs
+}
+
+// compareSplit wants input parsed whole and in chunks to give the same log
+// and the error at the same place.
+func compareSplit(t *testing.T, meta caseMeta, input []byte, chunks [][]byte) {
+	t.Helper()
+	whole := runCase(meta, [][]byte{input})
+	split := runCase(meta, chunks)
+	if fmt.Sprint(whole.Log) != fmt.Sprint(split.Log) || errAt(whole, nil) != errAt(split, chunks) {
+		t.Errorf("%+v %q:\nwhole %d %q\nsplit %d %q", meta, input, errAt(whole, nil), whole.Log, errAt(split, chunks), split.Log)
 	}
 }
 
 // errAt is where in the input a run's error came, -1 at the finish and -2
-// without one; a chunk of one byte starts at its index.
-func errAt(r runResult) int {
+// without one; chunks are the run's input when it was split.
+func errAt(r runResult, chunks [][]byte) int {
 	switch {
 	case r.Err == nil:
 		return -2
 	case r.ErrChunk < 0:
 		return -1
-	case r.ErrChunk > 0:
-		return r.ErrChunk + r.Err.BytesParsed
 	}
-	return r.Err.BytesParsed
+	at := r.Err.BytesParsed
+	for _, c := range chunks[:r.ErrChunk] {
+		at += len(c)
+	}
+	return at
 }
 
 // TestParserKeepsItsSizeClass: every connection makes a parser, and one a
