@@ -335,11 +335,11 @@ func (l *Loop) drainTicks() {
 	for l.uncaught == nil && (l.ticks.len() > 0 || l.micro.len() > 0) {
 		for l.uncaught == nil && l.ticks.len() > 0 {
 			l.ticks.pop().run()
-			l.runKernelGuarded()
+			l.runKernelUnguarded()
 		}
 		for l.uncaught == nil && l.micro.len() > 0 {
 			l.micro.pop().run()
-			l.runKernelGuarded()
+			l.runKernelUnguarded()
 		}
 	}
 }
@@ -354,7 +354,7 @@ func (l *Loop) drainTicks() {
 func (l *Loop) run(t task) {
 	defer l.catch()
 	t.run()
-	l.runKernelGuarded()
+	l.runKernelUnguarded()
 	l.drainTicks()
 }
 

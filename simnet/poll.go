@@ -208,9 +208,10 @@ func (l *Loop) runKernel() {
 	}
 }
 
-// runKernelGuarded is runKernel for a caller already under a panic guard
-// (the loop's run and drain), which covers the segments' arrivals too.
-func (l *Loop) runKernelGuarded() {
+// runKernelUnguarded is runKernel without a panic guard of its own, for a
+// caller already under one (the loop's run and drain), which covers the
+// segments' arrivals too.
+func (l *Loop) runKernelUnguarded() {
 	if !l.io.kernel.empty() {
 		l.kernelWork()
 	}
