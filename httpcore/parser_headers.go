@@ -203,14 +203,14 @@ func (p *Parser) parseHeaders(data []byte, i int) int {
 				continue
 			}
 			i++
-			d := uint64(c - '0')
-			if p.length > (^uint64(0)-d)/10 {
+			length, ok := appendDigit(p.length, c)
+			if !ok {
 				if p.endSpan(data, i, i) {
 					p.fail(data, "HPE_INVALID_CONTENT_LENGTH", "Content-Length overflow", i)
 				}
 				return i
 			}
-			p.length = p.length*10 + d
+			p.length = length
 		case sValueContentLengthWS:
 			switch c {
 			case ' ':
@@ -468,13 +468,22 @@ func contentLength(length uint64, v []byte) (uint64, bool) {
 		if !isDigit(c) {
 			return 0, false
 		}
-		d := uint64(c - '0')
-		if length > (^uint64(0)-d)/10 {
+		var ok bool
+		if length, ok = appendDigit(length, c); !ok {
 			return 0, false
 		}
-		length = length*10 + d
 	}
 	return length, true
+}
+
+// appendDigit is length with the decimal digit c appended, and false when
+// that overflows.
+func appendDigit(length uint64, c byte) (uint64, bool) {
+	d := uint64(c - '0')
+	if length > (^uint64(0)-d)/10 {
+		return 0, false
+	}
+	return length*10 + d, true
 }
 
 var specialHeaderNames = [...]string{"connection", "content-length", "proxy-connection", "transfer-encoding", "upgrade"}
