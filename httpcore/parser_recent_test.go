@@ -78,3 +78,28 @@ func TestRepeatedHeadsShareStrings(t *testing.T) {
 		t.Errorf("a repeated head costs %v allocations, want 0", allocs)
 	}
 }
+
+// TestHeadWithoutFieldsHasEmptyRawHeaders: a head with no header lines,
+// the first its spares see, has RawHeaders [] as Node's rawHeaders is and
+// as a parser without spares gives, not nil, which a trace writes as null.
+func TestHeadWithoutFieldsHasEmptyRawHeaders(t *testing.T) {
+	for _, spared := range []bool{false, true} {
+		p := NewParser(ParseRequest, ParserOptions{})
+		if spared {
+			p.spares = &headSpares{}
+		}
+		var raw []string
+		heads := 0
+		p.SetCallbacks(func(h *MessageHead) BodyMode {
+			raw = h.RawHeaders
+			heads++
+			return BodyNormal
+		}, nil, nil)
+		if _, err := p.Execute([]byte("GET / HTTP/1.0\r\n\r\n")); err != nil || heads != 1 {
+			t.Fatalf("spares %v: %d heads, %v", spared, heads, err)
+		}
+		if raw == nil || len(raw) != 0 {
+			t.Errorf("spares %v: RawHeaders %#v, want an empty, non-nil slice", spared, raw)
+		}
+	}
+}

@@ -30,8 +30,12 @@ const maxRawChunk = 32
 // rawHeaders returns n zeroed strings of their own, cut from the current
 // chunk, or allocated alone for a head too long to share one: their
 // capacity ends with them, so an append copies rather than writing over
-// the next head's.
+// the next head's. They are never nil, not even none before the first
+// chunk: a head without fields has rawHeaders [], as Node's has, not null.
 func (s *headSpares) rawHeaders(n int) []string {
+	if n == 0 {
+		return []string{}
+	}
 	if n > len(s.raw) {
 		most := maxRawChunk / n * n
 		if most < 2*n {
