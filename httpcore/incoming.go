@@ -148,8 +148,11 @@ const (
 	flowFlowing
 )
 
-// incomingHighWaterMark is every IncomingMessage's readableHighWaterMark:
-// Node makes none with another, so no message keeps its own.
+// incomingHighWaterMark is every IncomingMessage's readableHighWaterMark.
+// Node gives a message its socket's readableHighWaterMark, and the sockets
+// servers and agents make here all have the default, so no message keeps
+// its own; only a socket a CreateConnection hook made with
+// SocketOptions.HighWaterMark would differ from Node.
 const incomingHighWaterMark = simnet.DefaultHighWaterMark
 
 // readState is the part of Node's ReadableState an IncomingMessage uses.
