@@ -241,7 +241,7 @@ func (req *ClientRequest) setOptionHeaders(sp *requestSpec) error {
 		if err != nil {
 			return err
 		}
-		return req.storeHeader(req.firstLine(), fields, false, 0)
+		return req.storeHeader(req.appendFirstLine(req.headBuffer()), fields, false, 0)
 	}
 	for _, h := range opts.Headers {
 		var v any = h.Values
@@ -307,8 +307,13 @@ type hostMemo struct {
 	value             any // nil: none yet
 }
 
-func (req *ClientRequest) firstLine() string {
-	return req.method + " " + req.path + " HTTP/1.1\r\n"
+// appendFirstLine appends the request line to b, where concatenating it
+// first allocated a string only to copy it into the head.
+func (req *ClientRequest) appendFirstLine(b []byte) []byte {
+	b = append(b, req.method...)
+	b = append(b, ' ')
+	b = append(b, req.path...)
+	return append(b, " HTTP/1.1\r\n"...)
 }
 
 // implicitHeader is ClientRequest._implicitHeader.
@@ -316,7 +321,7 @@ func (req *ClientRequest) implicitHeader() error {
 	if req.header != nil {
 		return errHeadersSent("render")
 	}
-	return req.storeHeader(req.firstLine(), nil, true, 0)
+	return req.storeHeader(req.appendFirstLine(req.headBuffer()), nil, true, 0)
 }
 
 func (req *ClientRequest) hadError() bool { return req.hadErr }

@@ -174,10 +174,10 @@ func (m *OutgoingMessage) trailer() string {
 type outgoingKind interface {
 	// implicitHeader is Node's _implicitHeader, called when a body write or
 	// end() needs the head and none was stored yet; it must call
-	// storeHeader(firstLine, source, own, status), with own set to render
-	// the message's own header store (ServerResponse: writeHead with its
-	// status; ClientRequest: "METHOD path HTTP/1.1\r\n" and its headers,
-	// status 0).
+	// storeHeader(head, source, own, status), with head the message's head
+	// buffer holding its first line and own set to render the message's
+	// own header store (ServerResponse: writeHead with its status;
+	// ClientRequest: "METHOD path HTTP/1.1\r\n" and its headers, status 0).
 	implicitHeader() error
 	// pendingData is told how many bytes were buffered (or released, when
 	// negative) while the message had no socket of its own; the server uses
@@ -912,12 +912,12 @@ type headState struct {
 	b                                              []byte
 }
 
-// storeHeader is Node's _storeHeader: it renders the first line and the
-// headers (the message's own when source is nil), adds Date, Connection,
+// storeHeader is Node's _storeHeader: after the first line, which head
+// holds, it renders the headers (the message's own when source is nil), adds Date, Connection,
 // Keep-Alive and the framing headers Node adds by itself, and decides
 // whether the connection ends after this message.
-func (m *OutgoingMessage) storeHeader(firstLine string, source []field, own bool, status int) error {
-	st := &headState{b: append(m.headBuffer(), firstLine...)}
+func (m *OutgoingMessage) storeHeader(head []byte, source []field, own bool, status int) error {
+	st := &headState{b: head}
 	if own {
 		for _, e := range m.fields {
 			if err := m.processHeader(st, e.name, e.value, false); err != nil {

@@ -152,7 +152,7 @@ func (r *ServerResponse) WriteHead(statusCode int, statusMessage string, headers
 	if r.expectContinue && !r.sent100 {
 		r.shouldKeepAlive = false
 	}
-	return r.storeHeader(renderStatusLine(statusCode, r.StatusMessage), fields, own, statusCode)
+	return r.storeHeader(append(r.headBuffer(), renderStatusLine(statusCode, r.StatusMessage)...), fields, own, statusCode)
 }
 
 // WriteContinue is response.writeContinue(cb): an interim 100 Continue.
