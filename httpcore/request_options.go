@@ -97,18 +97,19 @@ type requestSpec struct {
 	chunkedByDflt bool // useChunkedEncodingByDefault
 }
 
-// resolveRequest merges rawURL into opts and checks every option in the
-// order Node's ClientRequest constructor does, so the first invalid option
-// is the one reported.
-func resolveRequest(rt simnet.Runtime, rawURL string, opts RequestOptions, sp *requestSpec) error {
+// resolveRequest merges rawURL into sp.opts, the options as given, and
+// checks every option in the order Node's ClientRequest constructor does, so
+// the first invalid option is the one reported. It works on sp.opts in
+// place, where taking opts by value copied the options once more.
+func resolveRequest(rt simnet.Runtime, rawURL string, sp *requestSpec) error {
+	opts := &sp.opts
 	if rawURL != "" {
 		u, err := parseRequestURL(rawURL)
 		if err != nil {
 			return err
 		}
-		opts = mergeURL(u, opts)
+		*opts = mergeURL(u, *opts)
 	}
-	*sp = requestSpec{opts: opts}
 	switch {
 	case opts.NoAgent:
 		sp.agent = oneOffAgent(rt)
