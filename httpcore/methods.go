@@ -13,6 +13,7 @@ var METHODS = []string{
 // llhttp's method numbering: the parser reports methods by these indexes and
 // checks them against the protocol of the request line.
 const (
+	methodGet     = 1
 	methodHead    = 2
 	methodConnect = 5
 	methodPRI     = 34

@@ -393,9 +393,12 @@ func (p *Parser) knownMethod(data []byte, i int) (int, bool) {
 	if end == len(data) || data[end] != ' ' {
 		return i, false
 	}
-	m, ok := methodIndex[string(data[i:end])]
+	// GET, the method of most requests, is found without the map's hash.
+	m, ok := methodGet, string(data[i:end]) == "GET"
 	if !ok {
-		return i, false
+		if m, ok = methodIndex[string(data[i:end])]; !ok {
+			return i, false
+		}
 	}
 	p.method = m
 	p.state = sReqFirstSpace
