@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/simhttp/simhttp/internal/spares"
 	"github.com/simhttp/simhttp/simnet"
@@ -1036,6 +1037,12 @@ func (m *OutgoingMessage) storeLine(st *headState, name, value string, validate 
 // matchHeader notes the headers that change how the message is framed.
 func (m *OutgoingMessage) matchHeader(st *headState, name, value string) {
 	if len(name) < 4 || len(name) > 17 {
+		return
+	}
+	// No name below starts otherwise; Host, which every request carries,
+	// is then not lower-cased for nothing. A byte past ASCII goes on to
+	// lowerName, whose Unicode lowering may still find a match.
+	if c := name[0] | 0x20; c < utf8.RuneSelf && c != 'c' && c != 't' && c != 'd' && c != 'e' && c != 'k' {
 		return
 	}
 	switch lowerName(name) {
