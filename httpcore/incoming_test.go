@@ -324,3 +324,28 @@ func TestEndIsQueuedOnceWhereNodeQueuesIt(t *testing.T) {
 		}
 	}
 }
+
+// TestDataOnWithItsResultDroppedAllocatesNothing: Data.On and Once must stay
+// small enough to inline, or the off function they return costs an
+// allocation even where the caller drops it, as most do; the function,
+// when kept, still removes the listener and ends the data listening.
+func TestDataOnWithItsResultDroppedAllocatesNothing(t *testing.T) {
+	m := &IncomingMessage{}
+	m.Events.Data.m = m
+	m.Pause() // no flow, so no tick is queued on a loop this message lacks
+	fn := func([]byte) {}
+	if n := testing.AllocsPerRun(100, func() { m.Events.Data.On(fn); m.Events.Data.RemoveAll() }); n != 0 {
+		t.Errorf("Data.On with its result dropped allocates %v times", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { m.Events.Data.Once(fn); m.Events.Data.RemoveAll() }); n != 0 {
+		t.Errorf("Data.Once with its result dropped allocates %v times", n)
+	}
+	off := m.Events.Data.On(fn)
+	if !m.r.dataListening {
+		t.Fatal("Data.On did not start the data listening")
+	}
+	off()
+	if n := m.Events.Data.ListenerCount(); n != 0 || m.r.dataListening {
+		t.Errorf("after off: %d listeners, data listening %v; want 0, false", n, m.r.dataListening)
+	}
+}
