@@ -32,6 +32,7 @@ type world struct {
 	seed  uint64
 
 	sim       *simnet.World
+	spares    *simnet.Spares // where sim takes its objects from, when the sweep's runner recycles them
 	links     []linkSetting
 	dnsDelay  time.Duration
 	rules     []simnet.Rule // fault rules the scenario states
@@ -129,6 +130,9 @@ func (w *world) start() error {
 	opts := []simnet.Option{simnet.WithDNSLatency(w.dnsDelay), simnet.WithLink(referenceLink)}
 	if w.suite.bareNet {
 		opts = append(opts, simnet.WithoutNetDetail(), simnet.WithoutUncaughtTrace())
+	}
+	if w.spares != nil {
+		opts = append(opts, simnet.WithSpares(w.spares))
 	}
 	sim, err := simnet.NewWorld(w.seed, opts...)
 	if err != nil {

@@ -142,7 +142,8 @@ func NewAgent(rt simnet.Runtime, opts AgentOptions) (*Agent, error) {
 }
 
 func newAgent(rt simnet.Runtime, opts AgentOptions) (*Agent, error) {
-	a := &Agent{
+	a := simnet.Alloc[Agent](rt.Loop())
+	*a = Agent{
 		rt:             rt,
 		hooks:          agentHooks{opts.CreateConnection, opts.KeepSocketAlive, opts.ReuseSocket},
 		keepAlive:      opts.KeepAlive,
@@ -462,7 +463,8 @@ func (a *Agent) createSocket(opts simnet.ConnectOptions, cb func(*agentConn, err
 			cb(nil, err)
 			return
 		}
-		c := &agentConn{s: s, name: name, opts: opts, agent: a}
+		c := simnet.Alloc[agentConn](a.rt.Loop())
+		*c = agentConn{s: s, name: name, opts: opts, agent: a}
 		a.sockets.push(name, c)
 		a.totalCount++
 		a.install(c)

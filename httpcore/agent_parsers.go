@@ -1,6 +1,10 @@
 package httpcore
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/simhttp/simhttp/simnet"
+)
 
 // maxFreeParsers is the size of Node's parser free list (FreeList('parsers', 1000)),
 // which Node keeps once per process and simhttp once per agent: only memory
@@ -26,7 +30,7 @@ func (a *Agent) allocParser(po ParserOptions) *Parser {
 			return p
 		}
 	}
-	p := NewParser(ParseResponse, po)
+	p := newParser(a.rt.Loop(), ParseResponse, po)
 	p.spares = &a.parsed
 	return p
 }
@@ -40,4 +44,10 @@ func (a *Agent) releaseParser(p *Parser, po ParserOptions) {
 	if len(a.parsers) < maxFreeParsers {
 		a.parsers = append(a.parsers, freeParser{p, po})
 	}
+}
+
+// newParser is NewParser for a parser of loop's world, the agents' and the
+// servers' alike, taken from the world's spares when it has them.
+func newParser(loop *simnet.Loop, kind ParserKind, opts ParserOptions) *Parser {
+	return initParser(simnet.Alloc[Parser](loop), kind, opts)
 }

@@ -32,7 +32,7 @@ func TestAgentReusesFreedParsers(t *testing.T) {
 		t.Fatalf("free list after the last request: %d parsers, want the one used, without hooks", len(a.parsers))
 	}
 
-	var b Agent
+	b := Agent{rt: w.client}
 	po := ParserOptions{MaxHeaderSize: 100}
 	for range maxFreeParsers + 5 {
 		b.releaseParser(NewParser(ParseResponse, po), po)

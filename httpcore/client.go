@@ -160,7 +160,7 @@ func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*Incomi
 	if err := resolveRequest(rt, url, &sp); err != nil {
 		return nil, err
 	}
-	req := &ClientRequest{}
+	req := simnet.Alloc[ClientRequest](rt.Loop())
 	req.pool = sp.agent
 	req.init(rt, 0)
 	req.Events.OutgoingEvents = &req.OutgoingMessage.Events
@@ -454,7 +454,7 @@ func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
 	if req.pool != nil {
 		p = req.pool.allocParser(po)
 	} else {
-		p = NewParser(ParseResponse, po)
+		p = newParser(req.loop, ParseResponse, po)
 	}
 	req.parser = p
 	p.hooks = (*reqParserHooks)(req)

@@ -228,7 +228,7 @@ func (m *IncomingMessage) readStop() {
 
 // newIncomingMessage makes the response for a head read from socket.
 func newIncomingMessage(loop *simnet.Loop, socket *simnet.Socket) *IncomingMessage {
-	m := &IncomingMessage{}
+	m := simnet.Alloc[IncomingMessage](loop)
 	m.init(loop, socket, nil)
 	return m
 }

@@ -174,7 +174,12 @@ const (
 
 // NewParser returns a parser of the given kind waiting for its first message.
 func NewParser(kind ParserKind, opts ParserOptions) *Parser {
-	p := &Parser{lenient: opts.Lenient, maxHeaderSize: opts.MaxHeaderSize, skipStrings: opts.SkipStrings}
+	return initParser(new(Parser), kind, opts)
+}
+
+// initParser readies the zero parser p.
+func initParser(p *Parser, kind ParserKind, opts ParserOptions) *Parser {
+	p.lenient, p.maxHeaderSize, p.skipStrings = opts.Lenient, opts.MaxHeaderSize, opts.SkipStrings
 	if p.maxHeaderSize <= 0 {
 		p.maxHeaderSize = defaultMaxHeaderSize
 	}

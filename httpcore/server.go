@@ -134,7 +134,8 @@ type Server struct {
 // listens for 'request'. Options Node refuses are refused here with Node's
 // error.
 func CreateServer(rt simnet.Runtime, opts ServerOptions, handler func(*IncomingMessage, *ServerResponse)) (*Server, error) {
-	s := &Server{rt: rt, loop: rt.Loop(), opts: opts}
+	s := simnet.Alloc[Server](rt.Loop())
+	*s = Server{rt: rt, loop: rt.Loop(), opts: opts}
 	s.RequestTimeout = pickDuration(opts.RequestTimeout, defaultRequestTimeout)
 	s.HeadersTimeout = pickDuration(opts.HeadersTimeout, min(defaultHeadersTimeout, s.RequestTimeout))
 	if s.RequestTimeout > 0 && s.HeadersTimeout > 0 && s.HeadersTimeout > s.RequestTimeout {
@@ -348,7 +349,8 @@ func (s *Server) checkConnections() {
 // request parser, then emits 'connection'.
 func (s *Server) onConnection(sock *simnet.Socket) {
 	s.live++
-	c := &serverConn{srv: s, sock: sock}
+	c := simnet.Alloc[serverConn](s.loop)
+	*c = serverConn{srv: s, sock: sock}
 	c.hwm = s.opts.HighWaterMark
 	if c.hwm <= 0 {
 		c.hwm = simnet.DefaultHighWaterMark
@@ -412,7 +414,7 @@ func (c *serverConn) start() {
 		c.sock.SetTimeout(s.Timeout)
 	}
 	c.maxHeaderEntries = headerEntryLimit(s.MaxHeadersCount)
-	c.parser = NewParser(ParseRequest, ParserOptions{MaxHeaderSize: s.opts.MaxHeaderSize, Lenient: s.opts.InsecureHTTPParser})
+	c.parser = newParser(s.loop, ParseRequest, ParserOptions{MaxHeaderSize: s.opts.MaxHeaderSize, Lenient: s.opts.InsecureHTTPParser})
 	c.parser.hooks = (*connParserHooks)(c)
 	c.parser.spares = &s.parsed
 	s.conns = append(s.conns, c)
@@ -602,7 +604,7 @@ const maxExchangeSlab = 11
 func (s *Server) newExchange() *serverExchange {
 	if len(s.slab) == 0 {
 		s.slabSize = min(max(2*s.slabSize, 1), maxExchangeSlab)
-		s.slab = make([]serverExchange, s.slabSize)
+		s.slab = simnet.AllocSlice[serverExchange](s.loop, s.slabSize)
 	}
 	x := &s.slab[0]
 	s.slab = s.slab[1:]

@@ -699,7 +699,7 @@ func TestKeepAliveResponsesRenderTheirHeadsIntoOneBuffer(t *testing.T) {
 // that pushes it over should come with one taken out (or new slab sizes,
 // measured with BenchmarkSimServer).
 func TestExchangeSlabsKeepTheirSizeClasses(t *testing.T) {
-	s := &Server{}
+	s := &Server{loop: simnet.NewLoop()}
 	var sizes []int
 	for range 3 * maxExchangeSlab {
 		if len(s.slab) == 0 {

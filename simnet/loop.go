@@ -52,6 +52,7 @@ type Loop struct {
 	events   *Events
 	uncaught *UncaughtError
 	globals  map[any]any // per-loop state, as Node keeps per-process state
+	spares   *Spares     // where the world's objects come from and go back to; nil: allocated afresh
 
 	real *wallClock // nil on a virtual loop
 }

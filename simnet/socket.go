@@ -146,7 +146,8 @@ func newSocket(loop *Loop, opts SocketOptions) (*Socket, Feed) {
 	if opts.Obj == "" {
 		opts.Obj = "socket"
 	}
-	s := &Socket{loop: loop, opts: opts, handle: loop.NewHandle(), connecting: true, reading: true}
+	s := Alloc[Socket](loop)
+	*s = Socket{loop: loop, opts: opts, handle: loop.NewHandle(), connecting: true, reading: true}
 	return s, Feed{s}
 }
 

@@ -125,7 +125,8 @@ type end struct {
 // open starts a connection from h's local address to remote by sending SYN.
 func (w *World) open(h *Host, local, remote netip.AddrPort, feed Feed) {
 	w.conns++
-	c := &conn{w: w, id: w.conns, lastActive: w.loop.Now()}
+	c := Alloc[conn](w.loop)
+	*c = conn{w: w, id: w.conns, lastActive: w.loop.Now()}
 	peer := w.hostOf(h, remote.Addr())
 	c.end[client] = end{c: c, side: client, host: h, addr: local, feed: feed, reading: true}
 	c.end[server] = end{c: c, side: server, host: peer, addr: remote, reading: true}

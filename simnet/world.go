@@ -98,6 +98,7 @@ type config struct {
 	dnsLatency time.Duration
 	bareNet    bool
 	noTail     bool
+	spares     *Spares
 }
 
 // WithLink sets the link between every two distinct hosts; see
@@ -134,8 +135,10 @@ func NewWorld(seed uint64, opts ...Option) (*World, error) {
 	if cfg.dnsLatency < 0 {
 		return nil, fmt.Errorf("simnet: NewWorld: %w", invalidField("DNSLatency", "must not be negative, got %v", cfg.dnsLatency))
 	}
+	loop := newLoop(!cfg.noTail)
+	loop.claim(cfg.spares)
 	return &World{
-		loop:   newLoop(!cfg.noTail),
+		loop:   loop,
 		rng:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		cfg:    cfg,
 		byName: map[string]*Host{},

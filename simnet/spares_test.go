@@ -1,0 +1,91 @@
+package simnet_test
+
+import (
+	"testing"
+
+	"github.com/simhttp/simhttp/simnet"
+)
+
+// echoOnce runs a world whose client sends one message to an echo server
+// and ends on the echo, and returns the compact trace and the client's
+// socket; with sp it takes its objects from sp and releases them after.
+func echoOnce(t *testing.T, sp *simnet.Spares) (string, *simnet.Socket) {
+	t.Helper()
+	var opts []simnet.Option
+	if sp != nil {
+		opts = append(opts, simnet.WithSpares(sp))
+	}
+	w, cli, srv := twoHosts(t, opts...)
+	var events []simnet.Event
+	w.Loop().Events().Observe(func(ev simnet.Event) { events = append(events, ev) })
+	echoServer(t, srv, 80)
+	s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
+	s.Events.Connect.On(func(struct{}) { s.Write([]byte("hello"), nil) })
+	s.Events.Data.On(func([]byte) { s.End(nil, nil) })
+	run(t, w)
+	trace := simnet.Compact(events, true)
+	w.Release()
+	return trace, s
+}
+
+// TestReleasedWorldsObjectsServeTheNext: a world made with the spares a
+// released world left takes its socket from them, and runs exactly as a
+// world made without spares.
+func TestReleasedWorldsObjectsServeTheNext(t *testing.T) {
+	want, _ := echoOnce(t, nil)
+	sp := simnet.NewSpares()
+	first, s1 := echoOnce(t, sp)
+	second, s2 := echoOnce(t, sp)
+	if first != want || second != want {
+		t.Errorf("with spares the traces are\n%s\nand\n%s\nwant\n%s", first, second, want)
+	}
+	if s1 != s2 {
+		t.Errorf("the second world's client socket is not the first world's, released: nothing was reused")
+	}
+}
+
+// TestSparesServeOneWorldAtATime: a world made with spares another live
+// world holds allocates its own objects, and the spares serve again once
+// that world is released.
+func TestSparesServeOneWorldAtATime(t *testing.T) {
+	sp := simnet.NewSpares()
+	holder := newWorld(t, 1, simnet.WithSpares(sp))
+	want, _ := echoOnce(t, nil)
+	got, s := echoOnce(t, sp) // made while holder holds sp
+	if got != want {
+		t.Errorf("beside a world holding the spares the trace is\n%s\nwant\n%s", got, want)
+	}
+	holder.Release()
+	_, s1 := echoOnce(t, sp)
+	_, s2 := echoOnce(t, sp)
+	if s1 == s {
+		t.Errorf("a world made while the spares were held gave its socket to them")
+	}
+	if s1 != s2 {
+		t.Errorf("once released, the spares serve no world")
+	}
+}
+
+// TestAllocTakesFromTheReleasedWorld: what another package allocates on a
+// world's loop, objects and slices alike, goes back to the spares when the
+// world is released and comes out zeroed for the next world.
+func TestAllocTakesFromTheReleasedWorld(t *testing.T) {
+	type thing struct{ n int }
+	sp := simnet.NewSpares()
+	first := newWorld(t, 1, simnet.WithSpares(sp))
+	a := simnet.Alloc[thing](first.Loop())
+	b := simnet.AllocSlice[thing](first.Loop(), 3)
+	a.n, b[2].n = 1, 2
+	first.Release()
+	next := newWorld(t, 1, simnet.WithSpares(sp))
+	if got := simnet.Alloc[thing](next.Loop()); got != a || *got != (thing{}) {
+		t.Errorf("the next world's object is %p holding %+v, want the released %p, zeroed", got, *got, a)
+	}
+	if got := simnet.AllocSlice[thing](next.Loop(), 3); &got[0] != &b[0] || got[2] != (thing{}) {
+		t.Errorf("the next world's slice is %v at %p, want the released one at %p, zeroed", got, &got[0], &b[0])
+	}
+	plain := newWorld(t, 1)
+	if got := simnet.AllocSlice[thing](plain.Loop(), 2); len(got) != 2 || simnet.Alloc[thing](plain.Loop()) == nil {
+		t.Errorf("a world without spares allocates %d things for 2", len(got))
+	}
+}
