@@ -83,9 +83,7 @@ func (r *recentStrings) keepWhole(p *Parser, s string) {
 // positions, and reports whether r held all of them and the start line.
 func (r *recentStrings) holds(p *Parser, raw []string) bool {
 	if r.whole && p.lineEnd == r.lineEnd && string(p.buf) == r.head && slices.Equal(p.fields, r.marks[:r.nMarks]) {
-		for i := range raw {
-			raw[i] = r.fields[i]
-		}
+		copy(raw, r.fields[:len(raw)]) // one block move, not a write per string
 		return true
 	}
 	all := len(raw) <= len(r.fields) && r.line == string(p.buf[:p.lineEnd])
