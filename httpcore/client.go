@@ -573,7 +573,7 @@ func (req *ClientRequest) removeSocketListeners(which sockListeners) {
 
 // trace records one of the request's own events with its details.
 func (req *ClientRequest) trace(name string, err error, detail map[string]any) {
-	if req.id == 0 {
+	if req.id == 0 || !req.loop.Events().Active() {
 		return
 	}
 	ev := simnet.Event{Obj: "req", ID: req.id, Name: name, Detail: detail}
@@ -799,7 +799,7 @@ func (h *reqResponseTimeout) Handle(struct{}) {
 }
 
 func (req *ClientRequest) traceStatus(name string, status int) {
-	if req.id != 0 {
+	if req.id != 0 && req.loop.Events().Active() {
 		req.loop.Events().Emit(simnet.Event{Obj: "req", ID: req.id, Name: name, Status: status})
 	}
 }

@@ -245,7 +245,9 @@ func (m *OutgoingMessage) register() {
 }
 
 func (m *OutgoingMessage) trace(name string, err error) {
-	if m.id == 0 {
+	// Nobody observing, the event is not even built: its fields and the
+	// traceObj call were most of what a message's trace cost.
+	if m.id == 0 || !m.loop.Events().Active() {
 		return
 	}
 	ev := simnet.Event{Obj: m.kind.traceObj(), ID: m.id, Name: name}

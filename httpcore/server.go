@@ -171,7 +171,9 @@ func pickDuration(d, dflt time.Duration) time.Duration {
 }
 
 func (s *Server) trace(name string) {
-	s.loop.Events().Emit(simnet.Event{Obj: "server", ID: s.id, Name: name})
+	if s.loop.Events().Active() {
+		s.loop.Events().Emit(simnet.Event{Obj: "server", ID: s.id, Name: name})
+	}
 }
 
 // Listen is server.listen(port, host, cb): cb runs on 'listening'. Failing
