@@ -22,10 +22,6 @@ import (
 const (
 	sweepHeapLimit  = 64 << 20
 	sweepLiveFactor = 4
-	// sweepHugeBytes is how much heap a sweep asks huge pages for as it
-	// starts: about what the heap grows to under sweepHeapLimit, whose
-	// goal is near 51 MB once the runtime's own memory is counted.
-	sweepHugeBytes = 48 << 20
 )
 
 // sweepGC counts the sweeps running, so that the first sets the collector
@@ -46,7 +42,6 @@ func batchGC() (restore func()) {
 	sweepGC.Lock()
 	defer sweepGC.Unlock()
 	if sweepGC.running == 0 {
-		hugePages(sweepHugeBytes)
 		sweepGC.savedLimit = debug.SetMemoryLimit(-1)
 		debug.SetMemoryLimit(sweepLimit())
 		sweepGC.savedPercent = debug.SetGCPercent(-1)
