@@ -652,7 +652,7 @@ func (e *end) armTimer() {
 // unref'd: the socket's handle, not TCP, keeps the loop alive. It is the
 // kernel's timer, not a program's Timeout, so stopping it never retires it.
 func (e *end) startTimer() {
-	if e.rtx.loop != nil && e.rtx.delay == e.rto {
+	if e.rtx.list != nil && e.rtx.delay() == e.rto {
 		e.rtx.schedule()
 		return
 	}
@@ -666,7 +666,8 @@ func (e *end) startTimer() {
 	if fn == nil {
 		fn = e.onTimer
 	}
-	e.rtx = Timer{loop: e.loop(), fn: fn, delay: e.rto}
+	l := e.loop()
+	e.rtx = Timer{fn: fn, list: l.timers.listOf(l, e.rto, nil)}
 	e.rtx.schedule()
 }
 

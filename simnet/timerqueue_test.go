@@ -51,8 +51,8 @@ func checkTimerQueue(t *testing.T, delays int) {
 			}
 		}
 		for _, tm := range all {
-			if tm.Active() && l.timers.byDelay[tm.delay] != tm.list {
-				t.Fatalf("%d delays, step %d: a timer of %v is queued in a list that is not its delay's", delays, step, tm.delay)
+			if tm.Active() && l.timers.byDelay[tm.delay()] != tm.list {
+				t.Fatalf("%d delays, step %d: a timer of %v is queued in a list that is not its delay's", delays, step, tm.delay())
 			}
 		}
 		if got := l.timers.first(); got != want {
