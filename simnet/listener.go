@@ -206,8 +206,8 @@ func (l *tcpListener) acceptNext() {
 	if len(l.queue) > 0 {
 		s.loop.readyAgain(l.acceptNext)
 	}
-	s.id = s.loop.events.NewID(s.opts.Obj)
-	if !s.opts.PauseOnConnect {
+	s.id = s.loop.events.NewID(s.obj)
+	if !s.pauseOnConnect {
 		s.t.SetReading(true)
 	}
 	l.onConn(s)

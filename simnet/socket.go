@@ -48,47 +48,50 @@ type LookupResult struct {
 // Socket is a TCP socket with Node's net.Socket semantics: the events,
 // their order and phases, buffering, half-close and backpressure.
 type Socket struct {
-	// The fields a write or a read touches come first, with the 'data'
-	// emitter right behind them, so an exchange touches the socket's
-	// first four cache lines rather than seven spread over all fourteen:
-	// with 100,000 connections exchanging in turn, each line is a miss.
-	// The flags are kept together: spread among the wider fields, their
-	// padding made a Socket 912 bytes, which Go allocates as 1,024; 100,000
-	// idle connections have 200,000 sockets. The allocator puts an 8-byte
-	// header before an object over 512 bytes that holds pointers, so 888
-	// bytes is the most that fits the 896-byte class (the trace name is
-	// opts.Obj, not a copy of it).
-	connecting    bool
-	destroyed     bool
-	needDrain     bool
-	ending        bool // end() called
-	finSent       bool
-	finished      bool // 'finish' emitted
-	writeAfterFIN bool
-	paused        bool
-	reading       bool
-	eof           bool // the peer's FIN arrived
-	ended         bool // 'end' emitted
-	endQueued     bool
-
-	resetAfterData bool // a peer's RST behind unread data fails reads once the data is read
-
-	corked      int
+	// With 100,000 connections exchanging in turn, every cache line an
+	// exchange touches is a miss, so the fields of its two paths come
+	// first: a write touches the socket's first two lines, a read its
+	// second and third ('data' is the first event). Go puts an 8-byte
+	// header before an object this size that holds pointers, so the first
+	// line holds the 56 bytes up to the flags, and a read's test of
+	// readBuf's length falls in the second. The allocator puts that
+	// header before every object over 512 bytes with pointers, so 888
+	// bytes is the most that fits the 896-byte class: 100,000 idle
+	// connections have 200,000 sockets.
 	t           Transport  // nil until connected
 	pending     []writeReq // accepted by Write, not yet taken by the kernel
 	writableLen int
+	hwm         int // the high-water mark, readable and writable
 
-	readBuf [][]byte // data held while paused
+	// The flags are kept together: spread among the wider fields, their
+	// padding took a cache line more.
+	connecting     bool
+	destroyed      bool
+	needDrain      bool
+	ending         bool // end() called
+	finSent        bool
+	finished       bool // 'finish' emitted
+	writeAfterFIN  bool
+	paused         bool
+	reading        bool
+	eof            bool // the peer's FIN arrived
+	ended          bool // 'end' emitted
+	endQueued      bool
+	resetAfterData bool // a peer's RST behind unread data fails reads once the data is read
+	sendFailed     bool // writeErr is set: tested after each Send, which rarely sets it
+	allowHalfOpen  bool
+	pauseOnConnect bool
+	corked         int32
 
-	bytesRead, bytesWritten int64
-
-	timeoutTimer *Timer
-	writeErr     error // set by the transport while Send refuses a write
-
-	loop *Loop
-	opts SocketOptions
+	timeoutTimer            *Timer
+	bytesWritten, bytesRead int64
+	readBuf                 [][]byte // data held while paused
 
 	Events SocketEvents
+
+	writeErr error // set by the transport while Send refuses a write
+	loop     *Loop
+	obj      string // the trace kind, SocketOptions.Obj
 
 	// held holds the bytes of pending writes; the kernel copies what it
 	// takes, so once nothing is pending the space is reused.
@@ -133,7 +136,7 @@ type Feed struct{ s *Socket }
 // NewSocket creates an unconnected socket on loop; the runtime keeps the Feed.
 func NewSocket(loop *Loop, opts SocketOptions) (*Socket, Feed) {
 	s, f := newSocket(loop, opts)
-	s.id = loop.events.NewID(s.opts.Obj)
+	s.id = loop.events.NewID(s.obj)
 	return s, f
 }
 
@@ -147,7 +150,8 @@ func newSocket(loop *Loop, opts SocketOptions) (*Socket, Feed) {
 		opts.Obj = "socket"
 	}
 	s := Alloc[Socket](loop)
-	*s = Socket{loop: loop, opts: opts, handle: loop.NewHandle(), connecting: true, reading: true}
+	*s = Socket{loop: loop, obj: opts.Obj, hwm: opts.HighWaterMark, allowHalfOpen: opts.AllowHalfOpen,
+		pauseOnConnect: opts.PauseOnConnect, handle: loop.NewHandle(), connecting: true, reading: true}
 	return s, Feed{s}
 }
 
@@ -200,7 +204,7 @@ func (f Feed) handshook(t Transport) { f.s.shaken = t }
 func (f Feed) Accepted(t Transport, local, remote netip.AddrPort) {
 	s := f.s
 	s.t, s.local, s.remote, s.connecting = t, local, remote, false
-	if s.opts.PauseOnConnect {
+	if s.pauseOnConnect {
 		s.paused, s.reading = true, false
 		t.SetReading(false)
 	}
@@ -217,7 +221,7 @@ func (f Feed) Data(p []byte) {
 	if s.paused || len(s.readBuf) > 0 {
 		s.readBuf = append(s.readBuf, p)
 		s.readLen += len(p)
-		if s.readLen >= s.opts.HighWaterMark && s.reading {
+		if s.readLen >= s.hwm && s.reading {
 			s.reading = false
 			s.t.SetReading(false)
 		}
@@ -233,7 +237,7 @@ func (f Feed) EOF() {
 		return
 	}
 	s.eof = true
-	if !s.opts.AllowHalfOpen {
+	if !s.allowHalfOpen {
 		s.writeAfterFIN = true
 	}
 	s.maybeEnd()
@@ -247,7 +251,7 @@ func (f Feed) Writable() {
 }
 
 // writeFailed reports, during Send, that the kernel refused the write.
-func (f Feed) writeFailed(err error) { f.s.writeErr = err }
+func (f Feed) writeFailed(err error) { f.s.writeErr, f.s.sendFailed = err, true }
 
 // Fail destroys the socket with a connection error (ECONNRESET,
 // ECONNREFUSED, ETIMEDOUT, ENOTFOUND...).
@@ -293,7 +297,7 @@ func (s *Socket) WriteHandler(p []byte, cb Handler[error]) bool {
 		// The common case: nothing queued ahead, so offer the bytes to the
 		// kernel directly and copy only what it does not take now.
 		n := s.t.Send(p)
-		if s.writeErr != nil {
+		if s.sendFailed {
 			s.failWrite(cb, true)
 			return false
 		}
@@ -315,7 +319,7 @@ func (s *Socket) WriteHandler(p []byte, cb Handler[error]) bool {
 	}
 	// Node v20 judges after the synchronous write attempt: what the kernel
 	// took at once no longer counts against the high-water mark.
-	ok := s.writableLen < s.opts.HighWaterMark || s.writableLen == 0
+	ok := s.writableLen < s.hwm || s.writableLen == 0
 	if !ok {
 		s.needDrain = true
 	}
@@ -369,7 +373,7 @@ func (s *Socket) sendPending(sync bool) {
 		w := &s.pending[taken]
 		if !w.cbOnly {
 			n := s.t.Send(w.data)
-			if s.writeErr != nil {
+			if s.sendFailed {
 				s.shiftPending(taken)
 				cb := s.joinedCallbacks()
 				s.pending = nil
@@ -554,7 +558,7 @@ func (b *writeBatch) run() {
 // both wait for nextTick when the write was made in this call.
 func (s *Socket) failWrite(cb Handler[error], sync bool) {
 	err := s.writeErr
-	s.writeErr = nil
+	s.writeErr, s.sendFailed = nil, false
 	fail := func() {
 		if cb != nil {
 			cb.Handle(err)
@@ -599,7 +603,7 @@ func (s *Socket) maybeEnd() {
 		s.trace("end", nil)
 		s.Events.End.Emit(struct{}{})
 		switch {
-		case !s.opts.AllowHalfOpen && !s.ending:
+		case !s.allowHalfOpen && !s.ending:
 			s.loop.NextTick(func() { s.End(nil, nil) })
 		case s.finished:
 			s.Destroy(nil)
@@ -737,7 +741,7 @@ func (s *Socket) Unref() { s.handle.Unref() }
 func (s *Socket) ID() int { return s.id }
 
 // Obj is the socket's trace kind: "socket" or "ssocket".
-func (s *Socket) Obj() string { return s.opts.Obj }
+func (s *Socket) Obj() string { return s.obj }
 
 // Loop is the loop the socket lives on.
 func (s *Socket) Loop() *Loop { return s.loop }
@@ -799,7 +803,7 @@ func (s *Socket) ReadyState() string {
 }
 
 func (s *Socket) trace(name string, err error, detail ...map[string]any) {
-	ev := Event{Obj: s.opts.Obj, ID: s.id, Name: name}
+	ev := Event{Obj: s.obj, ID: s.id, Name: name}
 	if err != nil {
 		ev.Code, ev.Message = CodeOf(err), err.Error()
 	}
