@@ -52,7 +52,7 @@ type segment struct {
 // the ACK that stops them already is.
 type conn struct {
 	w          *World
-	path       *path
+	path       *path        // nil exactly when no host has the remote address
 	rules      []*ruleState // nil unless a fault rule matched
 	http       *httpTrack   // nil unless a rule acts at HTTP points
 	lastActive time.Duration
