@@ -25,3 +25,49 @@ func TestIdleStructsKeepTheirSizeClass(t *testing.T) {
 		t.Errorf("a conn takes %d bytes with its header, over the 896-byte size class", n)
 	}
 }
+
+// TestHotFieldsKeepTheirLines keeps the layouts that let an exchange among
+// 100,000 connections touch fewer cache lines (BenchmarkTimedExchanges):
+// a Timer in one 64-byte line; a socket's write fields in its first two
+// lines and its read fields in the second and third; each end of a conn,
+// and its read and timer groups, starting on a line. The offsets count
+// Go's header before a Socket or conn.
+func TestHotFieldsKeepTheirLines(t *testing.T) {
+	if n := unsafe.Sizeof(Timer{}); n > 64 {
+		t.Errorf("a Timer takes %d bytes, more than one cache line", n)
+	}
+	var s Socket
+	for _, f := range []struct {
+		name string
+		off  uintptr // of the field's last byte a path reads
+		line uintptr
+	}{
+		{"hwm", unsafe.Offsetof(s.hwm) + 7, 0},
+		{"flags", unsafe.Offsetof(s.connecting), 1},
+		{"corked", unsafe.Offsetof(s.corked) + 3, 1},
+		{"bytesRead", unsafe.Offsetof(s.bytesRead) + 7, 1},
+		{"readBuf's length", unsafe.Offsetof(s.readBuf) + 15, 1},
+		{"'data' emitter", unsafe.Offsetof(s.Events), 2},
+		{"'data' emitter's end", unsafe.Offsetof(s.Events) + unsafe.Sizeof(s.Events.Data) - 1, 2},
+	} {
+		if got := (f.off + mallocHeader) / 64; got != f.line {
+			t.Errorf("a Socket's %s is in line %d, want %d", f.name, got, f.line)
+		}
+	}
+	var c conn
+	var e end
+	for name, off := range map[string]uintptr{
+		"first end":             unsafe.Offsetof(c.end),
+		"second end":            unsafe.Offsetof(c.end) + unsafe.Sizeof(e),
+		"first end's reads":     unsafe.Offsetof(c.end) + unsafe.Offsetof(e.read0),
+		"first end's timer":     unsafe.Offsetof(c.end) + unsafe.Offsetof(e.rtx),
+		"first end's cold part": unsafe.Offsetof(c.end) + unsafe.Offsetof(e.rcvQ),
+	} {
+		if (off+mallocHeader)%64 != 0 {
+			t.Errorf("a conn's %s starts at byte %d of its line", name, (off+mallocHeader)%64)
+		}
+	}
+	if e := unsafe.Offsetof(e.read0); e != 128 {
+		t.Errorf("an end's fields every phase touches take %d bytes, not two lines", e)
+	}
+}

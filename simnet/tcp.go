@@ -56,25 +56,44 @@ type conn struct {
 	rules      []*ruleState // nil unless a fault rule matched
 	http       *httpTrack   // nil unless a rule acts at HTTP points
 	lastActive time.Duration
-	prev, next *conn // the world's live list
 	end        [2]end
+	prev, next *conn // the world's live list
 	id         int
 	ln         *tcpListener // the listener answering the SYN, while handshaking
 }
 
 // end is one side's TCP control block and the Transport its socket uses.
+//
+// Its fields are in four groups of whole cache lines, so a phase of an
+// exchange touches only the lines of the groups it needs: every phase the
+// first two (state, sequence numbers, the send buffer), a read the third
+// (what waits for the socket), a send or an ACK the fourth (the
+// retransmission timer); what only opening, closing or a fault needs
+// comes last. The conn's own hot fields take the 56 bytes before its
+// first end, which Go's 8-byte object header makes a whole line, and an
+// end is a whole number of lines, so both ends' groups start on a line
+// (TestHotFieldsKeepTheirLines).
 type end struct {
-	c    *conn
-	side int
-	dir  int // direction index of this end's sends on the path
-	host *Host
-	feed Feed // zero until a socket is attached
+	c         *conn
+	feed      Feed // zero until a socket is attached
+	side      int
+	snd       []byte // from sndUna on, sent or not
+	rto       time.Duration
+	arrivedAt time.Duration
+	rcvLen    int
+
+	sndUna, sndNxt, sndMax uint32
+	rcvNxt                 uint32
+	ackSent                uint32
+	peerWnd, wndSent       uint16
 
 	// The narrow fields are kept together: spread among the wider ones,
 	// their padding would take a cache line more.
-	state  tcpState
-	closed bool // the socket let go; data arriving now is answered with RST
-	abort  bool // the next Close sends RST: a fault aborts this end
+	state   tcpState
+	dir     uint8 // direction index of this end's sends on the path
+	retries uint8
+	closed  bool // the socket let go; data arriving now is answered with RST
+	abort   bool // the next Close sends RST: a fault aborts this end
 	// send side
 	finQueued, finSent, finAcked bool
 	oneSeg                       bool // after a timeout, one segment until the next ACK
@@ -89,21 +108,7 @@ type end struct {
 	peerReset              bool // the peer's RST closed the connection while it was open
 	resetErr               bool // Linux's sk_err: the RST's ECONNRESET, until a read or a write takes it
 
-	sndUna, sndNxt, sndMax uint32
-	rcvNxt                 uint32
-	ackSent                uint32
-
-	// send side: snd holds the bytes from sndUna on, sent or not
-	snd     []byte
-	peerWnd int
-
-	// receive side
-	rcvLen  int
-	wndSent int
-
-	rto       time.Duration
-	retries   int
-	arrivedAt time.Duration
+	iss, finSeq uint32
 
 	// Data handed to the poll phase, not read by the socket yet: the
 	// oldest in read0, inline, as there is rarely more than one; the
@@ -113,13 +118,14 @@ type end struct {
 	afterReads func() // the EOF or error a read finds after them
 	afterReset func() // what the socket learns of the peer's RST once it reads all that is left
 
-	rtx Timer // the retransmission timer, unused until first armed
+	rtx  Timer // the retransmission timer, unused until first armed
+	host *Host
 
-	iss, finSeq uint32
-	rcvQ        [][]byte // bytes arrived but not yet read by the socket, while it does not read
-	keepIdle    time.Duration
-	dialPoll    uint64 // the loop's poll count when connect() was called
-	addr        netip.AddrPort
+	rcvQ     [][]byte // bytes arrived but not yet read by the socket, while it does not read
+	keepIdle time.Duration
+	dialPoll uint64 // the loop's poll count when connect() was called
+	addr     netip.AddrPort
+	_        [56]byte // to a whole number of lines
 }
 
 // open starts a connection from h's local address to remote by sending SYN.
@@ -131,8 +137,9 @@ func (w *World) open(h *Host, local, remote netip.AddrPort, feed Feed) {
 	c.end[client] = end{c: c, side: client, host: h, addr: local, feed: feed, reading: true}
 	c.end[server] = end{c: c, side: server, host: peer, addr: remote, reading: true}
 	if peer != nil {
-		c.path, c.end[client].dir = w.pathBetween(h, peer)
-		c.end[server].dir = 1 - c.end[client].dir
+		var dir int
+		c.path, dir = w.pathBetween(h, peer)
+		c.end[client].dir, c.end[server].dir = uint8(dir), uint8(1-dir)
 	}
 	w.link(c)
 	w.attachRules(c)
@@ -209,7 +216,7 @@ func (e *end) socket() *Socket {
 func (e *end) emit(name string, seg segment) {
 	c := e.c
 	if seg.flags&FlagACK != 0 {
-		e.ackSent, e.wndSent = seg.ack, int(seg.wnd)
+		e.ackSent, e.wndSent = seg.ack, seg.wnd
 	}
 	to := c.peer(e)
 	v := c.verdict(e, seg)
@@ -226,7 +233,7 @@ func (e *end) emit(name string, seg segment) {
 
 // deliver schedules seg's arrival at to, keeping the direction in order.
 func (c *conn) deliver(from, to *end, seg segment, extra time.Duration) {
-	at := c.w.transit(c.path, from.dir, len(seg.data)) + extra
+	at := c.w.transit(c.path, int(from.dir), len(seg.data)) + extra
 	at = max(at, from.arrivedAt)
 	from.arrivedAt = at
 	c.w.loop.arriveAt(at, to, seg)
@@ -341,7 +348,7 @@ func (c *conn) onSYN(e *end, seg segment) {
 	e.iss = c.w.rng.Uint32()
 	e.sndUna, e.sndNxt, e.sndMax = e.iss, e.iss+1, e.iss+1
 	e.rcvNxt = seg.seq + 1
-	e.peerWnd = int(seg.wnd)
+	e.peerWnd = seg.wnd
 	e.state, e.rto = stateSynRcvd, synRTO
 	e.sendSYNACK()
 }
@@ -350,7 +357,7 @@ func (c *conn) onSYN(e *end, seg segment) {
 func (e *end) onSYNACK(seg segment) {
 	e.rcvNxt = seg.seq + 1
 	e.sndUna = seg.ack
-	e.peerWnd = int(seg.wnd)
+	e.peerWnd = seg.wnd
 	e.state, e.retries, e.rto = stateOpen, 0, e.dataRTO()
 	e.stopTimer()
 	s := e.feed.s
@@ -397,7 +404,7 @@ func (e *end) onAck(ack uint32, wnd uint16) {
 	if d < 0 || int32(ack-e.sndMax) > 0 {
 		return
 	}
-	e.peerWnd = int(wnd)
+	e.peerWnd = wnd
 	if d > 0 {
 		n := int(d)
 		data := min(n, len(e.snd))
@@ -554,7 +561,7 @@ func (e *end) flushAck() {
 	if e.state != stateOpen {
 		return
 	}
-	if e.ackForce || e.ackSent != e.rcvNxt || e.wndSent != e.window() {
+	if e.ackForce || e.ackSent != e.rcvNxt || int(e.wndSent) != e.window() {
 		e.ackForce = false
 		e.sendACK()
 	}
@@ -579,7 +586,7 @@ func (e *end) transmit() {
 			return
 		}
 		inFlight := int(e.sndNxt - e.sndUna)
-		wnd := e.peerWnd - inFlight
+		wnd := int(e.peerWnd) - inFlight
 		if wnd <= 0 {
 			return // the peer's window update will call transmit again
 		}
