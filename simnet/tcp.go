@@ -328,7 +328,7 @@ func (c *conn) arrive(e *end, seg segment) {
 	if e.state == stateOpen && (len(seg.data) > 0 || seg.flags&FlagFIN != 0) {
 		e.onData(seg)
 	}
-	c.maybeDone()
+	c.maybeDone(e)
 }
 
 // onSYN answers a SYN at the server host: SYN-ACK from a listener, RST
@@ -807,7 +807,7 @@ func (e *end) kill() {
 	e.state = stateDead
 	e.stopTimer()
 	e.snd, e.rcvQ, e.rcvLen = nil, nil, 0
-	e.c.maybeDone()
+	e.c.maybeDone(e)
 }
 
 // done reports whether this end needs nothing more from the network.
@@ -816,15 +816,17 @@ func (e *end) done() bool {
 		(e.closed && e.finAcked && e.finRcvd)
 }
 
-// maybeDone retires the connection once both ends are done.
-func (c *conn) maybeDone() {
-	a, b := &c.end[client], &c.end[server]
+// maybeDone retires the connection once both ends are done. It asks e,
+// the end that changed, first: while e is open, neither the other end's
+// line nor the live list's is touched.
+func (c *conn) maybeDone(e *end) {
+	if !e.done() || !c.peer(e).done() {
+		return
+	}
 	if c.prev == nil && c.next == nil && c.w.head != c {
 		return // already retired
 	}
-	if !a.done() || !b.done() {
-		return
-	}
+	a, b := &c.end[client], &c.end[server]
 	for i := range c.end {
 		c.end[i].stopTimer()
 	}
@@ -893,7 +895,7 @@ func (e *end) Close(reset bool) {
 	}
 	e.rcvQ = nil
 	e.CloseWrite()
-	e.c.maybeDone()
+	e.c.maybeDone(e)
 }
 
 // SetReading implements Transport.
