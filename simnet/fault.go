@@ -268,7 +268,8 @@ func (w *World) AddRule(r Rule) (*RuleHandle, error) {
 	if err := w.checkRule(&r); err != nil {
 		return nil, fmt.Errorf("simnet: AddRule %v: %w", r.What, err)
 	}
-	x := &rule{Rule: r, w: w}
+	x := Alloc[rule](w.loop)
+	*x = rule{Rule: r, w: w}
 	if r.Pattern != nil {
 		x.Pattern = append([]byte(nil), r.Pattern...)
 		x.fail = kmpTable(x.Pattern)

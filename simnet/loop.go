@@ -73,8 +73,10 @@ func NewLoop() *Loop { return newLoop(true) }
 
 // newLoop is NewLoop; keepTail false leaves uncaught errors without the
 // latest events.
-func newLoop(keepTail bool) *Loop {
-	l := &Loop{}
+func newLoop(keepTail bool) *Loop { return initLoop(&Loop{}, keepTail) }
+
+// initLoop readies the zero loop l, which may keep arrays for its queues.
+func initLoop(l *Loop, keepTail bool) *Loop {
 	l.events = newEvents(l.Now, keepTail)
 	return l
 }

@@ -1,6 +1,10 @@
 package simnet
 
-import "github.com/simhttp/simhttp/internal/spares"
+import (
+	"net/netip"
+
+	"github.com/simhttp/simhttp/internal/spares"
+)
 
 // Spares keep the objects of a released world - its sockets and
 // connections, and what other packages made on its loop with [Alloc] - for
@@ -11,6 +15,10 @@ import "github.com/simhttp/simhttp/internal/spares"
 type Spares struct {
 	inUse bool
 	kinds []sparesOfKind // one per type, in the order first used
+	// The released world and its loop, emptied: their maps and the
+	// arrays of the loop's busiest queues are the next world's.
+	world *World
+	loop  *Loop
 }
 
 // sparesOfKind are the spares of one type: objects (key a nil *T) or
@@ -70,7 +78,46 @@ func (w *World) Release() {
 	for _, k := range sp.kinds {
 		k.r.Recycle()
 	}
+	sp.loop, sp.world = w.loop.emptied(), w.emptied()
 	sp.inUse = false
+}
+
+// take returns the loop and the world a new world is built in: those of
+// the released world, emptied, or new ones.
+func (sp *Spares) take() (*Loop, *World) {
+	if sp == nil || sp.loop == nil {
+		return &Loop{}, &World{byName: map[string]*Host{}, byAddr: map[netip.Addr]*Host{}, paths: map[hostPair]*path{}}
+	}
+	l, w := sp.loop, sp.world
+	sp.loop, sp.world = nil, nil
+	return l, w
+}
+
+// emptied zeroes the world but for its maps, emptied.
+func (w *World) emptied() *World {
+	byName, byAddr, paths := w.byName, w.byAddr, w.paths
+	clear(byName)
+	clear(byAddr)
+	clear(paths)
+	*w = World{byName: byName, byAddr: byAddr, paths: paths}
+	return w
+}
+
+// emptied zeroes the loop but for the arrays of the queues every world
+// fills, emptied: the kernel's segments in order, the I/O completions and
+// the ticks.
+func (l *Loop) emptied() *Loop {
+	kernel, ready, ticks, micro := emptiedArray(l.io.kernel.inOrder.q), emptiedArray(l.io.ready), emptiedArray(l.ticks.q), emptiedArray(l.micro.q)
+	*l = Loop{}
+	l.io.kernel.inOrder.q, l.io.ready, l.ticks.q, l.micro.q = kernel, ready, ticks, micro
+	return l
+}
+
+// emptiedArray is b's array holding nothing.
+func emptiedArray[T any](b []T) []T {
+	b = b[:cap(b)]
+	clear(b)
+	return b[:0]
 }
 
 // claim gives the loop sp unless another world holds it.

@@ -89,3 +89,27 @@ func TestAllocTakesFromTheReleasedWorld(t *testing.T) {
 		t.Errorf("a world without spares allocates %d things for 2", len(got))
 	}
 }
+
+// TestReleasedWorldsLoopServesTheNext: the next world runs on the released
+// world's loop and in its maps, emptied: its clock starts at zero and none
+// of the released world's hosts is there.
+func TestReleasedWorldsLoopServesTheNext(t *testing.T) {
+	sp := simnet.NewSpares()
+	trace, _ := echoOnce(t, sp)
+	first, _, _ := twoHosts(t, simnet.WithSpares(sp))
+	loop := first.Loop()
+	first.Loop().SetTimeout(5*ms, func() {})
+	run(t, first)
+	first.Release()
+	next := newWorld(t, 1, simnet.WithSpares(sp))
+	if next.Loop() != loop {
+		t.Errorf("the next world has a new loop, not the released one's")
+	}
+	if now := next.Loop().Now(); now != 0 || next.Host("client") != nil {
+		t.Errorf("the next world starts at %v with the released world's host %v, want 0 and none", now, next.Host("client"))
+	}
+	next.Release()
+	if again, _ := echoOnce(t, sp); again != trace {
+		t.Errorf("on a reused loop the trace is\n%s\nwant\n%s", again, trace)
+	}
+}

@@ -135,16 +135,15 @@ func NewWorld(seed uint64, opts ...Option) (*World, error) {
 	if cfg.dnsLatency < 0 {
 		return nil, fmt.Errorf("simnet: NewWorld: %w", invalidField("DNSLatency", "must not be negative, got %v", cfg.dnsLatency))
 	}
-	loop := newLoop(!cfg.noTail)
-	loop.claim(cfg.spares)
-	return &World{
-		loop:   loop,
-		rng:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		cfg:    cfg,
-		byName: map[string]*Host{},
-		byAddr: map[netip.Addr]*Host{},
-		paths:  map[hostPair]*path{},
-	}, nil
+	sp := cfg.spares
+	if sp != nil && sp.inUse {
+		sp = nil // another world holds them
+	}
+	loop, w := sp.take()
+	initLoop(loop, !cfg.noTail)
+	loop.claim(sp)
+	w.loop, w.rng, w.cfg = loop, rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), cfg
+	return w, nil
 }
 
 // Loop is the world's event loop; run it to make time pass.
@@ -161,7 +160,8 @@ func (w *World) AddHost(name string, addrs ...string) (*Host, error) {
 	if err := w.checkHostName(name); err != nil {
 		return nil, fmt.Errorf("simnet: AddHost: %w", err)
 	}
-	h := &Host{world: w, name: name, index: len(w.hosts), nextPort: firstEphemeralPort}
+	h := Alloc[Host](w.loop)
+	*h = Host{world: w, name: name, index: len(w.hosts), nextPort: firstEphemeralPort}
 	for _, s := range addrs {
 		a, err := netip.ParseAddr(s)
 		if err != nil {
