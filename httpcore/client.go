@@ -151,12 +151,18 @@ func (req *ClientRequest) failure() error {
 // 'response'. Invalid options return Node's error synchronously, as Node
 // throws; everything after that is reported through the request's events.
 func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*IncomingMessage)) (*ClientRequest, error) {
+	return request(rt, url, &opts, cb)
+}
+
+// request is Request with opts by pointer, so Get passes on its copy
+// instead of copying it once more.
+func request(rt simnet.Runtime, url string, opts *RequestOptions, cb func(*IncomingMessage)) (*ClientRequest, error) {
 	// The resolved options stay here: the request keeps only what it
 	// reads after this call, which keeps it a size class smaller.
 	// Assigned rather than in a composite literal, which Go builds field
 	// by field: 180 instructions a request more.
 	var sp requestSpec
-	sp.opts = opts
+	sp.opts = *opts
 	if err := resolveRequest(rt, url, &sp); err != nil {
 		return nil, err
 	}
@@ -209,7 +215,7 @@ func Request(rt simnet.Runtime, url string, opts RequestOptions, cb func(*Incomi
 
 // Get is http.get: Request with the request ended at once.
 func Get(rt simnet.Runtime, url string, opts RequestOptions, cb func(*IncomingMessage)) (*ClientRequest, error) {
-	req, err := Request(rt, url, opts, cb)
+	req, err := request(rt, url, &opts, cb)
 	if err != nil {
 		return nil, err
 	}
