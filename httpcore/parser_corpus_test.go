@@ -178,13 +178,18 @@ type runResult struct {
 
 // runCase feeds chunks to a fresh parser set up by meta and writes the
 // event log exactly as harness.js writes Node's.
-func runCase(meta caseMeta, chunks [][]byte) runResult {
+func runCase(meta caseMeta, chunks [][]byte) runResult { return runCaseWith(meta, chunks, nil) }
+
+// runCaseWith is runCase with a parser that keeps its heads' arrays and
+// strings, and its head memo, in spares, as an agent's or a server's do.
+func runCaseWith(meta caseMeta, chunks [][]byte, spares *headSpares) runResult {
 	kind := ParseRequest
 	if meta.Type == "response" {
 		kind = ParseResponse
 	}
 	mode := map[string]BodyMode{"": BodyNormal, "normal": BodyNormal, "skip": BodySkip, "upgrade": BodyUpgrade}[meta.OnHead]
 	p := NewParser(kind, ParserOptions{MaxHeaderSize: meta.MaxHeaderSize, Lenient: meta.Lenient})
+	p.spares = spares
 	var res runResult
 	var body []byte
 	emit := func(line string) {

@@ -599,5 +599,8 @@ func (p *Parser) headersEnd(data []byte, at int) int {
 		p.messageDone(at)
 		return at
 	}
+	if p.spares != nil {
+		p.spares.remember(p, data, at)
+	}
 	return p.headersComplete(data, at)
 }

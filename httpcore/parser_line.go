@@ -31,6 +31,11 @@ func (p *Parser) parseLine(data []byte, i int) int {
 			if p.kind == ParseRequest {
 				p.state = sReqMethod
 			}
+			if p.spares != nil {
+				if j, ok := p.spares.replay(p, data, i); ok {
+					return j
+				}
+			}
 
 		case sReqMethod:
 			if j, ok := p.knownMethod(data, i); ok {

@@ -12,8 +12,9 @@ type headSpares struct {
 	buf    spares.List[byte]
 	fields spares.List[fieldMark]
 	recent recentStrings
-	raw    []string // not handed out yet
-	rawLen int      // how many strings the last chunk held
+	memo   *headMemo // made with the first head
+	raw    []string  // not handed out yet
+	rawLen int       // how many strings the last chunk held
 }
 
 // maxRawChunk is how many RawHeaders strings one allocation serves, at

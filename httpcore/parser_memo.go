@@ -1,0 +1,118 @@
+package httpcore
+
+// headMemo is the last head the parsers of one agent or server read whole
+// from one input: the bytes it came in, the registers its parse began and
+// ended with, and what it collected. A keep-alive connection mostly sends
+// the same head again; a parser that begins a message with the registers
+// the memo began with, at bytes equal to the memo's, ends the head as that
+// parse did without running the states over it again, which cost a
+// keep-alive GET about a sixth of its instructions. A head's parse reads
+// nothing but its registers, its options and its bytes (a header line's
+// fold check looks one byte past the line, and the last line's next byte
+// is the head's own final CR), calls back nothing before its end, and is
+// kept only when it succeeded, so the replay has the same effects as the
+// parse, errors included, of which there are none to have.
+type headMemo struct {
+	valid       bool
+	took        bool   // the parse collected a piece, so it took arrays from the spares
+	bytes       []byte // the head as received, then what its parse collected
+	nraw        int
+	fields      [recentFields]fieldMark
+	nfields     int
+	entry, exit parserRegs
+
+	// The parser whose message began last without a replay, and its
+	// registers then: its head is kept if it completes in the same input,
+	// before another parser's message begins.
+	pending      *Parser
+	pendingEntry parserRegs
+}
+
+// headMemoMax is the longest head kept, so that a server or an agent keeps
+// a small array for its memo, not the largest head it ever read twice; one
+// of more than recentFields lines is not kept either.
+const headMemoMax = 512
+
+// parserRegs are a parser's fields a head's parse reads or leaves: its
+// options and llhttp's registers.
+type parserRegs struct {
+	kind                       ParserKind
+	maxHeaderSize              int
+	lenient, skipStrings       bool
+	state                      state
+	method, major, minor       int
+	status                     int
+	flags                      msgFlags
+	hstate                     headerState
+	length                     uint64
+	upgrade, restarted         bool
+	finish                     finishState
+	span                       spanKind
+	node, seq                  int
+	lineEnd                    int
+	valueOpen, inHead          bool
+	headerNread, chunkExtNread int
+}
+
+func (p *Parser) regs() parserRegs {
+	return parserRegs{
+		kind: p.kind, maxHeaderSize: p.maxHeaderSize, lenient: p.lenient, skipStrings: p.skipStrings,
+		state: p.state, method: p.method, major: p.major, minor: p.minor, status: p.status,
+		flags: p.flags, hstate: p.hstate, length: p.length, upgrade: p.upgrade, restarted: p.restarted,
+		finish: p.finish, span: p.span, node: p.node, seq: p.seq, lineEnd: p.lineEnd,
+		valueOpen: p.valueOpen, inHead: p.inHead, headerNread: p.headerNread, chunkExtNread: p.chunkExtNread,
+	}
+}
+
+func (p *Parser) setRegs(r parserRegs) {
+	p.kind, p.maxHeaderSize, p.lenient, p.skipStrings = r.kind, r.maxHeaderSize, r.lenient, r.skipStrings
+	p.state, p.method, p.major, p.minor, p.status = r.state, r.method, r.major, r.minor, r.status
+	p.flags, p.hstate, p.length, p.upgrade, p.restarted = r.flags, r.hstate, r.length, r.upgrade, r.restarted
+	p.finish, p.span, p.node, p.seq, p.lineEnd = r.finish, r.span, r.node, r.seq, r.lineEnd
+	p.valueOpen, p.inHead, p.headerNread, p.chunkExtNread = r.valueOpen, r.inHead, r.headerNread, r.chunkExtNread
+}
+
+// replay ends the head p began at position at of data as the memo's parse
+// did, and returns where the head's callback left the parser, when the
+// memo holds that head; otherwise p's head is the next one kept. The memo
+// is made with the first head: an agent or a server that never reads one
+// is no larger for it (TestAgentKeepsItsSizeClass).
+func (s *headSpares) replay(p *Parser, data []byte, at int) (int, bool) {
+	m := s.memo
+	if m == nil {
+		m = new(headMemo)
+		s.memo = m
+	}
+	entry := p.regs()
+	raw := m.bytes[:m.nraw]
+	if !m.valid || len(data)-at < len(raw) || entry != m.entry || string(data[at:at+len(raw)]) != string(raw) {
+		m.pending, m.pendingEntry = p, entry
+		return at, false
+	}
+	m.pending = nil
+	p.setRegs(m.exit)
+	if m.took {
+		s.take(p)
+		p.buf = append(p.buf, m.bytes[m.nraw:]...)
+		p.fields = append(p.fields, m.fields[:m.nfields]...)
+	}
+	return p.headersComplete(data, at+len(raw)), true
+}
+
+// remember keeps p's head, which ends at position at of data, if it began
+// in data with the registers the memo saw and is small enough.
+func (s *headSpares) remember(p *Parser, data []byte, at int) {
+	m := s.memo
+	if m == nil || m.pending != p {
+		return
+	}
+	m.pending = nil
+	if p.headBytes != 0 || at-p.headFrom > headMemoMax || len(p.fields) > len(m.fields) {
+		return
+	}
+	m.valid, m.took = true, p.buf != nil || p.fields != nil
+	m.bytes = append(append(m.bytes[:0], data[p.headFrom:at]...), p.buf...)
+	m.nraw = at - p.headFrom
+	m.nfields = copy(m.fields[:], p.fields)
+	m.entry, m.exit = m.pendingEntry, p.regs()
+}

@@ -1,0 +1,51 @@
+package httpcore
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+)
+
+// TestHeadMemoReplaysTheParse reads every corpus case and every fast-path
+// input with a parser without spares, then twice with fresh parsers
+// sharing spares, the second of which replays what the first kept: all
+// three must give the same log and the error at the same place. Cases of
+// several messages replay within one run as well, where a head repeats.
+func TestHeadMemoReplaysTheParse(t *testing.T) {
+	type input struct {
+		name string
+		meta caseMeta
+		data []byte
+	}
+	var inputs []input
+	for _, c := range loadCorpus(t) {
+		inputs = append(inputs, input{c.Key, c.Meta, c.Input})
+	}
+	for _, limit := range []int{0, 40, 64} {
+		for _, meta := range fastPathMetas(limit) {
+			for _, data := range fastPathInputs(meta) {
+				inputs = append(inputs, input{fmt.Sprintf("fast path, limit %d", limit), meta, data})
+			}
+		}
+	}
+	replayed := 0
+	for _, in := range inputs {
+		want := runCase(in.meta, [][]byte{in.data})
+		var spares headSpares
+		first := runCaseWith(in.meta, [][]byte{in.data}, &spares)
+		kept := spares.memo != nil && spares.memo.valid
+		second := runCaseWith(in.meta, [][]byte{in.data}, &spares)
+		for i, got := range []runResult{first, second} {
+			if fmt.Sprint(got.Log) != fmt.Sprint(want.Log) || errAt(got, nil) != errAt(want, nil) {
+				t.Errorf("%s %+v %q, run %d with spares:\ngot  %d %q\nwant %d %q", in.name, in.meta, in.data, i+1,
+					errAt(got, nil), got.Log, errAt(want, nil), want.Log)
+			}
+		}
+		if kept && bytes.HasPrefix(in.data, spares.memo.bytes[:spares.memo.nraw]) {
+			replayed++
+		}
+	}
+	if replayed < len(inputs)/2 {
+		t.Errorf("%d of %d inputs began with a head the memo kept, want most", replayed, len(inputs))
+	}
+}
