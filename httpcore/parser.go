@@ -59,59 +59,67 @@ const (
 // Parser is an incremental HTTP/1.x parser for one connection. It is a pure
 // state machine: it never blocks, starts goroutines or reads the clock.
 type Parser struct {
-	// One-byte fields sit beside others, not alone between words: 384
-	// bytes is a size class and 8 bytes of padding more would take 416;
-	// every connection has a parser, and a followed one two more
-	// (TestParserKeepsItsSizeClass).
-	kind          ParserKind
-	maxHeaderSize int
-	lenient       bool
-	skipStrings   bool
+	// The options and llhttp's registers, as one block that a head memo
+	// copies and compares at once (parser_memo.go).
+	parserRegs
 
 	hooks   messageHooks // nil: nobody listens
 	onBegin func()
 	at      int // where in the current input the event being called back happened
 
-	state    state
-	upgraded bool
-	err      *ParseError // sticky: set once, the parser is then dead
-	hidden   *ParseError // an error Node's binding does not report: it ended an upgrade request's body
+	err    *ParseError // sticky: set once, the parser is then dead
+	hidden *ParseError // an error Node's binding does not report: it ended an upgrade request's body
 
-	// llhttp's registers.
-	method    int
-	major     int
-	minor     int
-	status    int
-	flags     msgFlags
-	hstate    headerState
-	length    uint64 // llhttp's content_length: the Content-Length, then the size left of the current chunk
-	upgrade   bool
-	finish    finishState
-	restarted bool // llhttp's initial_message_completed
+	spanFrom int // the open span's bytes start there in the current input
 
-	// The open span: bytes from spanFrom of the current input belong to it.
-	span     spanKind
-	spanFrom int
+	// The head being collected: start-line text then header names and
+	// values, all in buf; fields indexes buf.
+	buf    []byte
+	fields []fieldMark
+
+	spares *headSpares // where buf's and fields' arrays go between heads; nil: kept
+
+	headBytes int // bytes of the current head seen in earlier inputs
+	headFrom  int // where the current head starts in the current input
+
+	head MessageHead
+}
+
+// parserRegs are a parser's options and llhttp's registers: what a head's
+// parse reads and leaves. One-byte fields sit together after the words:
+// 384 bytes is a size class and 8 bytes of padding more would take the
+// Parser to 416; every connection has a parser, and a followed one two more
+// (TestParserKeepsItsSizeClass).
+type parserRegs struct {
+	kind          ParserKind
+	maxHeaderSize int
+
+	method int
+	major  int
+	minor  int
+	status int
+	length uint64 // llhttp's content_length: the Content-Length, then the size left of the current chunk
 
 	node int // position inside a trie match in progress
 	seq  int // position inside a fixed byte sequence in progress
 
-	// The head being collected: start-line text then header names and
-	// values, all in buf; fields indexes buf.
-	buf       []byte
-	lineEnd   int
-	fields    []fieldMark
-	valueOpen bool // the last span piece was a value, as Node's binding tracks it
-	inHead    bool
-
-	spares *headSpares // where buf's and fields' arrays go between heads; nil: kept
+	lineEnd int // where the start-line text ends in buf
 
 	headerNread   int // Node's header_nread_, checked against maxHeaderSize
 	chunkExtNread int // Node's chunk_extensions_nread_
-	headBytes     int // bytes of the current head seen in earlier inputs
-	headFrom      int // where the current head starts in the current input
 
-	head MessageHead
+	flags       msgFlags
+	lenient     bool
+	skipStrings bool
+	state       state
+	upgraded    bool
+	hstate      headerState
+	upgrade     bool
+	finish      finishState
+	restarted   bool     // llhttp's initial_message_completed
+	span        spanKind // the open span: bytes from spanFrom of the current input belong to it
+	valueOpen   bool     // the last span piece was a value, as Node's binding tracks it
+	inHead      bool
 }
 
 // fieldMark locates one header line in Parser.buf; valueFrom is -1 until
@@ -246,15 +254,17 @@ func (p *Parser) Offset() int { return p.at }
 // given kind, keeping its options and callbacks.
 func (p *Parser) Reset(kind ParserKind) {
 	*p = Parser{
-		kind:          kind,
-		maxHeaderSize: p.maxHeaderSize,
-		lenient:       p.lenient,
-		skipStrings:   p.skipStrings,
-		hooks:         p.hooks,
-		onBegin:       p.onBegin,
-		buf:           p.buf[:0],
-		fields:        p.fields[:0],
-		spares:        p.spares,
+		parserRegs: parserRegs{
+			kind:          kind,
+			maxHeaderSize: p.maxHeaderSize,
+			lenient:       p.lenient,
+			skipStrings:   p.skipStrings,
+		},
+		hooks:   p.hooks,
+		onBegin: p.onBegin,
+		buf:     p.buf[:0],
+		fields:  p.fields[:0],
+		spares:  p.spares,
 	}
 }
 

@@ -33,45 +33,6 @@ type headMemo struct {
 // of more than recentFields lines is not kept either.
 const headMemoMax = 512
 
-// parserRegs are a parser's fields a head's parse reads or leaves: its
-// options and llhttp's registers.
-type parserRegs struct {
-	kind                       ParserKind
-	maxHeaderSize              int
-	lenient, skipStrings       bool
-	state                      state
-	method, major, minor       int
-	status                     int
-	flags                      msgFlags
-	hstate                     headerState
-	length                     uint64
-	upgrade, restarted         bool
-	finish                     finishState
-	span                       spanKind
-	node, seq                  int
-	lineEnd                    int
-	valueOpen, inHead          bool
-	headerNread, chunkExtNread int
-}
-
-func (p *Parser) regs() parserRegs {
-	return parserRegs{
-		kind: p.kind, maxHeaderSize: p.maxHeaderSize, lenient: p.lenient, skipStrings: p.skipStrings,
-		state: p.state, method: p.method, major: p.major, minor: p.minor, status: p.status,
-		flags: p.flags, hstate: p.hstate, length: p.length, upgrade: p.upgrade, restarted: p.restarted,
-		finish: p.finish, span: p.span, node: p.node, seq: p.seq, lineEnd: p.lineEnd,
-		valueOpen: p.valueOpen, inHead: p.inHead, headerNread: p.headerNread, chunkExtNread: p.chunkExtNread,
-	}
-}
-
-func (p *Parser) setRegs(r parserRegs) {
-	p.kind, p.maxHeaderSize, p.lenient, p.skipStrings = r.kind, r.maxHeaderSize, r.lenient, r.skipStrings
-	p.state, p.method, p.major, p.minor, p.status = r.state, r.method, r.major, r.minor, r.status
-	p.flags, p.hstate, p.length, p.upgrade, p.restarted = r.flags, r.hstate, r.length, r.upgrade, r.restarted
-	p.finish, p.span, p.node, p.seq, p.lineEnd = r.finish, r.span, r.node, r.seq, r.lineEnd
-	p.valueOpen, p.inHead, p.headerNread, p.chunkExtNread = r.valueOpen, r.inHead, r.headerNread, r.chunkExtNread
-}
-
 // replay ends the head p began at position at of data as the memo's parse
 // did, and returns where the head's callback left the parser, when the
 // memo holds that head; otherwise p's head is the next one kept. The memo
@@ -83,14 +44,14 @@ func (s *headSpares) replay(p *Parser, data []byte, at int) (int, bool) {
 		m = new(headMemo)
 		s.memo = m
 	}
-	entry := p.regs()
+	entry := p.parserRegs
 	raw := m.bytes[:m.nraw]
 	if !m.valid || len(data)-at < len(raw) || entry != m.entry || string(data[at:at+len(raw)]) != string(raw) {
 		m.pending, m.pendingEntry = p, entry
 		return at, false
 	}
 	m.pending = nil
-	p.setRegs(m.exit)
+	p.parserRegs = m.exit
 	if m.took {
 		s.take(p)
 		p.buf = append(p.buf, m.bytes[m.nraw:]...)
@@ -114,5 +75,5 @@ func (s *headSpares) remember(p *Parser, data []byte, at int) {
 	m.bytes = append(append(m.bytes[:0], data[p.headFrom:at]...), p.buf...)
 	m.nraw = at - p.headFrom
 	m.nfields = copy(m.fields[:], p.fields)
-	m.entry, m.exit = m.pendingEntry, p.regs()
+	m.entry, m.exit = m.pendingEntry, p.parserRegs
 }
