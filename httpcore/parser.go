@@ -120,6 +120,7 @@ type parserRegs struct {
 	span        spanKind // the open span: bytes from spanFrom of the current input belong to it
 	valueOpen   bool     // the last span piece was a value, as Node's binding tracks it
 	inHead      bool
+	replayed    bool // the head was replayed from the spares' memo, whose strings fillHead may take
 }
 
 // fieldMark locates one header line in Parser.buf; valueFrom is -1 until
@@ -555,12 +556,23 @@ func (p *Parser) fillHead() {
 	} else {
 		h.StatusCode = p.status
 	}
+	replayed := p.replayed
+	p.replayed = false
 	if !p.skipStrings {
-		var r *recentStrings
-		if p.spares != nil {
-			r = &p.spares.recent
+		var line string
+		var raw []string
+		if replayed && p.spares.memo.named {
+			line, raw = p.spares.memo.strings(p.spares)
+		} else {
+			var r *recentStrings
+			if p.spares != nil {
+				r = &p.spares.recent
+			}
+			line, raw = p.headStrings(r)
+			if replayed {
+				p.spares.memo.name(line, raw)
+			}
 		}
-		line, raw := p.headStrings(r)
 		if p.kind == ParseRequest {
 			h.URL = line
 		} else {

@@ -21,6 +21,14 @@ type headMemo struct {
 	nfields     int
 	entry, exit parserRegs
 
+	// The strings of the head, once a replay made them: later replays
+	// hand them out without collecting the head or comparing it with the
+	// recent strings again. Strings are immutable, so sharing them
+	// between messages is not visible to them, as with recentStrings.
+	named bool
+	line  string
+	strs  [2 * recentFields]string
+
 	// The parser whose message began last without a replay, and its
 	// registers then: its head is kept if it completes in the same input,
 	// before another parser's message begins.
@@ -52,7 +60,8 @@ func (s *headSpares) replay(p *Parser, data []byte, at int) (int, bool) {
 	}
 	m.pending = nil
 	p.parserRegs = m.exit
-	if m.took {
+	p.replayed = true
+	if m.took && !m.named {
 		s.take(p)
 		p.buf = append(p.buf, m.bytes[m.nraw:]...)
 		p.fields = append(p.fields, m.fields[:m.nfields]...)
@@ -71,9 +80,23 @@ func (s *headSpares) remember(p *Parser, data []byte, at int) {
 	if p.headBytes != 0 || at-p.headFrom > headMemoMax || len(p.fields) > len(m.fields) {
 		return
 	}
-	m.valid, m.took = true, p.buf != nil || p.fields != nil
+	m.valid, m.took, m.named = true, p.buf != nil || p.fields != nil, false
 	m.bytes = append(append(m.bytes[:0], data[p.headFrom:at]...), p.buf...)
 	m.nraw = at - p.headFrom
 	m.nfields = copy(m.fields[:], p.fields)
 	m.entry, m.exit = m.pendingEntry, p.parserRegs
+}
+
+// name keeps the strings a replay of the memo's head was given.
+func (m *headMemo) name(line string, raw []string) {
+	m.named, m.line = true, line
+	copy(m.strs[:], raw)
+}
+
+// strings are the start-line text and a fresh RawHeaders array of the
+// memo's head, as headStrings gave them the first time it was replayed.
+func (m *headMemo) strings(s *headSpares) (line string, raw []string) {
+	raw = s.rawHeaders(2 * m.nfields)
+	copy(raw, m.strs[:len(raw)])
+	return m.line, raw
 }

@@ -7,10 +7,11 @@ import (
 )
 
 // TestHeadMemoReplaysTheParse reads every corpus case and every fast-path
-// input with a parser without spares, then twice with fresh parsers
-// sharing spares, the second of which replays what the first kept: all
-// three must give the same log and the error at the same place. Cases of
-// several messages replay within one run as well, where a head repeats.
+// input with a parser without spares, then three times with fresh parsers
+// sharing spares: the second replays what the first kept, collecting its
+// strings, and the third takes the strings the second left. All four must
+// give the same log and the error at the same place. Cases of several
+// messages replay within one run as well, where a head repeats.
 func TestHeadMemoReplaysTheParse(t *testing.T) {
 	type input struct {
 		name string
@@ -35,7 +36,8 @@ func TestHeadMemoReplaysTheParse(t *testing.T) {
 		first := runCaseWith(in.meta, [][]byte{in.data}, &spares)
 		kept := spares.memo != nil && spares.memo.valid
 		second := runCaseWith(in.meta, [][]byte{in.data}, &spares)
-		for i, got := range []runResult{first, second} {
+		third := runCaseWith(in.meta, [][]byte{in.data}, &spares)
+		for i, got := range []runResult{first, second, third} {
 			if fmt.Sprint(got.Log) != fmt.Sprint(want.Log) || errAt(got, nil) != errAt(want, nil) {
 				t.Errorf("%s %+v %q, run %d with spares:\ngot  %d %q\nwant %d %q", in.name, in.meta, in.data, i+1,
 					errAt(got, nil), got.Log, errAt(want, nil), want.Log)
