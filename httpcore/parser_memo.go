@@ -31,7 +31,9 @@ type headMemo struct {
 
 	// The parser whose message began last without a replay, and its
 	// registers then: its head is kept if it completes in the same input,
-	// before another parser's message begins.
+	// before another parser's message begins. A parser whose head never
+	// completes stays referenced here until the next head of the agent or
+	// server begins: one parser, at most, outlives its connection.
 	pending      *Parser
 	pendingEntry parserRegs
 }
