@@ -29,6 +29,13 @@ type headMemo struct {
 	line  string
 	strs  [2 * recentFields]string
 
+	// Heads that began since the last replay and found the memo holding
+	// another head. Only the 1st, 2nd, 4th ... 64th of them, and every
+	// 64th after, is kept: where heads never repeat, keeping each cost a
+	// GET more than a thousand instructions, and a head that starts
+	// repeating is still kept within 64 heads.
+	misses uint32
+
 	// The parser whose message began last without a replay, and its
 	// registers then: its head is kept if it completes in the same input,
 	// before another parser's message begins. A parser whose head never
@@ -54,13 +61,15 @@ func (s *headSpares) replay(p *Parser, data []byte, at int) (int, bool) {
 		m = new(headMemo)
 		s.memo = m
 	}
-	entry := p.parserRegs
 	raw := m.bytes[:m.nraw]
-	if !m.valid || len(data)-at < len(raw) || entry != m.entry || string(data[at:at+len(raw)]) != string(raw) {
-		m.pending, m.pendingEntry = p, entry
+	if !m.valid || len(data)-at < len(raw) || string(data[at:at+len(raw)]) != string(raw) || p.parserRegs != m.entry {
+		m.pending = nil
+		if m.misses++; m.misses&(m.misses-1) == 0 || m.misses%64 == 0 {
+			m.pending, m.pendingEntry = p, p.parserRegs
+		}
 		return at, false
 	}
-	m.pending = nil
+	m.pending, m.misses = nil, 0
 	p.parserRegs = m.exit
 	p.replayed = true
 	if m.took && !m.named {

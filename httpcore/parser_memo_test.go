@@ -51,3 +51,28 @@ func TestHeadMemoReplaysTheParse(t *testing.T) {
 		t.Errorf("%d of %d inputs began with a head the memo kept, want most", replayed, len(inputs))
 	}
 }
+
+// TestHeadMemoKeepsAHeadThatStartsRepeating: after 130 heads that
+// never repeat, which the memo keeps fewer and fewer of, a head that then
+// comes again and again is kept and replayed within 64 heads.
+func TestHeadMemoKeepsAHeadThatStartsRepeating(t *testing.T) {
+	var input bytes.Buffer
+	for i := range 130 {
+		fmt.Fprintf(&input, "GET /%d HTTP/1.1\r\nHost: a\r\n\r\n", i)
+	}
+	const same = "GET /same HTTP/1.1\r\nHost: a\r\n\r\n"
+	for range 70 {
+		input.WriteString(same)
+	}
+	meta := caseMeta{Type: "request"}
+	want := runCase(meta, [][]byte{input.Bytes()})
+	var spares headSpares
+	got := runCaseWith(meta, [][]byte{input.Bytes()}, &spares)
+	if fmt.Sprint(got.Log) != fmt.Sprint(want.Log) {
+		t.Fatalf("with spares:\n%q\nwant\n%q", got.Log, want.Log)
+	}
+	m := spares.memo
+	if m == nil || string(m.bytes[:m.nraw]) != same || m.misses != 0 {
+		t.Errorf("the memo does not replay the repeated head: %+v", m)
+	}
+}
