@@ -36,11 +36,12 @@ type headMemo struct {
 	// repeating is still kept within 64 heads.
 	misses uint32
 
-	// The parser whose message began last without a replay, and its
-	// registers then: its head is kept if it completes in the same input,
-	// before another parser's message begins. A parser whose head never
-	// completes stays referenced here until the next head of the agent or
-	// server begins: one parser, at most, outlives its connection.
+	// The parser whose message began last without a replay, when its
+	// head is to be kept, and its registers then: the head is kept if it
+	// completes in the same input, before another parser's message
+	// begins. A parser whose head never completes stays referenced here
+	// until the next head of the agent or server begins: one parser, at
+	// most, outlives its connection.
 	pending      *Parser
 	pendingEntry parserRegs
 }
@@ -52,7 +53,8 @@ const headMemoMax = 512
 
 // replay ends the head p began at position at of data as the memo's parse
 // did, and returns where the head's callback left the parser, when the
-// memo holds that head; otherwise p's head is the next one kept. The memo
+// memo holds that head; otherwise p's head may be the next one kept
+// (misses says when). The memo
 // is made with the first head: an agent or a server that never reads one
 // is no larger for it (TestAgentKeepsItsSizeClass).
 func (s *headSpares) replay(p *Parser, data []byte, at int) (int, bool) {
