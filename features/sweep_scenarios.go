@@ -161,9 +161,9 @@ func (s *suite) runScenario(sc *matchedScenario) {
 	s.finishScenario(w, err)
 	sc.events.Store(int64(len(w.events)))
 	// A failed world's objects may be reached from its failure, which is
-	// reported later: its spares go to the collector with it.
-	if w.spares != nil && w.failure == nil && w.sim != nil && w.service == nil {
-		w.sim.Release()
+	// reported later: its spares go to the collector with it, as do those
+	// of a world Release refuses.
+	if w.spares != nil && w.failure == nil && w.sim != nil && w.service == nil && w.sim.Release() == nil {
 		sc.worlds.Put(w.spares)
 	}
 	if s.recycleEvents {
