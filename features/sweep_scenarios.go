@@ -79,7 +79,7 @@ func matchScenarios(c *catalog, paths []string, tag string) (*sweepScenarios, er
 			return nil, fmt.Errorf("features: %s: no such feature among those loaded", p)
 		}
 		for _, pk := range f.scenariosAt(line) {
-			if tag != "" && !slices.ContainsFunc(pk.Tags, func(t *messages.PickleTag) bool { return t.Name == tag }) {
+			if tag != "" && !pickleTagged(pk, tag) {
 				continue
 			}
 			if len(pk.Steps) == 0 {
@@ -97,6 +97,11 @@ func matchScenarios(c *catalog, paths []string, tag string) (*sweepScenarios, er
 		}
 	}
 	return out, nil
+}
+
+// pickleTagged reports whether the scenario carries tag.
+func pickleTagged(p *messages.Pickle, tag string) bool {
+	return slices.ContainsFunc(p.Tags, func(t *messages.PickleTag) bool { return t.Name == tag })
 }
 
 func matchOne(f *featureFile, st *messages.PickleStep) (matchedStep, error) {
