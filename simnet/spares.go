@@ -28,6 +28,17 @@ type Spares struct {
 	byName map[string]*Host
 	byAddr map[netip.Addr]*Host
 	paths  map[hostPair]*path
+	hosts  []*Host      // the world's array of its hosts
+	grown  []hostSpares // what its hosts grew, for the next world's hosts
+}
+
+// hostSpares are the maps and arrays a host grows as it is used, emptied.
+type hostSpares struct {
+	addrs     []netip.Addr
+	listeners []*tcpListener
+	bound     map[uint16]int
+	routes    map[route]routeUse
+	ports     map[routePort]struct{}
 }
 
 // ErrWorldReleased is what a released world returns when it is released
@@ -94,13 +105,21 @@ func (w *World) Release() error {
 		return nil
 	}
 	w.loop.spares = nil
+	// A world of more connections than a small world makes may have
+	// grown its hosts' maps to match: they go to the collector. Kept
+	// backwards, so the next world's first host takes the first host's.
+	if w.conns <= spares.MaxObjects {
+		for i := len(w.hosts) - 1; i >= 0 && len(sp.grown) < spares.MaxObjects; i-- {
+			sp.grown = append(sp.grown, w.hosts[i].emptied())
+		}
+	}
 	for _, k := range sp.kinds {
 		k.r.Recycle()
 	}
 	clear(w.byName)
 	clear(w.byAddr)
 	clear(w.paths)
-	sp.loop, sp.byName, sp.byAddr, sp.paths = w.loop.emptied(), w.byName, w.byAddr, w.paths
+	sp.loop, sp.byName, sp.byAddr, sp.paths, sp.hosts = w.loop.emptied(), w.byName, w.byAddr, w.paths, emptiedArray(w.hosts)
 	// Zeroed, the released world holds nothing of its objects alive nor
 	// can reach them: only its mark is left.
 	*w = World{released: true}
@@ -115,9 +134,30 @@ func (sp *Spares) take() (*Loop, *World) {
 	if sp == nil || sp.loop == nil {
 		return &Loop{}, &World{byName: map[string]*Host{}, byAddr: map[netip.Addr]*Host{}, paths: map[hostPair]*path{}}
 	}
-	l, w := sp.loop, &World{byName: sp.byName, byAddr: sp.byAddr, paths: sp.paths}
-	sp.loop, sp.byName, sp.byAddr, sp.paths = nil, nil, nil, nil
+	l, w := sp.loop, &World{byName: sp.byName, byAddr: sp.byAddr, paths: sp.paths, hosts: sp.hosts}
+	sp.loop, sp.byName, sp.byAddr, sp.paths, sp.hosts = nil, nil, nil, nil, nil
 	return l, w
+}
+
+// emptied is what h grew, emptied for another host.
+func (h *Host) emptied() hostSpares {
+	clear(h.bound)
+	clear(h.routes)
+	clear(h.ports)
+	return hostSpares{emptiedArray(h.addrs), emptiedArray(h.listeners), h.bound, h.routes, h.ports}
+}
+
+// grow gives the new host h what a released world's host grew, when the
+// spares of h's world hold any.
+func (h *Host) grow(sp *Spares) {
+	if sp == nil || len(sp.grown) == 0 {
+		return
+	}
+	last := len(sp.grown) - 1
+	g := sp.grown[last]
+	sp.grown[last] = hostSpares{}
+	sp.grown = sp.grown[:last]
+	h.addrs, h.listeners, h.bound, h.routes, h.ports = g.addrs, g.listeners, g.bound, g.routes, g.ports
 }
 
 // released is the error a released world's method op returns.

@@ -167,6 +167,7 @@ func (w *World) AddHost(name string, addrs ...string) (*Host, error) {
 	}
 	h := Alloc[Host](w.loop)
 	*h = Host{world: w, name: name, index: len(w.hosts), nextPort: firstEphemeralPort}
+	h.grow(w.loop.spares)
 	for _, s := range addrs {
 		a, err := netip.ParseAddr(s)
 		if err != nil {
