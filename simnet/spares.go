@@ -29,6 +29,7 @@ type Spares struct {
 	byAddr map[netip.Addr]*Host
 	paths  map[hostPair]*path
 	hosts  []*Host      // the world's array of its hosts
+	sends  []byte       // its send arena's last chunk, all free again
 	grown  []hostSpares // what its hosts grew, for the next world's hosts
 }
 
@@ -120,6 +121,9 @@ func (w *World) Release() error {
 	clear(w.byAddr)
 	clear(w.paths)
 	sp.loop, sp.byName, sp.byAddr, sp.paths, sp.hosts = w.loop.emptied(), w.byName, w.byAddr, w.paths, emptiedArray(w.hosts)
+	// Nothing of the world may be used any more, so no reader keeps a
+	// slice of the chunk's bytes: the next world may write them again.
+	sp.sends = w.sends.chunk[:0]
 	// Zeroed, the released world holds nothing of its objects alive nor
 	// can reach them: only its mark is left.
 	*w = World{released: true}
@@ -134,8 +138,8 @@ func (sp *Spares) take() (*Loop, *World) {
 	if sp == nil || sp.loop == nil {
 		return &Loop{}, &World{byName: map[string]*Host{}, byAddr: map[netip.Addr]*Host{}, paths: map[hostPair]*path{}}
 	}
-	l, w := sp.loop, &World{byName: sp.byName, byAddr: sp.byAddr, paths: sp.paths, hosts: sp.hosts}
-	sp.loop, sp.byName, sp.byAddr, sp.paths, sp.hosts = nil, nil, nil, nil, nil
+	l, w := sp.loop, &World{byName: sp.byName, byAddr: sp.byAddr, paths: sp.paths, hosts: sp.hosts, sends: sendArena{chunk: sp.sends}}
+	sp.loop, sp.byName, sp.byAddr, sp.paths, sp.hosts, sp.sends = nil, nil, nil, nil, nil, nil
 	return l, w
 }
 

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // TestReleasedHostsMapsServeTheNextEmptied: the next world's hosts take the
@@ -52,5 +53,47 @@ func TestReleasedHostsMapsServeTheNextEmptied(t *testing.T) {
 		if h.listening(80) {
 			t.Errorf("%s listens on the released world's port 80", h.name)
 		}
+	}
+}
+
+// TestReleasedWorldsSendChunkServesTheNext: the next world's sends start
+// in the chunk the released world's arena last handed out, all free again,
+// and its bytes carry what the next world sends.
+func TestReleasedWorldsSendChunkServesTheNext(t *testing.T) {
+	sp := NewSpares()
+	send := func(msg string) (*World, string) {
+		w, err := NewWorld(1, WithSpares(sp))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, _ := w.AddHost("server", "10.0.0.1")
+		cli, _ := w.AddHost("client")
+		got := ""
+		if _, err := srv.Listen(ListenOptions{Port: 80}, func(s *Socket) {
+			s.Events.Data.On(func(p []byte) { got += string(p) })
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := cli.Connect(ConnectOptions{Host: "10.0.0.1", Port: 80})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Write([]byte(msg), nil)
+		if err := w.Loop().RunUntil(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		return w, got
+	}
+	w, got := send("hello")
+	chunk := unsafe.SliceData(w.sends.chunk)
+	if got != "hello" || chunk == nil {
+		t.Fatalf("the first world received %q and sent from chunk %p", got, chunk)
+	}
+	if err := w.Release(); err != nil {
+		t.Fatal(err)
+	}
+	next, got := send("world")
+	if got != "world" || unsafe.SliceData(next.sends.chunk) != chunk {
+		t.Errorf("the next world received %q and sent from chunk %p, want %q from %p", got, unsafe.SliceData(next.sends.chunk), "world", chunk)
 	}
 }
