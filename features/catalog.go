@@ -26,6 +26,9 @@ type catalog struct {
 	fsys  fs.FS // the embedded bundle, or the disk
 	files []*featureFile
 	bad   []*FeatureError // files that do not parse; they are left out of the run
+	// only, when set, is the one tag a run selects: a file whose text
+	// does not hold it has no scenario carrying it and is not parsed.
+	only string
 	// sentences are the grammar sentences its steps ran, parsed: the only
 	// part of a catalog its runs write, safe to share between them.
 	sentences sentenceMemo
@@ -82,8 +85,15 @@ func splitRef(ref string) (string, int) {
 // The path - is a feature read from stdin, which may be nil when no path
 // is -.
 func loadCatalog(paths []string, stdin io.Reader) (*catalog, error) {
+	return loadTagged(paths, stdin, "")
+}
+
+// loadTagged is loadCatalog for a run of only the scenarios tagged tag
+// (all of them when tag is empty) that reports nothing about the others:
+// it leaves out every file whose text does not hold tag, unparsed.
+func loadTagged(paths []string, stdin io.Reader, tag string) (*catalog, error) {
 	if len(paths) == 0 {
-		c := &catalog{fsys: bundle}
+		c := &catalog{fsys: bundle, only: tag}
 		return c, c.addDir(".")
 	}
 	fsys := diskOrBundle{}
@@ -100,7 +110,7 @@ func loadCatalog(paths []string, stdin io.Reader) (*catalog, error) {
 		}
 		fsys.stdin = src
 	}
-	c := &catalog{fsys: fsys}
+	c := &catalog{fsys: fsys, only: tag}
 	return c, c.addPaths(paths, func(name string) (fs.FileInfo, error) { return fs.Stat(c.fsys, name) })
 }
 
@@ -156,6 +166,9 @@ func (c *catalog) add(name string, line int) {
 	src, err := fs.ReadFile(c.fsys, name)
 	if err != nil {
 		c.bad = append(c.bad, &FeatureError{File: name, Err: err})
+		return
+	}
+	if c.only != "" && !bytes.Contains(src, []byte(c.only)) {
 		return
 	}
 	newID := (&messages.Incrementing{}).NewId

@@ -328,10 +328,32 @@ func listen(t *target, kind actorKind, event string, every bool, fn func()) erro
 // the rare events an emitter is made for on demand, the method of that
 // name; every emitter has On and Once taking a func of its value.
 func addListener(events any, event string, every bool, fn func()) error {
-	add, err := adderOf(events, event, every)
+	emitter, err := emitterOf(events, event)
 	if err != nil {
 		return err
 	}
+	// The emitters a sweep listens to take a listener of their own type:
+	// through reflect's MakeFunc and Call one costs five allocations.
+	switch e := emitter.Interface().(type) {
+	case *simnet.Emitter[error]:
+		listenTo(e, every, fn)
+		return nil
+	case *simnet.Emitter[struct{}]:
+		listenTo(e, every, fn)
+		return nil
+	case *simnet.Emitter[*simnet.Socket]:
+		listenTo(e, every, fn)
+		return nil
+	}
+	op := "Once"
+	if every {
+		op = "On"
+	}
+	m := methodIndex(emitter.Type(), op)
+	if m < 0 {
+		return fmt.Errorf("'%s' has no %s", event, op)
+	}
+	add := emitter.Method(m)
 	listener := reflect.MakeFunc(add.Type().In(0), func([]reflect.Value) []reflect.Value {
 		fn()
 		return nil
@@ -340,28 +362,42 @@ func addListener(events any, event string, every bool, fn func()) error {
 	return nil
 }
 
-// adderOf is the On (every set) or Once method of event's emitter in an
-// Events struct.
-func adderOf(events any, event string, every bool) (reflect.Value, error) {
-	name := strings.ToUpper(event[:1]) + event[1:]
-	v := reflect.ValueOf(events)
-	var emitter reflect.Value
-	if field := fieldIndex(v.Type().Elem(), name); field != nil {
-		emitter = v.Elem().FieldByIndex(field).Addr()
-	} else if m := methodIndex(v.Type(), name); m >= 0 && v.Method(m).Type().NumIn() == 0 && v.Method(m).Type().NumOut() == 1 {
-		emitter = v.Method(m).Call(nil)[0]
-	} else {
-		return reflect.Value{}, fmt.Errorf("no emitter for '%s'", event)
-	}
-	op := "Once"
+// listenTo adds fn to e, for every event or the next.
+func listenTo[T any](e *simnet.Emitter[T], every bool, fn func()) {
+	listener := func(T) { fn() }
 	if every {
-		op = "On"
+		e.On(listener)
+	} else {
+		e.Once(listener)
 	}
-	m := methodIndex(emitter.Type(), op)
-	if m < 0 {
-		return reflect.Value{}, fmt.Errorf("'%s' has no %s", event, op)
+}
+
+// emitterOf is the emitter of event in an Events struct.
+func emitterOf(events any, event string) (reflect.Value, error) {
+	name := goNameOf(event)
+	v := reflect.ValueOf(events)
+	if field := fieldIndex(v.Type().Elem(), name); field != nil {
+		return v.Elem().FieldByIndex(field).Addr(), nil
 	}
-	return emitter.Method(m), nil
+	if m := methodIndex(v.Type(), name); m >= 0 && v.Method(m).Type().NumIn() == 0 && v.Method(m).Type().NumOut() == 1 {
+		return v.Method(m).Call(nil)[0], nil
+	}
+	return reflect.Value{}, fmt.Errorf("no emitter for '%s'", event)
+}
+
+// goNames keeps the Go name of each event addListener was given (error is
+// Error), one of the few each actor emits: upper-casing it afresh cost two
+// allocations a listener.
+var goNames sync.Map // string -> string
+
+// goNameOf is event's name as a Go field or method: its first letter upper-cased.
+func goNameOf(event string) string {
+	if name, ok := goNames.Load(event); ok {
+		return name.(string)
+	}
+	name := strings.ToUpper(event[:1]) + event[1:]
+	goNames.Store(event, name)
+	return name
 }
 
 // memberKey names a field or method of a type.

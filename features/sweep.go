@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	messages "github.com/cucumber/messages/go/v21"
+
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -92,7 +94,7 @@ func SweepWorker(opts SweepOptions, seeds iter.Seq[uint64], found func(SweepSeed
 	if opts.BatchGC {
 		defer batchGC()()
 	}
-	sw, err := loadSweep(opts)
+	sw, err := loadSweep(opts, false)
 	if err != nil {
 		return err
 	}
@@ -117,13 +119,22 @@ type loadedSweep struct {
 	probe     *suite
 }
 
-func loadSweep(opts SweepOptions) (*loadedSweep, error) {
-	c, err := loadCatalog(opts.Paths, opts.Stdin)
+// loadSweep loads the features and matches their @sweep scenarios. With
+// everything set it checks every feature, for the sweep's report to name
+// each problem; a worker process reports none, so it parses only files
+// that mention @sweep and checks only @sweep scenarios, which are all it
+// runs and whose soundness depends on their own steps alone.
+func loadSweep(opts SweepOptions, everything bool) (*loadedSweep, error) {
+	tag, keep := "", (func(*messages.Pickle) bool)(nil)
+	if !everything {
+		tag, keep = "@sweep", func(p *messages.Pickle) bool { return pickleTagged(p, "@sweep") }
+	}
+	c, err := loadTagged(opts.Paths, opts.Stdin, tag)
 	if err != nil {
 		return nil, err
 	}
 	probe := &suite{catalog: c}
-	scenarios, err := matchScenarios(c, probe.runnable(), "@sweep")
+	scenarios, err := matchScenarios(c, probe.runnableOf(keep), "@sweep")
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +167,7 @@ func sweep(opts SweepOptions, traces bool, onSeed func(seed uint64, r seedResult
 		defer batchGC()()
 	}
 	out := outputOf(opts.Output)
-	sw, err := loadSweep(opts)
+	sw, err := loadSweep(opts, true)
 	if err != nil {
 		return false, err
 	}

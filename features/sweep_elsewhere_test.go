@@ -79,3 +79,42 @@ func TestSweepRunSeedsMustAnswerEverySeedOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestSweepWorkerLoadsOnlySweepFeatures: a worker process parses only the
+// feature files that mention @sweep and checks only @sweep scenarios, yet
+// matches the very scenarios the sweep's own process does, in its order,
+// even beside a feature whose unknown step the sweep reports.
+func TestSweepWorkerLoadsOnlySweepFeatures(t *testing.T) {
+	for _, paths := range [][]string{nil, {"testdata/unknown_step.feature", "testdata/sweep.feature"}} {
+		all, err := loadSweep(SweepOptions{Paths: paths}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worker, err := loadSweep(SweepOptions{Paths: paths}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := func(sw *loadedSweep) []string {
+			var out []string
+			for i := range sw.scenarios.scenarios {
+				p := sw.scenarios.scenarios[i].pickle
+				out = append(out, p.Uri+": "+p.Name)
+			}
+			return out
+		}
+		if got, want := names(worker), names(all); len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("%v: a worker matches %q, the sweep %q", paths, got, want)
+		}
+		for _, f := range worker.scenarios.catalog.files {
+			if f.uri == "agent/pooling.feature" || f.uri == "testdata/unknown_step.feature" {
+				t.Errorf("%v: a worker parsed %s, which does not mention @sweep", paths, f.uri)
+			}
+		}
+		if n, m := len(worker.scenarios.catalog.files), len(all.scenarios.catalog.files); n >= m {
+			t.Errorf("%v: a worker parsed %d files, as many as the sweep's %d", paths, n, m)
+		}
+		if len(worker.probe.problems) != 0 {
+			t.Errorf("%v: a worker found problems: %v", paths, worker.probe.problems)
+		}
+	}
+}

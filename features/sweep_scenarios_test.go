@@ -296,3 +296,26 @@ func TestSweepStepFailuresReadAsUnderGodog(t *testing.T) {
 		}
 	}
 }
+
+// TestSweepStepsCallTheirDefinitionsDirectly: every step of the bundled
+// @sweep scenarios has a shape callDirect calls without reflect, so a
+// definition of a new shape there shows here rather than as allocations.
+// (The bundled case of TestSweepScenariosRunAsGodogDoes runs the shapes
+// left to reflect.)
+func TestSweepStepsCallTheirDefinitionsDirectly(t *testing.T) {
+	sw, err := loadSweep(SweepOptions{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range sw.scenarios.scenarios {
+		for _, st := range sw.scenarios.scenarios[i].steps {
+			typ := reflect.TypeOf(st.def.bind(&world{}))
+			stub := reflect.MakeFunc(typ, func([]reflect.Value) []reflect.Value {
+				return []reflect.Value{reflect.Zero(typ.Out(0))}
+			})
+			if called, _ := callDirect(stub.Interface(), st.args); !called {
+				t.Errorf("%q is a %s, which callDirect leaves to reflect", st.def.pattern, typ)
+			}
+		}
+	}
+}

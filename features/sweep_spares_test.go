@@ -19,17 +19,17 @@ func TestSweepSeedReusingWorldsMatchesItAlone(t *testing.T) {
 	// reuse is certain rather than likely.
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	for _, paths := range [][]string{nil, {"testdata/sweep.feature"}} {
-		load := func() *sweepScenarios {
-			sw, err := loadSweep(SweepOptions{Paths: paths})
+		load := func(everything bool) *sweepScenarios {
+			sw, err := loadSweep(SweepOptions{Paths: paths}, everything)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return sw.scenarios
 		}
-		shared := load()
+		shared := load(false) // as a worker process loads them
 		for seed := uint64(1); seed <= 40; seed++ {
 			after := runSeed(shared, seed, true, false)
-			alone := runSeed(load(), seed, true, false)
+			alone := runSeed(load(true), seed, true, false)
 			if after.traces != alone.traces {
 				t.Errorf("%v seed %d: after other seeds the traces are\n%s\nalone\n%s", paths, seed, after.traces, alone.traces)
 			}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	messages "github.com/cucumber/messages/go/v21"
 )
 
 // stepDef is one sentence of the step vocabulary: its pattern, an example
@@ -148,13 +150,17 @@ func matchStep(text string) []*stepDef {
 	return out
 }
 
-// checkSteps names every step of the catalog that matches no definition
-// or more than one, with its file and line.
-func checkSteps(c *catalog) []*FeatureError {
+// checkSteps names every step of the catalog's scenarios that keep keeps
+// (all when keep is nil) that matches no definition or more than one, with
+// its file and line.
+func checkSteps(c *catalog, keep func(*messages.Pickle) bool) []*FeatureError {
 	var errs []*FeatureError
 	seen := map[string]bool{}
 	for _, f := range c.files {
 		for _, p := range f.scenariosAt(f.line) {
+			if keep != nil && !keep(p) {
+				continue
+			}
 			for _, st := range p.Steps {
 				line := f.stepLine(st)
 				key := fmt.Sprintf("%s:%d:%s", f.uri, line, st.Text)

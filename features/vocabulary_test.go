@@ -68,7 +68,7 @@ func TestAnUnknownStepNamesItsLineAndTheClosestSteps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	errs := checkSteps(c)
+	errs := checkSteps(c, nil)
 	if len(errs) != 1 {
 		t.Fatalf("got %d problems, want 1: %v", len(errs), errs)
 	}

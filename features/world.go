@@ -139,7 +139,8 @@ func (w *world) start() error {
 		return err
 	}
 	w.sim = sim
-	sim.FollowHTTP(httpcore.NewFollower)
+	loop := sim.Loop()
+	sim.FollowHTTP(func() simnet.HTTPFollower { return httpcore.NewFollowerIn(loop) })
 	sim.Loop().Events().Observe(w.observe)
 	if w.suite.onStart != nil {
 		w.suite.onStart(w)

@@ -84,7 +84,7 @@ type Agent struct {
 	requests    namedList[*ClientRequest] // waiting for a socket
 	totalCount  int                       // totalSocketCount
 	conns       map[*simnet.Socket]*agentConn
-	names       map[nameKey]string // GetName's answers, built once per origin
+	names       map[nameKey]string // GetName's answers, built once per origin, but lastName's
 	lastName    nameMemo           // GetName's last answer, found without hashing
 	parsers     []freeParser       // response parsers freed by finished requests
 	parsed      headSpares         // what its parsers keep between response heads
@@ -227,19 +227,23 @@ func (a *Agent) GetName(opts simnet.ConnectOptions) string {
 	if a.lastName.name != "" && a.lastName.key == key {
 		return a.lastName.name
 	}
-	if name, ok := a.names[key]; ok {
-		a.lastName = nameMemo{key, name}
-		return name
+	name, ok := a.names[key]
+	if !ok {
+		name = cmpOr(opts.Host, "localhost") + ":"
+		if opts.Port != 0 {
+			name += strconv.Itoa(opts.Port)
+		}
+		name += ":" + opts.LocalAddress
+		if opts.Family == 4 || opts.Family == 6 {
+			name += ":" + strconv.Itoa(opts.Family)
+		}
 	}
-	name := cmpOr(opts.Host, "localhost") + ":"
-	if opts.Port != 0 {
-		name += strconv.Itoa(opts.Port)
+	// The map keeps every answer but the memo's, so an agent that talks
+	// to one origin, as most do, never grows it (a map's first entry
+	// costs a table of eight 64-byte slots, 576 bytes).
+	if a.lastName.name != "" {
+		a.names[a.lastName.key] = a.lastName.name
 	}
-	name += ":" + opts.LocalAddress
-	if opts.Family == 4 || opts.Family == 6 {
-		name += ":" + strconv.Itoa(opts.Family)
-	}
-	a.names[key] = name
 	a.lastName = nameMemo{key, name}
 	return name
 }

@@ -26,25 +26,55 @@ type follower struct {
 // NewFollower returns a follower for one connection, for
 // simnet.World.FollowHTTP and the proxy. It parses leniently and without a
 // header size limit: it follows what the peers accept, it does not judge.
-func NewFollower() simnet.HTTPFollower {
-	f := &follower{}
-	opts := ParserOptions{MaxHeaderSize: math.MaxInt, Lenient: true, SkipStrings: true}
-	f.req = NewParser(ParseRequest, opts)
-	f.res = NewParser(ParseResponse, opts)
+func NewFollower() simnet.HTTPFollower { return initFollower(&follower{}, new(Parser), new(Parser)) }
+
+// NewFollowerIn is NewFollower for a connection of loop's world: the
+// follower and its two parsers come from the world's spares when it has
+// them and go back with the world's other objects (see simnet.Alloc).
+func NewFollowerIn(loop *simnet.Loop) simnet.HTTPFollower {
+	return initFollower(simnet.Alloc[follower](loop), simnet.Alloc[Parser](loop), simnet.Alloc[Parser](loop))
+}
+
+// followerParsing is how a follower's parsers read.
+var followerParsing = ParserOptions{MaxHeaderSize: math.MaxInt, Lenient: true, SkipStrings: true}
+
+// initFollower readies the zero follower f with the zero parsers req and
+// res, and is their hooks itself: closures for them cost an allocation
+// each, every connection.
+func initFollower(f *follower, req, res *Parser) *follower {
+	f.req, f.res = initParser(req, ParseRequest, followerParsing), initParser(res, ParseResponse, followerParsing)
 	f.req.SetOnBegin(func() {
 		f.requests++
 		f.mark(simnet.AfterNone, f.requests, f.req.Offset())
 	})
-	f.req.SetCallbacks(f.onRequestHead, nil, nil)
-	f.res.SetCallbacks(f.onResponseHead, nil, f.onResponseComplete)
+	f.req.hooks, f.res.hooks = f, f
 	return f
+}
+
+// onHead is a head on either stream, as messageHooks.
+func (f *follower) onHead(p *Parser, h *MessageHead) BodyMode {
+	if p == f.req {
+		return f.onRequestHead(h)
+	}
+	return f.onResponseHead(h)
+}
+
+// onBody ignores a body: only heads and ends are HTTP points.
+func (f *follower) onBody(*Parser, []byte) {}
+
+// onComplete is a message's end on either stream, as messageHooks: a
+// request's end marks nothing.
+func (f *follower) onComplete(p *Parser, _ []string) {
+	if p == f.res {
+		f.onResponseComplete()
+	}
 }
 
 func (f *follower) mark(p simnet.HTTPPoint, exchange, off int) {
 	f.marks = append(f.marks, simnet.HTTPMark{Point: p, Exchange: exchange, Off: off})
 }
 
-func (f *follower) onRequestHead(h *MessageHead) BodyMode {
+func (f *follower) onRequestHead(*MessageHead) BodyMode {
 	f.methods = append(f.methods, f.req.method)
 	f.mark(simnet.AfterRequestHeaders, f.requests, f.req.Offset())
 	return BodyNormal
@@ -76,7 +106,7 @@ func (f *follower) onResponseHead(h *MessageHead) BodyMode {
 	return BodyNormal
 }
 
-func (f *follower) onResponseComplete([]string) {
+func (f *follower) onResponseComplete() {
 	if f.interim {
 		f.interim = false
 		return

@@ -557,14 +557,15 @@ func (m *OutgoingMessage) send(data []byte, cb simnet.Handler[error]) bool {
 const maxSpareHead = 4 << 10
 
 // headBuffer is an empty buffer to render a head into: one of the
-// lender's spares when it has one.
+// lender's spares when it has one, else one of the spares of the world
+// (the first head of each agent and server of a sweep's world).
 func (m *OutgoingMessage) headBuffer() []byte {
 	if m.headSpare != nil {
 		if b := m.headSpare.Take(); b != nil {
 			return b
 		}
 	}
-	return make([]byte, 0, 256)
+	return simnet.AllocSlice[byte](m.loop, 256)[:0]
 }
 
 // returnHead hands the head's buffer back to its lender once nothing

@@ -95,3 +95,37 @@ func ExampleBackHeapWithHugePages() {
 	}
 	ln.Close()
 }
+
+// Worlds run one after another can share Spares: each world's sockets,
+// hosts and loop serve the next once it is released, and every world runs
+// exactly as a world of its own would.
+func ExampleSpares() {
+	sp := simnet.NewSpares()
+	for seed := range uint64(3) {
+		w, err := simnet.NewWorld(seed, simnet.WithSpares(sp))
+		if err != nil {
+			panic(err)
+		}
+		srv, _ := w.AddHost("server")
+		cli, _ := w.AddHost("client")
+		srv.Listen(simnet.ListenOptions{Port: 7}, func(s *simnet.Socket) {
+			s.Events.Data.On(func(p []byte) { s.End(p, nil) })
+		})
+		s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 7})
+		s.Events.Connect.On(func(struct{}) { s.Write([]byte("ping"), nil) })
+		s.Events.Data.On(func(p []byte) { fmt.Printf("seed %d: %s at %v\n", seed, p, w.Loop().Now()) })
+		s.Events.End.On(func(struct{}) { s.End(nil, nil) })
+		if err := w.Loop().Run(); err != nil {
+			panic(err)
+		}
+		// Nothing of w may be used from here on: its objects are the
+		// next world's.
+		if err := w.Release(); err != nil {
+			panic(err)
+		}
+	}
+	// Output:
+	// seed 0: ping at 4ms
+	// seed 1: ping at 4ms
+	// seed 2: ping at 4ms
+}

@@ -265,6 +265,9 @@ type verdict struct {
 // whose Field names the offending field and whose Code is
 // ERR_INVALID_ARG_VALUE.
 func (w *World) AddRule(r Rule) (*RuleHandle, error) {
+	if w.released {
+		return nil, released("AddRule")
+	}
 	if err := w.checkRule(&r); err != nil {
 		return nil, fmt.Errorf("simnet: AddRule %v: %w", r.What, err)
 	}

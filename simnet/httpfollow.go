@@ -125,7 +125,8 @@ func (c *conn) followIfNeeded() {
 	}
 	for _, rs := range c.rules {
 		if rs.r.NeedsHTTP() {
-			c.http = &httpTrack{f: c.w.newFollower()}
+			c.http = Alloc[httpTrack](c.w.loop)
+			c.http.f = c.w.newFollower()
 			return
 		}
 	}

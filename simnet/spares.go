@@ -1,25 +1,51 @@
 package simnet
 
 import (
+	"fmt"
 	"net/netip"
 
 	"github.com/simhttp/simhttp/internal/spares"
 )
 
-// Spares keep the objects of a released world - its sockets and
-// connections, and what other packages made on its loop with [Alloc] - for
-// the next world made with them to use instead of allocating its own: a
-// sweep runs thousands of small worlds one after another, each making the
-// same objects. One Spares serves one world at a time; a world made with
-// Spares another world still holds allocates afresh.
+// Spares keep the objects of a released world - its loop, hosts, sockets
+// and connections, and what other packages made on its loop with [Alloc] -
+// for the next world made with them to use instead of allocating its own:
+// a sweep runs thousands of small worlds one after another, each making the
+// same objects. One Spares serves one world at a time, and one goroutine:
+// a world made with Spares another world still holds allocates afresh.
+//
+// A released world's objects are the next world's, at the same addresses,
+// so nothing may keep one past [World.Release]: a socket, host or loop
+// used after it would act in the next world. The released *World itself
+// is never reused, so releasing it again or changing it returns
+// [ErrWorldReleased].
 type Spares struct {
 	inUse bool
 	kinds []sparesOfKind // one per type, in the order first used
-	// The released world and its loop, emptied: their maps and the
+	// The released world's loop and maps, emptied: the maps and the
 	// arrays of the loop's busiest queues are the next world's.
-	world *World
-	loop  *Loop
+	loop   *Loop
+	byName map[string]*Host
+	byAddr map[netip.Addr]*Host
+	paths  map[hostPair]*path
+	hosts  []*Host      // the world's array of its hosts
+	sends  []byte       // its send arena's last chunk, all free again
+	grown  []hostSpares // what its hosts grew, for the next world's hosts
 }
+
+// hostSpares are the maps and arrays a host grows as it is used, emptied.
+type hostSpares struct {
+	addrs     []netip.Addr
+	listeners []*tcpListener
+	bound     map[uint16]int
+	routes    map[route]routeUse
+	ports     map[routePort]struct{}
+}
+
+// ErrWorldReleased is what a released world returns when it is released
+// again or changed, so a world used past its Release fails loudly rather
+// than reach into the world that reuses its objects.
+var ErrWorldReleased = &Error{Code: "ERR_SIMNET_WORLD_RELEASED", Message: "the world was released"}
 
 // sparesOfKind are the spares of one type: objects (key a nil *T) or
 // slices (key a nil *[]T: a slice is not comparable).
@@ -28,11 +54,11 @@ type sparesOfKind struct {
 	r   interface{ Recycle() }
 }
 
-// NewSpares returns Spares holding nothing yet.
+// NewSpares returns Spares holding nothing yet, for [WithSpares].
 func NewSpares() *Spares { return &Spares{} }
 
-// WithSpares makes the world take its objects from sp and give them back
-// when [World.Release] is called.
+// WithSpares makes the world take its objects from sp, unless another
+// world holds sp, and give them back to sp when [World.Release] is called.
 func WithSpares(sp *Spares) Option { return func(c *config) { c.spares = sp } }
 
 // Alloc returns a zeroed T, as new(T) does, taken from the spares of the
@@ -67,41 +93,79 @@ func kindOf[R interface{ Recycle() }](sp *Spares, key any, init func() R) R {
 }
 
 // Release hands everything the world took from its spares back to them,
-// for the next world to reuse; neither the world nor anything made in it
-// may be used afterwards. A world made without spares is left as it is.
-func (w *World) Release() {
+// for the next world to reuse; nothing made in the world may be used
+// afterwards, and the world itself only returns [ErrWorldReleased]. A
+// world made without spares, or while another world held them, is left as
+// it is. Release must not be called from one of the world's callbacks.
+func (w *World) Release() error {
+	if w.released {
+		return fmt.Errorf("simnet: Release: %w", ErrWorldReleased)
+	}
 	sp := w.loop.spares
 	if sp == nil {
-		return
+		return nil
 	}
 	w.loop.spares = nil
+	// A world of more connections than a small world makes may have
+	// grown its hosts' maps to match: they go to the collector. Kept
+	// backwards, so the next world's first host takes the first host's.
+	if w.conns <= spares.MaxObjects {
+		for i := len(w.hosts) - 1; i >= 0 && len(sp.grown) < spares.MaxObjects; i-- {
+			sp.grown = append(sp.grown, w.hosts[i].emptied())
+		}
+	}
 	for _, k := range sp.kinds {
 		k.r.Recycle()
 	}
-	sp.loop, sp.world = w.loop.emptied(), w.emptied()
+	clear(w.byName)
+	clear(w.byAddr)
+	clear(w.paths)
+	sp.loop, sp.byName, sp.byAddr, sp.paths, sp.hosts = w.loop.emptied(), w.byName, w.byAddr, w.paths, emptiedArray(w.hosts)
+	// Nothing of the world may be used any more, so no reader keeps a
+	// slice of the chunk's bytes: the next world may write them again.
+	sp.sends = w.sends.chunk[:0]
+	// Zeroed, the released world holds nothing of its objects alive nor
+	// can reach them: only its mark is left.
+	*w = World{released: true}
 	sp.inUse = false
+	return nil
 }
 
-// take returns the loop and the world a new world is built in: those of
-// the released world, emptied, or new ones.
+// take returns the loop and the world a new world is built in: a new
+// world in the released world's maps and on its loop, emptied, or all new.
+// The world is new even so, so that the released one stays released.
 func (sp *Spares) take() (*Loop, *World) {
 	if sp == nil || sp.loop == nil {
 		return &Loop{}, &World{byName: map[string]*Host{}, byAddr: map[netip.Addr]*Host{}, paths: map[hostPair]*path{}}
 	}
-	l, w := sp.loop, sp.world
-	sp.loop, sp.world = nil, nil
+	l, w := sp.loop, &World{byName: sp.byName, byAddr: sp.byAddr, paths: sp.paths, hosts: sp.hosts, sends: sendArena{chunk: sp.sends}}
+	sp.loop, sp.byName, sp.byAddr, sp.paths, sp.hosts, sp.sends = nil, nil, nil, nil, nil, nil
 	return l, w
 }
 
-// emptied zeroes the world but for its maps, emptied.
-func (w *World) emptied() *World {
-	byName, byAddr, paths := w.byName, w.byAddr, w.paths
-	clear(byName)
-	clear(byAddr)
-	clear(paths)
-	*w = World{byName: byName, byAddr: byAddr, paths: paths}
-	return w
+// emptied is what h grew, emptied for another host.
+func (h *Host) emptied() hostSpares {
+	clear(h.bound)
+	clear(h.routes)
+	clear(h.ports)
+	return hostSpares{emptiedArray(h.addrs), emptiedArray(h.listeners), h.bound, h.routes, h.ports}
 }
+
+// grow gives the new host h what a released world's host grew, when the
+// spares of h's world hold any.
+func (h *Host) grow(sp *Spares) {
+	if sp == nil || len(sp.grown) == 0 {
+		return
+	}
+	last := len(sp.grown) - 1
+	g := sp.grown[last]
+	sp.grown[last] = hostSpares{}
+	sp.grown = sp.grown[:last]
+	h.addrs, h.listeners, h.bound, h.routes, h.ports = g.addrs, g.listeners, g.bound, g.routes, g.ports
+}
+
+// released is the error a released world's method op returns.
+func released(op string) error { return fmt.Errorf("simnet: %s: %w", op, ErrWorldReleased) }
 
 // emptied zeroes the loop but for the arrays of the queues every world
 // fills, emptied: the kernel's segments in order, the I/O completions and

@@ -1,10 +1,18 @@
 package simnet_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/simhttp/simhttp/simnet"
 )
+
+func release(t *testing.T, w *simnet.World) {
+	t.Helper()
+	if err := w.Release(); err != nil {
+		t.Fatalf("Release: %v", err)
+	}
+}
 
 // echoOnce runs a world whose client sends one message to an echo server
 // and ends on the echo, and returns the compact trace and the client's
@@ -24,7 +32,7 @@ func echoOnce(t *testing.T, sp *simnet.Spares) (string, *simnet.Socket) {
 	s.Events.Data.On(func([]byte) { s.End(nil, nil) })
 	run(t, w)
 	trace := simnet.Compact(events, true)
-	w.Release()
+	release(t, w)
 	return trace, s
 }
 
@@ -55,7 +63,7 @@ func TestSparesServeOneWorldAtATime(t *testing.T) {
 	if got != want {
 		t.Errorf("beside a world holding the spares the trace is\n%s\nwant\n%s", got, want)
 	}
-	holder.Release()
+	release(t, holder)
 	_, s1 := echoOnce(t, sp)
 	_, s2 := echoOnce(t, sp)
 	if s1 == s {
@@ -76,7 +84,7 @@ func TestAllocTakesFromTheReleasedWorld(t *testing.T) {
 	a := simnet.Alloc[thing](first.Loop())
 	b := simnet.AllocSlice[thing](first.Loop(), 3)
 	a.n, b[2].n = 1, 2
-	first.Release()
+	release(t, first)
 	next := newWorld(t, 1, simnet.WithSpares(sp))
 	if got := simnet.Alloc[thing](next.Loop()); got != a || *got != (thing{}) {
 		t.Errorf("the next world's object is %p holding %+v, want the released %p, zeroed", got, *got, a)
@@ -100,7 +108,7 @@ func TestReleasedWorldsLoopServesTheNext(t *testing.T) {
 	loop := first.Loop()
 	first.Loop().SetTimeout(5*ms, func() {})
 	run(t, first)
-	first.Release()
+	release(t, first)
 	next := newWorld(t, 1, simnet.WithSpares(sp))
 	if next.Loop() != loop {
 		t.Errorf("the next world has a new loop, not the released one's")
@@ -108,8 +116,70 @@ func TestReleasedWorldsLoopServesTheNext(t *testing.T) {
 	if now := next.Loop().Now(); now != 0 || next.Host("client") != nil {
 		t.Errorf("the next world starts at %v with the released world's host %v, want 0 and none", now, next.Host("client"))
 	}
-	next.Release()
+	release(t, next)
 	if again, _ := echoOnce(t, sp); again != trace {
 		t.Errorf("on a reused loop the trace is\n%s\nwant\n%s", again, trace)
 	}
+}
+
+// TestReleasedWorldFailsLoudly: a released world is not the next world,
+// even on its loop and objects, and releasing or changing it again gives
+// ErrWorldReleased instead of reaching into the next world, which runs as
+// if nothing had been tried.
+func TestReleasedWorldFailsLoudly(t *testing.T) {
+	want, _ := echoOnce(t, nil)
+	sp := simnet.NewSpares()
+	old, _, _ := twoHosts(t, simnet.WithSpares(sp))
+	release(t, old)
+	next, cli, srv := twoHosts(t, simnet.WithSpares(sp))
+	if next == old {
+		t.Fatalf("the next world is the released *World")
+	}
+	if old.Loop() != nil || old.Host("client") != nil {
+		t.Errorf("the released world still has a loop (%p) or host (%v)", old.Loop(), old.Host("client"))
+	}
+	_, errHost := old.AddHost("third")
+	_, errRule := old.AddRule(simnet.Rule{What: simnet.FaultReset, Server: "server"})
+	for what, err := range map[string]error{
+		"Release":   old.Release(),
+		"AddHost":   errHost,
+		"AddRule":   errRule,
+		"SetLink":   old.SetLink("client", "server", simnet.Link{}),
+		"Partition": old.Partition("client", "server"),
+		"Heal":      old.Heal("client", "server"),
+	} {
+		if !errors.Is(err, simnet.ErrWorldReleased) {
+			t.Errorf("%s on the released world: %v, want ErrWorldReleased", what, err)
+		}
+	}
+	var events []simnet.Event
+	next.Loop().Events().Observe(func(ev simnet.Event) { events = append(events, ev) })
+	echoServer(t, srv, 80)
+	s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
+	s.Events.Connect.On(func(struct{}) { s.Write([]byte("hello"), nil) })
+	s.Events.Data.On(func([]byte) { s.End(nil, nil) })
+	run(t, next)
+	if got := simnet.Compact(events, true); got != want {
+		t.Errorf("after the released world was used the next world's trace is\n%s\nwant\n%s", got, want)
+	}
+	release(t, next)
+	if err := next.Release(); !errors.Is(err, simnet.ErrWorldReleased) {
+		t.Errorf("a second Release: %v, want ErrWorldReleased", err)
+	}
+}
+
+// TestReleaseLeavesAWorldWithoutSparesAsItIs: Release is nothing to a
+// world that took nothing from spares, so it may go on being used.
+func TestReleaseLeavesAWorldWithoutSparesAsItIs(t *testing.T) {
+	sp := simnet.NewSpares()
+	holder := newWorld(t, 1, simnet.WithSpares(sp))
+	for _, w := range []*simnet.World{newWorld(t, 1), newWorld(t, 1, simnet.WithSpares(sp))} {
+		release(t, w)
+		release(t, w)
+		if w.Loop() == nil {
+			t.Fatalf("Release took the loop of a world without spares")
+		}
+		addHost(t, w, "client")
+	}
+	release(t, holder)
 }

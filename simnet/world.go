@@ -88,6 +88,7 @@ type World struct {
 	rules      []*rule
 
 	newFollower func() HTTPFollower // set by FollowHTTP; nil: rules cannot act at HTTP points
+	released    bool                // by Release: the world is zeroed and its objects are another's
 }
 
 // Option configures a World.
@@ -146,7 +147,8 @@ func NewWorld(seed uint64, opts ...Option) (*World, error) {
 	return w, nil
 }
 
-// Loop is the world's event loop; run it to make time pass.
+// Loop is the world's event loop; run it to make time pass. A released
+// world has none.
 func (w *World) Loop() *Loop { return w.loop }
 
 // Rand is the world's seeded random source. Drawing from it changes what
@@ -157,11 +159,15 @@ func (w *World) Rand() *rand.Rand { return w.rng }
 // "fd00::2"); with none it gets the next free address 10.0.0.N. Every host
 // also answers on its own loopback, 127.0.0.1 and ::1.
 func (w *World) AddHost(name string, addrs ...string) (*Host, error) {
+	if w.released {
+		return nil, released("AddHost")
+	}
 	if err := w.checkHostName(name); err != nil {
 		return nil, fmt.Errorf("simnet: AddHost: %w", err)
 	}
 	h := Alloc[Host](w.loop)
 	*h = Host{world: w, name: name, index: len(w.hosts), nextPort: firstEphemeralPort}
+	h.grow(w.loop.spares)
 	for _, s := range addrs {
 		a, err := netip.ParseAddr(s)
 		if err != nil {
@@ -270,6 +276,9 @@ func (w *World) Heal(a, b string) error {
 }
 
 func (w *World) hostPair(op, a, b string) (*Host, *Host, error) {
+	if w.released {
+		return nil, nil, released(op)
+	}
 	ha, hb := w.Host(a), w.Host(b)
 	if ha == nil {
 		return nil, nil, fmt.Errorf("simnet: %s: %w", op, invalidField("a", "no host %q", a))
