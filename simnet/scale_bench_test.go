@@ -159,42 +159,42 @@ func BenchmarkTimeoutsHour(b *testing.B) {
 // timed exchange touches, counted along the code path over the layouts
 // of conn, end, Socket and Timer (unsafe.Offsetof) and checked against
 // cachegrind's last-level misses at 100,000 pairs (BENCHMARKS.md, issue
-// 10). An end's groups are its lines: every phase, reads, timer.
+// 10). An end's groups are its lines: every phase (two), reads, timer;
+// the connection's own line is touched by none.
 //
-//   - the client's write, in the timers phase (11): its interval timer
+//   - the client's write, in the timers phase (10): its interval timer
 //     and the closure it calls, the socket's first two lines and its
 //     timeout timer, the client end's every-phase and timer lines, the
-//     connection's first line, the send arena and a kernel event;
-//   - the segment reaching the server end (7): the kernel event, the
-//     end's every-phase and read lines, the connection's first line, the
-//     socket's second line (is it destroyed?), a ready and a linger entry;
-//   - the server's read and echo (13): the ready entry, the end's three
+//     send arena and a kernel event;
+//   - the segment reaching the server end (6): the kernel event, the
+//     end's every-phase and read lines, the socket's second line (is it
+//     destroyed?), a ready and a linger entry;
+//   - the server's read and echo (12): the ready entry, the end's three
 //     groups, the socket's three lines, its 'data' closure and timeout
-//     timer, the connection's first line, the arena line it writes and
-//     the client's bytes it reads, a kernel event;
+//     timer, the arena line it writes and the client's bytes it reads, a
+//     kernel event;
 //   - its delayed ACK's check (1): the linger entry and the end's line;
-//   - the echo reaching the client end (8): as the segment reaching the
+//   - the echo reaching the client end (7): as the segment reaching the
 //     server, and the end's timer line, which the echo's ACK stops;
 //   - the client's read (6): the ready entry, the end's every-phase and
 //     read lines, the socket's second and third lines, its 'data' closure
 //     and timeout timer;
-//   - its ACK leaving (5): the linger entry, the end's every-phase lines,
-//     the connection's first line and a kernel event;
-//   - the ACK reaching the server end (5): the kernel event, the end's
-//     every-phase and timer lines and the connection's first line.
+//   - its ACK leaving (4): the linger entry, the end's every-phase lines
+//     and a kernel event;
+//   - the ACK reaching the server end (4): the kernel event and the end's
+//     every-phase and timer lines.
 //
 // The kernel events (72 bytes), ready entries (32) and linger entries
 // (24) are written in one phase and read in the next, so the shares of
 // a line each takes round to whole lines per phase.
-var exchangeLines = [...]int{11, 7, 13, 1, 8, 6, 5, 5}
+var exchangeLines = [...]int{10, 6, 12, 1, 7, 6, 4, 4}
 
-// exchangePairLines is the distinct lines of one pair in the floor: the
-// connection's first line and each end's four (9), the sockets' first
-// three lines (6), the interval and two timeout timers (3), the interval
-// and 'data' closures (2), the two lines of the arena the pair's bytes
-// take (2) and its share of the kernel's queues (5: three kernel events,
-// two ready and two linger entries).
-const exchangePairLines = 27
+// exchangePairLines is the distinct lines of one pair in the floor: each
+// end's four (8), the sockets' first three lines (6), the interval and two
+// timeout timers (3), the interval and 'data' closures (2), the two lines
+// of the arena the pair's bytes take (2) and its share of the kernel's
+// queues (5: three kernel events, two ready and two linger entries).
+const exchangePairLines = 26
 
 // BenchmarkTimedExchangesFloor is what the hardware itself charges for
 // BenchmarkTimedExchanges' memory traffic: per exchange, it touches as

@@ -61,7 +61,7 @@ func TestHotFieldsKeepTheirLines(t *testing.T) {
 		"second end":            unsafe.Offsetof(c.end) + unsafe.Sizeof(e),
 		"first end's reads":     unsafe.Offsetof(c.end) + unsafe.Offsetof(e.read0),
 		"first end's timer":     unsafe.Offsetof(c.end) + unsafe.Offsetof(e.rtx),
-		"first end's cold part": unsafe.Offsetof(c.end) + unsafe.Offsetof(e.rcvQ),
+		"first end's cold part": unsafe.Offsetof(c.end) + unsafe.Offsetof(e.host),
 	} {
 		if (off+mallocHeader)%64 != 0 {
 			t.Errorf("a conn's %s starts at byte %d of its line", name, (off+mallocHeader)%64)
@@ -85,7 +85,7 @@ func TestExchangeCountLayout(t *testing.T) {
 		}
 	}
 	var c conn
-	inLine("a conn's hot fields", 0, unsafe.Offsetof(c.end), mallocHeader, 0)
+	inLine("a conn's own fields", 0, unsafe.Offsetof(c.end), mallocHeader, 0)
 	var e end
 	for _, f := range []struct {
 		name      string
@@ -93,18 +93,21 @@ func TestExchangeCountLayout(t *testing.T) {
 		line      uintptr // of the end, which starts on a line
 	}{
 		{"c", unsafe.Offsetof(e.c), unsafe.Sizeof(e.c), 0},
+		{"w", unsafe.Offsetof(e.w), unsafe.Sizeof(e.w), 0},
+		{"path", unsafe.Offsetof(e.path), unsafe.Sizeof(e.path), 0},
 		{"feed", unsafe.Offsetof(e.feed), unsafe.Sizeof(e.feed), 0},
 		{"snd", unsafe.Offsetof(e.snd), unsafe.Sizeof(e.snd), 0},
-		{"rto", unsafe.Offsetof(e.rto), unsafe.Sizeof(e.rto), 0},
 		{"arrivedAt", unsafe.Offsetof(e.arrivedAt), unsafe.Sizeof(e.arrivedAt), 0},
+		{"lastActive", unsafe.Offsetof(e.lastActive), unsafe.Sizeof(e.lastActive), 1},
 		{"rcvLen", unsafe.Offsetof(e.rcvLen), unsafe.Sizeof(e.rcvLen), 1},
-		{"sequence numbers", unsafe.Offsetof(e.sndUna), unsafe.Offsetof(e.state) - unsafe.Offsetof(e.sndUna), 1},
-		{"flags", unsafe.Offsetof(e.state), unsafe.Offsetof(e.resetErr) + 1 - unsafe.Offsetof(e.state), 1},
+		{"sequence numbers", unsafe.Offsetof(e.sndUna), unsafe.Offsetof(e.side) - unsafe.Offsetof(e.sndUna), 1},
+		{"flags", unsafe.Offsetof(e.side), unsafe.Offsetof(e.resetErr) + 1 - unsafe.Offsetof(e.side), 1},
 		{"read0", unsafe.Offsetof(e.read0), unsafe.Sizeof(e.read0), 2},
 		{"reads", unsafe.Offsetof(e.reads), unsafe.Sizeof(e.reads), 2},
 		{"afterReads", unsafe.Offsetof(e.afterReads), unsafe.Sizeof(e.afterReads), 2},
 		{"afterReset", unsafe.Offsetof(e.afterReset), unsafe.Sizeof(e.afterReset), 2},
 		{"rtx", unsafe.Offsetof(e.rtx), unsafe.Sizeof(e.rtx), 3},
+		{"rto", unsafe.Offsetof(e.rto), unsafe.Sizeof(e.rto), 3},
 	} {
 		inLine("an end's "+f.name, f.off, f.size, 0, f.line)
 	}
