@@ -166,15 +166,14 @@ func BenchmarkTimeoutsHour(b *testing.B) {
 //     and the closure it calls, the socket's first two lines and its
 //     timeout timer, the client end's every-phase and timer lines, the
 //     send arena and a kernel event;
-//   - the segment reaching the server end (6): the kernel event, the
-//     end's every-phase and read lines, the socket's second line (is it
-//     destroyed?), a ready and a linger entry;
+//   - the segment reaching the server end (5): the kernel event, the
+//     end's every-phase and read lines, a ready and a linger entry;
 //   - the server's read and echo (12): the ready entry, the end's three
 //     groups, the socket's three lines, its 'data' closure and timeout
 //     timer, the arena line it writes and the client's bytes it reads, a
 //     kernel event;
 //   - its delayed ACK's check (1): the linger entry and the end's line;
-//   - the echo reaching the client end (7): as the segment reaching the
+//   - the echo reaching the client end (6): as the segment reaching the
 //     server, and the end's timer line, which the echo's ACK stops;
 //   - the client's read (6): the ready entry, the end's every-phase and
 //     read lines, the socket's second and third lines, its 'data' closure
@@ -187,7 +186,7 @@ func BenchmarkTimeoutsHour(b *testing.B) {
 // The kernel events (72 bytes), ready entries (32) and linger entries
 // (24) are written in one phase and read in the next, so the shares of
 // a line each takes round to whole lines per phase.
-var exchangeLines = [...]int{10, 6, 12, 1, 7, 6, 4, 4}
+var exchangeLines = [...]int{10, 5, 12, 1, 6, 6, 4, 4}
 
 // exchangePairLines is the distinct lines of one pair in the floor: each
 // end's four (8), the sockets' first three lines (6), the interval and two
