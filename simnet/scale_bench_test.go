@@ -178,15 +178,15 @@ func BenchmarkTimeoutsHour(b *testing.B) {
 //   - the client's read (6): the ready entry, the end's every-phase and
 //     read lines, the socket's second and third lines, its 'data' closure
 //     and timeout timer;
-//   - its ACK leaving (4): the linger entry, the end's every-phase lines
+//   - its ACK leaving (3): the linger entry, the end's every-phase lines
 //     and a kernel event;
 //   - the ACK reaching the server end (4): the kernel event and the end's
 //     every-phase and timer lines.
 //
-// The kernel events (72 bytes), ready entries (32) and linger entries
-// (24) are written in one phase and read in the next, so the shares of
-// a line each takes round to whole lines per phase.
-var exchangeLines = [...]int{10, 5, 12, 1, 6, 6, 4, 4}
+// The kernel events (a line each), ready entries (half a line) and linger
+// entries (24 bytes) are written in one phase and read in the next; the
+// shares of a line round to whole lines per phase.
+var exchangeLines = [...]int{10, 5, 12, 1, 6, 6, 3, 4}
 
 // exchangePairLines is the distinct lines of one pair in the floor: each
 // end's four (8), the sockets' first three lines (6), the interval and two

@@ -120,7 +120,7 @@ func TestExchangeCountLayout(t *testing.T) {
 		name       string
 		size, want uintptr
 	}{
-		{"a kernel event", unsafe.Sizeof(ioEvent{}), 72},
+		{"a kernel event", unsafe.Sizeof(ioEvent{}), 64},
 		{"a ready entry", unsafe.Sizeof(ioRdy{}), 32},
 		{"a linger entry", unsafe.Sizeof(task{}), 24},
 	} {
