@@ -175,9 +175,9 @@ func BenchmarkTimeoutsHour(b *testing.B) {
 //   - its delayed ACK's check (1): the linger entry and the end's line;
 //   - the echo reaching the client end (6): as the segment reaching the
 //     server, and the end's timer line, which the echo's ACK stops;
-//   - the client's read (6): the ready entry, the end's every-phase and
-//     read lines, the socket's second and third lines, its 'data' closure
-//     and timeout timer;
+//   - the client's read (5): the ready entry, the end's read line, the
+//     socket's second and third lines, its 'data' closure and timeout
+//     timer;
 //   - its ACK leaving (3): the linger entry, the end's every-phase lines
 //     and a kernel event;
 //   - the ACK reaching the server end (4): the kernel event and the end's
@@ -186,7 +186,7 @@ func BenchmarkTimeoutsHour(b *testing.B) {
 // The kernel events (a line each), ready entries (half a line) and linger
 // entries (24 bytes) are written in one phase and read in the next; the
 // shares of a line round to whole lines per phase.
-var exchangeLines = [...]int{10, 5, 12, 1, 6, 6, 3, 4}
+var exchangeLines = [...]int{10, 5, 12, 1, 6, 5, 3, 4}
 
 // exchangePairLines is the distinct lines of one pair in the floor: each
 // end's four (8), the sockets' first three lines (6), the interval and two

@@ -68,19 +68,20 @@ type conn struct {
 // exchange touches only the lines of the groups it needs: every phase the
 // first two (state, sequence numbers, the send buffer, and the world,
 // path and last activity that are the conn's), a read the third (what
-// waits for the socket), a send or an ACK the fourth (the retransmission
-// timer and its RTO); what only opening, closing or a fault needs comes
-// last. The conn's own fields take the 56 bytes before its first end,
+// waits for the socket, and the socket: a read that leaves nothing to
+// send touches that line alone), a send or an ACK the fourth (the
+// retransmission timer and its RTO); what only opening, closing or a
+// fault needs comes last, or fills a group's line where it has room. The conn's own fields take the 56 bytes before its first end,
 // which Go's 8-byte object header makes a whole line, and an end is a
 // whole number of lines, so both ends' groups start on a line
 // (TestHotFieldsKeepTheirLines, TestExchangeCountLayout).
 type end struct {
-	c         *conn
-	w         *World
-	path      *path  // the conn's; nil exactly when no host has the remote address
-	feed      Feed   // zero until a socket is attached
-	snd       []byte // from sndUna on, sent or not
-	arrivedAt time.Duration
+	c           *conn
+	w           *World
+	path        *path  // the conn's; nil exactly when no host has the remote address
+	snd         []byte // from sndUna on, sent or not
+	arrivedAt   time.Duration
+	iss, finSeq uint32
 
 	lastActive time.Duration // this end's: the conn's is the later of its ends'
 	rcvLen     int
@@ -115,22 +116,23 @@ type end struct {
 
 	// Data handed to the poll phase, not read by the socket yet: the
 	// oldest in read0, inline, as there is rarely more than one; the
-	// others in reads.
+	// others in reads, with the rest of what bulk transfers need.
 	read0      []byte
-	reads      [][]byte
+	feed       Feed   // zero until a socket is attached
 	afterReads func() // the EOF or error a read finds after them
 	afterReset func() // what the socket learns of the peer's RST once it reads all that is left
+	keepIdle   time.Duration
+	moreReads  bool // len(reads) > 0
 
 	rtx Timer // the retransmission timer, unused until first armed
 	rto time.Duration
 
-	host        *Host
-	iss, finSeq uint32
-	rcvQ        [][]byte // bytes arrived but not yet read by the socket, while it does not read
-	keepIdle    time.Duration
-	dialPoll    uint64 // the loop's poll count when connect() was called
-	addr        netip.AddrPort
-	_           [40]byte // to a whole number of lines
+	host     *Host
+	reads    [][]byte
+	rcvQ     [][]byte // bytes arrived but not yet read by the socket, while it does not read
+	dialPoll uint64   // the loop's poll count when connect() was called
+	addr     netip.AddrPort
+	_        [32]byte // to a whole number of lines
 }
 
 // open starts a connection from h's local address to remote by sending SYN.
@@ -535,17 +537,19 @@ func (e *end) pushRead(data []byte) {
 		return
 	}
 	e.reads = append(e.reads, data)
+	e.moreReads = true
 }
 
 func (e *end) popRead() []byte {
 	data := e.read0
 	e.read0 = nil
-	if len(e.reads) > 0 {
+	if e.moreReads {
 		// Shift rather than reslice, so the backing array is reused.
 		e.read0 = e.reads[0]
 		n := copy(e.reads, e.reads[1:])
 		e.reads[n] = nil
 		e.reads = e.reads[:n]
+		e.moreReads = n > 0
 	}
 	return data
 }
