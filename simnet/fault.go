@@ -285,7 +285,7 @@ func (w *World) AddRule(r Rule) (*RuleHandle, error) {
 	case r.What.perConn() && r.Conn == 0:
 		for c := w.head; c != nil; c = c.next {
 			if x.matchesConn(c) && x.draw() {
-				c.rules = append(c.rules, &ruleState{r: x})
+				c.addRule(&ruleState{r: x})
 				c.followIfNeeded()
 			}
 		}
@@ -496,7 +496,7 @@ func (w *World) attachRules(c *conn) {
 		}
 		r.matched++
 		if (r.Conn == 0 || r.matched == r.Conn) && r.draw() {
-			c.rules = append(c.rules, &ruleState{r: r})
+			c.addRule(&ruleState{r: r})
 		}
 	}
 	c.followIfNeeded()
@@ -597,7 +597,7 @@ func (c *conn) onEstablished(e *end) {
 	now := c.w.loop.Now()
 	for _, rs := range c.rules {
 		r := rs.r
-		if (r.What == FaultReset || r.What == FaultClose) && !r.removed && r.Dir.actor() == e.side && rs.due(now) {
+		if (r.What == FaultReset || r.What == FaultClose) && !r.removed && r.Dir.actor() == int(e.side) && rs.due(now) {
 			c.fire(rs)
 		}
 	}
@@ -647,18 +647,23 @@ func hostName(e *end) string {
 
 // verdict decides the fate of one segment from e.
 //
-// It asks the peer end only when some cut exists: at 100,000 connections
-// the peer's line is a miss, and a connection has a path exactly when
-// open found a host for its address.
+// It asks the peer end only when some cut exists, and the conn's rules
+// only when it has some: at 100,000 connections the peer's line and the
+// conn's are misses. A connection has a path exactly when open found a
+// host for its address.
 func (c *conn) verdict(e *end, seg segment) verdict {
-	if c.path == nil {
+	if e.path == nil {
 		return verdict{drop: "unreachable"}
 	}
-	if len(c.w.cuts) > 0 && c.w.partitioned(e.host, c.peer(e).host) {
+	w := e.w
+	if len(w.cuts) > 0 && w.partitioned(e.host, c.peer(e).host) {
 		return verdict{drop: "partition"}
 	}
 	var v verdict
-	now := c.w.loop.Now()
+	if !e.ruled {
+		return v
+	}
+	now := w.loop.Now()
 	syn := seg.flags&FlagSYN != 0
 	for _, rs := range c.rules {
 		r := rs.r
@@ -672,7 +677,7 @@ func (c *conn) verdict(e *end, seg segment) verdict {
 			}
 			continue
 		}
-		if !r.What.onData() || syn || !r.Dir.has(e.side) {
+		if !r.What.onData() || syn || !r.Dir.has(int(e.side)) {
 			continue
 		}
 		if rs.due(now) {
@@ -702,7 +707,7 @@ func (c *conn) limit(e *end, off, n int) int {
 	now := c.w.loop.Now()
 	for _, rs := range c.rules {
 		r := rs.r
-		if r.removed || !r.Dir.has(e.side) {
+		if r.removed || !r.Dir.has(int(e.side)) {
 			continue
 		}
 		if r.What == FaultSlice && (rs.fired || rs.due(now)) {
@@ -730,13 +735,13 @@ func (c *conn) beforePayload(e *end) bool {
 	now := c.w.loop.Now()
 	for _, rs := range c.rules {
 		r := rs.r
-		if r.removed || rs.fired || r.Idle == 0 || r.NeedsHTTP() || !r.Dir.has(e.side) {
+		if r.removed || rs.fired || r.Idle == 0 || r.NeedsHTTP() || !r.Dir.has(int(e.side)) {
 			continue
 		}
 		if r.What == FaultCloseOnReuse && e.side != client {
 			continue
 		}
-		if now-c.lastActive >= r.Idle {
+		if now-c.lastActive() >= r.Idle {
 			c.fire(rs)
 		}
 	}
@@ -749,7 +754,7 @@ func (c *conn) afterPayload(e *end, data []byte) {
 	c.httpAfter(e, len(data))
 	for _, rs := range c.rules {
 		r := rs.r
-		if r.removed || !r.Dir.has(e.side) {
+		if r.removed || !r.Dir.has(int(e.side)) {
 			continue
 		}
 		rs.bytes += int64(len(data))

@@ -139,7 +139,7 @@ func (c *conn) feedHTTP(e *end, data []byte) {
 	if h == nil || h.broken {
 		return
 	}
-	side := e.side
+	side := int(e.side)
 	skip := h.fed[side] - h.sent[side]
 	if skip >= int64(len(data)) {
 		return
@@ -193,7 +193,7 @@ func (c *conn) httpLimit(e *end, off, n int) int {
 	from := h.sent[e.side]
 	for i := range h.pending {
 		m := &h.pending[i]
-		if m.side != e.side || m.at <= from || m.at-from >= int64(n) {
+		if m.side != int(e.side) || m.at <= from || m.at-from >= int64(n) {
 			continue
 		}
 		for _, rs := range c.rules {
@@ -212,10 +212,10 @@ func (c *conn) httpBefore(e *end) {
 		return
 	}
 	from := h.sent[e.side]
-	idle := c.w.loop.Now() - c.lastActive
+	idle := c.w.loop.Now() - c.lastActive()
 	for i := range h.pending {
 		m := &h.pending[i]
-		if m.side != e.side || m.at != from || m.Point != AfterNone {
+		if m.side != int(e.side) || m.at != from || m.Point != AfterNone {
 			continue
 		}
 		for _, rs := range c.rules {
@@ -239,7 +239,7 @@ func (c *conn) httpAfter(e *end, n int) {
 	keep := h.pending[:0]
 	for i := range h.pending {
 		m := h.pending[i]
-		if m.side != e.side || m.at > to || m.Point == AfterNone && m.at == to {
+		if m.side != int(e.side) || m.at > to || m.Point == AfterNone && m.at == to {
 			keep = append(keep, m)
 			continue
 		}

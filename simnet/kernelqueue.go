@@ -5,15 +5,21 @@ import (
 	"time"
 )
 
-// ioEvent is one piece of kernel work due at a virtual instant: fn, or
-// the arrival of seg at the end to. A segment rides in its event rather
-// than in a queue of its end's: the queue was one more place in memory
-// each arrival fetched, and an end's arrivals run in the order they were
-// queued in anyway, as a direction's instants never decrease.
+// ioEvent is one piece of kernel work due at a virtual instant: the
+// arrival of seg at the end to, or, with no end, the function the queue
+// keeps under seq. A segment rides in its event rather than in a queue of
+// its end's: the queue was one more place in memory each arrival fetched,
+// and an end's arrivals run in the order they were queued in anyway, as a
+// direction's instants never decrease.
+//
+// An event is 64 bytes, one cache line: with 100,000 connections
+// exchanging, every event is written in one phase and read in the next,
+// each a miss of the lines it spans, and at 72 bytes with the function in
+// it that was 1.125 lines each way. The functions (a delayed DNS answer,
+// a fault's timing) are few, and wait in a map.
 type ioEvent struct {
 	at  time.Duration
 	seq uint64
-	fn  func()
 	to  *end
 	seg segment
 }
@@ -43,6 +49,7 @@ func (e *ioEvent) before(o *ioEvent) bool {
 type kernelQueue struct {
 	inOrder fifo[ioEvent]
 	early   ioHeap
+	fns     map[uint64]func() // the work of the events without an end, by seq
 }
 
 func (q *kernelQueue) len() int { return q.inOrder.len() + len(q.early) }

@@ -128,7 +128,12 @@ func (s *ioState) nextKernel() (time.Duration, bool) {
 // kernelAt queues kernel work for virtual time at.
 func (l *Loop) kernelAt(at time.Duration, fn func()) {
 	l.seq++
-	l.io.kernel.push(ioEvent{at: max(at, l.now), seq: l.seq, fn: fn})
+	q := &l.io.kernel
+	if q.fns == nil {
+		q.fns = map[uint64]func(){}
+	}
+	q.fns[l.seq] = fn
+	q.push(ioEvent{at: max(at, l.now), seq: l.seq})
 }
 
 // arriveAt queues seg's arrival at the end to for virtual time at.
@@ -238,7 +243,9 @@ func (l *Loop) kernelWork() {
 		if ev.to != nil {
 			ev.to.c.arrive(ev.to, ev.seg)
 		} else {
-			l.call(fnTask(ev.fn))
+			fn := s.kernel.fns[ev.seq]
+			delete(s.kernel.fns, ev.seq)
+			l.call(fnTask(fn))
 		}
 	}
 	s.inKernel = false

@@ -157,21 +157,43 @@ func BenchmarkTimeoutsHour(b *testing.B) {
 
 // exchangeLines is, phase by phase, how many cache lines (64 bytes) one
 // timed exchange touches, counted along the code path over the layouts
-// of conn, end, Socket and Timer (unsafe.Offsetof): the client's write in
-// the timers phase (its interval timer and closure, the socket's first
-// three lines, its timeout timer and a list neighbour, the connection's
-// first line and the client end's five, the server end's host, the send
-// arena and the kernel queue), the segment reaching the server end, the
-// server's read and echo, its delayed ACK's check, the echo reaching the
-// client end, the client's read, its ACK leaving, and the ACK reaching
-// the server end. About 81 touches of some 32 distinct lines per pair.
-var exchangeLines = [...]int{19, 8, 17, 3, 10, 10, 6, 8}
+// of conn, end, Socket and Timer (unsafe.Offsetof) and checked against
+// cachegrind's last-level misses at 100,000 pairs (BENCHMARKS.md, issue
+// 10). An end's groups are its lines: every phase (two), reads, timer;
+// the connection's own line is touched by none.
+//
+//   - the client's write, in the timers phase (10): its interval timer
+//     and the closure it calls, the socket's first two lines and its
+//     timeout timer, the client end's every-phase and timer lines, the
+//     send arena and a kernel event;
+//   - the segment reaching the server end (5): the kernel event, the
+//     end's every-phase and read lines, a ready and a linger entry;
+//   - the server's read and echo (12): the ready entry, the end's three
+//     groups, the socket's three lines, its 'data' closure and timeout
+//     timer, the arena line it writes and the client's bytes it reads, a
+//     kernel event;
+//   - its delayed ACK's check (1): the linger entry and the end's line;
+//   - the echo reaching the client end (6): as the segment reaching the
+//     server, and the end's timer line, which the echo's ACK stops;
+//   - the client's read (5): the ready entry, the end's read line, the
+//     socket's second and third lines, its 'data' closure and timeout
+//     timer;
+//   - its ACK leaving (3): the linger entry, the end's every-phase lines
+//     and a kernel event;
+//   - the ACK reaching the server end (4): the kernel event and the end's
+//     every-phase and timer lines.
+//
+// The kernel events (a line each), ready entries (half a line) and linger
+// entries (24 bytes) are written in one phase and read in the next; the
+// shares of a line round to whole lines per phase.
+var exchangeLines = [...]int{10, 5, 12, 1, 6, 5, 3, 4}
 
-// exchangePairLines is the distinct lines of one pair in the floor: the
-// connection (13), two sockets' hot lines (4 each), two timeout timers (2
-// each), the interval timer and its closure (3), the 'data' closures (2)
-// and the queue entries (2).
-const exchangePairLines = 32
+// exchangePairLines is the distinct lines of one pair in the floor: each
+// end's four (8), the sockets' first three lines (6), the interval and two
+// timeout timers (3), the interval and 'data' closures (2), the two lines
+// of the arena the pair's bytes take (2) and its share of the kernel's
+// queues (5: three kernel events, two ready and two linger entries).
+const exchangePairLines = 26
 
 // BenchmarkTimedExchangesFloor is what the hardware itself charges for
 // BenchmarkTimedExchanges' memory traffic: per exchange, it touches as

@@ -61,7 +61,7 @@ func TestHotFieldsKeepTheirLines(t *testing.T) {
 		"second end":            unsafe.Offsetof(c.end) + unsafe.Sizeof(e),
 		"first end's reads":     unsafe.Offsetof(c.end) + unsafe.Offsetof(e.read0),
 		"first end's timer":     unsafe.Offsetof(c.end) + unsafe.Offsetof(e.rtx),
-		"first end's cold part": unsafe.Offsetof(c.end) + unsafe.Offsetof(e.rcvQ),
+		"first end's cold part": unsafe.Offsetof(c.end) + unsafe.Offsetof(e.host),
 	} {
 		if (off+mallocHeader)%64 != 0 {
 			t.Errorf("a conn's %s starts at byte %d of its line", name, (off+mallocHeader)%64)
@@ -69,5 +69,63 @@ func TestHotFieldsKeepTheirLines(t *testing.T) {
 	}
 	if e := unsafe.Offsetof(e.read0); e != 128 {
 		t.Errorf("an end's fields every phase touches take %d bytes, not two lines", e)
+	}
+}
+
+// TestExchangeCountLayout checks the layout facts behind exchangeLines and
+// exchangePairLines (scale_bench_test.go), which count by hand the lines a
+// timed exchange touches: which line of its object each field an exchange
+// reads falls in, and the sizes of the queue entries it writes and reads.
+// A change that fails it changes the count: recount, and update both.
+func TestExchangeCountLayout(t *testing.T) {
+	inLine := func(what string, off, size, header, want uintptr) {
+		t.Helper()
+		if first, last := (off+header)/64, (off+header+size-1)/64; first != want || last != want {
+			t.Errorf("%s takes lines %d to %d, counted in line %d", what, first, last, want)
+		}
+	}
+	var c conn
+	inLine("a conn's own fields", 0, unsafe.Offsetof(c.end), mallocHeader, 0)
+	var e end
+	for _, f := range []struct {
+		name      string
+		off, size uintptr
+		line      uintptr // of the end, which starts on a line
+	}{
+		{"c", unsafe.Offsetof(e.c), unsafe.Sizeof(e.c), 0},
+		{"w", unsafe.Offsetof(e.w), unsafe.Sizeof(e.w), 0},
+		{"path", unsafe.Offsetof(e.path), unsafe.Sizeof(e.path), 0},
+		{"snd", unsafe.Offsetof(e.snd), unsafe.Sizeof(e.snd), 0},
+		{"arrivedAt", unsafe.Offsetof(e.arrivedAt), unsafe.Sizeof(e.arrivedAt), 0},
+		{"lastActive", unsafe.Offsetof(e.lastActive), unsafe.Sizeof(e.lastActive), 1},
+		{"rcvLen", unsafe.Offsetof(e.rcvLen), unsafe.Sizeof(e.rcvLen), 1},
+		{"sequence numbers", unsafe.Offsetof(e.sndUna), unsafe.Offsetof(e.side) - unsafe.Offsetof(e.sndUna), 1},
+		{"flags", unsafe.Offsetof(e.side), unsafe.Offsetof(e.resetErr) + 1 - unsafe.Offsetof(e.side), 1},
+		{"read0", unsafe.Offsetof(e.read0), unsafe.Sizeof(e.read0), 2},
+		{"feed", unsafe.Offsetof(e.feed), unsafe.Sizeof(e.feed), 2},
+		{"moreReads", unsafe.Offsetof(e.moreReads), unsafe.Sizeof(e.moreReads), 2},
+		{"afterReads", unsafe.Offsetof(e.afterReads), unsafe.Sizeof(e.afterReads), 2},
+		{"afterReset", unsafe.Offsetof(e.afterReset), unsafe.Sizeof(e.afterReset), 2},
+		{"rtx", unsafe.Offsetof(e.rtx), unsafe.Sizeof(e.rtx), 3},
+		{"rto", unsafe.Offsetof(e.rto), unsafe.Sizeof(e.rto), 3},
+	} {
+		inLine("an end's "+f.name, f.off, f.size, 0, f.line)
+	}
+	var s Socket
+	inLine("a Socket's write fields", 0, unsafe.Offsetof(s.hwm)+unsafe.Sizeof(s.hwm), mallocHeader, 0)
+	inLine("a Socket's flags to bytesRead", unsafe.Offsetof(s.connecting),
+		unsafe.Offsetof(s.bytesRead)+unsafe.Sizeof(s.bytesRead)-unsafe.Offsetof(s.connecting), mallocHeader, 1)
+	inLine("a Socket's 'data' emitter", unsafe.Offsetof(s.Events)+unsafe.Offsetof(s.Events.Data), unsafe.Sizeof(s.Events.Data), mallocHeader, 2)
+	for _, f := range []struct {
+		name       string
+		size, want uintptr
+	}{
+		{"a kernel event", unsafe.Sizeof(ioEvent{}), 64},
+		{"a ready entry", unsafe.Sizeof(ioRdy{}), 32},
+		{"a linger entry", unsafe.Sizeof(task{}), 24},
+	} {
+		if f.size != f.want {
+			t.Errorf("%s takes %d bytes, counted as %d", f.name, f.size, f.want)
+		}
 	}
 }

@@ -169,11 +169,14 @@ func released(op string) error { return fmt.Errorf("simnet: %s: %w", op, ErrWorl
 
 // emptied zeroes the loop but for the arrays of the queues every world
 // fills, emptied: the kernel's segments in order, the I/O completions and
-// the ticks.
+// the ticks, and the map of the kernel's functions.
 func (l *Loop) emptied() *Loop {
 	kernel, ready, ticks, micro := emptiedArray(l.io.kernel.inOrder.q), emptiedArray(l.io.ready), emptiedArray(l.ticks.q), emptiedArray(l.micro.q)
+	fns := l.io.kernel.fns
+	clear(fns)
 	*l = Loop{}
 	l.io.kernel.inOrder.q, l.io.ready, l.ticks.q, l.micro.q = kernel, ready, ticks, micro
+	l.io.kernel.fns = fns
 	return l
 }
 

@@ -46,18 +46,18 @@ type segment struct {
 // between them are loop I/O events scheduled at their arrival time.
 //
 // With thousands of connections exchanging in turn, every cache line an
-// exchange touches is a miss, so the fields it touches come first, in the
-// connection and in each end, and what only opening, closing or tracing
-// needs comes last; the retransmission timers live in the ends, where
-// the ACK that stops them already is.
+// exchange touches is a miss, so an exchange touches its ends alone: each
+// end keeps the world, the path and its own last activity, which it would
+// otherwise fetch from the connection's first line in six of an
+// exchange's eight phases, and the retransmission timers live in the ends,
+// where the ACK that stops them already is. The connection's own fields
+// are what only opening, closing, faults or tracing need.
 type conn struct {
 	w          *World
-	path       *path        // nil exactly when no host has the remote address
-	rules      []*ruleState // nil unless a fault rule matched
+	rules      []*ruleState // nil unless a fault rule matched; see addRule
 	http       *httpTrack   // nil unless a rule acts at HTTP points
-	lastActive time.Duration
+	prev, next *conn        // the world's live list
 	end        [2]end
-	prev, next *conn // the world's live list
 	id         int
 	ln         *tcpListener // the listener answering the SYN, while handshaking
 }
@@ -66,21 +66,25 @@ type conn struct {
 //
 // Its fields are in four groups of whole cache lines, so a phase of an
 // exchange touches only the lines of the groups it needs: every phase the
-// first two (state, sequence numbers, the send buffer), a read the third
-// (what waits for the socket), a send or an ACK the fourth (the
-// retransmission timer); what only opening, closing or a fault needs
-// comes last. The conn's own hot fields take the 56 bytes before its
-// first end, which Go's 8-byte object header makes a whole line, and an
-// end is a whole number of lines, so both ends' groups start on a line
-// (TestHotFieldsKeepTheirLines).
+// first two (state, sequence numbers, the send buffer, and the world,
+// path and last activity that are the conn's), a read the third (what
+// waits for the socket, and the socket: a read that leaves nothing to
+// send touches that line alone), a send or an ACK the fourth (the
+// retransmission timer and its RTO); what only opening, closing or a
+// fault needs comes last, or fills a group's line where it has room. The conn's own fields take the 56 bytes before its first end,
+// which Go's 8-byte object header makes a whole line, and an end is a
+// whole number of lines, so both ends' groups start on a line
+// (TestHotFieldsKeepTheirLines, TestExchangeCountLayout).
 type end struct {
-	c         *conn
-	feed      Feed // zero until a socket is attached
-	side      int
-	snd       []byte // from sndUna on, sent or not
-	rto       time.Duration
-	arrivedAt time.Duration
-	rcvLen    int
+	c           *conn
+	w           *World
+	path        *path  // the conn's; nil exactly when no host has the remote address
+	snd         []byte // from sndUna on, sent or not
+	arrivedAt   time.Duration
+	iss, finSeq uint32
+
+	lastActive time.Duration // this end's: the conn's is the later of its ends'
+	rcvLen     int
 
 	sndUna, sndNxt, sndMax uint32
 	rcvNxt                 uint32
@@ -89,6 +93,8 @@ type end struct {
 
 	// The narrow fields are kept together: spread among the wider ones,
 	// their padding would take a cache line more.
+	side    uint8
+	ruled   bool // the conn has fault rules: len(c.rules) > 0
 	state   tcpState
 	dir     uint8 // direction index of this end's sends on the path
 	retries uint8
@@ -108,37 +114,39 @@ type end struct {
 	peerReset              bool // the peer's RST closed the connection while it was open
 	resetErr               bool // Linux's sk_err: the RST's ECONNRESET, until a read or a write takes it
 
-	iss, finSeq uint32
-
 	// Data handed to the poll phase, not read by the socket yet: the
 	// oldest in read0, inline, as there is rarely more than one; the
-	// others in reads.
+	// others in reads, with the rest of what bulk transfers need.
 	read0      []byte
-	reads      [][]byte
+	feed       Feed   // zero until a socket is attached
 	afterReads func() // the EOF or error a read finds after them
 	afterReset func() // what the socket learns of the peer's RST once it reads all that is left
+	keepIdle   time.Duration
+	moreReads  bool // len(reads) > 0
 
-	rtx  Timer // the retransmission timer, unused until first armed
-	host *Host
+	rtx Timer // the retransmission timer, unused until first armed
+	rto time.Duration
 
+	host     *Host
+	reads    [][]byte
 	rcvQ     [][]byte // bytes arrived but not yet read by the socket, while it does not read
-	keepIdle time.Duration
-	dialPoll uint64 // the loop's poll count when connect() was called
+	dialPoll uint64   // the loop's poll count when connect() was called
 	addr     netip.AddrPort
-	_        [56]byte // to a whole number of lines
+	_        [32]byte // to a whole number of lines
 }
 
 // open starts a connection from h's local address to remote by sending SYN.
 func (w *World) open(h *Host, local, remote netip.AddrPort, feed Feed) {
 	w.conns++
 	c := Alloc[conn](w.loop)
-	*c = conn{w: w, id: w.conns, lastActive: w.loop.Now()}
+	*c = conn{w: w, id: w.conns}
 	peer := w.hostOf(h, remote.Addr())
-	c.end[client] = end{c: c, side: client, host: h, addr: local, feed: feed, reading: true}
-	c.end[server] = end{c: c, side: server, host: peer, addr: remote, reading: true}
+	now := w.loop.Now()
+	c.end[client] = end{c: c, w: w, side: client, host: h, addr: local, feed: feed, reading: true, lastActive: now}
+	c.end[server] = end{c: c, w: w, side: server, host: peer, addr: remote, reading: true, lastActive: now}
 	if peer != nil {
-		var dir int
-		c.path, dir = w.pathBetween(h, peer)
+		p, dir := w.pathBetween(h, peer)
+		c.end[client].path, c.end[server].path = p, p
 		c.end[client].dir, c.end[server].dir = uint8(dir), uint8(1-dir)
 	}
 	w.link(c)
@@ -177,7 +185,18 @@ func (w *World) unlink(c *conn) {
 
 func (c *conn) peer(e *end) *end { return &c.end[1-e.side] }
 
-func (e *end) loop() *Loop { return e.c.w.loop }
+// lastActive is when the connection last sent or took in data.
+func (c *conn) lastActive() time.Duration {
+	return max(c.end[client].lastActive, c.end[server].lastActive)
+}
+
+// addRule gives the connection a fault rule's state.
+func (c *conn) addRule(rs *ruleState) {
+	c.rules = append(c.rules, rs)
+	c.end[client].ruled, c.end[server].ruled = true, true
+}
+
+func (e *end) loop() *Loop { return e.w.loop }
 
 // sendRoom is how many bytes the send buffer holds. Linux grows a
 // connection's send buffer once it is established to twice ten segments
@@ -187,25 +206,32 @@ func (e *end) loop() *Loop { return e.c.w.loop }
 func (e *end) sendRoom() int { return max(sendBuffer, 20*e.mss()) }
 
 func (e *end) mss() int {
-	if e.c.path == nil {
+	if e.path == nil {
 		return DefaultMSS
 	}
-	return e.c.path.link.mss()
+	return e.path.link.mss()
 }
 
 // dataRTO is the data RTO: Linux's 200 ms floor plus the round trip.
 func (e *end) dataRTO() time.Duration {
-	if e.c.path == nil {
+	if e.path == nil {
 		return minRTO
 	}
-	return minRTO + 2*e.c.path.link.Latency
+	return minRTO + 2*e.path.link.Latency
 }
 
 func (e *end) window() int { return max(0, receiveWindow-e.rcvLen) }
 
 // socket returns the attached socket while it may still be fed.
+//
+// It reads closed, not the socket's destroyed: at 100,000 connections the
+// socket's line is a miss in both phases that take in a segment. They
+// agree: destroying a socket closes its end (its transport, or the
+// connection the handshake completed before 'connect'), and a client
+// socket destroyed before that is reset as the handshake completes, its
+// end never open and never holding data.
 func (e *end) socket() *Socket {
-	if e.feed.s == nil || e.closed || e.feed.s.destroyed {
+	if e.feed.s == nil || e.closed {
 		return nil
 	}
 	return e.feed.s
@@ -220,12 +246,12 @@ func (e *end) emit(name string, seg segment) {
 	}
 	to := c.peer(e)
 	v := c.verdict(e, seg)
-	c.w.observe(c, e, seg, name, v.drop)
+	e.w.observe(c, e, seg, name, v.drop)
 	if v.drop != "" {
 		return
 	}
 	if v.hold != nil {
-		v.hold.held = append(v.hold.held, heldSegment{from: e.side, seg: seg})
+		v.hold.held = append(v.hold.held, heldSegment{from: int(e.side), seg: seg})
 		return
 	}
 	c.deliver(e, to, seg, v.delay)
@@ -233,10 +259,11 @@ func (e *end) emit(name string, seg segment) {
 
 // deliver schedules seg's arrival at to, keeping the direction in order.
 func (c *conn) deliver(from, to *end, seg segment, extra time.Duration) {
-	at := c.w.transit(c.path, int(from.dir), len(seg.data)) + extra
+	w := from.w
+	at := w.transit(from.path, int(from.dir), len(seg.data)) + extra
 	at = max(at, from.arrivedAt)
 	from.arrivedAt = at
-	c.w.loop.arriveAt(at, to, seg)
+	w.loop.arriveAt(at, to, seg)
 }
 
 // The per-segment work of an end is queued as a function of the end, not
@@ -366,7 +393,7 @@ func (e *end) onSYNACK(seg segment) {
 		return
 	}
 	e.sendACK()
-	e.c.lastActive = e.loop().Now()
+	e.lastActive = e.loop().Now()
 	e.feed.handshook(e)
 	local, remote := e.addr, e.c.peer(e).addr
 	connected := func() { e.feed.Connected(e, local, remote) }
@@ -392,7 +419,7 @@ func (e *end) established() bool {
 		e.sendReset()
 		return false
 	}
-	c.lastActive = e.loop().Now()
+	e.lastActive = e.loop().Now()
 	ln.enqueue(e)
 	c.onEstablished(e)
 	return e.state == stateOpen
@@ -461,7 +488,7 @@ func (e *end) onData(seg segment) {
 		e.finRcvd = true
 	}
 	if len(data) > 0 {
-		e.c.lastActive = e.loop().Now()
+		e.lastActive = e.loop().Now()
 		if s := e.socket(); s != nil && e.reading && e.rcvLen == 0 && !e.flushQueued {
 			e.pushRead(data)
 			e.loop().readyWith(readOne, e)
@@ -510,17 +537,19 @@ func (e *end) pushRead(data []byte) {
 		return
 	}
 	e.reads = append(e.reads, data)
+	e.moreReads = true
 }
 
 func (e *end) popRead() []byte {
 	data := e.read0
 	e.read0 = nil
-	if len(e.reads) > 0 {
+	if e.moreReads {
 		// Shift rather than reslice, so the backing array is reused.
 		e.read0 = e.reads[0]
 		n := copy(e.reads, e.reads[1:])
 		e.reads[n] = nil
 		e.reads = e.reads[:n]
+		e.moreReads = n > 0
 	}
 	return data
 }
@@ -593,7 +622,7 @@ func (e *end) transmit() {
 		n := min(unsent, wnd, e.mss())
 		if e.sndNxt != e.sndMax {
 			n = min(n, int(e.sndMax-e.sndNxt)) // resend old bytes as they were
-		} else if len(e.c.rules) > 0 {
+		} else if e.ruled {
 			n = e.c.limit(e, off, n)
 		}
 		if !e.noDelay && n == unsent && n < e.mss() && inFlight > 0 && !e.finQueued {
@@ -612,7 +641,7 @@ func (e *end) sendData(off, n int, push bool) bool {
 	// Only fresh bytes meet the fault rules, and only a connection some
 	// rule matched has any (its HTTP follower included): the others, a
 	// keep-alive exchange's, skip the three calls that would find none.
-	faults := e.sndNxt == e.sndMax && len(c.rules) > 0
+	faults := e.sndNxt == e.sndMax && e.ruled
 	if faults {
 		if !c.beforePayload(e) {
 			return false
@@ -632,7 +661,7 @@ func (e *end) sendData(off, n int, push bool) bool {
 	seg := segment{seq: e.sndNxt, ack: e.rcvNxt, flags: flags, wnd: uint16(e.window()), data: data}
 	e.sndNxt += uint32(n)
 	e.sndMax = seqMax(e.sndMax, e.sndNxt)
-	c.lastActive = e.loop().Now()
+	e.lastActive = e.loop().Now()
 	e.emit("seg", seg)
 	e.armTimer()
 	if faults {
@@ -865,7 +894,7 @@ func (e *end) Send(p []byte) int {
 // snd has none left.
 func (e *end) queue(p []byte) {
 	if need := len(e.snd) + len(p); need > cap(e.snd) {
-		e.snd = e.c.w.sends.grow(e.snd, need)
+		e.snd = e.w.sends.grow(e.snd, need)
 	}
 	e.snd = append(e.snd, p...)
 }
