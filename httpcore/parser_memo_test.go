@@ -118,3 +118,22 @@ func TestHeadMemoHeadsAreFresh(t *testing.T) {
 		t.Errorf("the memo never handed out its strings: %+v", m)
 	}
 }
+
+// TestHeadMemoKeepsNoHeadEndingAtItsCR: a lenient head whose final CR has
+// no LF after it ends at the CR, because of the byte after it. The same
+// bytes followed by an LF are a head one byte longer, whose LF is not the
+// body's first byte, and the same bytes at the end of an input are no
+// head yet. The memo replayed the shorter head over both; FuzzHeadMemo
+// found the second (testdata/fuzz/FuzzHeadMemo).
+func TestHeadMemoKeepsNoHeadEndingAtItsCR(t *testing.T) {
+	meta := caseMeta{Type: "request", Lenient: true}
+	const head = "GET / HTTP/1.1\r\nContent-Length: 1\r\n\r"
+	var spares headSpares
+	for _, in := range []string{head + "X", head + "\nX", head + "X", head, head + "X" + head + "\nX"} {
+		want := runCase(meta, [][]byte{[]byte(in)})
+		got := runCaseWith(meta, [][]byte{[]byte(in)}, &spares)
+		if fmt.Sprint(got.Log) != fmt.Sprint(want.Log) || errAt(got, nil) != errAt(want, nil) {
+			t.Errorf("%q with spares:\ngot  %d %q\nwant %d %q", in, errAt(got, nil), got.Log, errAt(want, nil), want.Log)
+		}
+	}
+}
