@@ -183,73 +183,113 @@ func runCase(meta caseMeta, chunks [][]byte) runResult { return runCaseWith(meta
 // runCaseWith is runCase with a parser that keeps its heads' arrays and
 // strings, and its head memo, in spares, as an agent's or a server's do.
 func runCaseWith(meta caseMeta, chunks [][]byte, spares *headSpares) runResult {
+	r := startCase(meta, spares)
+	for _, chunk := range chunks {
+		r.feed(chunk)
+	}
+	return r.end()
+}
+
+// caseRun is one runCaseWith fed a chunk at a time, so that the parsers
+// of several runs sharing spares can take turns (FuzzHeadMemo).
+type caseRun struct {
+	p        *Parser
+	res      runResult
+	body     []byte
+	chunks   int    // chunks fed so far
+	done     bool   // an error, an upgrade or a short read ended the run
+	upgraded bool   // rest is the upgraded protocol's
+	rest     []byte // the bytes after an upgrade, up to the last chunk
+}
+
+// startCase makes a parser set up by meta, whose events r's log records.
+func startCase(meta caseMeta, spares *headSpares) *caseRun {
 	kind := ParseRequest
 	if meta.Type == "response" {
 		kind = ParseResponse
 	}
 	mode := map[string]BodyMode{"": BodyNormal, "normal": BodyNormal, "skip": BodySkip, "upgrade": BodyUpgrade}[meta.OnHead]
-	p := NewParser(kind, ParserOptions{MaxHeaderSize: meta.MaxHeaderSize, Lenient: meta.Lenient})
-	p.spares = spares
-	var res runResult
-	var body []byte
-	emit := func(line string) {
-		if len(body) > 0 {
-			res.Log = append(res.Log, "body "+quote(string(body)))
-			body = body[:0]
-		}
-		if line != "" {
-			res.Log = append(res.Log, line)
-		}
-	}
-	p.SetCallbacks(func(h *MessageHead) BodyMode {
+	r := &caseRun{p: NewParser(kind, ParserOptions{MaxHeaderSize: meta.MaxHeaderSize, Lenient: meta.Lenient})}
+	r.p.spares = spares
+	r.p.SetCallbacks(func(h *MessageHead) BodyMode {
 		var line string
 		if kind == ParseRequest {
 			line = fmt.Sprintf("head method=%s url=%s", h.Method, quote(h.URL))
 		} else {
 			line = fmt.Sprintf("head status=%d reason=%s", h.StatusCode, quote(h.StatusMessage))
 		}
-		emit(fmt.Sprintf("%s version=%d.%d upgrade=%t keepalive=%t", line, h.VersionMajor, h.VersionMinor, h.Upgrade, h.KeepAlive))
+		r.emit(fmt.Sprintf("%s version=%d.%d upgrade=%t keepalive=%t", line, h.VersionMajor, h.VersionMinor, h.Upgrade, h.KeepAlive))
 		for i := 0; i+1 < len(h.RawHeaders); i += 2 {
-			emit("header " + quote(h.RawHeaders[i]) + " " + quote(h.RawHeaders[i+1]))
+			r.emit("header " + quote(h.RawHeaders[i]) + " " + quote(h.RawHeaders[i+1]))
 		}
 		return mode
 	}, func(b []byte) {
-		body = append(body, b...)
+		r.body = append(r.body, b...)
 	}, func(trailers []string) {
 		for i := 0; i+1 < len(trailers); i += 2 {
-			emit("trailer " + quote(trailers[i]) + " " + quote(trailers[i+1]))
+			r.emit("trailer " + quote(trailers[i]) + " " + quote(trailers[i+1]))
 		}
-		emit("complete")
+		r.emit("complete")
 	})
-	for i, chunk := range chunks {
-		n, err := p.Execute(chunk)
-		if err != nil {
-			pe := err.(*ParseError)
-			emit("error " + pe.Code + " " + quote(pe.Reason))
-			res.Err, res.ErrChunk = pe, i
-			return res
-		}
-		if p.Upgraded() {
-			rest := append([]byte(nil), chunk[n:]...)
-			for _, c := range chunks[i+1:] {
-				rest = append(rest, c...)
-			}
-			emit("upgrade " + quote(string(rest)))
-			return res
-		}
-		if n != len(chunk) {
-			emit(fmt.Sprintf("consumed %d of %d without error or upgrade", n, len(chunk)))
-			return res
-		}
+	return r
+}
+
+// emit writes line to the log after the body bytes that came before it.
+func (r *caseRun) emit(line string) {
+	if len(r.body) > 0 {
+		r.res.Log = append(r.res.Log, "body "+quote(string(r.body)))
+		r.body = r.body[:0]
 	}
-	emit("finish")
-	if err := p.Finish(); err != nil {
+	if line != "" {
+		r.res.Log = append(r.res.Log, line)
+	}
+}
+
+// feed executes the parser on the next chunk, until the run is done.
+func (r *caseRun) feed(chunk []byte) {
+	i := r.chunks
+	r.chunks++
+	if r.upgraded {
+		r.rest = append(r.rest, chunk...)
+	}
+	if r.done {
+		return
+	}
+	n, err := r.p.Execute(chunk)
+	if err != nil {
 		pe := err.(*ParseError)
-		emit("error " + pe.Code + " " + quote(pe.Reason))
-		res.Err, res.ErrChunk = pe, -1
+		r.emit("error " + pe.Code + " " + quote(pe.Reason))
+		r.res.Err, r.res.ErrChunk = pe, i
+		r.done = true
+		return
 	}
-	emit("")
-	return res
+	if r.p.Upgraded() {
+		r.rest = append([]byte(nil), chunk[n:]...)
+		r.done, r.upgraded = true, true
+		return
+	}
+	if n != len(chunk) {
+		r.emit(fmt.Sprintf("consumed %d of %d without error or upgrade", n, len(chunk)))
+		r.done = true
+	}
+}
+
+// end finishes the run, after its last chunk, and returns what it saw.
+func (r *caseRun) end() runResult {
+	if r.upgraded {
+		r.emit("upgrade " + quote(string(r.rest)))
+	}
+	if r.done {
+		return r.res
+	}
+	r.emit("finish")
+	if err := r.p.Finish(); err != nil {
+		pe := err.(*ParseError)
+		r.emit("error " + pe.Code + " " + quote(pe.Reason))
+		r.res.Err, r.res.ErrChunk = pe, -1
+	}
+	r.emit("")
+	return r.res
 }
 
 // quote is the log's string form: printable ASCII as is, the rest escaped.

@@ -10,8 +10,9 @@ package httpcore
 // nothing but its registers, its options and its bytes (a header line's
 // fold check looks one byte past the line, and the last line's next byte
 // is the head's own final CR), calls back nothing before its end, and is
-// kept only when it succeeded, so the replay has the same effects as the
-// parse, errors included, of which there are none to have.
+// kept only when it succeeded and ended with its LF, so the replay has the
+// same effects as the parse, errors included, of which there are none to
+// have.
 type headMemo struct {
 	valid       bool
 	took        bool   // the parse collected a piece, so it took arrays from the spares
@@ -83,14 +84,18 @@ func (s *headSpares) replay(p *Parser, data []byte, at int) (int, bool) {
 }
 
 // remember keeps p's head, which ends at position at of data, if it began
-// in data with the registers the memo saw and is small enough.
+// in data with the registers the memo saw, is small enough and ends with
+// an LF. A lenient head whose final CR has no LF after it ends at that CR,
+// because of the byte after it, which is not the head's: the same bytes
+// followed by an LF are a head one byte longer, and replayed they would
+// leave the LF to the body.
 func (s *headSpares) remember(p *Parser, data []byte, at int) {
 	m := s.memo
 	if m == nil || m.pending != p {
 		return
 	}
 	m.pending = nil
-	if p.headBytes != 0 || at-p.headFrom > headMemoMax || len(p.fields) > len(m.fields) {
+	if p.headBytes != 0 || at-p.headFrom > headMemoMax || len(p.fields) > len(m.fields) || data[at-1] != '\n' {
 		return
 	}
 	m.valid, m.took, m.named = true, p.buf != nil || p.fields != nil, false

@@ -76,3 +76,64 @@ func TestHeadMemoKeepsAHeadThatStartsRepeating(t *testing.T) {
 		t.Errorf("the memo does not replay the repeated head: %+v", m)
 	}
 }
+
+// TestHeadMemoHeadsAreFresh: a replayed head's RawHeaders is an array of
+// its own, whether the replay collected the head's strings or took the
+// ones an earlier replay left in the memo, so a program that writes over
+// one message's RawHeaders, or appends to it, does not change the next
+// message's, on the same parser or on another sharing the spares.
+func TestHeadMemoHeadsAreFresh(t *testing.T) {
+	const head = "GET /a HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n"
+	want := []string{"Host", "a", "Accept", "*/*"}
+	var spares headSpares
+	var parsers []*Parser
+	seen := 0
+	for range 2 {
+		p := NewParser(ParseRequest, ParserOptions{})
+		p.spares = &spares
+		p.SetCallbacks(func(h *MessageHead) BodyMode {
+			seen++
+			if h.URL != "/a" || fmt.Sprint(h.RawHeaders) != fmt.Sprint(want) {
+				t.Errorf("head %d: url %q, rawHeaders %q, want /a %q", seen, h.URL, h.RawHeaders, want)
+			}
+			for i := range h.RawHeaders {
+				h.RawHeaders[i] = "overwritten"
+			}
+			h.RawHeaders = append(h.RawHeaders, "appended", "too")
+			return BodyNormal
+		}, nil, nil)
+		parsers = append(parsers, p)
+	}
+	for range 3 {
+		for _, p := range parsers {
+			if _, err := p.Execute([]byte(head + head)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if seen != 12 {
+		t.Errorf("%d heads, want 12", seen)
+	}
+	if m := spares.memo; m == nil || !m.named {
+		t.Errorf("the memo never handed out its strings: %+v", m)
+	}
+}
+
+// TestHeadMemoKeepsNoHeadEndingAtItsCR: a lenient head whose final CR has
+// no LF after it ends at the CR, because of the byte after it. The same
+// bytes followed by an LF are a head one byte longer, whose LF is not the
+// body's first byte, and the same bytes at the end of an input are no
+// head yet. The memo replayed the shorter head over both; FuzzHeadMemo
+// found the second (testdata/fuzz/FuzzHeadMemo).
+func TestHeadMemoKeepsNoHeadEndingAtItsCR(t *testing.T) {
+	meta := caseMeta{Type: "request", Lenient: true}
+	const head = "GET / HTTP/1.1\r\nContent-Length: 1\r\n\r"
+	var spares headSpares
+	for _, in := range []string{head + "X", head + "\nX", head + "X", head, head + "X" + head + "\nX"} {
+		want := runCase(meta, [][]byte{[]byte(in)})
+		got := runCaseWith(meta, [][]byte{[]byte(in)}, &spares)
+		if fmt.Sprint(got.Log) != fmt.Sprint(want.Log) || errAt(got, nil) != errAt(want, nil) {
+			t.Errorf("%q with spares:\ngot  %d %q\nwant %d %q", in, errAt(got, nil), got.Log, errAt(want, nil), want.Log)
+		}
+	}
+}
