@@ -84,7 +84,7 @@ type Agent struct {
 	requests    namedList[*ClientRequest] // waiting for a socket
 	totalCount  int                       // totalSocketCount
 	conns       map[*simnet.Socket]*agentConn
-	names       map[nameKey]string // GetName's answers, built once per origin, but lastName's
+	names       map[nameKey]string // GetName's answers, built once per origin; the last may be in lastName alone
 	lastName    nameMemo           // GetName's last answer, found without hashing
 	parsers     []freeParser       // response parsers freed by finished requests
 	parsed      headSpares         // what its parsers keep between response heads
@@ -238,9 +238,9 @@ func (a *Agent) GetName(opts simnet.ConnectOptions) string {
 			name += ":" + strconv.Itoa(opts.Family)
 		}
 	}
-	// The map keeps every answer but the memo's, so an agent that talks
-	// to one origin, as most do, never grows it (a map's first entry
-	// costs a table of eight 64-byte slots, 576 bytes).
+	// The map takes an answer only when another takes the memo, so an
+	// agent that talks to one origin, as most do, never grows it (a map's
+	// first entry costs a table of eight 64-byte slots, 576 bytes).
 	if a.lastName.name != "" {
 		a.names[a.lastName.key] = a.lastName.name
 	}

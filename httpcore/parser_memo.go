@@ -30,11 +30,11 @@ type headMemo struct {
 	line  string
 	strs  [2 * recentFields]string
 
-	// Heads that began since the last replay and found the memo holding
-	// another head. Only the 1st, 2nd, 4th ... 64th of them, and every
-	// 64th after, is kept: where heads never repeat, keeping each cost a
-	// GET more than a thousand instructions, and a head that starts
-	// repeating is still kept within 64 heads.
+	// Heads that began since the last replay and were not replayed. Only
+	// the 1st, 2nd, 4th ... 64th of them, and every 64th after, is kept:
+	// where heads never repeat, keeping each cost a GET more than a
+	// thousand instructions, and a head that starts repeating is still
+	// kept within 64 heads.
 	misses uint32
 
 	// The parser whose message began last without a replay, when its
@@ -55,9 +55,9 @@ const headMemoMax = 512
 // replay ends the head p began at position at of data as the memo's parse
 // did, and returns where the head's callback left the parser, when the
 // memo holds that head; otherwise p's head may be the next one kept
-// (misses says when). The memo
-// is made with the first head: an agent or a server that never reads one
-// is no larger for it (TestAgentKeepsItsSizeClass).
+// (misses says when). The memo is made with the first head: an agent or a
+// server that never reads one is no larger for it
+// (TestAgentKeepsItsSizeClass).
 func (s *headSpares) replay(p *Parser, data []byte, at int) (int, bool) {
 	m := s.memo
 	if m == nil {
