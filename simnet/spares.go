@@ -16,9 +16,12 @@ import (
 //
 // A released world's objects are the next world's, at the same addresses,
 // so nothing may keep one past [World.Release]: a socket, host, timer,
-// rule handle or loop used after it would act in the next world. The
-// released *World itself is never reused, so releasing it again or
-// changing it returns [ErrWorldReleased].
+// rule handle or loop used after it would act in the next world. Nor may
+// anything keep the bytes a 'data' listener or a net event's Payload was
+// handed without copying them: they may be slices of the world's send
+// arena, which the next world's sends write again. The released *World
+// itself is never reused, so releasing it again or changing it returns
+// [ErrWorldReleased].
 type Spares struct {
 	inUse bool
 	kinds []sparesOfKind // one per type, in the order first used
