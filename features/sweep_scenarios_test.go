@@ -299,22 +299,38 @@ func TestSweepStepFailuresReadAsUnderGodog(t *testing.T) {
 
 // TestSweepStepsCallTheirDefinitionsDirectly: every step of the bundled
 // @sweep scenarios has a shape callDirect calls without reflect, so a
-// definition of a new shape there shows here rather than as allocations.
-// (The bundled case of TestSweepScenariosRunAsGodogDoes runs the shapes
-// left to reflect.)
+// definition of a new shape there shows here rather than as allocations,
+// and callDirect hands the definition the very arguments, in order, that
+// reflect's call would and returns its error: a case of callDirect that
+// mixes up its arguments or drops the error fails here. (The bundled case
+// of TestSweepScenariosRunAsGodogDoes runs the shapes left to reflect.)
 func TestSweepStepsCallTheirDefinitionsDirectly(t *testing.T) {
 	sw, err := loadSweep(SweepOptions{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
+	stubErr := errors.New("the definition's error")
 	for i := range sw.scenarios.scenarios {
 		for _, st := range sw.scenarios.scenarios[i].steps {
 			typ := reflect.TypeOf(st.def.bind(&world{}))
-			stub := reflect.MakeFunc(typ, func([]reflect.Value) []reflect.Value {
-				return []reflect.Value{reflect.Zero(typ.Out(0))}
+			var got []any
+			stub := reflect.MakeFunc(typ, func(in []reflect.Value) []reflect.Value {
+				got = got[:0]
+				for _, v := range in {
+					got = append(got, v.Interface())
+				}
+				return []reflect.Value{reflect.ValueOf(&stubErr).Elem()}
 			})
-			if called, _ := callDirect(stub.Interface(), st.args); !called {
+			called, err := callDirect(stub.Interface(), st.args)
+			if !called {
 				t.Errorf("%q is a %s, which callDirect leaves to reflect", st.def.pattern, typ)
+				continue
+			}
+			direct := slices.Clone(got)
+			stub.Call(st.in)
+			if err != stubErr || !reflect.DeepEqual(direct, got) {
+				t.Errorf("%q: callDirect passed %#v and returned %v, reflect passes %#v and the definition returned %v",
+					st.def.pattern, direct, err, got, stubErr)
 			}
 		}
 	}

@@ -69,13 +69,11 @@ const (
 )
 
 // NewLoop returns a loop on a virtual clock that starts at zero.
-func NewLoop() *Loop { return newLoop(true) }
+func NewLoop() *Loop { return initLoop(&Loop{}, true) }
 
-// newLoop is NewLoop; keepTail false leaves uncaught errors without the
-// latest events.
-func newLoop(keepTail bool) *Loop { return initLoop(&Loop{}, keepTail) }
-
-// initLoop readies the zero loop l, which may keep arrays for its queues.
+// initLoop readies the zero loop l, which may keep arrays for its queues
+// (a released world's, see [Spares]); keepTail false leaves uncaught
+// errors without the latest events.
 func initLoop(l *Loop, keepTail bool) *Loop {
 	l.events = newEvents(l.Now, keepTail)
 	return l

@@ -15,9 +15,12 @@ import (
 // a world made with Spares another world still holds allocates afresh.
 //
 // A released world's objects are the next world's, at the same addresses,
-// so nothing may keep one past [World.Release]: a socket, host or loop
-// used after it would act in the next world. The released *World itself
-// is never reused, so releasing it again or changing it returns
+// so nothing may keep one past [World.Release]: a socket, host, timer,
+// rule handle or loop used after it would act in the next world. Nor may
+// anything keep the bytes a 'data' listener or a net event's Payload was
+// handed without copying them: they may be slices of the world's send
+// arena, which the next world's sends write again. The released *World
+// itself is never reused, so releasing it again or changing it returns
 // [ErrWorldReleased].
 type Spares struct {
 	inUse bool
@@ -168,8 +171,8 @@ func (h *Host) grow(sp *Spares) {
 func released(op string) error { return fmt.Errorf("simnet: %s: %w", op, ErrWorldReleased) }
 
 // emptied zeroes the loop but for the arrays of the queues every world
-// fills, emptied: the kernel's segments in order, the I/O completions and
-// the ticks, and the map of the kernel's functions.
+// fills, emptied: the kernel's segments in order, the I/O completions,
+// the ticks and the microtasks, and the map of the kernel's functions.
 func (l *Loop) emptied() *Loop {
 	kernel, ready, ticks, micro := emptiedArray(l.io.kernel.inOrder.q), emptiedArray(l.io.ready), emptiedArray(l.ticks.q), emptiedArray(l.micro.q)
 	fns := l.io.kernel.fns

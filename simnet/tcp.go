@@ -71,9 +71,10 @@ type conn struct {
 // waits for the socket, and the socket: a read that leaves nothing to
 // send touches that line alone), a send or an ACK the fourth (the
 // retransmission timer and its RTO); what only opening, closing or a
-// fault needs comes last, or fills a group's line where it has room. The conn's own fields take the 56 bytes before its first end,
-// which Go's 8-byte object header makes a whole line, and an end is a
-// whole number of lines, so both ends' groups start on a line
+// fault needs comes last, or fills a group's line where it has room.
+// The conn's own fields take the 56 bytes before its first end, which
+// Go's 8-byte object header makes a whole line, and an end is a whole
+// number of lines, so both ends' groups start on a line
 // (TestHotFieldsKeepTheirLines, TestExchangeCountLayout).
 type end struct {
 	c           *conn
@@ -94,7 +95,7 @@ type end struct {
 	// The narrow fields are kept together: spread among the wider ones,
 	// their padding would take a cache line more.
 	side    uint8
-	ruled   bool // the conn has fault rules: len(c.rules) > 0
+	ruled   bool // len(c.rules) > 0, here so a segment of a conn without rules never fetches the conn's line
 	state   tcpState
 	dir     uint8 // direction index of this end's sends on the path
 	retries uint8
@@ -122,7 +123,7 @@ type end struct {
 	afterReads func() // the EOF or error a read finds after them
 	afterReset func() // what the socket learns of the peer's RST once it reads all that is left
 	keepIdle   time.Duration
-	moreReads  bool // len(reads) > 0
+	moreReads  bool // len(reads) > 0, in the read line so a read of one segment never fetches reads' line
 
 	rtx Timer // the retransmission timer, unused until first armed
 	rto time.Duration

@@ -152,7 +152,7 @@ func NewWorld(seed uint64, opts ...Option) (*World, error) {
 func (w *World) Loop() *Loop { return w.loop }
 
 // Rand is the world's seeded random source. Drawing from it changes what
-// the network draws later, deterministically.
+// the network draws later, deterministically. A released world has none.
 func (w *World) Rand() *rand.Rand { return w.rng }
 
 // AddHost adds a host reachable by name at the given addresses ("10.0.0.2",
