@@ -31,6 +31,7 @@ func (a *Agent) allocParser(po ParserOptions) *Parser {
 		}
 	}
 	p := newParser(a.rt.Loop(), ParseResponse, po)
+	a.parsed.loop = a.rt.Loop()
 	p.spares = &a.parsed
 	return p
 }

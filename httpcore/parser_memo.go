@@ -1,5 +1,7 @@
 package httpcore
 
+import "github.com/simhttp/simhttp/simnet"
+
 // headMemo is the last head the parsers of one agent or server read whole
 // from one input: the bytes it came in, the registers its parse began and
 // ended with, and what it collected. A keep-alive connection mostly sends
@@ -61,7 +63,7 @@ const headMemoMax = 512
 func (s *headSpares) replay(p *Parser, data []byte, at int) (int, bool) {
 	m := s.memo
 	if m == nil {
-		m = new(headMemo)
+		m = s.newMemo()
 		s.memo = m
 	}
 	raw := m.bytes[:m.nraw]
@@ -117,4 +119,20 @@ func (m *headMemo) strings(s *headSpares) (line string, raw []string) {
 	raw = s.rawHeaders(2 * m.nfields)
 	copy(raw, m.strs[:len(raw)])
 	return m.line, raw
+}
+
+// headMemoBytes is the room a memo's bytes are made with: a head of
+// headMemoMax and what its parse collected, which is never longer.
+const headMemoBytes = 2 * headMemoMax
+
+// newMemo makes the memo from the spares of the owner's world when it has
+// them: a sweep's worlds each have agents and servers that read a head or
+// two, and a fresh memo and its bytes were 7.5 kB of every seed.
+func (s *headSpares) newMemo() *headMemo {
+	if s.loop == nil {
+		return new(headMemo)
+	}
+	m := simnet.Alloc[headMemo](s.loop)
+	m.bytes = simnet.AllocSlice[byte](s.loop, headMemoBytes)[:0]
+	return m
 }

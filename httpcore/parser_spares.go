@@ -1,6 +1,9 @@
 package httpcore
 
-import "github.com/simhttp/simhttp/internal/spares"
+import (
+	"github.com/simhttp/simhttp/internal/spares"
+	"github.com/simhttp/simhttp/simnet"
+)
 
 // headSpares is what the owner of parsers (a server, an agent) keeps for
 // them between heads: the arrays they collect heads in, which a parser gives
@@ -12,9 +15,10 @@ type headSpares struct {
 	buf    spares.List[byte]
 	fields spares.List[fieldMark]
 	recent recentStrings
-	memo   *headMemo // made with the first head
-	raw    []string  // not handed out yet
-	rawLen int       // how many strings the last chunk held
+	memo   *headMemo    // made with the first head
+	loop   *simnet.Loop // whose world's spares the memo comes from; nil: allocated
+	raw    []string     // not handed out yet
+	rawLen int          // how many strings the last chunk held
 }
 
 // maxRawChunk is how many RawHeaders strings one allocation serves, at

@@ -418,6 +418,7 @@ func (c *serverConn) start() {
 	c.maxHeaderEntries = headerEntryLimit(s.MaxHeadersCount)
 	c.parser = newParser(s.loop, ParseRequest, ParserOptions{MaxHeaderSize: s.opts.MaxHeaderSize, Lenient: s.opts.InsecureHTTPParser})
 	c.parser.hooks = (*connParserHooks)(c)
+	s.parsed.loop = s.loop
 	c.parser.spares = &s.parsed
 	s.conns = append(s.conns, c)
 	c.active, c.messageStart = true, s.loop.Now()
