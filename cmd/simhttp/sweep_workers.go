@@ -212,6 +212,9 @@ func (w *workers) start() error {
 	if err != nil {
 		return err
 	}
+	// One line for all workers: each goroutine appending the newline to
+	// job itself wrote into the spare capacity they shared.
+	job = append(job, '\n')
 	for id := 1; id <= w.n; id++ {
 		p := &proc{id: id, tail: &tailWriter{}, relay: &lineRelay{out: w.stderr, mu: &w.stderrMu}, job: make(chan error, 1)}
 		p.cmd = exec.Command(w.exe)
@@ -233,7 +236,7 @@ func (w *workers) start() error {
 		}
 		w.procs = append(w.procs, p)
 		go func() {
-			_, err := p.stdin.Write(append(job, '\n'))
+			_, err := p.stdin.Write(job)
 			p.job <- err
 		}()
 	}
