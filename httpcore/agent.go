@@ -157,6 +157,7 @@ func newAgent(rt simnet.Runtime, opts AgentOptions) (*Agent, error) {
 		protocol:       cmpOr(opts.Protocol, "http:"),
 		conns:          map[*simnet.Socket]*agentConn{},
 		names:          map[nameKey]string{},
+		parsed:         headSpares{loop: rt.Loop()},
 	}
 	switch opts.Scheduling {
 	case "", "lifo":

@@ -31,7 +31,6 @@ func (a *Agent) allocParser(po ParserOptions) *Parser {
 		}
 	}
 	p := newParser(a.rt.Loop(), ParseResponse, po)
-	a.parsed.loop = a.rt.Loop()
 	p.spares = &a.parsed
 	return p
 }

@@ -135,7 +135,7 @@ type Server struct {
 // error.
 func CreateServer(rt simnet.Runtime, opts ServerOptions, handler func(*IncomingMessage, *ServerResponse)) (*Server, error) {
 	s := simnet.Alloc[Server](rt.Loop())
-	*s = Server{rt: rt, loop: rt.Loop(), opts: opts}
+	*s = Server{rt: rt, loop: rt.Loop(), opts: opts, parsed: headSpares{loop: rt.Loop()}}
 	s.RequestTimeout = pickDuration(opts.RequestTimeout, defaultRequestTimeout)
 	s.HeadersTimeout = pickDuration(opts.HeadersTimeout, min(defaultHeadersTimeout, s.RequestTimeout))
 	if s.RequestTimeout > 0 && s.HeadersTimeout > 0 && s.HeadersTimeout > s.RequestTimeout {
@@ -418,7 +418,6 @@ func (c *serverConn) start() {
 	c.maxHeaderEntries = headerEntryLimit(s.MaxHeadersCount)
 	c.parser = newParser(s.loop, ParseRequest, ParserOptions{MaxHeaderSize: s.opts.MaxHeaderSize, Lenient: s.opts.InsecureHTTPParser})
 	c.parser.hooks = (*connParserHooks)(c)
-	s.parsed.loop = s.loop
 	c.parser.spares = &s.parsed
 	s.conns = append(s.conns, c)
 	c.active, c.messageStart = true, s.loop.Now()

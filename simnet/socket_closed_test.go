@@ -13,12 +13,7 @@ import (
 func TestDestroyedSocketClosesItsEnd(t *testing.T) {
 	for _, who := range []string{"client", "server", "listener"} {
 		for at := 0; at < 40; at++ {
-			w, err := NewWorld(1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv, _ := w.AddHost("server") // 10.0.0.1
-			cli, _ := w.AddHost("client")
+			w, srv, cli := serverAndClient(t)
 			var accepted *Socket
 			ln, err := srv.Listen(ListenOptions{Port: 80}, func(s *Socket) {
 				accepted = s

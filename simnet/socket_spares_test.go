@@ -9,18 +9,7 @@ import (
 // in the socket: once the kernel took them the socket holds no array of
 // its own, and the next socket to wait takes the same ones.
 func TestDrainedSocketKeepsNoArrays(t *testing.T) {
-	w, err := NewWorld(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := w.AddHost("server", "10.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, err := w.AddHost("client")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, srv, cli := serverAndClient(t)
 	got := 0
 	if _, err := srv.Listen(ListenOptions{Port: 80}, func(s *Socket) {
 		s.Events.Data.On(func(p []byte) { got += len(p) })

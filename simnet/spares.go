@@ -102,7 +102,7 @@ func kindOf[R interface{ Recycle() }](sp *Spares, key any, init func() R) R {
 // it is. Release must not be called from one of the world's callbacks.
 func (w *World) Release() error {
 	if w.released {
-		return fmt.Errorf("simnet: Release: %w", ErrWorldReleased)
+		return released("Release")
 	}
 	sp := w.loop.spares
 	if sp == nil {

@@ -13,21 +13,7 @@ import (
 // port or connection of the released world is left in them.
 func TestReleasedHostsMapsServeTheNextEmptied(t *testing.T) {
 	sp := NewSpares()
-	hosts := func() (*World, *Host, *Host) {
-		w, err := NewWorld(1, WithSpares(sp))
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, err := w.AddHost("server", "10.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cli, err := w.AddHost("client")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return w, srv, cli
-	}
+	hosts := func() (*World, *Host, *Host) { return serverAndClient(t, WithSpares(sp)) }
 	w, srv, cli := hosts()
 	if _, err := srv.Listen(ListenOptions{Port: 80}, func(*Socket) {}); err != nil {
 		t.Fatal(err)
@@ -62,12 +48,7 @@ func TestReleasedHostsMapsServeTheNextEmptied(t *testing.T) {
 func TestReleasedWorldsSendChunkServesTheNext(t *testing.T) {
 	sp := NewSpares()
 	send := func(msg string) (*World, string) {
-		w, err := NewWorld(1, WithSpares(sp))
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv, _ := w.AddHost("server", "10.0.0.1")
-		cli, _ := w.AddHost("client")
+		w, srv, cli := serverAndClient(t, WithSpares(sp))
 		got := ""
 		if _, err := srv.Listen(ListenOptions{Port: 80}, func(s *Socket) {
 			s.Events.Data.On(func(p []byte) { got += string(p) })

@@ -24,6 +24,16 @@ func echoOnce(t *testing.T, sp *simnet.Spares) (string, *simnet.Socket) {
 		opts = append(opts, simnet.WithSpares(sp))
 	}
 	w, cli, srv := twoHosts(t, opts...)
+	trace, s := echoExchange(t, w, cli, srv)
+	release(t, w)
+	return trace, s
+}
+
+// echoExchange runs w, where cli sends one message to an echo server on
+// srv and ends on the echo, and returns the compact trace and the
+// client's socket.
+func echoExchange(t *testing.T, w *simnet.World, cli, srv *simnet.Host) (string, *simnet.Socket) {
+	t.Helper()
 	var events []simnet.Event
 	w.Loop().Events().Observe(func(ev simnet.Event) { events = append(events, ev) })
 	echoServer(t, srv, 80)
@@ -31,9 +41,7 @@ func echoOnce(t *testing.T, sp *simnet.Spares) (string, *simnet.Socket) {
 	s.Events.Connect.On(func(struct{}) { s.Write([]byte("hello"), nil) })
 	s.Events.Data.On(func([]byte) { s.End(nil, nil) })
 	run(t, w)
-	trace := simnet.Compact(events, true)
-	release(t, w)
-	return trace, s
+	return simnet.Compact(events, true), s
 }
 
 // TestReleasedWorldsObjectsServeTheNext: a world made with the spares a
@@ -152,14 +160,7 @@ func TestReleasedWorldFailsLoudly(t *testing.T) {
 			t.Errorf("%s on the released world: %v, want ErrWorldReleased", what, err)
 		}
 	}
-	var events []simnet.Event
-	next.Loop().Events().Observe(func(ev simnet.Event) { events = append(events, ev) })
-	echoServer(t, srv, 80)
-	s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
-	s.Events.Connect.On(func(struct{}) { s.Write([]byte("hello"), nil) })
-	s.Events.Data.On(func([]byte) { s.End(nil, nil) })
-	run(t, next)
-	if got := simnet.Compact(events, true); got != want {
+	if got, _ := echoExchange(t, next, cli, srv); got != want {
 		t.Errorf("after the released world was used the next world's trace is\n%s\nwant\n%s", got, want)
 	}
 	release(t, next)
