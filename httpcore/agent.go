@@ -704,12 +704,12 @@ func (l *namedList[T]) set(name string, vs []T) {
 	}
 	if old := l.lists[i].vs; cap(old) > 0 {
 		// Every caller has read what it needs of the list by now.
-		clear(old[:cap(old)])
+		zeroAll(old[:cap(old)])
 		l.spare = old[:0]
 	}
 	// In place: every reader of the lists finishes, or copies them,
 	// before a list is set again.
-	l.lists = slices.Delete(l.lists, i, i+1)
+	l.lists = deleteAt(l.lists, i)
 }
 
 func (l *namedList[T]) remove(name string, v T) {

@@ -1,8 +1,6 @@
 package httpcore
 
 import (
-	"slices"
-
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -25,7 +23,7 @@ func (a *Agent) allocParser(po ParserOptions) *Parser {
 	for i := len(a.parsers) - 1; i >= 0; i-- {
 		if a.parsers[i].opts == po {
 			p := a.parsers[i].p
-			a.parsers = slices.Delete(a.parsers, i, i+1)
+			a.parsers = deleteAt(a.parsers, i)
 			p.Reset(ParseResponse)
 			return p
 		}

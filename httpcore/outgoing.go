@@ -681,7 +681,7 @@ func (m *OutgoingMessage) flushOutput(s *simnet.Socket) (ret, wrote bool) {
 		ret = s.WriteHandler(c.data, c.cb)
 	}
 	m.flushing = was
-	clear(out)
+	zeroAll(out)
 	if m.headerSent && len(m.outputData) == 0 {
 		// A request ended before it had its socket waited here with its
 		// head; the socket has copied it now.

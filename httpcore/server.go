@@ -7,7 +7,6 @@ package httpcore
 
 import (
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -678,7 +677,7 @@ func (c *serverConn) onResponseFinish(x *serverExchange) {
 	s := c.srv
 	if len(c.incoming) > 0 && c.incoming[0] == req {
 		// Shifted in place, so a keep-alive connection reuses the queue.
-		c.incoming = slices.Delete(c.incoming, 0, 1)
+		c.incoming = deleteAt(c.incoming, 0)
 	}
 	if !req.consuming && !req.r.resumeScheduled {
 		req.dump()
