@@ -392,7 +392,11 @@ func (m *IncomingMessage) pushBody(b []byte) {
 	if m.dumped || len(b) == 0 {
 		return
 	}
-	if !m.push(append([]byte(nil), b...)) {
+	// make and copy, not append to nil: append's growslice is the longer
+	// way to the same fresh chunk.
+	chunk := make([]byte, len(b))
+	copy(chunk, b)
+	if !m.push(chunk) {
 		m.readStop()
 	}
 }
