@@ -415,10 +415,13 @@ func (a *Agent) createConnection(opts simnet.ConnectOptions, cb func(*simnet.Soc
 func (a *Agent) addRequest(req *ClientRequest, opts simnet.ConnectOptions) error {
 	opts.Timeout = a.timeout
 	name := a.GetName(opts)
-	a.sockets.ensure(name)
+	// The positions found here serve until the hooks below, which may
+	// change the lists, run.
+	si := a.sockets.ensure(name)
 	var c *agentConn
-	free := a.freeSockets.get(name)
-	if free != nil {
+	var free []*agentConn
+	if fi := a.freeSockets.find(name); fi >= 0 {
+		free = a.freeSockets.lists[fi].vs
 		for len(free) > 0 && free[0].s.Destroyed() {
 			free = free[1:]
 		}
@@ -429,9 +432,9 @@ func (a *Agent) addRequest(req *ClientRequest, opts simnet.ConnectOptions) error
 				c, free = free[len(free)-1], free[:len(free)-1]
 			}
 		}
-		a.freeSockets.set(name, free)
+		a.freeSockets.setAt(fi, free)
 	}
-	sockLen := len(free) + len(a.sockets.get(name))
+	sockLen := len(free) + len(a.sockets.lists[si].vs)
 	switch {
 	case c != nil:
 		a.reuseSocket(c, req)
@@ -698,8 +701,15 @@ func (l *namedList[T]) set(name string, vs []T) {
 		l.lists[l.ensure(name)].vs = vs
 		return
 	}
-	i := l.find(name)
-	if i < 0 {
+	if i := l.find(name); i >= 0 {
+		l.setAt(i, vs)
+	}
+}
+
+// setAt replaces the list at position i, dropping it when vs is empty.
+func (l *namedList[T]) setAt(i int, vs []T) {
+	if len(vs) > 0 {
+		l.lists[i].vs = vs
 		return
 	}
 	if old := l.lists[i].vs; cap(old) > 0 {
@@ -713,10 +723,14 @@ func (l *namedList[T]) set(name string, vs []T) {
 }
 
 func (l *namedList[T]) remove(name string, v T) {
-	vs := l.get(name)
-	for i, x := range vs {
+	i := l.find(name)
+	if i < 0 {
+		return
+	}
+	vs := l.lists[i].vs
+	for j, x := range vs {
 		if x == v {
-			l.set(name, append(vs[:i:i], vs[i+1:]...))
+			l.setAt(i, append(vs[:j:j], vs[j+1:]...))
 			return
 		}
 	}
