@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/simhttp/simhttp/internal/spares"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -89,7 +88,7 @@ type Agent struct {
 	parsers     []freeParser       // response parsers freed by finished requests
 	parsed      headSpares         // what its parsers keep between response heads
 	lastHost    hostMemo           // the Host header its last request was given
-	headSpare   spares.List[byte]  // the buffers its requests render their heads into, between requests
+	heads       headLender         // what its requests render their heads with
 }
 
 // agentHooks are the overrides of AgentOptions, the one part of the options

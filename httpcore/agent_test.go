@@ -513,9 +513,9 @@ func TestKeepAliveRequestsRenderTheirHeadsIntoTheAgentsBuffer(t *testing.T) {
 			return
 		}
 		var spare *byte
-		if b := a.headSpare.Take(); b != nil {
+		if b := a.heads.Take(); b != nil {
 			spare = &b[:1][0]
-			a.headSpare.Put(b)
+			a.heads.Put(b)
 		}
 		spares = append(spares, spare)
 		_, err := Get(h, "", RequestOptions{Host: "127.0.0.1", Port: 80, Path: paths[len(spares)-1], Agent: a}, func(res *IncomingMessage) {

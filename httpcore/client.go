@@ -186,7 +186,7 @@ func request(rt simnet.Runtime, url string, opts *RequestOptions, cb func(*Incom
 	}
 	if req.pool != nil {
 		req.agent = true
-		req.headSpare = &req.pool.headSpare
+		req.heads = &req.pool.heads
 		// A keep-alive header only makes sense when the agent can reuse
 		// the socket: it keeps sockets alive or queues requests.
 		keep := req.pool.keepAlive || req.pool.maxSockets != maxSocketsInfinity
@@ -250,7 +250,7 @@ func (req *ClientRequest) setOptionHeaders(sp *requestSpec) error {
 		if err != nil {
 			return err
 		}
-		return req.storeHeader(req.appendFirstLine(req.headBuffer()), fields, false, 0)
+		return req.storeHeader(req.firstLine(), fields, false)
 	}
 	for _, h := range opts.Headers {
 		var v any = h.Values
@@ -316,21 +316,15 @@ type hostMemo struct {
 	value             any // nil: none yet
 }
 
-// appendFirstLine appends the request line to b, where concatenating it
-// first allocated a string only to copy it into the head.
-func (req *ClientRequest) appendFirstLine(b []byte) []byte {
-	b = append(b, req.method...)
-	b = append(b, ' ')
-	b = append(b, req.path...)
-	return append(b, " HTTP/1.1\r\n"...)
-}
+// firstLine is what the request line is rendered from.
+func (req *ClientRequest) firstLine() headLine { return headLine{req.method, req.path, 0} }
 
 // implicitHeader is ClientRequest._implicitHeader.
 func (req *ClientRequest) implicitHeader() error {
 	if req.header != nil {
 		return errHeadersSent("render")
 	}
-	return req.storeHeader(req.appendFirstLine(req.headBuffer()), nil, true, 0)
+	return req.storeHeader(req.firstLine(), nil, true)
 }
 
 func (req *ClientRequest) hadError() bool { return req.hadErr }

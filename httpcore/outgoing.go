@@ -27,7 +27,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/simhttp/simhttp/internal/spares"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -84,10 +83,9 @@ type OutgoingMessage struct {
 
 	fields []headerEntry // the header store, in the order names were first set
 	header []byte        // Node's _header: the rendered head, nil until stored
-	// headSpare, when set, is where the head is rendered: buffers its
-	// owner (the server, or the request's agent) lends, taken back once
-	// the socket copied the head, so a keep-alive exchange allocates none.
-	headSpare  *spares.List[byte]
+	// heads, when set, is what the message's owner (the server, or the
+	// request's agent) lends for rendering the head.
+	heads      *headLender
 	outputData []outChunk // bytes waiting for the socket to become the message's own
 	outputSize int
 	// outputFirst backs outputData until a second chunk waits: a request
@@ -100,12 +98,12 @@ type OutgoingMessage struct {
 	// were destroyed with; nil until one is set.
 	ends *outgoingEnds
 
-	bytesWritten  int64
-	contentLength float64 // Number(value) as Node converts it, NaN included
-
-	keepAliveTimeout     time.Duration
-	maxRequestsPerSocket int
-	highWaterMark        int
+	bytesWritten int64
+	// contentLength is Number(value) as Node converts it, NaN included.
+	// Rendering may set it, but it stays out of headRegs, whose equality
+	// would otherwise be a float's, compared field by field.
+	contentLength float64
+	headRegs
 
 	kind outgoingKind // the ClientRequest or ServerResponse embedding the message
 
@@ -118,15 +116,30 @@ type OutgoingMessage struct {
 	// Content-Length fail with ERR_HTTP_CONTENT_LENGTH_MISMATCH.
 	StrictContentLength bool
 
-	// The flags are kept together, where they fill one 32-byte stretch
-	// instead of the padding of five: a server exchange is allocated per
+	// The flags are kept together, with headRegs', where they fill what
+	// would be the padding of several: a server exchange is allocated per
 	// request (TestExchangeSlabKeepsItsSizeClass).
-	headerSent                     bool // the head has been handed to send
-	flushing                       bool
-	attached                       bool // Node's socket._httpMessage === this
-	finished                       bool // end() was called
-	destroyed                      bool
-	closed                         bool
+	headerSent bool // the head has been handed to send
+	flushing   bool
+	attached   bool // Node's socket._httpMessage === this
+	finished   bool // end() was called
+	closed     bool
+	needDrain  bool
+}
+
+// headRegs is what rendering a head reads of its message besides its
+// headers, its first line, SendDate and contentLength, and everything
+// rendering changes but the head, headerSent and contentLength: one block of plain
+// memory, which a rendered head's memo compares and restores at once
+// (renderedHead).
+type headRegs struct {
+	keepAliveTimeout     time.Duration
+	maxRequestsPerSocket int
+	// highWaterMark is here, though rendering neither reads nor changes
+	// it, for the block's size: Go compares a 32-byte struct field by
+	// field, one of 40 bytes with one memequal.
+	highWaterMark int
+
 	last                           bool
 	chunkedEncoding                bool
 	shouldKeepAlive                bool
@@ -137,14 +150,18 @@ type OutgoingMessage struct {
 	removedContLen                 bool
 	removedTE                      bool
 	hasBody                        bool
-	needDrain                      bool
-	rejectNonStandardBodyWrites    bool
 	agent                          bool
 	hasContentLen                  bool // Node's _contentLength != null
-	// A response's own two flags sit here rather than in ServerResponse,
-	// whose own fields would otherwise end in six bytes of padding.
-	expectContinue bool // the request asked for 100-continue
-	sent100        bool
+
+	// Flags rendering neither reads nor changes, here where they fill
+	// what would be padding; a memo that compares and restores them
+	// finds them as they were. A response's own three sit here rather
+	// than in ServerResponse, whose own fields would otherwise end in
+	// padding.
+	destroyed                   bool
+	rejectNonStandardBodyWrites bool
+	expectContinue              bool // the request asked for 100-continue
+	sent100                     bool
 }
 
 // outgoingEnds is the trailer and the error of the few messages that
@@ -175,10 +192,10 @@ func (m *OutgoingMessage) trailer() string {
 type outgoingKind interface {
 	// implicitHeader is Node's _implicitHeader, called when a body write or
 	// end() needs the head and none was stored yet; it must call
-	// storeHeader(head, source, own, status), with head the message's head
-	// buffer holding its first line and own set to render the message's
-	// own header store (ServerResponse: writeHead with its status;
-	// ClientRequest: "METHOD path HTTP/1.1\r\n" and its headers, status 0).
+	// storeHeader(line, source, own), with line what its first line is
+	// rendered from and own set to render the message's own header store
+	// (ServerResponse: writeHead with its status; ClientRequest:
+	// "METHOD path HTTP/1.1\r\n" and its headers).
 	implicitHeader() error
 	// pendingData is told how many bytes were buffered (or released, when
 	// negative) while the message had no socket of its own; the server uses
@@ -519,7 +536,7 @@ func (m *OutgoingMessage) write(chunk []byte, cb func(error), fromEnd bool) (boo
 // length must match the body.
 func (m *OutgoingMessage) strictLength() bool {
 	return m.StrictContentLength && m.hasContentLen && m.hasBody && !m.removedContLen &&
-		!m.chunkedEncoding && !m.HasHeader("transfer-encoding")
+		!m.chunkedEncoding && m.find("transfer-encoding") < 0
 }
 
 // onError reports a failed write on the next tick: the callback first, then
@@ -560,8 +577,8 @@ const maxSpareHead = 4 << 10
 // lender's spares when it has one, else one of the spares of the world
 // (the first head of each agent and server of a sweep's world).
 func (m *OutgoingMessage) headBuffer() []byte {
-	if m.headSpare != nil {
-		if b := m.headSpare.Take(); b != nil {
+	if m.heads != nil {
+		if b := m.heads.Take(); b != nil {
 			return b
 		}
 	}
@@ -572,12 +589,17 @@ func (m *OutgoingMessage) headBuffer() []byte {
 // refers to its bytes: the socket copies what it is given. The message
 // keeps an empty head, which still says the head was stored.
 func (m *OutgoingMessage) returnHead() {
-	if m.headSpare == nil || cap(m.header) > maxSpareHead {
+	if m.heads == nil || cap(m.header) > maxSpareHead {
 		return
 	}
-	m.headSpare.Put(m.header)
-	m.header = m.header[:0:0]
+	m.heads.Put(m.header)
+	m.header = storedHead
 }
+
+// storedHead is the head a message keeps once its buffer went back: empty
+// but not nil, as a head was stored. One shared value keeps returnHead
+// within the inliner's budget, which slicing the head to nothing did not.
+var storedHead = []byte{}
 
 // writeRaw writes to the socket when it is the message's own and writable,
 // and buffers otherwise.
@@ -916,12 +938,44 @@ type headState struct {
 	b                                              []byte
 }
 
-// storeHeader is Node's _storeHeader: after the first line, which head
-// holds, it renders the headers (the message's own when source is nil), adds Date, Connection,
+// headLine is what a head's first line is rendered from: a request's
+// method and path (status 0), or a response's status and reason.
+type headLine struct {
+	method, text string
+	status       int
+}
+
+// appendTo appends the line to b, where concatenating a request line
+// first allocated a string only to copy it into the head.
+func (l *headLine) appendTo(b []byte) []byte {
+	if l.status != 0 {
+		return append(b, renderStatusLine(l.status, l.text)...)
+	}
+	b = append(b, l.method...)
+	b = append(b, ' ')
+	b = append(b, l.text...)
+	return append(b, " HTTP/1.1\r\n"...)
+}
+
+// storeHeader is Node's _storeHeader: after the first line, it renders
+// the headers (the message's own when own is set, else source), adds Date, Connection,
 // Keep-Alive and the framing headers Node adds by itself, and decides
 // whether the connection ends after this message.
-func (m *OutgoingMessage) storeHeader(head []byte, source []field, own bool, status int) error {
-	st := &headState{b: head}
+func (m *OutgoingMessage) storeHeader(line headLine, source []field, own bool) error {
+	var keep *renderedHead
+	var entry headRegs
+	var entryLength float64
+	if m.heads != nil {
+		if m.replayHead(&line, source, own) {
+			return nil
+		}
+		if keep = m.heads.keeping(m.loop); keep != nil {
+			entry, entryLength = m.headRegs, m.contentLength
+		}
+	}
+	status := line.status
+	st := &headState{b: line.appendTo(m.headBuffer())}
+	var date string
 	if own {
 		for _, e := range m.fields {
 			if err := m.processHeader(st, e.name, e.value, false); err != nil {
@@ -936,8 +990,9 @@ func (m *OutgoingMessage) storeHeader(head []byte, source []field, own bool, sta
 		}
 	}
 	if m.SendDate && !st.date {
+		date = m.dateValue()
 		st.b = append(st.b, "Date: "...)
-		st.b = append(st.b, m.dateValue()...)
+		st.b = append(st.b, date...)
 		st.b = append(st.b, "\r\n"...)
 	}
 	// A 204 or 304 must not carry the zero chunk; Node drops the chunking
@@ -996,6 +1051,8 @@ func (m *OutgoingMessage) storeHeader(head []byte, source []field, own bool, sta
 	m.headerSent = false
 	if st.expect {
 		m.send(nil, nil)
+	} else if keep != nil {
+		keep.keep(m, &line, source, own, date, entry, entryLength)
 	}
 	return nil
 }

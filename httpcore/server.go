@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/simhttp/simhttp/internal/spares"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -121,9 +120,9 @@ type Server struct {
 	conns     []*serverConn // every connection whose parser is alive, oldest first
 	live      int           // Node's server._connections: sockets not destroyed yet
 	checker   *simnet.Timer
-	headSpare spares.List[byte] // the buffers responses render their heads into, between responses
-	slab      []serverExchange  // exchanges allocated together and not handed out yet
-	slabSize  int               // how many the last slab held
+	heads     headLender       // what responses render their heads with
+	slab      []serverExchange // exchanges allocated together and not handed out yet
+	slabSize  int              // how many the last slab held
 
 	parsed headSpares // the arrays request heads are collected in, between heads
 	date   dateCache  // the Date its responses send, for the current second

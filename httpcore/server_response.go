@@ -54,7 +54,7 @@ func initServerResponse(r *ServerResponse, s *Server, c *serverConn, req *Incomi
 	r.keepAliveTimeout = s.KeepAliveTimeout
 	r.maxRequestsPerSocket = s.MaxRequestsPerSocket
 	r.shouldKeepAlive = keepAlive
-	r.headSpare = &s.headSpare
+	r.heads = &s.heads
 }
 
 // serverExchange is a request and its response, born together for each
@@ -152,7 +152,7 @@ func (r *ServerResponse) WriteHead(statusCode int, statusMessage string, headers
 	if r.expectContinue && !r.sent100 {
 		r.shouldKeepAlive = false
 	}
-	return r.storeHeader(append(r.headBuffer(), renderStatusLine(statusCode, r.StatusMessage)...), fields, own, statusCode)
+	return r.storeHeader(headLine{"", r.StatusMessage, statusCode}, fields, own)
 }
 
 // WriteContinue is response.writeContinue(cb): an interim 100 Continue.

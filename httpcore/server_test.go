@@ -648,9 +648,9 @@ func TestKeepAliveResponsesRenderTheirHeadsIntoOneBuffer(t *testing.T) {
 	var spares []*byte
 	srv, port := e.server(ServerOptions{}, func(req *IncomingMessage, res *ServerResponse) {
 		var spare *byte
-		if b := srv.headSpare.Take(); b != nil {
+		if b := srv.heads.Take(); b != nil {
 			spare = &b[:1][0]
-			srv.headSpare.Put(b)
+			srv.heads.Put(b)
 		}
 		spares = append(spares, spare)
 		if err := res.End([]byte(bodies[len(spares)-1]), nil); err != nil {
