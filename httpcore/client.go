@@ -265,8 +265,18 @@ func (req *ClientRequest) setOptionHeaders(sp *requestSpec) error {
 		}
 	}
 	if sp.setHost && !req.hasKey("host") {
-		if err := req.setHeaderKey("Host", "host", hostHeader(sp)); err != nil {
-			return err
+		switch v, checked := hostHeader(sp); {
+		case checked:
+			// What setHeaderKey would do: no head is rendered and no Host
+			// is set yet, and the value passed its checks before.
+			req.fields = append(req.fields, headerEntry{key: "host", name: "Host", value: v})
+		default:
+			if err := req.setHeaderKey("Host", "host", v); err != nil {
+				return err
+			}
+			if sp.agent != nil {
+				sp.agent.lastHost.checked = true
+			}
 		}
 	}
 	if opts.Auth != "" && !req.hasKey("authorization") {
@@ -287,12 +297,13 @@ func (req *ClientRequest) hasKey(key string) bool { return req.find(key) >= 0 }
 // hostHeader is the Host header Node adds: the host, bracketed when it is
 // an IPv6 address, with the port unless it is the protocol's default. An
 // agent keeps the last one as an interface value, so its requests to one
-// origin, which are most, build and box none.
-func hostHeader(sp *requestSpec) any {
+// origin, which are most, build and box none, nor validate it again once
+// it was (checked).
+func hostHeader(sp *requestSpec) (v any, checked bool) {
 	a := sp.agent
 	if a != nil && a.lastHost.value != nil && a.lastHost.host == sp.host &&
 		a.lastHost.port == sp.port && a.lastHost.defaultPort == sp.defaultPort {
-		return a.lastHost.value
+		return a.lastHost.value, a.lastHost.checked
 	}
 	host := sp.host
 	if i := strings.IndexByte(host, ':'); i >= 0 && strings.IndexByte(host[i+1:], ':') >= 0 && host[0] != '[' {
@@ -301,11 +312,11 @@ func hostHeader(sp *requestSpec) any {
 	if sp.port != sp.defaultPort {
 		host += ":" + strconv.Itoa(sp.port)
 	}
-	var v any = host
+	v = host
 	if a != nil {
 		a.lastHost = hostMemo{host: sp.host, port: sp.port, defaultPort: sp.defaultPort, value: v}
 	}
-	return v
+	return v, false
 }
 
 // hostMemo is the last Host header an agent's request was given, with what
@@ -313,7 +324,8 @@ func hostHeader(sp *requestSpec) any {
 type hostMemo struct {
 	host              string
 	port, defaultPort int
-	value             any // nil: none yet
+	value             any  // nil: none yet
+	checked           bool // value passed setHeaderKey's checks
 }
 
 // firstLine is what the request line is rendered from.

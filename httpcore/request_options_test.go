@@ -284,7 +284,7 @@ func TestHostHeaderFollowsTheOrigin(t *testing.T) {
 	} {
 		for _, agent := range []*Agent{a, nil} {
 			sp := requestSpec{agent: agent, host: c.host, port: c.port, defaultPort: c.dflt}
-			if got := hostHeader(&sp); got != c.want {
+			if got, _ := hostHeader(&sp); got != c.want {
 				t.Errorf("host %q port %d default %d, agent %v: Host %q, want %q", c.host, c.port, c.dflt, agent != nil, got, c.want)
 			}
 		}
