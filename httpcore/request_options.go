@@ -83,8 +83,7 @@ type HeaderField struct {
 // agent's defaults, everything Node computes in the ClientRequest
 // constructor before it touches a header.
 type requestSpec struct {
-	opts          RequestOptions // with the URL's parts merged in
-	agent         *Agent         // nil when CreateConnection replaces it
+	agent         *Agent // nil when CreateConnection replaces it
 	method        string
 	path          string
 	host          string // hostname || host || "localhost"
@@ -97,12 +96,14 @@ type requestSpec struct {
 	chunkedByDflt bool // useChunkedEncodingByDefault
 }
 
-// resolveRequest merges rawURL into sp.opts, the options as given, and
-// checks every option in the order Node's ClientRequest constructor does, so
-// the first invalid option is the one reported. It works on sp.opts in
-// place, where taking opts by value copied the options once more.
-func resolveRequest(rt simnet.Runtime, rawURL string, sp *requestSpec) error {
-	opts := &sp.opts
+// resolveRequest merges rawURL into opts, the caller's own copy of the
+// options as given, and checks every option in the order Node's
+// ClientRequest constructor does, so the first invalid option is the one
+// reported. It works on opts in place, where taking opts by value copied
+// the options once more, as keeping them in sp did: opts stays apart
+// from sp, whose values the request keeps, so that the caller's copy does
+// not move to the heap with them.
+func resolveRequest(rt simnet.Runtime, rawURL string, opts *RequestOptions, sp *requestSpec) error {
 	if rawURL != "" {
 		u, err := parseRequestURL(rawURL)
 		if err != nil {
@@ -184,38 +185,38 @@ func resolveRequest(rt simnet.Runtime, rawURL string, sp *requestSpec) error {
 
 // checkConnectOptions makes the checks net.connect makes synchronously,
 // which Node reports from http.request once the headers are set.
-func checkConnectOptions(sp *requestSpec) error {
+func checkConnectOptions(opts *RequestOptions, sp *requestSpec) error {
 	if sp.port < 0 || sp.port > 65535 {
 		return &Error{Code: "ERR_SOCKET_BAD_PORT",
 			Message: fmt.Sprintf("Port should be >= 0 and < 65536. Received type number (%d).", sp.port)}
 	}
-	if la := sp.opts.LocalAddress; la != "" {
+	if la := opts.LocalAddress; la != "" {
 		if _, err := netip.ParseAddr(la); err != nil {
 			return &Error{Code: "ERR_INVALID_IP_ADDRESS", Message: "Invalid IP address: " + la}
 		}
 	}
-	if f := sp.opts.Family; f != 0 && f != 4 && f != 6 {
+	if f := opts.Family; f != 0 && f != 4 && f != 6 {
 		if _, err := netip.ParseAddr(sp.host); err != nil {
 			return &Error{Code: "ERR_INVALID_ARG_VALUE",
 				Message: fmt.Sprintf("The argument 'family' must be one of: 0, 4, 6. Received %d", f)}
 		}
 	}
-	if sp.opts.SocketPath != "" {
+	if opts.SocketPath != "" {
 		return &Error{Code: "ERR_INVALID_ARG_VALUE",
-			Message: fmt.Sprintf("The property 'options.socketPath' is invalid. Received %q: this runtime has no Unix domain sockets", sp.opts.SocketPath)}
+			Message: fmt.Sprintf("The property 'options.socketPath' is invalid. Received %q: this runtime has no Unix domain sockets", opts.SocketPath)}
 	}
 	return nil
 }
 
 // connectOptions are the net.connect options a request's socket is made with.
-func (sp *requestSpec) connectOptions() simnet.ConnectOptions {
+func (sp *requestSpec) connectOptions(opts *RequestOptions) simnet.ConnectOptions {
 	return simnet.ConnectOptions{
 		Host:         sp.host,
 		Port:         sp.port,
-		LocalAddress: sp.opts.LocalAddress,
-		LocalPort:    sp.opts.LocalPort,
-		Family:       sp.opts.Family,
-		Lookup:       sp.opts.Lookup,
+		LocalAddress: opts.LocalAddress,
+		LocalPort:    opts.LocalPort,
+		Family:       opts.Family,
+		Lookup:       opts.Lookup,
 	}
 }
 
