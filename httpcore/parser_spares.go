@@ -22,15 +22,19 @@ type headSpares struct {
 }
 
 // maxRawChunk is how many RawHeaders strings one allocation serves, at
-// most: 512 bytes, the largest size class whose objects Go allocates
-// without a header, so a chunk whose length is even fills its class
-// exactly and a head's strings cost what its own array did. A head of
-// three lines as a keep-alive client sends them took an allocation of its
-// own for its six strings; now five heads share one. Chunks double from
-// the first head's size, as most servers and agents of a sweep seed see a
-// head or two. What a chunk costs: a message a program keeps keeps its
-// chunk alive.
-const maxRawChunk = 32
+// most: 127 strings and the 8-byte type header Go puts before a
+// pointerful object past 512 bytes fill the 2,048-byte size class. Up to
+// 512 bytes, Go writes an object's pointer bitmap as it allocates it
+// instead, which for a chunk of 32 strings, the most that fit, cost more
+// than the rest of the allocation: a keep-alive GET's two heads, 12
+// strings, took about 350 instructions of their chunks at 32 strings a
+// chunk (cachegrind), which chunks of up to 127 strings cut by 230. A
+// head of three lines as a keep-alive client sends them took an
+// allocation of its own for its six strings; now twenty heads share one.
+// Chunks double from the first head's size, as most servers and agents
+// of a sweep seed see a head or two. What a chunk costs: a message a
+// program keeps keeps its chunk alive, up to 2 kB.
+const maxRawChunk = 127
 
 // rawHeaders returns n zeroed strings of their own, cut from the current
 // chunk, or allocated alone for a head too long to share one: their
