@@ -254,19 +254,14 @@ func (p *Parser) Offset() int { return p.at }
 // Reset readies the parser for a new connection carrying messages of the
 // given kind, keeping its options and callbacks.
 func (p *Parser) Reset(kind ParserKind) {
-	*p = Parser{
-		parserRegs: parserRegs{
-			kind:          kind,
-			maxHeaderSize: p.maxHeaderSize,
-			lenient:       p.lenient,
-			skipStrings:   p.skipStrings,
-		},
-		hooks:   p.hooks,
-		onBegin: p.onBegin,
-		buf:     p.buf[:0],
-		fields:  p.fields[:0],
-		spares:  p.spares,
-	}
+	// Cleared, then set field by field: Go builds a composite literal of
+	// the whole parser aside and copies it in, which cost a keep-alive
+	// request's parser more.
+	maxHeaderSize, lenient, skipStrings := p.maxHeaderSize, p.lenient, p.skipStrings
+	hooks, onBegin, buf, fields, spares := p.hooks, p.onBegin, p.buf[:0], p.fields[:0], p.spares
+	*p = Parser{}
+	p.kind, p.maxHeaderSize, p.lenient, p.skipStrings = kind, maxHeaderSize, lenient, skipStrings
+	p.hooks, p.onBegin, p.buf, p.fields, p.spares = hooks, onBegin, buf, fields, spares
 }
 
 // Upgraded reports whether the parser stopped after an upgrade or CONNECT
