@@ -313,6 +313,36 @@ func (m *IncomingMessage) header(name string) (string, bool) {
 	return raw[at+1], true
 }
 
+// hostAndExpect is whether header("host") finds one and header("expect"),
+// in one pass over the fields, which is all the server asks of nearly
+// every HTTP/1.1 request.
+func (m *IncomingMessage) hostAndExpect() (host bool, expect string, hasExpect bool) {
+	if m.headers != nil {
+		_, host = m.headers.Get("host")
+		expect, hasExpect = m.headers.Get("expect")
+		return host, expect, hasExpect
+	}
+	raw := m.RawHeaders[:min(m.headerCount, len(m.RawHeaders))]
+	at, n := -1, 0
+	for i := 0; i+1 < len(raw); i += 2 {
+		switch len(raw[i]) {
+		case len("host"):
+			host = host || asciiEqualFold(raw[i], "host")
+		case len("expect"):
+			if asciiEqualFold(raw[i], "expect") {
+				at, n = i, n+1
+			}
+		}
+	}
+	switch {
+	case n > 1:
+		expect, hasExpect = m.Headers().Get("expect")
+	case at >= 0:
+		expect, hasExpect = raw[at+1], true
+	}
+	return host, expect, hasExpect
+}
+
 // joinDuplicates merges repeated fields into their first line, values
 // joined with ", ", which is what joinDuplicateHeaders makes of the fields
 // Node would otherwise keep only once. Cookie and Set-Cookie keep their own

@@ -250,6 +250,37 @@ func TestHeadersAreBuiltOnFirstRead(t *testing.T) {
 	}
 }
 
+// TestHostAndExpectIsHeadersTwoAnswers: the server's one pass over a
+// request's fields answers as header("host") and header("expect") do,
+// repeated fields, fields past the limit and built Headers included.
+func TestHostAndExpectIsHeadersTwoAnswers(t *testing.T) {
+	for _, raw := range [][]string{
+		nil,
+		{"Host", "a"},
+		{"HOST", "a", "Expect", "100-continue"},
+		{"expect", "x", "Host", "a", "EXPECT", "y"},
+		{"Expect", "x", "Hosts", "a", "Expec", "b"},
+		{"X-A", "1", "Host", "a", "Host", "b", "Expect", "z"},
+	} {
+		for _, limit := range []int{0, 2, 4} {
+			for _, built := range []bool{false, true} {
+				m := &IncomingMessage{}
+				m.setHead(&MessageHead{RawHeaders: raw}, limit)
+				if built {
+					m.Headers()
+				}
+				host, expect, hasExpect := m.hostAndExpect()
+				_, wantHost := m.header("host")
+				wantExpect, wantHas := m.header("expect")
+				if host != wantHost || expect != wantExpect || hasExpect != wantHas {
+					t.Errorf("%q, limit %d, Headers built %v: %v %q %v, header gives %v %q %v",
+						raw, limit, built, host, expect, hasExpect, wantHost, wantExpect, wantHas)
+				}
+			}
+		}
+	}
+}
+
 // TestReadBufferKeepsItsArray reads a body chunk by chunk as it arrives:
 // the emptied buffer keeps its array, so no chunk costs one, and chunks
 // split across reads still come out whole and in order.

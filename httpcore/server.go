@@ -556,7 +556,8 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 	res.Events.Finish.Add((*exchangeFinish)(x))
 
 	if h.VersionMajor == 1 && h.VersionMinor == 1 {
-		if _, host := req.header("host"); !host && (s.opts.RequireHostHeader == nil || *s.opts.RequireHostHeader) {
+		host, expect, hasExpect := req.hostAndExpect()
+		if !host && (s.opts.RequireHostHeader == nil || *s.opts.RequireHostHeader) {
 			if err := res.WriteHead(400, "", []string{"Connection", "close"}); err == nil {
 				_ = res.End(nil, nil)
 			}
@@ -575,7 +576,7 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 				return BodyNormal
 			}
 		}
-		if expect, ok := req.header("expect"); ok {
+		if hasExpect {
 			c.expect(req, res, expect)
 			return BodyNormal
 		}
