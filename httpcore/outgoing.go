@@ -958,9 +958,10 @@ func (l *headLine) appendTo(b []byte) []byte {
 }
 
 // storeHeader is Node's _storeHeader: after the first line, it renders
-// the headers (the message's own when own is set, else source), adds Date, Connection,
-// Keep-Alive and the framing headers Node adds by itself, and decides
-// whether the connection ends after this message.
+// the headers (the message's own when own is set, else source), adds
+// Date, Connection, Keep-Alive and the framing headers Node adds by
+// itself, and decides whether the connection ends after this message;
+// or it replays the lender's memo of the same head (renderedHead).
 func (m *OutgoingMessage) storeHeader(line headLine, source []field, own bool) error {
 	var keep *renderedHead
 	var entry headRegs

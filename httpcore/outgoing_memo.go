@@ -19,13 +19,14 @@ type headLender struct {
 // renderedHead is a head a message rendered, with everything its
 // rendering read: what the first line was rendered from, the header lines
 // (all of them strings), SendDate and the Date value it sent, and the
-// message's headRegs and contentLength. Rendering reads nothing else and calls nothing back, so a
-// message that starts rendering with all of them equal renders the same
-// bytes and leaves its headRegs as the memo's did: a keep-alive client
-// sends the same request head again and again, a server the same
-// response head, and rendering them cost a GET about 1,300 instructions.
-// Only heads that rendered without error and without Expect (which sends
-// the head at once) are kept.
+// message's headRegs and contentLength. Rendering such a head reads
+// nothing else and calls nothing back, so a message that starts
+// rendering with all of them equal renders the same bytes and leaves its
+// headRegs and contentLength as the memo's did: a keep-alive client sends
+// the same request head again and again, a server the same response
+// head, and rendering them cost a GET about 1,300 instructions. Only
+// heads that rendered without error and without Expect (which sends the
+// head at once) are kept.
 type renderedHead struct {
 	valid       bool
 	own         bool // rendered from the message's header store, not a list given
