@@ -3,6 +3,7 @@ package simnet
 import (
 	"net/netip"
 	"time"
+	"unsafe"
 )
 
 // Event is one entry of the trace (docs/trace-format.md): an event emitted by an
@@ -87,7 +88,7 @@ func (e *Events) NewID(obj string) int {
 	const slots = len(e.recent)
 	for k := range slots {
 		i := (e.guess + k) % slots
-		if c := &e.recent[i]; c.n != nil && c.obj == obj {
+		if c := &e.recent[i]; c.n != nil && sameString(c.obj, obj) {
 			e.guess = (i + slots - 1) % slots
 			*c.n++
 			return *c.n
@@ -104,6 +105,14 @@ func (e *Events) NewID(obj string) int {
 	e.recent[0] = idCounter{obj, n}
 	*n++
 	return *n
+}
+
+// sameString is a == b that skips comparing the bytes of the same string:
+// a kind is nearly always the literal its package numbers every object of
+// that kind with, and req and res, sreq and sres, have the same length, so
+// == would call into the runtime for each.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 // idCounter is the counter of one kind of object, as ids holds it.
