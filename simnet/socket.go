@@ -307,7 +307,7 @@ func (s *Socket) WriteHandler(p []byte, cb Handler[error]) bool {
 			s.queue(writeReq{data: s.hold(p[n:]), cb: cb})
 		} else if cb != nil {
 			b := s.loop.newWriteBatch(s)
-			b.done = append(b.done, writeReq{cb: cb})
+			b.cb = cb
 			s.loop.NextTickWith(runWriteBatch, b)
 		}
 	} else {
@@ -390,7 +390,7 @@ func (s *Socket) sendPending(sync bool) {
 			done = s.loop.newWriteBatch(s)
 			done.drain = true
 		}
-		done.done = append(done.done, *w)
+		done.add(w.cb)
 		taken++
 	}
 	s.shiftPending(taken)
@@ -511,14 +511,30 @@ func (s *Socket) hold(p []byte) []byte {
 	return s.held[start:len(s.held):len(s.held)]
 }
 
-// writeBatch is the writes one kernel hand-over completed, whose callbacks
-// run together (on nextTick when taken during the Write call). Batches
-// are reused through the loop, so a write costs no allocation.
+// writeBatch is the callbacks of the writes one kernel hand-over
+// completed, which run together (on nextTick when taken during the Write
+// call). Batches are reused through the loop, so a write costs no
+// allocation. It keeps the callbacks alone, the first inline: a
+// keep-alive exchange's hand-overs complete one callback each, which a
+// copy of its whole write into a slice cost more than twice over.
 type writeBatch struct {
 	s     *Socket
-	done  []writeReq
-	drain bool // 'drain' is due once the callbacks ran, if needed
+	cb    Handler[error]   // the first callback; nil when there is none
+	more  []Handler[error] // those after it, in order
+	drain bool             // 'drain' is due once the callbacks ran, if needed
 	next  *writeBatch
+}
+
+// add queues cb behind the batch's callbacks; a write without one just
+// completes.
+func (b *writeBatch) add(cb Handler[error]) {
+	switch {
+	case cb == nil:
+	case b.cb == nil:
+		b.cb = cb
+	default:
+		b.more = append(b.more, cb)
+	}
 }
 
 func (l *Loop) newWriteBatch(s *Socket) *writeBatch {
@@ -534,22 +550,25 @@ func runWriteBatch(b any) { b.(*writeBatch).run() }
 
 func (b *writeBatch) run() {
 	s := b.s
+	cb, more := b.cb, b.more
+	b.cb = nil
+	if cb != nil {
+		cb.Handle(nil)
+	}
 	// Each slot is cleared as it is taken, so a reused batch keeps no
 	// callback (and what it holds) alive, at the cost of a store rather
 	// than clear()'s call into the runtime.
-	for i := range b.done {
-		cb := b.done[i].cb
-		b.done[i] = writeReq{}
-		if cb != nil {
-			cb.Handle(nil)
-		}
+	for i := range more {
+		cb := more[i]
+		more[i] = nil
+		cb.Handle(nil)
 	}
 	if b.drain && s.needDrain && s.writableLen == 0 && !s.destroyed {
 		s.needDrain = false
 		s.Events.Drain.Emit(struct{}{})
 	}
 	l := s.loop
-	*b = writeBatch{done: b.done[:0], next: l.freeWriteBatches}
+	*b = writeBatch{more: more[:0], next: l.freeWriteBatches}
 	l.freeWriteBatches = b
 }
 
