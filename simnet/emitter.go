@@ -187,15 +187,27 @@ func (e *Emitter[T]) Emit(v T) bool {
 }
 
 func (e *Emitter[T]) emit(v T) bool {
+	if len(e.rest) == 0 {
+		// One listener, as nearly every event of an exchange has: it is
+		// first, and there is nothing to walk to find or call it.
+		l := &e.first
+		if l.dead {
+			return false
+		}
+		e.enter()
+		defer e.endEmit()
+		h := l.h
+		if l.once {
+			e.kill(l)
+		}
+		h.Handle(v)
+		return true
+	}
 	n := e.held()
 	if !e.anyLive(n) {
 		return false
 	}
-	if e.emitting == maxNesting {
-		panic(&Error{Code: ErrMaxCallStack.Code,
-			Message: fmt.Sprintf("%s: %d emissions of one event nested in each other", ErrMaxCallStack.Message, e.emitting)})
-	}
-	e.emitting++
+	e.enter()
 	// A listener may panic into the loop's uncaught-error handling; the
 	// listeners must still be compacted after.
 	defer e.endEmit()
@@ -211,6 +223,20 @@ func (e *Emitter[T]) emit(v T) bool {
 		h.Handle(v)
 	}
 	return true
+}
+
+// enter counts an emission starting, or panics when it would nest too
+// deep; the panic is made elsewhere, so enter stays small enough to inline.
+func (e *Emitter[T]) enter() {
+	if e.emitting == maxNesting {
+		tooDeep(e.emitting)
+	}
+	e.emitting++
+}
+
+func tooDeep(nested uint16) {
+	panic(&Error{Code: ErrMaxCallStack.Code,
+		Message: fmt.Sprintf("%s: %d emissions of one event nested in each other", ErrMaxCallStack.Message, nested)})
 }
 
 func (e *Emitter[T]) endEmit() {
