@@ -102,21 +102,22 @@ func (e *Emitter[T]) at(i int) *listener[T] {
 
 // remove marks the listener with id, if it is still there.
 func (e *Emitter[T]) remove(id uint32) {
-	n := e.held()
-	if n > 0 && e.emitting == 0 {
+	if e.emitting == 0 {
 		// Outside an emission no listener is marked, and the one removed
 		// is most often the newest, as when a keep-alive request leaves
 		// its socket: dropping the last slot is what compact would do.
-		if l := e.at(n - 1); l.id == id {
-			if n == 1 {
-				e.first, e.used = listener[T]{}, false
-			} else {
-				e.rest[n-2] = listener[T]{}
-				e.rest = e.rest[:n-2]
+		if last := len(e.rest) - 1; last >= 0 {
+			if e.rest[last].id == id {
+				e.rest[last] = listener[T]{}
+				e.rest = e.rest[:last]
+				return
 			}
+		} else if e.used && e.first.id == id {
+			e.first, e.used = listener[T]{}, false
 			return
 		}
 	}
+	n := e.held()
 	for i := 0; i < n; i++ {
 		if l := e.at(i); l.id == id {
 			if !l.dead {
