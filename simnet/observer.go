@@ -59,7 +59,7 @@ type Events struct {
 	now       func() time.Duration
 	observers []Observer
 	ids       map[string]*int  // the last number given out per kind
-	recent    [4]idCounter     // the kinds last numbered, newest first, found without hashing
+	recent    [4]idCounter     // the kinds last numbered, newest first, found without hashing; a power of two
 	guess     int              // the slot of recent NewID looks at first
 	tail      *[tailSize]Event // ring of the latest observed events, for uncaught errors; nil keeps none
 	tailN     int
@@ -85,14 +85,17 @@ func (e *Events) NewID(obj string) int {
 	// which recent, newest first, holds backwards: the slot before the
 	// last one found is looked at first, and is the one a GET's next
 	// object wants.
-	const slots = len(e.recent)
-	for k := range slots {
-		i := (e.guess + k) % slots
-		if c := &e.recent[i]; c.n != nil && sameString(c.obj, obj) {
-			e.guess = (i + slots - 1) % slots
+	// The slots are a power of two, so & wraps round them where % took
+	// a signed division's fix-ups and a bounds check.
+	const mask = len(e.recent) - 1
+	i := e.guess
+	for range len(e.recent) {
+		if c := &e.recent[i&mask]; c.n != nil && sameString(c.obj, obj) {
+			e.guess = (i - 1) & mask
 			*c.n++
 			return *c.n
 		}
+		i++
 	}
 	// A counter per kind behind a pointer: one map lookup per object
 	// instead of a lookup and an assignment.
