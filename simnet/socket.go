@@ -312,7 +312,11 @@ func (s *Socket) WriteHandler(p []byte, cb Handler[error]) bool {
 		}
 	} else {
 		s.writableLen += len(p)
-		s.queue(writeReq{data: s.hold(p), cb: cb})
+		if s.corked > 0 && s.t != nil && len(s.pending) == 1 {
+			s.join(p, cb)
+		} else {
+			s.queue(writeReq{data: s.hold(p), cb: cb})
+		}
 		if s.corked == 0 {
 			s.sendPending(true)
 		}
@@ -364,7 +368,7 @@ func (s *Socket) sendPending(sync bool) {
 	if s.t == nil || s.destroyed || s.corked > 0 {
 		return
 	}
-	if sync && len(s.pending) > 1 {
+	if sync && len(s.pending) > 1 && !s.coalesced() {
 		s.coalesce()
 	}
 	var done *writeBatch
@@ -468,6 +472,41 @@ func (s *Socket) coalesce() {
 		s.pending[i] = writeReq{}
 	}
 	s.pending = kept
+}
+
+// join adds a write made while corked to the one write pending, as
+// coalesce would join them when the socket is uncorked: a corked socket
+// of a connection sends nothing until then, and the uncork coalesces, so
+// joining now leaves the same writes, with nothing left for the uncork to
+// coalesce (a response's head and body, each with a callback). The
+// pending write's bytes are held's last, so the joined ones follow them.
+func (s *Socket) join(p []byte, cb Handler[error]) {
+	w := &s.pending[0]
+	n := len(w.data) + len(p)
+	s.hold(p)
+	w.data = s.held[len(s.held)-n : len(s.held) : len(s.held)]
+	switch {
+	case cb == nil:
+	case w.cb == nil:
+		w.cb = cb
+	default:
+		s.queue(writeReq{cb: cb, cbOnly: true})
+	}
+}
+
+// coalesced reports that the pending writes are already as coalesce
+// leaves them, as join leaves them: one write with its callback, then
+// the callbacks that ride behind it.
+func (s *Socket) coalesced() bool {
+	if s.pending[0].cbOnly || s.pending[0].cb == nil {
+		return false
+	}
+	for i := 1; i < len(s.pending); i++ {
+		if !s.pending[i].cbOnly {
+			return false
+		}
+	}
+	return true
 }
 
 // joinedCallbacks is the callback of the first pending write and of the
