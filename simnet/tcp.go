@@ -474,7 +474,11 @@ func (e *end) onAck(ack uint32, wnd uint16) {
 			}
 		}
 	}
-	e.transmit()
+	if len(e.snd) > 0 || e.finQueued {
+		// With nothing left to send and no FIN to come, transmit would
+		// find nothing: the ACK of a keep-alive request or response.
+		e.transmit()
+	}
 }
 
 // onData takes in the payload and FIN of an in-order segment.
