@@ -384,11 +384,13 @@ func (s *Socket) sendPending(sync bool) {
 				s.failWrite(cb, sync)
 				return
 			}
-			w.data = w.data[n:]
 			s.writableLen -= n
-			if len(w.data) > 0 {
+			if n < len(w.data) {
+				w.data = w.data[n:]
 				break
 			}
+			// Taken whole: the entry is cleared as it is shifted out, so
+			// its data need not be emptied first.
 		}
 		if done == nil {
 			done = s.loop.newWriteBatch(s)
