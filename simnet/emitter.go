@@ -102,21 +102,22 @@ func (e *Emitter[T]) at(i int) *listener[T] {
 
 // remove marks the listener with id, if it is still there.
 func (e *Emitter[T]) remove(id uint32) {
-	n := e.held()
-	if n > 0 && e.emitting == 0 {
+	if e.emitting == 0 {
 		// Outside an emission no listener is marked, and the one removed
 		// is most often the newest, as when a keep-alive request leaves
 		// its socket: dropping the last slot is what compact would do.
-		if l := e.at(n - 1); l.id == id {
-			if n == 1 {
-				e.first, e.used = listener[T]{}, false
-			} else {
-				e.rest[n-2] = listener[T]{}
-				e.rest = e.rest[:n-2]
+		if last := len(e.rest) - 1; last >= 0 {
+			if e.rest[last].id == id {
+				e.rest[last] = listener[T]{}
+				e.rest = e.rest[:last]
+				return
 			}
+		} else if e.used && e.first.id == id {
+			e.first, e.used = listener[T]{}, false
 			return
 		}
 	}
+	n := e.held()
 	for i := 0; i < n; i++ {
 		if l := e.at(i); l.id == id {
 			if !l.dead {
@@ -187,15 +188,27 @@ func (e *Emitter[T]) Emit(v T) bool {
 }
 
 func (e *Emitter[T]) emit(v T) bool {
+	if len(e.rest) == 0 {
+		// One listener, as nearly every event of an exchange has: it is
+		// first, and there is nothing to walk to find or call it.
+		l := &e.first
+		if l.dead {
+			return false
+		}
+		e.enter()
+		defer e.endEmit()
+		h := l.h
+		if l.once {
+			e.kill(l)
+		}
+		h.Handle(v)
+		return true
+	}
 	n := e.held()
 	if !e.anyLive(n) {
 		return false
 	}
-	if e.emitting == maxNesting {
-		panic(&Error{Code: ErrMaxCallStack.Code,
-			Message: fmt.Sprintf("%s: %d emissions of one event nested in each other", ErrMaxCallStack.Message, e.emitting)})
-	}
-	e.emitting++
+	e.enter()
 	// A listener may panic into the loop's uncaught-error handling; the
 	// listeners must still be compacted after.
 	defer e.endEmit()
@@ -211,6 +224,20 @@ func (e *Emitter[T]) emit(v T) bool {
 		h.Handle(v)
 	}
 	return true
+}
+
+// enter counts an emission starting, or panics when it would nest too
+// deep; the panic is made elsewhere, so enter stays small enough to inline.
+func (e *Emitter[T]) enter() {
+	if e.emitting == maxNesting {
+		tooDeep(e.emitting)
+	}
+	e.emitting++
+}
+
+func tooDeep(nested uint16) {
+	panic(&Error{Code: ErrMaxCallStack.Code,
+		Message: fmt.Sprintf("%s: %d emissions of one event nested in each other", ErrMaxCallStack.Message, nested)})
 }
 
 func (e *Emitter[T]) endEmit() {

@@ -1,9 +1,6 @@
 package simnet
 
-import (
-	"math"
-	"time"
-)
+import "time"
 
 // ioEvent is one piece of kernel work due at a virtual instant: the
 // arrival of seg at the end to, or, with no end, the function the queue
@@ -79,13 +76,21 @@ func (q *kernelQueue) first() *ioEvent {
 	return &f.q[f.head]
 }
 
-// pop takes the piece due next; the queue must not be empty.
-func (q *kernelQueue) pop() ioEvent {
+// drop takes out ev, the piece first returned, once its caller has read
+// what it needs of it. Of an event taken from the FIFO only the pointers
+// are cleared, so that it keeps nothing alive: the slot is written over
+// before it is read again.
+func (q *kernelQueue) drop(ev *ioEvent) {
 	f := &q.inOrder
-	if f.len() == 0 || len(q.early) > 0 && q.early[0].before(&f.q[f.head]) {
-		return q.early.pop()
+	if f.len() == 0 || ev != &f.q[f.head] {
+		q.early.pop()
+		return
 	}
-	return f.take(math.MaxInt)
+	ev.to, ev.seg.data = nil, nil
+	f.head++
+	if f.head == len(f.q) {
+		f.q, f.head = f.q[:0], 0
+	}
 }
 
 // ioHeap orders kernel work by (at, seq). It is typed rather than built on

@@ -232,10 +232,11 @@ func (l *Loop) stalled() bool {
 
 // next picks the callback the current phase runs next, moving through the
 // phases as each runs dry, as one turn of libuv's loop does. It returns no
-// task only where Step has something to check: on entering the check
-// phase (a stalled loop) and the timers phase (a loop no longer alive),
-// and when a bounded poll halted; the other phases it leaves for the next
-// itself, rather than through a return to Step for each.
+// task only where Step stops: on entering the check phase of a stalled
+// loop and the timers phase of a loop no longer alive, and when a bounded
+// poll halted. It makes those two tests itself, as it enters the phase,
+// and goes on when they pass: a return to Step for each cost a keep-alive
+// GET four returns and calls.
 func (l *Loop) next() task {
 	for {
 		switch l.phase {
@@ -273,7 +274,9 @@ func (l *Loop) next() task {
 				continue
 			}
 			l.phase, l.budget = phaseCheck, l.immediates.len()
-			return task{}
+			if l.stalled() {
+				return task{}
+			}
 		case phaseCheck:
 			for l.budget > 0 && l.immediates.len() > 0 {
 				im := l.immediates.pop()
@@ -297,7 +300,9 @@ func (l *Loop) next() task {
 				return fnTask(fn)
 			}
 			l.phase = phaseTimers
-			return task{}
+			if !l.alive() {
+				return task{}
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package simnet
 import (
 	"net/netip"
 	"time"
+	"unsafe"
 )
 
 // Event is one entry of the trace (docs/trace-format.md): an event emitted by an
@@ -58,7 +59,7 @@ type Events struct {
 	now       func() time.Duration
 	observers []Observer
 	ids       map[string]*int  // the last number given out per kind
-	recent    [4]idCounter     // the kinds last numbered, newest first, found without hashing
+	recent    [4]idCounter     // the kinds last numbered, newest first, found without hashing; a power of two
 	guess     int              // the slot of recent NewID looks at first
 	tail      *[tailSize]Event // ring of the latest observed events, for uncaught errors; nil keeps none
 	tailN     int
@@ -84,14 +85,17 @@ func (e *Events) NewID(obj string) int {
 	// which recent, newest first, holds backwards: the slot before the
 	// last one found is looked at first, and is the one a GET's next
 	// object wants.
-	const slots = len(e.recent)
-	for k := range slots {
-		i := (e.guess + k) % slots
-		if c := &e.recent[i]; c.n != nil && c.obj == obj {
-			e.guess = (i + slots - 1) % slots
+	// The slots are a power of two, so & wraps round them where % took
+	// a signed division's fix-ups and a bounds check.
+	const mask = len(e.recent) - 1
+	i := e.guess
+	for range len(e.recent) {
+		if c := &e.recent[i&mask]; c.n != nil && sameString(c.obj, obj) {
+			e.guess = (i - 1) & mask
 			*c.n++
 			return *c.n
 		}
+		i++
 	}
 	// A counter per kind behind a pointer: one map lookup per object
 	// instead of a lookup and an assignment.
@@ -104,6 +108,14 @@ func (e *Events) NewID(obj string) int {
 	e.recent[0] = idCounter{obj, n}
 	*n++
 	return *n
+}
+
+// sameString is a == b that skips comparing the bytes of the same string:
+// a kind is nearly always the literal its package numbers every object of
+// that kind with, and req and res, sreq and sres, have the same length, so
+// == would call into the runtime for each.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 // idCounter is the counter of one kind of object, as ids holds it.

@@ -238,13 +238,22 @@ func (l *Loop) kernelWork() {
 		return
 	}
 	s.inKernel = true
-	for l.uncaught == nil && s.kernel.len() > 0 && s.kernel.first().at <= l.Now() {
-		ev := s.kernel.pop()
-		if ev.to != nil {
-			ev.to.c.arrive(ev.to, ev.seg)
+	for l.uncaught == nil && !s.kernel.empty() {
+		// The event is read where it waits and dropped, rather than
+		// popped: a pop copied its whole line out and back twice.
+		ev := s.kernel.first()
+		if ev.at > l.Now() {
+			break
+		}
+		if to := ev.to; to != nil {
+			seg := ev.seg
+			s.kernel.drop(ev)
+			to.c.arrive(to, seg)
 		} else {
-			fn := s.kernel.fns[ev.seq]
-			delete(s.kernel.fns, ev.seq)
+			seq := ev.seq
+			s.kernel.drop(ev)
+			fn := s.kernel.fns[seq]
+			delete(s.kernel.fns, seq)
 			l.call(fnTask(fn))
 		}
 	}

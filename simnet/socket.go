@@ -307,12 +307,16 @@ func (s *Socket) WriteHandler(p []byte, cb Handler[error]) bool {
 			s.queue(writeReq{data: s.hold(p[n:]), cb: cb})
 		} else if cb != nil {
 			b := s.loop.newWriteBatch(s)
-			b.done = append(b.done, writeReq{cb: cb})
+			b.cb = cb
 			s.loop.NextTickWith(runWriteBatch, b)
 		}
 	} else {
 		s.writableLen += len(p)
-		s.queue(writeReq{data: s.hold(p), cb: cb})
+		if s.corked > 0 && s.t != nil && len(s.pending) == 1 {
+			s.join(p, cb)
+		} else {
+			s.queue(writeReq{data: s.hold(p), cb: cb})
+		}
 		if s.corked == 0 {
 			s.sendPending(true)
 		}
@@ -364,7 +368,7 @@ func (s *Socket) sendPending(sync bool) {
 	if s.t == nil || s.destroyed || s.corked > 0 {
 		return
 	}
-	if sync && len(s.pending) > 1 {
+	if sync && len(s.pending) > 1 && !s.coalesced() {
 		s.coalesce()
 	}
 	var done *writeBatch
@@ -380,17 +384,19 @@ func (s *Socket) sendPending(sync bool) {
 				s.failWrite(cb, sync)
 				return
 			}
-			w.data = w.data[n:]
 			s.writableLen -= n
-			if len(w.data) > 0 {
+			if n < len(w.data) {
+				w.data = w.data[n:]
 				break
 			}
+			// Taken whole: the entry is cleared as it is shifted out, so
+			// its data need not be emptied first.
 		}
 		if done == nil {
 			done = s.loop.newWriteBatch(s)
 			done.drain = true
 		}
-		done.done = append(done.done, *w)
+		done.add(w.cb)
 		taken++
 	}
 	s.shiftPending(taken)
@@ -470,6 +476,41 @@ func (s *Socket) coalesce() {
 	s.pending = kept
 }
 
+// join adds a write made while corked to the one write pending, as
+// coalesce would join them when the socket is uncorked: a corked socket
+// of a connection sends nothing until then, and the uncork coalesces, so
+// joining now leaves the same writes, with nothing left for the uncork to
+// coalesce (a response's head and body, each with a callback). The
+// pending write's bytes are held's last, so the joined ones follow them.
+func (s *Socket) join(p []byte, cb Handler[error]) {
+	w := &s.pending[0]
+	n := len(w.data) + len(p)
+	s.hold(p)
+	w.data = s.held[len(s.held)-n : len(s.held) : len(s.held)]
+	switch {
+	case cb == nil:
+	case w.cb == nil:
+		w.cb = cb
+	default:
+		s.queue(writeReq{cb: cb, cbOnly: true})
+	}
+}
+
+// coalesced reports that the pending writes are already as coalesce
+// leaves them, as join leaves them: one write with its callback, then
+// the callbacks that ride behind it.
+func (s *Socket) coalesced() bool {
+	if s.pending[0].cbOnly || s.pending[0].cb == nil {
+		return false
+	}
+	for i := 1; i < len(s.pending); i++ {
+		if !s.pending[i].cbOnly {
+			return false
+		}
+	}
+	return true
+}
+
 // joinedCallbacks is the callback of the first pending write and of the
 // entries that ride behind it, as one: a write the kernel refuses fails
 // them all.
@@ -511,14 +552,30 @@ func (s *Socket) hold(p []byte) []byte {
 	return s.held[start:len(s.held):len(s.held)]
 }
 
-// writeBatch is the writes one kernel hand-over completed, whose callbacks
-// run together (on nextTick when taken during the Write call). Batches
-// are reused through the loop, so a write costs no allocation.
+// writeBatch is the callbacks of the writes one kernel hand-over
+// completed, which run together (on nextTick when taken during the Write
+// call). Batches are reused through the loop, so a write costs no
+// allocation. It keeps the callbacks alone, the first inline: a
+// keep-alive exchange's hand-overs complete one callback each, which a
+// copy of its whole write into a slice cost more than twice over.
 type writeBatch struct {
 	s     *Socket
-	done  []writeReq
-	drain bool // 'drain' is due once the callbacks ran, if needed
+	cb    Handler[error]   // the first callback; nil when there is none
+	more  []Handler[error] // those after it, in order
+	drain bool             // 'drain' is due once the callbacks ran, if needed
 	next  *writeBatch
+}
+
+// add queues cb behind the batch's callbacks; a write without one just
+// completes.
+func (b *writeBatch) add(cb Handler[error]) {
+	switch {
+	case cb == nil:
+	case b.cb == nil:
+		b.cb = cb
+	default:
+		b.more = append(b.more, cb)
+	}
 }
 
 func (l *Loop) newWriteBatch(s *Socket) *writeBatch {
@@ -534,22 +591,25 @@ func runWriteBatch(b any) { b.(*writeBatch).run() }
 
 func (b *writeBatch) run() {
 	s := b.s
+	cb, more := b.cb, b.more
+	b.cb = nil
+	if cb != nil {
+		cb.Handle(nil)
+	}
 	// Each slot is cleared as it is taken, so a reused batch keeps no
 	// callback (and what it holds) alive, at the cost of a store rather
 	// than clear()'s call into the runtime.
-	for i := range b.done {
-		cb := b.done[i].cb
-		b.done[i] = writeReq{}
-		if cb != nil {
-			cb.Handle(nil)
-		}
+	for i := range more {
+		cb := more[i]
+		more[i] = nil
+		cb.Handle(nil)
 	}
 	if b.drain && s.needDrain && s.writableLen == 0 && !s.destroyed {
 		s.needDrain = false
 		s.Events.Drain.Emit(struct{}{})
 	}
 	l := s.loop
-	*b = writeBatch{done: b.done[:0], next: l.freeWriteBatches}
+	*b = writeBatch{more: more[:0], next: l.freeWriteBatches}
 	l.freeWriteBatches = b
 }
 

@@ -246,8 +246,19 @@ func (e *end) emit(name string, seg segment) {
 		e.ackSent, e.wndSent = seg.ack, seg.wnd
 	}
 	to := c.peer(e)
+	w := e.w
+	if !e.ruled && e.path != nil && len(w.cuts) == 0 {
+		// No rule, cut or missing host can touch the segment, as none
+		// touches an exchange's: verdict would find nothing to say, and
+		// with nobody observing there is nothing to tell either.
+		if w.loop.events.Active() {
+			w.observe(c, e, seg, name, "")
+		}
+		c.deliver(e, to, seg, 0)
+		return
+	}
 	v := c.verdict(e, seg)
-	e.w.observe(c, e, seg, name, v.drop)
+	w.observe(c, e, seg, name, v.drop)
 	if v.drop != "" {
 		return
 	}
@@ -463,7 +474,11 @@ func (e *end) onAck(ack uint32, wnd uint16) {
 			}
 		}
 	}
-	e.transmit()
+	if len(e.snd) > 0 || e.finQueued {
+		// With nothing left to send and no FIN to come, transmit would
+		// find nothing: the ACK of a keep-alive request or response.
+		e.transmit()
+	}
 }
 
 // onData takes in the payload and FIN of an in-order segment.

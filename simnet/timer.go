@@ -210,7 +210,9 @@ func (q *timerQueue) requeue(t *Timer, deadline time.Duration, seq uint64) {
 	}
 	t.deadline, t.seq = deadline, seq
 	if ls.head == t {
-		q.fix(ls.index)
+		// Its key only grew (the clock never goes back, seq only
+		// grows), so the list can only move down the heap.
+		q.down(ls.index)
 	}
 }
 
@@ -264,7 +266,9 @@ func (q *timerQueue) unlink(t *Timer) {
 			q.prune()
 		}
 	case wasHead:
-		q.fix(ls.index)
+		// The new first timer comes after the old in the list's order,
+		// so the list can only move down the heap.
+		q.down(ls.index)
 	}
 }
 
