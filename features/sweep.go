@@ -414,13 +414,21 @@ func shrink(rules []simnet.Rule, fails func([]simnet.Rule) bool) []simnet.Rule {
 type faultPlan struct {
 	fixed   []simnet.Rule
 	isFixed bool
+	// drawn are the rules last drawn, from seed drawnFor: every world of
+	// a seed's run draws the same ones and only reads them, so the run
+	// draws them once rather than once per world.
+	drawn    []simnet.Rule
+	drawnFor uint64
 }
 
 func (p *faultPlan) rules(seed uint64) []simnet.Rule {
 	if p.isFixed {
 		return p.fixed
 	}
-	return drawRules(seed)
+	if p.drawn == nil || p.drawnFor != seed {
+		p.drawn, p.drawnFor = drawRules(seed), seed
+	}
+	return p.drawn
 }
 
 // drawRules draws one to three fault rules from seed, among those after
