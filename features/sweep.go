@@ -51,9 +51,9 @@ type SweepOptions struct {
 	// than at any GOGC and the heap stays the same size; on Linux the
 	// first such sweep of a process also has that heap mapped in one
 	// piece and asks for it in 2 MiB pages, which saves faulting it in
-	// 4 KiB at a time. It is the process's setting, so a program embedding the
-	// sweep keeps its own unless it asks; the simhttp command asks unless
-	// GOGC or GOMEMLIMIT is set.
+	// 4 KiB at a time. It is the process's setting, so a program
+	// embedding the sweep keeps its own unless it asks; the simhttp
+	// command asks unless GOGC or GOMEMLIMIT is set.
 	BatchGC bool
 	// RunSeeds, when set, runs the seeds instead of Jobs goroutines of
 	// this process, for instance in worker processes running SweepWorker

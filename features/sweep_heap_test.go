@@ -18,6 +18,9 @@ func TestBatchGCAsksForTheHeapInHugePages(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("huge pages are asked for on Linux only")
 	}
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage"); err != nil {
+		t.Skipf("this kernel has no transparent huge pages to ask for: %v", err)
+	}
 	defer batchGC()()
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
@@ -28,8 +31,8 @@ func TestBatchGCAsksForTheHeapInHugePages(t *testing.T) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Text()
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "Size:" {
-			kb, err := strconv.ParseInt(f[1], 10, 64)
+		if fields := strings.Fields(line); len(fields) == 3 && fields[0] == "Size:" {
+			kb, err := strconv.ParseInt(fields[1], 10, 64)
 			if err != nil {
 				t.Fatalf("/proc/self/smaps: %q: %v", line, err)
 			}
