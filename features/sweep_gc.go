@@ -24,6 +24,31 @@ const (
 	sweepLiveFactor = 4
 )
 
+// sweepHeapMapped is about how much heap the runtime maps in a sweep's
+// process under sweepHeapLimit (56 MiB at 20,000 bundled seeds): the
+// limit less the runtime's own memory.
+const sweepHeapMapped = sweepHeapLimit - 8<<20
+
+// hugeHeap maps a sweep's heap once per process.
+var hugeHeap sync.Once
+
+// mapHeapInHugePages has the runtime map the heap a sweep grows into in
+// one piece and asks for it in 2 MiB pages (Linux only). Grown as it
+// fills, the heap is mapped a little at a time and faulted in 4 KiB
+// pages: 12,000 faults beyond start-up per process, which on this
+// project's VM cost about 0.25 s of CPU (a 5,000-seed sweep took 1.08 s,
+// 0.83 s in huge pages), paid again by every worker of --jobs N. A large
+// object makes the runtime map its pages without touching them; advised
+// before it is collected, they are faulted 2 MiB at a time when the
+// sweep's seeds allocate from them. It changes nothing a world does,
+// only where its memory lies.
+func mapHeapInHugePages() {
+	hugeHeap.Do(func() {
+		adviseHugePages(make([]byte, sweepHeapMapped))
+		runtime.GC()
+	})
+}
+
 // sweepGC counts the sweeps running, so that the first sets the collector
 // up and the last puts the previous settings back.
 var sweepGC struct {
@@ -42,9 +67,13 @@ func batchGC() (restore func()) {
 	sweepGC.Lock()
 	defer sweepGC.Unlock()
 	if sweepGC.running == 0 {
-		sweepGC.savedLimit = debug.SetMemoryLimit(-1)
-		debug.SetMemoryLimit(sweepLimit())
+		sweepGC.savedLimit = debug.SetMemoryLimit(math.MaxInt64)
 		sweepGC.savedPercent = debug.SetGCPercent(-1)
+		// With the collector off, the heap's room starts no collection
+		// of its own (one did, marking for 0.1 s of CPU while the room
+		// was live), only the one that takes it back.
+		mapHeapInHugePages()
+		debug.SetMemoryLimit(sweepLimit())
 		sweepGC.watch++
 		watchCycle(sweepGC.watch)
 	}

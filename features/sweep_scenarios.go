@@ -49,6 +49,10 @@ type matchedScenario struct {
 	// passed and nothing keeps its record, so nothing of it can reach the
 	// next world.
 	worlds sync.Pool
+	// registries holds *registry: the actor maps of this scenario's last
+	// passing worlds, cleared, for its next world to fill again rather than
+	// grow its own; given back with the world's spares.
+	registries sync.Pool
 }
 
 // matchedStep is one step: its definition and what it is called with,
@@ -155,6 +159,12 @@ func (s *suite) runScenario(sc *matchedScenario) {
 			w.spares = simnet.NewSpares()
 		}
 	}
+	var reg *registry
+	if w.spares != nil {
+		if reg, _ = sc.registries.Get().(*registry); reg != nil {
+			w.gram.reg.objs, w.gram.reg.waiting = reg.objs, reg.waiting
+		}
+	}
 	s.startScenario(w, sc.pickle)
 	var err error
 	for i := range sc.steps {
@@ -174,6 +184,13 @@ func (s *suite) runScenario(sc *matchedScenario) {
 	// of a world Release refuses.
 	if w.spares != nil && w.failure == nil && w.sim != nil && w.service == nil && w.sim.Release() == nil {
 		sc.worlds.Put(w.spares)
+		if reg == nil {
+			reg = new(registry)
+		}
+		reg.objs, reg.waiting = w.gram.reg.objs, w.gram.reg.waiting
+		clear(reg.objs)
+		clear(reg.waiting)
+		sc.registries.Put(reg)
 	}
 	if s.recycleEvents {
 		// Cleared so the spare record keeps no finished run's details

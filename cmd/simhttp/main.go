@@ -33,9 +33,7 @@ var commands = map[string]command{}
 
 func main() {
 	if isWorker() {
-		// What a worker starts, a scenario's service, is no worker: a
-		// simhttp it runs must do as it is told, as under --jobs 1.
-		_ = os.Unsetenv(workerEnv)
+		becomeWorker()
 		os.Exit(serveWorker(os.Stdin, os.Stdout, os.Stderr))
 	}
 	os.Exit(runIO(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))

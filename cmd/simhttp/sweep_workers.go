@@ -62,6 +62,39 @@ const batchesAhead = 2
 // holds several seeds.
 const maxBatch = 64
 
+// workerPathEnv carries the command's PATH to a worker, whose PATH is left
+// empty until main puts it back: godog's package initialisation runs `go
+// env GOTOOLDIR` in every process that links it, before main, which
+// delayed each worker's first seed by the start of a go command and cost
+// it 0.01-0.02 s of CPU, and with no PATH it finds no go to run.
+const workerPathEnv = "SIMHTTP_SWEEP_WORKER_PATH"
+
+// workerEnviron is a worker's environment: this process's, marked as a
+// worker's, with PATH emptied in place and carried in workerPathEnv.
+func workerEnviron() []string {
+	env := os.Environ()
+	for i, kv := range env {
+		if path, ok := strings.CutPrefix(kv, "PATH="); ok {
+			env[i] = "PATH="
+			env = append(env, workerPathEnv+"="+path)
+			break
+		}
+	}
+	return append(env, workerEnv+"=1")
+}
+
+// becomeWorker puts back the PATH workerEnviron carried and unsets what
+// marked the process as a worker: what a worker starts, a scenario's
+// service, sees the command's environment, as under --jobs 1, and a
+// simhttp it runs is no worker but does as it is told.
+func becomeWorker() {
+	if path, ok := os.LookupEnv(workerPathEnv); ok {
+		_ = os.Setenv("PATH", path)
+		_ = os.Unsetenv(workerPathEnv)
+	}
+	_ = os.Unsetenv(workerEnv)
+}
+
 // isWorker reports whether this process was started as a sweep worker.
 func isWorker() bool { return os.Getenv(workerEnv) != "" }
 
@@ -218,7 +251,7 @@ func (w *workers) start() error {
 	for id := 1; id <= w.n; id++ {
 		p := &proc{id: id, tail: &tailWriter{}, relay: &lineRelay{out: w.stderr, mu: &w.stderrMu}, job: make(chan error, 1)}
 		p.cmd = exec.Command(w.exe)
-		p.cmd.Env = append(os.Environ(), workerEnv+"=1")
+		p.cmd.Env = workerEnviron()
 		inOwnGroup(p.cmd)
 		p.cmd.Stderr = io.MultiWriter(p.tail, p.relay)
 		// A worker that exited leaves its stderr to drain; a grandchild

@@ -319,6 +319,27 @@ func TestSweepWorkersStartServicesAsNoWorkers(t *testing.T) {
 	}
 }
 
+// TestSweepWorkersGiveServicesTheCommandsPath sweeps a scenario whose
+// service command checks its PATH, in worker processes, which start with
+// PATH emptied for godog's package initialisation: the service must see
+// the command's PATH, and nothing of how the worker carried it.
+func TestSweepWorkersGiveServicesTheCommandsPath(t *testing.T) {
+	path := os.Getenv("PATH")
+	if path == "" || strings.ContainsAny(path, " \t\"'$") {
+		t.Skipf("PATH %q is not one the service's unquoted test can compare", path)
+	}
+	t.Setenv("SIMHTTP_TEST_WANT_PATH", path)
+	feature := fmt.Sprintf(`Feature: a service started by a sweep
+  @sweep
+  Scenario: the service's command sees the command's PATH
+    Given the service started with "test $PATH = $SIMHTTP_TEST_WANT_PATH || exit 7; test -z $%s || exit 8; exit 3"
+`, workerPathEnv)
+	out := sweepCmd(t, feature, "-", "--seeds", "1-2", "--jobs", "2")
+	if strings.Count(out.stdout, "exit status 3") != 2 {
+		t.Errorf("the service's command did not exit 3 under both seeds, as it does with the command's PATH:\nexit %d\n%s%s", out.code, out.stdout, out.stderr)
+	}
+}
+
 // TestSweepWorkersPassOnTheirStandardError: what a worker writes on
 // standard error (a scenario's "!!! SKIPPING" line, say) reaches the
 // command's standard error, as it does with --jobs 1, a whole line at a
