@@ -37,7 +37,9 @@ func TestSweepSeedReusingWorldsMatchesItAlone(t *testing.T) {
 				t.Errorf("%v seed %d: after other seeds the failures are %v, alone %v", paths, seed, after.failures, alone.failures)
 			}
 		}
-		if paths == nil {
+		// The race detector's sync.Pool drops what it is given at
+		// random, so there the reuse is only likely.
+		if paths == nil && !raceDetector {
 			reused := 0
 			for i := range shared.scenarios {
 				if sp, _ := shared.scenarios[i].worlds.Get().(*simnet.Spares); sp != nil {
