@@ -744,29 +744,52 @@ func (s *Socket) destroy(err error, reset bool) {
 func (s *Socket) SetTimeout(d time.Duration) {
 	s.timeout = d
 	t := s.timeoutTimer
-	if t != nil {
+	if t == nil {
+		if d > 0 && !s.destroyed {
+			s.timeoutTimer = s.loop.SetTimeout(d, s.timedOut)
+			s.timeoutTimer.Unref()
+		}
+		return
+	}
+	if s.destroyed {
 		t.Clear()
-	}
-	if d <= 0 || s.destroyed {
 		return
 	}
-	if t != nil {
+	if d <= 0 {
+		// Disabled, the timer is left pending: firing, it finds the
+		// timeout 0 and does nothing. A keep-alive server disables its
+		// socket's timeout for each request and sets it again after, and
+		// taking the timer off the heap and putting it back cost more
+		// than this. It keeps no loop alive (unref'd), and no callback of
+		// the program runs when it fires, so the stale wake it may cost an
+		// idle loop is one nothing can see.
+		return
+	}
+	if t.Active() && t.delay() == timerDelay(d) {
 		// Node makes a new Timeout each time; nothing outside the socket
-		// holds this one, so rearming it is the same to the loop (a fresh
-		// place in line) and saves a timer per keep-alive request.
-		t.rearm(d)
+		// holds this one, so restarting it is the same to the loop: the
+		// latest deadline and seq of its delay, a fresh place in line.
+		t.Refresh()
 		return
 	}
-	s.timeoutTimer = s.loop.SetTimeout(d, func() {
-		s.trace("timeout", nil)
-		s.Events.Timeout.Emit(struct{}{})
-	})
-	s.timeoutTimer.Unref()
+	t.Clear()
+	t.rearm(d)
 }
 
-// touch restarts the inactivity timer, as reads and writes do in Node.
+// timedOut is the timeout timer's callback: 'timeout', unless the timeout
+// was disabled while the timer was left pending.
+func (s *Socket) timedOut() {
+	if s.timeout <= 0 {
+		return
+	}
+	s.trace("timeout", nil)
+	s.Events.Timeout.Emit(struct{}{})
+}
+
+// touch restarts the inactivity timer, as reads and writes do in Node,
+// unless the timeout is disabled.
 func (s *Socket) touch() {
-	if s.timeoutTimer != nil {
+	if s.timeout > 0 && s.timeoutTimer != nil {
 		s.timeoutTimer.Refresh()
 	}
 }

@@ -114,6 +114,7 @@ type end struct {
 	keepAlive              bool
 	peerReset              bool // the peer's RST closed the connection while it was open
 	resetErr               bool // Linux's sk_err: the RST's ECONNRESET, until a read or a write takes it
+	rtxIdle                bool // rtx is left pending with nothing to retransmit: firing, it does nothing
 
 	// Data handed to the poll phase, not read by the socket yet: the
 	// oldest in read0, inline, as there is rarely more than one; the
@@ -463,7 +464,10 @@ func (e *end) onAck(ack uint32, wnd uint16) {
 		}
 		e.retries, e.oneSeg, e.rto = 0, false, e.dataRTO()
 		if e.sndNxt == e.sndUna {
-			e.stopTimer()
+			// Everything is acknowledged. As Linux does, the timer is
+			// left pending rather than taken off the heap, only to go
+			// back on with the next send: twice per keep-alive GET.
+			e.rtxIdle = true
 		} else {
 			e.startTimer()
 		}
@@ -693,9 +697,10 @@ func seqMax(a, b uint32) uint32 {
 	return a
 }
 
-// armTimer starts the retransmission timer unless it is running.
+// armTimer starts the retransmission timer unless it is running for bytes
+// still unacknowledged.
 func (e *end) armTimer() {
-	if !e.rtx.Active() {
+	if !e.rtx.Active() || e.rtxIdle {
 		e.startTimer()
 	}
 }
@@ -704,6 +709,9 @@ func (e *end) armTimer() {
 // unref'd: the socket's handle, not TCP, keeps the loop alive. It is the
 // kernel's timer, not a program's Timeout, so stopping it never retires it.
 func (e *end) startTimer() {
+	// Restarted, a timer left pending goes where stopping and starting it
+	// put it: the latest deadline and seq of its delay.
+	e.rtxIdle = false
 	if e.rtx.list != nil && e.rtx.delay() == e.rto {
 		e.rtx.schedule()
 		return
@@ -732,6 +740,10 @@ func (e *end) backoff() {
 
 // onTimer retransmits what is unacknowledged.
 func (e *end) onTimer() {
+	if e.rtxIdle {
+		e.rtxIdle = false
+		return
+	}
 	switch e.state {
 	case stateSynSent:
 		switch {

@@ -319,6 +319,31 @@ func TestSetTimeoutAgainRearmsWithoutAllocating(t *testing.T) {
 	}
 }
 
+// TestDisabledTimeoutStaysQuietPastItsDeadline turns a socket's timeout
+// off before it is due, which leaves its timer pending: the loop runs past
+// the old deadline, and an echo touches the socket, without a 'timeout';
+// the timeout set again fires at its own delay from then.
+func TestDisabledTimeoutStaysQuietPastItsDeadline(t *testing.T) {
+	w, cli, srv := twoHosts(t)
+	echoServer(t, srv, 80)
+	s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
+	var at []time.Duration
+	s.Events.Timeout.On(func(struct{}) {
+		at = append(at, w.Loop().Now())
+		s.Destroy(nil)
+	})
+	s.Events.Connect.On(func(struct{}) {
+		s.SetTimeout(time.Second)
+		s.SetTimeout(0)
+		w.Loop().SetTimeout(2*time.Second, func() { s.Write([]byte("x"), nil) })
+		w.Loop().SetTimeout(3*time.Second, func() { s.SetTimeout(time.Second) })
+	})
+	run(t, w)
+	if fmt.Sprint(at) != "[4.002s]" {
+		t.Errorf("'timeout' at %v, want [4.002s]", at)
+	}
+}
+
 func TestNamesResolveToHostAddressesAndUnknownNamesAreENOTFOUND(t *testing.T) {
 	w, cli, _ := twoHosts(t, simnet.WithDNSLatency(5*ms))
 	addHost(t, w, "db", "10.9.0.1", "fd00::9")
