@@ -75,7 +75,7 @@ func (m *OutgoingMessage) replayHead(line *headLine, source []field, own bool) b
 func (r *renderedHead) matches(m *OutgoingMessage, line *headLine, source []field, own bool) bool {
 	// The line's fields one by one: as a struct, Go compares it in a
 	// function of its own.
-	if !r.valid || r.own != own || r.line.status != line.status || r.line.text != line.text || r.line.method != line.method ||
+	if !r.valid || r.own != own || r.line.status != line.status || !sameString(r.line.text, line.text) || !sameString(r.line.method, line.method) ||
 		r.sendDate != m.SendDate || m.headRegs != r.entry || math.Float64bits(m.contentLength) != r.entryLength {
 		return false
 	}
@@ -85,7 +85,7 @@ func (r *renderedHead) matches(m *OutgoingMessage, line *headLine, source []fiel
 		}
 		for i := range m.fields {
 			e := &m.fields[i]
-			if v, ok := e.value.(string); !ok || e.name != r.fields[i].name || v != r.fields[i].value {
+			if v, ok := e.value.(string); !ok || !sameString(e.name, r.fields[i].name) || !sameString(v, r.fields[i].value) {
 				return false
 			}
 		}
@@ -95,12 +95,12 @@ func (r *renderedHead) matches(m *OutgoingMessage, line *headLine, source []fiel
 		}
 		for i := range source {
 			f := &source[i]
-			if v, ok := f.value.(string); !ok || f.name != r.fields[i].name || v != r.fields[i].value {
+			if v, ok := f.value.(string); !ok || !sameString(f.name, r.fields[i].name) || !sameString(v, r.fields[i].value) {
 				return false
 			}
 		}
 	}
-	return r.date == "" || m.dateValue() == r.date
+	return r.date == "" || sameString(m.dateValue(), r.date)
 }
 
 // keeping returns the memo when the head m is about to render is to be
