@@ -665,6 +665,20 @@ func (m *IncomingMessage) maybeReadMoreNT() {
 
 func (m *IncomingMessage) resumeNT() {
 	r := &m.r
+	if r.ended && r.length == 0 {
+		// Every read below is read's ended-and-empty case, which changes
+		// neither reading nor flowing: endReadable from each, and a
+		// cleared emittedReadable from flow's read(). A body-less request
+		// is resumed this way on every exchange.
+		r.resumeScheduled = false
+		if r.flowing == flowFlowing {
+			r.emittedReadable = false
+		}
+		if !r.reading || r.flowing == flowFlowing {
+			m.endReadable()
+		}
+		return
+	}
 	if !r.reading {
 		m.read(0)
 	}
