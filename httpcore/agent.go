@@ -349,7 +349,7 @@ func (a *Agent) hint(v string) (int64, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if v != a.lastHint.value {
+	if !sameString(v, a.lastHint.value) {
 		secs, ok := keepAliveHint(v)
 		if !ok {
 			secs = -1
@@ -686,7 +686,7 @@ type namedEntry[T comparable] struct {
 // find returns the position of name's list, or -1.
 func (l *namedList[T]) find(name string) int {
 	for i := range l.lists {
-		if l.lists[i].name == name {
+		if sameString(l.lists[i].name, name) {
 			return i
 		}
 	}

@@ -665,6 +665,20 @@ func (m *IncomingMessage) maybeReadMoreNT() {
 
 func (m *IncomingMessage) resumeNT() {
 	r := &m.r
+	if r.ended && r.length == 0 {
+		// Every read below is read's ended-and-empty case, which changes
+		// neither reading nor flowing: endReadable from each, and a
+		// cleared emittedReadable from flow's read(). A body-less request
+		// is resumed this way on every exchange.
+		r.resumeScheduled = false
+		if r.flowing == flowFlowing {
+			r.emittedReadable = false
+		}
+		if !r.reading || r.flowing == flowFlowing {
+			m.endReadable()
+		}
+		return
+	}
 	if !r.reading {
 		m.read(0)
 	}
@@ -676,7 +690,23 @@ func (m *IncomingMessage) resumeNT() {
 }
 
 // read is readable.read(n), with n < 0 standing for read() without a size.
+// Once the stream ended with nothing buffered, Node's read comes, whatever
+// n, to endReadable and returns null; a message is read several more times
+// after that (resume, flow, the 'end' tick), so that case is answered before
+// readBuffered's larger frame is set up.
 func (m *IncomingMessage) read(n int) []byte {
+	if r := &m.r; r.ended && r.length == 0 {
+		if n != 0 {
+			r.emittedReadable = false
+		}
+		m.endReadable()
+		return nil
+	}
+	return m.readBuffered(n)
+}
+
+// readBuffered is read of a stream that has not both ended and emptied.
+func (m *IncomingMessage) readBuffered(n int) []byte {
 	r := &m.r
 	nOrig := n
 	if n != 0 {
@@ -800,11 +830,16 @@ func (m *IncomingMessage) readSource() {
 // all. The later ticks Node queues are no-ops, and skipping them moves
 // nothing the trace shows.
 func (m *IncomingMessage) endReadable() {
-	r := &m.r
-	if !r.endEmitted && !r.endQueued {
-		r.ended, r.endQueued = true, true
-		m.loop.NextTickWith(incomingEndReadableNT, m)
+	if r := &m.r; !r.endEmitted && !r.endQueued {
+		m.queueEndReadable()
 	}
+}
+
+// queueEndReadable is endReadable's first call, kept out of line so that
+// the later ones inline to their test.
+func (m *IncomingMessage) queueEndReadable() {
+	m.r.ended, m.r.endQueued = true, true
+	m.loop.NextTickWith(incomingEndReadableNT, m)
 }
 
 func (m *IncomingMessage) endReadableNT() {

@@ -2,6 +2,7 @@ package httpcore
 
 import (
 	"math"
+	"reflect"
 	"strconv"
 	"testing"
 )
@@ -165,5 +166,18 @@ func TestRequestHeadsReplayAsRendered(t *testing.T) {
 		if got.headRegs != want.headRegs || math.Float64bits(got.contentLength) != math.Float64bits(want.contentLength) {
 			t.Errorf("recipe %d: rendering left %+v and %v, without the memo %+v and %v", i, got.headRegs, got.contentLength, want.headRegs, want.contentLength)
 		}
+	}
+}
+
+// headRegs.same compares five words: headRegs' fields must fill them, with
+// no padding between or after.
+func TestHeadRegsWords(t *testing.T) {
+	rt := reflect.TypeOf(headRegs{})
+	size := uintptr(0)
+	for i := range rt.NumField() {
+		size += rt.Field(i).Type.Size()
+	}
+	if want := reflect.TypeOf(headRegsWords{}).Size(); size != want || rt.Size() != want {
+		t.Fatalf("headRegs: fields of %d bytes in %d, want both %d", size, rt.Size(), want)
 	}
 }

@@ -71,8 +71,16 @@ func (s *headSpares) take(p *Parser) {
 }
 
 // emptyHead empties the collected head, giving its arrays back when p has
-// spares.
+// spares. A replayed head collects none, and a parser empties its head
+// twice a message, so the test that there is nothing to empty inlines.
 func (p *Parser) emptyHead() {
+	if p.buf != nil || p.fields != nil {
+		p.giveBackHead()
+	}
+}
+
+// giveBackHead is emptyHead of a head that has arrays.
+func (p *Parser) giveBackHead() {
 	if p.spares == nil {
 		p.buf, p.fields = p.buf[:0], p.fields[:0]
 		return
