@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/simhttp/simhttp/internal/samestr"
 	"github.com/simhttp/simhttp/simnet"
 )
 
@@ -349,7 +350,7 @@ func (a *Agent) hint(v string) (int64, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if !sameString(v, a.lastHint.value) {
+	if !samestr.Equal(v, a.lastHint.value) {
 		secs, ok := keepAliveHint(v)
 		if !ok {
 			secs = -1
@@ -686,7 +687,7 @@ type namedEntry[T comparable] struct {
 // find returns the position of name's list, or -1.
 func (l *namedList[T]) find(name string) int {
 	for i := range l.lists {
-		if sameString(l.lists[i].name, name) {
+		if samestr.Equal(l.lists[i].name, name) {
 			return i
 		}
 	}

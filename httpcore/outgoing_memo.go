@@ -4,6 +4,7 @@ import (
 	"math"
 	"unsafe"
 
+	"github.com/simhttp/simhttp/internal/samestr"
 	"github.com/simhttp/simhttp/internal/spares"
 	"github.com/simhttp/simhttp/simnet"
 )
@@ -76,7 +77,7 @@ func (m *OutgoingMessage) replayHead(line *headLine, source []field, own bool) b
 func (r *renderedHead) matches(m *OutgoingMessage, line *headLine, source []field, own bool) bool {
 	// The line's fields one by one: as a struct, Go compares it in a
 	// function of its own.
-	if !r.valid || r.own != own || r.line.status != line.status || !sameString(r.line.text, line.text) || !sameString(r.line.method, line.method) ||
+	if !r.valid || r.own != own || r.line.status != line.status || !samestr.Equal(r.line.text, line.text) || !samestr.Equal(r.line.method, line.method) ||
 		r.sendDate != m.SendDate || !m.headRegs.same(&r.entry) || math.Float64bits(m.contentLength) != r.entryLength {
 		return false
 	}
@@ -86,7 +87,7 @@ func (r *renderedHead) matches(m *OutgoingMessage, line *headLine, source []fiel
 		}
 		for i := range m.fields {
 			e := &m.fields[i]
-			if v, ok := e.value.(string); !ok || !sameString(e.name, r.fields[i].name) || !sameString(v, r.fields[i].value) {
+			if v, ok := e.value.(string); !ok || !samestr.Equal(e.name, r.fields[i].name) || !samestr.Equal(v, r.fields[i].value) {
 				return false
 			}
 		}
@@ -96,12 +97,12 @@ func (r *renderedHead) matches(m *OutgoingMessage, line *headLine, source []fiel
 		}
 		for i := range source {
 			f := &source[i]
-			if v, ok := f.value.(string); !ok || !sameString(f.name, r.fields[i].name) || !sameString(v, r.fields[i].value) {
+			if v, ok := f.value.(string); !ok || !samestr.Equal(f.name, r.fields[i].name) || !samestr.Equal(v, r.fields[i].value) {
 				return false
 			}
 		}
 	}
-	return r.date == "" || sameString(m.dateValue(), r.date)
+	return r.date == "" || samestr.Equal(m.dateValue(), r.date)
 }
 
 // keeping returns the memo when the head m is about to render is to be

@@ -3,7 +3,8 @@ package simnet
 import (
 	"net/netip"
 	"time"
-	"unsafe"
+
+	"github.com/simhttp/simhttp/internal/samestr"
 )
 
 // Event is one entry of the trace (docs/trace-format.md): an event emitted by an
@@ -90,7 +91,7 @@ func (e *Events) NewID(obj string) int {
 	const mask = len(e.recent) - 1
 	i := e.guess
 	for range len(e.recent) {
-		if c := &e.recent[i&mask]; c.n != nil && sameString(c.obj, obj) {
+		if c := &e.recent[i&mask]; c.n != nil && samestr.Equal(c.obj, obj) {
 			e.guess = (i - 1) & mask
 			*c.n++
 			return *c.n
@@ -108,14 +109,6 @@ func (e *Events) NewID(obj string) int {
 	e.recent[0] = idCounter{obj, n}
 	*n++
 	return *n
-}
-
-// sameString is a == b that skips comparing the bytes of the same string:
-// a kind is nearly always the literal its package numbers every object of
-// that kind with, and req and res, sreq and sres, have the same length, so
-// == would call into the runtime for each.
-func sameString(a, b string) bool {
-	return len(a) == len(b) && (unsafe.StringData(a) == unsafe.StringData(b) || a == b)
 }
 
 // idCounter is the counter of one kind of object, as ids holds it.
