@@ -104,8 +104,9 @@ func (r *renderedHead) matches(m *OutgoingMessage, line *headLine, source []fiel
 	return r.date == "" || sameString(m.dateValue(), r.date)
 }
 
-// keeping returns the memo when the head m is about to render is to be
-// kept, making it with the first head; nil otherwise.
+// keeping returns the memo when the head a message of l's is about to
+// render is to be kept (renderedHead.misses), making it with the first
+// head; nil otherwise.
 func (l *headLender) keeping(loop *simnet.Loop) *renderedHead {
 	r := l.memo
 	if r == nil {
