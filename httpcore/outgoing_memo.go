@@ -105,8 +105,9 @@ func (r *renderedHead) matches(m *OutgoingMessage, line *headLine, source []fiel
 	return r.date == "" || samestr.Equal(m.dateValue(), r.date)
 }
 
-// keeping returns the memo when the head m is about to render is to be
-// kept, making it with the first head; nil otherwise.
+// keeping returns the memo when the head a message of l's is about to
+// render is to be kept (renderedHead.misses), making it with the first
+// head; nil otherwise.
 func (l *headLender) keeping(loop *simnet.Loop) *renderedHead {
 	r := l.memo
 	if r == nil {
@@ -128,29 +129,24 @@ func (r *renderedHead) keep(m *OutgoingMessage, line *headLine, source []field, 
 	if len(m.header) > cap(r.bytes) {
 		return
 	}
+	// Every value is checked before any field is written: a head given
+	// up halfway would leave the kept head's bytes under fields they were
+	// not rendered from.
 	var n int
 	if own {
-		if len(m.fields) > renderedFields {
+		if len(m.fields) > renderedFields || !allStrings(m.fields, func(e *headerEntry) any { return e.value }) {
 			return
 		}
 		for i := range m.fields {
-			v, ok := m.fields[i].value.(string)
-			if !ok {
-				return
-			}
-			r.fields[i] = renderedField{m.fields[i].name, v}
+			r.fields[i] = renderedField{m.fields[i].name, m.fields[i].value.(string)}
 		}
 		n = len(m.fields)
 	} else {
-		if len(source) > renderedFields {
+		if len(source) > renderedFields || !allStrings(source, func(f *field) any { return f.value }) {
 			return
 		}
 		for i := range source {
-			v, ok := source[i].value.(string)
-			if !ok {
-				return
-			}
-			r.fields[i] = renderedField{source[i].name, v}
+			r.fields[i] = renderedField{source[i].name, source[i].value.(string)}
 		}
 		n = len(source)
 	}
@@ -159,6 +155,17 @@ func (r *renderedHead) keep(m *OutgoingMessage, line *headLine, source []field, 
 	r.date, r.nfields = date, n
 	r.entry, r.exit = entry, m.headRegs
 	r.entryLength, r.exitLength = math.Float64bits(entryLength), math.Float64bits(m.contentLength)
+}
+
+// allStrings reports whether every value of s is a string, the only
+// values a kept head is rendered from.
+func allStrings[E any](s []E, value func(*E) any) bool {
+	for i := range s {
+		if _, ok := value(&s[i]).(string); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // headRegsWords is headRegs as the five words it is made of: plain

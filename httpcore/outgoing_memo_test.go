@@ -16,6 +16,24 @@ var responseRecipes = []func(t *testing.T, res *ServerResponse){
 	func(t *testing.T, res *ServerResponse) { set(t, res, "X-A", "1"); mustEnd(t, res, "hi") },
 	func(t *testing.T, res *ServerResponse) { set(t, res, "X-A", "2"); mustEnd(t, res, "hi") },
 	func(t *testing.T, res *ServerResponse) { set(t, res, "x-a", "2"); mustEnd(t, res, "hi") },
+	// A head that is not kept, for a value that is not a string, after
+	// one whose second line the third shares: the memo must still say
+	// the first head's first line.
+	func(t *testing.T, res *ServerResponse) {
+		set(t, res, "X-A", "1")
+		set(t, res, "X-B", "1")
+		mustEnd(t, res, "hi")
+	},
+	func(t *testing.T, res *ServerResponse) {
+		set(t, res, "X-C", "1")
+		set(t, res, "X-N", 42)
+		mustEnd(t, res, "hi")
+	},
+	func(t *testing.T, res *ServerResponse) {
+		set(t, res, "X-C", "1")
+		set(t, res, "X-B", "1")
+		mustEnd(t, res, "hi")
+	},
 	func(t *testing.T, res *ServerResponse) { set(t, res, "X-N", 42); mustEnd(t, res, "hi") },
 	func(t *testing.T, res *ServerResponse) { set(t, res, "Content-Length", "2"); mustEnd(t, res, "hi") },
 	func(t *testing.T, res *ServerResponse) {
