@@ -43,6 +43,9 @@ var hugeHeap sync.Once
 // sweep's seeds allocate from them. It changes nothing a world does,
 // only where its memory lies.
 func mapHeapInHugePages() {
+	if !canAdviseHugePages {
+		return
+	}
 	hugeHeap.Do(func() {
 		adviseHugePages(make([]byte, sweepHeapMapped))
 		runtime.GC()

@@ -2,6 +2,9 @@ package features
 
 import "syscall"
 
+// canAdviseHugePages: Linux backs an advised range with huge pages.
+const canAdviseHugePages = true
+
 // adviseHugePages asks the kernel to back b's whole 2 MiB pages with huge
 // pages as they are first touched.
 func adviseHugePages(b []byte) {
