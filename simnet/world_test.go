@@ -290,19 +290,26 @@ func TestIdleTimeoutFiresAtTheExactVirtualTime(t *testing.T) {
 	}
 }
 
+// timeoutSocket connects a client socket to an echo server and returns it
+// with the virtual times of its 'timeout' events, each of which destroys it.
+func timeoutSocket(t *testing.T) (*simnet.World, *simnet.Socket, *[]time.Duration) {
+	w, cli, srv := twoHosts(t)
+	echoServer(t, srv, 80)
+	s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
+	at := new([]time.Duration)
+	s.Events.Timeout.On(func(struct{}) {
+		*at = append(*at, w.Loop().Now())
+		s.Destroy(nil)
+	})
+	return w, s, at
+}
+
 // TestSetTimeoutAgainRearmsWithoutAllocating sets a socket's timeout,
 // turns it off and sets it again, as a keep-alive server does per request:
 // only the last setting fires, at its own delay, and changing it allocates
 // nothing once the socket has had a timeout.
 func TestSetTimeoutAgainRearmsWithoutAllocating(t *testing.T) {
-	w, cli, srv := twoHosts(t)
-	echoServer(t, srv, 80)
-	s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
-	var at []time.Duration
-	s.Events.Timeout.On(func(struct{}) {
-		at = append(at, w.Loop().Now())
-		s.Destroy(nil)
-	})
+	w, s, at := timeoutSocket(t)
 	s.Events.Connect.On(func(struct{}) {
 		s.SetTimeout(time.Second)
 		if n := testing.AllocsPerRun(20, func() {
@@ -314,7 +321,7 @@ func TestSetTimeoutAgainRearmsWithoutAllocating(t *testing.T) {
 		s.SetTimeout(2 * time.Second)
 	})
 	run(t, w)
-	if fmt.Sprint(at) != "[2.002s]" {
+	if fmt.Sprint(*at) != "[2.002s]" {
 		t.Errorf("'timeout' at %v, want [2.002s]", at)
 	}
 }
@@ -324,14 +331,7 @@ func TestSetTimeoutAgainRearmsWithoutAllocating(t *testing.T) {
 // the old deadline, and an echo touches the socket, without a 'timeout';
 // the timeout set again fires at its own delay from then.
 func TestDisabledTimeoutStaysQuietPastItsDeadline(t *testing.T) {
-	w, cli, srv := twoHosts(t)
-	echoServer(t, srv, 80)
-	s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
-	var at []time.Duration
-	s.Events.Timeout.On(func(struct{}) {
-		at = append(at, w.Loop().Now())
-		s.Destroy(nil)
-	})
+	w, s, at := timeoutSocket(t)
 	s.Events.Connect.On(func(struct{}) {
 		s.SetTimeout(time.Second)
 		s.SetTimeout(0)
@@ -339,7 +339,7 @@ func TestDisabledTimeoutStaysQuietPastItsDeadline(t *testing.T) {
 		w.Loop().SetTimeout(3*time.Second, func() { s.SetTimeout(time.Second) })
 	})
 	run(t, w)
-	if fmt.Sprint(at) != "[4.002s]" {
+	if fmt.Sprint(*at) != "[4.002s]" {
 		t.Errorf("'timeout' at %v, want [4.002s]", at)
 	}
 }
