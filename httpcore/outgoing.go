@@ -103,6 +103,7 @@ type OutgoingMessage struct {
 	// Rendering may set it, but it stays out of headRegs, whose equality
 	// would otherwise be a float's, compared field by field.
 	contentLength float64
+	highWaterMark int
 	headRegs
 
 	kind outgoingKind // the ClientRequest or ServerResponse embedding the message
@@ -135,10 +136,6 @@ type OutgoingMessage struct {
 type headRegs struct {
 	keepAliveTimeout     time.Duration
 	maxRequestsPerSocket int
-	// highWaterMark is here, though rendering neither reads nor changes
-	// it, for the block's size: Go compares a 32-byte struct field by
-	// field, one of 40 bytes with one memequal.
-	highWaterMark int
 
 	last                           bool
 	chunkedEncoding                bool
