@@ -5,22 +5,31 @@ import "fmt"
 // Emitter is one typed Node-style event: listeners run synchronously, in the
 // order they were added, each time Emit is called.
 //
-// Listeners are kept by value, the oldest inline, so an emitter with one
-// listener allocates nothing and adding more allocates nothing once the
-// slice has grown: a removed listener is marked and the listeners are
-// compacted in place when no emission is running, which keeps the indices
-// an emission walks stable.
+// Listeners are kept by value, the oldest inline and the others behind one
+// pointer made when a second is first added, so an emitter with one
+// listener allocates nothing and takes 40 bytes: every request object and
+// idle socket holds several. Adding more allocates nothing once their slice
+// has grown: a removed listener is marked and the listeners are compacted
+// in place when no emission is running, which keeps the indices an
+// emission walks stable.
 type Emitter[T any] struct {
-	first listener[T]   // the oldest listener, when there is one
-	rest  []listener[T] // the others, oldest first; empty when first is unused
-	// The counters are small to keep the emitter at 56 bytes, as many idle
-	// sockets each hold ten: an id is reused only after 2^31 more adds to
-	// the same emitter, and only a listener that outlived all of them
-	// could be removed by mistake.
+	first listener[T]       // the oldest listener; its id is 0 when there is none
+	more  *moreListeners[T] // the others, once a second has been added
+	// The counters are small to keep the emitter at 40 bytes: ids step
+	// by 4, so an id is reused only after 2^30 more adds to the same
+	// emitter, and only a listener that outlived all of them could be
+	// removed by mistake.
 	nextID   uint32
 	emitting uint16 // emissions running, nested ones included
-	used     bool   // first holds a listener, live or marked
 	removed  bool   // some listener is marked and awaits compaction
+}
+
+// moreListeners are the listeners after the oldest: one, then rest, oldest
+// first. one is made with the pointer, so a second listener, as a
+// response's 'end' has, costs one allocation; a free one is marked dead.
+type moreListeners[T any] struct {
+	one  listener[T]
+	rest []listener[T]
 }
 
 // maxNesting bounds emissions of one emitter running inside each other;
@@ -31,10 +40,17 @@ const maxNesting = 1<<16 - 1
 
 type listener[T any] struct {
 	h    Handler[T]
-	id   uint32
-	once bool
+	id   uint32 // onceBit marks a listener for one emission only
 	dead bool
 }
+
+// The low bits of an id, which add takes as its kind: bit 1 is always set,
+// so no id is 0, which callers keep for none; bit 0 marks a once listener.
+const (
+	kindOn   = 2
+	kindOnce = 3
+	onceBit  = 1
+)
 
 // Handler is a listener as a value: a pointer type with a Handle method
 // listens without the closure a func listener costs per object.
@@ -51,81 +67,101 @@ type ListenerID uint32
 
 // On adds fn and returns a function that removes it again.
 func (e *Emitter[T]) On(fn func(T)) (off func()) {
-	id := e.add(HandlerFunc[T](fn), false)
+	id := e.add(HandlerFunc[T](fn), kindOn)
 	return func() { e.remove(id) }
 }
 
 // Once adds fn for the next emission only.
 func (e *Emitter[T]) Once(fn func(T)) (off func()) {
-	id := e.add(HandlerFunc[T](fn), true)
+	id := e.add(HandlerFunc[T](fn), kindOnce)
 	return func() { e.remove(id) }
 }
 
 // Add adds h as On adds a func and returns its id for Remove; unlike On,
 // it allocates nothing once the emitter has room.
-func (e *Emitter[T]) Add(h Handler[T]) ListenerID { return ListenerID(e.add(h, false)) }
+func (e *Emitter[T]) Add(h Handler[T]) ListenerID { return ListenerID(e.add(h, kindOn)) }
 
 // AddOnce adds h for the next emission only, as Once does.
-func (e *Emitter[T]) AddOnce(h Handler[T]) ListenerID { return ListenerID(e.add(h, true)) }
+func (e *Emitter[T]) AddOnce(h Handler[T]) ListenerID { return ListenerID(e.add(h, kindOnce)) }
 
 // Remove removes the listener with id, if it is still there.
 func (e *Emitter[T]) Remove(id ListenerID) { e.remove(uint32(id)) }
 
-func (e *Emitter[T]) add(h Handler[T], once bool) uint32 {
-	// Odd ids are never 0, which callers keep for none, and cost no
-	// branch: add must stay small enough to inline into On and Once, or
-	// the function they return costs an allocation even when dropped.
-	e.nextID++
-	l := listener[T]{h: h, id: e.nextID<<1 | 1, once: once}
-	if e.used {
-		e.rest = append(e.rest, l)
+// add adds h as the newest listener and returns its id. It must stay small
+// enough to inline into On and Once (a cost of 50 in Go's inliner, which
+// leaves On at its budget of 80), or the function they return costs an
+// allocation even when dropped: hence the kind folded into the id, not a
+// flag of its own, and the new pointer filled in one literal.
+func (e *Emitter[T]) add(h Handler[T], kind uint32) uint32 {
+	e.nextID += 4
+	l := listener[T]{h: h, id: e.nextID | kind}
+	if e.first.id == 0 {
+		e.first = l
+	} else if e.more == nil {
+		e.more = &moreListeners[T]{one: l}
 	} else {
-		e.first, e.used = l, true
+		e.more.rest = append(e.more.rest, l)
 	}
 	return l.id
 }
 
-// held is how many listeners are kept, marked ones included.
+// held is how many listener slots are in use, marked and free ones
+// included: the oldest, then one and rest once more is made.
 func (e *Emitter[T]) held() int {
-	if !e.used {
+	if e.first.id == 0 {
 		return 0
 	}
-	return 1 + len(e.rest)
+	if e.more == nil {
+		return 1
+	}
+	return 2 + len(e.more.rest)
 }
 
 func (e *Emitter[T]) at(i int) *listener[T] {
-	if i == 0 {
+	switch i {
+	case 0:
 		return &e.first
+	case 1:
+		return &e.more.one
 	}
-	return &e.rest[i-1]
+	return &e.more.rest[i-2]
 }
 
 // remove marks the listener with id, if it is still there.
 func (e *Emitter[T]) remove(id uint32) {
-	if e.emitting == 0 {
-		// Outside an emission no listener is marked, and the one removed
-		// is most often the newest, as when a keep-alive request leaves
-		// its socket: dropping the last slot is what compact would do.
-		if last := len(e.rest) - 1; last >= 0 {
-			if e.rest[last].id == id {
-				e.rest[last] = listener[T]{}
-				e.rest = e.rest[:last]
-				return
-			}
-		} else if e.used && e.first.id == id {
-			e.first, e.used = listener[T]{}, false
-			return
-		}
-	}
+	// From the newest: the one removed is most often the newest, as when
+	// a keep-alive request leaves its socket.
 	n := e.held()
-	for i := 0; i < n; i++ {
-		if l := e.at(i); l.id == id {
-			if !l.dead {
-				e.kill(l)
-				e.compact()
-			}
+	for i := n - 1; i >= 0; i-- {
+		l := e.at(i)
+		if l.id != id {
+			continue
+		}
+		if l.dead {
 			return
 		}
+		if e.emitting == 0 && i == n-1 {
+			// Outside an emission no listener is marked, so dropping
+			// the newest is what compact would do.
+			e.dropNewest(i)
+			return
+		}
+		e.kill(l)
+		e.compact()
+		return
+	}
+}
+
+// dropNewest frees slot i, the newest, outside an emission.
+func (e *Emitter[T]) dropNewest(i int) {
+	switch i {
+	case 0:
+		e.first = listener[T]{}
+	case 1:
+		e.more.one = listener[T]{dead: true}
+	default:
+		e.more.rest[i-2] = listener[T]{}
+		e.more.rest = e.more.rest[:i-2]
 	}
 }
 
@@ -141,35 +177,34 @@ func (e *Emitter[T]) compact() {
 		return
 	}
 	e.removed = false
-	if len(e.rest) > 0 {
-		// Moved down and the vacated slots cleared one by one: clear()
-		// calls into the runtime even for none, and a keep-alive GET
-		// compacts emitters whose rest is empty or one long.
-		kept := 0
-		for i := range e.rest {
-			if !e.rest[i].dead {
-				if kept != i {
-					e.rest[kept] = e.rest[i]
-				}
-				kept++
+	n := e.held()
+	kept := 0
+	for i := 0; i < n; i++ {
+		if l := e.at(i); !l.dead {
+			if kept != i {
+				*e.at(kept) = *l
 			}
+			kept++
 		}
-		for i := kept; i < len(e.rest); i++ {
-			e.rest[i] = listener[T]{}
-		}
-		e.rest = e.rest[:kept]
 	}
-	if !e.first.dead {
+	if kept == 0 {
+		e.first = listener[T]{}
+	}
+	m := e.more
+	if m == nil {
 		return
 	}
-	if len(e.rest) == 0 {
-		e.first, e.used = listener[T]{}, false
-		return
+	if kept < 2 {
+		m.one = listener[T]{dead: true}
 	}
-	e.first = e.rest[0]
-	n := copy(e.rest, e.rest[1:])
-	e.rest[n] = listener[T]{}
-	e.rest = e.rest[:n]
+	// The vacated slots of rest are cleared one by one: clear() calls
+	// into the runtime even for none, and a keep-alive GET compacts
+	// emitters whose rest is empty or one long.
+	left := max(kept-2, 0)
+	for i := left; i < len(m.rest); i++ {
+		m.rest[i] = listener[T]{}
+	}
+	m.rest = m.rest[:left]
 }
 
 // Emit calls every listener with v and reports whether there was any. As in
@@ -181,14 +216,14 @@ func (e *Emitter[T]) compact() {
 func (e *Emitter[T]) Emit(v T) bool {
 	// Small enough to inline, so an event nobody listens to, as most of
 	// a keep-alive GET's are, costs its emitter one test, not a call.
-	if !e.used {
+	if e.first.id == 0 {
 		return false
 	}
 	return e.emit(v)
 }
 
 func (e *Emitter[T]) emit(v T) bool {
-	if len(e.rest) == 0 {
+	if e.more == nil {
 		// One listener, as nearly every event of an exchange has: it is
 		// first, and there is nothing to walk to find or call it.
 		l := &e.first
@@ -198,7 +233,7 @@ func (e *Emitter[T]) emit(v T) bool {
 		e.enter()
 		defer e.endEmit()
 		h := l.h
-		if l.once {
+		if l.id&onceBit != 0 {
 			e.kill(l)
 		}
 		h.Handle(v)
@@ -218,7 +253,7 @@ func (e *Emitter[T]) emit(v T) bool {
 			continue
 		}
 		h := l.h
-		if l.once {
+		if l.id&onceBit != 0 {
 			e.kill(l)
 		}
 		h.Handle(v)
@@ -259,7 +294,8 @@ func (e *Emitter[T]) ListenerCount() int {
 }
 
 // anyLive reports whether one of the first n listeners was not removed;
-// outside an emission none is marked, so it looks at the first only.
+// outside an emission none but a free one is marked, so it looks at the
+// oldest only.
 func (e *Emitter[T]) anyLive(n int) bool {
 	for i := 0; i < n; i++ {
 		if !e.at(i).dead {

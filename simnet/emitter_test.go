@@ -3,6 +3,7 @@ package simnet
 import (
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -71,15 +72,15 @@ func TestEmitterRemovingTheOldestKeepsOrder(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { one.Remove(one.Add(h)) }); n != 0 {
 		t.Errorf("adding and removing one listener allocates %v times", n)
 	}
-	// On must stay small enough to inline, or the function it returns
-	// costs an allocation even where the caller drops it.
+	// On and Once must stay small enough to inline, or the function they
+	// return costs an allocation even where the caller drops it.
 	fn := func(int) {}
-	if n := testing.AllocsPerRun(100, func() { one.On(fn); one.RemoveAll() }); n != 0 {
-		t.Errorf("On with its result dropped allocates %v times", n)
+	if n := testing.AllocsPerRun(100, func() { one.On(fn); one.Once(fn); one.RemoveAll() }); n != 0 {
+		t.Errorf("On and Once with their results dropped allocate %v times", n)
 	}
 	// A socket holds ten emitters; growing them grows every idle socket.
-	if size := unsafe.Sizeof(one); size != 56 {
-		t.Errorf("an Emitter takes %d bytes, want 56", size)
+	if size := unsafe.Sizeof(one); size != 40 {
+		t.Errorf("an Emitter takes %d bytes, want 40", size)
 	}
 }
 
@@ -119,6 +120,100 @@ func TestEmitterRemovingTheNewestKeepsOrder(t *testing.T) {
 	e.Remove(e.Add(HandlerFunc[string](func(string) {})))
 	if n := e.ListenerCount(); n != 1 {
 		t.Errorf("%d listeners after adding and removing the newest, want 1", n)
+	}
+}
+
+// TestEmitterMatchesASnapshotModel drives an emitter and a plain list with
+// the same random adds, once adds, removals and emissions, some made by
+// listeners while an emission runs: an emission must run, in the order
+// added, exactly the listeners present when it began and not removed
+// before their turn. It walks every way the inline listener, the one made
+// with the pointer and the rest are filled, freed and refilled.
+func TestEmitterMatchesASnapshotModel(t *testing.T) {
+	type entry struct {
+		id   ListenerID
+		once bool
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	for round := range 300 {
+		var e Emitter[int]
+		var model, snapshot []entry
+		var ids []ListenerID
+		pos := 0
+		index := func(list []entry, id ListenerID) int {
+			for i, m := range list {
+				if m.id == id {
+					return i
+				}
+			}
+			return -1
+		}
+		drop := func(id ListenerID) {
+			if i := index(model, id); i >= 0 {
+				model = append(model[:i], model[i+1:]...)
+			}
+		}
+		remove := func() {
+			if len(ids) > 0 {
+				id := ids[rng.IntN(len(ids))]
+				e.Remove(id)
+				drop(id)
+			}
+		}
+		// passed checks that the listeners of the snapshot from pos up
+		// to end did not run because they were removed.
+		passed := func(end int) {
+			for _, m := range snapshot[pos:end] {
+				if index(model, m.id) >= 0 {
+					t.Fatalf("round %d: listener %d was skipped while present", round, m.id)
+				}
+			}
+		}
+		var add func(once bool)
+		add = func(once bool) {
+			var id ListenerID
+			h := HandlerFunc[int](func(int) {
+				j := index(snapshot, id)
+				if j < pos || index(model, id) < 0 {
+					t.Fatalf("round %d: listener %d ran, not present at the start or removed since", round, id)
+				}
+				passed(j)
+				pos = j + 1
+				if once {
+					drop(id)
+				}
+				switch rng.IntN(6) {
+				case 0:
+					add(rng.IntN(3) == 0)
+				case 1:
+					remove()
+				}
+			})
+			if once {
+				id = e.AddOnce(h)
+			} else {
+				id = e.Add(h)
+			}
+			model = append(model, entry{id, once})
+			ids = append(ids, id)
+		}
+		for range 60 {
+			switch op := rng.IntN(10); {
+			case op < 4:
+				add(op == 0)
+			case op < 7:
+				remove()
+			default:
+				snapshot, pos = append(snapshot[:0], model...), 0
+				if ran := e.Emit(0); ran != (len(snapshot) > 0) {
+					t.Fatalf("round %d: Emit = %v with %d listeners", round, ran, len(snapshot))
+				}
+				passed(len(snapshot))
+			}
+			if n := e.ListenerCount(); n != len(model) {
+				t.Fatalf("round %d: %d listeners, want %d", round, n, len(model))
+			}
+		}
 	}
 }
 
