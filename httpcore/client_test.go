@@ -527,11 +527,11 @@ func TestWriteAfterEndFails(t *testing.T) {
 
 // TestRequestObjectsKeepTheirSizeClass: a GET allocates a ClientRequest
 // with its first response inside, zeroed per request, so a field more must
-// not push it into Go's next size class unnoticed: 1,264 bytes and the
+// not push it into Go's next size class unnoticed: 1,136 bytes and the
 // 8-byte type header Go puts before a pointerful object past 512 bytes fit
-// the 1,280-byte class, 16 bytes more would take 1,408. An IncomingMessage
+// the 1,152-byte class, 16 bytes more would take 1,280. An IncomingMessage
 // made on its own (a second response, or the server's request inside its
-// exchange) fits 512 bytes, 8 to spare. It measures what the allocator
+// exchange) fits 448 bytes, 8 to spare. It measures what the allocator
 // hands out, so the header and the classes are Go's, not ours.
 func TestRequestObjectsKeepTheirSizeClass(t *testing.T) {
 	for _, c := range []struct {
@@ -539,8 +539,8 @@ func TestRequestObjectsKeepTheirSizeClass(t *testing.T) {
 		class uint64
 		alloc func() unsafe.Pointer
 	}{
-		{"ClientRequest", 1280, func() unsafe.Pointer { return unsafe.Pointer(new(ClientRequest)) }},
-		{"IncomingMessage", 512, func() unsafe.Pointer { return unsafe.Pointer(new(IncomingMessage)) }},
+		{"ClientRequest", 1152, func() unsafe.Pointer { return unsafe.Pointer(new(ClientRequest)) }},
+		{"IncomingMessage", 448, func() unsafe.Pointer { return unsafe.Pointer(new(IncomingMessage)) }},
 	} {
 		if per := bytesPerObject(256, c.alloc); per > c.class {
 			t.Errorf("a %s takes %d bytes, over the %d-byte size class", c.name, per, c.class)

@@ -586,12 +586,13 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 }
 
 // maxExchangeSlab is how many exchanges are allocated at once, at most.
-// An exchange is 984 bytes, so the allocator fetched a new span every
-// eighth request when each had its own; a slab of n is one allocation
-// of n*984 bytes plus the 8-byte type header Go puts before a pointerful
-// object. Slabs of 1, 2, 4 and 8 take n*1,024-byte size classes; a slab
-// of 11 takes Go's 10,880-byte class, 989 bytes an exchange, where 16
-// took 16,384, 1,024 an exchange (TestExchangeSlabsKeepTheirSizeClasses).
+// An exchange is 872 bytes, so the allocator fetched a new span every
+// ninth request when each had its own; a slab of n is one allocation
+// of n*872 bytes plus the 8-byte type header Go puts before a pointerful
+// object. Slabs of 1 and 2 take n*896-byte size classes, 4 and 8 the
+// 4,096- and 8,192-byte ones; a slab of 11 takes Go's 9,728-byte class,
+// 884 bytes an exchange, where 12 would take 10,880, 907 an exchange
+// (TestExchangeSlabsKeepTheirSizeClasses).
 // Slabs of 32 took as many instructions per request and missed the L1
 // cache 30% more often (valgrind's cache simulation of BenchmarkSimServer):
 // the slab is cleared in one go, and the longer it waits to be used, the
