@@ -77,7 +77,6 @@ type field struct {
 type OutgoingMessage struct {
 	Events OutgoingEvents
 
-	rt   simnet.Runtime
 	loop *simnet.Loop
 	id   int // trace id; 0 until register, and then events are traced
 
@@ -238,8 +237,8 @@ func (f *outgoingFinish) Handle(error) {
 }
 
 // init sets the defaults of Node's OutgoingMessage constructor.
-func (m *OutgoingMessage) init(rt simnet.Runtime, highWaterMark int) {
-	m.rt, m.loop = rt, rt.Loop()
+func (m *OutgoingMessage) init(loop *simnet.Loop, highWaterMark int) {
+	m.loop = loop
 	m.shouldKeepAlive = true
 	m.defaultKeepAlive = true
 	m.useChunkedEncodingByDefault = true

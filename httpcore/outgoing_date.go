@@ -57,9 +57,9 @@ func (c *dateCache) value(t time.Time) string {
 // hand, formats its own.
 func (m *OutgoingMessage) dateValue() string {
 	if r, ok := m.kind.(*ServerResponse); ok {
-		return r.conn.srv.date.now(m.rt)
+		return r.conn.srv.date.now(r.conn.srv.rt)
 	}
-	return clockOf(m.rt).UTC().Format(httpDateLayout)
+	return clockOf(m.kind.(*ClientRequest).rt).UTC().Format(httpDateLayout)
 }
 
 // simEpoch is the wall-clock time a simulated world starts at, so Date

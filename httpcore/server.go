@@ -586,12 +586,12 @@ func (c *serverConn) onHead(h *MessageHead) BodyMode {
 }
 
 // maxExchangeSlab is how many exchanges are allocated at once, at most.
-// An exchange is 872 bytes, so the allocator fetched a new span every
+// An exchange is 856 bytes, so the allocator fetched a new span every
 // ninth request when each had its own; a slab of n is one allocation
-// of n*872 bytes plus the 8-byte type header Go puts before a pointerful
-// object. Slabs of 1 and 2 take n*896-byte size classes, 4 and 8 the
-// 4,096- and 8,192-byte ones; a slab of 11 takes Go's 9,728-byte class,
-// 884 bytes an exchange, where 12 would take 10,880, 907 an exchange
+// of n*856 bytes plus the 8-byte type header Go puts before a pointerful
+// object. Slabs of 1, 2, 4 and 8 take the 896-, 1,792-, 3,456- and
+// 6,912-byte size classes; a slab of 11 takes Go's 9,472-byte class,
+// 861 bytes an exchange, where 12 would take 10,880, 907 an exchange
 // (TestExchangeSlabsKeepTheirSizeClasses).
 // Slabs of 32 took as many instructions per request and missed the L1
 // cache 30% more often (valgrind's cache simulation of BenchmarkSimServer):

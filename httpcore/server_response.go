@@ -40,7 +40,7 @@ func (r *ServerResponse) unique() map[string]bool { return r.conn.srv.unique }
 // initServerResponse readies the zero response r to req.
 func initServerResponse(r *ServerResponse, s *Server, c *serverConn, req *IncomingMessage, keepAlive bool) {
 	r.StatusCode, r.Req, r.conn = 200, req, c
-	r.init(s.rt, c.hwm)
+	r.init(s.loop, c.hwm)
 	r.kind = r
 	r.SendDate = true
 	if req.Method == "HEAD" {
