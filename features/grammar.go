@@ -283,10 +283,10 @@ func (w *world) onEvent(s *sentence, t *trigger, fire func()) {
 	case t.actor.socket && t.actor.kind == actorRequest:
 		// A request has a socket only from its 'socket' event on.
 		w.await(t.actor.key(), s.text, func(tg *target) {
-			tg.req.req.Events.Socket().Once(func(sock *simnet.Socket) { subscribe(&target{sock: sock}) })
+			tg.req.req.Events.Socket().Once(func(sock *simnet.Socket) { subscribe(worldNew(w, target{sock: sock})) })
 		})
 	case t.actor.socket:
-		w.await(t.actor.key(), s.text, func(tg *target) { subscribe(&target{sock: tg.socket()}) })
+		w.await(t.actor.key(), s.text, func(tg *target) { subscribe(worldNew(w, target{sock: tg.socket()})) })
 	default:
 		w.await(t.actor.key(), s.text, subscribe)
 	}
@@ -333,7 +333,7 @@ func (w *world) addListenerChoice(s *sentence) error {
 	}
 	if a.socket && a.kind == actorRequest {
 		w.await(a.key(), s.text, func(tg *target) {
-			tg.req.req.Events.Socket().Once(func(sock *simnet.Socket) { add(&target{sock: sock}) })
+			tg.req.req.Events.Socket().Once(func(sock *simnet.Socket) { add(worldNew(w, target{sock: sock})) })
 		})
 		return nil
 	}

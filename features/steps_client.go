@@ -433,7 +433,7 @@ func (w *world) startClient() error {
 	} else {
 		c.agent = httpcore.GlobalAgent(h)
 	}
-	w.born(actorKey{kind: actorAgent}, &target{agent: c.agent})
+	w.born(actorKey{kind: actorAgent}, worldNew(w, target{agent: c.agent}))
 	return nil
 }
 
@@ -441,7 +441,7 @@ func (w *world) startClient() error {
 // whatever the scenario does right away, else req.end().
 func (w *world) makeRequest(sp *requestSpec) {
 	c := &w.client
-	r := &reqState{n: len(c.requests) + 1, spec: sp}
+	r := worldNew(w, reqState{n: len(c.requests) + 1, spec: sp})
 	c.requests = append(c.requests, r)
 	addr, port, err := w.serverAddr(sp.server)
 	if err != nil {
@@ -475,7 +475,7 @@ func (w *world) makeRequest(sp *requestSpec) {
 			r.thrown = err
 		}
 	}
-	w.born(actorKey{kind: actorRequest, n: r.n}, &target{req: r})
+	w.born(actorKey{kind: actorRequest, n: r.n}, worldNew(w, target{req: r}))
 	if sp.flushHeaders {
 		if err := req.FlushHeaders(); err != nil {
 			r.thrown = err
@@ -546,7 +546,7 @@ func (w *world) listenAll(r *reqState) {
 	}
 	ev.Response.On(func(res *httpcore.IncomingMessage) {
 		w.listenToResponse(r, res)
-		w.born(actorKey{kind: actorResponse, n: r.n}, &target{res: res})
+		w.born(actorKey{kind: actorResponse, n: r.n}, worldNew(w, target{res: res}))
 	})
 }
 

@@ -262,7 +262,7 @@ func (w *world) connectRaw(rc *rawClient) {
 			w.closeServers()
 		}
 	})
-	w.born(actorKey{kind: actorRaw, n: rc.n}, &target{raw: rc})
+	w.born(actorKey{kind: actorRaw, n: rc.n}, worldNew(w, target{raw: rc}))
 }
 
 // onRawData runs the raw client's replies whose text has arrived.

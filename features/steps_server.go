@@ -661,7 +661,7 @@ func (w *world) startServer(s *serverState) error {
 		if err := w.startRawServer(s, h); err != nil {
 			return err
 		}
-		w.born(actorKey{kind: actorServer, server: s.name}, &target{server: s})
+		w.born(actorKey{kind: actorServer, server: s.name}, worldNew(w, target{server: s}))
 		return nil
 	}
 	srv, err := httpcore.CreateServer(h, s.opts, nil)
@@ -690,18 +690,18 @@ func (w *world) startServer(s *serverState) error {
 	}
 	// After the handler's listeners, as http.createServer(handler) adds
 	// its own before a program can add any.
-	w.born(actorKey{kind: actorServer, server: s.name}, &target{server: s})
+	w.born(actorKey{kind: actorServer, server: s.name}, worldNew(w, target{server: s}))
 	return srv.Listen(s.port, "", nil)
 }
 
 // handle runs the handler script for one request.
 func (w *world) handle(s *serverState, req *httpcore.IncomingMessage, res *httpcore.ServerResponse) {
 	s.received = append(s.received, req)
-	x := &exchange{w: w, s: s, n: len(s.received), req: req, res: res}
+	x := worldNew(w, exchange{w: w, s: s, n: len(s.received), req: req, res: res})
 	s.bodies = append(s.bodies, nil)
 	s.sent = append(s.sent, nil)
-	w.born(actorKey{kind: actorServerRequest, n: x.n, server: s.name}, &target{x: x})
-	w.born(actorKey{kind: actorServerResponse, n: x.n, server: s.name}, &target{x: x})
+	w.born(actorKey{kind: actorServerRequest, n: x.n, server: s.name}, worldNew(w, target{x: x}))
+	w.born(actorKey{kind: actorServerResponse, n: x.n, server: s.name}, worldNew(w, target{x: x}))
 	sock := req.Socket()
 	s.perConn[sock]++
 	if s.resetOnSecond && s.perConn[sock] == 2 {

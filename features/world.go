@@ -204,6 +204,24 @@ func (w *world) start() error {
 	return nil
 }
 
+// worldNew returns a copy of v that belongs to the world: taken from the
+// spares of its simulated world's loop (simnet.Alloc), so that the world's
+// release hands it to the sweep's next world of the scenario rather than
+// to the collector, as it does the world's own objects. Before the world
+// starts there is no loop and v is allocated as usual. Nothing may keep
+// what it returns past the world's release.
+func worldNew[T any](w *world, v T) *T {
+	var p *T
+	if w.sim == nil {
+		// Not &v, which would move v to the heap on every call.
+		p = new(T)
+	} else {
+		p = simnet.Alloc[T](w.sim.Loop())
+	}
+	*p = v
+	return p
+}
+
 // loop is the loop the client runs on: the simulated world's, or the
 // real-TCP runtime's when the scenario talks to a real service.
 func (w *world) loop() *simnet.Loop {
