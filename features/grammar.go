@@ -103,7 +103,7 @@ func (w *world) actionOf(s *sentence, table *godog.Table) (func(), error) {
 	a := &s.action
 	switch a.kind {
 	case actionSends:
-		sp := &requestSpec{method: a.method, path: a.path, server: a.server, noEnd: a.noEnd}
+		sp := reuse(&w.kept.specs, requestSpec{method: a.method, path: a.path, server: a.server, noEnd: a.noEnd})
 		if table != nil {
 			rows, err := pairs(table)
 			if err != nil {

@@ -236,7 +236,13 @@ func (w *world) addServer(name string) (*serverState, error) {
 	if host == clientHost {
 		return nil, fmt.Errorf("a server cannot be named %q: that is the client's host", name)
 	}
-	s := &serverState{name: name, host: host, port: 80, perConn: map[*simnet.Socket]int{}}
+	var s *serverState
+	if n := len(w.kept.servers); n > 0 {
+		// A kept server brings its map, emptied.
+		s = reuse(&w.kept.servers, serverState{name: name, host: host, port: 80, perConn: w.kept.servers[n-1].perConn})
+	} else {
+		s = &serverState{name: name, host: host, port: 80, perConn: map[*simnet.Socket]int{}}
+	}
 	w.servers = append(w.servers, s)
 	return s, nil
 }
