@@ -111,7 +111,7 @@ func matchOne(f *featureFile, st *messages.PickleStep) (matchedStep, error) {
 		return matchedStep{}, &FeatureError{File: f.uri, Line: f.stepLine(st), Err: fmt.Errorf("step %q matches %d step definitions, want exactly one", st.Text, len(defs))}
 	}
 	var args []any
-	for _, s := range defs[0].re.FindStringSubmatch(st.Text)[1:] {
+	for _, s := range defs[0].regexp().FindStringSubmatch(st.Text)[1:] {
 		args = append(args, s)
 	}
 	if st.Argument != nil {
