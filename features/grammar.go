@@ -36,6 +36,22 @@ func (w *world) sugar(text string, table *godog.Table) error {
 	return w.addSentence(s, table)
 }
 
+// sugarOf is sugar for the sentence parts make, joined in the world's
+// scratch buffer: once the sentence was parsed, a sugar step that runs
+// again makes no string of it.
+func (w *world) sugarOf(table *godog.Table, parts ...string) error {
+	b := w.kept.text[:0]
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	w.kept.text = b
+	s, err := w.suite.catalog.sentenceOf(b)
+	if err != nil {
+		return fmt.Errorf("%q: %w", b, err)
+	}
+	return w.addSentence(s, table)
+}
+
 // theGrammarSentence is the step every grammar sentence runs.
 func (w *world) theGrammarSentence(text string) error {
 	s, err := w.suite.catalog.sentence(text)

@@ -254,7 +254,7 @@ func (w *world) inHand(a actor, x *exchange) (*target, error) {
 // request" grammar sentences it stands for, on the default server.
 func (w *world) eachRequest(steps ...string) error {
 	for _, step := range steps {
-		if err := w.sugar("for each request, "+step, nil); err != nil {
+		if err := w.sugarOf(nil, "for each request, ", step); err != nil {
 			return err
 		}
 	}

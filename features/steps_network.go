@@ -135,7 +135,7 @@ func faultOf(verb string) string {
 }
 
 func (w *world) theServerClosesOnReuse() error {
-	return w.ruleSugar(fmt.Sprintf(`what: "close on reuse", server: %q`, serverHost))
+	return w.sugar(`the network adds the rule {what: "close on reuse", server: "`+serverHost+`"}`, nil)
 }
 
 func (w *world) theServerRefusesConnections() error {

@@ -453,7 +453,10 @@ func (w *world) theServerRespondsEmpty(status int) error {
 }
 
 func (w *world) theServerResponds(status int, body string) error {
-	return w.eachRequest(fmt.Sprintf("the server response sets statusCode to %d", status), "the server response calls end("+jsString(simnet.Unescape(body))+")")
+	if err := w.sugarOf(nil, "for each request, the server response sets statusCode to ", strconv.Itoa(status)); err != nil {
+		return err
+	}
+	return w.sugarOf(nil, "for each request, the server response calls end(", jsString(simnet.Unescape(body)), ")")
 }
 
 func (w *world) theServerSetsTheHeader(name, value string) error {

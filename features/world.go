@@ -97,6 +97,7 @@ func newWorld(s *suite) *world {
 type keptObjects struct {
 	servers []*serverState
 	specs   []*requestSpec
+	text    []byte // sugarOf's scratch
 }
 
 // reuse returns an emptied object of kept in place of allocating one,
