@@ -191,7 +191,10 @@ func (w *world) start() error {
 		return nil
 	}
 	w.started = true
-	opts := []simnet.Option{simnet.WithDNSLatency(w.dnsDelay), simnet.WithLink(referenceLink)}
+	// Room for every option: the array stays on the stack, where growing
+	// it by append moved it to the heap twice for every world.
+	opts := make([]simnet.Option, 0, 5)
+	opts = append(opts, simnet.WithDNSLatency(w.dnsDelay), simnet.WithLink(referenceLink))
 	if w.suite.bareNet {
 		opts = append(opts, simnet.WithoutNetDetail(), simnet.WithoutUncaughtTrace())
 	}
