@@ -36,6 +36,22 @@ func (w *world) sugar(text string, table *godog.Table) error {
 	return w.addSentence(s, table)
 }
 
+// sugarOf is sugar for the sentence parts make, joined in the world's
+// scratch buffer: once the sentence was parsed, a sugar step that runs
+// again makes no string of it.
+func (w *world) sugarOf(table *godog.Table, parts ...string) error {
+	b := w.kept.text[:0]
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	w.kept.text = b
+	s, err := w.suite.catalog.sentenceOf(b)
+	if err != nil {
+		return fmt.Errorf("%q: %w", b, err)
+	}
+	return w.addSentence(s, table)
+}
+
 // theGrammarSentence is the step every grammar sentence runs.
 func (w *world) theGrammarSentence(text string) error {
 	s, err := w.suite.catalog.sentence(text)
@@ -103,7 +119,7 @@ func (w *world) actionOf(s *sentence, table *godog.Table) (func(), error) {
 	a := &s.action
 	switch a.kind {
 	case actionSends:
-		sp := &requestSpec{method: a.method, path: a.path, server: a.server, noEnd: a.noEnd}
+		sp := reuse(&w.kept.specs, requestSpec{method: a.method, path: a.path, server: a.server, noEnd: a.noEnd})
 		if table != nil {
 			rows, err := pairs(table)
 			if err != nil {
@@ -283,10 +299,10 @@ func (w *world) onEvent(s *sentence, t *trigger, fire func()) {
 	case t.actor.socket && t.actor.kind == actorRequest:
 		// A request has a socket only from its 'socket' event on.
 		w.await(t.actor.key(), s.text, func(tg *target) {
-			tg.req.req.Events.Socket().Once(func(sock *simnet.Socket) { subscribe(&target{sock: sock}) })
+			tg.req.req.Events.Socket().Once(func(sock *simnet.Socket) { subscribe(worldNew(w, target{sock: sock})) })
 		})
 	case t.actor.socket:
-		w.await(t.actor.key(), s.text, func(tg *target) { subscribe(&target{sock: tg.socket()}) })
+		w.await(t.actor.key(), s.text, func(tg *target) { subscribe(worldNew(w, target{sock: tg.socket()})) })
 	default:
 		w.await(t.actor.key(), s.text, subscribe)
 	}
@@ -333,7 +349,7 @@ func (w *world) addListenerChoice(s *sentence) error {
 	}
 	if a.socket && a.kind == actorRequest {
 		w.await(a.key(), s.text, func(tg *target) {
-			tg.req.req.Events.Socket().Once(func(sock *simnet.Socket) { add(&target{sock: sock}) })
+			tg.req.req.Events.Socket().Once(func(sock *simnet.Socket) { add(worldNew(w, target{sock: sock})) })
 		})
 		return nil
 	}

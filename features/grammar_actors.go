@@ -255,9 +255,9 @@ func (w *world) neverCreated() error {
 func (w *world) resolve(a actor) (*target, error) {
 	switch a.kind {
 	case actorClient:
-		return &target{}, nil
+		return worldNew(w, target{}), nil
 	case actorNetwork:
-		return &target{}, nil
+		return worldNew(w, target{}), nil
 	}
 	t := w.gram.reg.objs[a.key()]
 	if t == nil {
@@ -270,7 +270,7 @@ func (w *world) resolve(a actor) (*target, error) {
 	if s == nil {
 		return nil, fmt.Errorf("%s has no socket yet at %v", actor{kind: a.kind, n: a.n, server: a.server}, w.loop().Now())
 	}
-	return &target{sock: s}, nil
+	return worldNew(w, target{sock: s}), nil
 }
 
 // emittedBy lists the events a trigger can wait for on each kind of actor.

@@ -120,5 +120,5 @@ func (w *world) onEach(kind actorKind, fn func(*target)) {
 // documented retry does: its method, path, server, headers and body.
 func (w *world) sendAgain(r *reqState) {
 	sp := r.spec
-	w.makeRequest(&requestSpec{method: sp.method, path: sp.path, server: sp.server, headers: sp.headers, body: sp.body})
+	w.makeRequest(worldNew(w, requestSpec{method: sp.method, path: sp.path, server: sp.server, headers: sp.headers, body: sp.body}))
 }

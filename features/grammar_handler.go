@@ -151,7 +151,7 @@ func (w *world) handles(s *sentence) error {
 // upgraded runs an 'upgrade' or 'connect' script on the request the
 // server handed over with its socket.
 func (w *world) upgraded(s *serverState, script []serverAction) func(httpcore.UpgradeRequest) {
-	return func(u httpcore.UpgradeRequest) { runScript(&exchange{w: w, s: s, req: u.Req}, script) }
+	return func(u httpcore.UpgradeRequest) { runScript(worldNew(w, exchange{w: w, s: s, req: u.Req}), script) }
 }
 
 // namedServer is the server a "for each request" sentence means: a named
@@ -245,16 +245,16 @@ func (w *world) inHand(a actor, x *exchange) (*target, error) {
 	case a.kind != actorServerRequest && a.kind != actorServerResponse:
 		return w.resolve(a)
 	case a.socket:
-		return &target{sock: x.req.Socket()}, nil
+		return worldNew(w, target{sock: x.req.Socket()}), nil
 	}
-	return &target{x: x}, nil
+	return worldNew(w, target{x: x}), nil
 }
 
 // eachRequest runs a fixed sentence of the handler as the "for each
 // request" grammar sentences it stands for, on the default server.
 func (w *world) eachRequest(steps ...string) error {
 	for _, step := range steps {
-		if err := w.sugar("for each request, "+step, nil); err != nil {
+		if err := w.sugarOf(nil, "for each request, ", step); err != nil {
 			return err
 		}
 	}

@@ -170,7 +170,7 @@ func (w *world) read(s *sentence, t *target, kind actorKind, r *reference) (any,
 	}
 	on := t
 	if r.socket {
-		kind, on = actorSocket, &target{sock: t.socket()}
+		kind, on = actorSocket, worldNew(w, target{sock: t.socket()})
 		if on.sock == nil {
 			w.fail(fmt.Errorf("%q: %s has no socket yet", s.text, s.actor))
 			return nil, false

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/simhttp/simhttp/httpcore"
 	"github.com/simhttp/simhttp/simnet"
 )
@@ -344,5 +346,26 @@ func TestEveryListenedEventHasAnEmitter(t *testing.T) {
 	}
 	if fieldIndex(typeOf[actorAgent].Elem(), "Juggle") != nil || methodIndex(typeOf[actorAgent], "Juggle") != -1 {
 		t.Error("an agent's 'juggle' has an emitter")
+	}
+}
+
+// TestAConditionComparesAsItsJSONRoundTripDoes: plainEquals, which
+// compares a bool or a string as it is, answers as comparing the value's
+// JSON round trip with cmp.Equal does, for every kind of literal.
+func TestAConditionComparesAsItsJSONRoundTripDoes(t *testing.T) {
+	wants := []string{`true`, `false`, `"ECONNRESET"`, `""`, `"\ufffd"`, `1`, `null`, `[1]`, `{a: 1}`}
+	gots := []any{true, false, "ECONNRESET", "", "\xff", "\ufffd", 1, 1.0, nil, []int{1}, map[string]int{"a": 1}, errors.New("x")}
+	for _, src := range wants {
+		want, err := parseValue(src)
+		if err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		for _, got := range gots {
+			plain, err := jsonPlain(got)
+			slow := err == nil && cmp.Equal(plain, want.plain())
+			if fast := plainEquals(got, want); fast != slow {
+				t.Errorf("%#v is %s: %v, its JSON round trip says %v", got, src, fast, slow)
+			}
+		}
 	}
 }

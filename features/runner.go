@@ -248,7 +248,7 @@ func (s *suite) run(opts godog.Options, paths []string) int {
 func (s *suite) initScenario(ctx *godog.ScenarioContext) {
 	w := newWorld(s)
 	for _, d := range vocabulary {
-		ctx.Step(d.re, w.reproducible(d.bind(w)))
+		ctx.Step(d.regexp(), w.reproducible(d.bind(w)))
 	}
 	ctx.Before(func(ctx context.Context, sc *godog.Scenario) (context.Context, error) {
 		s.startScenario(w, sc)

@@ -8,7 +8,8 @@ import "sync"
 // a fifth of a seed's CPU. A parsed sentence is never written after
 // parseSentence returns, so worlds running side by side share it.
 type sentenceMemo struct {
-	m sync.Map // text -> parsedSentence
+	mu sync.RWMutex
+	m  map[string]parsedSentence // by the sentence's text
 }
 
 type parsedSentence struct {
@@ -22,10 +23,39 @@ func (c *catalog) sentence(text string) (*sentence, error) {
 	if c == nil {
 		return parseSentence(text)
 	}
-	if p, ok := c.sentences.m.Load(text); ok {
-		return p.(parsedSentence).s, p.(parsedSentence).err
+	c.sentences.mu.RLock()
+	p, ok := c.sentences.m[text]
+	c.sentences.mu.RUnlock()
+	if ok {
+		return p.s, p.err
 	}
+	return c.parsed(text)
+}
+
+// sentenceOf is sentence for the text in b, which, once the sentence was
+// parsed, it looks up without making a string of it: a sugar step's text
+// is made of its arguments on every run.
+func (c *catalog) sentenceOf(b []byte) (*sentence, error) {
+	if c == nil {
+		return parseSentence(string(b))
+	}
+	c.sentences.mu.RLock()
+	p, ok := c.sentences.m[string(b)]
+	c.sentences.mu.RUnlock()
+	if ok {
+		return p.s, p.err
+	}
+	return c.parsed(string(b))
+}
+
+// parsed parses text and keeps what it gave.
+func (c *catalog) parsed(text string) (*sentence, error) {
 	s, err := parseSentence(text)
-	c.sentences.m.Store(text, parsedSentence{s, err})
+	c.sentences.mu.Lock()
+	if c.sentences.m == nil {
+		c.sentences.m = map[string]parsedSentence{}
+	}
+	c.sentences.m[text] = parsedSentence{s, err}
+	c.sentences.mu.Unlock()
 	return s, err
 }

@@ -655,13 +655,19 @@ func (w *world) everyRequestEndsOnce() error {
 // may follow the request's 'close', so neither is counted against it.
 func endProblems(events []simnet.Event, reqs []int) []string {
 	type outcome struct{ errs, closes, after, resID, resEnds, resErrs int }
-	byReq := map[int]*outcome{}
-	byRes := map[int]*outcome{}
+	// Outcomes live in one array, found by index: a map of pointers to
+	// them made each outcome an allocation of its own.
+	outcomes := make([]outcome, 0, 8)
+	byReq := map[int]int{}
+	byRes := map[int]int{}
 	of := func(id int) *outcome {
-		if byReq[id] == nil {
-			byReq[id] = &outcome{}
+		i, ok := byReq[id]
+		if !ok {
+			i = len(outcomes)
+			outcomes = append(outcomes, outcome{})
+			byReq[id] = i
 		}
-		return byReq[id]
+		return &outcomes[i]
 	}
 	responses := 0
 	for _, ev := range events {
@@ -681,10 +687,11 @@ func endProblems(events []simnet.Event, reqs []int) []string {
 				// so res#k belongs to the k-th request that got one.
 				responses++
 				o.resID = responses
-				byRes[responses] = o
+				byRes[responses] = byReq[ev.ID]
 			}
 		case "res":
-			if o := byRes[ev.ID]; o != nil {
+			if i, ok := byRes[ev.ID]; ok {
+				o := &outcomes[i]
 				switch ev.Name {
 				case "end":
 					o.resEnds++

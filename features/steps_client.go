@@ -146,7 +146,7 @@ const methodRe = `(GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS|CONNECT|TRACE)`
 // The sending sentences are sugar: each is the grammar sentence it names.
 
 func (w *world) theClientSends(method, path string) error {
-	return w.sugar(fmt.Sprintf("the client sends %s %s", method, path), nil)
+	return w.sugarOf(nil, "the client sends ", method, " ", path)
 }
 
 func (w *world) theClientSendsTo(method, path, server string) error {
@@ -154,7 +154,7 @@ func (w *world) theClientSendsTo(method, path, server string) error {
 }
 
 func (w *world) theClientSendsWith(method, path string, table *godog.Table) error {
-	return w.sugar(fmt.Sprintf("the client sends %s %s with:", method, path), table)
+	return w.sugarOf(table, "the client sends ", method, " ", path, " with:")
 }
 
 // set applies one option row of "the client sends ... with:".
@@ -245,7 +245,7 @@ func flagOption(set func(sp *requestSpec, on bool)) func(*requestSpec, string, s
 }
 
 func (w *world) theClientSendsOnFree(method, path, nth string) error {
-	return w.sugar(fmt.Sprintf("on the %s 'free' of the agent, the client sends %s %s", nth, method, path), nil)
+	return w.sugarOf(nil, "on the ", nth, " 'free' of the agent, the client sends ", method, " ", path)
 }
 
 func (w *world) theClientSendsAfterFree(method, path, nth string) error {
@@ -294,19 +294,19 @@ func (w *world) theClientActsOn(verb, event string) error {
 	if _, err := w.lastSpec(); err != nil {
 		return err
 	}
-	n := len(w.client.specs)
-	on := fmt.Sprintf("on '%s' of request #%d", event, n)
+	n := strconv.Itoa(len(w.client.specs))
+	on, of := "on '", "' of request #"
 	if event == "data" {
-		on = fmt.Sprintf("on 'data' of response #%d", n)
+		event, of = "data", "' of response #"
 	}
-	mark, call := "destroy-called", "destroy()"
+	mark, call := `"destroy-called"`, "destroy()"
 	if verb == "aborts" {
-		mark, call = "abort-called", "abort()"
+		mark, call = `"abort-called"`, "abort()"
 	}
-	if err := w.sugar(fmt.Sprintf("%s, the client marks %q", on, mark), nil); err != nil {
+	if err := w.sugarOf(nil, on, event, of, n, ", the client marks ", mark); err != nil {
 		return err
 	}
-	return w.sugar(fmt.Sprintf("%s, request #%d calls %s", on, n, call), nil)
+	return w.sugarOf(nil, on, event, of, n, ", request #", n, " calls ", call)
 }
 
 func (w *world) theClientAbortsTheSignalBeforeSending() error {
@@ -433,7 +433,7 @@ func (w *world) startClient() error {
 	} else {
 		c.agent = httpcore.GlobalAgent(h)
 	}
-	w.born(actorKey{kind: actorAgent}, &target{agent: c.agent})
+	w.born(actorKey{kind: actorAgent}, worldNew(w, target{agent: c.agent}))
 	return nil
 }
 
@@ -441,7 +441,7 @@ func (w *world) startClient() error {
 // whatever the scenario does right away, else req.end().
 func (w *world) makeRequest(sp *requestSpec) {
 	c := &w.client
-	r := &reqState{n: len(c.requests) + 1, spec: sp}
+	r := worldNew(w, reqState{n: len(c.requests) + 1, spec: sp})
 	c.requests = append(c.requests, r)
 	addr, port, err := w.serverAddr(sp.server)
 	if err != nil {
@@ -475,7 +475,7 @@ func (w *world) makeRequest(sp *requestSpec) {
 			r.thrown = err
 		}
 	}
-	w.born(actorKey{kind: actorRequest, n: r.n}, &target{req: r})
+	w.born(actorKey{kind: actorRequest, n: r.n}, worldNew(w, target{req: r}))
 	if sp.flushHeaders {
 		if err := req.FlushHeaders(); err != nil {
 			r.thrown = err
@@ -546,7 +546,7 @@ func (w *world) listenAll(r *reqState) {
 	}
 	ev.Response.On(func(res *httpcore.IncomingMessage) {
 		w.listenToResponse(r, res)
-		w.born(actorKey{kind: actorResponse, n: r.n}, &target{res: res})
+		w.born(actorKey{kind: actorResponse, n: r.n}, worldNew(w, target{res: res}))
 	})
 }
 

@@ -232,9 +232,9 @@ func (r *handlerRule) act(x *exchange, calls []call) {
 			return
 		}
 		kind := handlerObjects[c.on]
-		t := &target{x: x}
+		t := worldNew(w, target{x: x})
 		if kind == actorSocket {
-			t = &target{sock: x.req.Socket()}
+			t = worldNew(w, target{sock: x.req.Socket()})
 		}
 		w.invoke(methodsOf[kind][c.name], t, c)
 	}

@@ -135,7 +135,7 @@ func faultOf(verb string) string {
 }
 
 func (w *world) theServerClosesOnReuse() error {
-	return w.ruleSugar(fmt.Sprintf(`what: "close on reuse", server: %q`, serverHost))
+	return w.sugar(`the network adds the rule {what: "close on reuse", server: "`+serverHost+`"}`, nil)
 }
 
 func (w *world) theServerRefusesConnections() error {
@@ -262,7 +262,7 @@ func (w *world) connectRaw(rc *rawClient) {
 			w.closeServers()
 		}
 	})
-	w.born(actorKey{kind: actorRaw, n: rc.n}, &target{raw: rc})
+	w.born(actorKey{kind: actorRaw, n: rc.n}, worldNew(w, target{raw: rc}))
 }
 
 // onRawData runs the raw client's replies whose text has arrived.

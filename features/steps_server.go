@@ -236,7 +236,13 @@ func (w *world) addServer(name string) (*serverState, error) {
 	if host == clientHost {
 		return nil, fmt.Errorf("a server cannot be named %q: that is the client's host", name)
 	}
-	s := &serverState{name: name, host: host, port: 80, perConn: map[*simnet.Socket]int{}}
+	var s *serverState
+	if n := len(w.kept.servers); n > 0 {
+		// A kept server brings its map, emptied.
+		s = reuse(&w.kept.servers, serverState{name: name, host: host, port: 80, perConn: w.kept.servers[n-1].perConn})
+	} else {
+		s = &serverState{name: name, host: host, port: 80, perConn: map[*simnet.Socket]int{}}
+	}
 	w.servers = append(w.servers, s)
 	return s, nil
 }
@@ -447,7 +453,10 @@ func (w *world) theServerRespondsEmpty(status int) error {
 }
 
 func (w *world) theServerResponds(status int, body string) error {
-	return w.eachRequest(fmt.Sprintf("the server response sets statusCode to %d", status), "the server response calls end("+jsString(simnet.Unescape(body))+")")
+	if err := w.sugarOf(nil, "for each request, the server response sets statusCode to ", strconv.Itoa(status)); err != nil {
+		return err
+	}
+	return w.sugarOf(nil, "for each request, the server response calls end(", jsString(simnet.Unescape(body)), ")")
 }
 
 func (w *world) theServerSetsTheHeader(name, value string) error {
@@ -661,7 +670,7 @@ func (w *world) startServer(s *serverState) error {
 		if err := w.startRawServer(s, h); err != nil {
 			return err
 		}
-		w.born(actorKey{kind: actorServer, server: s.name}, &target{server: s})
+		w.born(actorKey{kind: actorServer, server: s.name}, worldNew(w, target{server: s}))
 		return nil
 	}
 	srv, err := httpcore.CreateServer(h, s.opts, nil)
@@ -690,18 +699,18 @@ func (w *world) startServer(s *serverState) error {
 	}
 	// After the handler's listeners, as http.createServer(handler) adds
 	// its own before a program can add any.
-	w.born(actorKey{kind: actorServer, server: s.name}, &target{server: s})
+	w.born(actorKey{kind: actorServer, server: s.name}, worldNew(w, target{server: s}))
 	return srv.Listen(s.port, "", nil)
 }
 
 // handle runs the handler script for one request.
 func (w *world) handle(s *serverState, req *httpcore.IncomingMessage, res *httpcore.ServerResponse) {
 	s.received = append(s.received, req)
-	x := &exchange{w: w, s: s, n: len(s.received), req: req, res: res}
+	x := worldNew(w, exchange{w: w, s: s, n: len(s.received), req: req, res: res})
 	s.bodies = append(s.bodies, nil)
 	s.sent = append(s.sent, nil)
-	w.born(actorKey{kind: actorServerRequest, n: x.n, server: s.name}, &target{x: x})
-	w.born(actorKey{kind: actorServerResponse, n: x.n, server: s.name}, &target{x: x})
+	w.born(actorKey{kind: actorServerRequest, n: x.n, server: s.name}, worldNew(w, target{x: x}))
+	w.born(actorKey{kind: actorServerResponse, n: x.n, server: s.name}, worldNew(w, target{x: x}))
 	sock := req.Socket()
 	s.perConn[sock]++
 	if s.resetOnSecond && s.perConn[sock] == 2 {

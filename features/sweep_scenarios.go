@@ -43,16 +43,12 @@ type matchedScenario struct {
 	// nothing kept, for later runs to fill again instead of allocating and
 	// zeroing a record per run (a sixth of a seed's bytes).
 	spare sync.Pool
-	// worlds holds *simnet.Spares: the objects of this scenario's last
-	// passing worlds, for its next world to reuse rather than allocate (a
-	// third of a seed's bytes). A world takes one and gives it back when it
-	// passed and nothing keeps its record, so nothing of it can reach the
-	// next world.
+	// worlds holds *world: this scenario's last passing worlds, emptied,
+	// with their simulated worlds' objects in their spares, for its next
+	// run to reuse rather than allocate (a third of a seed's bytes). A
+	// run takes one and gives it back when it passed and nothing keeps its
+	// record, so nothing of it can reach the next run.
 	worlds sync.Pool
-	// registries holds *registry: the actor maps of this scenario's last
-	// passing worlds, cleared, for its next world to fill again rather than
-	// grow its own; given back with the world's spares.
-	registries sync.Pool
 }
 
 // matchedStep is one step: its definition and what it is called with,
@@ -115,7 +111,7 @@ func matchOne(f *featureFile, st *messages.PickleStep) (matchedStep, error) {
 		return matchedStep{}, &FeatureError{File: f.uri, Line: f.stepLine(st), Err: fmt.Errorf("step %q matches %d step definitions, want exactly one", st.Text, len(defs))}
 	}
 	var args []any
-	for _, s := range defs[0].re.FindStringSubmatch(st.Text)[1:] {
+	for _, s := range defs[0].regexp().FindStringSubmatch(st.Text)[1:] {
 		args = append(args, s)
 	}
 	if st.Argument != nil {
@@ -143,7 +139,18 @@ func (ss *sweepScenarios) run(s *suite) {
 // finishes with that step's error, a panic counting as an error of its
 // message, a skip before the last step as none.
 func (s *suite) runScenario(sc *matchedScenario) {
-	w := newWorld(s)
+	var w *world
+	if s.recycleEvents {
+		if w, _ = sc.worlds.Get().(*world); w != nil {
+			w.suite, w.seed = s, s.seed
+		}
+	}
+	if w == nil {
+		w = newWorld(s)
+		if s.recycleEvents {
+			w.spares = simnet.NewSpares()
+		}
+	}
 	var record *[]simnet.Event
 	if s.recycleEvents {
 		record, _ = sc.spare.Get().(*[]simnet.Event)
@@ -152,18 +159,6 @@ func (s *suite) runScenario(sc *matchedScenario) {
 		w.events = (*record)[:0]
 	} else {
 		w.events = make([]simnet.Event, 0, sc.events.Load())
-	}
-	if s.recycleEvents {
-		w.spares, _ = sc.worlds.Get().(*simnet.Spares)
-		if w.spares == nil {
-			w.spares = simnet.NewSpares()
-		}
-	}
-	var reg *registry
-	if w.spares != nil {
-		if reg, _ = sc.registries.Get().(*registry); reg != nil {
-			w.gram.reg.objs, w.gram.reg.waiting = reg.objs, reg.waiting
-		}
 	}
 	s.startScenario(w, sc.pickle)
 	var err error
@@ -179,19 +174,6 @@ func (s *suite) runScenario(sc *matchedScenario) {
 	}
 	s.finishScenario(w, err)
 	sc.events.Store(int64(len(w.events)))
-	// A failed world's objects may be reached from its failure, which is
-	// reported later: its spares go to the collector with it, as do those
-	// of a world Release refuses.
-	if w.spares != nil && w.failure == nil && w.sim != nil && w.service == nil && w.sim.Release() == nil {
-		sc.worlds.Put(w.spares)
-		if reg == nil {
-			reg = new(registry)
-		}
-		reg.objs, reg.waiting = w.gram.reg.objs, w.gram.reg.waiting
-		clear(reg.objs)
-		clear(reg.waiting)
-		sc.registries.Put(reg)
-	}
 	if s.recycleEvents {
 		// Cleared so the spare record keeps no finished run's details
 		// and payloads alive.
@@ -201,6 +183,13 @@ func (s *suite) runScenario(sc *matchedScenario) {
 		}
 		*record, w.events = w.events, nil
 		sc.spare.Put(record)
+	}
+	// A failed world's objects may be reached from its failure, which is
+	// reported later: they go to the collector with it, as do those of a
+	// world Release refuses.
+	if w.spares != nil && w.failure == nil && w.sim != nil && w.service == nil && w.sim.Release() == nil {
+		w.empty()
+		sc.worlds.Put(w)
 	}
 }
 

@@ -195,7 +195,7 @@ func TestSweepConvertsEveryStepsArguments(t *testing.T) {
 		if fn.NumOut() != 1 || fn.Out(0) != reflect.TypeFor[error]() {
 			t.Errorf("%s: a step returning %v, not an error", d.pattern, fn)
 		}
-		args := make([]any, d.re.NumSubexp())
+		args := make([]any, d.regexp().NumSubexp())
 		for i := range args {
 			args[i] = "1"
 		}
@@ -205,7 +205,7 @@ func TestSweepConvertsEveryStepsArguments(t *testing.T) {
 			t.Errorf("%s: %v", d.pattern, err)
 			continue
 		}
-		if want := d.re.NumSubexp(); len(in) != want && len(in) != want+1 {
+		if want := d.regexp().NumSubexp(); len(in) != want && len(in) != want+1 {
 			t.Errorf("%s: %d parameters for %d captures", d.pattern, len(in), want)
 		}
 	}

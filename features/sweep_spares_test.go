@@ -4,8 +4,6 @@ import (
 	"reflect"
 	"runtime/debug"
 	"testing"
-
-	"github.com/simhttp/simhttp/simnet"
 )
 
 // TestSweepSeedReusingWorldsMatchesItAlone runs seeds one after another on
@@ -42,7 +40,7 @@ func TestSweepSeedReusingWorldsMatchesItAlone(t *testing.T) {
 		if paths == nil && !raceDetector {
 			reused := 0
 			for i := range shared.scenarios {
-				if sp, _ := shared.scenarios[i].worlds.Get().(*simnet.Spares); sp != nil {
+				if w, _ := shared.scenarios[i].worlds.Get().(*world); w != nil && w.spares != nil {
 					reused++
 				}
 			}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	messages "github.com/cucumber/messages/go/v21"
 )
@@ -19,7 +21,58 @@ type stepDef struct {
 	example string // a sentence the pattern matches, without the keyword
 	doc     string // what it does, in one line
 	bind    func(w *world) any
-	re      *regexp.Regexp
+	// prefix is literalPrefix(pattern): a text that does not begin with
+	// it cannot match, so matching it needs no regular expression.
+	prefix  string
+	compile sync.Once
+	re      *regexp.Regexp // compiled on first use (regexp)
+}
+
+// regexp is the step's pattern, compiled the first time it is needed.
+// Compiling all of them cost every process that links the package 4-5 ms
+// of its start, a sweep's worker processes included, which match only a
+// few steps.
+func (d *stepDef) regexp() *regexp.Regexp {
+	d.compile.Do(func() { d.re = regexp.MustCompile(d.pattern) })
+	return d.re
+}
+
+// literalPrefix is what every text that pattern, anchored by a leading
+// ^, matches begins with: its characters up to the first that means more
+// than itself, less the last when a quantifier that allows none of it
+// follows; "" for a pattern without the ^ or whose top level is an
+// alternation.
+func literalPrefix(pattern string) string {
+	rest, ok := strings.CutPrefix(pattern, "^")
+	if !ok {
+		return ""
+	}
+	depth, class := 0, false
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c == '\\':
+			i++
+		case class:
+			class = c != ']'
+		case c == '[':
+			class = true
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == '|' && depth == 0:
+			return ""
+		}
+	}
+	n := strings.IndexAny(rest, `\.+*?()|[]{}^$`)
+	if n < 0 {
+		return rest
+	}
+	if strings.IndexByte("?*{", rest[n]) >= 0 {
+		_, size := utf8.DecodeLastRuneInString(rest[:n])
+		n -= size
+	}
+	return rest[:n]
 }
 
 // vocabulary is every step, in the order `simhttp steps` lists them.
@@ -31,7 +84,7 @@ func compileVocabulary() []*stepDef {
 		all = append(all, group...)
 	}
 	for _, d := range all {
-		d.re = regexp.MustCompile(d.pattern)
+		d.prefix = literalPrefix(d.pattern)
 	}
 	return all
 }
@@ -143,7 +196,7 @@ func (e *StepError) Error() string {
 func matchStep(text string) []*stepDef {
 	var out []*stepDef
 	for _, d := range vocabulary {
-		if d.re.MatchString(text) {
+		if strings.HasPrefix(text, d.prefix) && d.regexp().MatchString(text) {
 			out = append(out, d)
 		}
 	}

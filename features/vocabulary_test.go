@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"regexp"
+	"regexp/syntax"
 	"strings"
 	"testing"
 )
@@ -111,4 +112,74 @@ func TestEditDistance(t *testing.T) {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
 		}
 	}
+}
+
+// TestAStepsLiteralPrefixBeginsEveryTextItMatches: matchStep skips a
+// definition whose literal prefix a text does not begin with, so the
+// prefix must be one every match begins with: a prefix of the literal
+// the parsed pattern begins with after its ^. Hand-made patterns check
+// the cases the vocabulary lacks.
+func TestAStepsLiteralPrefixBeginsEveryTextItMatches(t *testing.T) {
+	for _, d := range vocabulary {
+		re, err := syntax.Parse(d.pattern, syntax.Perl)
+		if err != nil {
+			t.Fatalf("%s: %v", d.pattern, err)
+		}
+		if lit := anchoredLiteral(re); !strings.HasPrefix(lit, d.prefix) {
+			t.Errorf("%s: literal prefix %q, but its matches begin only with %q", d.pattern, d.prefix, lit)
+		}
+		if text := exampleText(d); !strings.HasPrefix(text, d.prefix) || !slicesContain(matchStep(text), d) {
+			t.Errorf("%s: its example %q is not matched", d.pattern, text)
+		}
+	}
+	for pattern, want := range map[string]string{
+		`^a b?c`: "a ", `^a b+c`: "a b", `^a b{0,2}`: "a ", `^é?x`: "", `^ab(c|d)`: "ab",
+		`^ab|cd`: "", `^(ab|cd)`: "", `^a[|]b|c`: "", `^a[|]b`: "a", `^a\|b`: "a", `ab`: "", `^(?i)ab`: "", `^ab$`: "ab",
+	} {
+		if got := literalPrefix(pattern); got != want {
+			t.Errorf("literalPrefix(%q) = %q, want %q", pattern, got, want)
+		}
+		if lit := anchoredLiteral(mustParse(t, pattern)); !strings.HasPrefix(lit, want) {
+			t.Errorf("%s: the case wants %q, but its matches begin only with %q", pattern, want, lit)
+		}
+	}
+}
+
+// anchoredLiteral is the case-sensitive literal a parsed pattern's
+// matches begin with after a leading ^, or "".
+func anchoredLiteral(re *syntax.Regexp) string {
+	if re.Op != syntax.OpConcat || len(re.Sub) < 2 || re.Sub[0].Op != syntax.OpBeginText {
+		return ""
+	}
+	var b strings.Builder
+	literal := func(re *syntax.Regexp) bool { return re.Op == syntax.OpLiteral && re.Flags&syntax.FoldCase == 0 }
+	for _, sub := range re.Sub[1:] {
+		if sub.Op == syntax.OpPlus && literal(sub.Sub[0]) {
+			// At least one of it, then who knows.
+			b.WriteString(string(sub.Sub[0].Rune))
+			break
+		}
+		if !literal(sub) {
+			break
+		}
+		b.WriteString(string(sub.Rune))
+	}
+	return b.String()
+}
+
+func slicesContain(defs []*stepDef, d *stepDef) bool {
+	for _, e := range defs {
+		if e == d {
+			return true
+		}
+	}
+	return false
+}
+
+func mustParse(t *testing.T, pattern string) *syntax.Regexp {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		t.Fatalf("%s: %v", pattern, err)
+	}
+	return re
 }

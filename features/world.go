@@ -33,6 +33,7 @@ type world struct {
 
 	sim       *simnet.World
 	spares    *simnet.Spares // where sim takes its objects from, when the sweep's runner recycles them
+	kept      keptObjects    // step objects of the world's last run, when the sweep's runner recycles it
 	links     []linkSetting
 	dnsDelay  time.Duration
 	rules     []simnet.Rule // fault rules the scenario states
@@ -89,6 +90,69 @@ func newWorld(s *suite) *world {
 	return &world{suite: s, seed: s.seed, recording: true, client: newClientState()}
 }
 
+// keptObjects are what the steps of a recycled world's last run made
+// before its simulated world existed, emptied, for the steps of its next
+// run to fill again rather than allocate (worldNew serves the objects
+// made once it exists).
+type keptObjects struct {
+	servers []*serverState
+	specs   []*requestSpec
+	text    []byte // sugarOf's scratch
+}
+
+// reuse returns an emptied object of kept in place of allocating one,
+// with v in it, or a new one while kept is empty.
+func reuse[T any](kept *[]*T, v T) *T {
+	var p *T
+	if n := len(*kept); n > 0 {
+		p = (*kept)[n-1]
+		(*kept)[n-1] = nil
+		*kept = (*kept)[:n-1]
+	} else {
+		p = new(T)
+	}
+	*p = v
+	return p
+}
+
+// empty makes w, whose simulated world was released, a world for the
+// next run of the same scenario, which names its suite and seed: as
+// newWorld makes it, but keeping the
+// spares, the maps and arrays the run grew and the objects its steps
+// made, emptied. Nothing of the run stays reachable from w: once its
+// simulated world is released, nothing of the run is used again.
+func (w *world) empty() {
+	kept := w.kept
+	for _, srv := range w.servers {
+		clear(srv.perConn)
+		*srv = serverState{perConn: srv.perConn}
+		kept.servers = append(kept.servers, srv)
+	}
+	for _, sp := range w.client.specs {
+		*sp = requestSpec{}
+		kept.specs = append(kept.specs, sp)
+	}
+	reg := w.gram.reg
+	clear(reg.objs)
+	clear(reg.waiting)
+	clear(reg.each)
+	clear(w.gram.noListen)
+	gram := grammarState{reg: reg, noListen: w.gram.noListen, values: emptied(w.gram.values)}
+	client := clientState{specs: emptied(w.client.specs), requests: emptied(w.client.requests), raws: emptied(w.client.raws)}
+	links, rules, servers, failed := emptied(w.links), emptied(w.rules), emptied(w.servers), emptied(w.failed)
+	*w = world{
+		recording: true, spares: w.spares, kept: kept,
+		links: links, rules: rules, servers: servers, failed: failed, client: client, gram: gram,
+	}
+}
+
+// emptied is b's array, cleared so that it keeps nothing alive, for
+// appending to again.
+func emptied[T any](b []T) []T {
+	clear(b)
+	return b[:0]
+}
+
 // begin names the scenario before its first step.
 func (w *world) begin(uri string, line int, sweep bool) {
 	w.uri, w.line, w.sweep = uri, line, sweep
@@ -127,7 +191,10 @@ func (w *world) start() error {
 		return nil
 	}
 	w.started = true
-	opts := []simnet.Option{simnet.WithDNSLatency(w.dnsDelay), simnet.WithLink(referenceLink)}
+	// Room for every option: the array stays on the stack, where growing
+	// it by append moved it to the heap twice for every world.
+	opts := make([]simnet.Option, 0, 5)
+	opts = append(opts, simnet.WithDNSLatency(w.dnsDelay), simnet.WithLink(referenceLink))
 	if w.suite.bareNet {
 		opts = append(opts, simnet.WithoutNetDetail(), simnet.WithoutUncaughtTrace())
 	}
@@ -202,6 +269,24 @@ func (w *world) start() error {
 		}
 	})
 	return nil
+}
+
+// worldNew returns a copy of v that belongs to the world: taken from the
+// spares of its simulated world's loop (simnet.Alloc), so that the world's
+// release hands it to the sweep's next world of the scenario rather than
+// to the collector, as it does the world's own objects. Before the world
+// starts there is no loop and v is allocated as usual. Nothing may keep
+// what it returns past the world's release.
+func worldNew[T any](w *world, v T) *T {
+	var p *T
+	if w.sim == nil {
+		// Not &v, which would move v to the heap on every call.
+		p = new(T)
+	} else {
+		p = simnet.Alloc[T](w.sim.Loop())
+	}
+	*p = v
+	return p
 }
 
 // loop is the loop the client runs on: the simulated world's, or the
