@@ -241,7 +241,7 @@ func (l *Loop) next() task {
 	for {
 		switch l.phase {
 		case phaseTimers:
-			if t := l.timers.first(); t != nil && t.deadline <= l.Now() {
+			if t := l.timers.due(l.Now()); t != nil {
 				l.due = t
 				if l.fireDueFn == nil {
 					l.fireDueFn = l.fireDue
