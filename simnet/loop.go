@@ -139,12 +139,30 @@ func (l *Loop) alive() bool {
 // also stops when nothing is scheduled at all. It returns the first uncaught
 // panic of a callback as an *UncaughtError.
 func (l *Loop) Run() error {
-	for {
-		ran, err := l.Step()
-		if err != nil || !ran {
-			return err
+	if l.uncaught != nil {
+		return l.uncaught
+	}
+	if l.runGuarded() {
+		return nil
+	}
+	return l.uncaughtErr()
+}
+
+// runGuarded is Run's steps under one panic guard, where each step had
+// its own: a panic ends the run wherever it comes from, and a guard's
+// deferred call and recover cost a keep-alive GET about 200 instructions
+// in its three steps. It reports that the loop went idle, as a step
+// reporting nothing ran says even after a guarded kernel arrival
+// panicked (Run returned no error then); a panic or a step that ran into
+// an uncaught error ends it reporting false.
+func (l *Loop) runGuarded() (idle bool) {
+	defer l.catch()
+	for l.step() {
+		if l.uncaught != nil {
+			return false
 		}
 	}
+	return true
 }
 
 // RunUntil runs callbacks due up to virtual time t, then sets the clock to t.
@@ -200,25 +218,47 @@ func (l *Loop) Step() (bool, error) {
 	if l.uncaught != nil {
 		return false, l.uncaught
 	}
+	if l.stepGuarded() {
+		return true, l.uncaughtErr()
+	}
+	return false, nil
+}
+
+// stepGuarded is one step under a panic guard; a panic counts as a step
+// that ran, as one in a callback always did.
+func (l *Loop) stepGuarded() (ran bool) {
+	defer l.catch()
+	ran = true
+	return l.step()
+}
+
+// step runs the next callback, then the kernel work it made due (a kernel
+// does not wait for the program's next turn: on loopback, connect()
+// completes the handshake before it returns), then the nextTick callbacks
+// and promise jobs they queued, and reports whether there was one. Its
+// caller guards against panics.
+func (l *Loop) step() bool {
 	l.runKernel()
 	if l.ticks.len() > 0 || l.micro.len() > 0 {
-		l.drain()
-		return true, l.uncaughtErr()
+		l.drainTicks()
+		return true
 	}
 	for {
 		if l.phase == phaseTimers && !l.alive() {
-			return false, nil
+			return false
 		}
 		if t := l.next(); t.valid() {
-			l.run(t)
-			return true, l.uncaughtErr()
+			t.run()
+			l.runKernelUnguarded()
+			l.drainTicks()
+			return true
 		}
 		if l.halted {
 			l.halted = false
-			return false, nil
+			return false
 		}
 		if l.phase == phaseCheck && l.stalled() {
-			return false, nil
+			return false
 		}
 	}
 }
@@ -348,20 +388,6 @@ func (l *Loop) drainTicks() {
 			l.runKernelUnguarded()
 		}
 	}
-}
-
-// run runs one callback of user code, then the kernel work it made due (a
-// kernel does not wait for the program's next turn: on loopback, connect()
-// completes the handshake before it returns), then the nextTick callbacks
-// and promise jobs they queued. One panic guard covers it all: a panic
-// ends the loop's run wherever it comes from, and each guard costs a
-// deferred call and a recover, five times a keep-alive GET where it was
-// eight.
-func (l *Loop) run(t task) {
-	defer l.catch()
-	t.run()
-	l.runKernelUnguarded()
-	l.drainTicks()
 }
 
 // call runs one callback, turning a panic into the loop's uncaught error, as
