@@ -109,6 +109,15 @@ type nameKey struct {
 	port, family       int
 }
 
+// same is *k == *o, in line and with each string's length and bytes
+// compared only when its address differs: a request's options mostly
+// carry the very strings the last one did, and == called memequal for
+// each, some forty instructions a request.
+func (k *nameKey) same(o *nameKey) bool {
+	return k.port == o.port && k.family == o.family &&
+		samestr.Equal(k.host, o.host) && samestr.Equal(k.localAddress, o.localAddress)
+}
+
 // nameMemo is an origin's name with its key: an agent's requests mostly
 // go to one origin, and comparing the key costs less than hashing it.
 type nameMemo struct {
@@ -226,7 +235,7 @@ func oneOffAgent(rt simnet.Runtime) *Agent {
 // with :family appended when it is 4 or 6.
 func (a *Agent) GetName(opts simnet.ConnectOptions) string {
 	key := nameKey{host: opts.Host, localAddress: opts.LocalAddress, port: opts.Port, family: opts.Family}
-	if a.lastName.name != "" && a.lastName.key == key {
+	if a.lastName.name != "" && a.lastName.key.same(&key) {
 		return a.lastName.name
 	}
 	name, ok := a.names[key]
