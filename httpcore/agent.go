@@ -762,6 +762,15 @@ func (l *namedList[T]) remove(name string, v T) {
 		return
 	}
 	vs := l.lists[i].vs
+	if len(vs) == 1 {
+		// A keep-alive socket leaves its origin's list alone, once a
+		// request: emptying the list outright skips the append that
+		// joins the entries either side, a runtime call each time.
+		if vs[0] == v {
+			l.setAt(i, nil)
+		}
+		return
+	}
 	for j, x := range vs {
 		if x == v {
 			l.setAt(i, append(vs[:j:j], vs[j+1:]...))
