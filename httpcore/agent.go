@@ -109,13 +109,14 @@ type nameKey struct {
 	port, family       int
 }
 
-// same is *k == *o, in line and with each string's length and bytes
-// compared only when its address differs: a request's options mostly
-// carry the very strings the last one did, and == called memequal for
-// each, some forty instructions a request.
-func (k *nameKey) same(o *nameKey) bool {
-	return k.port == o.port && k.family == o.family &&
-		samestr.Equal(k.host, o.host) && samestr.Equal(k.localAddress, o.localAddress)
+// of reports whether k is the key of opts, in line and with each string's
+// length and bytes compared only when its address differs: a request's
+// options mostly carry the very strings the last one did, and == on a key
+// made from them called memequal for each, some forty instructions a
+// request.
+func (k *nameKey) of(opts *simnet.ConnectOptions) bool {
+	return k.port == opts.Port && k.family == opts.Family &&
+		samestr.Equal(k.host, opts.Host) && samestr.Equal(k.localAddress, opts.LocalAddress)
 }
 
 // nameMemo is an origin's name with its key: an agent's requests mostly
@@ -234,10 +235,10 @@ func oneOffAgent(rt simnet.Runtime) *Agent {
 // GetName is agent.getName(options): the origin key host:port:localAddress,
 // with :family appended when it is 4 or 6.
 func (a *Agent) GetName(opts simnet.ConnectOptions) string {
-	key := nameKey{host: opts.Host, localAddress: opts.LocalAddress, port: opts.Port, family: opts.Family}
-	if a.lastName.name != "" && a.lastName.key.same(&key) {
+	if a.lastName.name != "" && a.lastName.key.of(&opts) {
 		return a.lastName.name
 	}
+	key := nameKey{host: opts.Host, localAddress: opts.LocalAddress, port: opts.Port, family: opts.Family}
 	name, ok := a.names[key]
 	if !ok {
 		name = cmpOr(opts.Host, "localhost") + ":"
