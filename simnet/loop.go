@@ -503,14 +503,18 @@ func (t task) run() { t.with(t.arg) }
 // fifo is a queue that reuses its backing array: once it has run dry
 // (unless the array outgrew maxKeptFifo), and when it is full and at least
 // half its slots were taken from its front (so moving the rest down costs
-// O(1) per element over time).
+// O(1) per element over time). An array of fewer than minMovedFifo slots
+// grows instead, once for the loop's life: a keep-alive GET's nextTick
+// queue took five callbacks before it ran dry, and moving two of four
+// down called the runtime's typedslicecopy and memclrHasPointers every
+// GET.
 type fifo[T any] struct {
 	q    []T
 	head int
 }
 
 func (f *fifo[T]) push(v T) {
-	if len(f.q) == cap(f.q) && f.head > 0 && f.head >= len(f.q)/2 {
+	if len(f.q) == cap(f.q) && cap(f.q) >= minMovedFifo && f.head >= len(f.q)/2 {
 		n := copy(f.q, f.q[f.head:])
 		clear(f.q[n:])
 		f.q, f.head = f.q[:n], 0
@@ -540,6 +544,11 @@ func (f *fifo[T]) take(kept int) T {
 	}
 	return v
 }
+
+// minMovedFifo is the smallest array a fifo moves its entries down in.
+// The arrays a sweep's small worlds grow to fit in it: their bytes per
+// seed did not move.
+const minMovedFifo = 8
 
 // maxKeptFifo is the largest array a fifo keeps once it has run dry.
 const maxKeptFifo = 4096
