@@ -109,6 +109,16 @@ type nameKey struct {
 	port, family       int
 }
 
+// of reports whether k is the key of opts, in line and with each string's
+// length and bytes compared only when its address differs: a request's
+// options mostly carry the very strings the last one did, and == on a key
+// made from them called memequal for each, some forty instructions a
+// request.
+func (k *nameKey) of(opts *simnet.ConnectOptions) bool {
+	return k.port == opts.Port && k.family == opts.Family &&
+		samestr.Equal(k.host, opts.Host) && samestr.Equal(k.localAddress, opts.LocalAddress)
+}
+
 // nameMemo is an origin's name with its key: an agent's requests mostly
 // go to one origin, and comparing the key costs less than hashing it.
 type nameMemo struct {
@@ -225,10 +235,10 @@ func oneOffAgent(rt simnet.Runtime) *Agent {
 // GetName is agent.getName(options): the origin key host:port:localAddress,
 // with :family appended when it is 4 or 6.
 func (a *Agent) GetName(opts simnet.ConnectOptions) string {
-	key := nameKey{host: opts.Host, localAddress: opts.LocalAddress, port: opts.Port, family: opts.Family}
-	if a.lastName.name != "" && a.lastName.key == key {
+	if a.lastName.name != "" && a.lastName.key.of(&opts) {
 		return a.lastName.name
 	}
+	key := nameKey{host: opts.Host, localAddress: opts.LocalAddress, port: opts.Port, family: opts.Family}
 	name, ok := a.names[key]
 	if !ok {
 		name = cmpOr(opts.Host, "localhost") + ":"
@@ -753,6 +763,15 @@ func (l *namedList[T]) remove(name string, v T) {
 		return
 	}
 	vs := l.lists[i].vs
+	if len(vs) == 1 {
+		// A keep-alive socket leaves its origin's list alone, once a
+		// request: emptying the list outright skips the append that
+		// joins the entries either side, a runtime call each time.
+		if vs[0] == v {
+			l.setAt(i, nil)
+		}
+		return
+	}
 	for j, x := range vs {
 		if x == v {
 			l.setAt(i, append(vs[:j:j], vs[j+1:]...))

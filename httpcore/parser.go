@@ -649,7 +649,9 @@ func (p *Parser) needsEOF() bool {
 	if p.kind == ParseRequest {
 		return false
 	}
-	if p.status/100 == 1 || p.status == 204 || p.status == 304 || p.flags&fSkipBody != 0 {
+	// 1xx as one unsigned comparison: status/100 took a multiplication
+	// and shifts, at every response's head and completion.
+	if uint(p.status-100) < 100 || p.status == 204 || p.status == 304 || p.flags&fSkipBody != 0 {
 		return false
 	}
 	if p.flags&fTransferEncoding != 0 && p.flags&fChunked == 0 {

@@ -3,7 +3,9 @@ package httpcore
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 	"testing"
+	"unsafe"
 )
 
 // TestHeadMemoReplaysTheParse reads every corpus case and every fast-path
@@ -135,5 +137,44 @@ func TestHeadMemoKeepsNoHeadEndingAtItsCR(t *testing.T) {
 		if fmt.Sprint(got.Log) != fmt.Sprint(want.Log) || errAt(got, nil) != errAt(want, nil) {
 			t.Errorf("%q with spares:\ngot  %d %q\nwant %d %q", in, errAt(got, nil), got.Log, errAt(want, nil), want.Log)
 		}
+	}
+}
+
+// TestParserRegsWords: the fields of parserRegs fill its first 110 bytes
+// without a gap, which parserRegsWords compares, and a change to any one
+// field is seen by same as by ==.
+func TestParserRegsWords(t *testing.T) {
+	rt := reflect.TypeOf(parserRegs{})
+	size := uintptr(0)
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		if f.Offset != size {
+			t.Fatalf("parserRegs.%s at %d, want %d: a gap before it", f.Name, f.Offset, size)
+		}
+		size += f.Type.Size()
+	}
+	w := reflect.TypeOf(parserRegsWords{})
+	last := w.Field(w.NumField() - 1)
+	if covered := last.Offset + last.Type.Size(); size != covered || rt.Size() != w.Size() {
+		t.Fatalf("parserRegs: fields of %d bytes in %d, parserRegsWords compares %d in %d", size, rt.Size(), covered, w.Size())
+	}
+	var a parserRegs
+	for i := range rt.NumField() {
+		b := a
+		f := reflect.ValueOf(&b).Elem().Field(i)
+		f = reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+		if f.Kind() == reflect.Bool {
+			f.SetBool(true)
+		} else if f.CanInt() {
+			f.SetInt(1)
+		} else {
+			f.SetUint(1)
+		}
+		if a.same(&b) || b.same(&a) || a == b {
+			t.Errorf("parserRegs.%s changed, same says %v", rt.Field(i).Name, a.same(&b))
+		}
+	}
+	if b := a; !a.same(&b) {
+		t.Error("same parserRegs differ")
 	}
 }

@@ -139,12 +139,30 @@ func (l *Loop) alive() bool {
 // also stops when nothing is scheduled at all. It returns the first uncaught
 // panic of a callback as an *UncaughtError.
 func (l *Loop) Run() error {
-	for {
-		ran, err := l.Step()
-		if err != nil || !ran {
-			return err
+	if l.uncaught != nil {
+		return l.uncaught
+	}
+	if l.runGuarded() {
+		return nil
+	}
+	return l.uncaughtErr()
+}
+
+// runGuarded is Run's steps under one panic guard, where each step had
+// its own: a panic ends the run wherever it comes from, and a guard's
+// deferred call and recover cost a keep-alive GET about 250 instructions
+// in its three steps. It reports that the loop went idle, as a step
+// reporting nothing ran says even after a guarded kernel arrival
+// panicked (Run returned no error then); a panic or a step that ran into
+// an uncaught error ends it reporting false.
+func (l *Loop) runGuarded() (idle bool) {
+	defer l.catch()
+	for l.step() {
+		if l.uncaught != nil {
+			return false
 		}
 	}
+	return true
 }
 
 // RunUntil runs callbacks due up to virtual time t, then sets the clock to t.
@@ -200,25 +218,47 @@ func (l *Loop) Step() (bool, error) {
 	if l.uncaught != nil {
 		return false, l.uncaught
 	}
+	if l.stepGuarded() {
+		return true, l.uncaughtErr()
+	}
+	return false, nil
+}
+
+// stepGuarded is one step under a panic guard; a panic counts as a step
+// that ran, as one in a callback always did.
+func (l *Loop) stepGuarded() (ran bool) {
+	defer l.catch()
+	ran = true
+	return l.step()
+}
+
+// step runs the next callback, then the kernel work it made due (a kernel
+// does not wait for the program's next turn: on loopback, connect()
+// completes the handshake before it returns), then the nextTick callbacks
+// and promise jobs they queued, and reports whether there was one. Its
+// caller guards against panics.
+func (l *Loop) step() bool {
 	l.runKernel()
 	if l.ticks.len() > 0 || l.micro.len() > 0 {
-		l.drain()
-		return true, l.uncaughtErr()
+		l.drainTicks()
+		return true
 	}
 	for {
 		if l.phase == phaseTimers && !l.alive() {
-			return false, nil
+			return false
 		}
 		if t := l.next(); t.valid() {
-			l.run(t)
-			return true, l.uncaughtErr()
+			t.run()
+			l.runKernelUnguarded()
+			l.drainTicks()
+			return true
 		}
 		if l.halted {
 			l.halted = false
-			return false, nil
+			return false
 		}
 		if l.phase == phaseCheck && l.stalled() {
-			return false, nil
+			return false
 		}
 	}
 }
@@ -241,7 +281,7 @@ func (l *Loop) next() task {
 	for {
 		switch l.phase {
 		case phaseTimers:
-			if t := l.timers.first(); t != nil && t.deadline <= l.Now() {
+			if t := l.timers.due(l.Now()); t != nil {
 				l.due = t
 				if l.fireDueFn == nil {
 					l.fireDueFn = l.fireDue
@@ -291,7 +331,11 @@ func (l *Loop) next() task {
 				return fnTask(im.fn)
 			}
 			l.phase = phaseClose
-			l.closeBatch, l.closing = l.closing, l.closeBatch[:0]
+			// With nothing closed, the batch is already empty: the swap
+			// wrote two slices and their write barriers' checks every turn.
+			if len(l.closing) > 0 {
+				l.closeBatch, l.closing = l.closing, l.closeBatch[:0]
+			}
 		default:
 			if n := len(l.closeBatch); n > 0 {
 				fn := l.closeBatch[n-1]
@@ -348,20 +392,6 @@ func (l *Loop) drainTicks() {
 			l.runKernelUnguarded()
 		}
 	}
-}
-
-// run runs one callback of user code, then the kernel work it made due (a
-// kernel does not wait for the program's next turn: on loopback, connect()
-// completes the handshake before it returns), then the nextTick callbacks
-// and promise jobs they queued. One panic guard covers it all: a panic
-// ends the loop's run wherever it comes from, and each guard costs a
-// deferred call and a recover, five times a keep-alive GET where it was
-// eight.
-func (l *Loop) run(t task) {
-	defer l.catch()
-	t.run()
-	l.runKernelUnguarded()
-	l.drainTicks()
 }
 
 // call runs one callback, turning a panic into the loop's uncaught error, as
@@ -473,14 +503,18 @@ func (t task) run() { t.with(t.arg) }
 // fifo is a queue that reuses its backing array: once it has run dry
 // (unless the array outgrew maxKeptFifo), and when it is full and at least
 // half its slots were taken from its front (so moving the rest down costs
-// O(1) per element over time).
+// O(1) per element over time). An array of fewer than minMovedFifo slots
+// grows instead, once for the loop's life: a keep-alive GET's nextTick
+// queue took five callbacks before it ran dry, and moving two of four
+// down called the runtime's typedslicecopy and memclrHasPointers every
+// GET.
 type fifo[T any] struct {
 	q    []T
 	head int
 }
 
 func (f *fifo[T]) push(v T) {
-	if len(f.q) == cap(f.q) && f.head > 0 && f.head >= len(f.q)/2 {
+	if len(f.q) == cap(f.q) && cap(f.q) >= minMovedFifo && f.head >= len(f.q)/2 {
 		n := copy(f.q, f.q[f.head:])
 		clear(f.q[n:])
 		f.q, f.head = f.q[:n], 0
@@ -510,6 +544,11 @@ func (f *fifo[T]) take(kept int) T {
 	}
 	return v
 }
+
+// minMovedFifo is the smallest array a fifo moves its entries down in.
+// The arrays a sweep's small worlds grow to fit in it: their bytes per
+// seed did not move.
+const minMovedFifo = 8
 
 // maxKeptFifo is the largest array a fifo keeps once it has run dry.
 const maxKeptFifo = 4096

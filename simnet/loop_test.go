@@ -374,3 +374,40 @@ func TestFifoDropsABurstsArray(t *testing.T) {
 		t.Errorf("a queue run dry keeps an array of %d slots", cap(f.q))
 	}
 }
+
+// TestPanicInATickEndsRunAndStep: Run guards all its steps at once and
+// Step each of its own; either way a panic in a nextTick callback is the
+// uncaught error, reported by the step that ran it, and nothing runs after.
+func TestPanicInATickEndsRunAndStep(t *testing.T) {
+	boom := errors.New("boom")
+	for _, stepping := range []bool{false, true} {
+		l := NewLoop()
+		after := false
+		l.SetTimeout(time.Millisecond, func() { l.NextTick(func() { panic(boom) }) })
+		l.SetTimeout(2*time.Millisecond, func() { after = true })
+		var err error
+		if stepping {
+			for {
+				ran, e := l.Step()
+				if e != nil {
+					if !ran {
+						t.Fatal("the step that panicked says it ran nothing")
+					}
+					err = e
+					break
+				}
+				if !ran {
+					break
+				}
+			}
+			if ran, again := l.Step(); ran || again != err {
+				t.Errorf("a step after the panic: %v, %v", ran, again)
+			}
+		} else {
+			err = l.Run()
+		}
+		if !errors.Is(err, boom) || after {
+			t.Errorf("stepping %v: error %v, later timer ran %v", stepping, err, after)
+		}
+	}
+}

@@ -214,7 +214,7 @@ func (l *Loop) runKernel() {
 }
 
 // runKernelUnguarded is runKernel without a panic guard of its own, for a
-// caller already under one (the loop's run and drain), which covers the
+// caller already under one (a loop's step and drain), which covers the
 // segments' arrivals too.
 func (l *Loop) runKernelUnguarded() {
 	if !l.io.kernel.empty() {

@@ -152,6 +152,14 @@ func (t *Timer) fire() {
 // with a hundred thousand sockets' timeouts and retransmission timers
 // keeps a heap as small as its distinct delays. The next timer is the
 // same (deadline, seq) minimum a single heap of all timers would give.
+//
+// Like Node's priority queue of lists, the heap is ordered lazily: a list
+// whose first timer leaves or is refreshed keeps its place, under the key
+// it had, until first finds it on top. A list's first timer only ever
+// gets later, so a kept key is never later than the list's own, and a
+// list on top whose key is its own comes first. A keep-alive GET moves
+// the first timer of a list four times; sifting each down at once was
+// about 150 of its instructions.
 type timerQueue struct {
 	byDelay map[time.Duration]*timerList
 	heap    []*timerList
@@ -163,16 +171,43 @@ type timerList struct {
 	loop       *Loop
 	delay      time.Duration
 	head, tail *Timer
-	index      int  // position in the heap
-	mapped     bool // byDelay holds it: emptied, it is still its delay's list
+	index      int // position in the heap
+	// The (deadline, seq) the heap orders the list by: its first
+	// timer's, or that of one that was first before it.
+	deadline time.Duration
+	seq      uint64
+	mapped   bool // byDelay holds it: emptied, it is still its delay's list
 }
 
-// first is the timer due next, or nil.
+// first is the timer due next, or nil. A list on top under an old key
+// takes its first timer's and sinks to its place, until the one on top is
+// under its own: no seq is given twice, so an equal seq is the same timer
+// at the same deadline.
 func (q *timerQueue) first() *Timer {
-	if len(q.heap) == 0 {
+	for len(q.heap) > 0 {
+		ls := q.heap[0]
+		t := ls.head
+		if t.seq == ls.seq {
+			return t
+		}
+		ls.deadline, ls.seq = t.deadline, t.seq
+		q.down(0)
+	}
+	return nil
+}
+
+// due is the timer due next if it is due by now, or nil. A list's key is
+// never later than its first timer's, so when the key on top is later
+// than now no timer is due, and no list need take its own key to say so:
+// the loop asks at every turn, and timers are rarely due.
+func (q *timerQueue) due(now time.Duration) *Timer {
+	if len(q.heap) == 0 || q.heap[0].deadline > now {
 		return nil
 	}
-	return q.heap[0].head
+	if t := q.first(); t.deadline <= now {
+		return t
+	}
+	return nil
 }
 
 func (q *timerQueue) idle() bool { return len(q.heap) == 0 }
@@ -194,6 +229,7 @@ func (q *timerQueue) append(t *Timer) {
 		return
 	}
 	ls.head, ls.tail = t, t
+	ls.deadline, ls.seq = t.deadline, t.seq
 	q.empty--
 	q.push(ls)
 }
@@ -208,12 +244,9 @@ func (q *timerQueue) requeue(t *Timer, deadline time.Duration, seq uint64) {
 		q.append(t)
 		return
 	}
+	// Its key only grew (the clock never goes back, seq only grows):
+	// the list stays where it is until first finds it on top.
 	t.deadline, t.seq = deadline, seq
-	if ls.head == t {
-		// Its key only grew (the clock never goes back, seq only
-		// grows), so the list can only move down the heap.
-		q.down(ls.index)
-	}
 }
 
 // listOf finds or makes the list of delay d on loop l. Emptied lists stay
@@ -246,7 +279,6 @@ func (q *timerQueue) listOf(l *Loop, d time.Duration, old *timerList) *timerList
 // cannot matter, as none holds a timer.
 func (q *timerQueue) unlink(t *Timer) {
 	ls := t.list
-	wasHead := ls.head == t
 	if t.prev != nil {
 		t.prev.next = t.next
 	} else {
@@ -258,17 +290,14 @@ func (q *timerQueue) unlink(t *Timer) {
 		ls.tail = t.prev
 	}
 	t.prev, t.next, t.queued = nil, nil, false
-	switch {
-	case ls.head == nil:
+	// A new first timer comes after the old in the list's order: the
+	// list stays where it is until first finds it on top.
+	if ls.head == nil {
 		q.remove(ls.index)
 		q.empty++
 		if q.empty > 64 && q.empty > len(q.heap) {
 			q.prune()
 		}
-	case wasHead:
-		// The new first timer comes after the old in the list's order,
-		// so the list can only move down the heap.
-		q.down(ls.index)
 	}
 }
 
@@ -284,7 +313,7 @@ func (q *timerQueue) prune() {
 }
 
 func (q *timerQueue) less(i, j int) bool {
-	a, b := q.heap[i].head, q.heap[j].head
+	a, b := q.heap[i], q.heap[j]
 	if a.deadline != b.deadline {
 		return a.deadline < b.deadline
 	}
@@ -316,7 +345,7 @@ func (q *timerQueue) remove(i int) {
 	}
 }
 
-// fix restores the order after the list at index i changed its first timer.
+// fix restores the order after the list at index i changed its key.
 func (q *timerQueue) fix(i int) {
 	if !q.down(i) {
 		q.up(i)
