@@ -75,6 +75,7 @@ echo "100,000 idle HTTP connections: $(metric BenchmarkIdleHTTPConns heap-MiB) M
 for n in 5000 20000; do
   sj=BenchmarkSweepJobs/seeds=$n
   echo "sweep command, $n seeds, --jobs 2 vs 1: $(num "$(metric $sj x-jobs2)" %.2f)x ($(num "$(metric $sj x-jobs2-lo)" %.2f)-$(num "$(metric $sj x-jobs2-hi)" %.2f)x over three pairs); $(metric $sj jobs2-seeds/s) vs $(metric $sj jobs1-seeds/s) seeds/s, CPU per seed $(metric $sj jobs2-cpu-ms/seed) vs $(metric $sj jobs1-cpu-ms/seed) ms   (target >= 1.8x)"
+  echo "  two --jobs 1 on half each:   $(num "$(metric $sj x-apart)" %.2f)x --jobs 1 ($(num "$(metric $sj x-apart-lo)" %.2f)-$(num "$(metric $sj x-apart-hi)" %.2f)x), what two cores give processes sharing nothing; --jobs 2 reaches $(num "$(metric $sj x-jobs2-of-apart)" %.2f)x of it ($(num "$(metric $sj x-jobs2-of-apart-lo)" %.2f)-$(num "$(metric $sj x-jobs2-of-apart-hi)" %.2f)x)"
 done
 echo "sweep library, 2 goroutines vs 1: $(ratio "$(metric BenchmarkSweep/jobs=2 seeds/s)" "$(metric BenchmarkSweep/jobs=1 seeds/s)") seeds/s; CPU per seed $(metric BenchmarkSweep/jobs=1 cpu-ms/seed) vs $(metric BenchmarkSweep/jobs=2 cpu-ms/seed) ms, so two free cores give at most $(ratio "$(awk -v a="$(metric BenchmarkSweep/jobs=1 cpu-ms/seed)" 'BEGIN { print 2 * a }')" "$(metric BenchmarkSweep/jobs=2 cpu-ms/seed)")   (one heap: the command uses processes)"
 it=BenchmarkInspectVsTshark
