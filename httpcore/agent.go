@@ -593,7 +593,7 @@ func (a *Agent) free(c *agentConn) {
 		return
 	}
 	if events := a.rt.Loop().Events(); a.id != 0 && events.Active() {
-		events.Emit(simnet.Event{Obj: "agent", ID: a.id, Name: "free", Detail: map[string]any{"socket": c.s.ID()}})
+		events.Emit(simnet.Event{Obj: "agent", ID: a.id, Name: "free", Detail: freeDetail(c.s.ID())})
 	}
 	a.onFree(c)
 	a.Events.Free.Emit(c.s)

@@ -484,12 +484,7 @@ func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
 	if req.hasTimeout || (req.pool != nil && req.pool.timeout != 0) {
 		req.listenSocketTimeout(s)
 	}
-	var detail map[string]any
-	if req.loop.Events().Active() {
-		// Events nobody observes are dropped; the map would be garbage.
-		detail = map[string]any{"reusedSocket": req.reusedSocket}
-	}
-	req.trace("socket", nil, detail)
+	req.trace("socket", nil, socketDetail(req.reusedSocket))
 	req.socket, req.attached = s, true
 	req.emitSocket(s)
 }

@@ -18,7 +18,7 @@ type Event struct {
 	Message string         // error events: the message
 	Bytes   int            // data events: the chunk length
 	Status  int            // response, information, upgrade, connect: the status code
-	Detail  map[string]any // anything else small and stable
+	Detail  map[string]any // anything else small and stable; may be shared between events, so observers must not modify it
 
 	// Packet is set on net events: the full segment, for pcap recording. It is
 	// not part of the JSON trace, which carries only the stable Detail.
