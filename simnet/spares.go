@@ -172,13 +172,17 @@ func released(op string) error { return fmt.Errorf("simnet: %s: %w", op, ErrWorl
 
 // emptied zeroes the loop but for the arrays of the queues every world
 // fills, emptied: the kernel's segments in order, the I/O completions,
-// the ticks and the microtasks, and the map of the kernel's functions.
+// the ticks and the microtasks, the timers' heap, and the maps of the
+// kernel's functions and of the timers' delays.
 func (l *Loop) emptied() *Loop {
 	kernel, ready, ticks, micro := emptiedArray(l.io.kernel.inOrder.q), emptiedArray(l.io.ready), emptiedArray(l.ticks.q), emptiedArray(l.micro.q)
-	fns := l.io.kernel.fns
+	heap := emptiedArray(l.timers.heap)
+	fns, byDelay := l.io.kernel.fns, l.timers.byDelay
 	clear(fns)
+	clear(byDelay)
 	*l = Loop{}
 	l.io.kernel.inOrder.q, l.io.ready, l.ticks.q, l.micro.q = kernel, ready, ticks, micro
+	l.timers.heap, l.timers.byDelay = heap, byDelay
 	l.io.kernel.fns = fns
 	return l
 }
