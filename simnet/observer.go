@@ -68,9 +68,33 @@ type Events struct {
 
 func newEvents(now func() time.Duration, keepTail bool) *Events {
 	e := &Events{now: now, ids: map[string]*int{}}
-	if keepTail {
+	e.keepTail(keepTail)
+	return e
+}
+
+// keepTail gives e a tail, or takes it away.
+func (e *Events) keepTail(keep bool) {
+	switch {
+	case !keep:
+		e.tail = nil
+	case e.tail == nil:
 		e.tail = new([tailSize]Event)
 	}
+}
+
+// emptied is e as a new loop on the same clock starts it: no observer, no
+// object numbered, the tail empty. The counters stay, at zero: a world
+// numbers the same few kinds as the last, and so finds them without
+// allocating, and the arrays are kept, emptied.
+func (e *Events) emptied() *Events {
+	ids, observers, tail := e.ids, emptiedArray(e.observers), e.tail
+	for _, n := range ids {
+		*n = 0
+	}
+	if tail != nil {
+		*tail = [tailSize]Event{}
+	}
+	*e = Events{now: e.now, ids: ids, observers: observers, tail: tail}
 	return e
 }
 

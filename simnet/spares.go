@@ -172,18 +172,21 @@ func released(op string) error { return fmt.Errorf("simnet: %s: %w", op, ErrWorl
 
 // emptied zeroes the loop but for the arrays of the queues every world
 // fills, emptied: the kernel's segments in order, the I/O completions,
-// the ticks and the microtasks, the timers' heap, and the maps of the
-// kernel's functions and of the timers' delays.
+// the ticks and the microtasks, the timers' heap, the maps of the
+// kernel's functions, of the timers' delays and of the globals, and the
+// events with their numbering's map.
 func (l *Loop) emptied() *Loop {
 	kernel, ready, ticks, micro := emptiedArray(l.io.kernel.inOrder.q), emptiedArray(l.io.ready), emptiedArray(l.ticks.q), emptiedArray(l.micro.q)
 	heap := emptiedArray(l.timers.heap)
-	fns, byDelay := l.io.kernel.fns, l.timers.byDelay
+	fns, byDelay, globals := l.io.kernel.fns, l.timers.byDelay, l.globals
 	clear(fns)
 	clear(byDelay)
+	clear(globals)
+	events := l.events.emptied()
 	*l = Loop{}
 	l.io.kernel.inOrder.q, l.io.ready, l.ticks.q, l.micro.q = kernel, ready, ticks, micro
 	l.timers.heap, l.timers.byDelay = heap, byDelay
-	l.io.kernel.fns = fns
+	l.io.kernel.fns, l.globals, l.events = fns, globals, events
 	return l
 }
 
