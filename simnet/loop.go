@@ -454,7 +454,10 @@ type Handle struct {
 // NewHandle opens a ref'd handle.
 func (l *Loop) NewHandle() *Handle {
 	l.refHandles++
-	return &Handle{loop: l, ref: true}
+	// From the world's spares: every socket and server has one.
+	h := Alloc[Handle](l)
+	h.loop, h.ref = l, true
+	return h
 }
 
 // Ref makes the handle keep the loop alive again.

@@ -171,22 +171,33 @@ func (h *Host) grow(sp *Spares) {
 func released(op string) error { return fmt.Errorf("simnet: %s: %w", op, ErrWorldReleased) }
 
 // emptied zeroes the loop but for the arrays of the queues every world
-// fills, emptied: the kernel's segments in order, the I/O completions,
-// the ticks and the microtasks, the timers' heap, the maps of the
-// kernel's functions, of the timers' delays and of the globals, and the
-// events with their numbering's map.
+// fills, emptied - the kernel's work in order and early, the I/O completions,
+// lingering and deferred work, the pending queue, the ticks, microtasks
+// and immediates, the closing handles and the timers' heap - the maps of
+// the kernel's functions, of the timers' delays and of the globals, and
+// the events with their numbering's map.
 func (l *Loop) emptied() *Loop {
-	kernel, ready, ticks, micro := emptiedArray(l.io.kernel.inOrder.q), emptiedArray(l.io.ready), emptiedArray(l.ticks.q), emptiedArray(l.micro.q)
+	io := ioState{
+		kernel:   kernelQueue{inOrder: fifo[ioEvent]{q: emptiedArray(l.io.kernel.inOrder.q)}, early: emptiedArray(l.io.kernel.early), fns: l.io.kernel.fns},
+		ready:    emptiedArray(l.io.ready),
+		deferred: emptiedArray(l.io.deferred),
+		again:    emptiedArray(l.io.again),
+		lingers:  emptiedArray(l.io.lingers),
+		lingered: emptiedArray(l.io.lingered),
+		pendQ:    emptiedArray(l.io.pendQ),
+		pendRun:  emptiedArray(l.io.pendRun),
+	}
+	ticks, micro, immediates := emptiedArray(l.ticks.q), emptiedArray(l.micro.q), emptiedArray(l.immediates.q)
+	closing, closeBatch := emptiedArray(l.closing), emptiedArray(l.closeBatch)
 	heap := emptiedArray(l.timers.heap)
-	fns, byDelay, globals := l.io.kernel.fns, l.timers.byDelay, l.globals
-	clear(fns)
+	byDelay, globals := l.timers.byDelay, l.globals
+	clear(io.kernel.fns)
 	clear(byDelay)
 	clear(globals)
 	events := l.events.emptied()
-	*l = Loop{}
-	l.io.kernel.inOrder.q, l.io.ready, l.ticks.q, l.micro.q = kernel, ready, ticks, micro
+	*l = Loop{io: io, closing: closing, closeBatch: closeBatch, globals: globals, events: events}
+	l.ticks.q, l.micro.q, l.immediates.q = ticks, micro, immediates
 	l.timers.heap, l.timers.byDelay = heap, byDelay
-	l.io.kernel.fns, l.globals, l.events = fns, globals, events
 	return l
 }
 
