@@ -172,6 +172,8 @@ func request(rt simnet.Runtime, url string, opts *RequestOptions, cb func(*Incom
 	req.pool, req.rt = sp.agent, rt
 	req.init(loop, 0)
 	req.Events.OutgoingEvents = &req.OutgoingMessage.Events
+	req.Events.rare.makeIn(loop)
+	req.OutgoingMessage.Events.rare.makeIn(loop)
 	req.fields = req.firstField[:0]
 	req.kind = req
 	req.method, req.path, req.host, req.protocol = sp.method, sp.path, sp.host, sp.protocol

@@ -74,6 +74,11 @@ func Alloc[T any](l *Loop) *T {
 	return kindOf(l.spares, (*T)(nil), func() *spares.Objects[T] { return new(spares.Objects[T]) }).New()
 }
 
+// HasSpares reports whether the loop's world takes what [Alloc] returns
+// from spares and gives it back at [World.Release], where an object made
+// before it is needed costs the next world nothing.
+func (l *Loop) HasSpares() bool { return l.spares != nil }
+
 // AllocSlice returns n zeroed Ts, as make([]T, n) does, taken from the
 // spares of the loop's world as [Alloc] takes an object.
 func AllocSlice[T any](l *Loop, n int) []T {
