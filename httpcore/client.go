@@ -480,8 +480,15 @@ func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
 		offError: s.Events.Error.Add((*reqSocketError)(req)),
 		offData:  s.Events.Data.Add((*reqSocketData)(req)),
 		offEnd:   s.Events.End.Add((*reqSocketEnd)(req)),
-		offClose: s.Events.Close.Add((*reqSocketClose)(req)),
 		offDrain: s.Events.Drain.Add((*reqSocketDrain)(req)),
+	}
+	// In a world with spares the second slot of the socket's 'close'
+	// comes from them; without, Add, which inlines, keeps a keep-alive
+	// GET's cost.
+	if l := req.loop; l.HasSpares() {
+		req.sockIDs[offClose] = s.Events.Close.AddIn(l, (*reqSocketClose)(req))
+	} else {
+		req.sockIDs[offClose] = s.Events.Close.Add((*reqSocketClose)(req))
 	}
 	if req.hasTimeout || (req.pool != nil && req.pool.timeout != 0) {
 		req.listenSocketTimeout(s)
@@ -767,9 +774,17 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 	if req.shouldKeepAlive && !h.KeepAlive && !req.upgraded {
 		req.shouldKeepAlive = false
 	}
-	res.Events.End.Add((*reqResponseEnd)(req))
-	req.OutgoingMessage.Events.Finish.Add((*reqFinishKeepAlive)(req))
-	req.resTimeoutID = s.Events.Timeout.Add((*reqResponseTimeout)(req))
+	// In a world with spares the listeners' second slots come from them;
+	// without, Add, which inlines, keeps a keep-alive GET's cost.
+	if l := req.loop; l.HasSpares() {
+		res.Events.End.AddIn(l, (*reqResponseEnd)(req))
+		req.OutgoingMessage.Events.Finish.AddIn(l, (*reqFinishKeepAlive)(req))
+		req.resTimeoutID = s.Events.Timeout.AddIn(l, (*reqResponseTimeout)(req))
+	} else {
+		res.Events.End.Add((*reqResponseEnd)(req))
+		req.OutgoingMessage.Events.Finish.Add((*reqFinishKeepAlive)(req))
+		req.resTimeoutID = s.Events.Timeout.Add((*reqResponseTimeout)(req))
+	}
 	res.register()
 	req.traceStatus("response", res.StatusCode)
 	if req.aborted || !req.Events.Response.Emit(res) {
