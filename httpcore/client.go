@@ -737,6 +737,7 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 	} else {
 		res = newIncomingMessage(req.loop, s)
 	}
+	res.Events.rare.makeIn(req.loop)
 	res.joinDuplicateHeaders = req.joinDups
 	res.setHead(h, headerEntryLimit(req.MaxHeadersCount))
 	req.incoming = res

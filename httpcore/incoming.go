@@ -230,7 +230,6 @@ func (m *IncomingMessage) readStop() {
 func newIncomingMessage(loop *simnet.Loop, socket *simnet.Socket) *IncomingMessage {
 	m := simnet.Alloc[IncomingMessage](loop)
 	m.init(loop, socket, nil)
-	m.Events.rare.makeIn(loop)
 	return m
 }
 

@@ -56,6 +56,9 @@ func TestRareEventsFromSparesCarryNothingOver(t *testing.T) {
 		var log []string
 		req, err := Get(h, "", RequestOptions{Host: "127.0.0.1", Port: peer.port, NoAgent: true}, func(res *IncomingMessage) {
 			log = append(log, fmt.Sprint("response ", res.StatusCode))
+			if made := res.Events.rare.ifMade() != nil; made != (sp != nil) {
+				t.Errorf("with spares %v the response's rare events are made: %v", sp != nil, made)
+			}
 			if listen {
 				res.Events.Aborted().On(func(struct{}) { heard++ })
 				res.Events.Timeout().On(func(struct{}) { heard++ })
