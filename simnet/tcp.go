@@ -556,9 +556,20 @@ func (e *end) pushRead(data []byte) {
 		e.read0 = data
 		return
 	}
+	if e.reads == nil && e.loop().HasSpares() {
+		e.reads = e.firstReads()
+	}
 	e.reads = append(e.reads, data)
 	e.moreReads = true
 }
+
+// firstReads is the array reads waiting behind read0 queue in, made from
+// the world's spares: a sweep seed's paused or slow readers queued a dozen
+// or so, and grown from nothing their arrays were four or five
+// allocations, garbage once the world passed. Without spares the array
+// grows from nothing as before, as small as an idle connection's few
+// reads need.
+func (e *end) firstReads() [][]byte { return AllocSlice[[]byte](e.loop(), 16)[:0] }
 
 func (e *end) popRead() []byte {
 	data := e.read0
