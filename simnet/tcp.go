@@ -194,6 +194,11 @@ func (c *conn) lastActive() time.Duration {
 
 // addRule gives the connection a fault rule's state.
 func (c *conn) addRule(rs *ruleState) {
+	if c.rules == nil {
+		// From the world's spares, as the connection and its states
+		// are: a sweep seed's connections drew a rule or two each.
+		c.rules = AllocSlice[*ruleState](c.w.loop, 4)[:0]
+	}
 	c.rules = append(c.rules, rs)
 	c.end[client].ruled, c.end[server].ruled = true, true
 }
