@@ -180,7 +180,9 @@ func released(op string) error { return fmt.Errorf("simnet: %s: %w", op, ErrWorl
 // lingering and deferred work, the pending queue, the ticks, microtasks
 // and immediates, the closing handles and the timers' heap - the maps of
 // the kernel's functions, of the timers' delays and of the globals, and
-// the events with their numbering's map.
+// the events with their numbering's map; and what the loop keeps for its
+// sockets' writes, which a drained socket already hands on emptied: the
+// write batches, and the arrays of pending writes and held bytes.
 func (l *Loop) emptied() *Loop {
 	io := ioState{
 		kernel:   kernelQueue{inOrder: fifo[ioEvent]{q: emptiedArray(l.io.kernel.inOrder.q)}, early: emptiedArray(l.io.kernel.early), fns: l.io.kernel.fns},
@@ -200,7 +202,8 @@ func (l *Loop) emptied() *Loop {
 	clear(byDelay)
 	clear(globals)
 	events := l.events.emptied()
-	*l = Loop{io: io, closing: closing, closeBatch: closeBatch, globals: globals, events: events}
+	*l = Loop{io: io, closing: closing, closeBatch: closeBatch, globals: globals, events: events,
+		freeWriteBatches: l.freeWriteBatches, spareWrites: l.spareWrites, spareHeld: l.spareHeld}
 	l.ticks.q, l.micro.q, l.immediates.q = ticks, micro, immediates
 	l.timers.heap, l.timers.byDelay = heap, byDelay
 	return l
