@@ -269,6 +269,12 @@ func (e *end) emit(name string, seg segment) {
 		return
 	}
 	if v.hold != nil {
+		if v.hold.held == nil {
+			// From the world's spares, as the rule's state is: a stall
+			// of a sweep seed held a few segments, and grown from
+			// nothing the array was garbage once the world passed.
+			v.hold.held = AllocSlice[heldSegment](w.loop, 8)[:0]
+		}
 		v.hold.held = append(v.hold.held, heldSegment{from: int(e.side), seg: seg})
 		return
 	}
