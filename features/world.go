@@ -129,7 +129,7 @@ func (w *world) empty() {
 	kept := w.kept
 	for _, srv := range w.servers {
 		clear(srv.perConn)
-		*srv = serverState{perConn: srv.perConn}
+		*srv = serverState{perConn: srv.perConn, received: emptied(srv.received), bodies: emptied(srv.bodies), sent: emptied(srv.sent)}
 		kept.servers = append(kept.servers, srv)
 	}
 	for _, sp := range w.client.specs {
