@@ -539,14 +539,17 @@ func (w *world) listenAll(r *reqState) {
 	ev.Response.Add((*reqResponse)(r))
 }
 
-// The test client's listeners on a request, as handlers of its state: a
-// closure per listener was garbage once the world passed, several per
-// request of a sweep seed.
+// The test client's listeners on a request and its response's 'error', as
+// handlers of the request's state: a closure per listener was garbage once
+// the world passed, several per request of a sweep seed. The response's
+// 'data' keeps its closure: DataEvent's On starts the body's flow, which
+// the Add it embeds does not.
 type (
 	reqContinue reqState
 	reqError    reqState
 	reqClose    reqState
 	reqResponse reqState
+	resError    reqState
 )
 
 // Handle ends the request with the body it keeps for 'continue', if any.
@@ -568,6 +571,9 @@ func (h *reqClose) Handle(struct{}) {
 	h.w.requestGone()
 }
 
+// Handle records the response's 'error'.
+func (h *resError) Handle(err error) { h.resErr = err }
+
 // Handle listens to the response and makes it an actor.
 func (h *reqResponse) Handle(res *httpcore.IncomingMessage) {
 	r := (*reqState)(h)
@@ -588,7 +594,7 @@ func (w *world) listenToResponse(r *reqState, res *httpcore.IncomingMessage) {
 		res.Events.End.On(func(struct{}) {})
 	}
 	if on("error") {
-		res.Events.Error.On(func(err error) { r.resErr = err })
+		res.Events.Error.Add((*resError)(r))
 	}
 	if on("aborted") {
 		res.Events.Aborted().On(func(struct{}) {})
