@@ -59,6 +59,7 @@ type requestSpec struct {
 
 // reqState is one request made, and what became of it.
 type reqState struct {
+	w      *world // for its listeners, which are handlers, not closures
 	n      int
 	spec   *requestSpec
 	req    *httpcore.ClientRequest
@@ -441,7 +442,7 @@ func (w *world) startClient() error {
 // whatever the scenario does right away, else req.end().
 func (w *world) makeRequest(sp *requestSpec) {
 	c := &w.client
-	r := worldNew(w, reqState{n: len(c.requests) + 1, spec: sp})
+	r := worldNew(w, reqState{w: w, n: len(c.requests) + 1, spec: sp})
 	c.requests = append(c.requests, r)
 	addr, port, err := w.serverAddr(sp.server)
 	if err != nil {
@@ -507,13 +508,7 @@ func (w *world) listenAll(r *reqState) {
 	ev.Socket().On(func(*simnet.Socket) {})
 	on := func(event string) bool { return w.autoListens(actorRequest, r.n, event) }
 	if on("continue") {
-		ev.Continue().On(func(struct{}) {
-			if r.spec.onContinue != "" {
-				if err := req.End([]byte(r.spec.onContinue), nil); err != nil {
-					r.thrown = err
-				}
-			}
-		})
+		ev.Continue().Add((*reqContinue)(r))
 	}
 	if on("information") {
 		ev.Information().On(func(httpcore.Information) {})
@@ -530,11 +525,8 @@ func (w *world) listenAll(r *reqState) {
 	if on("drain") {
 		ev.Drain().On(func(struct{}) {})
 	}
-	ev.Error.On(func(err error) { r.err = err })
-	ev.Close.On(func(struct{}) {
-		r.closed = true
-		w.requestGone()
-	})
+	ev.Error.Add((*reqError)(r))
+	ev.Close.Add((*reqClose)(r))
 	if on("upgrade") {
 		ev.Upgrade().On(func(u httpcore.UpgradedResponse) { u.Socket.Destroy(nil) })
 	}
@@ -544,10 +536,49 @@ func (w *world) listenAll(r *reqState) {
 	if !on("response") {
 		return
 	}
-	ev.Response.On(func(res *httpcore.IncomingMessage) {
-		w.listenToResponse(r, res)
-		w.born(actorKey{kind: actorResponse, n: r.n}, worldNew(w, target{res: res}))
-	})
+	ev.Response.Add((*reqResponse)(r))
+}
+
+// The test client's listeners on a request and its response's 'error', as
+// handlers of the request's state: a closure per listener was garbage once
+// the world passed, several per request of a sweep seed. The response's
+// 'data' keeps its closure: DataEvent's On starts the body's flow, which
+// the Add it embeds does not.
+type (
+	reqContinue reqState
+	reqError    reqState
+	reqClose    reqState
+	reqResponse reqState
+	resError    reqState
+)
+
+// Handle ends the request with the body it keeps for 'continue', if any.
+func (h *reqContinue) Handle(struct{}) {
+	r := (*reqState)(h)
+	if r.spec.onContinue != "" {
+		if err := r.req.End([]byte(r.spec.onContinue), nil); err != nil {
+			r.thrown = err
+		}
+	}
+}
+
+// Handle records the request's 'error'.
+func (h *reqError) Handle(err error) { h.err = err }
+
+// Handle records the request's 'close'.
+func (h *reqClose) Handle(struct{}) {
+	h.closed = true
+	h.w.requestGone()
+}
+
+// Handle records the response's 'error'.
+func (h *resError) Handle(err error) { h.resErr = err }
+
+// Handle listens to the response and makes it an actor.
+func (h *reqResponse) Handle(res *httpcore.IncomingMessage) {
+	r := (*reqState)(h)
+	r.w.listenToResponse(r, res)
+	r.w.born(actorKey{kind: actorResponse, n: r.n}, worldNew(r.w, target{res: res}))
 }
 
 // listenToResponse puts the test client's listeners on a response, but
@@ -563,7 +594,7 @@ func (w *world) listenToResponse(r *reqState, res *httpcore.IncomingMessage) {
 		res.Events.End.On(func(struct{}) {})
 	}
 	if on("error") {
-		res.Events.Error.On(func(err error) { r.resErr = err })
+		res.Events.Error.Add((*resError)(r))
 	}
 	if on("aborted") {
 		res.Events.Aborted().On(func(struct{}) {})

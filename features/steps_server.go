@@ -238,8 +238,10 @@ func (w *world) addServer(name string) (*serverState, error) {
 	}
 	var s *serverState
 	if n := len(w.kept.servers); n > 0 {
-		// A kept server brings its map, emptied.
-		s = reuse(&w.kept.servers, serverState{name: name, host: host, port: 80, perConn: w.kept.servers[n-1].perConn})
+		// A kept server brings its map and its arrays of exchanges,
+		// emptied.
+		k := w.kept.servers[n-1]
+		s = reuse(&w.kept.servers, serverState{name: name, host: host, port: 80, perConn: k.perConn, received: k.received, bodies: k.bodies, sent: k.sent})
 	} else {
 		s = &serverState{name: name, host: host, port: 80, perConn: map[*simnet.Socket]int{}}
 	}

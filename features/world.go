@@ -77,6 +77,10 @@ const (
 // accepts.)
 var referenceLink = simnet.Link{MSS: simnet.LoopbackMSS}
 
+// withReferenceLink is the option of the reference link, made once: made
+// for each world, its closure was garbage once the world passed.
+var withReferenceLink = simnet.WithLink(referenceLink)
+
 // maxVirtualTime is how long a scenario may run in virtual time before it
 // is cut, so a world that never settles (a server left listening with its
 // periodic checks) still ends; the assertions then judge what happened.
@@ -125,7 +129,7 @@ func (w *world) empty() {
 	kept := w.kept
 	for _, srv := range w.servers {
 		clear(srv.perConn)
-		*srv = serverState{perConn: srv.perConn}
+		*srv = serverState{perConn: srv.perConn, received: emptied(srv.received), bodies: emptied(srv.bodies), sent: emptied(srv.sent)}
 		kept.servers = append(kept.servers, srv)
 	}
 	for _, sp := range w.client.specs {
@@ -194,7 +198,11 @@ func (w *world) start() error {
 	// Room for every option: the array stays on the stack, where growing
 	// it by append moved it to the heap twice for every world.
 	opts := make([]simnet.Option, 0, 5)
-	opts = append(opts, simnet.WithDNSLatency(w.dnsDelay), simnet.WithLink(referenceLink))
+	opts = append(opts, withReferenceLink)
+	if w.dnsDelay != 0 {
+		// The default is none: its option's closure was garbage per world.
+		opts = append(opts, simnet.WithDNSLatency(w.dnsDelay))
+	}
 	if w.suite.bareNet {
 		opts = append(opts, simnet.WithoutNetDetail(), simnet.WithoutUncaughtTrace())
 	}

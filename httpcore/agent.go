@@ -495,33 +495,49 @@ func (a *Agent) addRequest(req *ClientRequest, opts simnet.ConnectOptions) error
 // connection function answers, synchronously or not.
 func (a *Agent) createSocket(opts simnet.ConnectOptions, cb func(*agentConn, error)) error {
 	opts.Timeout = a.timeout
-	name := a.GetName(opts)
-	answered := false
-	done := func(s *simnet.Socket, err error) {
-		if answered {
-			return
-		}
-		answered = true
-		if err != nil {
-			cb(nil, err)
-			return
-		}
-		c := simnet.Alloc[agentConn](a.rt.Loop())
-		*c = agentConn{s: s, name: name, opts: opts, agent: a}
-		a.sockets.push(name, c)
-		a.totalCount++
-		a.install(c)
-		cb(c, nil)
-	}
-	s, err := a.createConnection(opts, done)
+	ask := simnet.Alloc[socketAsk](a.rt.Loop())
+	*ask = socketAsk{agent: a, cb: cb, name: a.GetName(opts), opts: opts}
+	s, err := a.createConnection(opts, ask.answer)
 	if err != nil {
-		answered = true
+		ask.answered = true
 		return err
 	}
 	if s != nil {
-		done(s, nil)
+		ask.answer(s, nil)
 	}
 	return nil
+}
+
+// socketAsk is createSocket's question to the connection function, until
+// its first answer. From the world's spares: a closure holding the same
+// was garbage once the world passed, about 120 bytes per socket of a
+// sweep seed; the method value handed on holds only the pointer.
+type socketAsk struct {
+	agent    *Agent
+	cb       func(*agentConn, error)
+	name     string
+	opts     simnet.ConnectOptions
+	answered bool
+}
+
+// answer records the socket the connection function answered with, or
+// passes its error on; later answers are ignored.
+func (k *socketAsk) answer(s *simnet.Socket, err error) {
+	if k.answered {
+		return
+	}
+	k.answered = true
+	if err != nil {
+		k.cb(nil, err)
+		return
+	}
+	a := k.agent
+	c := simnet.Alloc[agentConn](a.rt.Loop())
+	*c = agentConn{s: s, name: k.name, opts: k.opts, agent: a}
+	a.sockets.push(k.name, c)
+	a.totalCount++
+	a.install(c)
+	k.cb(c, nil)
 }
 
 // install adds the agent's listeners to a socket it made: a closed socket
@@ -593,7 +609,7 @@ func (a *Agent) free(c *agentConn) {
 		return
 	}
 	if events := a.rt.Loop().Events(); a.id != 0 && events.Active() {
-		events.Emit(simnet.Event{Obj: "agent", ID: a.id, Name: "free", Detail: map[string]any{"socket": c.s.ID()}})
+		events.Emit(simnet.Event{Obj: "agent", ID: a.id, Name: "free", Detail: freeDetail(c.s.ID())})
 	}
 	a.onFree(c)
 	a.Events.Free.Emit(c.s)

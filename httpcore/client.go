@@ -172,6 +172,8 @@ func request(rt simnet.Runtime, url string, opts *RequestOptions, cb func(*Incom
 	req.pool, req.rt = sp.agent, rt
 	req.init(loop, 0)
 	req.Events.OutgoingEvents = &req.OutgoingMessage.Events
+	req.Events.rare.makeIn(loop)
+	req.OutgoingMessage.Events.rare.makeIn(loop)
 	req.fields = req.firstField[:0]
 	req.kind = req
 	req.method, req.path, req.host, req.protocol = sp.method, sp.path, sp.host, sp.protocol
@@ -478,18 +480,20 @@ func (req *ClientRequest) tickOnSocket(s *simnet.Socket) {
 		offError: s.Events.Error.Add((*reqSocketError)(req)),
 		offData:  s.Events.Data.Add((*reqSocketData)(req)),
 		offEnd:   s.Events.End.Add((*reqSocketEnd)(req)),
-		offClose: s.Events.Close.Add((*reqSocketClose)(req)),
 		offDrain: s.Events.Drain.Add((*reqSocketDrain)(req)),
+	}
+	// In a world with spares the second slot of the socket's 'close'
+	// comes from them; without, Add, which inlines, keeps a keep-alive
+	// GET's cost.
+	if l := req.loop; l.HasSpares() {
+		req.sockIDs[offClose] = s.Events.Close.AddIn(l, (*reqSocketClose)(req))
+	} else {
+		req.sockIDs[offClose] = s.Events.Close.Add((*reqSocketClose)(req))
 	}
 	if req.hasTimeout || (req.pool != nil && req.pool.timeout != 0) {
 		req.listenSocketTimeout(s)
 	}
-	var detail map[string]any
-	if req.loop.Events().Active() {
-		// Events nobody observes are dropped; the map would be garbage.
-		detail = map[string]any{"reusedSocket": req.reusedSocket}
-	}
-	req.trace("socket", nil, detail)
+	req.trace("socket", nil, socketDetail(req.reusedSocket))
 	req.socket, req.attached = s, true
 	req.emitSocket(s)
 }
@@ -733,6 +737,7 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 	} else {
 		res = newIncomingMessage(req.loop, s)
 	}
+	res.Events.rare.makeIn(req.loop)
 	res.joinDuplicateHeaders = req.joinDups
 	res.setHead(h, headerEntryLimit(req.MaxHeadersCount))
 	req.incoming = res
@@ -770,9 +775,17 @@ func (req *ClientRequest) onHead(p *Parser, s *simnet.Socket, h *MessageHead) Bo
 	if req.shouldKeepAlive && !h.KeepAlive && !req.upgraded {
 		req.shouldKeepAlive = false
 	}
-	res.Events.End.Add((*reqResponseEnd)(req))
-	req.OutgoingMessage.Events.Finish.Add((*reqFinishKeepAlive)(req))
-	req.resTimeoutID = s.Events.Timeout.Add((*reqResponseTimeout)(req))
+	// In a world with spares the listeners' second slots come from them;
+	// without, Add, which inlines, keeps a keep-alive GET's cost.
+	if l := req.loop; l.HasSpares() {
+		res.Events.End.AddIn(l, (*reqResponseEnd)(req))
+		req.OutgoingMessage.Events.Finish.AddIn(l, (*reqFinishKeepAlive)(req))
+		req.resTimeoutID = s.Events.Timeout.AddIn(l, (*reqResponseTimeout)(req))
+	} else {
+		res.Events.End.Add((*reqResponseEnd)(req))
+		req.OutgoingMessage.Events.Finish.Add((*reqFinishKeepAlive)(req))
+		req.resTimeoutID = s.Events.Timeout.Add((*reqResponseTimeout)(req))
+	}
 	res.register()
 	req.traceStatus("response", res.StatusCode)
 	if req.aborted || !req.Events.Response.Emit(res) {

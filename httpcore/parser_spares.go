@@ -58,15 +58,28 @@ func (s *headSpares) rawHeaders(n int) []string {
 	return raw
 }
 
+// The room of the arrays a head is first collected in: a head of a sweep's
+// worlds fits them, and made at their size from the world's spares they
+// are the next world's, where grown by append from nothing a head made
+// four or five arrays, each garbage once its world passed.
+const (
+	headBufBytes = 256
+	headFields   = 8
+)
+
 // take gives p arrays for a head it starts collecting. An array is taken
 // only while p has none, so nothing collected is ever replaced: marks
 // made while buf was nil point at its start, which an empty array keeps.
 func (s *headSpares) take(p *Parser) {
 	if p.buf == nil {
-		p.buf = s.buf.Take()
+		if p.buf = s.buf.Take(); p.buf == nil && s.loop != nil {
+			p.buf = simnet.AllocSlice[byte](s.loop, headBufBytes)[:0]
+		}
 	}
 	if p.fields == nil {
-		p.fields = s.fields.Take()
+		if p.fields = s.fields.Take(); p.fields == nil && s.loop != nil {
+			p.fields = simnet.AllocSlice[fieldMark](s.loop, headFields)[:0]
+		}
 	}
 }
 

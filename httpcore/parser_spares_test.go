@@ -3,7 +3,10 @@ package httpcore
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/simhttp/simhttp/simnet"
 )
 
 // TestParsersShareHeadSpares feeds two parsers that share their spares a
@@ -55,5 +58,49 @@ func TestParsersShareHeadSpares(t *testing.T) {
 	}
 	if shared.buf.Len() == 0 || shared.fields.Len() == 0 {
 		t.Errorf("the spares keep %d buf and %d fields arrays, want the parsers' arrays back", shared.buf.Len(), shared.fields.Len())
+	}
+}
+
+// TestHeadArraysFromReleasedWorldsParseAsNew: the arrays heads are
+// collected in come from the world's spares, and a world taking the
+// arrays a released world's heads filled - longer heads, more fields -
+// parses its own heads exactly as a world with nothing to reuse does.
+func TestHeadArraysFromReleasedWorldsParseAsNew(t *testing.T) {
+	long := "GET /long HTTP/1.1\r\n"
+	for i := range 12 {
+		long += fmt.Sprintf("X-Field-%d: %s\r\n", i, strings.Repeat("v", 30))
+	}
+	long += "\r\n"
+	heads := []string{long, "GET /a HTTP/1.1\r\nHost: one\r\n\r\n", "POST /bb HTTP/1.1\r\nContent-Length: 0\r\nX-B: b\r\n\r\n", long}
+	parse := func(sp *simnet.Spares, msg string) string {
+		var opts []simnet.Option
+		if sp != nil {
+			opts = append(opts, simnet.WithSpares(sp))
+		}
+		w, err := simnet.NewWorld(1, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shared := headSpares{loop: w.Loop()}
+		p := NewParser(ParseRequest, ParserOptions{})
+		p.spares = &shared
+		var got string
+		p.SetCallbacks(func(h *MessageHead) BodyMode {
+			got = fmt.Sprint(h.Method, " ", h.URL, " ", h.RawHeaders)
+			return BodyNormal
+		}, nil, nil)
+		if _, err := p.Execute([]byte(msg)); err != nil {
+			t.Fatalf("%q: %v", msg, err)
+		}
+		if err := w.Release(); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	sp := simnet.NewSpares()
+	for _, msg := range heads {
+		if got, want := parse(sp, msg), parse(nil, msg); got != want {
+			t.Errorf("on a released world's arrays the head is\n  %s\nwant\n  %s", got, want)
+		}
 	}
 }

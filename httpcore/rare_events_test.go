@@ -1,6 +1,12 @@
 package httpcore
 
-import "testing"
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/simhttp/simhttp/simnet"
+)
 
 // TestRareEventsAreMadeOnFirstUseOnly: emitting a rare event nobody asked
 // for makes nothing; asking makes the events once, and a listener added
@@ -18,5 +24,79 @@ func TestRareEventsAreMadeOnFirstUseOnly(t *testing.T) {
 	}
 	if !e.emitTimeout() || heard != 1 {
 		t.Errorf("'timeout' reached %d listeners, want 1", heard)
+	}
+}
+
+// TestRareEventsFromSparesCarryNothingOver: on a world with spares a
+// client's requests and responses have their rare events made at once,
+// from the spares; a world reusing those of a released world whose
+// listeners heard every rare event runs as a fresh world does, and none of
+// the released world's listeners hears it.
+func TestRareEventsFromSparesCarryNothingOver(t *testing.T) {
+	heard := 0
+	exchange := func(sp *simnet.Spares, listen bool) []string {
+		var opts []simnet.Option
+		if sp != nil {
+			opts = append(opts, simnet.WithSpares(sp))
+		}
+		w, err := simnet.NewWorld(1, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := w.AddHost("local")
+		if err != nil {
+			t.Fatal(err)
+		}
+		peer := listenWire(t, h, func(got string, sock *simnet.Socket) {
+			if requestComplete(got) {
+				sock.Write([]byte("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), nil)
+				sock.End(nil, nil)
+			}
+		})
+		var log []string
+		req, err := Get(h, "", RequestOptions{Host: "127.0.0.1", Port: peer.port, NoAgent: true}, func(res *IncomingMessage) {
+			log = append(log, fmt.Sprint("response ", res.StatusCode))
+			if made := res.Events.rare.ifMade() != nil; made != (sp != nil) {
+				t.Errorf("with spares %v the response's rare events are made: %v", sp != nil, made)
+			}
+			if listen {
+				res.Events.Aborted().On(func(struct{}) { heard++ })
+				res.Events.Timeout().On(func(struct{}) { heard++ })
+			}
+			res.Events.Data.On(func([]byte) {})
+			res.Events.End.On(func(struct{}) { log = append(log, "end") })
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if made := req.Events.rare.ifMade() != nil; made != (sp != nil) {
+			t.Errorf("with spares %v the request's rare events are made: %v", sp != nil, made)
+		}
+		if listen {
+			req.Events.Socket().On(func(*simnet.Socket) { heard++ })
+			req.Events.Continue().On(func(struct{}) { heard++ })
+			req.Events.Information().On(func(Information) { heard++ })
+			req.Events.Prefinish().On(func(struct{}) { heard++ })
+		}
+		req.Events.Close.On(func(struct{}) { log = append(log, "close") })
+		if err := w.Loop().Run(); err != nil {
+			t.Fatalf("loop: %v", err)
+		}
+		if sp != nil {
+			if err := w.Release(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return log
+	}
+	want := exchange(nil, false)
+	sp := simnet.NewSpares()
+	exchange(sp, true)
+	if heard == 0 {
+		t.Fatal("the first world's listeners heard nothing: the test proves nothing")
+	}
+	heard = 0
+	if got := exchange(sp, false); !slices.Equal(got, want) || heard != 0 {
+		t.Errorf("after a released world the exchange is %q, %d of its listeners heard it; want %q and none", got, heard, want)
 	}
 }

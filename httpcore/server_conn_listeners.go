@@ -80,12 +80,12 @@ func (c *serverConn) checkGoneNextTick() { c.srv.loop.NextTick(c.checkGone) }
 func (c *serverConn) listen() {
 	ev := &c.sock.Events
 	c.listeners = connListeners{
-		timeout: ev.Timeout.Add((*connTimeout)(c)),
+		timeout: ev.Timeout.AddIn(c.srv.loop, (*connTimeout)(c)),
 		data:    ev.Data.Add((*connData)(c)),
-		end:     ev.End.Add((*connEnd)(c)),
-		close:   ev.Close.Add((*connClose)(c)),
-		drain:   ev.Drain.Add((*connDrain)(c)),
-		error:   ev.Error.Add((*connError)(c)),
+		end:     ev.End.AddIn(c.srv.loop, (*connEnd)(c)),
+		close:   ev.Close.AddIn(c.srv.loop, (*connClose)(c)),
+		drain:   ev.Drain.AddIn(c.srv.loop, (*connDrain)(c)),
+		error:   ev.Error.AddIn(c.srv.loop, (*connError)(c)),
 	}
 }
 

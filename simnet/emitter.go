@@ -84,6 +84,26 @@ func (e *Emitter[T]) Add(h Handler[T]) ListenerID { return ListenerID(e.add(h, k
 // AddOnce adds h for the next emission only, as Once does.
 func (e *Emitter[T]) AddOnce(h Handler[T]) ListenerID { return ListenerID(e.add(h, kindOnce)) }
 
+// AddIn adds h as Add does, for an emitter of an object of l's world: a
+// second listener's slot comes from the world's spares when it has them,
+// as [Alloc]'s objects do, where made afresh it was garbage once the
+// world passed.
+func (e *Emitter[T]) AddIn(l *Loop, h Handler[T]) ListenerID {
+	if e.more == nil && e.first.id != 0 && l.spares != nil {
+		return e.addMore(l, h)
+	}
+	return ListenerID(e.add(h, kindOn))
+}
+
+// addMore is AddIn of a second listener, its slot from l's spares.
+func (e *Emitter[T]) addMore(l *Loop, h Handler[T]) ListenerID {
+	e.nextID += 4
+	m := Alloc[moreListeners[T]](l)
+	m.one = listener[T]{h: h, id: e.nextID | kindOn}
+	e.more = m
+	return ListenerID(m.one.id)
+}
+
 // Remove removes the listener with id, if it is still there.
 func (e *Emitter[T]) Remove(id ListenerID) { e.remove(uint32(id)) }
 

@@ -382,8 +382,10 @@ func checkKind(r *Rule) error {
 		}
 		return nil
 	}
-	var errs []error
-	errs = append(errs,
+	// Room for every check of the longest case, on the stack: grown from
+	// nothing, the slice was two allocations per rule a sweep seed drew.
+	var room [16]error
+	errs := append(room[:0],
 		unused("Delay", r.Delay != 0 && r.What != FaultDelay && r.What != FaultDNSDelay),
 		unused("Size", r.Size != 0 && r.What != FaultSlice),
 		unused("Duration", r.Duration != 0 && r.What != FaultStall && r.What != FaultPartition),
@@ -496,7 +498,9 @@ func (w *World) attachRules(c *conn) {
 		}
 		r.matched++
 		if (r.Conn == 0 || r.matched == r.Conn) && r.draw() {
-			c.addRule(&ruleState{r: r})
+			rs := Alloc[ruleState](w.loop)
+			rs.r = r
+			c.addRule(rs)
 		}
 	}
 	c.followIfNeeded()

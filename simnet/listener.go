@@ -76,7 +76,9 @@ func (h *Host) Listen(opts ListenOptions, onConnection func(*Socket)) (Listener,
 	if backlog == 0 {
 		backlog = defaultBacklog
 	}
-	l := &tcpListener{
+	// From the world's spares, as its sockets are.
+	l := Alloc[tcpListener](h.world.loop)
+	*l = tcpListener{
 		host: h, addr: ap, wildcard: wildcard, opts: opts, backlog: backlog,
 		onConn: onConnection, handle: h.world.loop.NewHandle(),
 	}

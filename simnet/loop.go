@@ -72,10 +72,14 @@ const (
 func NewLoop() *Loop { return initLoop(&Loop{}, true) }
 
 // initLoop readies the zero loop l, which may keep arrays for its queues
-// (a released world's, see [Spares]); keepTail false leaves uncaught
-// errors without the latest events.
+// and its events, emptied (a released world's, see [Spares]); keepTail
+// false leaves uncaught errors without the latest events.
 func initLoop(l *Loop, keepTail bool) *Loop {
-	l.events = newEvents(l.Now, keepTail)
+	if l.events == nil {
+		l.events = newEvents(l.Now, keepTail)
+	} else {
+		l.events.keepTail(keepTail)
+	}
 	return l
 }
 
@@ -450,7 +454,10 @@ type Handle struct {
 // NewHandle opens a ref'd handle.
 func (l *Loop) NewHandle() *Handle {
 	l.refHandles++
-	return &Handle{loop: l, ref: true}
+	// From the world's spares: every socket and server has one.
+	h := Alloc[Handle](l)
+	h.loop, h.ref = l, true
+	return h
 }
 
 // Ref makes the handle keep the loop alive again.

@@ -18,7 +18,7 @@ type Event struct {
 	Message string         // error events: the message
 	Bytes   int            // data events: the chunk length
 	Status  int            // response, information, upgrade, connect: the status code
-	Detail  map[string]any // anything else small and stable
+	Detail  map[string]any // anything else small and stable; may be shared between events, so observers must not modify it
 
 	// Packet is set on net events: the full segment, for pcap recording. It is
 	// not part of the JSON trace, which carries only the stable Detail.
@@ -68,9 +68,33 @@ type Events struct {
 
 func newEvents(now func() time.Duration, keepTail bool) *Events {
 	e := &Events{now: now, ids: map[string]*int{}}
-	if keepTail {
+	e.keepTail(keepTail)
+	return e
+}
+
+// keepTail gives e a tail, or takes it away.
+func (e *Events) keepTail(keep bool) {
+	switch {
+	case !keep:
+		e.tail = nil
+	case e.tail == nil:
 		e.tail = new([tailSize]Event)
 	}
+}
+
+// emptied is e as a new loop on the same clock starts it: no observer, no
+// object numbered, the tail empty. The counters stay, at zero: a world
+// numbers the same few kinds as the last, and so finds them without
+// allocating, and the arrays are kept, emptied.
+func (e *Events) emptied() *Events {
+	ids, observers, tail := e.ids, emptiedArray(e.observers), e.tail
+	for _, n := range ids {
+		*n = 0
+	}
+	if tail != nil {
+		*tail = [tailSize]Event{}
+	}
+	*e = Events{now: e.now, ids: ids, observers: observers, tail: tail}
 	return e
 }
 

@@ -265,13 +265,24 @@ func (l *Loop) kernelWork() {
 func (l *Loop) enterPoll() {
 	s := &l.io
 	s.polls++
-	if len(s.again) > 0 {
-		rest := s.ready[s.head:]
-		q := make([]ioRdy, 0, len(s.again)+len(rest))
-		for _, fn := range s.again {
-			q = append(q, ioRdy{seq: s.boundary, t: fnTask(fn)})
+	if n := len(s.again); n > 0 {
+		// Ahead of what is ready, in the array ready already has: in
+		// the slots run already when there are enough, else moved up
+		// into its room. A new array each time was garbage at once,
+		// and the one after it as soon as a completion was appended.
+		if s.head >= n {
+			s.head -= n
+		} else {
+			end := len(s.ready)
+			s.ready = slices.Grow(s.ready, n-s.head)[:end+n-s.head]
+			copy(s.ready[n:], s.ready[s.head:end])
+			s.head = 0
 		}
-		s.ready, s.head, s.again = append(q, rest...), 0, s.again[:0]
+		for i, fn := range s.again {
+			s.ready[s.head+i] = ioRdy{seq: s.boundary, t: fnTask(fn)}
+			s.again[i] = nil
+		}
+		s.again = s.again[:0]
 	}
 	for i, fn := range s.deferred {
 		s.deferred[i] = nil

@@ -733,7 +733,7 @@ func (s *Socket) destroy(err error, reset bool) {
 	s.loop.OnClose(func() {
 		s.handle.Close()
 		if s.loop.events.Active() {
-			s.trace("close", nil, map[string]any{"hadError": hadError})
+			s.trace("close", nil, closeDetail(hadError))
 		}
 		s.Events.Close.Emit(hadError)
 	})

@@ -74,6 +74,11 @@ func Alloc[T any](l *Loop) *T {
 	return kindOf(l.spares, (*T)(nil), func() *spares.Objects[T] { return new(spares.Objects[T]) }).New()
 }
 
+// HasSpares reports whether the loop's world takes what [Alloc] returns
+// from spares and gives it back at [World.Release], where an object made
+// before it is needed costs the next world nothing.
+func (l *Loop) HasSpares() bool { return l.spares != nil }
+
 // AllocSlice returns n zeroed Ts, as make([]T, n) does, taken from the
 // spares of the loop's world as [Alloc] takes an object.
 func AllocSlice[T any](l *Loop, n int) []T {
@@ -171,15 +176,36 @@ func (h *Host) grow(sp *Spares) {
 func released(op string) error { return fmt.Errorf("simnet: %s: %w", op, ErrWorldReleased) }
 
 // emptied zeroes the loop but for the arrays of the queues every world
-// fills, emptied: the kernel's segments in order, the I/O completions,
-// the ticks and the microtasks, and the map of the kernel's functions.
+// fills, emptied - the kernel's work in order and early, the I/O completions,
+// lingering and deferred work, the pending queue, the ticks, microtasks
+// and immediates, the closing handles and the timers' heap - the maps of
+// the kernel's functions, of the timers' delays and of the globals, and
+// the events with their numbering's map; and what the loop keeps for its
+// sockets' writes, which a drained socket already hands on emptied: the
+// write batches, and the arrays of pending writes and held bytes.
 func (l *Loop) emptied() *Loop {
-	kernel, ready, ticks, micro := emptiedArray(l.io.kernel.inOrder.q), emptiedArray(l.io.ready), emptiedArray(l.ticks.q), emptiedArray(l.micro.q)
-	fns := l.io.kernel.fns
-	clear(fns)
-	*l = Loop{}
-	l.io.kernel.inOrder.q, l.io.ready, l.ticks.q, l.micro.q = kernel, ready, ticks, micro
-	l.io.kernel.fns = fns
+	io := ioState{
+		kernel:   kernelQueue{inOrder: fifo[ioEvent]{q: emptiedArray(l.io.kernel.inOrder.q)}, early: emptiedArray(l.io.kernel.early), fns: l.io.kernel.fns},
+		ready:    emptiedArray(l.io.ready),
+		deferred: emptiedArray(l.io.deferred),
+		again:    emptiedArray(l.io.again),
+		lingers:  emptiedArray(l.io.lingers),
+		lingered: emptiedArray(l.io.lingered),
+		pendQ:    emptiedArray(l.io.pendQ),
+		pendRun:  emptiedArray(l.io.pendRun),
+	}
+	ticks, micro, immediates := emptiedArray(l.ticks.q), emptiedArray(l.micro.q), emptiedArray(l.immediates.q)
+	closing, closeBatch := emptiedArray(l.closing), emptiedArray(l.closeBatch)
+	heap := emptiedArray(l.timers.heap)
+	byDelay, globals := l.timers.byDelay, l.globals
+	clear(io.kernel.fns)
+	clear(byDelay)
+	clear(globals)
+	events := l.events.emptied()
+	*l = Loop{io: io, closing: closing, closeBatch: closeBatch, globals: globals, events: events,
+		freeWriteBatches: l.freeWriteBatches, spareWrites: l.spareWrites, spareHeld: l.spareHeld}
+	l.ticks.q, l.micro.q, l.immediates.q = ticks, micro, immediates
+	l.timers.heap, l.timers.byDelay = heap, byDelay
 	return l
 }
 

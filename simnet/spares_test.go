@@ -184,3 +184,37 @@ func TestReleaseLeavesAWorldWithoutSparesAsItIs(t *testing.T) {
 	}
 	release(t, holder)
 }
+
+// TestReusedLoopsEventsStartOver: the next world on a released world's
+// loop numbers its objects from 1 again, its events reach none of the
+// released world's observers, and its globals are made again.
+func TestReusedLoopsEventsStartOver(t *testing.T) {
+	sp := simnet.NewSpares()
+	first := newWorld(t, 1, simnet.WithSpares(sp))
+	var stale int
+	first.Loop().Events().Observe(func(simnet.Event) { stale++ })
+	first.Loop().Events().NewID("req")
+	first.Loop().Events().NewID("req")
+	first.Loop().Global("g", func() any { return 1 })
+	loop := first.Loop()
+	release(t, first)
+	stale = 0
+	next := newWorld(t, 1, simnet.WithSpares(sp))
+	if next.Loop() != loop {
+		t.Fatalf("the next world has a new loop: nothing was reused")
+	}
+	ev := next.Loop().Events()
+	if ev.Active() || len(ev.Tail()) != 0 {
+		t.Errorf("the next world starts observed (%v) with %d events in its tail", ev.Active(), len(ev.Tail()))
+	}
+	ev.Emit(simnet.Event{Obj: "test", ID: 1, Name: "x"})
+	if stale != 0 {
+		t.Errorf("the released world's observer saw %d of the next world's events", stale)
+	}
+	if req, sock := ev.NewID("req"), ev.NewID("socket"); req != 1 || sock != 1 {
+		t.Errorf("the next world numbers req %d and socket %d, want 1 and 1", req, sock)
+	}
+	if g := next.Loop().Global("g", func() any { return 2 }); g != 2 {
+		t.Errorf("the next world's global is %v, the released world's; want 2, made again", g)
+	}
+}

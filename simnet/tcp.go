@@ -194,6 +194,11 @@ func (c *conn) lastActive() time.Duration {
 
 // addRule gives the connection a fault rule's state.
 func (c *conn) addRule(rs *ruleState) {
+	if c.rules == nil {
+		// From the world's spares, as the connection and its states
+		// are: a sweep seed's connections drew a rule or two each.
+		c.rules = AllocSlice[*ruleState](c.w.loop, 4)[:0]
+	}
 	c.rules = append(c.rules, rs)
 	c.end[client].ruled, c.end[server].ruled = true, true
 }
@@ -264,6 +269,12 @@ func (e *end) emit(name string, seg segment) {
 		return
 	}
 	if v.hold != nil {
+		if v.hold.held == nil {
+			// From the world's spares, as the rule's state is: a stall
+			// of a sweep seed held a few segments, and grown from
+			// nothing the array was garbage once the world passed.
+			v.hold.held = AllocSlice[heldSegment](w.loop, 8)[:0]
+		}
 		v.hold.held = append(v.hold.held, heldSegment{from: int(e.side), seg: seg})
 		return
 	}
@@ -556,9 +567,20 @@ func (e *end) pushRead(data []byte) {
 		e.read0 = data
 		return
 	}
+	if e.reads == nil && e.loop().HasSpares() {
+		e.reads = e.firstReads()
+	}
 	e.reads = append(e.reads, data)
 	e.moreReads = true
 }
+
+// firstReads is the array reads waiting behind read0 queue in, made from
+// the world's spares: a sweep seed's paused or slow readers queued a dozen
+// or so, and grown from nothing their arrays were four or five
+// allocations, garbage once the world passed. Without spares the array
+// grows from nothing as before, as small as an idle connection's few
+// reads need.
+func (e *end) firstReads() [][]byte { return AllocSlice[[]byte](e.loop(), 16)[:0] }
 
 func (e *end) popRead() []byte {
 	data := e.read0

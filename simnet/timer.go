@@ -38,7 +38,10 @@ func (l *Loop) SetInterval(d time.Duration, fn func()) *Timer {
 }
 
 func (l *Loop) newTimer(d time.Duration, fn func(), repeat bool) *Timer {
-	t := &Timer{fn: fn, list: l.timers.listOf(l, timerDelay(d), nil), repeat: repeat, ref: true}
+	// From the world's spares: a sweep seed's worlds made some ten timers
+	// each, as garbage once the world passed.
+	t := Alloc[Timer](l)
+	t.fn, t.list, t.repeat, t.ref = fn, l.timers.listOf(l, timerDelay(d), nil), repeat, true
 	t.schedule()
 	return t
 }
@@ -265,7 +268,8 @@ func (q *timerQueue) listOf(l *Loop, d time.Duration, old *timerList) *timerList
 	}
 	ls := old
 	if ls == nil || ls.delay != d {
-		ls = &timerList{loop: l, delay: d}
+		ls = Alloc[timerList](l)
+		ls.loop, ls.delay = l, d
 	}
 	q.byDelay[d] = ls
 	ls.mapped = true

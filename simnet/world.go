@@ -199,8 +199,12 @@ func (w *World) checkHostName(name string) error {
 	case w.byName[strings.ToLower(name)] != nil:
 		return invalidField("name", "host %q already exists (names are case-insensitive)", name)
 	}
-	if _, err := netip.ParseAddr(name); err == nil {
-		return invalidField("name", "%q is an address, not a name", name)
+	// Every address has a dot or a colon: a plain name skips the parse,
+	// whose error for it was an allocation per host of every world.
+	if strings.ContainsAny(name, ".:") {
+		if _, err := netip.ParseAddr(name); err == nil {
+			return invalidField("name", "%q is an address, not a name", name)
+		}
 	}
 	for _, r := range name {
 		if r <= ' ' || r == 0x7f {

@@ -613,6 +613,8 @@ func TestBadWorldsHostsAndOptionsAreRefusedWithTheField(t *testing.T) {
 		{"empty name", second(w.AddHost("")), "name"},
 		{"duplicate name", second(w.AddHost("A")), "name"},
 		{"localhost", second(w.AddHost("localhost")), "name"},
+		{"IPv4 address as a name", second(w.AddHost("10.1.2.3")), "name"},
+		{"IPv6 address as a name", second(w.AddHost("fe80::1")), "name"},
 		{"bad address", second(w.AddHost("b", "10.0.0.300")), "addrs"},
 		{"loopback address", second(w.AddHost("b", "127.0.0.2")), "addrs"},
 		{"taken address", second(w.AddHost("b", "10.0.0.1")), "addrs"},
