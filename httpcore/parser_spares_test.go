@@ -73,14 +73,7 @@ func TestHeadArraysFromReleasedWorldsParseAsNew(t *testing.T) {
 	long += "\r\n"
 	heads := []string{long, "GET /a HTTP/1.1\r\nHost: one\r\n\r\n", "POST /bb HTTP/1.1\r\nContent-Length: 0\r\nX-B: b\r\n\r\n", long}
 	parse := func(sp *simnet.Spares, msg string) string {
-		var opts []simnet.Option
-		if sp != nil {
-			opts = append(opts, simnet.WithSpares(sp))
-		}
-		w, err := simnet.NewWorld(1, opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
+		w := worldOnSpares(t, sp)
 		shared := headSpares{loop: w.Loop()}
 		p := NewParser(ParseRequest, ParserOptions{})
 		p.spares = &shared
@@ -103,4 +96,19 @@ func TestHeadArraysFromReleasedWorldsParseAsNew(t *testing.T) {
 			t.Errorf("on a released world's arrays the head is\n  %s\nwant\n  %s", got, want)
 		}
 	}
+}
+
+// worldOnSpares is a world of seed 1 taking its objects from sp, or a
+// fresh one when sp is nil: the reuse tests compare the two.
+func worldOnSpares(t *testing.T, sp *simnet.Spares) *simnet.World {
+	t.Helper()
+	var opts []simnet.Option
+	if sp != nil {
+		opts = append(opts, simnet.WithSpares(sp))
+	}
+	w, err := simnet.NewWorld(1, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

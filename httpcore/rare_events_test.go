@@ -35,14 +35,7 @@ func TestRareEventsAreMadeOnFirstUseOnly(t *testing.T) {
 func TestRareEventsFromSparesCarryNothingOver(t *testing.T) {
 	heard := 0
 	exchange := func(sp *simnet.Spares, listen bool) []string {
-		var opts []simnet.Option
-		if sp != nil {
-			opts = append(opts, simnet.WithSpares(sp))
-		}
-		w, err := simnet.NewWorld(1, opts...)
-		if err != nil {
-			t.Fatal(err)
-		}
+		w := worldOnSpares(t, sp)
 		h, err := w.AddHost("local")
 		if err != nil {
 			t.Fatal(err)

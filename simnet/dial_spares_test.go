@@ -13,10 +13,7 @@ import (
 // them after.
 func addrEcho(t *testing.T, sp *simnet.Spares, port int) string {
 	t.Helper()
-	var opts []simnet.Option
-	if sp != nil {
-		opts = append(opts, simnet.WithSpares(sp))
-	}
+	opts := onSpares(sp)
 	w, cli, srv := twoHosts(t, opts...)
 	var events []simnet.Event
 	w.Loop().Events().Observe(func(ev simnet.Event) { events = append(events, ev) })
@@ -27,9 +24,7 @@ func addrEcho(t *testing.T, sp *simnet.Spares, port int) string {
 	s.Events.Connect.On(func(struct{}) { s.Write([]byte("hello"), nil) })
 	s.Events.Data.On(func([]byte) { s.End(nil, nil) })
 	run(t, w)
-	if sp != nil {
-		release(t, w)
-	}
+	releaseOnSpares(t, w, sp)
 	return simnet.Compact(events, true)
 }
 

@@ -15,10 +15,7 @@ import (
 // world takes its objects from sp and releases them after.
 func burstReader(t *testing.T, sp *simnet.Spares, n int) string {
 	t.Helper()
-	var opts []simnet.Option
-	if sp != nil {
-		opts = append(opts, simnet.WithSpares(sp))
-	}
+	opts := onSpares(sp)
 	w, cli, srv := twoHosts(t, opts...)
 	if _, err := srv.Listen(simnet.ListenOptions{Port: 80}, func(s *simnet.Socket) {
 		var data []byte
@@ -33,9 +30,7 @@ func burstReader(t *testing.T, sp *simnet.Spares, n int) string {
 	s, _ := cli.Connect(simnet.ConnectOptions{Host: "server", Port: 80})
 	s.Events.Data.On(func(p []byte) { fmt.Fprintf(&got, "%d%c%c|", len(p), p[0], p[len(p)-1]) })
 	run(t, w)
-	if sp != nil {
-		release(t, w)
-	}
+	releaseOnSpares(t, w, sp)
 	return got.String()
 }
 

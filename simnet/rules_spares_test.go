@@ -13,10 +13,7 @@ import (
 // them after.
 func ruledEcho(t *testing.T, sp *simnet.Spares, rules []simnet.Rule) string {
 	t.Helper()
-	var opts []simnet.Option
-	if sp != nil {
-		opts = append(opts, simnet.WithSpares(sp))
-	}
+	opts := onSpares(sp)
 	w, cli, srv := twoHosts(t, opts...)
 	for _, r := range rules {
 		if _, err := w.AddRule(r); err != nil {
@@ -24,9 +21,7 @@ func ruledEcho(t *testing.T, sp *simnet.Spares, rules []simnet.Rule) string {
 		}
 	}
 	trace, _ := echoExchange(t, w, cli, srv)
-	if sp != nil {
-		release(t, w)
-	}
+	releaseOnSpares(t, w, sp)
 	return trace
 }
 

@@ -14,15 +14,30 @@ func release(t *testing.T, w *simnet.World) {
 	}
 }
 
+// onSpares is the option that makes a world take its objects from sp, or
+// none when sp is nil: the reuse tests run each world on spares and fresh.
+func onSpares(sp *simnet.Spares) []simnet.Option {
+	if sp == nil {
+		return nil
+	}
+	return []simnet.Option{simnet.WithSpares(sp)}
+}
+
+// releaseOnSpares releases w when it was made on sp, so that the next
+// world on sp takes its objects.
+func releaseOnSpares(t *testing.T, w *simnet.World, sp *simnet.Spares) {
+	t.Helper()
+	if sp != nil {
+		release(t, w)
+	}
+}
+
 // echoOnce runs a world whose client sends one message to an echo server
 // and ends on the echo, and returns the compact trace and the client's
 // socket; with sp it takes its objects from sp and releases them after.
 func echoOnce(t *testing.T, sp *simnet.Spares) (string, *simnet.Socket) {
 	t.Helper()
-	var opts []simnet.Option
-	if sp != nil {
-		opts = append(opts, simnet.WithSpares(sp))
-	}
+	opts := onSpares(sp)
 	w, cli, srv := twoHosts(t, opts...)
 	trace, s := echoExchange(t, w, cli, srv)
 	release(t, w)

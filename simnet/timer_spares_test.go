@@ -17,10 +17,7 @@ import (
 // after.
 func timerStorm(t *testing.T, seed uint64, sp *simnet.Spares) string {
 	t.Helper()
-	var opts []simnet.Option
-	if sp != nil {
-		opts = append(opts, simnet.WithSpares(sp))
-	}
+	opts := onSpares(sp)
 	w := newWorld(t, seed, opts...)
 	l := w.Loop()
 	r := rand.New(rand.NewPCG(seed, 1))
@@ -41,9 +38,7 @@ func timerStorm(t *testing.T, seed uint64, sp *simnet.Spares) string {
 		timers[r.IntN(len(timers))].Clear()
 	}
 	run(t, w)
-	if sp != nil {
-		release(t, w)
-	}
+	releaseOnSpares(t, w, sp)
 	return fired.String()
 }
 

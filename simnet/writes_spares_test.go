@@ -15,10 +15,7 @@ import (
 // after.
 func pendingWriter(t *testing.T, sp *simnet.Spares, n int) string {
 	t.Helper()
-	var opts []simnet.Option
-	if sp != nil {
-		opts = append(opts, simnet.WithSpares(sp))
-	}
+	opts := onSpares(sp)
 	w, cli, srv := twoHosts(t, opts...)
 	var got bytes.Buffer
 	if _, err := srv.Listen(simnet.ListenOptions{Port: 80}, func(s *simnet.Socket) {
@@ -32,9 +29,7 @@ func pendingWriter(t *testing.T, sp *simnet.Spares, n int) string {
 	}
 	s.End(nil, nil)
 	run(t, w)
-	if sp != nil {
-		release(t, w)
-	}
+	releaseOnSpares(t, w, sp)
 	return got.String()
 }
 
