@@ -65,6 +65,27 @@ func (e *DataEvent) On(fn func([]byte)) (off func()) { return e.offFunc(e.listen
 // Once adds fn for the next chunk only and starts the flow.
 func (e *DataEvent) Once(fn func([]byte)) (off func()) { return e.offFunc(e.listenOnce(fn)) }
 
+// Add adds h as On adds a func, starting the flow, and returns its id for
+// Remove: the Emitter's own Add would add a listener the body never
+// flows to.
+func (e *DataEvent) Add(h simnet.Handler[[]byte]) simnet.ListenerID {
+	return e.flow(e.Emitter.Add(h))
+}
+
+// AddOnce adds h for the next chunk only, as Once adds a func.
+func (e *DataEvent) AddOnce(h simnet.Handler[[]byte]) simnet.ListenerID {
+	return e.flow(e.Emitter.AddOnce(h))
+}
+
+// AddIn adds h as Add does, its slot from the spares of l's world as the
+// Emitter's AddIn takes it.
+func (e *DataEvent) AddIn(l *simnet.Loop, h simnet.Handler[[]byte]) simnet.ListenerID {
+	return e.flow(e.Emitter.AddIn(l, h))
+}
+
+// Remove removes the listener with id, as the function On returns does.
+func (e *DataEvent) Remove(id simnet.ListenerID) { e.off(id) }
+
 // On and Once build their off function themselves and stay small enough
 // to inline: a caller that drops it then allocates nothing, where the
 // function built inside a call that returned it cost every GET an
@@ -91,7 +112,7 @@ func (e *DataEvent) flow(id simnet.ListenerID) simnet.ListenerID {
 }
 
 func (e *DataEvent) off(id simnet.ListenerID) {
-	e.Remove(id)
+	e.Emitter.Remove(id)
 	if e.ListenerCount() == 0 {
 		e.m.r.dataListening = false
 	}

@@ -380,3 +380,60 @@ func TestDataOnWithItsResultDroppedAllocatesNothing(t *testing.T) {
 		t.Errorf("after off: %d listeners, data listening %v; want 0, false", n, m.r.dataListening)
 	}
 }
+
+// bodyCollector is a 'data' listener as a value, as Add takes one.
+type bodyCollector struct{ got *[]string }
+
+func (c bodyCollector) Handle(p []byte) { *c.got = append(*c.got, "data "+string(p)) }
+
+// TestDataAddFlowsAsOnDoes: a listener added as a Handler, by Add, AddOnce
+// or AddIn, starts the body's flow as On does, so it hears the same
+// chunks; the Emitter's own Add, which DataEvent embeds, would leave the
+// body unread. Remove ends the data listening as On's off function does.
+func TestDataAddFlowsAsOnDoes(t *testing.T) {
+	type addFunc = func(*IncomingMessage, *simnet.Loop, *[]string) simnet.ListenerID
+	for _, way := range []struct {
+		name string
+		add  addFunc
+	}{
+		{"On", func(m *IncomingMessage, _ *simnet.Loop, got *[]string) simnet.ListenerID {
+			m.Events.Data.On(bodyCollector{got}.Handle)
+			return 0
+		}},
+		{"Add", func(m *IncomingMessage, _ *simnet.Loop, got *[]string) simnet.ListenerID {
+			return m.Events.Data.Add(bodyCollector{got})
+		}},
+		{"AddOnce", func(m *IncomingMessage, _ *simnet.Loop, got *[]string) simnet.ListenerID {
+			return m.Events.Data.AddOnce(bodyCollector{got})
+		}},
+		{"AddIn", func(m *IncomingMessage, l *simnet.Loop, got *[]string) simnet.ListenerID {
+			return m.Events.Data.AddIn(l, bodyCollector{got})
+		}},
+	} {
+		name, add := way.name, way.add
+		w, err := simnet.NewWorld(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loop := w.Loop()
+		var m IncomingMessage
+		m.init(loop, nil, nil)
+		var got []string
+		id := add(&m, loop, &got)
+		m.Events.End.On(func(struct{}) { got = append(got, "end") })
+		m.push([]byte("ab"))
+		m.push(nil)
+		if err := loop.Run(); err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"data ab", "end"}; !slices.Equal(got, want) {
+			t.Errorf("%s: heard %q, want %q", name, got, want)
+		}
+		if id != 0 {
+			m.Events.Data.Remove(id)
+			if m.r.dataListening {
+				t.Errorf("%s: Remove left the data listening on", name)
+			}
+		}
+	}
+}
