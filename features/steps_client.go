@@ -539,16 +539,15 @@ func (w *world) listenAll(r *reqState) {
 	ev.Response.Add((*reqResponse)(r))
 }
 
-// The test client's listeners on a request and its response's 'error', as
-// handlers of the request's state: a closure per listener was garbage once
-// the world passed, several per request of a sweep seed. The response's
-// 'data' keeps its closure: DataEvent's On starts the body's flow, which
-// the Add it embeds does not.
+// The test client's listeners on a request and its response's 'data' and
+// 'error', as handlers of the request's state: a closure per listener was
+// garbage once the world passed, several per request of a sweep seed.
 type (
 	reqContinue reqState
 	reqError    reqState
 	reqClose    reqState
 	reqResponse reqState
+	resData     reqState
 	resError    reqState
 )
 
@@ -571,6 +570,9 @@ func (h *reqClose) Handle(struct{}) {
 	h.w.requestGone()
 }
 
+// Handle keeps a chunk of the response's body.
+func (h *resData) Handle(p []byte) { h.body = append(h.body, p...) }
+
 // Handle records the response's 'error'.
 func (h *resError) Handle(err error) { h.resErr = err }
 
@@ -586,9 +588,7 @@ func (h *reqResponse) Handle(res *httpcore.IncomingMessage) {
 func (w *world) listenToResponse(r *reqState, res *httpcore.IncomingMessage) {
 	on := func(event string) bool { return w.autoListens(actorResponse, r.n, event) }
 	if on("data") {
-		res.Events.Data.On(func(p []byte) {
-			r.body = append(r.body, p...)
-		})
+		res.Events.Data.Add((*resData)(r))
 	}
 	if on("end") {
 		res.Events.End.On(func(struct{}) {})

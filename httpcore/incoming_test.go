@@ -309,6 +309,19 @@ func TestReadBufferKeepsItsArray(t *testing.T) {
 	}
 }
 
+// socketlessMessage is a message on a world's loop with no socket, for
+// tests that push its body themselves.
+func socketlessMessage(t *testing.T) (*IncomingMessage, *simnet.Loop) {
+	t.Helper()
+	w, err := simnet.NewWorld(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := new(IncomingMessage)
+	m.init(w.Loop(), nil, nil)
+	return m, w.Loop()
+}
+
 // TestEndIsQueuedOnceWhereNodeQueuesIt: Node queues endReadableNT from
 // every read() once the body ended, and the message queues only the first
 // (endReadable says why the rest are no-ops). 'end' must still come once,
@@ -316,13 +329,7 @@ func TestReadBufferKeepsItsArray(t *testing.T) {
 // ticks; and an error before that tick must still keep it from coming.
 func TestEndIsQueuedOnceWhereNodeQueuesIt(t *testing.T) {
 	for _, destroy := range []bool{false, true} {
-		w, err := simnet.NewWorld(1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		loop := w.Loop()
-		var m IncomingMessage
-		m.init(loop, nil, nil)
+		m, loop := socketlessMessage(t)
 		var order []string
 		m.Events.Data.On(func(p []byte) { order = append(order, "data "+string(p)) })
 		m.Events.End.On(func(struct{}) { order = append(order, "end") })
@@ -411,15 +418,9 @@ func TestDataAddFlowsAsOnDoes(t *testing.T) {
 		}},
 	} {
 		name, add := way.name, way.add
-		w, err := simnet.NewWorld(1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		loop := w.Loop()
-		var m IncomingMessage
-		m.init(loop, nil, nil)
+		m, loop := socketlessMessage(t)
 		var got []string
-		id := add(&m, loop, &got)
+		id := add(m, loop, &got)
 		m.Events.End.On(func(struct{}) { got = append(got, "end") })
 		m.push([]byte("ab"))
 		m.push(nil)
