@@ -11,11 +11,18 @@ package main
 // single process writes.
 //
 // The protocol is lines on the worker's standard input and output: first
-// a workerJob in JSON, then batches of seeds, a line each, separated by
-// spaces; the worker answers each seed, in order, with a
+// a workerJob in JSON; the worker answers workerReady once it has loaded
+// the features, and only then is it sent batches of seeds, a line each,
+// separated by spaces; it answers each seed, in order, with a
 // features.SweepSeed in JSON, a line each, flushed at the end of each
 // batch, and exits once its input ends. A worker whose parent dies reads
 // the end of its input and exits.
+//
+// Seeds go to a worker that is ready, not to one merely started: a
+// worker takes tens of milliseconds to start, and seeds handed to it at
+// once sat unrun for that long, so a sweep the command could finish alone
+// waited for them. A worker still starting when every seed is handed out
+// holds none, and the command stops it instead of waiting.
 
 import (
 	"bufio"
@@ -47,6 +54,9 @@ type workerJob struct {
 	CheckDeterminism bool     `json:"check_determinism"`
 	Stdin            []byte   `json:"stdin,omitempty"` // the feature of the path -, read once by the parent
 }
+
+// workerReady is the line a worker writes once it can run seeds at once.
+const workerReady = "ready"
 
 // batchesAhead is how many batches of seeds a worker holds at once: the
 // one it runs and the next, so it never waits for the parent.
@@ -127,7 +137,14 @@ func work(stdin io.Reader, stdout io.Writer) error {
 	}
 	var readErr error
 	lastOfBatch := false
+	out := bufio.NewWriter(stdout)
 	seeds := func(yield func(uint64) bool) {
+		// The sweep asks for its first seed once the features are loaded.
+		_, _ = out.WriteString(workerReady + "\n") // a failed write fails Flush too
+		if err := out.Flush(); err != nil {
+			readErr = fmt.Errorf("saying it is ready: %w", err)
+			return
+		}
 		for line := 2; ; line++ {
 			text, err := in.ReadString('\n')
 			if errors.Is(err, io.EOF) && text == "" {
@@ -155,7 +172,6 @@ func work(stdin io.Reader, stdout io.Writer) error {
 			}
 		}
 	}
-	out := bufio.NewWriter(stdout)
 	enc := json.NewEncoder(out)
 	err = features.SweepWorker(features.SweepOptions{
 		Paths: job.Paths, Stdin: stdinFeature, CheckDeterminism: job.CheckDeterminism, BatchGC: batchGC(),
@@ -312,6 +328,8 @@ func (w *workers) run(seeds []uint64, here func(uint64) features.SweepSeed, foun
 	}
 	var mu sync.Mutex
 	next := 0
+	// handedOut is closed once every seed has been taken.
+	handedOut := make(chan struct{})
 	take := func(most int) []uint64 {
 		mu.Lock()
 		defer mu.Unlock()
@@ -319,6 +337,9 @@ func (w *workers) run(seeds []uint64, here func(uint64) features.SweepSeed, foun
 		n := min(max(left/(2*batchesAhead*runners), 1), most, left)
 		batch := seeds[next : next+n]
 		next += n
+		if n > 0 && next == len(seeds) {
+			close(handedOut)
+		}
 		return batch
 	}
 	var foundMu sync.Mutex
@@ -337,7 +358,7 @@ func (w *workers) run(seeds []uint64, here func(uint64) features.SweepSeed, foun
 	}
 	for _, p := range w.procs[:min(len(w.procs), len(seeds))] {
 		wg.Go(func() {
-			if err := p.run(ctx, func() []uint64 { return take(maxBatch) }, foundOne); err != nil {
+			if err := p.run(ctx, func() []uint64 { return take(maxBatch) }, handedOut, foundOne); err != nil {
 				stop(err)
 			}
 		})
@@ -373,31 +394,34 @@ func runHere(ctx context.Context, take func(most int) []uint64, here func(uint64
 	return nil
 }
 
-// run gives the worker seeds until they run out or ctx ends.
-func (p *proc) run(ctx context.Context, take func() []uint64, found func(features.SweepSeed) error) error {
+// run gives the worker seeds, once it is ready, until they run out or ctx
+// ends; if every seed is handed out before it is ready, it stops the
+// worker.
+func (p *proc) run(ctx context.Context, take func() []uint64, handedOut <-chan struct{}, found func(features.SweepSeed) error) error {
 	fail := func(held []uint64, err error) error {
 		return &WorkerError{Worker: p.id, PID: p.cmd.Process.Pid, Seeds: held, Err: err, Stderr: p.tail.String()}
 	}
 	var held heldSeeds
 	slots := make(chan struct{}, batchesAhead)
+	ready := make(chan struct{})
 	finished := make(chan struct{})
-	wrote := make(chan error, 1)
-	go func() { wrote <- p.feed(&held, slots, finished, take) }()
+	wrote := make(chan feedEnd, 1)
+	go func() { wrote <- p.feed(&held, slots, ready, handedOut, finished, take) }()
 
-	readErr := p.collect(&held, slots, found)
+	readErr := p.collect(&held, slots, ready, found)
 	close(finished)
 	if readErr != nil || len(held.all()) > 0 {
 		// It broke the protocol or closed its output early: whatever it
 		// still does is of no use.
 		_ = p.cmd.Process.Kill()
 	}
-	feedErr := <-wrote
+	fed := <-wrote
 	waitErr := p.cmd.Wait()
 	p.relay.flush()
 	p.waited = true
 	left := held.all()
 	switch {
-	case ctx.Err() != nil:
+	case ctx.Err() != nil, fed.stoppedUnready:
 		return nil
 	case readErr != nil:
 		return fail(left, readErr)
@@ -405,29 +429,47 @@ func (p *proc) run(ctx context.Context, take func() []uint64, found func(feature
 		return fail(left, fmt.Errorf("exited: %w", waitErr))
 	case len(left) > 0:
 		return fail(left, errors.New("exited before answering every seed it was given"))
-	case feedErr != nil:
-		return fail(left, fmt.Errorf("handing it seeds: %w", feedErr))
+	case fed.err != nil:
+		return fail(left, fmt.Errorf("handing it seeds: %w", fed.err))
 	}
 	return nil
 }
 
-// feed writes batches of seeds, once the job is written, as slots free
-// up, and closes the worker's input once take has none left or the worker
-// is finished.
-func (p *proc) feed(held *heldSeeds, slots chan struct{}, finished <-chan struct{}, take func() []uint64) error {
+// feedEnd is how feeding a worker ended.
+type feedEnd struct {
+	err error
+	// stoppedUnready: every seed was handed out before the worker was
+	// ready, so it was killed holding none.
+	stoppedUnready bool
+}
+
+// feed writes batches of seeds, once the job is written and the worker is
+// ready, as slots free up, and closes the worker's input once take has
+// none left or the worker is finished. A worker not yet ready when the
+// seeds are all handed out it kills: it holds no seed, and waiting for it
+// to start would only delay the sweep's end.
+func (p *proc) feed(held *heldSeeds, slots chan struct{}, ready, handedOut, finished <-chan struct{}, take func() []uint64) feedEnd {
 	defer p.stdin.Close()
 	if err := <-p.job; err != nil {
-		return err
+		return feedEnd{err: err}
+	}
+	select {
+	case <-ready:
+	case <-handedOut:
+		_ = p.cmd.Process.Kill()
+		return feedEnd{stoppedUnready: true}
+	case <-finished:
+		return feedEnd{}
 	}
 	for {
 		select {
 		case slots <- struct{}{}:
 		case <-finished:
-			return nil
+			return feedEnd{}
 		}
 		batch := take()
 		if len(batch) == 0 {
-			return nil
+			return feedEnd{}
 		}
 		held.push(batch)
 		line := make([]byte, 0, 16*len(batch))
@@ -438,16 +480,23 @@ func (p *proc) feed(held *heldSeeds, slots chan struct{}, finished <-chan struct
 			line = strconv.AppendUint(line, seed, 10)
 		}
 		if _, err := p.stdin.Write(append(line, '\n')); err != nil {
-			return err
+			return feedEnd{err: err}
 		}
 	}
 }
 
-// collect reads the worker's results until its output ends, checking
-// that each answers the oldest seed it holds.
-func (p *proc) collect(held *heldSeeds, slots chan struct{}, found func(features.SweepSeed) error) error {
+// collect reads the worker's results until its output ends, closing
+// ready when it says it is and checking that each result answers the
+// oldest seed it holds.
+func (p *proc) collect(held *heldSeeds, slots chan struct{}, ready chan<- struct{}, found func(features.SweepSeed) error) error {
 	sc := bufio.NewScanner(p.stdout)
 	sc.Buffer(nil, 64<<20)
+	if sc.Scan() {
+		if sc.Text() != workerReady {
+			return fmt.Errorf("sent %q before saying it was ready", truncate(sc.Text(), 200))
+		}
+		close(ready)
+	}
 	for sc.Scan() {
 		var s features.SweepSeed
 		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))

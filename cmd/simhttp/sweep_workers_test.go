@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,18 +126,22 @@ func TestSweepWorkerFailuresNameTheWorkerTheSeedsAndTheCause(t *testing.T) {
 		name, script string
 		want         []string
 	}{
-		{"crash", `read job; read a; read b; echo "panic: something broke" >&2; exit 7`,
+		{"crash", `read job; echo ready; read a; read b; echo "panic: something broke" >&2; exit 7`,
 			[]string{"sweep worker 1 (pid ", "running seed 10, 11", "exited: exit status 7", "its standard error ends:\n    panic: something broke"}},
-		{"killed", `read job; read a; read b; kill -9 $$`,
+		{"killed", `read job; echo ready; read a; read b; kill -9 $$`,
 			[]string{"sweep worker 1", "running seed 10, 11", "signal: killed"}},
-		{"garbage", `read job; read a; read b; echo "hello there"; cat >/dev/null`,
+		{"garbage", `read job; echo ready; read a; read b; echo "hello there"; cat >/dev/null`,
 			[]string{"sweep worker 1", "running seed 10, 11", `sent "hello there", which is not a seed's result`}},
-		{"wrong seed", `read job; read a; read b; echo '{"seed":99,"ran":1}'; cat >/dev/null`,
+		{"wrong seed", `read job; echo ready; read a; read b; echo '{"seed":99,"ran":1}'; cat >/dev/null`,
 			[]string{"sweep worker 1", "running seed 11", "answered seed 99, but the seed it was due to answer is 10"}},
-		{"early", `read job; read a; read b; echo '{"seed":10,"ran":1}'; echo "done, I think" >&2; exit 0`,
+		{"early", `read job; echo ready; read a; read b; echo '{"seed":10,"ran":1}'; echo "done, I think" >&2; exit 0`,
 			[]string{"sweep worker 1", "running seed 11", "exited before answering every seed it was given", "done, I think"}},
 		{"missing", "",
 			[]string{"sweep worker 1: starting /no/such/worker: "}},
+		{"fails to start", `read job; echo "features/x.feature: no such file" >&2; exit 2`,
+			[]string{"sweep worker 1 (pid ", "exited: exit status 2", "its standard error ends:\n    features/x.feature: no such file"}},
+		{"not ready", `read job; echo '{"seed":10,"ran":1}'; cat >/dev/null`,
+			[]string{"sweep worker 1", `sent "{\"seed\":10,\"ran\":1}" before saying it was ready`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w := fakeWorker(t, c.script)
@@ -166,7 +171,7 @@ func TestSweepWorkerFailuresNameTheWorkerTheSeedsAndTheCause(t *testing.T) {
 // an error naming the command, the seed and the panic, as a crashing
 // worker's names the worker.
 func TestSweepCommandsOwnSeedsFailAsAWorkerDoes(t *testing.T) {
-	w := fakeWorker(t, `read job; while read batch; do for s in $batch; do echo "{\"seed\":$s,\"ran\":1}"; done; done`)
+	w := fakeWorker(t, `read job; echo ready; while read batch; do for s in $batch; do echo "{\"seed\":$s,\"ran\":1}"; done; done`)
 	seeds := make([]uint64, 400)
 	for i := range seeds {
 		seeds[i] = uint64(i + 1)
@@ -185,6 +190,34 @@ func TestSweepCommandsOwnSeedsFailAsAWorkerDoes(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("the error does not say %q:\n%v", want, err)
 		}
+	}
+}
+
+// TestSweepStopsAWorkerStillStartingWhenTheSeedsRunOut runs a sweep whose
+// seeds the command runs itself before its worker says it is ready, and
+// wants every result from the command, none handed to the worker, and the
+// worker killed rather than waited for: a short sweep with --jobs 2 must
+// not wait for a worker's start.
+func TestSweepStopsAWorkerStillStartingWhenTheSeedsRunOut(t *testing.T) {
+	w := fakeWorker(t, `read job; echo "a worker still loading its features" >&2; cat >/dev/null`)
+	seeds := []uint64{1, 2, 3, 4, 5, 6, 7, 8}
+	ranHere := 0
+	here := func(seed uint64) features.SweepSeed { ranHere++; return features.SweepSeed{Seed: seed, Ran: 1} }
+	var got []uint64
+	if err := w.run(seeds, here, func(s features.SweepSeed) error {
+		got = append(got, s.Seed)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if ranHere != len(seeds) || !slices.Equal(got, seeds) {
+		t.Errorf("the command ran %d seeds and found %v, want all of %v", ranHere, got, seeds)
+	}
+	if ps := w.procs[0].cmd.ProcessState; ps == nil || ps.Exited() {
+		t.Errorf("the worker ended as %v, want it killed by the command", ps)
+	}
+	if kids := children(t); kids != "" {
+		t.Errorf("workers still running after the sweep returned: pids %s", kids)
 	}
 }
 
@@ -345,7 +378,7 @@ func TestSweepWorkersGiveServicesTheCommandsPath(t *testing.T) {
 // command's standard error, as it does with --jobs 1, a whole line at a
 // time, its last line even without a newline.
 func TestSweepWorkersPassOnTheirStandardError(t *testing.T) {
-	w := fakeWorker(t, `read job; echo "first line" >&2; printf "second " >&2
+	w := fakeWorker(t, `read job; echo "first line" >&2; printf "second " >&2; echo ready
 while read batch; do for s in $batch; do echo "{\"seed\":$s,\"ran\":1}"; done; done
 printf "line\nlast, no newline" >&2`)
 	var stderr bytes.Buffer
