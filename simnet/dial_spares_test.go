@@ -32,10 +32,5 @@ func addrEcho(t *testing.T, sp *simnet.Spares, port int) string {
 // dials and listeners come from a released world's runs as a fresh world
 // does, a socket destroyed before its dial included.
 func TestDialsAndListenersFromSparesCarryNothingOver(t *testing.T) {
-	sp := simnet.NewSpares()
-	for _, port := range []int{80, 8080, 80} {
-		if got, want := addrEcho(t, sp, port), addrEcho(t, nil, port); got != want {
-			t.Errorf("port %d on spares traced\n%s\nwant\n%s", port, got, want)
-		}
-	}
+	sameOnSpares(t, []int{80, 8080, 80}, addrEcho)
 }

@@ -39,10 +39,5 @@ func burstReader(t *testing.T, sp *simnet.Spares, n int) string {
 // it again - fewer reads, then more than it holds - reads exactly its own
 // data, as a fresh world does.
 func TestQueuedReadsFromSparesCarryNothingOver(t *testing.T) {
-	sp := simnet.NewSpares()
-	for _, n := range []int{12, 3, 40, 5} {
-		if got, want := burstReader(t, sp, n), burstReader(t, nil, n); got != want {
-			t.Errorf("%d segments on spares read\n%s\nwant\n%s", n, got, want)
-		}
-	}
+	sameOnSpares(t, []int{12, 3, 40, 5}, burstReader)
 }

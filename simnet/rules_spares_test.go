@@ -37,10 +37,5 @@ func TestRuleStatesFromSparesCarryNothingOver(t *testing.T) {
 		{{What: simnet.FaultSlice, Size: 1, Pattern: []byte("ll")}},
 		nil,
 	}
-	sp := simnet.NewSpares()
-	for i, rules := range sets {
-		if got, want := ruledEcho(t, sp, rules), ruledEcho(t, nil, rules); got != want {
-			t.Errorf("rule set %d on spares traced\n%s\nwant\n%s", i, got, want)
-		}
-	}
+	sameOnSpares(t, sets, ruledEcho)
 }

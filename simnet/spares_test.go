@@ -14,6 +14,19 @@ func release(t *testing.T, w *simnet.World) {
 	}
 }
 
+// sameOnSpares runs each case in a world on one set of spares, each
+// world released for the next, and in a fresh world, and wants the two
+// to agree: a reused object must carry nothing over.
+func sameOnSpares[C any](t *testing.T, cases []C, run func(*testing.T, *simnet.Spares, C) string) {
+	t.Helper()
+	sp := simnet.NewSpares()
+	for i, c := range cases {
+		if got, want := run(t, sp, c), run(t, nil, c); got != want {
+			t.Errorf("case %d (%v) on spares gave\n%s\nwant\n%s", i, c, got, want)
+		}
+	}
+}
+
 // onSpares is the option that makes a world take its objects from sp, or
 // none when sp is nil: the reuse tests run each world on spares and fresh.
 func onSpares(sp *simnet.Spares) []simnet.Option {

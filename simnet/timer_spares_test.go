@@ -15,7 +15,7 @@ import (
 // or refreshed - and returns the order they fired in at what times. With
 // sp the world takes its timers, lists and maps from sp and releases them
 // after.
-func timerStorm(t *testing.T, seed uint64, sp *simnet.Spares) string {
+func timerStorm(t *testing.T, sp *simnet.Spares, seed uint64) string {
 	t.Helper()
 	opts := onSpares(sp)
 	w := newWorld(t, seed, opts...)
@@ -47,11 +47,5 @@ func timerStorm(t *testing.T, seed uint64, sp *simnet.Spares) string {
 // of a run on shared spares fires its timers exactly as a fresh world of
 // the same seed does.
 func TestReusedTimersRunAsFreshOnes(t *testing.T) {
-	sp := simnet.NewSpares()
-	for seed := range uint64(6) {
-		want := timerStorm(t, seed, nil)
-		if got := timerStorm(t, seed, sp); got != want {
-			t.Errorf("seed %d on spares fired\n%s\nwant\n%s", seed, got, want)
-		}
-	}
+	sameOnSpares(t, []uint64{0, 1, 2, 3, 4, 5}, timerStorm)
 }

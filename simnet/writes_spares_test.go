@@ -38,10 +38,5 @@ func pendingWriter(t *testing.T, sp *simnet.Spares, n int) string {
 // serve the next world, which sends and calls back exactly as a fresh
 // world does.
 func TestPendingWritesFromSparesCarryNothingOver(t *testing.T) {
-	sp := simnet.NewSpares()
-	for _, n := range []int{30, 4, 60, 1} {
-		if got, want := pendingWriter(t, sp, n), pendingWriter(t, nil, n); got != want {
-			t.Errorf("%d writes on spares gave\n%s\nwant\n%s", n, got, want)
-		}
-	}
+	sameOnSpares(t, []int{30, 4, 60, 1}, pendingWriter)
 }

@@ -405,7 +405,7 @@ func (p *proc) run(ctx context.Context, take func() []uint64, handedOut <-chan s
 	slots := make(chan struct{}, batchesAhead)
 	ready := make(chan struct{})
 	finished := make(chan struct{})
-	wrote := make(chan feedEnd, 1)
+	wrote := make(chan error, 1)
 	go func() { wrote <- p.feed(&held, slots, ready, handedOut, finished, take) }()
 
 	readErr := p.collect(&held, slots, ready, found)
@@ -415,13 +415,13 @@ func (p *proc) run(ctx context.Context, take func() []uint64, handedOut <-chan s
 		// still does is of no use.
 		_ = p.cmd.Process.Kill()
 	}
-	fed := <-wrote
+	feedErr := <-wrote
 	waitErr := p.cmd.Wait()
 	p.relay.flush()
 	p.waited = true
 	left := held.all()
 	switch {
-	case ctx.Err() != nil, fed.stoppedUnready:
+	case ctx.Err() != nil, errors.Is(feedErr, errStoppedUnready):
 		return nil
 	case readErr != nil:
 		return fail(left, readErr)
@@ -429,47 +429,43 @@ func (p *proc) run(ctx context.Context, take func() []uint64, handedOut <-chan s
 		return fail(left, fmt.Errorf("exited: %w", waitErr))
 	case len(left) > 0:
 		return fail(left, errors.New("exited before answering every seed it was given"))
-	case fed.err != nil:
-		return fail(left, fmt.Errorf("handing it seeds: %w", fed.err))
+	case feedErr != nil:
+		return fail(left, fmt.Errorf("handing it seeds: %w", feedErr))
 	}
 	return nil
 }
 
-// feedEnd is how feeding a worker ended.
-type feedEnd struct {
-	err error
-	// stoppedUnready: every seed was handed out before the worker was
-	// ready, so it was killed holding none.
-	stoppedUnready bool
-}
+// errStoppedUnready ends feeding a worker killed before it was ready,
+// holding no seed.
+var errStoppedUnready = errors.New("every seed was handed out before the worker was ready")
 
 // feed writes batches of seeds, once the job is written and the worker is
 // ready, as slots free up, and closes the worker's input once take has
-// none left or the worker is finished. A worker not yet ready when the
-// seeds are all handed out it kills: it holds no seed, and waiting for it
-// to start would only delay the sweep's end.
-func (p *proc) feed(held *heldSeeds, slots chan struct{}, ready, handedOut, finished <-chan struct{}, take func() []uint64) feedEnd {
+// none left or the worker is finished. It kills a worker not yet ready
+// when every seed is handed out: the worker holds none, and waiting for
+// its start would only delay the sweep's end.
+func (p *proc) feed(held *heldSeeds, slots chan struct{}, ready, handedOut, finished <-chan struct{}, take func() []uint64) error {
 	defer p.stdin.Close()
 	if err := <-p.job; err != nil {
-		return feedEnd{err: err}
+		return err
 	}
 	select {
 	case <-ready:
 	case <-handedOut:
 		_ = p.cmd.Process.Kill()
-		return feedEnd{stoppedUnready: true}
+		return errStoppedUnready
 	case <-finished:
-		return feedEnd{}
+		return nil
 	}
 	for {
 		select {
 		case slots <- struct{}{}:
 		case <-finished:
-			return feedEnd{}
+			return nil
 		}
 		batch := take()
 		if len(batch) == 0 {
-			return feedEnd{}
+			return nil
 		}
 		held.push(batch)
 		line := make([]byte, 0, 16*len(batch))
@@ -480,7 +476,7 @@ func (p *proc) feed(held *heldSeeds, slots chan struct{}, ready, handedOut, fini
 			line = strconv.AppendUint(line, seed, 10)
 		}
 		if _, err := p.stdin.Write(append(line, '\n')); err != nil {
-			return feedEnd{err: err}
+			return err
 		}
 	}
 }
